@@ -1,0 +1,76 @@
+# The project's interface. CMake does the building; these targets are what
+# people type. Build trees live under build/ and never in the source tree.
+#   make          optimised build with gcc (-Werror)
+#   make demo     deps + build + a real scenario on umxd, narrated
+#   make test     deps + gcc build + clang ASan/UBSan build + the whole suite
+#   make bench    optimised benchmarks, each beside its baseline
+#   make fuzz     long libFuzzer runs (FUZZ_SECONDS per target)
+#   make lint     clang-format check, clang-tidy, cppcheck
+#   make install  PREFIX=/usr/local (headers, libumx, umx.pc, umx, umxd)
+#   make deps     install the Debian packages all of the above need
+
+PREFIX ?= /usr/local
+CC ?= gcc
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 300
+GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Unix Makefiles")
+
+BUILD       := build/release
+BUILD_GCC   := build/gcc
+BUILD_TEST  := build/test
+
+.PHONY: all build demo test test-quick bench fuzz lint format install deps clean
+
+all: build
+
+$(BUILD)/build.ninja $(BUILD)/Makefile:
+	cmake -S . -B $(BUILD) -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_C_COMPILER=$(CC) -DCMAKE_INSTALL_PREFIX=$(PREFIX) -DUMX_TESTS=OFF
+
+build: $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+deps:
+	@sh scripts/deps.sh
+
+demo: deps build
+	@sh scripts/demo.sh $(BUILD)
+
+# gcc must build everything warning-free too; the suite runs under clang's
+# ASan+UBSan because the fuzz smoke runs need clang's libFuzzer in the same tree.
+test: deps
+	cmake -S . -B $(BUILD_GCC) -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=Debug \
+	  -DCMAKE_C_COMPILER=gcc -DUMX_TESTS=ON
+	cmake --build $(BUILD_GCC) -j $(JOBS)
+	$(MAKE) --no-print-directory test-quick
+
+test-quick:
+	cmake -S . -B $(BUILD_TEST) -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=Debug \
+	  -DCMAKE_C_COMPILER=clang -DUMX_SANITIZE=ON -DUMX_FUZZ=ON -DUMX_TESTS=ON
+	cmake --build $(BUILD_TEST) -j $(JOBS)
+	cd $(BUILD_TEST) && ctest --output-on-failure -j $(JOBS) --timeout 300
+
+bench: deps build
+	@sh scripts/bench.sh $(BUILD)
+
+fuzz: deps
+	cmake -S . -B $(BUILD_TEST) -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=Debug \
+	  -DCMAKE_C_COMPILER=clang -DUMX_SANITIZE=ON -DUMX_FUZZ=ON -DUMX_TESTS=ON
+	cmake --build $(BUILD_TEST) -j $(JOBS)
+	@sh fuzz/run.sh $(BUILD_TEST)/fuzz $(FUZZ_SECONDS)
+
+lint: $(BUILD_GCC)/compile_commands.json
+	@sh scripts/lint.sh $(BUILD_GCC)
+
+$(BUILD_GCC)/compile_commands.json:
+	cmake -S . -B $(BUILD_GCC) -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=Debug \
+	  -DCMAKE_C_COMPILER=gcc -DUMX_TESTS=ON
+
+format:
+	@git ls-files '*.c' '*.h' | xargs clang-format -i
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+clean:
+	rm -rf build

@@ -1,0 +1,19 @@
+# Every dependency comes from Debian; `make deps` installs them. A missing
+# one is a configure error that names the package, never a silent skip.
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+
+function(umx_require_header header package)
+  find_path(_umx_hdr_${package} ${header})
+  if(NOT _umx_hdr_${package})
+    message(FATAL_ERROR "${header} not found: install Debian package '${package}' (make deps)")
+  endif()
+endfunction()
+
+umx_require_header(xen/io/ring.h libxen-dev)
+umx_require_header(xen/grant_table.h libxen-dev)
+umx_require_header(xen/io/xs_wire.h libxen-dev)
+
+if(UMX_TESTS)
+  pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
+endif()

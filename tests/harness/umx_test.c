@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: MIT */
+/* Test harness helpers. */
+#include "umx_test.h"
