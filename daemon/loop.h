@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * loop.h — umxd's single epoll loop.
+ *
+ * Every descriptor the daemon watches is a `struct umxd_io` owned by the
+ * module that registered it. Removing an io during a dispatch round is safe:
+ * the loop defers freeing until the round ends, so an event already
+ * returned by epoll for a removed io is dropped instead of reaching freed
+ * memory. No threads: correctness never depends on concurrency.
+ */
+#ifndef UMXD_LOOP_H
+#define UMXD_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct umxd_loop;
+struct umxd_io;
+
+/* Called with the epoll events that fired (EPOLLIN, EPOLLOUT, EPOLLHUP...). */
+typedef void (*umxd_io_fn)(struct umxd_io *io, uint32_t events, void *ctx);
+
+int umxd_loop_new(struct umxd_loop **out);
+void umxd_loop_free(struct umxd_loop *loop);
+
+/* Watch @fd for @events. The loop does not own @fd; closing it is the
+ * caller's job, after umxd_io_del(). Returns the io or NULL (errno set). */
+struct umxd_io *umxd_io_add(struct umxd_loop *loop, int fd, uint32_t events, umxd_io_fn fn,
+			    void *ctx);
+/* Change the events watched (e.g. add EPOLLOUT while output is queued). */
+int umxd_io_set_events(struct umxd_io *io, uint32_t events);
+/* Stop watching; no callback for @io runs after this returns. */
+void umxd_io_del(struct umxd_io *io);
+int umxd_io_fd(const struct umxd_io *io);
+
+/* Run until umxd_loop_stop(); returns 0 or -errno from epoll_wait. */
+int umxd_loop_run(struct umxd_loop *loop);
+/* Run one round, waiting at most @timeout_ms (-1 forever). Returns the number
+ * of events dispatched or -errno. */
+int umxd_loop_once(struct umxd_loop *loop, int timeout_ms);
+void umxd_loop_stop(struct umxd_loop *loop);
+bool umxd_loop_stopping(const struct umxd_loop *loop);
+
+#endif /* UMXD_LOOP_H */
