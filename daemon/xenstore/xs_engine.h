@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * xs_engine.h — private structures of the XenStore engine (see xs.h).
+ *
+ * The committed tree is a hash map from absolute path to node; each node
+ * keeps its children as Xen does, a buffer of NUL-terminated names in
+ * creation order (so DIRECTORY and DIRECTORY_PART replies are slices of
+ * it). Every walk is iterative: an explicit stack of paths, never recursion
+ * proportional to depth.
+ *
+ * A transaction is an overlay map of copies of every node it touched
+ * (including "absent" markers) with the generation the committed node had
+ * at first touch. Commit fails with EAGAIN if any of those generations
+ * changed, like cxenstored; otherwise the modified copies replace the
+ * committed nodes and the watches fire in modification order.
+ */
+#ifndef UMXD_XS_ENGINE_H
+#define UMXD_XS_ENGINE_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <xen/io/xs_wire.h>
+
+#include "xs.h"
+
+#define XS_PERM_NONE  0u
+#define XS_PERM_READ  1u
+#define XS_PERM_WRITE 2u
+#define XS_PERM_BOTH  (XS_PERM_READ | XS_PERM_WRITE)
+#define XS_PERM_OWNER 4u
+
+#define XS_DOMID_MAX 0xffffu
+#define XS_HDR_LEN   16u
+#define XS_RXBUF     (XS_HDR_LEN + XENSTORE_PAYLOAD_MAX)
+/* Flow control for dom0, which has no quotas. */
+#define XS_DOM0_OUTQ_PAUSE (1u << 20)
+#define XS_DOM0_OUTQ_MAX   (64u << 20)
+
+struct xs_perm {
+	uint16_t id;
+	uint8_t perm; /* XS_PERM_* */
+};
+
+struct xs_node {
+	char *path; /* key; owned */
+	char *value;
+	uint32_t vlen;
+	uint32_t nperms;
+	struct xs_perm *perms; /* [0] = owner + default for others */
+	char *children;        /* NUL-terminated names, creation order */
+	uint32_t clen, ccap;
+	uint64_t gen;
+	struct xs_node *hnext; /* hash chain */
+	/* Transaction overlay copies only. */
+	uint64_t base_gen; /* committed generation at first touch, 0 = absent */
+	uint64_t mod_seq;  /* 0 = unmodified */
+	bool absent;       /* deleted / not existing in this view */
+};
+
+struct xs_map {
+	struct xs_node **b;
+	size_t nb, n;
+};
+
+struct xs_msg {
+	struct xs_msg *next;
+	size_t len, off;
+	bool reply; /* counts as an outstanding request */
+	unsigned char data[];
+};
+
+struct xs_watch {
+	struct xs_watch *next;
+	char *path; /* absolute (or @special) */
+	char *token;
+	bool relative; /* report paths relative to the domain path */
+};
+
+struct xs_txn {
+	struct xs_txn *next;
+	struct xs_conn *conn;
+	uint32_t id;
+	uint64_t start_ms;
+	uint64_t seq;
+	struct xs_map ov;
+	size_t bytes;
+	unsigned created; /* nodes created (per owner counting is approximate) */
+};
+
+struct xs_conn {
+	struct xs_store *st;
+	struct xs_conn *next, *prev;
+	unsigned domid;
+	bool broken;
+	void (*notify)(void *ctx);
+	void *notify_ctx;
+	unsigned char rx[XS_RXBUF];
+	size_t rxlen;
+	struct xs_msg *outq, **outq_tail;
+	size_t outq_bytes;
+	unsigned outq_replies;
+	struct xs_watch *watches;
+	struct xs_txn *txns;
+	unsigned ntxns;
+	uint32_t next_txid;
+	size_t watch_bytes;
+};
+
+struct xs_domain {
+	unsigned nodes;
+	unsigned watches;
+	unsigned txns;
+	bool introduced;
+	int target; /* SET_TARGET: -1 none */
+};
+
+struct xs_store {
+	struct xs_map nodes;
+	uint64_t gen;
+	struct xs_conn *conns;
+	struct xs_domain *doms[XS_DOMID_MAX + 1];
+	unsigned quota[XS_Q_COUNT];
+	struct xs_perm special_perms[2][8]; /* @introduceDomain, @releaseDomain */
+	uint32_t special_nperms[2];
+	struct umxd_xs_hooks hooks;
+	uint64_t (*now_ms)(void *ctx);
+	void *now_ctx;
+	size_t conn_bytes;
+};
+
+/* The view a request works on: the committed tree or one transaction. */
+struct xs_view {
+	struct xs_store *st;
+	struct xs_txn *txn;
+	unsigned domid; /* the requester */
+};
+
+/* xs_map.c */
+struct xs_node *xs_map_get(const struct xs_map *m, const char *key);
+int xs_map_put(struct xs_map *m, struct xs_node *n);
+struct xs_node *xs_map_del(struct xs_map *m, const char *key);
+void xs_map_clear(struct xs_map *m, void (*fn)(struct xs_node *n));
+/* Iterate: *pos starts at 0; returns NULL at the end. Do not modify. */
+struct xs_node *xs_map_next(const struct xs_map *m, size_t *bucket, struct xs_node *prev);
+
+/* xs_node.c */
+struct xs_node *xs_node_alloc(const char *path);
+void xs_node_free(struct xs_node *n);
+struct xs_node *xs_node_dup(const struct xs_node *n);
+size_t xs_node_bytes(const struct xs_node *n);
+int xs_node_set_value(struct xs_node *n, const void *v, size_t len);
+int xs_node_set_perms(struct xs_node *n, const struct xs_perm *p, uint32_t np);
+int xs_node_add_child(struct xs_node *n, const char *name);
+void xs_node_del_child(struct xs_node *n, const char *name);
+
+/* xs_path.c */
+/* Resolve @in (relative against /local/domain/<domid>) into @out; checks
+ * Xen's characters and lengths. @special: accept @names. 0 or -EINVAL. */
+int xs_path_canon(const struct xs_store *st, unsigned domid, const char *in, bool special,
+                  char *out, size_t cap);
+/* Is @a an ancestor of or equal to @b? */
+bool xs_path_covers(const char *a, const char *b);
+/* Length of the parent of @p ("/a/b" -> 2, "/a" -> 1). */
+size_t xs_path_parent_len(const char *p);
+const char *xs_path_base(const char *p);
+int xs_parse_uint(const char *s, unsigned max, unsigned *out);
+
+/* xs_perms.c */
+unsigned xs_perm_for(const struct xs_store *st, unsigned domid, const struct xs_perm *p,
+                     uint32_t n);
+int xs_perms_parse(const char *const *v, unsigned n, struct xs_perm *out);
+size_t xs_perms_format(const struct xs_perm *p, uint32_t n, char *buf, size_t cap);
+int xs_special_index(const char *path);
+
+/* xs_domain.c */
+struct xs_domain *xs_dom(struct xs_store *st, unsigned domid);
+void xs_dom_nodes_adjust(struct xs_store *st, unsigned owner, int delta);
+bool xs_dom_introduced(const struct xs_store *st, unsigned domid);
+uint64_t xs_now_ms(struct xs_store *st);
+void xs_domain_release_conns(struct xs_store *st, unsigned domid);
+
+/* xs_tree.c: operations on a view; all return 0 or -errno. */
+int xs_view_get(struct xs_view *v, const char *path, struct xs_node **out);
+/* Like get, with Xen's errno rules: -ENOENT only if the requester may
+ * @perm the nearest existing ancestor, else -EACCES. */
+int xs_view_get_perm(struct xs_view *v, const char *path, unsigned perm, struct xs_node **out);
+/* Create @path and missing parents (requester needs WRITE on the nearest
+ * existing ancestor). */
+int xs_view_create(struct xs_view *v, const char *path, struct xs_node **out);
+/* Mark @n (from xs_view_get) modified: new generation, or transaction
+ * sequence. @n must be in the view. */
+void xs_view_touch(struct xs_view *v, struct xs_node *n);
+int xs_view_rm(struct xs_view *v, const char *path);
+int xs_view_set_perms(struct xs_view *v, struct xs_node *n, const struct xs_perm *p, uint32_t np);
+bool xs_dom_privileged(unsigned domid);
+
+/* xs_watch.c */
+/* Fire watches covering @path for a change in the committed tree; @perms
+ * are the node's (pre-deletion) permissions. */
+void xs_watch_fire(struct xs_store *st, const char *path, const struct xs_perm *perms,
+                   uint32_t nperms);
+int xs_watch_add(struct xs_conn *c, const char *path, const char *token, bool relative);
+int xs_watch_del(struct xs_conn *c, const char *path, const char *token);
+void xs_watch_del_all(struct xs_conn *c);
+
+/* xs_txn.c */
+int xs_txn_start(struct xs_conn *c, uint32_t *id);
+struct xs_txn *xs_txn_find(struct xs_conn *c, uint32_t id);
+/* Ends @t (freed in every case): 0, -EAGAIN on conflict. */
+int xs_txn_end(struct xs_txn *t, bool commit);
+void xs_txn_del_all(struct xs_conn *c);
+
+/* xs_conn.c */
+/* Queue a message; replies count as outstanding. 0 or -ENOMEM. */
+int xs_conn_send(struct xs_conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id, const void *p1,
+                 size_t l1, const void *p2, size_t l2, bool reply);
+void xs_conn_cut(struct xs_conn *c, const char *why);
+void xs_conn_account(struct xs_store *st, long delta);
+
+/* xs_req.c */
+void xs_req_handle(struct xs_conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id,
+                   const char *payload, uint32_t len);
+const char *xs_errname(int err);
+
+#endif /* UMXD_XS_ENGINE_H */

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/* Xen's permission model: owner entry first, per-domain entries after. */
+#include <stdio.h>
+#include <string.h>
+
+#include "xs_engine.h"
+
+bool xs_dom_privileged(unsigned domid)
+{
+	return domid == 0;
+}
+
+/*
+ * As cxenstored's perm_for_conn(): dom0 and the owner (or a domain whose
+ * SET_TARGET is the owner) get everything; otherwise the first entry naming
+ * the domain (or its target) wins, else the default in entry 0.
+ */
+unsigned xs_perm_for(const struct xs_store *st, unsigned domid, const struct xs_perm *p, uint32_t n)
+{
+	const struct xs_domain *d = domid <= XS_DOMID_MAX ? st->doms[domid] : NULL;
+	int target = d ? d->target : -1;
+	if (!n)
+		return xs_dom_privileged(domid) ? XS_PERM_BOTH | XS_PERM_OWNER : 0;
+	if (xs_dom_privileged(domid) || p[0].id == domid || (target >= 0 && p[0].id == target))
+		return XS_PERM_BOTH | XS_PERM_OWNER;
+	for (uint32_t i = 1; i < n; i++)
+		if (p[i].id == domid || (target >= 0 && p[i].id == target))
+			return p[i].perm & XS_PERM_BOTH;
+	return p[0].perm & XS_PERM_BOTH;
+}
+
+int xs_perms_parse(const char *const *v, unsigned n, struct xs_perm *out)
+{
+	for (unsigned i = 0; i < n; i++) {
+		unsigned id;
+		switch (v[i][0]) {
+		case 'n':
+			out[i].perm = XS_PERM_NONE;
+			break;
+		case 'r':
+			out[i].perm = XS_PERM_READ;
+			break;
+		case 'w':
+			out[i].perm = XS_PERM_WRITE;
+			break;
+		case 'b':
+			out[i].perm = XS_PERM_BOTH;
+			break;
+		default:
+			return -EINVAL;
+		}
+		if (xs_parse_uint(v[i] + 1, XS_DOMID_MAX, &id))
+			return -EINVAL;
+		out[i].id = (uint16_t)id;
+	}
+	return 0;
+}
+
+size_t xs_perms_format(const struct xs_perm *p, uint32_t n, char *buf, size_t cap)
+{
+	static const char letter[4] = {'n', 'r', 'w', 'b'};
+	size_t off = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		int k = snprintf(buf + off, cap - off, "%c%u", letter[p[i].perm & 3], p[i].id);
+		if (k < 0 || off + (size_t)k + 1 > cap)
+			break;
+		off += (size_t)k + 1; /* keep the NUL */
+	}
+	return off;
+}
+
+int xs_special_index(const char *path)
+{
+	if (!strcmp(path, "@introduceDomain"))
+		return 0;
+	if (!strcmp(path, "@releaseDomain"))
+		return 1;
+	return -1;
+}

@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: MIT */
+/* The store: creation, quotas, clock, per-domain records. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "umx/log.h"
+#include "xs_engine.h"
+
+static const struct {
+	const char *name;
+	unsigned def;
+} quotas[XS_Q_COUNT] = {
+        [XS_Q_NODES] = {"nodes", 1000},
+        [XS_Q_WATCHES] = {"watches", 128},
+        [XS_Q_TRANSACTIONS] = {"transactions", 10},
+        [XS_Q_OUTSTANDING] = {"outstanding", 20},
+        [XS_Q_NODE_SIZE] = {"node-size", 4096},
+        [XS_Q_PERMISSIONS] = {"permissions", 5},
+        [XS_Q_PATH_MAX] = {"path-max", XENSTORE_REL_PATH_MAX},
+        [XS_Q_TRANS_NODES] = {"transaction-nodes", 1024},
+        [XS_Q_MEMORY] = {"memory", 2u << 20},
+        [XS_Q_TRANS_SECONDS] = {"transaction-time", 60},
+};
+
+const char *xs_quota_name(enum xs_quota q)
+{
+	return (unsigned)q < XS_Q_COUNT ? quotas[q].name : NULL;
+}
+
+unsigned xs_store_quota_get(const struct xs_store *st, enum xs_quota q)
+{
+	return st->quota[q];
+}
+
+void xs_store_quota_set(struct xs_store *st, enum xs_quota q, unsigned value)
+{
+	st->quota[q] = value;
+}
+
+static uint64_t mono_ms(void *ctx)
+{
+	struct timespec ts;
+	(void)ctx;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void xs_store_set_clock(struct xs_store *st, uint64_t (*now_ms)(void *ctx), void *ctx)
+{
+	st->now_ms = now_ms ? now_ms : mono_ms;
+	st->now_ctx = ctx;
+}
+
+uint64_t xs_now_ms(struct xs_store *st)
+{
+	return st->now_ms(st->now_ctx);
+}
+
+struct xs_domain *xs_dom(struct xs_store *st, unsigned domid)
+{
+	if (domid > XS_DOMID_MAX)
+		return NULL;
+	if (!st->doms[domid]) {
+		st->doms[domid] = calloc(1, sizeof(struct xs_domain));
+		if (st->doms[domid])
+			st->doms[domid]->target = -1;
+	}
+	return st->doms[domid];
+}
+
+void xs_dom_nodes_adjust(struct xs_store *st, unsigned owner, int delta)
+{
+	struct xs_domain *d = xs_dom(st, owner);
+	if (!d)
+		return;
+	if (delta < 0 && d->nodes < (unsigned)-delta)
+		d->nodes = 0;
+	else
+		d->nodes += (unsigned)delta;
+}
+
+bool xs_dom_introduced(const struct xs_store *st, unsigned domid)
+{
+	if (domid == 0)
+		return true;
+	if (domid <= XS_DOMID_MAX && st->doms[domid] && st->doms[domid]->introduced)
+		return true;
+	return st->hooks.domain_exists && st->hooks.domain_exists(st->hooks.ctx, domid);
+}
+
+static int mknode(struct xs_store *st, const char *path, const char *value,
+                  const struct xs_perm *perms, uint32_t np)
+{
+	struct xs_view v = {st, NULL, 0};
+	struct xs_node *n;
+	int err = xs_view_get(&v, path, &n);
+	if (!err && !n)
+		err = xs_view_create(&v, path, &n);
+	if (!err && value)
+		err = xs_node_set_value(n, value, strlen(value));
+	if (!err && perms)
+		err = xs_view_set_perms(&v, n, perms, np);
+	if (err)
+		return err;
+	xs_view_touch(&v, n);
+	xs_watch_fire(st, path, n->perms, n->nperms);
+	return 0;
+}
+
+int xs_store_new(const struct umxd_xs_hooks *hooks, struct xs_store **out)
+{
+	struct xs_store *st = calloc(1, sizeof(*st));
+	struct xs_node *root;
+	int err;
+	if (!st)
+		return -ENOMEM;
+	if (hooks)
+		st->hooks = *hooks;
+	for (unsigned i = 0; i < XS_Q_COUNT; i++)
+		st->quota[i] = quotas[i].def;
+	xs_store_set_clock(st, NULL, NULL);
+	for (unsigned i = 0; i < 2; i++)
+		st->special_nperms[i] = 1; /* "n0": only dom0 sees them by default */
+	root = xs_node_alloc("/");
+	if (!root || xs_map_put(&st->nodes, root)) {
+		xs_node_free(root);
+		free(st);
+		return -ENOMEM;
+	}
+	root->gen = ++st->gen;
+	xs_dom_nodes_adjust(st, 0, 1);
+	err = mknode(st, "/tool", NULL, NULL, 0);
+	if (!err)
+		err = mknode(st, "/local/domain/0/name", "Domain-0", NULL, 0);
+	if (!err)
+		err = mknode(st, "/local/domain/0/domid", "0", NULL, 0);
+	if (err) {
+		xs_store_free(st);
+		return err;
+	}
+	*out = st;
+	return 0;
+}
+
+void xs_store_free(struct xs_store *st)
+{
+	if (!st)
+		return;
+	while (st->conns)
+		xs_conn_free(st->conns);
+	xs_map_clear(&st->nodes, xs_node_free);
+	for (unsigned i = 0; i <= XS_DOMID_MAX; i++)
+		free(st->doms[i]);
+	free(st);
+}
+
+size_t xs_store_node_count(const struct xs_store *st)
+{
+	return st->nodes.n;
+}
+
+size_t xs_store_conn_bytes(const struct xs_store *st)
+{
+	return st->conn_bytes;
+}
+
+void xs_store_tick(struct xs_store *st)
+{
+	uint64_t now = xs_now_ms(st);
+	uint64_t limit = (uint64_t)st->quota[XS_Q_TRANS_SECONDS] * 1000u;
+	for (struct xs_conn *c = st->conns; c; c = c->next) {
+		if (c->broken || xs_dom_privileged(c->domid))
+			continue;
+		for (struct xs_txn *t = c->txns; t; t = t->next) {
+			if (now - t->start_ms > limit) {
+				xs_conn_cut(c, "transaction left open too long");
+				break;
+			}
+		}
+	}
+}
+
+/* ---- domain lifecycle ---- */
+
+static void fire_special(struct xs_store *st, int idx)
+{
+	static const char *const names[2] = {"@introduceDomain", "@releaseDomain"};
+	xs_watch_fire(st, names[idx], st->special_perms[idx], st->special_nperms[idx]);
+}
+
+int xs_store_domain_introduce(struct xs_store *st, unsigned domid, const char *name)
+{
+	char p[64], id[16];
+	/* As libxl: the domain may read its directory, owns only what it may
+	 * write (roperm = n0 rD, rwperm = nD). */
+	const struct xs_perm ro[2] = {{0, XS_PERM_NONE}, {(uint16_t)domid, XS_PERM_READ}};
+	const struct xs_perm rw[1] = {{(uint16_t)domid, XS_PERM_NONE}};
+	static const char *const ro_dirs[] = {"cpu", "memory", "device", "control"};
+	static const char *const rw_dirs[] = {"data",
+	                                      "drivers",
+	                                      "feature",
+	                                      "attr",
+	                                      "error",
+	                                      "control/shutdown",
+	                                      "control/feature-poweroff",
+	                                      "control/feature-reboot",
+	                                      "control/feature-suspend",
+	                                      "control/sysrq",
+	                                      "device/suspend/event-channel"};
+	struct xs_domain *d;
+	int err;
+
+	if (domid == 0 || domid > XS_DOMID_MAX || !name)
+		return -EINVAL;
+	d = xs_dom(st, domid);
+	if (!d)
+		return -ENOMEM;
+	if (d->introduced)
+		return -EEXIST;
+	snprintf(p, sizeof(p), "/local/domain/%u", domid);
+	err = mknode(st, p, NULL, ro, 2);
+	snprintf(p, sizeof(p), "/local/domain/%u/name", domid);
+	if (!err)
+		err = mknode(st, p, name, NULL, 0);
+	snprintf(p, sizeof(p), "/local/domain/%u/domid", domid);
+	snprintf(id, sizeof(id), "%u", domid);
+	if (!err)
+		err = mknode(st, p, id, NULL, 0);
+	for (size_t i = 0; !err && i < sizeof(ro_dirs) / sizeof(ro_dirs[0]); i++) {
+		snprintf(p, sizeof(p), "/local/domain/%u/%s", domid, ro_dirs[i]);
+		err = mknode(st, p, NULL, ro, 2);
+	}
+	for (size_t i = 0; !err && i < sizeof(rw_dirs) / sizeof(rw_dirs[0]); i++) {
+		snprintf(p, sizeof(p), "/local/domain/%u/%s", domid, rw_dirs[i]);
+		err = mknode(st, p, NULL, rw, 1);
+	}
+	if (err)
+		return err;
+	d->introduced = true;
+	fire_special(st, 0);
+	return 0;
+}
+
+void xs_domain_release_conns(struct xs_store *st, unsigned domid)
+{
+	for (struct xs_conn *c = st->conns; c; c = c->next)
+		if (c->domid == domid && !c->broken)
+			xs_conn_cut(c, "domain released");
+}
+
+/* XSA-322: a later domain reusing @domid must not inherit any right. */
+static void scrub_perms(struct xs_store *st, struct xs_node *n, unsigned domid, bool committed)
+{
+	uint32_t j = 1;
+	if (n->perms[0].id == domid) {
+		if (committed) {
+			xs_dom_nodes_adjust(st, domid, -1);
+			xs_dom_nodes_adjust(st, 0, 1);
+		}
+		n->perms[0].id = 0;
+	}
+	for (uint32_t i = 1; i < n->nperms; i++)
+		if (n->perms[i].id != domid)
+			n->perms[j++] = n->perms[i];
+	n->nperms = j;
+}
+
+void xs_store_domain_release(struct xs_store *st, unsigned domid)
+{
+	char p[64];
+	struct xs_view v = {st, NULL, 0};
+	struct xs_node *n = NULL;
+	size_t bucket = 0;
+
+	if (domid == 0 || domid > XS_DOMID_MAX)
+		return;
+	xs_domain_release_conns(st, domid);
+	snprintf(p, sizeof(p), "/local/domain/%u", domid);
+	xs_view_rm(&v, p);
+	while ((n = xs_map_next(&st->nodes, &bucket, n)))
+		scrub_perms(st, n, domid, true);
+	for (struct xs_conn *c = st->conns; c; c = c->next)
+		for (struct xs_txn *t = c->txns; t; t = t->next) {
+			size_t b = 0;
+			struct xs_node *e = NULL;
+			while ((e = xs_map_next(&t->ov, &b, e)))
+				scrub_perms(st, e, domid, false);
+		}
+	for (unsigned i = 0; i < 2; i++) {
+		uint32_t j = 1;
+		if (st->special_perms[i][0].id == domid)
+			st->special_perms[i][0].id = 0;
+		for (uint32_t k = 1; k < st->special_nperms[i]; k++)
+			if (st->special_perms[i][k].id != domid)
+				st->special_perms[i][j++] = st->special_perms[i][k];
+		st->special_nperms[i] = j;
+	}
+	for (unsigned i = 0; i <= XS_DOMID_MAX; i++)
+		if (st->doms[i] && st->doms[i]->target == (int)domid)
+			st->doms[i]->target = -1;
+	if (st->doms[domid]) {
+		st->doms[domid]->introduced = false;
+		st->doms[domid]->target = -1;
+	}
+	fire_special(st, 1);
+}
