@@ -1,5 +1,191 @@
 /* SPDX-License-Identifier: MIT */
-/* umxd internals shared between the daemon's modules. */
+/*
+ * umxd.h — the daemon's state, shared between its modules.
+ *
+ * One `struct umxd` per daemon. Connections (`struct umxd_conn`) are either
+ * the toolstack (domain 0, connected to the control socket) or a domain's
+ * own connection (created with the domain; its identity is the connection,
+ * never something said on it). A domain (`struct umxd_domain`) outlives its
+ * connection while pages it granted are still mapped by others: the domid
+ * is not reused until the last reference is gone.
+ */
 #ifndef UMXD_H
 #define UMXD_H
-#endif
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "loop.h"
+#include "umx/ctl.h"
+#include "umx/msg.h"
+
+#define UMXD_DOMID_FIRST 1u
+#define UMXD_DOMID_LAST 32751u /* DOMID_FIRST_RESERVED - 1 */
+#define UMXD_GRANT_FRAMES_DEFAULT 4u
+#define UMXD_GRANT_FRAMES_MAX 64u
+#define UMXD_MSGS_PER_WAKEUP 32u
+#define UMXD_PAGE_SIZE 4096u
+/* Socket paths live in sockaddr_un (108 bytes) with a short file name. */
+#define UMXD_DIR_MAX 96u
+
+struct umxd;
+struct umxd_domain;
+struct umxd_gnt;    /* gnttab.c: a domain's grant table and grant memory */
+struct umxd_evtchn; /* evtchn.c: a domain's ports */
+struct umxd_xs;	    /* xenstore/: the store */
+
+struct umxd_conn {
+	struct umxd *umxd;
+	int fd;
+	struct umxd_io *io;
+	struct umxd_domain *dom; /* the domain this connection is (NULL once it died) */
+	bool domain_conn;	 /* false: the toolstack (domain 0) */
+	bool hello;
+	bool closing;
+	pid_t peer_pid;
+	struct umxd_conn *next;
+};
+
+struct umxd_waiter {
+	struct umxd_conn *conn;
+	uint32_t id;
+	struct umxd_waiter *next;
+};
+
+struct umxd_domain {
+	struct umxd *umxd;
+	uint32_t domid;
+	char name[UMX_NAME_MAX];
+	pid_t pid;
+	enum umx_domain_state state;
+	bool exited; /* exit status known */
+	int exit_status;
+	struct umxd_conn *conn;	 /* its own connection, NULL once gone */
+	struct umxd_conn *owner; /* the toolstack connection that created it */
+	unsigned refs;		 /* 1 while alive + one per live external use */
+	struct umxd_gnt *gnt;
+	struct umxd_evtchn *evt;
+	struct umxd_waiter *waiters;
+};
+
+/* Exit statuses of domains already gone, so `umx wait` after the fact works. */
+#define UMXD_GRAVEYARD 256u
+struct umxd_grave {
+	uint32_t domid; /* 0: empty */
+	int32_t exit_status;
+};
+
+struct umxd {
+	struct umxd_loop *loop;
+	char dir[UMXD_DIR_MAX];
+	char ctl_path[UMXD_DIR_MAX + 16];
+	char xs_path[UMXD_DIR_MAX + 16];
+	int ctl_fd;
+	struct umxd_io *ctl_io;
+	int sig_fd;
+	struct umxd_io *sig_io;
+	uid_t uid;
+	struct umxd_conn *conns;
+	struct umxd_conn *dead_conns; /* dropped this round, freed by umxd_reap() */
+	struct umxd_domain *domains[UMXD_DOMID_LAST + 1];
+	unsigned ndomains;
+	uint32_t next_domid;
+	uint64_t next_region_id;
+	struct umxd_xs *xs;
+	struct umxd_grave graves[UMXD_GRAVEYARD];
+	unsigned grave_next;
+};
+
+/* ---- server.c: sockets, connections, dispatch ------------------------ */
+struct umxd_options {
+	const char *dir; /* NULL: $UMX_DIR, $XDG_RUNTIME_DIR/umx or /run/umx */
+};
+int umxd_new(const struct umxd_options *opt, struct umxd **out);
+void umxd_free(struct umxd *umxd);
+int umxd_run(struct umxd *umxd);
+/* Resolve the runtime directory the same way clients do. */
+int umx_default_dir(char *buf, size_t len);
+
+/* Send the reply to @req: result, then @body (without the result field). */
+int umxd_reply(struct umxd_conn *conn, const struct umx_msg *req, int32_t result,
+	       const void *body, size_t body_len, const int *fds, unsigned nfds);
+/* Reply later (e.g. DOMAIN_WAIT): same, addressed by type and id. */
+int umxd_reply_to(struct umxd_conn *conn, uint32_t type, uint32_t id, int32_t result,
+		  const void *body, size_t body_len);
+/* Disconnect a misbehaving or finished connection, logging why. */
+void umxd_conn_drop(struct umxd_conn *conn, const char *why);
+/* Free connections dropped during the last loop round. */
+void umxd_reap(struct umxd *umxd);
+struct umxd_conn *umxd_conn_add_domain(struct umxd *umxd, int fd, struct umxd_domain *dom);
+
+/* Handler for one request type. Return 0 once a reply has been sent (or
+ * deferred), or a negative errno that is a protocol violation: the
+ * connection is then dropped with that reason. */
+typedef int (*umxd_handler_fn)(struct umxd_conn *conn, struct umx_msg *req);
+
+/* ---- domain.c: lifecycle -------------------------------------------- */
+int umxd_domain_create(struct umxd *umxd, const char *name, uint32_t grant_frames,
+		       struct umxd_conn *owner, struct umxd_domain **out);
+struct umxd_domain *umxd_domain_get(struct umxd *umxd, uint32_t domid);
+/* Live (running) domain or NULL. */
+struct umxd_domain *umxd_domain_live(struct umxd *umxd, uint32_t domid);
+void umxd_domain_ref(struct umxd_domain *dom);
+void umxd_domain_unref(struct umxd_domain *dom);
+/* The domain's connection went away: release everything it holds. */
+void umxd_domain_died(struct umxd_domain *dom, const char *why);
+/* A toolstack connection went away: forget it as owner/waiter. */
+void umxd_domain_forget_conn(struct umxd *umxd, struct umxd_conn *conn);
+
+int umxd_h_domain_create(struct umxd_conn *c, struct umx_msg *m);
+int umxd_h_domain_set_pid(struct umxd_conn *c, struct umx_msg *m);
+int umxd_h_domain_exited(struct umxd_conn *c, struct umx_msg *m);
+int umxd_h_domain_list(struct umxd_conn *c, struct umx_msg *m);
+int umxd_h_domain_destroy(struct umxd_conn *c, struct umx_msg *m);
+int umxd_h_domain_wait(struct umxd_conn *c, struct umx_msg *m);
+
+/* ---- gnttab.c: grant tables, grant memory, map/unmap/copy ------------ */
+int umxd_gnt_domain_init(struct umxd_domain *dom, uint32_t frames);
+/* fd of the domain's grant table (owned by gnttab; dup before sending). */
+int umxd_gnt_table_fd(const struct umxd_domain *dom);
+uint32_t umxd_gnt_table_frames(const struct umxd_domain *dom);
+/* Death: unmap everything it maps (performing unmap notifies), revoke its
+ * refs from new maps, perform its share notifies. Pages it granted stay
+ * alive while mapped by others (they hold domain references). */
+void umxd_gnt_domain_release(struct umxd_domain *dom);
+/* Final free once no one references the domain. */
+void umxd_gnt_domain_free(struct umxd_domain *dom);
+void umxd_gnt_stats(const struct umxd_domain *dom, uint32_t *grants_active,
+		    uint32_t *pages_mapped, uint32_t *regions);
+
+int umxd_h_gnt_region_alloc(struct umxd_conn *c, struct umx_msg *m);
+int umxd_h_gnt_region_free(struct umxd_conn *c, struct umx_msg *m);
+int umxd_h_gnt_map(struct umxd_conn *c, struct umx_msg *m);
+int umxd_h_gnt_unmap(struct umxd_conn *c, struct umx_msg *m);
+int umxd_h_gnt_copy(struct umxd_conn *c, struct umx_msg *m);
+int umxd_h_gnt_share_notify(struct umxd_conn *c, struct umx_msg *m);
+int umxd_h_gnt_unshare(struct umxd_conn *c, struct umx_msg *m);
+
+/* ---- evtchn.c: event channels ---------------------------------------- */
+int umxd_evt_domain_init(struct umxd_domain *dom);
+/* Death: close its ports, signalling every bound remote end. */
+void umxd_evt_domain_release(struct umxd_domain *dom);
+void umxd_evt_domain_free(struct umxd_domain *dom);
+uint32_t umxd_evt_port_count(const struct umxd_domain *dom);
+/* Signal @port of @dom (unmap notify); -ENOENT if not bound. */
+int umxd_evt_signal_local(struct umxd_domain *dom, uint32_t port);
+
+int umxd_h_evt_alloc_unbound(struct umxd_conn *c, struct umx_msg *m);
+int umxd_h_evt_bind_interdomain(struct umxd_conn *c, struct umx_msg *m);
+int umxd_h_evt_close(struct umxd_conn *c, struct umx_msg *m);
+
+/* ---- xs_glue.c: the store's view of domains -------------------------- */
+int umxd_store_start(struct umxd *umxd);
+void umxd_store_stop(struct umxd *umxd);
+void umxd_store_domain_introduce(struct umxd_domain *dom);
+void umxd_store_domain_release(struct umxd_domain *dom);
+int umxd_h_xs_connect(struct umxd_conn *c, struct umx_msg *m);
+
+#endif /* UMXD_H */

@@ -20,6 +20,11 @@ void umx_log_to_syslog(const char *ident)
 	log_syslog = 1;
 }
 
+void umx_log_ident(const char *ident)
+{
+	log_ident = ident;
+}
+
 void umx_log_set_level(enum umx_log_level level)
 {
 	log_level = (int)level;

@@ -13,6 +13,8 @@ enum umx_log_level { UMX_LOG_ERR = 3, UMX_LOG_WARN = 4, UMX_LOG_INFO = 6, UMX_LO
 
 /* Where messages go: stderr (default) or syslog. */
 void umx_log_to_syslog(const char *ident);
+/* Name printed before stderr messages (default "umx"). */
+void umx_log_ident(const char *ident);
 /* Messages above @level are dropped (default UMX_LOG_INFO; UMX_LOG=debug). */
 void umx_log_set_level(enum umx_log_level level);
 void umx_log(enum umx_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,11 +1,46 @@
 /* SPDX-License-Identifier: MIT */
-/* Test harness: cmocka plus helpers to run umxd in a private directory. */
+/*
+ * Test harness: cmocka, plus a private umxd per test and domains that run a
+ * function in a forked child. Every test cleans up what it starts: the
+ * daemon is stopped, its directory removed, children reaped.
+ */
 #ifndef UMX_TEST_H
 #define UMX_TEST_H
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <cmocka.h>
+
+#include "umx/conn.h"
+#include "umx/domain.h"
+
+struct umx_test_daemon {
+	char dir[96];
+	pid_t pid;
+	umx_conn *ts; /* toolstack connection */
+};
+
+/* Start $UMXD -f in a fresh temporary directory and connect as toolstack;
+ * sets UMX_DIR for children. Returns 0 or -errno. */
+int umx_test_daemon_start(struct umx_test_daemon *d);
+/* SIGTERM, reap (failing the test if umxd crashed), remove the directory.
+ * Returns umxd's exit status (0 on a clean shutdown). */
+int umx_test_daemon_stop(struct umx_test_daemon *d);
+
+/* Create a domain and run fn(arg) in a forked child as that domain (with
+ * $UMX_DOMAIN_FD set); the child exits with fn's return value. */
+int umx_test_domain_fork(struct umx_test_daemon *d, const char *name, int (*fn)(void *arg),
+			 void *arg, uint32_t *domid, pid_t *pid);
+/* Reap a child started above and report its status to umxd; returns the
+ * child's exit code, or 128+signal. */
+int umx_test_domain_reap(struct umx_test_daemon *d, uint32_t domid, pid_t pid);
+
+/* Number of open descriptors of process @pid (for leak checks), or -errno. */
+int umx_test_count_fds(pid_t pid);
+/* Resident set size of @pid in KiB, or -errno. */
+long umx_test_rss_kib(pid_t pid);
 
 #endif

@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Domain lifecycle. A domain is created by the toolstack, gets a domid and
+ * a connection, runs, and dies when that connection goes away (exit, crash,
+ * kill -9 or destroy all look the same from here). Death releases its
+ * ports, maps and store nodes at once; the domain record itself lives on
+ * (state DEAD, domid reserved) while other domains still map pages it
+ * granted, so a domid is never reused while anything of the old one lives.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "umx/log.h"
+#include "umxd.h"
+
+struct umxd_domain *umxd_domain_get(struct umxd *umxd, uint32_t domid)
+{
+	if (domid < UMXD_DOMID_FIRST || domid > UMXD_DOMID_LAST)
+		return NULL;
+	return umxd->domains[domid];
+}
+
+struct umxd_domain *umxd_domain_live(struct umxd *umxd, uint32_t domid)
+{
+	struct umxd_domain *dom = umxd_domain_get(umxd, domid);
+	return dom && dom->conn ? dom : NULL;
+}
+
+void umxd_domain_ref(struct umxd_domain *dom)
+{
+	dom->refs++;
+}
+
+static void answer_waiters(struct umxd_domain *dom)
+{
+	struct umx_ctl_wait_reply r = {0};
+	r.exit_status = dom->exited ? dom->exit_status : -1;
+	while (dom->waiters) {
+		struct umxd_waiter *w = dom->waiters;
+		dom->waiters = w->next;
+		umxd_reply_to(w->conn, UMX_CTL_DOMAIN_WAIT, w->id, 0, &r.exit_status,
+			      sizeof(r) - sizeof(r.result));
+		free(w);
+	}
+}
+
+void umxd_domain_unref(struct umxd_domain *dom)
+{
+	struct umxd *umxd = dom->umxd;
+	if (--dom->refs)
+		return;
+	umx_debug("domain %u: last reference gone, domid free", dom->domid);
+	answer_waiters(dom);
+	umxd->graves[umxd->grave_next].domid = dom->domid;
+	umxd->graves[umxd->grave_next].exit_status = dom->exited ? dom->exit_status : -1;
+	umxd->grave_next = (umxd->grave_next + 1) % UMXD_GRAVEYARD;
+	umxd_gnt_domain_free(dom);
+	umxd_evt_domain_free(dom);
+	umxd->domains[dom->domid] = NULL;
+	umxd->ndomains--;
+	free(dom);
+}
+
+static int alloc_domid(struct umxd *umxd, uint32_t *out)
+{
+	uint32_t span = UMXD_DOMID_LAST - UMXD_DOMID_FIRST + 1;
+	for (uint32_t i = 0; i < span; i++) {
+		uint32_t d = umxd->next_domid;
+		umxd->next_domid = d == UMXD_DOMID_LAST ? UMXD_DOMID_FIRST : d + 1;
+		if (!umxd->domains[d]) {
+			*out = d;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+static bool name_ok(const char *name)
+{
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
+			return false;
+	return true;
+}
+
+int umxd_domain_create(struct umxd *umxd, const char *name, uint32_t grant_frames,
+		       struct umxd_conn *owner, struct umxd_domain **out)
+{
+	struct umxd_domain *dom;
+	uint32_t domid;
+	int r;
+
+	if (!name_ok(name))
+		return -EINVAL;
+	if (grant_frames == 0)
+		grant_frames = UMXD_GRANT_FRAMES_DEFAULT;
+	if (grant_frames > UMXD_GRANT_FRAMES_MAX)
+		return -EINVAL;
+	if ((r = alloc_domid(umxd, &domid)) < 0)
+		return r;
+	dom = calloc(1, sizeof(*dom));
+	if (!dom)
+		return -ENOMEM;
+	dom->umxd = umxd;
+	dom->domid = domid;
+	/* One reference for being alive, one held until its creator reports
+	 * the exit status (or goes away), so `umx wait` can tell it. */
+	dom->refs = owner ? 2 : 1;
+	dom->owner = owner;
+	dom->state = UMX_DOM_STARTING;
+	if (*name)
+		snprintf(dom->name, sizeof(dom->name), "%s", name);
+	else
+		snprintf(dom->name, sizeof(dom->name), "domain-%u", domid);
+	if ((r = umxd_gnt_domain_init(dom, grant_frames)) < 0 ||
+	    (r = umxd_evt_domain_init(dom)) < 0) {
+		umxd_gnt_domain_free(dom);
+		umxd_evt_domain_free(dom);
+		free(dom);
+		return r;
+	}
+	umxd->domains[domid] = dom;
+	umxd->ndomains++;
+	*out = dom;
+	return 0;
+}
+
+void umxd_domain_died(struct umxd_domain *dom, const char *why)
+{
+	if (dom->state == UMX_DOM_DYING || dom->state == UMX_DOM_DEAD)
+		return;
+	umx_info("domain %u (%s) died: %s", dom->domid, dom->name, why);
+	dom->state = UMX_DOM_DYING;
+	if (dom->conn) {
+		struct umxd_conn *c = dom->conn;
+		dom->conn = NULL;
+		c->dom = NULL;
+		umxd_conn_drop(c, why);
+	}
+	umxd_evt_domain_release(dom);
+	umxd_gnt_domain_release(dom);
+	umxd_store_domain_release(dom);
+	/* The exit status comes from `umx run`; without an owner it never will. */
+	if (dom->exited || !dom->owner) {
+		dom->state = UMX_DOM_DEAD;
+		answer_waiters(dom);
+	}
+	umxd_domain_unref(dom);
+}
+
+void umxd_domain_forget_conn(struct umxd *umxd, struct umxd_conn *conn)
+{
+	for (uint32_t d = UMXD_DOMID_FIRST; d <= UMXD_DOMID_LAST && umxd->ndomains; d++) {
+		struct umxd_domain *dom = umxd->domains[d];
+		if (!dom)
+			continue;
+		for (struct umxd_waiter **pp = &dom->waiters; *pp;) {
+			if ((*pp)->conn == conn) {
+				struct umxd_waiter *w = *pp;
+				*pp = w->next;
+				free(w);
+			} else {
+				pp = &(*pp)->next;
+			}
+		}
+		if (dom->owner == conn) {
+			dom->owner = NULL;
+			if (dom->state == UMX_DOM_DYING) {
+				dom->state = UMX_DOM_DEAD;
+				answer_waiters(dom);
+			}
+			if (!dom->exited)
+				umxd_domain_unref(dom); /* the status will never come */
+		}
+	}
+}
+
+/* ---- toolstack requests ---------------------------------------------- */
+
+int umxd_h_domain_create(struct umxd_conn *c, struct umx_msg *m)
+{
+	struct umx_ctl_domain_create req;
+	struct umx_ctl_domain_reply rep = {0};
+	struct umxd_domain *dom;
+	struct umxd_conn *dc;
+	int sv[2], r;
+
+	if (umx_msg_get_exact(m, &req, sizeof(req)) < 0)
+		return -EBADMSG;
+	if (memchr(req.name, 0, sizeof(req.name)) == NULL)
+		return umxd_reply(c, m, -EINVAL, NULL, 0, NULL, 0);
+	if ((r = umxd_domain_create(c->umxd, req.name, req.grant_frames, c, &dom)) < 0)
+		return umxd_reply(c, m, r, NULL, 0, NULL, 0);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0 ||
+	    !(dc = umxd_conn_add_domain(c->umxd, sv[0], dom))) {
+		r = -ENOMEM;
+		close(sv[0]);
+		close(sv[1]);
+		goto fail;
+	}
+	dom->conn = dc;
+	umxd_store_domain_introduce(dom);
+	rep.domid = dom->domid;
+	umx_info("domain %u (%s) created", dom->domid, dom->name);
+	umxd_reply(c, m, 0, &rep.domid, sizeof(rep) - sizeof(rep.result), &sv[1], 1);
+	close(sv[1]);
+	return 0;
+fail:
+	dom->state = UMX_DOM_DEAD;
+	umxd_domain_unref(dom);
+	return umxd_reply(c, m, r, NULL, 0, NULL, 0);
+}
+
+static struct umxd_domain *owned_domain(struct umxd_conn *c, uint32_t domid)
+{
+	struct umxd_domain *dom = umxd_domain_get(c->umxd, domid);
+	return dom && dom->state != UMX_DOM_DEAD ? dom : NULL;
+}
+
+int umxd_h_domain_set_pid(struct umxd_conn *c, struct umx_msg *m)
+{
+	struct umx_ctl_domain_pid req;
+	struct umxd_domain *dom;
+
+	if (umx_msg_get_exact(m, &req, sizeof(req)) < 0)
+		return -EBADMSG;
+	dom = owned_domain(c, req.domid);
+	if (!dom)
+		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
+	if (dom->owner != c || req.pid <= 0)
+		return umxd_reply(c, m, -EPERM, NULL, 0, NULL, 0);
+	dom->pid = req.pid;
+	return umxd_reply(c, m, 0, NULL, 0, NULL, 0);
+}
+
+int umxd_h_domain_exited(struct umxd_conn *c, struct umx_msg *m)
+{
+	struct umx_ctl_domain_exited req;
+	struct umxd_domain *dom;
+
+	if (umx_msg_get_exact(m, &req, sizeof(req)) < 0)
+		return -EBADMSG;
+	dom = owned_domain(c, req.domid);
+	if (!dom)
+		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
+	if (dom->owner != c || dom->exited)
+		return umxd_reply(c, m, -EPERM, NULL, 0, NULL, 0);
+	dom->exited = true;
+	dom->exit_status = req.status;
+	if (dom->state == UMX_DOM_DYING) {
+		dom->state = UMX_DOM_DEAD;
+		answer_waiters(dom);
+	}
+	umxd_reply(c, m, 0, NULL, 0, NULL, 0);
+	umxd_domain_unref(dom); /* may free it: nothing below touches it */
+	return 0;
+}
+
+int umxd_h_domain_list(struct umxd_conn *c, struct umx_msg *m)
+{
+	struct umx_ctl_domain_list_req req;
+	static struct {
+		uint32_t count;
+		struct umx_ctl_domain_info info[UMX_CTL_LIST_MAX];
+	} rep;
+	struct umxd *umxd = c->umxd;
+
+	if (umx_msg_get_exact(m, &req, sizeof(req)) < 0)
+		return -EBADMSG;
+	rep.count = 0;
+	for (uint32_t d = req.start_domid < UMXD_DOMID_FIRST ? UMXD_DOMID_FIRST : req.start_domid;
+	     d <= UMXD_DOMID_LAST && rep.count < UMX_CTL_LIST_MAX; d++) {
+		struct umxd_domain *dom = umxd->domains[d];
+		struct umx_ctl_domain_info *i;
+		if (!dom)
+			continue;
+		i = &rep.info[rep.count++];
+		memset(i, 0, sizeof(*i));
+		i->domid = dom->domid;
+		i->pid = dom->pid;
+		i->state = dom->state;
+		i->exit_status = dom->exited ? dom->exit_status : -1;
+		umxd_gnt_stats(dom, &i->grants_active, &i->pages_mapped, &i->regions);
+		i->ports = umxd_evt_port_count(dom);
+		memcpy(i->name, dom->name, sizeof(i->name));
+	}
+	return umxd_reply(c, m, 0, &rep,
+			  sizeof(rep.count) + rep.count * sizeof(struct umx_ctl_domain_info), NULL,
+			  0);
+}
+
+int umxd_h_domain_destroy(struct umxd_conn *c, struct umx_msg *m)
+{
+	struct umx_ctl_domid req;
+	struct umxd_domain *dom;
+
+	if (umx_msg_get_exact(m, &req, sizeof(req)) < 0)
+		return -EBADMSG;
+	dom = umxd_domain_get(c->umxd, req.domid);
+	if (!dom || dom->state == UMX_DOM_DEAD || dom->state == UMX_DOM_DYING)
+		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
+	umx_info("domain %u (%s): destroyed by toolstack pid %d", dom->domid, dom->name,
+		 (int)c->peer_pid);
+	if (dom->pid > 0)
+		kill(dom->pid, SIGKILL);
+	umxd_domain_died(dom, "destroyed");
+	return umxd_reply(c, m, 0, NULL, 0, NULL, 0);
+}
+
+int umxd_h_domain_wait(struct umxd_conn *c, struct umx_msg *m)
+{
+	struct umx_ctl_domid req;
+	struct umxd_domain *dom;
+	struct umxd_waiter *w;
+
+	if (umx_msg_get_exact(m, &req, sizeof(req)) < 0)
+		return -EBADMSG;
+	dom = umxd_domain_get(c->umxd, req.domid);
+	if (!dom) {
+		/* Newest grave first: a domid may have died more than once. */
+		for (unsigned i = 1; i <= UMXD_GRAVEYARD; i++) {
+			struct umxd_grave *g =
+				&c->umxd->graves[(c->umxd->grave_next + UMXD_GRAVEYARD - i) %
+						 UMXD_GRAVEYARD];
+			if (g->domid == req.domid && req.domid)
+				return umxd_reply(c, m, 0, &g->exit_status, sizeof(int32_t), NULL,
+						  0);
+		}
+		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
+	}
+	if (dom->state == UMX_DOM_DEAD) {
+		int32_t st = dom->exited ? dom->exit_status : -1;
+		return umxd_reply(c, m, 0, &st, sizeof(st), NULL, 0);
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return umxd_reply(c, m, -ENOMEM, NULL, 0, NULL, 0);
+	w->conn = c;
+	w->id = m->hdr.id;
+	w->next = dom->waiters;
+	dom->waiters = w;
+	return 0;
+}

@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ctl.h — the umxd control protocol: message types and payloads.
+ *
+ * Not a public API: libumx and umxd of the same build speak it (the HELLO
+ * exchange refuses a version mismatch). Framing is msg.h. Every request
+ * gets exactly one reply with the same id and type | UMX_CTL_REPLY, whose
+ * payload starts with `int32_t result` (0 or -errno) followed by the typed
+ * reply body when result is 0. Payload layouts are fixed-size structs with
+ * explicit padding; variable parts are arrays whose count is in the head,
+ * checked exactly by umx_msg_check_array().
+ *
+ * Who may send what: a connection to the control socket is domain 0 (the
+ * toolstack): UMX_CTL_DOMAIN_* and DAEMON_*. A domain's own connection
+ * (inherited from `umx run`) is that domain: GNT_*, EVT_*, XS_CONNECT.
+ * Anything else is refused with -EPERM.
+ */
+#ifndef UMX_CTL_H
+#define UMX_CTL_H
+
+#include <stdint.h>
+
+#define UMX_CTL_VERSION 1u
+#define UMX_CTL_REPLY 0x80000000u
+#define UMX_NAME_MAX 64u
+
+/* Environment variable naming the inherited domain connection fd. */
+#define UMX_DOMAIN_FD_ENV "UMX_DOMAIN_FD"
+
+enum umx_ctl_type {
+	UMX_CTL_HELLO = 1,
+
+	/* domain 0 (toolstack) */
+	UMX_CTL_DOMAIN_CREATE = 0x100,
+	UMX_CTL_DOMAIN_SET_PID,
+	UMX_CTL_DOMAIN_EXITED,
+	UMX_CTL_DOMAIN_LIST,
+	UMX_CTL_DOMAIN_DESTROY,
+	UMX_CTL_DOMAIN_WAIT,
+	UMX_CTL_DAEMON_INFO,
+	UMX_CTL_DAEMON_STOP,
+
+	/* a domain: grant tables and grant memory */
+	UMX_CTL_GNT_REGION_ALLOC = 0x200,
+	UMX_CTL_GNT_REGION_FREE,
+	UMX_CTL_GNT_MAP,
+	UMX_CTL_GNT_UNMAP,
+	UMX_CTL_GNT_COPY,
+	UMX_CTL_GNT_SHARE_NOTIFY,
+	UMX_CTL_GNT_UNSHARE,
+
+	/* a domain: event channels */
+	UMX_CTL_EVT_ALLOC_UNBOUND = 0x300,
+	UMX_CTL_EVT_BIND_INTERDOMAIN,
+	UMX_CTL_EVT_CLOSE,
+
+	/* a domain: a new XenStore connection with the domain's identity */
+	UMX_CTL_XS_CONNECT = 0x400,
+};
+
+struct umx_ctl_result {
+	int32_t result;
+};
+
+/* HELLO: first message on every connection. */
+struct umx_ctl_hello {
+	uint32_t version;
+	uint32_t pad;
+};
+struct umx_ctl_hello_reply {
+	int32_t result;
+	uint32_t version;
+	uint32_t domid;		 /* 0 for the toolstack */
+	uint32_t grant_frames;	 /* domains: pages in the grant table (fd attached) */
+	uint32_t page_size;
+	uint32_t pad;
+};
+
+/* DOMAIN_CREATE: reply carries the domain connection's fd. */
+struct umx_ctl_domain_create {
+	char name[UMX_NAME_MAX]; /* NUL-terminated; empty = "domain-<id>" */
+	uint32_t grant_frames;	 /* 0 = default */
+	uint32_t pad;
+};
+struct umx_ctl_domain_reply {
+	int32_t result;
+	uint32_t domid;
+};
+
+struct umx_ctl_domain_pid {
+	uint32_t domid;
+	int32_t pid;
+};
+
+struct umx_ctl_domain_exited {
+	uint32_t domid;
+	int32_t status; /* wait(2) status */
+};
+
+struct umx_ctl_domid {
+	uint32_t domid;
+	uint32_t pad;
+};
+
+enum umx_domain_state {
+	UMX_DOM_STARTING = 0, /* created, connection not yet said HELLO */
+	UMX_DOM_RUNNING = 1,
+	UMX_DOM_DYING = 2, /* connection gone, waiting for the exit status */
+	UMX_DOM_DEAD = 3,  /* gone; kept while pages it granted are mapped */
+};
+
+struct umx_ctl_domain_info {
+	uint32_t domid;
+	int32_t pid;
+	uint32_t state; /* enum umx_domain_state */
+	int32_t exit_status;
+	uint32_t grants_active; /* its grant refs currently mapped by others */
+	uint32_t pages_mapped;	/* pages of other domains it maps */
+	uint32_t ports;
+	uint32_t regions;
+	char name[UMX_NAME_MAX];
+};
+#define UMX_CTL_LIST_MAX ((16u * 1024u - 8u) / sizeof(struct umx_ctl_domain_info))
+struct umx_ctl_domain_list_req {
+	uint32_t start_domid; /* paging: list domids >= this */
+	uint32_t pad;
+};
+struct umx_ctl_domain_list_reply {
+	int32_t result;
+	uint32_t count;
+	/* struct umx_ctl_domain_info[count] follows */
+};
+
+struct umx_ctl_wait_reply {
+	int32_t result;
+	int32_t exit_status; /* wait(2) status, or -1 when unknown (killed) */
+};
+
+struct umx_ctl_info_reply {
+	int32_t result;
+	uint32_t version;
+	int32_t pid;
+	uint32_t domains;
+	char dir[256];	     /* UMX_DIR */
+	char xs_socket[256]; /* XenStore socket for Xen's tools (XENSTORED_PATH) */
+};
+
+/* ---- grants ---------------------------------------------------------- */
+
+/* REGION_ALLOC: memory for sharing, bound to @peer for life. The reply
+ * carries the region's read-write memfd. Frames base..base+npages-1 name its
+ * pages in the domain's grant entries. */
+struct umx_ctl_region_alloc {
+	uint32_t peer;
+	uint32_t npages;
+};
+struct umx_ctl_region_reply {
+	int32_t result;
+	uint32_t base_frame;
+	uint32_t npages;
+	uint32_t pad;
+};
+struct umx_ctl_region_free {
+	uint32_t base_frame;
+	uint32_t pad;
+};
+
+#define UMX_GNT_BATCH_MAX 64u
+
+#define UMX_GNTMAP_READONLY 0x1u
+#define UMX_GNTMAP_NOTIFY_BYTE 0x2u  /* clear byte notify_offset on unmap */
+#define UMX_GNTMAP_NOTIFY_EVENT 0x4u /* signal notify_port on unmap */
+
+struct umx_ctl_gnt_map_req {
+	uint32_t granter;
+	uint32_t count;
+	/* struct umx_ctl_gnt_map_op[count] follows */
+};
+struct umx_ctl_gnt_map_op {
+	uint32_t ref;
+	uint32_t flags; /* UMX_GNTMAP_* */
+	uint32_t notify_offset;
+	uint32_t notify_port;
+};
+struct umx_ctl_gnt_map_reply {
+	int32_t result;
+	uint32_t count;
+	/* struct umx_ctl_gnt_map_res[count] follows; region fds attached in
+	 * order for every result with fd_index != 0xffff */
+};
+struct umx_ctl_gnt_map_res {
+	int16_t status;	   /* GNTST_* from xen/grant_table.h */
+	uint16_t fd_index; /* index of the attached fd for a region new to us, or 0xffff */
+	uint32_t handle;   /* for UNMAP */
+	uint64_t region;   /* region id; the client caches region fds by (region, ro) */
+	uint64_t offset;   /* byte offset of the page in the region */
+};
+
+struct umx_ctl_gnt_unmap_req {
+	uint32_t count;
+	uint32_t pad;
+	/* uint32_t handle[count] follows */
+};
+struct umx_ctl_gnt_status_reply {
+	int32_t result;
+	uint32_t count;
+	/* int16_t status[count] follows (GNTST_*) */
+};
+
+/* COPY: like GNTTABOP_copy. Each side is either a grant ref of @domid
+ * (UMX_GNTCOPY_*_GREF) or one of the caller's own frames. */
+#define UMX_GNTCOPY_SOURCE_GREF 0x1u
+#define UMX_GNTCOPY_DEST_GREF 0x2u
+struct umx_ctl_gnt_copy_side {
+	uint32_t ref_or_frame;
+	uint32_t domid;
+	uint32_t offset;
+	uint32_t pad;
+};
+struct umx_ctl_gnt_copy_op {
+	struct umx_ctl_gnt_copy_side source;
+	struct umx_ctl_gnt_copy_side dest;
+	uint32_t len;
+	uint32_t flags;
+};
+struct umx_ctl_gnt_copy_req {
+	uint32_t count;
+	uint32_t pad;
+	/* struct umx_ctl_gnt_copy_op[count] follows */
+};
+
+/* SHARE_NOTIFY: when the caller's share of @ref ends (UNSHARE or death),
+ * clear byte @offset of the page and/or signal @port (gntalloc semantics). */
+struct umx_ctl_gnt_share_notify {
+	uint32_t ref;
+	uint32_t flags; /* UMX_GNTMAP_NOTIFY_BYTE | UMX_GNTMAP_NOTIFY_EVENT */
+	uint32_t offset;
+	uint32_t port;
+};
+struct umx_ctl_gnt_unshare {
+	uint32_t ref;
+	uint32_t pad;
+};
+
+/* ---- event channels ------------------------------------------------- */
+
+/* Both replies carry two eventfds: [0] is read by the owner of the port
+ * (pending), [1] is written to notify the remote end. */
+struct umx_ctl_evt_alloc_unbound {
+	uint32_t remote_domid;
+	uint32_t pad;
+};
+struct umx_ctl_evt_bind {
+	uint32_t remote_domid;
+	uint32_t remote_port;
+};
+struct umx_ctl_evt_port_reply {
+	int32_t result;
+	uint32_t port;
+};
+struct umx_ctl_evt_close {
+	uint32_t port;
+	uint32_t pad;
+};
+
+#endif /* UMX_CTL_H */

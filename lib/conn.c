@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: MIT */
+/* Connections to umxd: open, HELLO, synchronous calls (conn.h). */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "umx/conn.h"
+#include "umx/ctl.h"
+#include "umx/msg.h"
+
+struct umx_conn {
+	int fd;
+	uint32_t domid;
+	uint32_t next_id;
+	unsigned refs;
+	int gnt_fd;
+	uint32_t gnt_frames;
+	char dir[128];
+	pthread_mutex_t lock;
+	struct umx_msg msg; /* receive buffer, under lock */
+};
+
+static pthread_mutex_t domain_conn_lock = PTHREAD_MUTEX_INITIALIZER;
+static umx_conn *domain_conn;
+
+/* Shared with the daemon's own resolution (daemon/server.c has its twin
+ * because umxd must not depend on client state). */
+static int default_dir(char *buf, size_t len)
+{
+	const char *env = getenv("UMX_DIR");
+	int n;
+
+	if (env && *env)
+		n = snprintf(buf, len, "%s", env);
+	else if (getuid() == 0)
+		n = snprintf(buf, len, "/run/umx");
+	else if ((env = getenv("XDG_RUNTIME_DIR")) && *env)
+		n = snprintf(buf, len, "%s/umx", env);
+	else
+		n = snprintf(buf, len, "/tmp/umx-%u", (unsigned)getuid());
+	return (n < 0 || (size_t)n >= len) ? -ENAMETOOLONG : 0;
+}
+
+static umx_conn *conn_new(int fd)
+{
+	umx_conn *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->fd = fd;
+	c->gnt_fd = -1;
+	c->refs = 1;
+	c->next_id = 1;
+	pthread_mutex_init(&c->lock, NULL);
+	return c;
+}
+
+static void conn_free(umx_conn *c)
+{
+	if (c->gnt_fd >= 0)
+		close(c->gnt_fd);
+	close(c->fd);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+static int hello(umx_conn *c)
+{
+	struct umx_ctl_hello h = {.version = UMX_CTL_VERSION};
+	struct umx_ctl_hello_reply r;
+	int fd = -1;
+	unsigned nfds = 0;
+	int ret = umx_conn_call(c, UMX_CTL_HELLO, &h, sizeof(h), &r.version,
+				sizeof(r) - sizeof(r.result), NULL, &fd, 1, &nfds);
+	if (ret < 0)
+		return ret;
+	if (r.version != UMX_CTL_VERSION) {
+		if (nfds)
+			close(fd);
+		return -EPROTONOSUPPORT;
+	}
+	c->domid = r.domid;
+	if (nfds) {
+		c->gnt_fd = fd;
+		c->gnt_frames = r.grant_frames;
+	}
+	return 0;
+}
+
+int umx_conn_open_toolstack(const char *dir, umx_conn **out)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char buf[128];
+	umx_conn *c;
+	int fd, r;
+
+	if (!dir) {
+		if ((r = default_dir(buf, sizeof(buf))) < 0)
+			return r;
+		dir = buf;
+	}
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/control", dir) >=
+	    (int)sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	c = conn_new(fd);
+	if (!c) {
+		close(fd);
+		return -ENOMEM;
+	}
+	snprintf(c->dir, sizeof(c->dir), "%s", dir);
+	if ((r = hello(c)) < 0) {
+		conn_free(c);
+		return r;
+	}
+	*out = c;
+	return 0;
+}
+
+int umx_conn_open_domain(umx_conn **out)
+{
+	const char *env;
+	char *end;
+	long fd;
+	int r = 0;
+
+	pthread_mutex_lock(&domain_conn_lock);
+	if (domain_conn) {
+		domain_conn->refs++;
+		*out = domain_conn;
+		goto out;
+	}
+	env = getenv(UMX_DOMAIN_FD_ENV);
+	if (!env || !*env) {
+		r = -ENOENT;
+		goto out;
+	}
+	errno = 0;
+	fd = strtol(env, &end, 10);
+	if (errno || *end || fd < 0 || fd > 65535) {
+		r = -EINVAL;
+		goto out;
+	}
+	domain_conn = conn_new((int)fd);
+	if (!domain_conn) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if ((r = hello(domain_conn)) < 0) {
+		/* Not our descriptor to close if HELLO failed: leave it. */
+		domain_conn->fd = -1;
+		pthread_mutex_destroy(&domain_conn->lock);
+		free(domain_conn);
+		domain_conn = NULL;
+		goto out;
+	}
+	*out = domain_conn;
+out:
+	pthread_mutex_unlock(&domain_conn_lock);
+	return r;
+}
+
+void umx_conn_close(umx_conn *conn)
+{
+	if (!conn)
+		return;
+	pthread_mutex_lock(&domain_conn_lock);
+	if (--conn->refs == 0) {
+		if (conn == domain_conn)
+			domain_conn = NULL;
+		conn_free(conn);
+	}
+	pthread_mutex_unlock(&domain_conn_lock);
+}
+
+uint32_t umx_conn_domid(const umx_conn *conn)
+{
+	return conn->domid;
+}
+
+const char *umx_conn_dir(const umx_conn *conn)
+{
+	return conn->dir;
+}
+
+int umx_conn_grant_table_fd(const umx_conn *conn, uint32_t *frames)
+{
+	if (conn->gnt_fd < 0)
+		return -ENODEV;
+	if (frames)
+		*frames = conn->gnt_frames;
+	return conn->gnt_fd;
+}
+
+int umx_conn_call(umx_conn *c, uint32_t type, const void *req, size_t req_len, void *reply,
+		  size_t reply_len, size_t *reply_len_out, int *fds, unsigned max_fds,
+		  unsigned *nfds)
+{
+	struct umx_msg *m = &c->msg;
+	uint32_t id;
+	int32_t result;
+	size_t body;
+	int r;
+
+	if (nfds)
+		*nfds = 0;
+	pthread_mutex_lock(&c->lock);
+	id = c->next_id++;
+	r = umx_msg_send(c->fd, type, id, req, req_len, NULL, 0);
+	if (r < 0)
+		goto out;
+	r = umx_msg_recv(c->fd, m);
+	if (r < 0)
+		goto out;
+	if (m->hdr.type != (type | UMX_CTL_REPLY) || m->hdr.id != id ||
+	    m->hdr.len < sizeof(result)) {
+		r = -EPROTO;
+		goto out_fds;
+	}
+	memcpy(&result, m->payload, sizeof(result));
+	if (result > 0) {
+		r = -EPROTO;
+		goto out_fds;
+	}
+	if (result < 0) {
+		r = result;
+		goto out_fds;
+	}
+	body = m->hdr.len - sizeof(result);
+	if (reply_len_out) {
+		if (body > reply_len) {
+			r = -EPROTO;
+			goto out_fds;
+		}
+		*reply_len_out = body;
+	} else if (body != reply_len) {
+		r = -EPROTO;
+		goto out_fds;
+	}
+	if (body)
+		memcpy(reply, m->payload + sizeof(result), body);
+	for (unsigned i = 0; i < m->nfds && fds && i < max_fds; i++) {
+		fds[i] = umx_msg_take_fd(m, i);
+		if (nfds)
+			*nfds = i + 1;
+	}
+	r = 0;
+out_fds:
+	umx_msg_close_fds(m);
+out:
+	pthread_mutex_unlock(&c->lock);
+	return r;
+}
