@@ -25,6 +25,7 @@ struct sock_conn {
 	struct umxd_io *io;
 	int fd;
 	uint32_t events;
+	bool busy; /* inside sc_event(): it updates the events itself */
 };
 
 struct umxd_xs {
@@ -67,7 +68,9 @@ static void sc_update(struct sock_conn *sc)
 
 static void sc_notify(void *ctx)
 {
-	sc_update(ctx);
+	struct sock_conn *sc = ctx;
+	if (!sc->busy)
+		sc_update(sc);
 }
 
 /* 0, or -1 when the connection must be closed. */
@@ -88,6 +91,7 @@ static void sc_event(struct umxd_io *io, uint32_t events, void *ctx)
 {
 	struct sock_conn *sc = ctx;
 	(void)io;
+	sc->busy = true;
 	if (xs_conn_broken(sc->c) || (events & EPOLLERR)) {
 		sc_close(sc);
 		return;
@@ -128,6 +132,7 @@ static void sc_event(struct umxd_io *io, uint32_t events, void *ctx)
 		sc_close(sc);
 		return;
 	}
+	sc->busy = false;
 	sc_update(sc);
 }
 
