@@ -241,6 +241,8 @@ int umxd_h_domain_set_pid(struct umxd_conn *c, struct umx_msg *m)
 	if (dom->owner != c || req.pid <= 0)
 		return umxd_reply(c, m, -EPERM, NULL, 0, NULL, 0);
 	dom->pid = req.pid;
+	if (dom->state == UMX_DOM_STARTING)
+		dom->state = UMX_DOM_RUNNING;
 	return umxd_reply(c, m, 0, NULL, 0, NULL, 0);
 }
 
