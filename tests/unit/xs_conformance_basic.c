@@ -151,7 +151,7 @@ static void directory_part(void **state)
 	/* Too long for one DIRECTORY reply: E2BIG, as Xen; use DIRECTORY_PART. */
 	expect_err(f, CALL(f, XS_DIRECTORY, 0, XS_A("/dp")), "E2BIG");
 	unsigned off = 0, seen = 0;
-	char gen0[32] = "";
+	static char gen0[XENSTORE_PAYLOAD_MAX + 1];
 	for (int round = 0; round < 10; round++) {
 		char req[64];
 		int n = snprintf(req, sizeof(req), "/dp%c%u", 0, off);
