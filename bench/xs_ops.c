@@ -112,6 +112,45 @@ static double run_clients(const char *sock, int nclients, bool do_write)
 	return (double)total / ((double)(bench_now_ns() - start) / 1e9);
 }
 
+/* Baseline: the same socket round trip to a process that only echoes each
+ * message back (no store): what any Unix-socket daemon costs here. */
+static void echo_server(int lfd)
+{
+	for (;;) {
+		int fd = accept(lfd, NULL, NULL);
+		if (fd < 0)
+			_exit(0);
+		if (fork() == 0) {
+			unsigned char buf[16 + XENSTORE_PAYLOAD_MAX];
+			struct xsd_sockmsg h;
+			while (!full_read(fd, &h, sizeof(h)) && h.len <= XENSTORE_PAYLOAD_MAX &&
+			       !full_read(fd, buf + sizeof(h), h.len)) {
+				memcpy(buf, &h, sizeof(h));
+				if (full_write(fd, buf, sizeof(h) + h.len))
+					break;
+			}
+			_exit(0);
+		}
+		close(fd);
+	}
+}
+
+static pid_t start_echo(const char *sock)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(lfd, 16))
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		signal(SIGCHLD, SIG_IGN);
+		echo_server(lfd);
+	}
+	close(lfd);
+	return pid;
+}
+
 /* The engine alone, in-process: the ceiling for the socket numbers. */
 static double run_engine(bool do_write)
 {
@@ -143,7 +182,7 @@ static double run_engine(bool do_write)
 
 int main(void)
 {
-	char dir[] = "/tmp/umx-xsbench-XXXXXX", sock[64];
+	char dir[] = "/tmp/umx-xsbench-XXXXXX", sock[64], esock[64];
 	if (!mkdtemp(dir))
 		return 1;
 	snprintf(sock, sizeof(sock), "%s/xenstored", dir);
@@ -154,18 +193,28 @@ int main(void)
 	}
 	for (int i = 0; i < 100 && access(sock, F_OK); i++)
 		usleep(20000);
+	snprintf(esock, sizeof(esock), "%s/echo", dir);
+	pid_t echo = start_echo(esock);
 	double er = run_engine(false), ew = run_engine(true);
 	bench_report("xenstore engine in-process read", er, NULL, 0);
 	bench_report("xenstore engine in-process write", ew, NULL, 0);
 	for (int n = 1; n <= 8; n += 7) {
-		char name[64];
+		char name[64], base[64];
+		/* the echo peer answers anything: "read" requests give its rate */
+		double e = echo > 0 ? run_clients(esock, n, false) : 0;
 		double r = run_clients(sock, n, false), w = run_clients(sock, n, true);
+		snprintf(base, sizeof(base), "echo round trip, %d client%s", n, n > 1 ? "s" : "");
 		snprintf(name, sizeof(name), "xenstore socket read, %d client%s", n,
 		         n > 1 ? "s" : "");
-		bench_report(name, r, "engine in-process read", er);
+		bench_report(name, r, base, e);
 		snprintf(name, sizeof(name), "xenstore socket write, %d client%s", n,
 		         n > 1 ? "s" : "");
-		bench_report(name, w, "engine in-process write", ew);
+		bench_report(name, w, base, e);
+	}
+	if (echo > 0) {
+		kill(echo, SIGTERM);
+		waitpid(echo, NULL, 0);
+		unlink(esock);
 	}
 	printf("Xen's C xenstored: not measured (not packaged to run without a hypervisor)\n");
 	kill(srv, SIGTERM);
