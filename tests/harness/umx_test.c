@@ -149,6 +149,17 @@ int umx_test_count_fds(pid_t pid)
 	return n - 2;
 }
 
+int umx_test_wait_fds(pid_t pid, int expect)
+{
+	int n = umx_test_count_fds(pid);
+	for (int i = 0; i < 500 && n != expect; i++) {
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		n = umx_test_count_fds(pid);
+	}
+	return n;
+}
+
 long umx_test_rss_kib(pid_t pid)
 {
 	char path[64], line[256];

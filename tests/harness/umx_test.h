@@ -40,6 +40,9 @@ int umx_test_domain_reap(struct umx_test_daemon *d, uint32_t domid, pid_t pid);
 
 /* Number of open descriptors of process @pid (for leak checks), or -errno. */
 int umx_test_count_fds(pid_t pid);
+/* Poll (up to 5 s) until @pid has @expect descriptors open, since umxd
+ * handles a peer's disconnect asynchronously; returns the last count. */
+int umx_test_wait_fds(pid_t pid, int expect);
 /* Resident set size of @pid in KiB, or -errno. */
 long umx_test_rss_kib(pid_t pid);
 
