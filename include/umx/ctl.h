@@ -245,7 +245,11 @@ struct umx_ctl_gnt_unshare {
 /* ---- event channels ------------------------------------------------- */
 
 /* Both replies carry two eventfds: [0] is read by the owner of the port
- * (pending), [1] is written to notify the remote end. */
+ * (pending), [1] is written to notify the remote end. Ports are 1..
+ * UMX_EVT_PORTS_MAX per domain (0 is never a valid port, as in Xen). A
+ * remote domid of UMX_EVT_DOMID_SELF means the caller itself (loopback). */
+#define UMX_EVT_PORTS_MAX 1024u
+#define UMX_EVT_DOMID_SELF 0x7FF0u /* DOMID_SELF */
 struct umx_ctl_evt_alloc_unbound {
 	uint32_t remote_domid;
 	uint32_t pad;
