@@ -1,31 +1,73 @@
 /* SPDX-License-Identifier: MIT */
-/* The store's view of domains (placeholder until the XenStore engine lands). */
+/*
+ * The store's view of domains: umxd serves XenStore on DIR/xenstored for
+ * the toolstack (Xen's own tools with XENSTORED_PATH), introduces each
+ * domain when it is created and releases it when it dies, and hands every
+ * domain its own store connections, whose identity is the domain.
+ */
 #include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include "umx/log.h"
 #include "umxd.h"
+#include "xenstore/xs.h"
+
+static bool domain_exists(void *ctx, unsigned domid)
+{
+	struct umxd *umxd = ctx;
+	return domid == 0 || umxd_domain_live(umxd, domid) != NULL;
+}
 
 int umxd_store_start(struct umxd *umxd)
 {
-	(void)umxd;
-	return 0;
+	struct umxd_xs_hooks hooks = {.domain_exists = domain_exists, .ctx = umxd};
+	int r = umxd_xs_new(umxd->loop, umxd->xs_path, &hooks, &umxd->xs);
+	if (r < 0)
+		umx_err("cannot serve XenStore on %s: %s", umxd->xs_path, strerror(-r));
+	return r;
 }
 
 void umxd_store_stop(struct umxd *umxd)
 {
-	(void)umxd;
+	umxd_xs_free(umxd->xs);
+	umxd->xs = NULL;
 }
 
 void umxd_store_domain_introduce(struct umxd_domain *dom)
 {
-	(void)dom;
+	int r;
+	if (!dom->umxd->xs)
+		return;
+	r = umxd_xs_domain_introduce(dom->umxd->xs, dom->domid, dom->name);
+	if (r < 0)
+		umx_warn("domain %u: store introduction failed: %s", dom->domid, strerror(-r));
 }
 
 void umxd_store_domain_release(struct umxd_domain *dom)
 {
-	(void)dom;
+	if (dom->umxd->xs)
+		umxd_xs_domain_release(dom->umxd->xs, dom->domid);
 }
 
 int umxd_h_xs_connect(struct umxd_conn *c, struct umx_msg *m)
 {
-	return umxd_reply(c, m, -ENOSYS, NULL, 0, NULL, 0);
+	unsigned domid = c->domain_conn && c->dom ? c->dom->domid : 0;
+	int sv[2], r;
+
+	if (m->hdr.len != 0)
+		return -EBADMSG;
+	if (!c->umxd->xs)
+		return umxd_reply(c, m, -ENODEV, NULL, 0, NULL, 0);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return umxd_reply(c, m, -errno, NULL, 0, NULL, 0);
+	r = umxd_xs_attach(c->umxd->xs, sv[0], domid); /* takes sv[0] */
+	if (r < 0) {
+		close(sv[1]);
+		return umxd_reply(c, m, r, NULL, 0, NULL, 0);
+	}
+	umxd_reply(c, m, 0, NULL, 0, &sv[1], 1);
+	close(sv[1]);
+	return 0;
 }
