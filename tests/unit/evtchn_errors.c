@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/* Bad event-channel requests fail with Xen's errors and leave the
+ * connection usable: unknown domain, port out of range, a port offered to
+ * someone else, double bind, close of an unknown port. A malformed payload
+ * is a protocol violation and does drop the connection. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "umx/evtchn.h"
+#include "umx_test.h"
+
+#include "umx/ctl.h"
+/* The next pending port, waiting up to 5 s. */
+static int wait_event(umx_evtchn *h)
+{
+	struct pollfd p = {.fd = umx_evtchn_fd(h), .events = POLLIN};
+	for (int i = 0; i < 50; i++) {
+		int port = umx_evtchn_pending(h);
+		if (port != -EAGAIN)
+			return port;
+		poll(&p, 1, 100);
+	}
+	return -ETIMEDOUT;
+}
+
+static int bystander(void *arg)
+{
+	(void)arg;
+	umx_conn *c;
+	if (umx_conn_open_domain(&c) < 0)
+		return 1;
+	pause();
+	return 0;
+}
+
+static int errors(void *arg)
+{
+	uint32_t other = *(uint32_t *)arg;
+	umx_evtchn *h;
+	umx_conn *c;
+	int p, q;
+
+	if (umx_evtchn_open(&h) < 0)
+		return 10;
+	if (umx_evtchn_bind_unbound_port(h, 9999) != -ESRCH ||
+	    umx_evtchn_bind_unbound_port(h, 0) != -ESRCH ||
+	    umx_evtchn_bind_unbound_port(h, 0xffffffffu) != -ESRCH)
+		return 11;
+	if (umx_evtchn_bind_interdomain(h, 9999, 1) != -ESRCH)
+		return 12;
+	if (umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, 0) != -EINVAL ||
+	    umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, UMX_EVT_PORTS_MAX + 1) !=
+	            -EINVAL ||
+	    umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, 0xffffffffu) != -EINVAL ||
+	    umx_evtchn_bind_interdomain(h, other, 1) != -EINVAL)
+		return 13;
+	/* Offered to the bystander, not to us. */
+	p = umx_evtchn_bind_unbound_port(h, other);
+	if (p <= 0 || umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)p) != -EINVAL)
+		return 14;
+	/* Double bind. */
+	p = umx_evtchn_bind_unbound_port(h, UMX_EVTCHN_DOMID_SELF);
+	q = umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)p);
+	if (p <= 0 || q <= 0 ||
+	    umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)p) != -EINVAL ||
+	    umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)q) != -EINVAL)
+		return 15;
+	/* Close of what we do not hold. */
+	if (umx_evtchn_unbind(h, 777) != -EINVAL || umx_evtchn_unbind(h, 0) != -EINVAL ||
+	    umx_evtchn_unbind(h, 0xffffffffu) != -EINVAL)
+		return 16;
+	if (umx_evtchn_notify(h, 777) != -EINVAL)
+		return 17;
+	/* Still connected and working. */
+	if (wait_event(h) != q || umx_evtchn_unmask(h, (uint32_t)q) ||
+	    umx_evtchn_notify(h, (uint32_t)p) || wait_event(h) != q)
+		return 18;
+	/* Garbage: a short payload ends the connection. */
+	if (umx_conn_open_domain(&c) < 0)
+		return 19;
+	uint32_t half = 1;
+	if (umx_conn_call(c, UMX_CTL_EVT_CLOSE, &half, sizeof(half), NULL, 0, NULL, NULL, 0,
+	                  NULL) != -ECONNRESET)
+		return 20;
+	umx_conn_close(c);
+	umx_evtchn_close(h);
+	return 0;
+}
+
+static void test_errors(void **state)
+{
+	struct umx_test_daemon d;
+	uint32_t a, b;
+	pid_t pa, pb;
+	(void)state;
+
+	assert_int_equal(umx_test_daemon_start(&d), 0);
+	assert_int_equal(umx_test_domain_fork(&d, "bystander", bystander, NULL, &b, &pb), 0);
+	assert_int_equal(umx_test_domain_fork(&d, "errors", errors, &b, &a, &pa), 0);
+	assert_int_equal(umx_test_domain_reap(&d, a, pa), 0);
+	kill(pb, SIGKILL);
+	assert_int_equal(umx_test_domain_reap(&d, b, pb), 128 + SIGKILL);
+	assert_int_equal(umx_test_daemon_stop(&d), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
