@@ -15,7 +15,7 @@
 /* umxd next to us (installed: ../sbin; build tree: ../daemon), else $PATH. */
 static void find_umxd(char *buf, size_t len)
 {
-	char self[PATH_MAX];
+	char self[PATH_MAX - 32];
 	const char *env = getenv("UMXD");
 	ssize_t n;
 	static const char *const rel[] = {"umxd", "../sbin/umxd", "../daemon/umxd"};
@@ -32,8 +32,8 @@ static void find_umxd(char *buf, size_t len)
 		if (slash) {
 			*slash = 0;
 			for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-				snprintf(buf, len, "%s/%s", self, rel[i]);
-				if (access(buf, X_OK) == 0)
+				int w = snprintf(buf, len, "%s/%s", self, rel[i]);
+				if (w > 0 && (size_t)w < len && access(buf, X_OK) == 0)
 					return;
 			}
 		}
