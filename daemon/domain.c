@@ -45,7 +45,7 @@ static void answer_waiters(struct umxd_domain *dom)
 		struct umxd_waiter *w = dom->waiters;
 		dom->waiters = w->next;
 		umxd_reply_to(w->conn, UMX_CTL_DOMAIN_WAIT, w->id, 0, &r.exit_status,
-			      sizeof(r) - sizeof(r.result));
+		              sizeof(r) - sizeof(r.result));
 		free(w);
 	}
 }
@@ -91,7 +91,7 @@ static bool name_ok(const char *name)
 }
 
 int umxd_domain_create(struct umxd *umxd, const char *name, uint32_t grant_frames,
-		       struct umxd_conn *owner, struct umxd_domain **out)
+                       struct umxd_conn *owner, struct umxd_domain **out)
 {
 	struct umxd_domain *dom;
 	uint32_t domid;
@@ -298,8 +298,8 @@ int umxd_h_domain_list(struct umxd_conn *c, struct umx_msg *m)
 		memcpy(i->name, dom->name, sizeof(i->name));
 	}
 	return umxd_reply(c, m, 0, &rep,
-			  sizeof(rep.count) + rep.count * sizeof(struct umx_ctl_domain_info), NULL,
-			  0);
+	                  sizeof(rep.count) + rep.count * sizeof(struct umx_ctl_domain_info), NULL,
+	                  0);
 }
 
 int umxd_h_domain_destroy(struct umxd_conn *c, struct umx_msg *m)
@@ -313,7 +313,7 @@ int umxd_h_domain_destroy(struct umxd_conn *c, struct umx_msg *m)
 	if (!dom || dom->state == UMX_DOM_DEAD || dom->state == UMX_DOM_DYING)
 		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
 	umx_info("domain %u (%s): destroyed by toolstack pid %d", dom->domid, dom->name,
-		 (int)c->peer_pid);
+	         (int)c->peer_pid);
 	if (dom->pid > 0)
 		kill(dom->pid, SIGKILL);
 	umxd_domain_died(dom, "destroyed");
@@ -333,11 +333,11 @@ int umxd_h_domain_wait(struct umxd_conn *c, struct umx_msg *m)
 		/* Newest grave first: a domid may have died more than once. */
 		for (unsigned i = 1; i <= UMXD_GRAVEYARD; i++) {
 			struct umxd_grave *g =
-				&c->umxd->graves[(c->umxd->grave_next + UMXD_GRAVEYARD - i) %
-						 UMXD_GRAVEYARD];
+			        &c->umxd->graves[(c->umxd->grave_next + UMXD_GRAVEYARD - i) %
+			                         UMXD_GRAVEYARD];
 			if (g->domid == req.domid && req.domid)
 				return umxd_reply(c, m, 0, &g->exit_status, sizeof(int32_t), NULL,
-						  0);
+				                  0);
 		}
 		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
 	}

@@ -59,7 +59,7 @@ void umxd_loop_free(struct umxd_loop *loop)
 }
 
 struct umxd_io *umxd_io_add(struct umxd_loop *loop, int fd, uint32_t events, umxd_io_fn fn,
-			    void *ctx)
+                            void *ctx)
 {
 	struct umxd_io *io = calloc(1, sizeof(*io));
 	struct epoll_event ev = {.events = events};

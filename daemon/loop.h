@@ -27,7 +27,7 @@ void umxd_loop_free(struct umxd_loop *loop);
 /* Watch @fd for @events. The loop does not own @fd; closing it is the
  * caller's job, after umxd_io_del(). Returns the io or NULL (errno set). */
 struct umxd_io *umxd_io_add(struct umxd_loop *loop, int fd, uint32_t events, umxd_io_fn fn,
-			    void *ctx);
+                            void *ctx);
 /* Change the events watched (e.g. add EPOLLOUT while output is queued). */
 int umxd_io_set_events(struct umxd_io *io, uint32_t events);
 /* Stop watching; no callback for @io runs after this returns. */

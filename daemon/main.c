@@ -14,13 +14,13 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: umxd [-f] [-d DIR] [-v]\n"
-		   "  -f, --foreground  stay in the foreground and log to stderr\n"
-		   "                    (default: daemonise, log to syslog)\n"
-		   "  -d, --dir DIR     runtime directory (default $UMX_DIR, else\n"
-		   "                    $XDG_RUNTIME_DIR/umx, or /run/umx for root)\n"
-		   "  -v, --verbose     debug logging\n"
-		   "  -h, --help        this text\n"
-		   "      --version     print the version\n");
+	           "  -f, --foreground  stay in the foreground and log to stderr\n"
+	           "                    (default: daemonise, log to syslog)\n"
+	           "  -d, --dir DIR     runtime directory (default $UMX_DIR, else\n"
+	           "                    $XDG_RUNTIME_DIR/umx, or /run/umx for root)\n"
+	           "  -v, --verbose     debug logging\n"
+	           "  -h, --help        this text\n"
+	           "      --version     print the version\n");
 }
 
 /* Daemonise, telling the parent once the sockets exist (or why not). */
@@ -50,12 +50,10 @@ static int daemonise(int *ready_fd)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {{"foreground", no_argument, NULL, 'f'},
-					     {"dir", required_argument, NULL, 'd'},
-					     {"verbose", no_argument, NULL, 'v'},
-					     {"help", no_argument, NULL, 'h'},
-					     {"version", no_argument, NULL, 'V'},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	        {"foreground", no_argument, NULL, 'f'}, {"dir", required_argument, NULL, 'd'},
+	        {"verbose", no_argument, NULL, 'v'},    {"help", no_argument, NULL, 'h'},
+	        {"version", no_argument, NULL, 'V'},    {NULL, 0, NULL, 0}};
 	struct umxd_options o = {0};
 	struct umxd *umxd;
 	int foreground = 0, ready = -1, c, r;

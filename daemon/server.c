@@ -22,7 +22,11 @@
 #include "umx/log.h"
 #include "umxd.h"
 
-enum who { WHO_DOM0 = 1, WHO_DOMU = 2, WHO_ANY = 3 };
+enum who {
+	WHO_DOM0 = 1,
+	WHO_DOMU = 2,
+	WHO_ANY = 3
+};
 
 static int h_hello(struct umxd_conn *c, struct umx_msg *m);
 static int h_daemon_info(struct umxd_conn *c, struct umx_msg *m);
@@ -33,26 +37,26 @@ static const struct {
 	enum who who;
 	umxd_handler_fn fn;
 } handlers[] = {
-	{UMX_CTL_HELLO, WHO_ANY, h_hello},
-	{UMX_CTL_DOMAIN_CREATE, WHO_DOM0, umxd_h_domain_create},
-	{UMX_CTL_DOMAIN_SET_PID, WHO_DOM0, umxd_h_domain_set_pid},
-	{UMX_CTL_DOMAIN_EXITED, WHO_DOM0, umxd_h_domain_exited},
-	{UMX_CTL_DOMAIN_LIST, WHO_DOM0, umxd_h_domain_list},
-	{UMX_CTL_DOMAIN_DESTROY, WHO_DOM0, umxd_h_domain_destroy},
-	{UMX_CTL_DOMAIN_WAIT, WHO_DOM0, umxd_h_domain_wait},
-	{UMX_CTL_DAEMON_INFO, WHO_ANY, h_daemon_info},
-	{UMX_CTL_DAEMON_STOP, WHO_DOM0, h_daemon_stop},
-	{UMX_CTL_GNT_REGION_ALLOC, WHO_DOMU, umxd_h_gnt_region_alloc},
-	{UMX_CTL_GNT_REGION_FREE, WHO_DOMU, umxd_h_gnt_region_free},
-	{UMX_CTL_GNT_MAP, WHO_DOMU, umxd_h_gnt_map},
-	{UMX_CTL_GNT_UNMAP, WHO_DOMU, umxd_h_gnt_unmap},
-	{UMX_CTL_GNT_COPY, WHO_DOMU, umxd_h_gnt_copy},
-	{UMX_CTL_GNT_SHARE_NOTIFY, WHO_DOMU, umxd_h_gnt_share_notify},
-	{UMX_CTL_GNT_UNSHARE, WHO_DOMU, umxd_h_gnt_unshare},
-	{UMX_CTL_EVT_ALLOC_UNBOUND, WHO_DOMU, umxd_h_evt_alloc_unbound},
-	{UMX_CTL_EVT_BIND_INTERDOMAIN, WHO_DOMU, umxd_h_evt_bind_interdomain},
-	{UMX_CTL_EVT_CLOSE, WHO_DOMU, umxd_h_evt_close},
-	{UMX_CTL_XS_CONNECT, WHO_ANY, umxd_h_xs_connect},
+        {UMX_CTL_HELLO, WHO_ANY, h_hello},
+        {UMX_CTL_DOMAIN_CREATE, WHO_DOM0, umxd_h_domain_create},
+        {UMX_CTL_DOMAIN_SET_PID, WHO_DOM0, umxd_h_domain_set_pid},
+        {UMX_CTL_DOMAIN_EXITED, WHO_DOM0, umxd_h_domain_exited},
+        {UMX_CTL_DOMAIN_LIST, WHO_DOM0, umxd_h_domain_list},
+        {UMX_CTL_DOMAIN_DESTROY, WHO_DOM0, umxd_h_domain_destroy},
+        {UMX_CTL_DOMAIN_WAIT, WHO_DOM0, umxd_h_domain_wait},
+        {UMX_CTL_DAEMON_INFO, WHO_ANY, h_daemon_info},
+        {UMX_CTL_DAEMON_STOP, WHO_DOM0, h_daemon_stop},
+        {UMX_CTL_GNT_REGION_ALLOC, WHO_DOMU, umxd_h_gnt_region_alloc},
+        {UMX_CTL_GNT_REGION_FREE, WHO_DOMU, umxd_h_gnt_region_free},
+        {UMX_CTL_GNT_MAP, WHO_DOMU, umxd_h_gnt_map},
+        {UMX_CTL_GNT_UNMAP, WHO_DOMU, umxd_h_gnt_unmap},
+        {UMX_CTL_GNT_COPY, WHO_DOMU, umxd_h_gnt_copy},
+        {UMX_CTL_GNT_SHARE_NOTIFY, WHO_DOMU, umxd_h_gnt_share_notify},
+        {UMX_CTL_GNT_UNSHARE, WHO_DOMU, umxd_h_gnt_unshare},
+        {UMX_CTL_EVT_ALLOC_UNBOUND, WHO_DOMU, umxd_h_evt_alloc_unbound},
+        {UMX_CTL_EVT_BIND_INTERDOMAIN, WHO_DOMU, umxd_h_evt_bind_interdomain},
+        {UMX_CTL_EVT_CLOSE, WHO_DOMU, umxd_h_evt_close},
+        {UMX_CTL_XS_CONNECT, WHO_ANY, umxd_h_xs_connect},
 };
 
 int umx_default_dir(char *buf, size_t len)
@@ -72,7 +76,7 @@ int umx_default_dir(char *buf, size_t len)
 }
 
 int umxd_reply_to(struct umxd_conn *conn, uint32_t type, uint32_t id, int32_t result,
-		  const void *body, size_t body_len)
+                  const void *body, size_t body_len)
 {
 	uint8_t buf[UMX_MSG_MAX_PAYLOAD];
 	if (body_len > sizeof(buf) - sizeof(result))
@@ -81,11 +85,11 @@ int umxd_reply_to(struct umxd_conn *conn, uint32_t type, uint32_t id, int32_t re
 	if (body_len)
 		memcpy(buf + sizeof(result), body, body_len);
 	return umx_msg_send(conn->fd, type | UMX_CTL_REPLY, id, buf, sizeof(result) + body_len,
-			    NULL, 0);
+	                    NULL, 0);
 }
 
-int umxd_reply(struct umxd_conn *conn, const struct umx_msg *req, int32_t result,
-	       const void *body, size_t body_len, const int *fds, unsigned nfds)
+int umxd_reply(struct umxd_conn *conn, const struct umx_msg *req, int32_t result, const void *body,
+               size_t body_len, const int *fds, unsigned nfds)
 {
 	uint8_t buf[UMX_MSG_MAX_PAYLOAD];
 	int r;
@@ -98,7 +102,7 @@ int umxd_reply(struct umxd_conn *conn, const struct umx_msg *req, int32_t result
 	if (body_len)
 		memcpy(buf + sizeof(result), body, body_len);
 	r = umx_msg_send(conn->fd, req->hdr.type | UMX_CTL_REPLY, req->hdr.id, buf,
-			 sizeof(result) + body_len, fds, nfds);
+	                 sizeof(result) + body_len, fds, nfds);
 	if (r == -EAGAIN) {
 		/* Replies are one per request; a client that lets them pile
 		 * up past the socket buffer is not reading them. */
@@ -107,7 +111,7 @@ int umxd_reply(struct umxd_conn *conn, const struct umx_msg *req, int32_t result
 	}
 	if (r < 0 && r != -EPIPE && r != -ECONNRESET)
 		umx_warn("reply to %s failed: %s", conn->dom ? "domain" : "toolstack",
-			 strerror(-r));
+		         strerror(-r));
 	return 0;
 }
 
@@ -183,7 +187,7 @@ static int h_hello(struct umxd_conn *c, struct umx_msg *m)
 			c->dom->state = UMX_DOM_RUNNING;
 	}
 	return umxd_reply(c, m, 0, &r.version, sizeof(r) - sizeof(r.result), fd >= 0 ? &fd : NULL,
-			  fd >= 0 ? 1 : 0);
+	                  fd >= 0 ? 1 : 0);
 }
 
 static int h_daemon_info(struct umxd_conn *c, struct umx_msg *m)
@@ -252,14 +256,14 @@ static void conn_input(struct umxd_io *io, uint32_t events, void *ctx)
 		}
 		if (r < 0) {
 			umxd_conn_drop(c, r == -EBADMSG ? "malformed message framing"
-							: "receive error");
+			                                : "receive error");
 			return;
 		}
 		why = dispatch(c, &msg);
 		umx_msg_close_fds(&msg); /* no request passes descriptors to us */
 		if (why) {
 			umx_debug("request type %#x id %u rejected: %s", msg.hdr.type, msg.hdr.id,
-				  why);
+			          why);
 			umxd_conn_drop(c, why);
 			return;
 		}
@@ -311,8 +315,8 @@ static void ctl_accept(struct umxd_io *io, uint32_t events, void *ctx)
 		}
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
 		    (cred.uid != umxd->uid && cred.uid != 0)) {
-			umx_warn("refused control client pid %d uid %u: not uid %u",
-				 (int)cred.pid, (unsigned)cred.uid, (unsigned)umxd->uid);
+			umx_warn("refused control client pid %d uid %u: not uid %u", (int)cred.pid,
+			         (unsigned)cred.uid, (unsigned)umxd->uid);
 			close(fd);
 			continue;
 		}
@@ -390,8 +394,8 @@ int umxd_new(const struct umxd_options *opt, struct umxd **out)
 	umxd->next_region_id = 1;
 	if (opt && opt->dir)
 		r = snprintf(umxd->dir, sizeof(umxd->dir), "%s", opt->dir) < (int)sizeof(umxd->dir)
-			    ? 0
-			    : -ENAMETOOLONG;
+		            ? 0
+		            : -ENAMETOOLONG;
 	else
 		r = umx_default_dir(umxd->dir, sizeof(umxd->dir));
 	if (r < 0)
@@ -491,7 +495,7 @@ void umxd_free(struct umxd *umxd)
 int umxd_run(struct umxd *umxd)
 {
 	umx_info("umxd %s ready: control %s, xenstore %s", UMX_VERSION, umxd->ctl_path,
-		 umxd->xs_path);
+	         umxd->xs_path);
 	while (!umxd_loop_stopping(umxd->loop)) {
 		int r = umxd_loop_once(umxd->loop, -1);
 		umxd_reap(umxd);

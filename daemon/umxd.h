@@ -22,12 +22,12 @@
 #include "umx/ctl.h"
 #include "umx/msg.h"
 
-#define UMXD_DOMID_FIRST 1u
-#define UMXD_DOMID_LAST 32751u /* DOMID_FIRST_RESERVED - 1 */
+#define UMXD_DOMID_FIRST          1u
+#define UMXD_DOMID_LAST           32751u /* DOMID_FIRST_RESERVED - 1 */
 #define UMXD_GRANT_FRAMES_DEFAULT 4u
-#define UMXD_GRANT_FRAMES_MAX 64u
-#define UMXD_MSGS_PER_WAKEUP 32u
-#define UMXD_PAGE_SIZE 4096u
+#define UMXD_GRANT_FRAMES_MAX     64u
+#define UMXD_MSGS_PER_WAKEUP      32u
+#define UMXD_PAGE_SIZE            4096u
 /* Socket paths live in sockaddr_un (108 bytes) with a short file name. */
 #define UMXD_DIR_MAX 96u
 
@@ -35,14 +35,14 @@ struct umxd;
 struct umxd_domain;
 struct umxd_gnt;    /* gnttab.c: a domain's grant table and grant memory */
 struct umxd_evtchn; /* evtchn.c: a domain's ports */
-struct umxd_xs;	    /* xenstore/: the store */
+struct umxd_xs;     /* xenstore/: the store */
 
 struct umxd_conn {
 	struct umxd *umxd;
 	int fd;
 	struct umxd_io *io;
 	struct umxd_domain *dom; /* the domain this connection is (NULL once it died) */
-	bool domain_conn;	 /* false: the toolstack (domain 0) */
+	bool domain_conn;        /* false: the toolstack (domain 0) */
 	bool hello;
 	bool closing;
 	pid_t peer_pid;
@@ -63,9 +63,9 @@ struct umxd_domain {
 	enum umx_domain_state state;
 	bool exited; /* exit status known */
 	int exit_status;
-	struct umxd_conn *conn;	 /* its own connection, NULL once gone */
+	struct umxd_conn *conn;  /* its own connection, NULL once gone */
 	struct umxd_conn *owner; /* the toolstack connection that created it */
-	unsigned refs;		 /* 1 while alive + one per live external use */
+	unsigned refs;           /* 1 while alive + one per live external use */
 	struct umxd_gnt *gnt;
 	struct umxd_evtchn *evt;
 	struct umxd_waiter *waiters;
@@ -110,11 +110,11 @@ int umxd_run(struct umxd *umxd);
 int umx_default_dir(char *buf, size_t len);
 
 /* Send the reply to @req: result, then @body (without the result field). */
-int umxd_reply(struct umxd_conn *conn, const struct umx_msg *req, int32_t result,
-	       const void *body, size_t body_len, const int *fds, unsigned nfds);
+int umxd_reply(struct umxd_conn *conn, const struct umx_msg *req, int32_t result, const void *body,
+               size_t body_len, const int *fds, unsigned nfds);
 /* Reply later (e.g. DOMAIN_WAIT): same, addressed by type and id. */
 int umxd_reply_to(struct umxd_conn *conn, uint32_t type, uint32_t id, int32_t result,
-		  const void *body, size_t body_len);
+                  const void *body, size_t body_len);
 /* Disconnect a misbehaving or finished connection, logging why. */
 void umxd_conn_drop(struct umxd_conn *conn, const char *why);
 /* Free connections dropped during the last loop round. */
@@ -128,7 +128,7 @@ typedef int (*umxd_handler_fn)(struct umxd_conn *conn, struct umx_msg *req);
 
 /* ---- domain.c: lifecycle -------------------------------------------- */
 int umxd_domain_create(struct umxd *umxd, const char *name, uint32_t grant_frames,
-		       struct umxd_conn *owner, struct umxd_domain **out);
+                       struct umxd_conn *owner, struct umxd_domain **out);
 struct umxd_domain *umxd_domain_get(struct umxd *umxd, uint32_t domid);
 /* Live (running) domain or NULL. */
 struct umxd_domain *umxd_domain_live(struct umxd *umxd, uint32_t domid);
@@ -157,8 +157,8 @@ uint32_t umxd_gnt_table_frames(const struct umxd_domain *dom);
 void umxd_gnt_domain_release(struct umxd_domain *dom);
 /* Final free once no one references the domain. */
 void umxd_gnt_domain_free(struct umxd_domain *dom);
-void umxd_gnt_stats(const struct umxd_domain *dom, uint32_t *grants_active,
-		    uint32_t *pages_mapped, uint32_t *regions);
+void umxd_gnt_stats(const struct umxd_domain *dom, uint32_t *grants_active, uint32_t *pages_mapped,
+                    uint32_t *regions);
 
 int umxd_h_gnt_region_alloc(struct umxd_conn *c, struct umx_msg *m);
 int umxd_h_gnt_region_free(struct umxd_conn *c, struct umx_msg *m);

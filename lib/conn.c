@@ -75,7 +75,7 @@ static int hello(umx_conn *c)
 	int fd = -1;
 	unsigned nfds = 0;
 	int ret = umx_conn_call(c, UMX_CTL_HELLO, &h, sizeof(h), &r.version,
-				sizeof(r) - sizeof(r.result), NULL, &fd, 1, &nfds);
+	                        sizeof(r) - sizeof(r.result), NULL, &fd, 1, &nfds);
 	if (ret < 0)
 		return ret;
 	if (r.version != UMX_CTL_VERSION) {
@@ -204,8 +204,8 @@ int umx_conn_grant_table_fd(const umx_conn *conn, uint32_t *frames)
 }
 
 int umx_conn_call(umx_conn *c, uint32_t type, const void *req, size_t req_len, void *reply,
-		  size_t reply_len, size_t *reply_len_out, int *fds, unsigned max_fds,
-		  unsigned *nfds)
+                  size_t reply_len, size_t *reply_len_out, int *fds, unsigned max_fds,
+                  unsigned *nfds)
 {
 	struct umx_msg *m = &c->msg;
 	uint32_t id;

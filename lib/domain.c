@@ -11,7 +11,7 @@
 #include "umx/domain.h"
 
 int umx_domain_create(umx_conn *ts, const char *name, uint32_t grant_frames, uint32_t *domid,
-		      int *conn_fd)
+                      int *conn_fd)
 {
 	struct umx_ctl_domain_create req = {.grant_frames = grant_frames};
 	struct umx_ctl_domain_reply rep;
@@ -23,7 +23,7 @@ int umx_domain_create(umx_conn *ts, const char *name, uint32_t grant_frames, uin
 	if (name)
 		strcpy(req.name, name);
 	r = umx_conn_call(ts, UMX_CTL_DOMAIN_CREATE, &req, sizeof(req), &rep.domid,
-			  sizeof(rep) - sizeof(rep.result), NULL, &fd, 1, &nfds);
+	                  sizeof(rep) - sizeof(rep.result), NULL, &fd, 1, &nfds);
 	if (r < 0)
 		return r;
 	if (nfds != 1)
@@ -37,14 +37,14 @@ int umx_domain_set_pid(umx_conn *ts, uint32_t domid, pid_t pid)
 {
 	struct umx_ctl_domain_pid req = {.domid = domid, .pid = (int32_t)pid};
 	return umx_conn_call(ts, UMX_CTL_DOMAIN_SET_PID, &req, sizeof(req), NULL, 0, NULL, NULL, 0,
-			     NULL);
+	                     NULL);
 }
 
 int umx_domain_exited(umx_conn *ts, uint32_t domid, int status)
 {
 	struct umx_ctl_domain_exited req = {.domid = domid, .status = status};
 	return umx_conn_call(ts, UMX_CTL_DOMAIN_EXITED, &req, sizeof(req), NULL, 0, NULL, NULL, 0,
-			     NULL);
+	                     NULL);
 }
 
 int umx_domain_list(umx_conn *ts, uint32_t start, struct umx_ctl_domain_info *out, unsigned max)
@@ -56,7 +56,7 @@ int umx_domain_list(umx_conn *ts, uint32_t start, struct umx_ctl_domain_info *ou
 	} rep;
 	size_t len;
 	int r = umx_conn_call(ts, UMX_CTL_DOMAIN_LIST, &req, sizeof(req), &rep, sizeof(rep), &len,
-			      NULL, 0, NULL);
+	                      NULL, 0, NULL);
 	if (r < 0)
 		return r;
 	if (len < sizeof(rep.count) || rep.count > UMX_CTL_LIST_MAX ||
@@ -72,7 +72,7 @@ int umx_domain_destroy(umx_conn *ts, uint32_t domid)
 {
 	struct umx_ctl_domid req = {.domid = domid};
 	return umx_conn_call(ts, UMX_CTL_DOMAIN_DESTROY, &req, sizeof(req), NULL, 0, NULL, NULL, 0,
-			     NULL);
+	                     NULL);
 }
 
 int umx_domain_wait(umx_conn *ts, uint32_t domid, int *status)
@@ -80,14 +80,14 @@ int umx_domain_wait(umx_conn *ts, uint32_t domid, int *status)
 	struct umx_ctl_domid req = {.domid = domid};
 	int32_t st;
 	int r = umx_conn_call(ts, UMX_CTL_DOMAIN_WAIT, &req, sizeof(req), &st, sizeof(st), NULL,
-			      NULL, 0, NULL);
+	                      NULL, 0, NULL);
 	if (r == 0 && status)
 		*status = st;
 	return r;
 }
 
 int umx_domain_spawn(umx_conn *ts, const char *name, uint32_t grant_frames, char *const argv[],
-		     void (*setup)(void *arg), void *arg, uint32_t *domid, pid_t *pid)
+                     void (*setup)(void *arg), void *arg, uint32_t *domid, pid_t *pid)
 {
 	int fd, r;
 	pid_t child;
@@ -127,7 +127,7 @@ int umx_daemon_info(umx_conn *ts, struct umx_daemon_info *info)
 {
 	struct umx_ctl_info_reply rep;
 	int r = umx_conn_call(ts, UMX_CTL_DAEMON_INFO, NULL, 0, &rep.version,
-			      sizeof(rep) - sizeof(rep.result), NULL, NULL, 0, NULL);
+	                      sizeof(rep) - sizeof(rep.result), NULL, NULL, 0, NULL);
 	if (r < 0)
 		return r;
 	info->version = rep.version;

@@ -9,10 +9,10 @@
 #include "umx/msg.h"
 
 int umx_msg_send(int sock, uint32_t type, uint32_t id, const void *payload, size_t len,
-		 const int *fds, unsigned nfds)
+                 const int *fds, unsigned nfds)
 {
-	struct umx_msg_hdr hdr = {.type = type, .len = (uint32_t)len, .id = id,
-				  .nfds = (uint16_t)nfds};
+	struct umx_msg_hdr hdr = {
+	        .type = type, .len = (uint32_t)len, .id = id, .nfds = (uint16_t)nfds};
 	struct iovec iov[2] = {{&hdr, sizeof(hdr)}, {(void *)(uintptr_t)payload, len}};
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * UMX_MSG_MAX_FDS)];
@@ -52,14 +52,15 @@ static void close_array(int *fds, unsigned n)
 
 int umx_msg_recv(int sock, struct umx_msg *msg)
 {
-	struct iovec iov[2] = {{&msg->hdr, sizeof(msg->hdr)},
-			       {msg->payload, sizeof(msg->payload)}};
+	struct iovec iov[2] = {{&msg->hdr, sizeof(msg->hdr)}, {msg->payload, sizeof(msg->payload)}};
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * UMX_MSG_MAX_FDS)];
 		struct cmsghdr align;
 	} ctl;
-	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2, .msg_control = ctl.buf,
-			    .msg_controllen = sizeof(ctl.buf)};
+	struct msghdr mh = {.msg_iov = iov,
+	                    .msg_iovlen = 2,
+	                    .msg_control = ctl.buf,
+	                    .msg_controllen = sizeof(ctl.buf)};
 	ssize_t n;
 	int bad = 0;
 
@@ -128,7 +129,7 @@ int umx_msg_get_exact(const struct umx_msg *msg, void *out, size_t size)
 }
 
 int umx_msg_check_array(const struct umx_msg *msg, size_t head_size, uint32_t count,
-			size_t elem_size, uint32_t max_count)
+                        size_t elem_size, uint32_t max_count)
 {
 	if (count > max_count)
 		return -EBADMSG;

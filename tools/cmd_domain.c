@@ -38,9 +38,9 @@ static void forward_signal(int sig)
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {{"name", required_argument, NULL, 'n'},
-					     {"grant-frames", required_argument, NULL, 'g'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
+	                                     {"grant-frames", required_argument, NULL, 'g'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
 	const char *name = NULL;
 	unsigned long frames = 0;
 	umx_conn *ts;
@@ -145,7 +145,8 @@ int cmd_list(int argc, char **argv)
 			struct umx_ctl_domain_info *d = &info[i];
 			d->name[sizeof(d->name) - 1] = 0;
 			if (json) {
-				printf("%s\n {\"domid\": %u, \"name\": ", first ? "" : ",", d->domid);
+				printf("%s\n {\"domid\": %u, \"name\": ", first ? "" : ",",
+				       d->domid);
 				json_string(d->name);
 				printf(", \"pid\": %d, \"state\": \"%s\", \"grants_active\": %u, "
 				       "\"pages_mapped\": %u, \"ports\": %u, \"regions\": %u}",
@@ -186,7 +187,7 @@ int cmd_destroy(int argc, char **argv)
 	umx_conn_close(ts);
 	if (r < 0) {
 		fprintf(stderr, "umx destroy: domain %u: %s\n", domid,
-			r == -ESRCH ? "no such domain" : strerror(-r));
+		        r == -ESRCH ? "no such domain" : strerror(-r));
 		return 1;
 	}
 	return 0;
@@ -210,7 +211,7 @@ int cmd_wait(int argc, char **argv)
 	umx_conn_close(ts);
 	if (r < 0) {
 		fprintf(stderr, "umx wait: domain %u: %s\n", domid,
-			r == -ESRCH ? "no such domain" : strerror(-r));
+		        r == -ESRCH ? "no such domain" : strerror(-r));
 		return 1;
 	}
 	if (st == -1) {

@@ -12,13 +12,14 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } cmds[] = {
-	{"daemon", cmd_daemon, "daemon start|stop|status   manage umxd"},
-	{"info", cmd_info, "info                       paths and versions"},
-	{"run", cmd_run, "run [--name N] [--grant-frames K] -- CMD ARGS...\n"
-			 "                             run CMD as a new domain"},
-	{"list", cmd_list, "list [--json]              domains"},
-	{"destroy", cmd_destroy, "destroy DOMID              kill a domain"},
-	{"wait", cmd_wait, "wait DOMID                 wait for a domain to die"},
+        {"daemon", cmd_daemon, "daemon start|stop|status   manage umxd"},
+        {"info", cmd_info, "info                       paths and versions"},
+        {"run", cmd_run,
+         "run [--name N] [--grant-frames K] -- CMD ARGS...\n"
+         "                             run CMD as a new domain"},
+        {"list", cmd_list, "list [--json]              domains"},
+        {"destroy", cmd_destroy, "destroy DOMID              kill a domain"},
+        {"wait", cmd_wait, "wait DOMID                 wait for a domain to die"},
 };
 
 static void usage(FILE *f)
@@ -27,7 +28,7 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %s\n", cmds[i].help);
 	fprintf(f, "\nThe daemon's directory is $UMX_DIR, else $XDG_RUNTIME_DIR/umx\n"
-		   "(/run/umx for root). `umx COMMAND --help` for details.\n");
+	           "(/run/umx for root). `umx COMMAND --help` for details.\n");
 }
 
 int tool_parse_domid(const char *s, uint32_t *out)

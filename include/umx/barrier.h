@@ -22,7 +22,7 @@
 
 #define UMX_ATOMIC32(p) ((_Atomic uint32_t *)(void *)(p))
 #define UMX_ATOMIC16(p) ((_Atomic uint16_t *)(void *)(p))
-#define UMX_ATOMIC8(p) ((_Atomic uint8_t *)(void *)(p))
+#define UMX_ATOMIC8(p)  ((_Atomic uint8_t *)(void *)(p))
 
 /* Load a peer-written index once; later reads of data it covers happen after. */
 static inline uint32_t umx_load_acquire32(const volatile void *p)
@@ -68,15 +68,17 @@ static inline void umx_mb(void)
  * the value found; the swap happened iff it equals @expect. */
 static inline uint16_t umx_cmpxchg16(volatile void *p, uint16_t expect, uint16_t desired)
 {
-	atomic_compare_exchange_strong_explicit(UMX_ATOMIC16((void *)(uintptr_t)p), &expect, desired,
-						memory_order_seq_cst, memory_order_seq_cst);
+	atomic_compare_exchange_strong_explicit(UMX_ATOMIC16((void *)(uintptr_t)p), &expect,
+	                                        desired, memory_order_seq_cst,
+	                                        memory_order_seq_cst);
 	return expect;
 }
 
 static inline uint32_t umx_cmpxchg32(volatile void *p, uint32_t expect, uint32_t desired)
 {
-	atomic_compare_exchange_strong_explicit(UMX_ATOMIC32((void *)(uintptr_t)p), &expect, desired,
-						memory_order_seq_cst, memory_order_seq_cst);
+	atomic_compare_exchange_strong_explicit(UMX_ATOMIC32((void *)(uintptr_t)p), &expect,
+	                                        desired, memory_order_seq_cst,
+	                                        memory_order_seq_cst);
 	return expect;
 }
 

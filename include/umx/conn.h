@@ -41,8 +41,8 @@ const char *umx_conn_dir(const umx_conn *conn);
  * are closed. Returns the daemon's result (0 or -errno) or a transport
  * error (-ECONNRESET when umxd went away, -EPROTO for a bad reply). */
 int umx_conn_call(umx_conn *conn, uint32_t type, const void *req, size_t req_len, void *reply,
-		  size_t reply_len, size_t *reply_len_out, int *fds, unsigned max_fds,
-		  unsigned *nfds);
+                  size_t reply_len, size_t *reply_len_out, int *fds, unsigned max_fds,
+                  unsigned *nfds);
 
 /* Internal to libumx and its drop-ins: the grant table the daemon handed
  * this domain at HELLO (descriptor owned by the connection). */

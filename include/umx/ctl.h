@@ -21,8 +21,8 @@
 #include <stdint.h>
 
 #define UMX_CTL_VERSION 1u
-#define UMX_CTL_REPLY 0x80000000u
-#define UMX_NAME_MAX 64u
+#define UMX_CTL_REPLY   0x80000000u
+#define UMX_NAME_MAX    64u
 
 /* Environment variable naming the inherited domain connection fd. */
 #define UMX_DOMAIN_FD_ENV "UMX_DOMAIN_FD"
@@ -70,8 +70,8 @@ struct umx_ctl_hello {
 struct umx_ctl_hello_reply {
 	int32_t result;
 	uint32_t version;
-	uint32_t domid;		 /* 0 for the toolstack */
-	uint32_t grant_frames;	 /* domains: pages in the grant table (fd attached) */
+	uint32_t domid;        /* 0 for the toolstack */
+	uint32_t grant_frames; /* domains: pages in the grant table (fd attached) */
 	uint32_t page_size;
 	uint32_t pad;
 };
@@ -79,7 +79,7 @@ struct umx_ctl_hello_reply {
 /* DOMAIN_CREATE: reply carries the domain connection's fd. */
 struct umx_ctl_domain_create {
 	char name[UMX_NAME_MAX]; /* NUL-terminated; empty = "domain-<id>" */
-	uint32_t grant_frames;	 /* 0 = default */
+	uint32_t grant_frames;   /* 0 = default */
 	uint32_t pad;
 };
 struct umx_ctl_domain_reply {
@@ -115,7 +115,7 @@ struct umx_ctl_domain_info {
 	uint32_t state; /* enum umx_domain_state */
 	int32_t exit_status;
 	uint32_t grants_active; /* its grant refs currently mapped by others */
-	uint32_t pages_mapped;	/* pages of other domains it maps */
+	uint32_t pages_mapped;  /* pages of other domains it maps */
 	uint32_t ports;
 	uint32_t regions;
 	char name[UMX_NAME_MAX];
@@ -141,7 +141,7 @@ struct umx_ctl_info_reply {
 	uint32_t version;
 	int32_t pid;
 	uint32_t domains;
-	char dir[256];	     /* UMX_DIR */
+	char dir[256];       /* UMX_DIR */
 	char xs_socket[256]; /* XenStore socket for Xen's tools (XENSTORED_PATH) */
 };
 
@@ -167,8 +167,8 @@ struct umx_ctl_region_free {
 
 #define UMX_GNT_BATCH_MAX 64u
 
-#define UMX_GNTMAP_READONLY 0x1u
-#define UMX_GNTMAP_NOTIFY_BYTE 0x2u  /* clear byte notify_offset on unmap */
+#define UMX_GNTMAP_READONLY     0x1u
+#define UMX_GNTMAP_NOTIFY_BYTE  0x2u /* clear byte notify_offset on unmap */
 #define UMX_GNTMAP_NOTIFY_EVENT 0x4u /* signal notify_port on unmap */
 
 struct umx_ctl_gnt_map_req {
@@ -189,7 +189,7 @@ struct umx_ctl_gnt_map_reply {
 	 * order for every result with fd_index != 0xffff */
 };
 struct umx_ctl_gnt_map_res {
-	int16_t status;	   /* GNTST_* from xen/grant_table.h */
+	int16_t status;    /* GNTST_* from xen/grant_table.h */
 	uint16_t fd_index; /* index of the attached fd for a region new to us, or 0xffff */
 	uint32_t handle;   /* for UNMAP */
 	uint64_t region;   /* region id; the client caches region fds by (region, ro) */
@@ -210,7 +210,7 @@ struct umx_ctl_gnt_status_reply {
 /* COPY: like GNTTABOP_copy. Each side is either a grant ref of @domid
  * (UMX_GNTCOPY_*_GREF) or one of the caller's own frames. */
 #define UMX_GNTCOPY_SOURCE_GREF 0x1u
-#define UMX_GNTCOPY_DEST_GREF 0x2u
+#define UMX_GNTCOPY_DEST_GREF   0x2u
 struct umx_ctl_gnt_copy_side {
 	uint32_t ref_or_frame;
 	uint32_t domid;
@@ -248,7 +248,7 @@ struct umx_ctl_gnt_unshare {
  * (pending), [1] is written to notify the remote end. Ports are 1..
  * UMX_EVT_PORTS_MAX per domain (0 is never a valid port, as in Xen). A
  * remote domid of UMX_EVT_DOMID_SELF means the caller itself (loopback). */
-#define UMX_EVT_PORTS_MAX 1024u
+#define UMX_EVT_PORTS_MAX  1024u
 #define UMX_EVT_DOMID_SELF 0x7FF0u /* DOMID_SELF */
 struct umx_ctl_evt_alloc_unbound {
 	uint32_t remote_domid;

@@ -21,13 +21,12 @@
  * end of its connection (the caller owns it; give it to the domain's
  * process and close it here). @name may be NULL; @grant_frames 0 = default. */
 int umx_domain_create(umx_conn *ts, const char *name, uint32_t grant_frames, uint32_t *domid,
-		      int *conn_fd);
+                      int *conn_fd);
 int umx_domain_set_pid(umx_conn *ts, uint32_t domid, pid_t pid);
 /* Report the wait(2) status of the domain's process. */
 int umx_domain_exited(umx_conn *ts, uint32_t domid, int status);
 /* Fill up to @max entries starting at domid @start; returns the count. */
-int umx_domain_list(umx_conn *ts, uint32_t start, struct umx_ctl_domain_info *out,
-		    unsigned max);
+int umx_domain_list(umx_conn *ts, uint32_t start, struct umx_ctl_domain_info *out, unsigned max);
 int umx_domain_destroy(umx_conn *ts, uint32_t domid);
 /* Block until the domain is dead; *@status is its wait(2) status or -1. */
 int umx_domain_wait(umx_conn *ts, uint32_t domid, int *status);
@@ -37,7 +36,7 @@ int umx_domain_wait(umx_conn *ts, uint32_t domid, int *status);
  * child and reports the status with umx_domain_exited(). @setup, if given,
  * runs in the child before exec (e.g. to set the environment). */
 int umx_domain_spawn(umx_conn *ts, const char *name, uint32_t grant_frames, char *const argv[],
-		     void (*setup)(void *arg), void *arg, uint32_t *domid, pid_t *pid);
+                     void (*setup)(void *arg), void *arg, uint32_t *domid, pid_t *pid);
 
 struct umx_daemon_info {
 	uint32_t version;

@@ -9,7 +9,12 @@
 #ifndef UMX_LOG_H
 #define UMX_LOG_H
 
-enum umx_log_level { UMX_LOG_ERR = 3, UMX_LOG_WARN = 4, UMX_LOG_INFO = 6, UMX_LOG_DEBUG = 7 };
+enum umx_log_level {
+	UMX_LOG_ERR = 3,
+	UMX_LOG_WARN = 4,
+	UMX_LOG_INFO = 6,
+	UMX_LOG_DEBUG = 7
+};
 
 /* Where messages go: stderr (default) or syslog. */
 void umx_log_to_syslog(const char *ident);
@@ -19,9 +24,9 @@ void umx_log_ident(const char *ident);
 void umx_log_set_level(enum umx_log_level level);
 void umx_log(enum umx_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define umx_err(...) umx_log(UMX_LOG_ERR, __VA_ARGS__)
-#define umx_warn(...) umx_log(UMX_LOG_WARN, __VA_ARGS__)
-#define umx_info(...) umx_log(UMX_LOG_INFO, __VA_ARGS__)
+#define umx_err(...)   umx_log(UMX_LOG_ERR, __VA_ARGS__)
+#define umx_warn(...)  umx_log(UMX_LOG_WARN, __VA_ARGS__)
+#define umx_info(...)  umx_log(UMX_LOG_INFO, __VA_ARGS__)
 #define umx_debug(...) umx_log(UMX_LOG_DEBUG, __VA_ARGS__)
 
 #endif /* UMX_LOG_H */

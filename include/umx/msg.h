@@ -20,13 +20,13 @@
 #include <stdint.h>
 
 #define UMX_MSG_MAX_PAYLOAD (16u * 1024u)
-#define UMX_MSG_MAX_FDS 8u
+#define UMX_MSG_MAX_FDS     8u
 
 struct umx_msg_hdr {
-	uint32_t type;	/* UMX_CTL_* (include/umx/ctl.h); replies set UMX_CTL_REPLY */
-	uint32_t len;	/* payload bytes after the header */
-	uint32_t id;	/* request id, echoed in the reply */
-	uint16_t nfds;	/* descriptors attached */
+	uint32_t type;  /* UMX_CTL_* (include/umx/ctl.h); replies set UMX_CTL_REPLY */
+	uint32_t len;   /* payload bytes after the header */
+	uint32_t id;    /* request id, echoed in the reply */
+	uint16_t nfds;  /* descriptors attached */
 	uint16_t flags; /* reserved, must be zero */
 };
 _Static_assert(sizeof(struct umx_msg_hdr) == 16, "wire header is 16 bytes");
@@ -41,7 +41,7 @@ struct umx_msg {
 /* Send one message. Returns 0, -EMSGSIZE for oversize input, or -errno
  * (-EAGAIN on a full non-blocking socket: nothing was sent). */
 int umx_msg_send(int sock, uint32_t type, uint32_t id, const void *payload, size_t len,
-		 const int *fds, unsigned nfds);
+                 const int *fds, unsigned nfds);
 
 /* Receive one message. Returns 0; -ECONNRESET at end of stream; -EAGAIN;
  * -EBADMSG for anything malformed (truncated, oversize, header length or
@@ -66,6 +66,6 @@ int umx_msg_get_exact(const struct umx_msg *msg, void *out, size_t size);
 /* Payload = fixed @head_size bytes + @count elements of @elem_size, where
  * @count is read by the caller from the head; checks the total exactly. */
 int umx_msg_check_array(const struct umx_msg *msg, size_t head_size, uint32_t count,
-			size_t elem_size, uint32_t max_count);
+                        size_t elem_size, uint32_t max_count);
 
 #endif /* UMX_MSG_H */

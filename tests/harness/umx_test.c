@@ -97,7 +97,7 @@ int umx_test_daemon_stop(struct umx_test_daemon *d)
 }
 
 int umx_test_domain_fork(struct umx_test_daemon *d, const char *name, int (*fn)(void *arg),
-			 void *arg, uint32_t *domid, pid_t *pid)
+                         void *arg, uint32_t *domid, pid_t *pid)
 {
 	int fd, r;
 	pid_t child;

@@ -33,7 +33,7 @@ int umx_test_daemon_stop(struct umx_test_daemon *d);
 /* Create a domain and run fn(arg) in a forked child as that domain (with
  * $UMX_DOMAIN_FD set); the child exits with fn's return value. */
 int umx_test_domain_fork(struct umx_test_daemon *d, const char *name, int (*fn)(void *arg),
-			 void *arg, uint32_t *domid, pid_t *pid);
+                         void *arg, uint32_t *domid, pid_t *pid);
 /* Reap a child started above and report its status to umxd; returns the
  * child's exit code, or 128+signal. */
 int umx_test_domain_reap(struct umx_test_daemon *d, uint32_t domid, pid_t pid);

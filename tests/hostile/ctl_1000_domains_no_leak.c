@@ -18,7 +18,7 @@ static int child_hello_then(void *arg)
 		return 10;
 	if (mode == 1)
 		return 0; /* exit with the connection open */
-	pause();	  /* wait for kill -9 */
+	pause();          /* wait for kill -9 */
 	return 0;
 }
 
@@ -36,8 +36,8 @@ static void test_1000_domains_leave_nothing(void **state)
 		uint32_t domid;
 		pid_t pid;
 		assert_int_equal(umx_test_domain_fork(&d, "warm", child_hello_then,
-						      (void *)(intptr_t)1, &domid, &pid),
-				 0);
+		                                      (void *)(intptr_t)1, &domid, &pid),
+		                 0);
 		assert_int_equal(umx_test_domain_reap(&d, domid, pid), 0);
 	}
 	/* Disconnects are handled asynchronously: wait until the warm-up
@@ -54,8 +54,8 @@ static void test_1000_domains_leave_nothing(void **state)
 		pid_t pid;
 		int mode = i % 3;
 		assert_int_equal(umx_test_domain_fork(&d, "churn", child_hello_then,
-						      (void *)(intptr_t)mode, &domid, &pid),
-				 0);
+		                                      (void *)(intptr_t)mode, &domid, &pid),
+		                 0);
 		if (mode == 2) {
 			/* Let it connect sometimes, not always. */
 			if (i % 2)
@@ -72,7 +72,7 @@ static void test_1000_domains_leave_nothing(void **state)
 	 * below what 1000 leaked domains (grant tables alone: 16 KiB each
 	 * plus their buffers) would cost. */
 	print_message("umxd rss: %ld KiB before, %ld KiB after\n", base_rss,
-		      umx_test_rss_kib(d.pid));
+	              umx_test_rss_kib(d.pid));
 	assert_true(umx_test_rss_kib(d.pid) - base_rss < 16 * 1024);
 	assert_int_equal(umx_test_daemon_stop(&d), 0);
 }
@@ -80,7 +80,7 @@ static void test_1000_domains_leave_nothing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_1000_domains_leave_nothing),
+	        cmocka_unit_test(test_1000_domains_leave_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -80,8 +80,7 @@ static void test_garbage_frames_drop_only_the_sender(void **state)
 	(void)state;
 
 	assert_int_equal(umx_test_daemon_start(&d), 0);
-	assert_int_equal(umx_test_domain_fork(&d, "bystander", child_waits, NULL, &domid, &pid),
-			 0);
+	assert_int_equal(umx_test_domain_fork(&d, "bystander", child_waits, NULL, &domid, &pid), 0);
 	base_fds = umx_test_count_fds(d.pid);
 	assert_true(base_fds > 0);
 
@@ -120,8 +119,10 @@ static void test_garbage_frames_drop_only_the_sender(void **state)
 			char b[CMSG_SPACE(sizeof(int))];
 			struct cmsghdr a;
 		} cb;
-		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cb.b,
-				    .msg_controllen = sizeof(cb.b)};
+		struct msghdr mh = {.msg_iov = &iov,
+		                    .msg_iovlen = 1,
+		                    .msg_control = cb.b,
+		                    .msg_controllen = sizeof(cb.b)};
 		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
@@ -147,7 +148,7 @@ static void test_garbage_frames_drop_only_the_sender(void **state)
 	/* 6: request before HELLO */
 	fd = raw_connect();
 	assert_int_equal(umx_msg_send(fd, UMX_CTL_DOMAIN_LIST, 1, "\0\0\0\0\0\0\0\0", 8, NULL, 0),
-			 0);
+	                 0);
 	assert_dropped(fd);
 
 	/* 7: unknown type, 8: a reply sent as a request, 9: wrong payload size */
@@ -231,8 +232,8 @@ static void test_other_uid_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_garbage_frames_drop_only_the_sender),
-		cmocka_unit_test(test_other_uid_refused),
+	        cmocka_unit_test(test_garbage_frames_drop_only_the_sender),
+	        cmocka_unit_test(test_other_uid_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,7 +46,7 @@ static void test_domain_identity_and_exit_status(void **state)
 	/* The child learns its domid from umxd, not from us: we pass our
 	 * expectation only to compare. */
 	assert_int_equal(umx_test_domain_fork(&d, "hello", child_says_hello, &domid, &domid, &pid),
-			 0);
+	                 0);
 	assert_true(domid >= 1);
 	assert_int_equal(umx_test_domain_reap(&d, domid, pid), 7);
 	assert_int_equal(umx_domain_wait(d.ts, domid, &st), 0);
@@ -87,8 +87,8 @@ static void test_kill9_and_destroy(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_domain_identity_and_exit_status),
-		cmocka_unit_test(test_kill9_and_destroy),
+	        cmocka_unit_test(test_domain_identity_and_exit_status),
+	        cmocka_unit_test(test_kill9_and_destroy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,7 +16,7 @@
 #include "umx/ctl.h"
 
 static int xs_call(int fd, uint32_t type, const char *a, const char *b, char *out, size_t outlen,
-		   uint32_t *rtype)
+                   uint32_t *rtype)
 {
 	struct xsd_sockmsg h = {.type = type, .req_id = 7};
 	char buf[4096];
@@ -54,8 +54,7 @@ static int domain_child(void *arg)
 	if (xs_call(xs, XS_READ, "domid", NULL, out, sizeof(out), &t) < 0 || t != XS_READ ||
 	    strcmp(out, want) != 0)
 		return 12;
-	if (xs_call(xs, XS_WRITE, "data/hello", "world", out, sizeof(out), &t) < 0 ||
-	    t != XS_WRITE)
+	if (xs_call(xs, XS_WRITE, "data/hello", "world", out, sizeof(out), &t) < 0 || t != XS_WRITE)
 		return 13;
 	/* dom0's subtree is not ours to write. */
 	if (xs_call(xs, XS_WRITE, "/local/domain/0/evil", "x", out, sizeof(out), &t) < 0 ||
@@ -84,16 +83,16 @@ static void test_domain_store_identity(void **state)
 	/* The toolstack sees what the domain wrote, under its own path. */
 	snprintf(path, sizeof(path), "/local/domain/%u/data/hello", domid);
 	snprintf(cmd, sizeof(cmd), "XENSTORED_PATH=%s/xenstored xenstore-read %s | grep -qx world",
-		 d.dir, path);
+	         d.dir, path);
 	assert_int_equal(system(cmd), 0);
 
 	kill(pid, SIGKILL);
 	assert_int_equal(umx_test_domain_reap(&d, domid, pid), 128 + SIGKILL);
 	/* Released: the domain's directory is gone. */
 	snprintf(cmd, sizeof(cmd),
-		 "for i in $(seq 50); do XENSTORED_PATH=%s/xenstored xenstore-exists "
-		 "/local/domain/%u || exit 0; sleep 0.05; done; exit 1",
-		 d.dir, domid);
+	         "for i in $(seq 50); do XENSTORED_PATH=%s/xenstored xenstore-exists "
+	         "/local/domain/%u || exit 0; sleep 0.05; done; exit 1",
+	         d.dir, domid);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(umx_test_daemon_stop(&d), 0);
 }
@@ -101,7 +100,7 @@ static void test_domain_store_identity(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_domain_store_identity),
+	        cmocka_unit_test(test_domain_store_identity),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
