@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/* Thousands of alloc/bind/notify/close cycles, then 200 domains killed with
+ * ports bound to a long-lived peer (which hears each death): umxd's
+ * descriptor count returns to its baseline. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "umx/ctl.h"
+#include "umx/evtchn.h"
+#include "umx_test.h"
+
+static int put(int fd, uint32_t v)
+{
+	return write(fd, &v, sizeof(v)) == sizeof(v) ? 0 : -1;
+}
+
+static uint32_t get(int fd)
+{
+	uint32_t v = 0;
+	return read(fd, &v, sizeof(v)) == sizeof(v) ? v : 0xffffffffu;
+}
+
+/* The next pending port, waiting up to 5 s. */
+static int wait_event(umx_evtchn *h)
+{
+	struct pollfd p = {.fd = umx_evtchn_fd(h), .events = POLLIN};
+	for (int i = 0; i < 50; i++) {
+		int port = umx_evtchn_pending(h);
+		if (port != -EAGAIN)
+			return port;
+		poll(&p, 1, 100);
+	}
+	return -ETIMEDOUT;
+}
+
+#define CYCLES  3000
+#define VICTIMS 200
+
+struct pipes {
+	int to_peer[2];   /* parent -> peer: victim domid, 0 = quit */
+	int to_victim[2]; /* peer -> victim: the port offered to it */
+	int to_parent[2]; /* victim: bound; peer: saw the death */
+};
+
+static int peer(void *arg)
+{
+	struct pipes *pp = arg;
+	umx_evtchn *h;
+	uint32_t v;
+
+	if (umx_evtchn_open(&h) < 0)
+		return 10;
+	for (int i = 0; i < CYCLES; i++) {
+		int p = umx_evtchn_bind_unbound_port(h, UMX_EVTCHN_DOMID_SELF);
+		int q = umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)p);
+		if (p <= 0 || q <= 0 || umx_evtchn_notify(h, (uint32_t)p))
+			return 11;
+		while (umx_evtchn_pending(h) > 0)
+			;
+		/* Close either end first, and sometimes leave one unbound. */
+		uint32_t first = (uint32_t)(i & 1 ? p : q), second = (uint32_t)(i & 1 ? q : p);
+		if (umx_evtchn_unbind(h, first) || (i % 3 && umx_evtchn_unbind(h, second)))
+			return 12;
+		if (i % 3 == 0 && umx_evtchn_unbind(h, second))
+			return 13;
+	}
+	while ((v = get(pp->to_peer[0])) != 0 && v != 0xffffffffu) {
+		int p = umx_evtchn_bind_unbound_port(h, v);
+		if (p <= 0)
+			return 14;
+		put(pp->to_victim[1], (uint32_t)p);
+		int e;
+		while ((e = wait_event(h)) != p) {
+			if (e < 0)
+				return 15;
+			umx_evtchn_unmask(h, (uint32_t)e);
+		}
+		if (umx_evtchn_unbind(h, (uint32_t)p))
+			return 16;
+		put(pp->to_parent[1], 2);
+	}
+	umx_evtchn_close(h);
+	return 0;
+}
+
+static int victim(void *arg)
+{
+	struct pipes *pp = arg;
+	uint32_t peer_domid = get(pp->to_victim[0]);
+	uint32_t port = get(pp->to_victim[0]);
+	umx_evtchn *h;
+	int q, p;
+
+	if (umx_evtchn_open(&h) < 0)
+		return 20;
+	q = umx_evtchn_bind_interdomain(h, peer_domid, port);
+	p = umx_evtchn_bind_unbound_port(h, UMX_EVTCHN_DOMID_SELF);
+	if (q <= 0 || p <= 0 ||
+	    umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)p) <= 0)
+		return 21;
+	put(pp->to_parent[1], 1);
+	pause();
+	return 0;
+}
+
+static void test_churn_no_leak(void **state)
+{
+	struct umx_test_daemon d;
+	struct pipes pp;
+	uint32_t l, v;
+	pid_t pl, pv;
+	int base, fds;
+	(void)state;
+
+	assert_int_equal(pipe(pp.to_peer), 0);
+	assert_int_equal(pipe(pp.to_victim), 0);
+	assert_int_equal(pipe(pp.to_parent), 0);
+	assert_int_equal(umx_test_daemon_start(&d), 0);
+	base = umx_test_count_fds(d.pid);
+	assert_true(base > 0);
+	assert_int_equal(umx_test_domain_fork(&d, "peer", peer, &pp, &l, &pl), 0);
+	for (int i = 0; i < VICTIMS; i++) {
+		assert_int_equal(umx_test_domain_fork(&d, "victim", victim, &pp, &v, &pv), 0);
+		/* The victim learns the peer's domid and its port from the pipe. */
+		put(pp.to_victim[1], l);
+		put(pp.to_peer[1], v);
+		assert_int_equal(get(pp.to_parent[0]), 1);
+		kill(pv, SIGKILL);
+		assert_int_equal(umx_test_domain_reap(&d, v, pv), 128 + SIGKILL);
+		assert_int_equal(get(pp.to_parent[0]), 2);
+	}
+	put(pp.to_peer[1], 0);
+	assert_int_equal(umx_test_domain_reap(&d, l, pl), 0);
+	for (int i = 0; i < 100 && (fds = umx_test_count_fds(d.pid)) != base; i++)
+		usleep(50 * 1000);
+	assert_int_equal(fds, base);
+	assert_int_equal(umx_test_daemon_stop(&d), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_churn_no_leak),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

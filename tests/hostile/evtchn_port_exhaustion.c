@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/* A domain allocating ports until the per-domain cap gets -ENOSPC at
+ * exactly UMX_EVT_PORTS_MAX; another domain is unaffected, a freed port is
+ * allocatable again, and umxd's descriptors return to baseline after. */
+#include <errno.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "umx/ctl.h"
+#include "umx/evtchn.h"
+#include "umx_test.h"
+
+/* The next pending port, waiting up to 5 s. */
+static int wait_event(umx_evtchn *h)
+{
+	struct pollfd p = {.fd = umx_evtchn_fd(h), .events = POLLIN};
+	for (int i = 0; i < 50; i++) {
+		int port = umx_evtchn_pending(h);
+		if (port != -EAGAIN)
+			return port;
+		poll(&p, 1, 100);
+	}
+	return -ETIMEDOUT;
+}
+
+static int hog(void *arg)
+{
+	int *sync = arg;
+	umx_evtchn *h;
+	uint32_t n = 0;
+	int p, last = 0;
+
+	if (umx_evtchn_open(&h) < 0)
+		return 10;
+	while ((p = umx_evtchn_bind_unbound_port(h, UMX_EVTCHN_DOMID_SELF)) > 0) {
+		last = p;
+		n++;
+	}
+	if (p != -ENOSPC || n != UMX_EVT_PORTS_MAX)
+		return 11;
+	if (umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)last) != -ENOSPC)
+		return 12;
+	char c = 1;
+	if (write(sync[1], &c, 1) != 1 || read(sync[0], &c, 1) != 1)
+		return 13;
+	/* A freed port is reusable. */
+	if (umx_evtchn_unbind(h, (uint32_t)last) ||
+	    umx_evtchn_bind_unbound_port(h, UMX_EVTCHN_DOMID_SELF) != last)
+		return 14;
+	umx_evtchn_close(h);
+	return 0;
+}
+
+static int neighbour(void *arg)
+{
+	umx_evtchn *h;
+	int p, q;
+	(void)arg;
+
+	if (umx_evtchn_open(&h) < 0)
+		return 20;
+	p = umx_evtchn_bind_unbound_port(h, UMX_EVTCHN_DOMID_SELF);
+	q = umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)p);
+	if (p <= 0 || q <= 0 || wait_event(h) != q || umx_evtchn_unmask(h, (uint32_t)q) ||
+	    umx_evtchn_notify(h, (uint32_t)p) || wait_event(h) != q)
+		return 21;
+	umx_evtchn_close(h);
+	return 0;
+}
+
+static void test_port_exhaustion(void **state)
+{
+	struct umx_test_daemon d;
+	int to_hog[2], from_hog[2], sync[2], base, fds;
+	uint32_t a, b;
+	pid_t pa, pb;
+	char c;
+	(void)state;
+
+	assert_int_equal(pipe(to_hog), 0);
+	assert_int_equal(pipe(from_hog), 0);
+	sync[0] = to_hog[0];
+	sync[1] = from_hog[1];
+	assert_int_equal(umx_test_daemon_start(&d), 0);
+	base = umx_test_count_fds(d.pid);
+	assert_int_equal(umx_test_domain_fork(&d, "hog", hog, sync, &a, &pa), 0);
+	assert_int_equal(read(from_hog[0], &c, 1), 1);
+	assert_int_equal(umx_test_domain_fork(&d, "neighbour", neighbour, NULL, &b, &pb), 0);
+	assert_int_equal(umx_test_domain_reap(&d, b, pb), 0);
+	assert_int_equal(write(to_hog[1], &c, 1), 1);
+	assert_int_equal(umx_test_domain_reap(&d, a, pa), 0);
+	for (int i = 0; i < 100 && (fds = umx_test_count_fds(d.pid)) != base; i++)
+		usleep(50 * 1000);
+	assert_int_equal(fds, base);
+	assert_int_equal(umx_test_daemon_stop(&d), 0);
+}
+
+int main(void)
+{
+	struct rlimit rl;
+	/* The hog holds two eventfds per port, and so does umxd. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 4 * UMX_EVT_PORTS_MAX + 256) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		if (rl.rlim_cur < 4 * UMX_EVT_PORTS_MAX + 256) {
+			fprintf(stderr, "skip: RLIMIT_NOFILE hard limit %lu too low\n",
+			        (unsigned long)rl.rlim_max);
+			return 77;
+		}
+	}
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_port_exhaustion),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
