@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * grant.h — grant tables and grant memory (Xen v1 semantics).
+ *
+ * A *grant* lets one peer domain map one of our pages. The granter writes a
+ * grant_entry_v1 {flags, domid, frame} into its own grant table (shared
+ * memory that umxd reads as hostile input); the mapper asks umxd to map
+ * (granter, ref) and gets the page through a region descriptor + offset.
+ *
+ * Grant memory: pages shared with peer D come from memfd regions bound to D
+ * for life (a pool per peer). A page is handed out again only after its
+ * grant was really ended — Linux's gnttab_end_foreign_access v1: ending
+ * access fails while the peer maps the page (GTF_reading/GTF_writing), the
+ * page then waits on a deferred-release queue owned by this library and is
+ * retried on later calls (MirageOS MSA02). A page is only ever reused for
+ * the same peer, so even a peer that keeps a mapping forever learns nothing
+ * it was not sent.
+ *
+ * Ownership: a umx_gnt is one per domain connection; shares and maps are
+ * owned by it and must be ended/unmapped before umx_gnt_close() (which
+ * releases what is left). Calls are serialized by one mutex.
+ * All functions return 0 (or a count) or -errno.
+ */
+#ifndef UMX_GRANT_H
+#define UMX_GRANT_H
+
+#include <stdint.h>
+
+#include "umx/conn.h"
+
+#define UMX_GNT_PAGE_SIZE 4096u
+
+typedef struct umx_gnt umx_gnt;
+typedef struct umx_gnt_share umx_gnt_share;
+typedef struct umx_gnt_map umx_gnt_map;
+
+/* Open the grant interface of domain connection @conn (which must outlive
+ * it). Maps the domain's grant table. */
+int umx_gnt_open(umx_conn *conn, umx_gnt **out);
+/* Unmap what is left mapped, end what can be ended, free the rest of the
+ * library's state. Pages still mapped by peers stay with umxd. */
+void umx_gnt_close(umx_gnt *g);
+
+/* ---- granter ---------------------------------------------------------- */
+
+#define UMX_GNT_SHARE_READONLY 0x1u
+
+/* Share @count zeroed pages with @peer (writable unless
+ * UMX_GNT_SHARE_READONLY). The pages are contiguous at
+ * umx_gnt_share_addr(). Entries are written to the table and published
+ * with a release store of their flags. -ENOSPC: out of grant refs. */
+int umx_gnt_share_pages(umx_gnt *g, uint32_t peer, uint32_t count, uint32_t flags,
+                        umx_gnt_share **out);
+void *umx_gnt_share_addr(const umx_gnt_share *s);
+uint32_t umx_gnt_share_count(const umx_gnt_share *s);
+uint32_t umx_gnt_share_ref(const umx_gnt_share *s, uint32_t i);
+/* Frame number of page @i (for umx_gnt_copy with a local side). */
+uint32_t umx_gnt_share_frame(const umx_gnt_share *s, uint32_t i);
+/* gntalloc's unmap notify, performed by umxd when this share ends or we
+ * die: clear byte @offset of the share (page offset / 4096) and/or signal
+ * @port (UMX_GNT_NOTIFY_*). */
+int umx_gnt_share_set_notify(umx_gnt *g, umx_gnt_share *s, uint32_t offset, uint32_t port,
+                             uint32_t flags);
+/* End access to every page of @s and free @s (its address is unmapped in
+ * every case). 0: all pages went back to the pool. -EBUSY: some page is
+ * still mapped by the peer: it stays granted on the library's deferred
+ * queue, is never handed out, and is released by a later successful
+ * retry (umx_gnt_reap, or any later share). */
+int umx_gnt_end_access(umx_gnt *g, umx_gnt_share *s);
+/* Retry deferred releases. Returns how many pages are still pending. */
+int umx_gnt_reap(umx_gnt *g);
+
+/* ---- mapper ----------------------------------------------------------- */
+
+#define UMX_GNT_MAP_READONLY 0x1u
+#define UMX_GNT_NOTIFY_BYTE  0x2u /* clear a byte when the mapping goes */
+#define UMX_GNT_NOTIFY_EVENT 0x4u /* signal a port when the mapping goes */
+
+struct umx_gnt_notify {
+	uint32_t flags;  /* UMX_GNT_NOTIFY_* (0: none) */
+	uint32_t offset; /* byte offset in the whole mapping */
+	uint32_t port;   /* our local port */
+};
+
+/* Map @count refs of @granter contiguously. All or nothing: on failure,
+ * nothing stays mapped; @status (optional, @count entries) receives each
+ * op's GNTST_* code and the return is -errno for the first failure
+ * (-ESRCH bad_domain, -EINVAL bad_gntref/general_error, -EACCES
+ * permission_denied, -ENOSPC no_device_space, -ENOMEM). */
+int umx_gnt_map_refs(umx_gnt *g, uint32_t granter, uint32_t count, const uint32_t *refs,
+                     uint32_t flags, const struct umx_gnt_notify *notify, int16_t *status,
+                     umx_gnt_map **out);
+void *umx_gnt_map_addr(const umx_gnt_map *m);
+/* Unmap and tell umxd (which performs the notify). Frees @m. */
+int umx_gnt_unmap(umx_gnt *g, umx_gnt_map *m);
+
+/* ---- copy (GNTTABOP_copy) --------------------------------------------- */
+
+#define UMX_GNT_COPY_SOURCE_GREF 0x1u
+#define UMX_GNT_COPY_DEST_GREF   0x2u
+
+struct umx_gnt_copy_side {
+	uint32_t ref_or_frame; /* a grant ref of @domid, or our own frame */
+	uint32_t domid;
+	uint32_t offset;
+	uint32_t pad;
+};
+struct umx_gnt_copy_seg {
+	struct umx_gnt_copy_side source;
+	struct umx_gnt_copy_side dest;
+	uint32_t len;
+	uint32_t flags; /* UMX_GNT_COPY_* */
+};
+/* Up to 64 segments; @status receives each GNTST_* code. Returns 0 when
+ * the request was processed (check @status), or -errno. */
+int umx_gnt_copy(umx_gnt *g, uint32_t count, const struct umx_gnt_copy_seg *segs, int16_t *status);
+
+#endif /* UMX_GRANT_H */

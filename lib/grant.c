@@ -1,0 +1,776 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Grant tables, client side: the granter writes its own table directly (as
+ * a Xen guest does) and keeps per-peer page pools; the mapper asks umxd and
+ * caches region descriptors. See include/umx/grant.h for the contract.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <stdint.h>
+#include <xen/xen.h>
+#include <xen/grant_table.h>
+
+#include "umx/barrier.h"
+#include "umx/ctl.h"
+#include "umx/grant.h"
+#include "umx/msg.h"
+
+#define PAGE              UMX_GNT_PAGE_SIZE
+#define POOL_REGION_PAGES 64u
+#define NO_FD             0xffffu
+
+enum page_state {
+	PAGE_FREE = 0,
+	PAGE_SHARED,
+	PAGE_DEFERRED
+};
+
+struct pool_region {
+	uint32_t peer;
+	uint32_t base_frame;
+	uint32_t npages;
+	int fd;
+	uint8_t *state; /* enum page_state per page */
+	struct pool_region *next;
+};
+
+struct page_slot {
+	struct pool_region *r;
+	uint32_t page;
+	uint32_t ref;
+};
+
+struct umx_gnt_share {
+	uint32_t peer;
+	uint32_t count;
+	void *addr;
+	struct umx_gnt_share *next;
+	struct page_slot pages[];
+};
+
+struct fd_cache {
+	uint64_t region;
+	bool ro;
+	int fd;
+	uint32_t count; /* our mappings of it; mirrors umxd's count */
+	struct fd_cache *next;
+};
+
+struct map_page {
+	bool mapped; /* umxd holds a handle for it */
+	uint32_t handle;
+	uint64_t offset;
+	struct fd_cache *fc; /* NULL only after a protocol error */
+};
+
+struct umx_gnt_map {
+	void *addr;
+	uint32_t count;
+	struct umx_gnt_map *next;
+	struct map_page pages[];
+};
+
+struct umx_gnt {
+	umx_conn *conn;
+	pthread_mutex_t lock;
+	grant_entry_v1_t *table;
+	uint32_t frames;
+	uint32_t nentries;
+	uint32_t *free_refs;
+	uint32_t nfree_refs;
+	struct pool_region *regions;
+	struct page_slot *deferred;
+	uint32_t ndeferred, cap_deferred;
+	struct umx_gnt_share *shares;
+	struct umx_gnt_map *maps;
+	struct fd_cache *fds;
+};
+
+int umx_gnt_open(umx_conn *conn, umx_gnt **out)
+{
+	umx_gnt *g;
+	uint32_t frames, i;
+	int fd = umx_conn_grant_table_fd(conn, &frames);
+	void *t;
+
+	if (fd < 0)
+		return fd;
+	if (frames == 0)
+		return -ENODEV;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	t = mmap(NULL, (size_t)frames * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (t == MAP_FAILED) {
+		free(g);
+		return -errno;
+	}
+	g->conn = conn;
+	g->table = t;
+	g->frames = frames;
+	g->nentries = frames * (PAGE / (uint32_t)sizeof(grant_entry_v1_t));
+	g->free_refs = malloc(g->nentries * sizeof(uint32_t));
+	if (!g->free_refs) {
+		munmap(t, (size_t)frames * PAGE);
+		free(g);
+		return -ENOMEM;
+	}
+	/* Highest first so refs come out ascending; 0..7 are reserved (Xen). */
+	for (i = g->nentries; i-- > GNTTAB_NR_RESERVED_ENTRIES;)
+		g->free_refs[g->nfree_refs++] = i;
+	pthread_mutex_init(&g->lock, NULL);
+	*out = g;
+	return 0;
+}
+
+/* ---- granter ---------------------------------------------------------- */
+
+/* Linux's gnttab_end_foreign_access_ref v1: flags -> 0 only while neither
+ * GTF_reading nor GTF_writing is set. The CAS (seq_cst) pairs with umxd's
+ * CAS in pin_ref(): whichever comes first wins. */
+static bool end_ref(umx_gnt *g, uint32_t ref)
+{
+	grant_entry_v1_t *e = &g->table[ref];
+	uint16_t flags = (uint16_t)umx_load_relaxed32(e), found;
+
+	for (;;) {
+		if (flags & (GTF_reading | GTF_writing))
+			return false;
+		found = umx_cmpxchg16(&e->flags, flags, 0);
+		if (found == flags)
+			return true;
+		flags = found;
+	}
+}
+
+static void slot_release(umx_gnt *g, const struct page_slot *p)
+{
+	p->r->state[p->page] = PAGE_FREE;
+	g->free_refs[g->nfree_refs++] = p->ref;
+}
+
+static int reap_locked(umx_gnt *g)
+{
+	uint32_t i = 0;
+
+	while (i < g->ndeferred) {
+		if (end_ref(g, g->deferred[i].ref)) {
+			slot_release(g, &g->deferred[i]);
+			g->deferred[i] = g->deferred[--g->ndeferred];
+		} else {
+			i++;
+		}
+	}
+	return (int)g->ndeferred;
+}
+
+int umx_gnt_reap(umx_gnt *g)
+{
+	int r;
+
+	pthread_mutex_lock(&g->lock);
+	r = reap_locked(g);
+	pthread_mutex_unlock(&g->lock);
+	return r;
+}
+
+static int region_alloc(umx_gnt *g, uint32_t peer, uint32_t npages, struct pool_region **out)
+{
+	struct umx_ctl_region_alloc req = {.peer = peer, .npages = npages};
+	struct {
+		uint32_t base_frame, npages, pad;
+	} rep;
+	struct pool_region *r;
+	unsigned nfds = 0;
+	int fd = -1, ret;
+
+	ret = umx_conn_call(g->conn, UMX_CTL_GNT_REGION_ALLOC, &req, sizeof(req), &rep, sizeof(rep),
+	                    NULL, &fd, 1, &nfds);
+	if (ret < 0)
+		return ret;
+	if (nfds != 1 || rep.npages != npages) {
+		if (nfds)
+			close(fd);
+		return -EPROTO;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r || !(r->state = calloc(npages, 1))) {
+		free(r);
+		close(fd);
+		return -ENOMEM;
+	}
+	r->peer = peer;
+	r->base_frame = rep.base_frame;
+	r->npages = npages;
+	r->fd = fd;
+	r->next = g->regions;
+	g->regions = r;
+	*out = r;
+	return 0;
+}
+
+/* Take @count free pages of @peer's pool (MSA02: pages of other peers are
+ * never considered, deferred ones are not free). */
+static int pool_take(umx_gnt *g, uint32_t peer, uint32_t count, struct page_slot *out)
+{
+	struct pool_region *r;
+	uint32_t got = 0, i;
+	int ret;
+
+	for (r = g->regions; r && got < count; r = r->next) {
+		if (r->peer != peer)
+			continue;
+		for (i = 0; i < r->npages && got < count; i++) {
+			if (r->state[i] == PAGE_FREE) {
+				r->state[i] = PAGE_SHARED;
+				out[got].r = r;
+				out[got++].page = i;
+			}
+		}
+	}
+	if (got < count) {
+		uint32_t need = count - got;
+		ret = region_alloc(g, peer, need > POOL_REGION_PAGES ? need : POOL_REGION_PAGES,
+		                   &r);
+		if (ret < 0) {
+			for (i = 0; i < got; i++)
+				out[i].r->state[out[i].page] = PAGE_FREE;
+			return ret;
+		}
+		for (i = 0; i < need; i++) {
+			r->state[i] = PAGE_SHARED;
+			out[got].r = r;
+			out[got++].page = i;
+		}
+	}
+	return 0;
+}
+
+int umx_gnt_share_pages(umx_gnt *g, uint32_t peer, uint32_t count, uint32_t flags,
+                        umx_gnt_share **out)
+{
+	umx_gnt_share *s;
+	uint8_t *va;
+	uint32_t i;
+	int ret;
+
+	if (count == 0 || count > 65536 || (flags & ~UMX_GNT_SHARE_READONLY))
+		return -EINVAL;
+	s = calloc(1, sizeof(*s) + count * sizeof(s->pages[0]));
+	if (!s)
+		return -ENOMEM;
+	pthread_mutex_lock(&g->lock);
+	reap_locked(g);
+	if (g->nfree_refs < count) {
+		ret = -ENOSPC;
+		goto err;
+	}
+	ret = pool_take(g, peer, count, s->pages);
+	if (ret < 0)
+		goto err;
+	va = mmap(NULL, (size_t)count * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (va == MAP_FAILED) {
+		ret = -errno;
+		goto err_pages;
+	}
+	for (i = 0; i < count; i++) {
+		struct page_slot *p = &s->pages[i];
+		if (mmap(va + (size_t)i * PAGE, PAGE, PROT_READ | PROT_WRITE,
+		         MAP_SHARED | MAP_FIXED, p->r->fd, (off_t)p->page * PAGE) == MAP_FAILED) {
+			ret = -errno;
+			munmap(va, (size_t)count * PAGE);
+			goto err_pages;
+		}
+	}
+	/* Grant only zeroed pages (HARDENING 11). */
+	memset(va, 0, (size_t)count * PAGE);
+	for (i = 0; i < count; i++) {
+		struct page_slot *p = &s->pages[i];
+		grant_entry_v1_t *e;
+		uint32_t word = GTF_permit_access | ((uint32_t)peer << 16);
+
+		if (flags & UMX_GNT_SHARE_READONLY)
+			word |= GTF_readonly;
+		p->ref = g->free_refs[--g->nfree_refs];
+		e = &g->table[p->ref];
+		umx_store_relaxed32(&e->frame, p->r->base_frame + p->page);
+		/* R1: pairs with umxd's CAS on the flags word in pin_ref(),
+		 * after which it reads the frame: frame (and the zeroed page)
+		 * visible before the entry becomes valid. */
+		umx_store_release32(e, word);
+	}
+	s->peer = peer;
+	s->count = count;
+	s->addr = va;
+	s->next = g->shares;
+	g->shares = s;
+	pthread_mutex_unlock(&g->lock);
+	*out = s;
+	return 0;
+err_pages:
+	for (i = 0; i < count; i++)
+		s->pages[i].r->state[s->pages[i].page] = PAGE_FREE;
+err:
+	pthread_mutex_unlock(&g->lock);
+	free(s);
+	return ret;
+}
+
+void *umx_gnt_share_addr(const umx_gnt_share *s)
+{
+	return s->addr;
+}
+
+uint32_t umx_gnt_share_count(const umx_gnt_share *s)
+{
+	return s->count;
+}
+
+uint32_t umx_gnt_share_ref(const umx_gnt_share *s, uint32_t i)
+{
+	if (i >= s->count)
+		abort(); /* misuse of our own API */
+	return s->pages[i].ref;
+}
+
+uint32_t umx_gnt_share_frame(const umx_gnt_share *s, uint32_t i)
+{
+	if (i >= s->count)
+		abort();
+	return s->pages[i].r->base_frame + s->pages[i].page;
+}
+
+int umx_gnt_share_set_notify(umx_gnt *g, umx_gnt_share *s, uint32_t offset, uint32_t port,
+                             uint32_t flags)
+{
+	struct umx_ctl_gnt_share_notify req;
+
+	if (!flags || (flags & ~(UMX_GNT_NOTIFY_BYTE | UMX_GNT_NOTIFY_EVENT)) ||
+	    offset / PAGE >= s->count)
+		return -EINVAL;
+	req.ref = s->pages[offset / PAGE].ref;
+	req.flags = flags;
+	req.offset = offset % PAGE;
+	req.port = port;
+	return umx_conn_call(g->conn, UMX_CTL_GNT_SHARE_NOTIFY, &req, sizeof(req), NULL, 0, NULL,
+	                     NULL, 0, NULL);
+}
+
+static int defer_push(umx_gnt *g, const struct page_slot *p)
+{
+	if (g->ndeferred == g->cap_deferred) {
+		uint32_t cap = g->cap_deferred ? g->cap_deferred * 2 : 16;
+		struct page_slot *d = realloc(g->deferred, cap * sizeof(*d));
+		if (!d)
+			return -ENOMEM;
+		g->deferred = d;
+		g->cap_deferred = cap;
+	}
+	p->r->state[p->page] = PAGE_DEFERRED;
+	g->deferred[g->ndeferred++] = *p;
+	return 0;
+}
+
+static void share_unlink(umx_gnt *g, umx_gnt_share *s)
+{
+	umx_gnt_share **pp;
+
+	for (pp = &g->shares; *pp; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			return;
+		}
+	}
+}
+
+int umx_gnt_end_access(umx_gnt *g, umx_gnt_share *s)
+{
+	struct umx_ctl_gnt_unshare un = {0};
+	int ret = 0;
+	uint32_t i;
+
+	pthread_mutex_lock(&g->lock);
+	share_unlink(g, s);
+	munmap(s->addr, (size_t)s->count * PAGE);
+	for (i = 0; i < s->count; i++) {
+		/* gntalloc: the share's notify fires when the share goes. */
+		un.ref = s->pages[i].ref;
+		(void)umx_conn_call(g->conn, UMX_CTL_GNT_UNSHARE, &un, sizeof(un), NULL, 0, NULL,
+		                    NULL, 0, NULL);
+		if (end_ref(g, s->pages[i].ref)) {
+			slot_release(g, &s->pages[i]);
+			continue;
+		}
+		ret = -EBUSY;
+		if (defer_push(g, &s->pages[i]) < 0) {
+			/* Cannot track it: leak the page rather than reuse it. */
+			s->pages[i].r->state[s->pages[i].page] = PAGE_DEFERRED;
+		}
+	}
+	pthread_mutex_unlock(&g->lock);
+	free(s);
+	return ret;
+}
+
+/* ---- mapper ----------------------------------------------------------- */
+
+static int gntst_errno(int16_t st)
+{
+	switch (st) {
+	case GNTST_okay:
+		return 0;
+	case GNTST_bad_domain:
+		return -ESRCH;
+	case GNTST_permission_denied:
+		return -EACCES;
+	case GNTST_no_device_space:
+	case GNTST_no_space:
+		return -ENOSPC;
+	case GNTST_eagain:
+		return -EAGAIN;
+	default:
+		return -EINVAL;
+	}
+}
+
+static struct fd_cache *fc_find(umx_gnt *g, uint64_t region, bool ro)
+{
+	struct fd_cache *f;
+
+	for (f = g->fds; f; f = f->next)
+		if (f->region == region && f->ro == ro)
+			return f;
+	return NULL;
+}
+
+/* One of our mappings of (region, ro) is gone; umxd forgets the fd it gave
+ * us at the same moment, so close ours. */
+static void fc_put(umx_gnt *g, struct fd_cache *fc)
+{
+	struct fd_cache **pp;
+
+	if (--fc->count)
+		return;
+	for (pp = &g->fds; *pp; pp = &(*pp)->next) {
+		if (*pp == fc) {
+			*pp = fc->next;
+			close(fc->fd);
+			free(fc);
+			return;
+		}
+	}
+}
+
+static void unmap_handles(umx_gnt *g, struct map_page *pages, uint32_t count)
+{
+	uint8_t buf[8 + UMX_GNT_BATCH_MAX * 4];
+	uint8_t rep[4 + UMX_GNT_BATCH_MAX * 2];
+	uint32_t done = 0, n, i;
+	size_t rlen;
+
+	while (done < count) {
+		n = count - done > UMX_GNT_BATCH_MAX ? UMX_GNT_BATCH_MAX : count - done;
+		memset(buf, 0, 8);
+		memcpy(buf, &n, 4);
+		for (i = 0; i < n; i++)
+			memcpy(buf + 8 + i * 4, &pages[done + i].handle, 4);
+		(void)umx_conn_call(g->conn, UMX_CTL_GNT_UNMAP, buf, 8 + n * 4, rep, sizeof(rep),
+		                    &rlen, NULL, 0, NULL);
+		for (i = 0; i < n; i++)
+			if (pages[done + i].fc)
+				fc_put(g, pages[done + i].fc);
+		done += n;
+	}
+}
+
+/* One MAP request for @n ops; fills @pages for the successes. */
+static int map_batch(umx_gnt *g, uint32_t granter, uint32_t n, const uint32_t *refs,
+                     const uint32_t *idx, uint32_t flags, const struct umx_gnt_notify *notify,
+                     int16_t *status, struct map_page *pages)
+{
+	uint8_t req[8 + UMX_GNT_BATCH_MAX * sizeof(struct umx_ctl_gnt_map_op)];
+	uint8_t rep[4 + UMX_GNT_BATCH_MAX * sizeof(struct umx_ctl_gnt_map_res)];
+	struct umx_ctl_gnt_map_res res;
+	int fds[UMX_MSG_MAX_FDS];
+	unsigned nfds = 0, k;
+	size_t rlen = 0;
+	uint32_t i, cnt;
+	int ret;
+
+	memcpy(req, &granter, 4);
+	memcpy(req + 4, &n, 4);
+	for (i = 0; i < n; i++) {
+		struct umx_ctl_gnt_map_op op = {0};
+		op.ref = refs[idx[i]];
+		op.flags = (flags & UMX_GNT_MAP_READONLY) ? UMX_GNTMAP_READONLY : 0;
+		if (notify && notify->flags && notify->offset / PAGE == idx[i]) {
+			op.flags |=
+			        notify->flags & (UMX_GNTMAP_NOTIFY_BYTE | UMX_GNTMAP_NOTIFY_EVENT);
+			op.notify_offset = notify->offset % PAGE;
+			op.notify_port = notify->port;
+		}
+		memcpy(req + 8 + i * sizeof(op), &op, sizeof(op));
+	}
+	ret = umx_conn_call(g->conn, UMX_CTL_GNT_MAP, req,
+	                    8 + n * sizeof(struct umx_ctl_gnt_map_op), rep, sizeof(rep), &rlen, fds,
+	                    UMX_MSG_MAX_FDS, &nfds);
+	if (ret < 0)
+		return ret;
+	memcpy(&cnt, rep, 4);
+	if (rlen != 4 + n * sizeof(res) || cnt != n) {
+		ret = -EPROTO;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		struct fd_cache *fc;
+		bool ro = flags & UMX_GNT_MAP_READONLY;
+
+		memcpy(&res, rep + 4 + i * sizeof(res), sizeof(res));
+		status[idx[i]] = res.status;
+		if (res.status != GNTST_okay)
+			continue;
+		pages[idx[i]].mapped = true;
+		pages[idx[i]].handle = res.handle;
+		pages[idx[i]].offset = res.offset;
+		fc = fc_find(g, res.region, ro);
+		if (res.fd_index != NO_FD) {
+			if (res.fd_index >= nfds || fds[res.fd_index] < 0 || fc ||
+			    !(fc = calloc(1, sizeof(*fc)))) {
+				/* umxd and we disagree (should not happen), or no
+				 * memory: fail the op, the handle is unmapped. */
+				ret = -EPROTO;
+				status[idx[i]] = GNTST_general_error;
+				continue;
+			}
+			fc->region = res.region;
+			fc->ro = ro;
+			fc->fd = fds[res.fd_index];
+			fds[res.fd_index] = -1;
+			fc->next = g->fds;
+			g->fds = fc;
+		} else if (!fc) {
+			ret = -EPROTO;
+			status[idx[i]] = GNTST_general_error;
+			continue;
+		}
+		fc->count++;
+		pages[idx[i]].fc = fc;
+		if (res.offset % PAGE) {
+			ret = -EPROTO;
+			status[idx[i]] = GNTST_general_error;
+		}
+	}
+out:
+	for (k = 0; k < nfds; k++)
+		if (fds[k] >= 0)
+			close(fds[k]);
+	return ret;
+}
+
+static void map_free(umx_gnt *g, umx_gnt_map *m)
+{
+	struct map_page *live = m->pages;
+	uint32_t i, n = 0;
+
+	for (i = 0; i < m->count; i++)
+		if (m->pages[i].mapped)
+			live[n++] = m->pages[i];
+	unmap_handles(g, live, n);
+	if (m->addr)
+		munmap(m->addr, (size_t)m->count * PAGE);
+	free(m);
+}
+
+int umx_gnt_map_refs(umx_gnt *g, uint32_t granter, uint32_t count, const uint32_t *refs,
+                     uint32_t flags, const struct umx_gnt_notify *notify, int16_t *status,
+                     umx_gnt_map **out)
+{
+	int16_t stbuf[UMX_GNT_BATCH_MAX];
+	int16_t *st = status;
+	uint32_t *todo = NULL, ntodo, i, rounds;
+	umx_gnt_map *m;
+	uint8_t *va;
+	int ret = 0, prot;
+
+	if (count == 0 || count > 65536 || (flags & ~UMX_GNT_MAP_READONLY) ||
+	    (notify && notify->flags &&
+	     ((notify->flags & ~(UMX_GNT_NOTIFY_BYTE | UMX_GNT_NOTIFY_EVENT)) ||
+	      notify->offset / PAGE >= count)))
+		return -EINVAL;
+	if (!st && count > UMX_GNT_BATCH_MAX) {
+		st = malloc(count * sizeof(*st));
+		if (!st)
+			return -ENOMEM;
+	} else if (!st) {
+		st = stbuf;
+	}
+	m = calloc(1, sizeof(*m) + count * sizeof(m->pages[0]));
+	todo = malloc(count * sizeof(*todo));
+	if (!m || !todo) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	m->count = count;
+	for (i = 0; i < count; i++) {
+		todo[i] = i;
+		st[i] = GNTST_eagain;
+	}
+	ntodo = count;
+	pthread_mutex_lock(&g->lock);
+	/* Ops umxd could not attach a descriptor for come back GNTST_eagain:
+	 * retry them (each round makes progress). */
+	for (rounds = 0; ntodo && rounds < count + 1; rounds++) {
+		uint32_t done = 0, left = 0, n;
+		while (done < ntodo) {
+			n = ntodo - done > UMX_GNT_BATCH_MAX ? UMX_GNT_BATCH_MAX : ntodo - done;
+			ret = map_batch(g, granter, n, refs, todo + done, flags, notify, st,
+			                m->pages);
+			if (ret < 0 && ret != -EPROTO)
+				goto fail;
+			done += n;
+		}
+		for (i = 0; i < ntodo; i++)
+			if (st[todo[i]] == GNTST_eagain)
+				todo[left++] = todo[i];
+		ntodo = left;
+	}
+	for (i = 0; i < count; i++) {
+		if (st[i] != GNTST_okay) {
+			ret = gntst_errno(st[i]);
+			goto fail;
+		}
+	}
+	if (ret < 0)
+		goto fail;
+	va = mmap(NULL, (size_t)count * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (va == MAP_FAILED) {
+		ret = -errno;
+		goto fail;
+	}
+	m->addr = va;
+	prot = (flags & UMX_GNT_MAP_READONLY) ? PROT_READ : PROT_READ | PROT_WRITE;
+	for (i = 0; i < count; i++) {
+		if (mmap(va + (size_t)i * PAGE, PAGE, prot, MAP_SHARED | MAP_FIXED,
+		         m->pages[i].fc->fd, (off_t)m->pages[i].offset) == MAP_FAILED) {
+			ret = -errno;
+			goto fail;
+		}
+	}
+	m->next = g->maps;
+	g->maps = m;
+	pthread_mutex_unlock(&g->lock);
+	free(todo);
+	if (st != status && st != stbuf)
+		free(st);
+	*out = m;
+	return 0;
+fail:
+	map_free(g, m);
+	m = NULL;
+	pthread_mutex_unlock(&g->lock);
+out_free:
+	free(m);
+	free(todo);
+	if (st != status && st != stbuf)
+		free(st);
+	return ret;
+}
+
+void *umx_gnt_map_addr(const umx_gnt_map *m)
+{
+	return m->addr;
+}
+
+int umx_gnt_unmap(umx_gnt *g, umx_gnt_map *m)
+{
+	umx_gnt_map **pp;
+
+	pthread_mutex_lock(&g->lock);
+	for (pp = &g->maps; *pp; pp = &(*pp)->next) {
+		if (*pp == m) {
+			*pp = m->next;
+			break;
+		}
+	}
+	/* munmap first: once umxd is told, the page may be reused by its
+	 * owner; we must not be able to see that. */
+	munmap(m->addr, (size_t)m->count * PAGE);
+	m->addr = NULL;
+	map_free(g, m);
+	pthread_mutex_unlock(&g->lock);
+	return 0;
+}
+
+/* ---- copy ------------------------------------------------------------- */
+
+_Static_assert(sizeof(struct umx_gnt_copy_seg) == sizeof(struct umx_ctl_gnt_copy_op),
+               "public copy segment is the wire op");
+
+int umx_gnt_copy(umx_gnt *g, uint32_t count, const struct umx_gnt_copy_seg *segs, int16_t *status)
+{
+	uint8_t req[8 + UMX_GNT_BATCH_MAX * sizeof(struct umx_ctl_gnt_copy_op)];
+	uint8_t rep[4 + UMX_GNT_BATCH_MAX * 2];
+	size_t rlen = 0;
+	uint32_t cnt;
+	int ret;
+
+	if (count == 0 || count > UMX_GNT_BATCH_MAX)
+		return -EINVAL;
+	memset(req, 0, 8);
+	memcpy(req, &count, 4);
+	memcpy(req + 8, segs, count * sizeof(*segs));
+	ret = umx_conn_call(g->conn, UMX_CTL_GNT_COPY, req, 8 + count * sizeof(*segs), rep,
+	                    sizeof(rep), &rlen, NULL, 0, NULL);
+	if (ret < 0)
+		return ret;
+	memcpy(&cnt, rep, 4);
+	if (cnt != count || rlen != 4 + count * 2)
+		return -EPROTO;
+	memcpy(status, rep + 4, count * 2);
+	return 0;
+}
+
+void umx_gnt_close(umx_gnt *g)
+{
+	struct pool_region *r;
+
+	if (!g)
+		return;
+	while (g->maps) {
+		umx_gnt_map *m = g->maps;
+		g->maps = m->next;
+		munmap(m->addr, (size_t)m->count * PAGE);
+		m->addr = NULL;
+		map_free(g, m);
+	}
+	while (g->shares)
+		(void)umx_gnt_end_access(g, g->shares);
+	reap_locked(g);
+	/* Regions: umxd keeps any still mapped by the peer alive. */
+	while ((r = g->regions)) {
+		struct umx_ctl_region_free req = {.base_frame = r->base_frame};
+		g->regions = r->next;
+		(void)umx_conn_call(g->conn, UMX_CTL_GNT_REGION_FREE, &req, sizeof(req), NULL, 0,
+		                    NULL, NULL, 0, NULL);
+		close(r->fd);
+		free(r->state);
+		free(r);
+	}
+	while (g->fds) {
+		struct fd_cache *f = g->fds;
+		g->fds = f->next;
+		close(f->fd);
+		free(f);
+	}
+	munmap(g->table, (size_t)g->frames * PAGE);
+	free(g->free_refs);
+	free(g->deferred);
+	pthread_mutex_destroy(&g->lock);
+	free(g);
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/* A batch of refs maps contiguously and both sides see each other's
+ * writes; unmap releases the pins so end access succeeds. */
+#include <signal.h>
+
+#include "gnt_util.h"
+#include "umx_test.h"
+
+static int mapper(void *arg)
+{
+	struct gnt_pipes *p = arg;
+	struct gnt_refs_msg msg;
+	umx_conn *c;
+	umx_gnt *g;
+	umx_gnt_map *m;
+	char *va;
+
+	if (gnt_open(&c, &g) < 0)
+		return 10;
+	if (gnt_read_all(p->g2m[0], &msg, sizeof(msg)) < 0)
+		return 11;
+	if (umx_gnt_map_refs(g, msg.granter, msg.count, msg.refs, 0, NULL, NULL, &m) < 0)
+		return 12;
+	va = umx_gnt_map_addr(m);
+	if (strcmp(va, "page0") || strcmp(va + 4096, "page1") || strcmp(va + 8192, "page2"))
+		return 13;
+	strcpy(va + 4096, "world");
+	if (gnt_ack(p->m2g[1], 1) < 0 || gnt_wait(p->g2m[0], NULL) < 0)
+		return 14;
+	if (umx_gnt_unmap(g, m) < 0)
+		return 15;
+	if (gnt_ack(p->m2g[1], 2) < 0)
+		return 16;
+	umx_gnt_close(g);
+	umx_conn_close(c);
+	return 0;
+}
+
+static int granter(void *arg)
+{
+	struct gnt_pipes *p = arg;
+	struct gnt_refs_msg msg = {0};
+	umx_conn *c;
+	umx_gnt *g;
+	umx_gnt_share *s;
+	char *va;
+	uint32_t i;
+
+	if (gnt_open(&c, &g) < 0)
+		return 20;
+	if (umx_gnt_share_pages(g, p->peer, 3, 0, &s) < 0)
+		return 21;
+	va = umx_gnt_share_addr(s);
+	for (i = 0; i < 3; i++) {
+		if (va[i * 4096] != 0)
+			return 22; /* shared pages start zeroed */
+		va[i * 4096 + 0] = 'p';
+		strcpy(va + i * 4096, "page0");
+		va[i * 4096 + 4] = (char)('0' + i);
+		msg.refs[i] = umx_gnt_share_ref(s, i);
+	}
+	msg.granter = umx_conn_domid(c);
+	msg.count = 3;
+	if (gnt_write_all(p->g2m[1], &msg, sizeof(msg)) < 0 || gnt_wait(p->m2g[0], NULL) < 0)
+		return 23;
+	if (strcmp(va + 4096, "world"))
+		return 24;
+	/* Still mapped: ending access must fail. */
+	if (gnt_ack(p->g2m[1], 1) < 0 || gnt_wait(p->m2g[0], NULL) < 0)
+		return 25;
+	if (umx_gnt_end_access(g, s) != 0)
+		return 26;
+	umx_gnt_close(g);
+	umx_conn_close(c);
+	return 0;
+}
+
+static void test_map_unmap_batch(void **state)
+{
+	struct umx_test_daemon d;
+	struct gnt_pipes p;
+	uint32_t dm, dg;
+	pid_t pm, pg;
+	(void)state;
+
+	assert_int_equal(gnt_pipes_init(&p), 0);
+	assert_int_equal(umx_test_daemon_start(&d), 0);
+	assert_int_equal(umx_test_domain_fork(&d, "mapper", mapper, &p, &dm, &pm), 0);
+	p.peer = dm;
+	assert_int_equal(umx_test_domain_fork(&d, "granter", granter, &p, &dg, &pg), 0);
+	assert_int_equal(umx_test_domain_reap(&d, dg, pg), 0);
+	assert_int_equal(umx_test_domain_reap(&d, dm, pm), 0);
+	assert_int_equal(umx_test_daemon_stop(&d), 0);
+	gnt_pipes_close(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_map_unmap_batch),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
