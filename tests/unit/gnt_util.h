@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "umx/conn.h"
+#include "umx/ctl.h"
+#include "umx/msg.h"
 #include "umx/grant.h"
 
 struct gnt_pipes {
@@ -94,6 +96,60 @@ static inline int gnt_open(umx_conn **c, umx_gnt **g)
 		return -1;
 	if (umx_gnt_open(*c, g) < 0)
 		return -1;
+	return 0;
+}
+
+/* One raw MAP request (bypassing the library) of @n refs, all with @flags;
+ * statuses to @st, handles to @handles (optional); received fds closed. */
+static inline int gnt_raw_map(umx_conn *c, uint32_t granter, uint32_t n, const uint32_t *refs,
+                              uint32_t flags, int16_t *st, uint32_t *handles)
+{
+	uint8_t req[8 + UMX_GNT_BATCH_MAX * sizeof(struct umx_ctl_gnt_map_op)];
+	uint8_t rep[4 + UMX_GNT_BATCH_MAX * sizeof(struct umx_ctl_gnt_map_res)];
+	int fds[UMX_MSG_MAX_FDS];
+	unsigned nfds = 0, k;
+	size_t rlen = 0;
+	uint32_t i;
+	int r;
+
+	memcpy(req, &granter, 4);
+	memcpy(req + 4, &n, 4);
+	for (i = 0; i < n; i++) {
+		struct umx_ctl_gnt_map_op op = {.ref = refs[i], .flags = flags};
+		memcpy(req + 8 + i * sizeof(op), &op, sizeof(op));
+	}
+	r = umx_conn_call(c, UMX_CTL_GNT_MAP, req, 8 + n * sizeof(struct umx_ctl_gnt_map_op), rep,
+	                  sizeof(rep), &rlen, fds, UMX_MSG_MAX_FDS, &nfds);
+	for (k = 0; k < nfds; k++)
+		close(fds[k]);
+	if (r < 0)
+		return r;
+	for (i = 0; i < n; i++) {
+		struct umx_ctl_gnt_map_res res;
+		memcpy(&res, rep + 4 + i * sizeof(res), sizeof(res));
+		st[i] = res.status;
+		if (handles)
+			handles[i] = res.handle;
+	}
+	return (int)nfds;
+}
+
+/* One raw UNMAP of @n handles; statuses to @st. */
+static inline int gnt_raw_unmap(umx_conn *c, uint32_t n, const uint32_t *handles, int16_t *st)
+{
+	uint8_t req[8 + UMX_GNT_BATCH_MAX * 4];
+	uint8_t rep[4 + UMX_GNT_BATCH_MAX * 2];
+	size_t rlen = 0;
+	int r;
+
+	memset(req, 0, 8);
+	memcpy(req, &n, 4);
+	memcpy(req + 8, handles, n * 4);
+	r = umx_conn_call(c, UMX_CTL_GNT_UNMAP, req, 8 + n * 4, rep, sizeof(rep), &rlen, NULL, 0,
+	                  NULL);
+	if (r < 0)
+		return r;
+	memcpy(st, rep + 4, n * 2);
 	return 0;
 }
 

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/* Every GNTST_* path of map, unmap and copy: bad_domain, bad_gntref,
+ * general_error (not granted, granted to another domain, frame outside the
+ * regions bound to us), permission_denied (read-only as writable),
+ * bad_handle, bad_copy_arg, eagain (descriptor room) and the library's
+ * retry of it. */
+#include <stdint.h>
+#include <sys/mman.h>
+#include <xen/xen.h>
+#include <xen/grant_table.h>
+
+#include "gnt_util.h"
+#include "umx_test.h"
+
+#define OTHER_PEER    999u
+#define FORGED_REF    2000u
+#define UNGRANTED_REF 1500u
+
+enum {
+	R_RW,
+	R_RO,
+	R_OTHER,
+	R_FORGED,
+	R_UNGRANTED,
+	R_REGION0
+};
+#define NREGIONS 9u
+
+static int mapper(void *arg)
+{
+	struct gnt_pipes *p = arg;
+	struct gnt_refs_msg msg;
+	uint32_t ref, h, handles[NREGIONS], refs[NREGIONS], i;
+	int16_t st[NREGIONS];
+	struct umx_gnt_copy_seg seg;
+	umx_gnt_map *m;
+	umx_conn *c;
+	umx_gnt *g;
+
+	if (gnt_open(&c, &g) < 0)
+		return 10;
+	if (gnt_read_all(p->g2m[0], &msg, sizeof(msg)) < 0)
+		return 11;
+	ref = msg.refs[R_RW];
+	if (gnt_raw_map(c, 5000, 1, &ref, 0, st, NULL) < 0 || st[0] != GNTST_bad_domain)
+		return 12;
+	ref = 1u << 20;
+	if (gnt_raw_map(c, msg.granter, 1, &ref, 0, st, NULL) < 0 || st[0] != GNTST_bad_gntref)
+		return 13;
+	if (umx_gnt_map_refs(g, msg.granter, 1, &ref, 0, NULL, st, &m) != -EINVAL)
+		return 14;
+	ref = msg.refs[R_UNGRANTED];
+	if (gnt_raw_map(c, msg.granter, 1, &ref, 0, st, NULL) < 0 || st[0] != GNTST_general_error)
+		return 15;
+	ref = msg.refs[R_OTHER];
+	if (gnt_raw_map(c, msg.granter, 1, &ref, UMX_GNTMAP_READONLY, st, NULL) < 0 ||
+	    st[0] != GNTST_general_error)
+		return 16;
+	ref = msg.refs[R_FORGED];
+	if (gnt_raw_map(c, msg.granter, 1, &ref, 0, st, NULL) < 0 || st[0] != GNTST_general_error)
+		return 17;
+	ref = msg.refs[R_RO];
+	if (gnt_raw_map(c, msg.granter, 1, &ref, 0, st, NULL) < 0 ||
+	    st[0] != GNTST_permission_denied)
+		return 18;
+	if (umx_gnt_map_refs(g, msg.granter, 1, &ref, 0, NULL, NULL, &m) != -EACCES)
+		return 19;
+	h = 12345;
+	if (gnt_raw_unmap(c, 1, &h, st) < 0 || st[0] != GNTST_bad_handle)
+		return 20;
+	/* Nine new regions in one request: eight descriptors fit. */
+	for (i = 0; i < NREGIONS; i++)
+		refs[i] = msg.refs[R_REGION0 + i];
+	if (gnt_raw_map(c, msg.granter, NREGIONS, refs, 0, st, handles) != 8)
+		return 21;
+	for (i = 0; i < NREGIONS - 1; i++)
+		if (st[i] != GNTST_okay)
+			return 22;
+	if (st[NREGIONS - 1] != GNTST_eagain)
+		return 23;
+	if (gnt_raw_unmap(c, NREGIONS - 1, handles, st) < 0 || st[0] != GNTST_okay)
+		return 24;
+	/* Unmapping twice: the handle is gone. */
+	if (gnt_raw_unmap(c, 1, handles, st) < 0 || st[0] != GNTST_bad_handle)
+		return 25;
+	/* The library retries eagain ops. */
+	if (umx_gnt_map_refs(g, msg.granter, NREGIONS, refs, 0, NULL, st, &m) < 0)
+		return 26;
+	if (umx_gnt_unmap(g, m) < 0)
+		return 27;
+	memset(&seg, 0, sizeof(seg));
+	seg.source.ref_or_frame = msg.refs[R_RW];
+	seg.source.domid = msg.granter;
+	seg.dest.ref_or_frame = msg.refs[R_RW];
+	seg.dest.domid = msg.granter;
+	seg.flags = UMX_GNT_COPY_SOURCE_GREF | UMX_GNT_COPY_DEST_GREF;
+	seg.len = 16;
+	seg.source.offset = 4090;
+	if (umx_gnt_copy(g, 1, &seg, st) < 0 || st[0] != GNTST_bad_copy_arg)
+		return 28;
+	seg.source.offset = 0;
+	seg.dest.ref_or_frame = msg.refs[R_RO];
+	if (umx_gnt_copy(g, 1, &seg, st) < 0 || st[0] != GNTST_permission_denied)
+		return 29;
+	seg.dest.ref_or_frame = msg.refs[R_RW];
+	seg.dest.domid = 5000;
+	if (umx_gnt_copy(g, 1, &seg, st) < 0 || st[0] != GNTST_bad_domain)
+		return 30;
+	seg.dest.domid = msg.granter;
+	seg.dest.offset = 100;
+	if (umx_gnt_copy(g, 1, &seg, st) < 0 || st[0] != GNTST_okay)
+		return 31;
+	if (gnt_ack(p->m2g[1], 1) < 0)
+		return 32;
+	umx_gnt_close(g);
+	umx_conn_close(c);
+	return 0;
+}
+
+static int granter(void *arg)
+{
+	struct gnt_pipes *p = arg;
+	struct gnt_refs_msg msg = {0};
+	umx_gnt_share *s[R_REGION0 + NREGIONS];
+	grant_entry_v1_t *table;
+	uint32_t frames, i;
+	umx_conn *c;
+	umx_gnt *g;
+	int tfd;
+
+	if (gnt_open(&c, &g) < 0)
+		return 40;
+	if (umx_gnt_share_pages(g, p->peer, 1, 0, &s[R_RW]) < 0 ||
+	    umx_gnt_share_pages(g, p->peer, 1, UMX_GNT_SHARE_READONLY, &s[R_RO]) < 0 ||
+	    umx_gnt_share_pages(g, OTHER_PEER, 1, 0, &s[R_OTHER]) < 0)
+		return 41;
+	strcpy(umx_gnt_share_addr(s[R_RW]), "0123456789abcdef");
+	msg.refs[R_RW] = umx_gnt_share_ref(s[R_RW], 0);
+	msg.refs[R_RO] = umx_gnt_share_ref(s[R_RO], 0);
+	msg.refs[R_OTHER] = umx_gnt_share_ref(s[R_OTHER], 0);
+	/* A hand-written entry naming a frame of the region bound to another
+	 * peer, granted to the mapper. */
+	tfd = umx_conn_grant_table_fd(c, &frames);
+	table = mmap(NULL, frames * 4096u, PROT_READ | PROT_WRITE, MAP_SHARED, tfd, 0);
+	if (table == MAP_FAILED)
+		return 42;
+	table[FORGED_REF].frame = umx_gnt_share_frame(s[R_OTHER], 0);
+	table[FORGED_REF].domid = (domid_t)p->peer;
+	__atomic_store_n(&table[FORGED_REF].flags, GTF_permit_access, __ATOMIC_RELEASE);
+	msg.refs[R_FORGED] = FORGED_REF;
+	msg.refs[R_UNGRANTED] = UNGRANTED_REF;
+	for (i = 0; i < NREGIONS; i++) {
+		/* 64 pages fill a pool region: each share starts a new one. */
+		if (umx_gnt_share_pages(g, p->peer, 64, 0, &s[R_REGION0 + i]) < 0)
+			return 43;
+		msg.refs[R_REGION0 + i] = umx_gnt_share_ref(s[R_REGION0 + i], 0);
+	}
+	msg.granter = umx_conn_domid(c);
+	msg.count = R_REGION0 + NREGIONS;
+	if (gnt_write_all(p->g2m[1], &msg, sizeof(msg)) < 0 || gnt_wait(p->m2g[0], NULL) < 0)
+		return 44;
+	if (memcmp((char *)umx_gnt_share_addr(s[R_RW]) + 100, "0123456789abcdef", 16))
+		return 45; /* the copy landed */
+	umx_gnt_close(g);
+	umx_conn_close(c);
+	return 0;
+}
+
+static void test_status_codes(void **state)
+{
+	struct umx_test_daemon d;
+	struct gnt_pipes p;
+	uint32_t dm, dg;
+	pid_t pm, pg;
+	(void)state;
+
+	assert_int_equal(gnt_pipes_init(&p), 0);
+	assert_int_equal(umx_test_daemon_start(&d), 0);
+	assert_int_equal(umx_test_domain_fork(&d, "mapper", mapper, &p, &dm, &pm), 0);
+	p.peer = dm;
+	assert_int_equal(umx_test_domain_fork(&d, "granter", granter, &p, &dg, &pg), 0);
+	assert_int_equal(umx_test_domain_reap(&d, dm, pm), 0);
+	assert_int_equal(umx_test_domain_reap(&d, dg, pg), 0);
+	assert_int_equal(umx_test_daemon_stop(&d), 0);
+	gnt_pipes_close(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_status_codes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
