@@ -20,6 +20,9 @@ static const struct {
         {"list", cmd_list, "list [--json]              domains"},
         {"destroy", cmd_destroy, "destroy DOMID              kill a domain"},
         {"wait", cmd_wait, "wait DOMID                 wait for a domain to die"},
+        {"xs", cmd_xs,
+         "xs read|write|ls|rm|mkdir|watch|perms|chmod ...\n"
+         "                             XenStore, like xenstore-*"},
 };
 
 static void usage(FILE *f)

@@ -16,5 +16,6 @@ int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);
 int cmd_wait(int argc, char **argv);
+int cmd_xs(int argc, char **argv);
 
 #endif
