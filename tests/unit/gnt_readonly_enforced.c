@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/* A read-only map is PROT_READ through a read-only descriptor: writing
+ * faults and mprotect cannot make it writable; a GTF_readonly ref cannot be
+ * mapped writable. */
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "gnt_util.h"
+#include "umx_test.h"
+
+/* 0: the write faulted (SIGSEGV/SIGBUS) in a child; -1 otherwise. */
+static int write_faults(volatile char *addr)
+{
+	int st;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		/* cmocka catches SIGSEGV; we want to die of it. */
+		signal(SIGSEGV, SIG_DFL);
+		signal(SIGBUS, SIG_DFL);
+		addr[0] = 'X';
+		_exit(0);
+	}
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFSIGNALED(st) && (WTERMSIG(st) == SIGSEGV || WTERMSIG(st) == SIGBUS) ? 0 : -1;
+}
+
+static int mapper(void *arg)
+{
+	struct gnt_pipes *p = arg;
+	struct gnt_refs_msg msg;
+	umx_gnt_map *m, *m2;
+	int16_t st;
+	umx_conn *c;
+	umx_gnt *g;
+	char *va;
+
+	if (gnt_open(&c, &g) < 0)
+		return 10;
+	if (gnt_read_all(p->g2m[0], &msg, sizeof(msg)) < 0)
+		return 11;
+	/* refs[0]: granted read-only; refs[1]: granted writable. */
+	if (umx_gnt_map_refs(g, msg.granter, 1, &msg.refs[0], 0, NULL, &st, &m) != -EACCES ||
+	    st != -8 /* GNTST_permission_denied */)
+		return 12;
+	if (umx_gnt_map_refs(g, msg.granter, 1, &msg.refs[0], UMX_GNT_MAP_READONLY, NULL, NULL,
+	                     &m) < 0)
+		return 13;
+	va = umx_gnt_map_addr(m);
+	if (strcmp(va, "ro data"))
+		return 14;
+	if (write_faults(va) < 0)
+		return 15;
+	if (mprotect(va, 4096, PROT_READ | PROT_WRITE) == 0)
+		return 16; /* the descriptor is O_RDONLY: must be refused */
+	/* A writable grant mapped read-only is read-only too. */
+	if (umx_gnt_map_refs(g, msg.granter, 1, &msg.refs[1], UMX_GNT_MAP_READONLY, NULL, NULL,
+	                     &m2) < 0)
+		return 17;
+	if (write_faults(umx_gnt_map_addr(m2)) < 0)
+		return 18;
+	if (mprotect(umx_gnt_map_addr(m2), 4096, PROT_READ | PROT_WRITE) == 0)
+		return 19;
+	if (strcmp(va, "ro data"))
+		return 20;
+	umx_gnt_unmap(g, m);
+	umx_gnt_unmap(g, m2);
+	if (gnt_ack(p->m2g[1], 1) < 0)
+		return 21;
+	umx_gnt_close(g);
+	umx_conn_close(c);
+	return 0;
+}
+
+static int granter(void *arg)
+{
+	struct gnt_pipes *p = arg;
+	struct gnt_refs_msg msg = {0};
+	umx_gnt_share *ro, *rw;
+	umx_conn *c;
+	umx_gnt *g;
+
+	if (gnt_open(&c, &g) < 0)
+		return 30;
+	if (umx_gnt_share_pages(g, p->peer, 1, UMX_GNT_SHARE_READONLY, &ro) < 0 ||
+	    umx_gnt_share_pages(g, p->peer, 1, 0, &rw) < 0)
+		return 31;
+	strcpy(umx_gnt_share_addr(ro), "ro data");
+	msg.granter = umx_conn_domid(c);
+	msg.count = 2;
+	msg.refs[0] = umx_gnt_share_ref(ro, 0);
+	msg.refs[1] = umx_gnt_share_ref(rw, 0);
+	if (gnt_write_all(p->g2m[1], &msg, sizeof(msg)) < 0 || gnt_wait(p->m2g[0], NULL) < 0)
+		return 32;
+	if (strcmp(umx_gnt_share_addr(ro), "ro data") || ((char *)umx_gnt_share_addr(rw))[0])
+		return 33;
+	if (umx_gnt_end_access(g, ro) != 0 || umx_gnt_end_access(g, rw) != 0)
+		return 34;
+	umx_gnt_close(g);
+	umx_conn_close(c);
+	return 0;
+}
+
+static void test_readonly_enforced(void **state)
+{
+	struct umx_test_daemon d;
+	struct gnt_pipes p;
+	uint32_t dm, dg;
+	pid_t pm, pg;
+	(void)state;
+
+	assert_int_equal(gnt_pipes_init(&p), 0);
+	assert_int_equal(umx_test_daemon_start(&d), 0);
+	assert_int_equal(umx_test_domain_fork(&d, "mapper", mapper, &p, &dm, &pm), 0);
+	p.peer = dm;
+	assert_int_equal(umx_test_domain_fork(&d, "granter", granter, &p, &dg, &pg), 0);
+	assert_int_equal(umx_test_domain_reap(&d, dm, pm), 0);
+	assert_int_equal(umx_test_domain_reap(&d, dg, pg), 0);
+	assert_int_equal(umx_test_daemon_stop(&d), 0);
+	gnt_pipes_close(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_readonly_enforced),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
