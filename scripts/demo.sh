@@ -39,7 +39,10 @@ echo "  (request/response ping-pong over a MAP_SHARED sring, eventfd notify,"
 echo "   run inside a domain; compared with a bare eventfd ping-pong)"
 BENCH_SECONDS=0.5 "$umx" run --name ring-demo -- "$build/bench/bench_ring_pingpong"
 
-say "5. Destroy the sleeper; umx wait reports how it died"
+say "5. Two domains share a page (grant) and signal each other (event channel)"
+"$build/demo/umx-demo-shared-page"
+
+say "6. Destroy the sleeper; umx wait reports how it died"
 "$umx" destroy 1
 wait "$sleeper" 2>/dev/null || true
 sleeper=
@@ -51,7 +54,7 @@ else
 	echo "gone"
 fi
 
-say "6. Stop umxd"
+say "7. Stop umxd"
 "$umx" daemon stop
 wait "$daemon" 2>/dev/null || true
 daemon=
