@@ -442,6 +442,8 @@ static int handle_alloc(struct umxd_gnt *g, uint32_t *out)
 		g->cap_handles = cap;
 	}
 	*out = g->nhandles++;
+	/* A slot is free (in_use false) until map_one fills it. */
+	memset(&g->handles[*out], 0, sizeof(g->handles[*out]));
 	return 0;
 }
 

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/* A granter rewriting its grant table at random (flags, domid, frame) while
+ * a peer maps and unmaps in a loop: umxd never crashes and never maps a
+ * frame outside the regions the granter bound to that peer. */
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <xen/xen.h>
+#include <xen/grant_table.h>
+
+#include "../unit/gnt_util.h"
+#include "umx/barrier.h"
+#include "umx_test.h"
+
+#define OTHER_PEER 999u
+#define NPAGES     16u
+#define FIRST_REF  8u
+#define NREFS      48u
+#define ROUNDS     4000u
+
+static int mapper(void *arg)
+{
+	struct gnt_pipes *p = arg;
+	struct gnt_refs_msg msg;
+	unsigned i, ok = 0;
+	umx_gnt_map *m;
+	umx_conn *c;
+	umx_gnt *g;
+
+	if (gnt_open(&c, &g) < 0)
+		return 10;
+	if (gnt_read_all(p->g2m[0], &msg, sizeof(msg)) < 0)
+		return 11;
+	srand(2);
+	for (i = 0; i < ROUNDS; i++) {
+		uint32_t ref = FIRST_REF + (uint32_t)rand() % NREFS;
+		uint32_t flags = rand() % 2 ? UMX_GNT_MAP_READONLY : 0;
+		const char *va;
+		if (umx_gnt_map_refs(g, msg.granter, 1, &ref, flags, NULL, NULL, &m) < 0)
+			continue;
+		va = umx_gnt_map_addr(m);
+		/* Pages bound to us say MAPPER (or were zeroed before that). */
+		if (!memcmp(va, "OTHER!", 6))
+			return 12;
+		if (memcmp(va, "MAPPER", 6) && va[0])
+			return 13;
+		ok++;
+		if (umx_gnt_unmap(g, m) < 0)
+			return 14;
+	}
+	if (gnt_ack(p->m2g[1], 1) < 0)
+		return 15;
+	umx_gnt_close(g);
+	umx_conn_close(c);
+	return ok ? 0 : 16; /* the storm must not hide every valid entry */
+}
+
+static int granter(void *arg)
+{
+	struct gnt_pipes *p = arg;
+	struct gnt_refs_msg msg = {0};
+	umx_gnt_share *mine, *other;
+	uint32_t frames, fm[NPAGES], fo[NPAGES], i;
+	grant_entry_v1_t *t;
+	umx_conn *c;
+	umx_gnt *g;
+	int tfd;
+
+	if (gnt_open(&c, &g) < 0)
+		return 30;
+	if (umx_gnt_share_pages(g, p->peer, NPAGES, 0, &mine) < 0 ||
+	    umx_gnt_share_pages(g, OTHER_PEER, NPAGES, 0, &other) < 0)
+		return 31;
+	for (i = 0; i < NPAGES; i++) {
+		memcpy((char *)umx_gnt_share_addr(mine) + i * 4096, "MAPPER", 6);
+		memcpy((char *)umx_gnt_share_addr(other) + i * 4096, "OTHER!", 6);
+		fm[i] = umx_gnt_share_frame(mine, i);
+		fo[i] = umx_gnt_share_frame(other, i);
+	}
+	tfd = umx_conn_grant_table_fd(c, &frames);
+	t = mmap(NULL, frames * 4096u, PROT_READ | PROT_WRITE, MAP_SHARED, tfd, 0);
+	if (t == MAP_FAILED)
+		return 32;
+	msg.granter = umx_conn_domid(c);
+	if (gnt_write_all(p->g2m[1], &msg, sizeof(msg)) < 0)
+		return 33;
+	srand(1);
+	fcntl(p->m2g[0], F_SETFL, O_NONBLOCK);
+	/* Rewrite until the mapper is done (its ack makes m2g readable). */
+	for (;;) {
+		uint32_t ref = FIRST_REF + (uint32_t)rand() % NREFS, word, frame;
+		uint16_t flags, domid;
+		unsigned k;
+		for (k = 0; k < 256; k++) {
+			switch (rand() % 4) {
+			case 0:
+				frame = fm[rand() % NPAGES];
+				break;
+			case 1:
+				frame = fo[rand() % NPAGES];
+				break;
+			case 2:
+				frame = (uint32_t)rand();
+				break;
+			default:
+				frame = fm[0] + NPAGES * 3;
+				break;
+			}
+			domid = rand() % 3 ? (uint16_t)p->peer
+			                   : (rand() % 2 ? OTHER_PEER : (uint16_t)rand());
+			flags = (uint16_t)(rand() % 4 ? GTF_permit_access : rand());
+			if (rand() % 3 == 0)
+				flags |= GTF_readonly;
+			if (rand() % 5 == 0)
+				flags |= GTF_reading | GTF_writing;
+			word = flags | ((uint32_t)domid << 16);
+			umx_store_relaxed32(&t[ref].frame, frame);
+			umx_store_relaxed32(&t[ref], word);
+			ref = FIRST_REF + (uint32_t)rand() % NREFS;
+		}
+		{
+			uint8_t b;
+			if (read(p->m2g[0], &b, 1) == 1)
+				break;
+		}
+	}
+	return 0;
+}
+
+static void test_double_fetch(void **state)
+{
+	struct umx_test_daemon d;
+	struct gnt_pipes p;
+	uint32_t dm, dg;
+	pid_t pm, pg;
+	(void)state;
+
+	assert_int_equal(gnt_pipes_init(&p), 0);
+	assert_int_equal(umx_test_daemon_start(&d), 0);
+	assert_int_equal(umx_test_domain_fork(&d, "mapper", mapper, &p, &dm, &pm), 0);
+	p.peer = dm;
+	assert_int_equal(umx_test_domain_fork(&d, "granter", granter, &p, &dg, &pg), 0);
+	assert_int_equal(umx_test_domain_reap(&d, dm, pm), 0);
+	assert_int_equal(umx_test_domain_reap(&d, dg, pg), 0);
+	assert_int_equal(umx_test_daemon_stop(&d), 0);
+	gnt_pipes_close(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_double_fetch),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
