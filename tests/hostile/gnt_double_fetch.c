@@ -109,7 +109,7 @@ static int granter(void *arg)
 			}
 			domid = rand() % 3 ? (uint16_t)p->peer
 			                   : (rand() % 2 ? OTHER_PEER : (uint16_t)rand());
-			flags = (uint16_t)(rand() % 4 ? GTF_permit_access : rand());
+			flags = rand() % 4 ? (uint16_t)GTF_permit_access : (uint16_t)rand();
 			if (rand() % 3 == 0)
 				flags |= GTF_readonly;
 			if (rand() % 5 == 0)
