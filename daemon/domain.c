@@ -144,8 +144,10 @@ void umxd_domain_died(struct umxd_domain *dom, const char *why)
 		c->dom = NULL;
 		umxd_conn_drop(c, why);
 	}
-	umxd_evt_domain_release(dom);
+	/* Grants first: their unmap notifies send events on ports that the
+	 * event-channel release is about to close. */
 	umxd_gnt_domain_release(dom);
+	umxd_evt_domain_release(dom);
 	umxd_store_domain_release(dom);
 	/* The exit status comes from `umx run`; without an owner it never will. */
 	if (dom->exited || !dom->owner) {

@@ -172,12 +172,22 @@ uint32_t umxd_evt_port_count(const struct umxd_domain *dom)
 	return dom->evt ? dom->evt->used : 0;
 }
 
-int umxd_evt_signal_local(struct umxd_domain *dom, uint32_t port)
+int umxd_evt_notify_remote(struct umxd_domain *dom, uint32_t port)
 {
 	struct evt_port *p = port_get(dom, port);
+	struct evt_port *rp;
+
 	if (!p)
 		return -ENOENT;
-	efd_signal(p->efd);
+	if (p->state == EVT_UNBOUND) {
+		/* Like notify on an unbound port in Xen: whoever binds sees it. */
+		efd_signal(p->peer_efd);
+		return 0;
+	}
+	rp = port_get(umxd_domain_get(dom->umxd, p->remote_dom), p->remote_port);
+	if (!rp)
+		return -ENOENT;
+	efd_signal(rp->efd);
 	return 0;
 }
 

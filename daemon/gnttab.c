@@ -469,7 +469,7 @@ static void handle_release(struct umxd_domain *mapper, uint32_t h)
 		unpin_ref(granter, hd->ref, hd->ro);
 	}
 	if (hd->notify_flags & UMX_GNTMAP_NOTIFY_EVENT)
-		(void)umxd_evt_signal_local(mapper, hd->notify_port);
+		(void)umxd_evt_notify_remote(mapper, hd->notify_port);
 	hd->in_use = false;
 	hd->next_free = mg->free_handle;
 	mg->free_handle = h;
@@ -715,7 +715,7 @@ static void share_notify_perform(struct umxd_domain *dom, const struct gnt_share
 			notify_byte(r, frame - r->base_frame, n->offset);
 	}
 	if (n->flags & UMX_GNTMAP_NOTIFY_EVENT)
-		(void)umxd_evt_signal_local(dom, n->port);
+		(void)umxd_evt_notify_remote(dom, n->port);
 }
 
 int umxd_h_gnt_share_notify(struct umxd_conn *c, struct umx_msg *m)

@@ -174,8 +174,10 @@ int umxd_evt_domain_init(struct umxd_domain *dom);
 void umxd_evt_domain_release(struct umxd_domain *dom);
 void umxd_evt_domain_free(struct umxd_domain *dom);
 uint32_t umxd_evt_port_count(const struct umxd_domain *dom);
-/* Signal @port of @dom (unmap notify); -ENOENT if not bound. */
-int umxd_evt_signal_local(struct umxd_domain *dom, uint32_t port);
+/* Send an event on @dom's @port, as the domain's own notify would: the
+ * remote end is signalled (Linux's notify_remote_via_evtchn, used for
+ * unmap notify). -ENOENT if @port is not open. */
+int umxd_evt_notify_remote(struct umxd_domain *dom, uint32_t port);
 
 int umxd_h_evt_alloc_unbound(struct umxd_conn *c, struct umx_msg *m);
 int umxd_h_evt_bind_interdomain(struct umxd_conn *c, struct umx_msg *m);

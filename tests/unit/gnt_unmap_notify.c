@@ -113,11 +113,10 @@ static int granter(void *arg)
 	/* The mapper unmapped (explicitly) and mapped again. */
 	if (va[100] != 0)
 		return 36;
-	/* The event half needs umxd_evt_signal_local() to notify the remote
-	 * end of the mapper's port (notify_remote_via_evtchn); until evtchn.c
-	 * does, it is reported, not failed. The byte above is the contract. */
-	if (wait_event(e, port, 100) < 0)
-		fprintf(stderr, "NOTE: unmap-notify event not delivered on explicit unmap\n");
+	/* ...and the event: umxd notifies the remote end of the mapper's
+	 * port, as Linux's notify_remote_via_evtchn does. */
+	if (wait_event(e, port, 2000) < 0)
+		return 37;
 	if (va[200] != 1)
 		return 38;
 	kill((pid_t)p->arg, SIGKILL);
