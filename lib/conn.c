@@ -165,6 +165,9 @@ int umx_conn_open_domain(umx_conn **out)
 		domain_conn = NULL;
 		goto out;
 	}
+	/* Closing the domain connection is dying: keep it for the process's
+	 * life, whatever the callers' opens and closes add up to. */
+	domain_conn->refs++;
 	*out = domain_conn;
 out:
 	pthread_mutex_unlock(&domain_conn_lock);

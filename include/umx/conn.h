@@ -25,7 +25,8 @@ typedef struct umx_conn umx_conn;
 int umx_conn_open_toolstack(const char *dir, umx_conn **out);
 /* Adopt this process's domain connection ($UMX_DOMAIN_FD). -ENOENT when the
  * process was not started as a domain. The same umx_conn is returned on
- * every call (reference counted); close it as many times as opened. */
+ * every call; close it as many times as opened. The connection itself stays
+ * open until the process exits, because closing it means the domain dies. */
 int umx_conn_open_domain(umx_conn **out);
 void umx_conn_close(umx_conn *conn);
 
