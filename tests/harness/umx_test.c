@@ -133,6 +133,18 @@ int umx_test_domain_reap(struct umx_test_daemon *d, uint32_t domid, pid_t pid)
 	return WEXITSTATUS(status);
 }
 
+int umx_test_wait_no_domains(struct umx_test_daemon *d)
+{
+	struct umx_ctl_domain_info info[4];
+	int n = umx_domain_list(d->ts, 0, info, 4);
+	for (int i = 0; i < 500 && n != 0; i++) {
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		n = umx_domain_list(d->ts, 0, info, 4);
+	}
+	return n;
+}
+
 int umx_test_count_fds(pid_t pid)
 {
 	char path[64];

@@ -38,6 +38,10 @@ int umx_test_domain_fork(struct umx_test_daemon *d, const char *name, int (*fn)(
  * child's exit code, or 128+signal. */
 int umx_test_domain_reap(struct umx_test_daemon *d, uint32_t domid, pid_t pid);
 
+/* Poll (up to 5 s) until umxd lists no domain; returns the last count.
+ * Deaths are seen asynchronously (a closed connection), so tests that
+ * just reaped a child wait here before checking umxd's state. */
+int umx_test_wait_no_domains(struct umx_test_daemon *d);
 /* Number of open descriptors of process @pid (for leak checks), or -errno. */
 int umx_test_count_fds(pid_t pid);
 /* Poll (up to 5 s) until @pid has @expect descriptors open, since umxd

@@ -25,7 +25,6 @@ static int child_hello_then(void *arg)
 static void test_1000_domains_leave_nothing(void **state)
 {
 	struct umx_test_daemon d;
-	struct umx_ctl_domain_info info[4];
 	int base_fds;
 	long base_rss;
 	(void)state;
@@ -42,9 +41,7 @@ static void test_1000_domains_leave_nothing(void **state)
 	}
 	/* Disconnects are handled asynchronously: wait until the warm-up
 	 * domains are all gone before counting. */
-	for (int i = 0; i < 500 && umx_domain_list(d.ts, 0, info, 4) != 0; i++)
-		usleep(10000);
-	assert_int_equal(umx_domain_list(d.ts, 0, info, 4), 0);
+	assert_int_equal(umx_test_wait_no_domains(&d), 0);
 	base_fds = umx_test_count_fds(d.pid);
 	base_rss = umx_test_rss_kib(d.pid);
 	assert_true(base_fds > 0 && base_rss > 0);
@@ -64,9 +61,7 @@ static void test_1000_domains_leave_nothing(void **state)
 		}
 		umx_test_domain_reap(&d, domid, pid);
 	}
-	for (int i = 0; i < 500 && umx_domain_list(d.ts, 0, info, 4) != 0; i++)
-		usleep(10000);
-	assert_int_equal(umx_domain_list(d.ts, 0, info, 4), 0);
+	assert_int_equal(umx_test_wait_no_domains(&d), 0);
 	assert_int_equal(umx_test_wait_fds(d.pid, base_fds), base_fds);
 	/* ASan's quarantine holds freed memory for a while; 16 MiB is far
 	 * below what 1000 leaked domains (grant tables alone: 16 KiB each
