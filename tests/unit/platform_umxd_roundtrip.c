@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/* The platform interface on umxd: a backend shares pages and offers a
+ * port through the store (with read permission for its peer), a frontend
+ * finds them there, maps, binds, exchanges data and events; unshare
+ * reports -EBUSY while mapped; the mapper's unmap notify clears the byte. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "umx_test.h"
+#include "umx/platform.h"
+
+struct pair {
+	int to_front[2];
+	int to_back[2];
+	uint32_t front_domid;
+};
+
+static int wait_port(umx_platform *p, uint32_t port)
+{
+	struct pollfd pf = {.fd = umx_plat_evtchn_fd(p), .events = POLLIN};
+	for (int i = 0; i < 100; i++) {
+		int r = umx_plat_evtchn_pending(p);
+		if (r >= 0) {
+			umx_plat_evtchn_unmask(p, (uint32_t)r);
+			if ((uint32_t)r == port)
+				return 0;
+			continue;
+		}
+		if (poll(&pf, 1, 2000) <= 0)
+			return -1;
+	}
+	return -1;
+}
+
+static int back(void *arg)
+{
+	struct pair *pr = arg;
+	umx_platform *p;
+	umx_plat_shared *s;
+	char path[64], val[32], c;
+	const char *perms[2];
+	char p0[16], p1[16];
+	volatile uint8_t *page;
+	int port;
+
+	if (read(pr->to_back[0], &c, 1) != 1 || umx_platform_open(NULL, &p) < 0)
+		return 10;
+	if (strcmp(umx_platform_name(p), "umxd"))
+		return 11;
+	if (umx_plat_share(p, pr->front_domid, 2, false, NULL, &s) < 0)
+		return 12;
+	port = umx_plat_evtchn_alloc_unbound(p, pr->front_domid);
+	if (port < 0)
+		return 13;
+	page = umx_plat_share_addr(s);
+	page[4096 + 7] = 1; /* the byte the mapper's unmap notify clears */
+	snprintf(p0, sizeof(p0), "n%u", umx_platform_domid(p));
+	snprintf(p1, sizeof(p1), "r%u", pr->front_domid);
+	perms[0] = p0;
+	perms[1] = p1;
+	snprintf(val, sizeof(val), "%u %u %u %d", umx_plat_share_ref(s, 0), umx_plat_share_ref(s, 1),
+		 umx_platform_domid(p), port);
+	snprintf(path, sizeof(path), "data/offer");
+	if (umx_xs_write_str(umx_plat_xs(p), 0, path, val) < 0 ||
+	    umx_xs_set_perms(umx_plat_xs(p), 0, path, perms, 2) < 0)
+		return 14;
+	if (write(pr->to_front[1], "o", 1) != 1)
+		return 15;
+	if (wait_port(p, (uint32_t)port) < 0)
+		return 16;
+	if (strcmp((const char *)page, "hello from front") != 0)
+		return 17;
+	if (umx_plat_unshare(p, s) != -EBUSY) /* still mapped */
+		return 18;
+	if (write(pr->to_front[1], "u", 1) != 1)
+		return 19;
+	if (wait_port(p, (uint32_t)port) < 0) /* the unmap notify event */
+		return 20;
+	umx_platform_close(p);
+	return 0;
+}
+
+static int front(void *arg)
+{
+	struct pair *pr = arg;
+	umx_platform *p;
+	umx_plat_mapped *m;
+	struct umx_plat_notify n = {UMX_PLAT_NOTIFY_BYTE | UMX_PLAT_NOTIFY_EVENT, 4096 + 7, 0};
+	char *val, path[64], c;
+	uint32_t refs[2], bdom;
+	int bport, port;
+	uint8_t *page;
+
+	if (umx_platform_open(NULL, &p) < 0)
+		return 30;
+	if (write(pr->to_back[1], "s", 1) != 1 || read(pr->to_front[0], &c, 1) != 1)
+		return 31;
+	/* Find the offer in the store, by the backend's domid. */
+	for (bdom = 1; bdom < 16; bdom++) {
+		snprintf(path, sizeof(path), "/local/domain/%u/data/offer", bdom);
+		if (umx_xs_read(umx_plat_xs(p), 0, path, &val, NULL) == 0)
+			break;
+	}
+	if (bdom == 16)
+		return 32;
+	if (sscanf(val, "%u %u %u %d", &refs[0], &refs[1], &bdom, &bport) != 4)
+		return 33;
+	free(val);
+	port = umx_plat_evtchn_bind(p, bdom, (uint32_t)bport);
+	if (port < 0)
+		return 34;
+	n.port = (uint32_t)port;
+	if (umx_plat_map(p, bdom, 2, refs, false, &n, &m) < 0)
+		return 35;
+	page = umx_plat_map_addr(m);
+	if (page[4096 + 7] != 1)
+		return 36;
+	strcpy((char *)page, "hello from front");
+	if (umx_plat_evtchn_notify(p, (uint32_t)port) < 0)
+		return 37;
+	if (read(pr->to_front[0], &c, 1) != 1)
+		return 38;
+	if (umx_plat_unmap(p, m) < 0)
+		return 39;
+	umx_platform_close(p);
+	return 0;
+}
+
+static void test_platform_umxd_roundtrip(void **state)
+{
+	struct umx_test_daemon d;
+	struct pair pr;
+	uint32_t fdom, bdom;
+	pid_t fpid, bpid;
+	(void)state;
+
+	assert_int_equal(pipe(pr.to_front), 0);
+	assert_int_equal(pipe(pr.to_back), 0);
+	assert_int_equal(umx_test_daemon_start(&d), 0);
+	/* The front's domid is known before the back starts. */
+	assert_int_equal(umx_test_domain_fork(&d, "front", front, &pr, &fdom, &fpid), 0);
+	pr.front_domid = fdom;
+	assert_int_equal(umx_test_domain_fork(&d, "back", back, &pr, &bdom, &bpid), 0);
+	assert_int_equal(umx_test_domain_reap(&d, fdom, fpid), 0);
+	assert_int_equal(umx_test_domain_reap(&d, bdom, bpid), 0);
+	assert_int_equal(umx_test_daemon_stop(&d), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_platform_umxd_roundtrip),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
