@@ -1,0 +1,138 @@
+#!/bin/bash
+# The Xen harness: boots Xen 4.17 + a Debian PV dom0 + a PV domU under QEMU
+# and runs the scenarios of tests/xen/scenarios/ inside them (issue 9).
+# Usage: tests/xen/run.bash            (or `make test-xen`)
+# Environment:
+#   UMX_BUILD_DIR   umx build tree whose binaries go into the image
+#                   (default: build/release, else build/gcc, when built)
+#   XEN_CACHE       package cache (default build/xen-cache)
+#   XEN_ACCEL       auto (KVM when /dev/kvm is usable) | kvm | tcg
+#   XEN_TIMEOUT     hard limit for the QEMU run in seconds (default 170)
+#   XEN_SCENARIOS   space-separated subset of scenario names to run
+#   XEN_KEEP=1      keep the work directory (image, console log)
+# The console log of the last run is kept in build/xen-test/console.log.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../.." && pwd)
+cd "$src"
+t_start=$(date +%s)
+say() { echo "xen-harness: $*"; }
+die() { echo "xen-harness: ERROR: $*" >&2; exit 1; }
+
+missing=""
+for t in qemu-system-x86_64 cpio gzip apt-get dpkg-deb objcopy ldd; do
+  command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
+done
+[ -z "$missing" ] || die "missing host tools:$missing — run 'make deps' (installs qemu-system-x86, cpio, busybox-static, ...)"
+
+cache=${XEN_CACHE:-build/xen-cache}
+umxbuild=${UMX_BUILD_DIR:-}
+if [ -z "$umxbuild" ]; then
+  for d in build/release build/gcc; do
+    if [ -x "$d/tools/umx" ]; then umxbuild=$d; break; fi
+  done
+fi
+[ -z "$umxbuild" ] || umxbuild=$(cd "$umxbuild" && pwd)
+
+work=""
+qpid=""
+cleanup() {
+  if [ -n "$qpid" ] && kill -0 "$qpid" 2>/dev/null; then
+    kill "$qpid" 2>/dev/null || true
+    sleep 0.5
+    kill -9 "$qpid" 2>/dev/null || true
+  fi
+  if [ -n "$work" ] && [ "${XEN_KEEP:-0}" != 1 ]; then rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+root=$(sh "$here/lib/fetch.sh" "$cache")
+t_fetch=$(date +%s)
+
+mkdir -p build/xen-test
+work=$(mktemp -d "$src/build/xen-test/run.XXXXXX")
+scen="$work/scenarios"
+mkdir -p "$scen"
+if [ -n "${XEN_SCENARIOS:-}" ]; then
+  for s in $XEN_SCENARIOS; do
+    [ -d "$here/scenarios/$s" ] || die "no scenario '$s' in $here/scenarios"
+    cp -a "$here/scenarios/$s" "$scen/"
+  done
+else
+  cp -a "$here/scenarios/." "$scen/"
+fi
+rm -f "$scen/README.md"
+sh "$here/lib/mkimage.sh" "$root" "$work/img" "$scen" "$umxbuild"
+t_image=$(date +%s)
+
+accel=${XEN_ACCEL:-auto}
+if [ "$accel" = auto ]; then
+  if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then accel=kvm; else accel=tcg; fi
+fi
+case "$accel" in
+  kvm) cpu="host" ;;
+  # -cpu max crashes the PV dom0 early under TCG.
+  tcg) cpu="qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt,+x2apic" ;;
+  *) die "XEN_ACCEL must be auto, kvm or tcg" ;;
+esac
+log="$work/console.log"
+timeout=${XEN_TIMEOUT:-170}
+say "booting Xen + dom0 + domU under QEMU ($accel), timeout ${timeout}s; umx binaries: ${umxbuild:-none}"
+# noreboot is left off Xen's command line: a dom0 crash ends QEMU at once.
+qemu-system-x86_64 -machine q35,accel="$accel" -cpu "$cpu" -m 2048 -smp 2 \
+  -display none -vga none -monitor none -serial "file:$log" -no-reboot \
+  -net none -kernel "$work/img/xen" \
+  -append "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M" \
+  -initrd "$work/img/vmlinuz console=hvc0 earlyprintk=xen rdinit=/init loglevel=4,$work/img/dom0.cpio.gz" \
+  </dev/null >"$work/qemu.out" 2>&1 &
+qpid=$!
+reason=""
+while kill -0 "$qpid" 2>/dev/null; do
+  if [ $(( $(date +%s) - t_image )) -ge "$timeout" ]; then
+    reason="hard timeout (${timeout}s): QEMU killed"
+    kill "$qpid" 2>/dev/null || true; sleep 0.5; kill -9 "$qpid" 2>/dev/null || true
+    break
+  fi
+  sleep 0.5
+done
+wait "$qpid" 2>/dev/null || true
+qpid=""
+t_end=$(date +%s)
+cp "$log" build/xen-test/console.log 2>/dev/null || : > build/xen-test/console.log
+tr -d '\r' < build/xen-test/console.log > "$work/clean.log"
+clean="$work/clean.log"
+
+echo "---- Xen harness results ----"
+fails=0
+names=$(cd "$scen" && for d in */; do [ -d "$d" ] && echo "${d%/}"; done)
+for s in $names; do
+  if grep -q "^UMX-XEN-PASS $s\$" "$clean"; then
+    echo "PASS  $s"
+  else
+    fails=$((fails + 1))
+    why=$(grep "^UMX-XEN-FAIL $s " "$clean" | head -n1 | cut -d' ' -f3- || true)
+    [ -n "$why" ] || why="did not finish"
+    echo "FAIL  $s ($why)"
+    if grep -q "^UMX-XEN-BEGIN $s\$" "$clean"; then
+      echo "  ---- console of scenario $s ----"
+      sed -n "/^UMX-XEN-BEGIN $s\$/,/^UMX-XEN-\(PASS\|FAIL\) $s/p" "$clean" | sed 's/^/  | /' | tail -n 80
+    fi
+  fi
+done
+done_line=$(grep '^UMX-XEN-DONE' "$clean" | head -n1 || true)
+if [ -z "$done_line" ]; then
+  fails=$((fails + 1))
+  abort=$(grep '^UMX-XEN-ABORT' "$clean" | head -n1 || true)
+  echo "FAIL  harness: the run did not complete: ${abort:-${reason:-QEMU exited early}}"
+  echo "  ---- last 60 console lines ----"
+  tail -n 60 "$clean" | sed 's/^/  | /'
+  if [ -s "$work/qemu.out" ]; then echo "  ---- qemu ----"; sed 's/^/  | /' "$work/qemu.out"; fi
+fi
+echo "xen-harness: times: packages $((t_fetch - t_start)) s, image $((t_image - t_fetch)) s, boot+scenarios $((t_end - t_image)) s, total $((t_end - t_start)) s ($accel)"
+echo "xen-harness: console log in build/xen-test/console.log"
+if [ "$fails" -ne 0 ]; then
+  echo "xen-harness: $fails failure(s)"
+  exit 1
+fi
+echo "xen-harness: all $(echo $names | wc -w) scenario(s) passed"
