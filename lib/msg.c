@@ -13,7 +13,7 @@ int umx_msg_send(int sock, uint32_t type, uint32_t id, const void *payload, size
 {
 	struct umx_msg_hdr hdr = {
 	        .type = type, .len = (uint32_t)len, .id = id, .nfds = (uint16_t)nfds};
-	struct iovec iov[2] = {{&hdr, sizeof(hdr)}, {(void *)(uintptr_t)payload, len}};
+	struct iovec iov[2] = {{&hdr, sizeof(hdr)}, {(void *)payload, len}};
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * UMX_MSG_MAX_FDS)];
 		struct cmsghdr align;

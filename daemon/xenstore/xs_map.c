@@ -30,7 +30,7 @@ struct xs_node *xs_map_get(const struct xs_map *m, const char *key)
 static int grow(struct xs_map *m)
 {
 	size_t nb = m->nb ? m->nb * 2 : 64;
-	struct xs_node **b = calloc(nb, sizeof(*b));
+	struct xs_node **b = calloc(nb, sizeof(struct xs_node *));
 	if (!b)
 		return -ENOMEM;
 	for (size_t i = 0; i < m->nb; i++) {

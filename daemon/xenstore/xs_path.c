@@ -36,7 +36,7 @@ int xs_parse_uint(const char *s, unsigned max, unsigned *out)
 static size_t local_off(const char *p)
 {
 	static const char pre[] = "/local/domain/";
-	if (strncmp(p, pre, sizeof(pre) - 1))
+	if (strncmp(p, pre, sizeof(pre) - 1) != 0)
 		return 0;
 	size_t i = sizeof(pre) - 1, d = 0;
 	while (p[i] >= '0' && p[i] <= '9' && d < 5) {

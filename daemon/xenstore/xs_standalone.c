@@ -47,7 +47,7 @@ int umxd_xs_standalone_main(int argc, char **argv)
 	for (int i = 2; i + 1 < argc; i += 2) {
 		char *colon;
 		unsigned long id = strtoul(argv[i + 1], &colon, 10);
-		if (strcmp(argv[i], "--domain") || *colon != ':' ||
+		if (strcmp(argv[i], "--domain") != 0 || *colon != ':' ||
 		    umxd_xs_domain_introduce(xs, (unsigned)id, colon + 1)) {
 			umx_err("xenstore: bad argument %s %s", argv[i], argv[i + 1]);
 			goto out;

@@ -206,7 +206,7 @@ static int vec_push(struct nodevec *s, struct xs_node *n)
 {
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 16;
-		struct xs_node **p = realloc(s->v, cap * sizeof(*p));
+		struct xs_node **p = realloc(s->v, cap * sizeof(struct xs_node *));
 		if (!p)
 			return -ENOMEM;
 		s->v = p;

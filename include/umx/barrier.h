@@ -27,34 +27,34 @@
 /* Load a peer-written index once; later reads of data it covers happen after. */
 static inline uint32_t umx_load_acquire32(const volatile void *p)
 {
-	return atomic_load_explicit(UMX_ATOMIC32((void *)(uintptr_t)p), memory_order_acquire);
+	return atomic_load_explicit(UMX_ATOMIC32((void *)p), memory_order_acquire);
 }
 
 /* Load without ordering (our own index, or a value re-validated later). */
 static inline uint32_t umx_load_relaxed32(const volatile void *p)
 {
-	return atomic_load_explicit(UMX_ATOMIC32((void *)(uintptr_t)p), memory_order_relaxed);
+	return atomic_load_explicit(UMX_ATOMIC32((void *)p), memory_order_relaxed);
 }
 
 /* Publish an index: every earlier write (the entries) is visible first. */
 static inline void umx_store_release32(volatile void *p, uint32_t v)
 {
-	atomic_store_explicit(UMX_ATOMIC32((void *)(uintptr_t)p), v, memory_order_release);
+	atomic_store_explicit(UMX_ATOMIC32((void *)p), v, memory_order_release);
 }
 
 static inline void umx_store_relaxed32(volatile void *p, uint32_t v)
 {
-	atomic_store_explicit(UMX_ATOMIC32((void *)(uintptr_t)p), v, memory_order_relaxed);
+	atomic_store_explicit(UMX_ATOMIC32((void *)p), v, memory_order_relaxed);
 }
 
 static inline uint8_t umx_load_relaxed8(const volatile void *p)
 {
-	return atomic_load_explicit(UMX_ATOMIC8((void *)(uintptr_t)p), memory_order_relaxed);
+	return atomic_load_explicit(UMX_ATOMIC8((void *)p), memory_order_relaxed);
 }
 
 static inline void umx_store_release8(volatile void *p, uint8_t v)
 {
-	atomic_store_explicit(UMX_ATOMIC8((void *)(uintptr_t)p), v, memory_order_release);
+	atomic_store_explicit(UMX_ATOMIC8((void *)p), v, memory_order_release);
 }
 
 /* Full barrier: orders an earlier store before a later load (Xen's mb()),
@@ -68,7 +68,7 @@ static inline void umx_mb(void)
  * the value found; the swap happened iff it equals @expect. */
 static inline uint16_t umx_cmpxchg16(volatile void *p, uint16_t expect, uint16_t desired)
 {
-	atomic_compare_exchange_strong_explicit(UMX_ATOMIC16((void *)(uintptr_t)p), &expect,
+	atomic_compare_exchange_strong_explicit(UMX_ATOMIC16((void *)p), &expect,
 	                                        desired, memory_order_seq_cst,
 	                                        memory_order_seq_cst);
 	return expect;
@@ -76,7 +76,7 @@ static inline uint16_t umx_cmpxchg16(volatile void *p, uint16_t expect, uint16_t
 
 static inline uint32_t umx_cmpxchg32(volatile void *p, uint32_t expect, uint32_t desired)
 {
-	atomic_compare_exchange_strong_explicit(UMX_ATOMIC32((void *)(uintptr_t)p), &expect,
+	atomic_compare_exchange_strong_explicit(UMX_ATOMIC32((void *)p), &expect,
 	                                        desired, memory_order_seq_cst,
 	                                        memory_order_seq_cst);
 	return expect;
