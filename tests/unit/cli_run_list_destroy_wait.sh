@@ -63,4 +63,14 @@ grep -q "unknown command" "$out" || fail "unknown command message"
 wait "$daemon" || fail "umxd exit status"
 daemon=
 [ ! -e "$dir/control" ] || fail "control socket left behind"
+# The daemonising path: `umx daemon start` returns once umxd serves.
+"$UMX" daemon start >"$out" || fail "daemon start"
+grep -q "umxd started" "$out" || fail "daemon start message"
+"$UMX" daemon status >"$out" || fail "status after daemon start"
+grep -q "umxd is running" "$out" || fail "status says running"
+"$UMX" daemon start >"$out" || fail "second daemon start"
+grep -q "already running" "$out" || fail "second start is a no-op"
+"$UMX" daemon stop >"$out" || fail "stop the daemonised umxd"
+rc=0; "$UMX" daemon status >/dev/null 2>&1 || rc=$?
+[ $rc -eq 3 ] || fail "status after stop should exit 3, got $rc"
 echo "cli: ok"
