@@ -49,8 +49,12 @@ int umxd_xs_new(struct umxd_loop *loop, const char *socket_path, const struct um
                 struct umxd_xs **out);
 /* Closes all connections, unlinks the socket. NULL is a no-op. */
 void umxd_xs_free(struct umxd_xs *xs);
+/* Store connections one domain may hold at once (umx_xs handles; Xen's
+ * libxenstore opens one per xs_open). */
+#define UMXD_XS_CONNS_PER_DOMAIN 64u
 /* Take ownership of a connected SOCK_STREAM @fd whose peer is domain @domid
- * (the fd is closed on failure too). Returns 0 or -errno. */
+ * (the fd is closed on failure too). Returns 0 or -errno (-EMFILE past
+ * UMXD_XS_CONNS_PER_DOMAIN). */
 int umxd_xs_attach(struct umxd_xs *xs, int fd, unsigned domid);
 /* Write the nodes a Xen toolstack (libxl) writes for a new domain and fire
  * @introduceDomain. Returns 0 or -errno (-EEXIST if already introduced). */

@@ -169,9 +169,22 @@ err:
 
 int umxd_xs_attach(struct umxd_xs *xs, int fd, unsigned domid)
 {
+	unsigned n = 0;
+
 	if (domid > XS_DOMID_MAX) {
 		close(fd);
 		return -EINVAL;
+	}
+	/* Each connection costs umxd a descriptor: a domain asking for them
+	 * without end would exhaust umxd's, so they are capped per domain. */
+	for (struct sock_conn *sc = xs->conns; sc; sc = sc->next)
+		if (xs_conn_domid(sc->c) == domid)
+			n++;
+	if (domid != 0 && n >= UMXD_XS_CONNS_PER_DOMAIN) {
+		umx_warn("xenstore: domain %u asked for more than %u connections", domid,
+			 UMXD_XS_CONNS_PER_DOMAIN);
+		close(fd);
+		return -EMFILE;
 	}
 	return sc_add(xs, fd, domid);
 }
