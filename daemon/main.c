@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "umx/log.h"
@@ -85,6 +86,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	umx_log_ident("umxd");
+	/* Every port, region and connection costs umxd a descriptor: take all
+	 * the kernel allows us, so limits are umx's quotas, not the default
+	 * soft limit. */
+	{
+		struct rlimit rl;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			(void)setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
 	if (!foreground) {
 		if ((r = daemonise(&ready)) < 0) {
 			fprintf(stderr, "umxd: cannot daemonise: %s\n", strerror(-r));
