@@ -3,6 +3,7 @@
 #   make          optimised build with gcc (-Werror)
 #   make demo     deps + build + a real scenario on umxd, narrated
 #   make test     deps + gcc build + clang ASan/UBSan build + the whole suite
+#   make test-xen real Xen 4.17 + dom0 + PV domU under QEMU (docs/XEN-HARNESS.md)
 #   make bench    optimised benchmarks, each beside its baseline
 #   make fuzz     long libFuzzer runs (FUZZ_SECONDS per target)
 #   make lint     clang-format check, clang-tidy, cppcheck
@@ -19,7 +20,7 @@ BUILD       := build/release
 BUILD_GCC   := build/gcc
 BUILD_TEST  := build/test
 
-.PHONY: all build demo test test-quick bench fuzz lint format install deps clean
+.PHONY: all build demo test test-quick test-xen bench fuzz lint format install deps clean
 
 all: build
 
@@ -42,13 +43,19 @@ test: deps
 	cmake -S . -B $(BUILD_GCC) -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=Debug \
 	  -DCMAKE_C_COMPILER=gcc -DUMX_TESTS=ON
 	cmake --build $(BUILD_GCC) -j $(JOBS)
-	$(MAKE) --no-print-directory test-quick
+	@xen=0; UMX_BUILD_DIR=$(BUILD_GCC) bash tests/xen/run.bash || xen=1; \
+	  $(MAKE) --no-print-directory test-quick || exit 1; \
+	  [ $$xen = 0 ] || { echo "make test: the Xen harness failed (its report is above)"; exit 1; }
 
 test-quick:
 	cmake -S . -B $(BUILD_TEST) -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=Debug \
 	  -DCMAKE_C_COMPILER=clang -DUMX_SANITIZE=ON -DUMX_FUZZ=ON -DUMX_TESTS=ON
 	cmake --build $(BUILD_TEST) -j $(JOBS)
 	cd $(BUILD_TEST) && ctest --output-on-failure -j $(JOBS) --timeout 300
+
+# Real Xen under QEMU; scenarios in tests/xen/scenarios (make test runs it too).
+test-xen: deps build
+	UMX_BUILD_DIR=$(BUILD) bash tests/xen/run.bash
 
 bench: deps build
 	@sh scripts/bench.sh $(BUILD)

@@ -4,7 +4,8 @@
 set -eu
 PKGS="cmake ninja-build pkg-config gcc clang libclang-rt-14-dev make
 libxen-dev libxenmisc4.17 xenstore-utils libcmocka-dev liburing-dev libslirp-dev
-clang-format clang-tidy cppcheck procps"
+clang-format clang-tidy cppcheck procps
+qemu-system-x86 busybox-static cpio gzip binutils"
 missing=""
 for p in $PKGS; do
   st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
