@@ -122,6 +122,24 @@ int umx_test_domain_fork(struct umx_test_daemon *d, const char *name, int (*fn)(
 	return umx_domain_set_pid(d->ts, *domid, child);
 }
 
+void umx_test_two_domains(const char *first_name, int (*first)(void *arg), int first_rc,
+                          const char *second_name, int (*second)(void *arg), int second_rc,
+                          void *arg, uint32_t *first_domid)
+{
+	struct umx_test_daemon d;
+	uint32_t d1, d2;
+	pid_t p1, p2;
+
+	assert_int_equal(umx_test_daemon_start(&d), 0);
+	assert_int_equal(umx_test_domain_fork(&d, first_name, first, arg, &d1, &p1), 0);
+	if (first_domid)
+		*first_domid = d1;
+	assert_int_equal(umx_test_domain_fork(&d, second_name, second, arg, &d2, &p2), 0);
+	assert_int_equal(umx_test_domain_reap(&d, d2, p2), second_rc);
+	assert_int_equal(umx_test_domain_reap(&d, d1, p1), first_rc);
+	assert_int_equal(umx_test_daemon_stop(&d), 0);
+}
+
 int umx_test_domain_reap(struct umx_test_daemon *d, uint32_t domid, pid_t pid)
 {
 	int status;

@@ -34,6 +34,13 @@ int umx_test_daemon_stop(struct umx_test_daemon *d);
  * $UMX_DOMAIN_FD set); the child exits with fn's return value. */
 int umx_test_domain_fork(struct umx_test_daemon *d, const char *name, int (*fn)(void *arg),
                          void *arg, uint32_t *domid, pid_t *pid);
+/* The usual two-domain test: start umxd, fork @first as a domain, store its
+ * domid in *@first_domid (inside @arg, so the second can name its peer),
+ * fork @second, reap both, stop umxd. Fails the cmocka test unless each
+ * exits with its expected code (128+signal for a signal). */
+void umx_test_two_domains(const char *first_name, int (*first)(void *arg), int first_rc,
+                          const char *second_name, int (*second)(void *arg), int second_rc,
+                          void *arg, uint32_t *first_domid);
 /* Reap a child started above and report its status to umxd; returns the
  * child's exit code, or 128+signal. */
 int umx_test_domain_reap(struct umx_test_daemon *d, uint32_t domid, pid_t pid);

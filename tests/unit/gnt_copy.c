@@ -84,20 +84,11 @@ static int granter(void *arg)
 
 static void test_copy(void **state)
 {
-	struct umx_test_daemon d;
 	struct gnt_pipes p;
-	uint32_t dm, dg;
-	pid_t pm, pg;
 	(void)state;
 
 	assert_int_equal(gnt_pipes_init(&p), 0);
-	assert_int_equal(umx_test_daemon_start(&d), 0);
-	assert_int_equal(umx_test_domain_fork(&d, "mapper", mapper, &p, &dm, &pm), 0);
-	p.peer = dm;
-	assert_int_equal(umx_test_domain_fork(&d, "granter", granter, &p, &dg, &pg), 0);
-	assert_int_equal(umx_test_domain_reap(&d, dm, pm), 0);
-	assert_int_equal(umx_test_domain_reap(&d, dg, pg), 0);
-	assert_int_equal(umx_test_daemon_stop(&d), 0);
+	umx_test_two_domains("mapper", mapper, 0, "granter", granter, 0, &p, &p.peer);
 	gnt_pipes_close(&p);
 }
 
