@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "umx_test.h"
+#include "umx/evtchn.h"
 
 static void rm_rf(const char *dir)
 {
@@ -205,4 +207,27 @@ long umx_test_rss_kib(pid_t pid)
 			break;
 	fclose(f);
 	return kib;
+}
+
+int umx_test_put_u32(int fd, uint32_t v)
+{
+	return write(fd, &v, sizeof(v)) == sizeof(v) ? 0 : -1;
+}
+
+uint32_t umx_test_get_u32(int fd)
+{
+	uint32_t v = 0;
+	return read(fd, &v, sizeof(v)) == sizeof(v) ? v : 0xffffffffu;
+}
+
+int umx_test_evtchn_wait(struct umx_evtchn *h)
+{
+	struct pollfd p = {.fd = umx_evtchn_fd(h), .events = POLLIN};
+	for (int i = 0; i < 50; i++) {
+		int port = umx_evtchn_pending(h);
+		if (port != -EAGAIN)
+			return port;
+		poll(&p, 1, 100);
+	}
+	return -ETIMEDOUT;
 }

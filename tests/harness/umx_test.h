@@ -49,6 +49,15 @@ int umx_test_domain_reap(struct umx_test_daemon *d, uint32_t domid, pid_t pid);
  * Deaths are seen asynchronously (a closed connection), so tests that
  * just reaped a child wait here before checking umxd's state. */
 int umx_test_wait_no_domains(struct umx_test_daemon *d);
+/* Exchange one 32-bit value over a pipe (domids, ports, refs between test
+ * domains). put returns 0 or -1; get returns the value or 0xffffffff. */
+int umx_test_put_u32(int fd, uint32_t v);
+uint32_t umx_test_get_u32(int fd);
+struct umx_evtchn;
+/* The next pending port of @h (left masked), waiting up to 5 s;
+ * -ETIMEDOUT if none came. */
+int umx_test_evtchn_wait(struct umx_evtchn *h);
+
 /* Number of open descriptors of process @pid (for leak checks), or -errno. */
 int umx_test_count_fds(pid_t pid);
 /* Poll (up to 5 s) until @pid has @expect descriptors open, since umxd

@@ -11,30 +11,6 @@
 #include "umx/evtchn.h"
 #include "umx_test.h"
 
-static int put(int fd, uint32_t v)
-{
-	return write(fd, &v, sizeof(v)) == sizeof(v) ? 0 : -1;
-}
-
-static uint32_t get(int fd)
-{
-	uint32_t v = 0;
-	return read(fd, &v, sizeof(v)) == sizeof(v) ? v : 0xffffffffu;
-}
-
-/* The next pending port, waiting up to 5 s. */
-static int wait_event(umx_evtchn *h)
-{
-	struct pollfd p = {.fd = umx_evtchn_fd(h), .events = POLLIN};
-	for (int i = 0; i < 50; i++) {
-		int port = umx_evtchn_pending(h);
-		if (port != -EAGAIN)
-			return port;
-		poll(&p, 1, 100);
-	}
-	return -ETIMEDOUT;
-}
-
 #define CYCLES  3000
 #define VICTIMS 200
 
@@ -66,20 +42,20 @@ static int peer(void *arg)
 		if (i % 3 == 0 && umx_evtchn_unbind(h, second))
 			return 13;
 	}
-	while ((v = get(pp->to_peer[0])) != 0 && v != 0xffffffffu) {
+	while ((v = umx_test_get_u32(pp->to_peer[0])) != 0 && v != 0xffffffffu) {
 		int p = umx_evtchn_bind_unbound_port(h, v);
 		if (p <= 0)
 			return 14;
-		put(pp->to_victim[1], (uint32_t)p);
+		umx_test_put_u32(pp->to_victim[1], (uint32_t)p);
 		int e;
-		while ((e = wait_event(h)) != p) {
+		while ((e = umx_test_evtchn_wait(h)) != p) {
 			if (e < 0)
 				return 15;
 			umx_evtchn_unmask(h, (uint32_t)e);
 		}
 		if (umx_evtchn_unbind(h, (uint32_t)p))
 			return 16;
-		put(pp->to_parent[1], 2);
+		umx_test_put_u32(pp->to_parent[1], 2);
 	}
 	umx_evtchn_close(h);
 	return 0;
@@ -88,8 +64,8 @@ static int peer(void *arg)
 static int victim(void *arg)
 {
 	struct pipes *pp = arg;
-	uint32_t peer_domid = get(pp->to_victim[0]);
-	uint32_t port = get(pp->to_victim[0]);
+	uint32_t peer_domid = umx_test_get_u32(pp->to_victim[0]);
+	uint32_t port = umx_test_get_u32(pp->to_victim[0]);
 	umx_evtchn *h;
 	int q, p;
 
@@ -100,7 +76,7 @@ static int victim(void *arg)
 	if (q <= 0 || p <= 0 ||
 	    umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)p) <= 0)
 		return 21;
-	put(pp->to_parent[1], 1);
+	umx_test_put_u32(pp->to_parent[1], 1);
 	pause();
 	return 0;
 }
@@ -124,14 +100,14 @@ static void test_churn_no_leak(void **state)
 	for (int i = 0; i < VICTIMS; i++) {
 		assert_int_equal(umx_test_domain_fork(&d, "victim", victim, &pp, &v, &pv), 0);
 		/* The victim learns the peer's domid and its port from the pipe. */
-		put(pp.to_victim[1], l);
-		put(pp.to_peer[1], v);
-		assert_int_equal(get(pp.to_parent[0]), 1);
+		umx_test_put_u32(pp.to_victim[1], l);
+		umx_test_put_u32(pp.to_peer[1], v);
+		assert_int_equal(umx_test_get_u32(pp.to_parent[0]), 1);
 		kill(pv, SIGKILL);
 		assert_int_equal(umx_test_domain_reap(&d, v, pv), 128 + SIGKILL);
-		assert_int_equal(get(pp.to_parent[0]), 2);
+		assert_int_equal(umx_test_get_u32(pp.to_parent[0]), 2);
 	}
-	put(pp.to_peer[1], 0);
+	umx_test_put_u32(pp.to_peer[1], 0);
 	assert_int_equal(umx_test_domain_reap(&d, l, pl), 0);
 	for (int i = 0; i < 100 && (fds = umx_test_count_fds(d.pid)) != base; i++)
 		usleep(50 * 1000);

@@ -13,19 +13,6 @@
 #include "umx/evtchn.h"
 #include "umx_test.h"
 
-/* The next pending port, waiting up to 5 s. */
-static int wait_event(umx_evtchn *h)
-{
-	struct pollfd p = {.fd = umx_evtchn_fd(h), .events = POLLIN};
-	for (int i = 0; i < 50; i++) {
-		int port = umx_evtchn_pending(h);
-		if (port != -EAGAIN)
-			return port;
-		poll(&p, 1, 100);
-	}
-	return -ETIMEDOUT;
-}
-
 static int hog(void *arg)
 {
 	int *sync = arg;
@@ -64,8 +51,8 @@ static int neighbour(void *arg)
 		return 20;
 	p = umx_evtchn_bind_unbound_port(h, UMX_EVTCHN_DOMID_SELF);
 	q = umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)p);
-	if (p <= 0 || q <= 0 || wait_event(h) != q || umx_evtchn_unmask(h, (uint32_t)q) ||
-	    umx_evtchn_notify(h, (uint32_t)p) || wait_event(h) != q)
+	if (p <= 0 || q <= 0 || umx_test_evtchn_wait(h) != q || umx_evtchn_unmask(h, (uint32_t)q) ||
+	    umx_evtchn_notify(h, (uint32_t)p) || umx_test_evtchn_wait(h) != q)
 		return 21;
 	umx_evtchn_close(h);
 	return 0;

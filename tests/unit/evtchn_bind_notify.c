@@ -13,35 +13,11 @@ struct pipes {
 	int to_a[2], to_b[2];
 };
 
-static int put(int fd, uint32_t v)
-{
-	return write(fd, &v, sizeof(v)) == sizeof(v) ? 0 : -1;
-}
-
-static uint32_t get(int fd)
-{
-	uint32_t v = 0;
-	return read(fd, &v, sizeof(v)) == sizeof(v) ? v : 0xffffffffu;
-}
-
-/* The next pending port, waiting up to 5 s. */
-static int wait_event(umx_evtchn *h)
-{
-	struct pollfd p = {.fd = umx_evtchn_fd(h), .events = POLLIN};
-	for (int i = 0; i < 50; i++) {
-		int port = umx_evtchn_pending(h);
-		if (port != -EAGAIN)
-			return port;
-		poll(&p, 1, 100);
-	}
-	return -ETIMEDOUT;
-}
-
 static int side_a(void *arg)
 {
 	struct pipes *pp = arg;
 	umx_evtchn *h;
-	uint32_t domid_b = get(pp->to_a[0]);
+	uint32_t domid_b = umx_test_get_u32(pp->to_a[0]);
 	int p;
 
 	if (umx_evtchn_open(&h) < 0)
@@ -49,20 +25,20 @@ static int side_a(void *arg)
 	p = umx_evtchn_bind_unbound_port(h, domid_b);
 	if (p <= 0)
 		return 11;
-	put(pp->to_b[1], (uint32_t)p);
-	if (get(pp->to_a[0]) == 0xffffffffu) /* B bound */
+	umx_test_put_u32(pp->to_b[1], (uint32_t)p);
+	if (umx_test_get_u32(pp->to_a[0]) == 0xffffffffu) /* B bound */
 		return 12;
-	if (wait_event(h) != p) /* B -> A */
+	if (umx_test_evtchn_wait(h) != p) /* B -> A */
 		return 13;
 	if (umx_evtchn_unmask(h, (uint32_t)p) || umx_evtchn_notify(h, (uint32_t)p))
 		return 14;
-	if (get(pp->to_a[0]) != 1) /* B holds its port masked */
+	if (umx_test_get_u32(pp->to_a[0]) != 1) /* B holds its port masked */
 		return 15;
 	for (int i = 0; i < 100; i++)
 		if (umx_evtchn_notify(h, (uint32_t)p))
 			return 16;
-	put(pp->to_b[1], 2);
-	if (get(pp->to_a[0]) != 3)
+	umx_test_put_u32(pp->to_b[1], 2);
+	if (umx_test_get_u32(pp->to_a[0]) != 3)
 		return 17;
 	umx_evtchn_close(h);
 	return 0;
@@ -72,8 +48,8 @@ static int side_b(void *arg)
 {
 	struct pipes *pp = arg;
 	umx_evtchn *h;
-	uint32_t domid_a = get(pp->to_b[0]);
-	uint32_t rport = get(pp->to_b[0]);
+	uint32_t domid_a = umx_test_get_u32(pp->to_b[0]);
+	uint32_t rport = umx_test_get_u32(pp->to_b[0]);
 	int q;
 
 	if (umx_evtchn_open(&h) < 0)
@@ -82,23 +58,23 @@ static int side_b(void *arg)
 	if (q <= 0)
 		return 21;
 	/* A binder's new port starts pending (Xen). */
-	if (wait_event(h) != q || umx_evtchn_unmask(h, (uint32_t)q))
+	if (umx_test_evtchn_wait(h) != q || umx_evtchn_unmask(h, (uint32_t)q))
 		return 22;
-	put(pp->to_a[1], (uint32_t)q);
+	umx_test_put_u32(pp->to_a[1], (uint32_t)q);
 	if (umx_evtchn_notify(h, (uint32_t)q))
 		return 23;
-	if (wait_event(h) != q) /* A -> B */
+	if (umx_test_evtchn_wait(h) != q) /* A -> B */
 		return 24;
-	put(pp->to_a[1], 1); /* masked now */
-	if (get(pp->to_b[0]) != 2)
+	umx_test_put_u32(pp->to_a[1], 1); /* masked now */
+	if (umx_test_get_u32(pp->to_b[0]) != 2)
 		return 25;
 	if (umx_evtchn_pending(h) != -EAGAIN) /* still masked */
 		return 26;
-	if (umx_evtchn_unmask(h, (uint32_t)q) || wait_event(h) != q)
+	if (umx_evtchn_unmask(h, (uint32_t)q) || umx_test_evtchn_wait(h) != q)
 		return 27;
 	if (umx_evtchn_unmask(h, (uint32_t)q) || umx_evtchn_pending(h) != -EAGAIN)
 		return 28; /* coalesced into one */
-	put(pp->to_a[1], 3);
+	umx_test_put_u32(pp->to_a[1], 3);
 	umx_evtchn_close(h);
 	return 0;
 }
@@ -115,11 +91,11 @@ static int loopback(void *arg)
 	q = umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)p);
 	if (p <= 0 || q <= 0 || p == q)
 		return 31;
-	if (wait_event(h) != q || umx_evtchn_unmask(h, (uint32_t)q))
+	if (umx_test_evtchn_wait(h) != q || umx_evtchn_unmask(h, (uint32_t)q))
 		return 32;
-	if (umx_evtchn_notify(h, (uint32_t)p) || wait_event(h) != q)
+	if (umx_evtchn_notify(h, (uint32_t)p) || umx_test_evtchn_wait(h) != q)
 		return 33;
-	if (umx_evtchn_notify(h, (uint32_t)q) || wait_event(h) != p)
+	if (umx_evtchn_notify(h, (uint32_t)q) || umx_test_evtchn_wait(h) != p)
 		return 34;
 	umx_evtchn_close(h);
 	return 0;
@@ -138,8 +114,8 @@ static void test_two_domains(void **state)
 	assert_int_equal(umx_test_daemon_start(&d), 0);
 	assert_int_equal(umx_test_domain_fork(&d, "a", side_a, &pp, &a, &pa), 0);
 	assert_int_equal(umx_test_domain_fork(&d, "b", side_b, &pp, &b, &pb), 0);
-	put(pp.to_a[1], b);
-	put(pp.to_b[1], a);
+	umx_test_put_u32(pp.to_a[1], b);
+	umx_test_put_u32(pp.to_b[1], a);
 	assert_int_equal(umx_test_domain_reap(&d, a, pa), 0);
 	assert_int_equal(umx_test_domain_reap(&d, b, pb), 0);
 	assert_int_equal(umx_test_daemon_stop(&d), 0);

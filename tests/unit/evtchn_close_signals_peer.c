@@ -10,30 +10,6 @@
 #include "umx/evtchn.h"
 #include "umx_test.h"
 
-static int put(int fd, uint32_t v)
-{
-	return write(fd, &v, sizeof(v)) == sizeof(v) ? 0 : -1;
-}
-
-static uint32_t get(int fd)
-{
-	uint32_t v = 0;
-	return read(fd, &v, sizeof(v)) == sizeof(v) ? v : 0xffffffffu;
-}
-
-/* The next pending port, waiting up to 5 s. */
-static int wait_event(umx_evtchn *h)
-{
-	struct pollfd p = {.fd = umx_evtchn_fd(h), .events = POLLIN};
-	for (int i = 0; i < 50; i++) {
-		int port = umx_evtchn_pending(h);
-		if (port != -EAGAIN)
-			return port;
-		poll(&p, 1, 100);
-	}
-	return -ETIMEDOUT;
-}
-
 struct pipes {
 	int to_a[2], to_b[2];
 };
@@ -42,7 +18,7 @@ static int side_a(void *arg)
 {
 	struct pipes *pp = arg;
 	umx_evtchn *h;
-	uint32_t domid_b = get(pp->to_a[0]);
+	uint32_t domid_b = umx_test_get_u32(pp->to_a[0]);
 	uint32_t q;
 	int p, r;
 
@@ -51,25 +27,25 @@ static int side_a(void *arg)
 	p = umx_evtchn_bind_unbound_port(h, domid_b);
 	if (p <= 0)
 		return 11;
-	put(pp->to_b[1], (uint32_t)p);
-	q = get(pp->to_a[0]); /* B bound q */
+	umx_test_put_u32(pp->to_b[1], (uint32_t)p);
+	q = umx_test_get_u32(pp->to_a[0]); /* B bound q */
 	if (umx_evtchn_unbind(h, (uint32_t)p))
 		return 12;
-	if (get(pp->to_a[0]) != 1) /* B saw the event */
+	if (umx_test_get_u32(pp->to_a[0]) != 1) /* B saw the event */
 		return 13;
 	/* B's port is unbound towards us now: bind to it again. */
 	r = umx_evtchn_bind_interdomain(h, domid_b, q);
 	if (r <= 0)
 		return 14;
-	if (wait_event(h) != r || umx_evtchn_unmask(h, (uint32_t)r))
+	if (umx_test_evtchn_wait(h) != r || umx_evtchn_unmask(h, (uint32_t)r))
 		return 15;
-	put(pp->to_b[1], 2);
-	if (wait_event(h) != r) /* B notified through its old q */
+	umx_test_put_u32(pp->to_b[1], 2);
+	if (umx_test_evtchn_wait(h) != r) /* B notified through its old q */
 		return 16;
 	/* Unbound twice: the port is gone. */
 	if (umx_evtchn_unbind(h, (uint32_t)r) || umx_evtchn_unbind(h, (uint32_t)r) != -EINVAL)
 		return 17;
-	put(pp->to_b[1], 3);
+	umx_test_put_u32(pp->to_b[1], 3);
 	umx_evtchn_close(h);
 	return 0;
 }
@@ -78,31 +54,31 @@ static int side_b(void *arg)
 {
 	struct pipes *pp = arg;
 	umx_evtchn *h;
-	uint32_t domid_a = get(pp->to_b[0]);
-	uint32_t rport = get(pp->to_b[0]);
+	uint32_t domid_a = umx_test_get_u32(pp->to_b[0]);
+	uint32_t rport = umx_test_get_u32(pp->to_b[0]);
 	int q;
 
 	if (umx_evtchn_open(&h) < 0)
 		return 20;
 	q = umx_evtchn_bind_interdomain(h, domid_a, rport);
-	if (q <= 0 || wait_event(h) != q || umx_evtchn_unmask(h, (uint32_t)q))
+	if (q <= 0 || umx_test_evtchn_wait(h) != q || umx_evtchn_unmask(h, (uint32_t)q))
 		return 21;
-	put(pp->to_a[1], (uint32_t)q);
-	if (wait_event(h) != q || umx_evtchn_unmask(h, (uint32_t)q)) /* A closed */
+	umx_test_put_u32(pp->to_a[1], (uint32_t)q);
+	if (umx_test_evtchn_wait(h) != q || umx_evtchn_unmask(h, (uint32_t)q)) /* A closed */
 		return 22;
 	/* A third party may not take it: it is offered to A only — and a
 	 * bind to our own q from ourselves is refused too. */
 	if (umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)q) != -EINVAL)
 		return 23;
-	put(pp->to_a[1], 1);
-	if (get(pp->to_b[0]) != 2)
+	umx_test_put_u32(pp->to_a[1], 1);
+	if (umx_test_get_u32(pp->to_b[0]) != 2)
 		return 24;
 	if (umx_evtchn_notify(h, (uint32_t)q))
 		return 25;
-	if (get(pp->to_b[0]) != 3)
+	if (umx_test_get_u32(pp->to_b[0]) != 3)
 		return 26;
 	/* A unbound r: we hear of it. */
-	if (wait_event(h) != q)
+	if (umx_test_evtchn_wait(h) != q)
 		return 27;
 	umx_evtchn_close(h);
 	return 0;
@@ -121,8 +97,8 @@ static void test_close_signals_peer(void **state)
 	assert_int_equal(umx_test_daemon_start(&d), 0);
 	assert_int_equal(umx_test_domain_fork(&d, "a", side_a, &pp, &a, &pa), 0);
 	assert_int_equal(umx_test_domain_fork(&d, "b", side_b, &pp, &b, &pb), 0);
-	put(pp.to_a[1], b);
-	put(pp.to_b[1], a);
+	umx_test_put_u32(pp.to_a[1], b);
+	umx_test_put_u32(pp.to_b[1], a);
 	assert_int_equal(umx_test_domain_reap(&d, a, pa), 0);
 	assert_int_equal(umx_test_domain_reap(&d, b, pb), 0);
 	assert_int_equal(umx_test_daemon_stop(&d), 0);

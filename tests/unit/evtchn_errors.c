@@ -12,19 +12,6 @@
 #include "umx_test.h"
 
 #include "umx/ctl.h"
-/* The next pending port, waiting up to 5 s. */
-static int wait_event(umx_evtchn *h)
-{
-	struct pollfd p = {.fd = umx_evtchn_fd(h), .events = POLLIN};
-	for (int i = 0; i < 50; i++) {
-		int port = umx_evtchn_pending(h);
-		if (port != -EAGAIN)
-			return port;
-		poll(&p, 1, 100);
-	}
-	return -ETIMEDOUT;
-}
-
 static int bystander(void *arg)
 {
 	(void)arg;
@@ -74,8 +61,8 @@ static int errors(void *arg)
 	if (umx_evtchn_notify(h, 777) != -EINVAL)
 		return 17;
 	/* Still connected and working. */
-	if (wait_event(h) != q || umx_evtchn_unmask(h, (uint32_t)q) ||
-	    umx_evtchn_notify(h, (uint32_t)p) || wait_event(h) != q)
+	if (umx_test_evtchn_wait(h) != q || umx_evtchn_unmask(h, (uint32_t)q) ||
+	    umx_evtchn_notify(h, (uint32_t)p) || umx_test_evtchn_wait(h) != q)
 		return 18;
 	/* Garbage: a short payload ends the connection. */
 	if (umx_conn_open_domain(&c) < 0)

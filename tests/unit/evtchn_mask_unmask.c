@@ -9,19 +9,6 @@
 #include "umx/evtchn.h"
 #include "umx_test.h"
 
-/* The next pending port, waiting up to 5 s. */
-static int wait_event(umx_evtchn *h)
-{
-	struct pollfd p = {.fd = umx_evtchn_fd(h), .events = POLLIN};
-	for (int i = 0; i < 50; i++) {
-		int port = umx_evtchn_pending(h);
-		if (port != -EAGAIN)
-			return port;
-		poll(&p, 1, 100);
-	}
-	return -ETIMEDOUT;
-}
-
 static int masking(void *arg)
 {
 	umx_evtchn *h;
@@ -34,27 +21,27 @@ static int masking(void *arg)
 	q = umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)p);
 	if (p <= 0 || q <= 0)
 		return 11;
-	if (wait_event(h) != q || umx_evtchn_unmask(h, (uint32_t)q))
+	if (umx_test_evtchn_wait(h) != q || umx_evtchn_unmask(h, (uint32_t)q))
 		return 12;
 	/* Five notifies before anyone looks: one event. */
 	for (int i = 0; i < 5; i++)
 		umx_evtchn_notify(h, (uint32_t)p);
-	if (wait_event(h) != q || umx_evtchn_unmask(h, (uint32_t)q) ||
+	if (umx_test_evtchn_wait(h) != q || umx_evtchn_unmask(h, (uint32_t)q) ||
 	    umx_evtchn_pending(h) != -EAGAIN)
 		return 13;
 	/* Delivered -> masked: a further notify is held back... */
 	umx_evtchn_notify(h, (uint32_t)p);
-	if (wait_event(h) != q)
+	if (umx_test_evtchn_wait(h) != q)
 		return 14;
 	umx_evtchn_notify(h, (uint32_t)p);
 	if (umx_evtchn_pending(h) != -EAGAIN)
 		return 15;
 	/* ...while another port still delivers. */
 	umx_evtchn_notify(h, (uint32_t)q);
-	if (wait_event(h) != p || umx_evtchn_unmask(h, (uint32_t)p))
+	if (umx_test_evtchn_wait(h) != p || umx_evtchn_unmask(h, (uint32_t)p))
 		return 16;
 	/* Unmask delivers what arrived while masked, exactly once. */
-	if (umx_evtchn_unmask(h, (uint32_t)q) || wait_event(h) != q)
+	if (umx_evtchn_unmask(h, (uint32_t)q) || umx_test_evtchn_wait(h) != q)
 		return 17;
 	if (umx_evtchn_unmask(h, (uint32_t)q) || umx_evtchn_pending(h) != -EAGAIN)
 		return 18;

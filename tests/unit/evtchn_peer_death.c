@@ -9,30 +9,6 @@
 #include "umx/evtchn.h"
 #include "umx_test.h"
 
-static int put(int fd, uint32_t v)
-{
-	return write(fd, &v, sizeof(v)) == sizeof(v) ? 0 : -1;
-}
-
-static uint32_t get(int fd)
-{
-	uint32_t v = 0;
-	return read(fd, &v, sizeof(v)) == sizeof(v) ? v : 0xffffffffu;
-}
-
-/* The next pending port, waiting up to 5 s. */
-static int wait_event(umx_evtchn *h)
-{
-	struct pollfd p = {.fd = umx_evtchn_fd(h), .events = POLLIN};
-	for (int i = 0; i < 50; i++) {
-		int port = umx_evtchn_pending(h);
-		if (port != -EAGAIN)
-			return port;
-		poll(&p, 1, 100);
-	}
-	return -ETIMEDOUT;
-}
-
 struct pipes {
 	int to_a[2], to_b[2], to_parent[2];
 };
@@ -41,7 +17,7 @@ static int victim(void *arg)
 {
 	struct pipes *pp = arg;
 	umx_evtchn *h;
-	uint32_t domid_b = get(pp->to_a[0]);
+	uint32_t domid_b = umx_test_get_u32(pp->to_a[0]);
 	int p;
 
 	if (umx_evtchn_open(&h) < 0)
@@ -49,7 +25,7 @@ static int victim(void *arg)
 	p = umx_evtchn_bind_unbound_port(h, domid_b);
 	if (p <= 0)
 		return 11;
-	put(pp->to_b[1], (uint32_t)p);
+	umx_test_put_u32(pp->to_b[1], (uint32_t)p);
 	pause();
 	return 0;
 }
@@ -58,17 +34,17 @@ static int survivor(void *arg)
 {
 	struct pipes *pp = arg;
 	umx_evtchn *h;
-	uint32_t domid_a = get(pp->to_b[0]);
-	uint32_t rport = get(pp->to_b[0]);
+	uint32_t domid_a = umx_test_get_u32(pp->to_b[0]);
+	uint32_t rport = umx_test_get_u32(pp->to_b[0]);
 	int q;
 
 	if (umx_evtchn_open(&h) < 0)
 		return 20;
 	q = umx_evtchn_bind_interdomain(h, domid_a, rport);
-	if (q <= 0 || wait_event(h) != q || umx_evtchn_unmask(h, (uint32_t)q))
+	if (q <= 0 || umx_test_evtchn_wait(h) != q || umx_evtchn_unmask(h, (uint32_t)q))
 		return 21;
-	put(pp->to_parent[1], 1);
-	if (wait_event(h) != q) /* the victim died */
+	umx_test_put_u32(pp->to_parent[1], 1);
+	if (umx_test_evtchn_wait(h) != q) /* the victim died */
 		return 22;
 	if (umx_evtchn_bind_interdomain(h, domid_a, rport) != -ESRCH)
 		return 23;
@@ -94,9 +70,9 @@ static void test_peer_death(void **state)
 	assert_int_equal(umx_test_daemon_start(&d), 0);
 	assert_int_equal(umx_test_domain_fork(&d, "victim", victim, &pp, &a, &pa), 0);
 	assert_int_equal(umx_test_domain_fork(&d, "survivor", survivor, &pp, &b, &pb), 0);
-	put(pp.to_a[1], b);
-	put(pp.to_b[1], a);
-	assert_int_equal(get(pp.to_parent[0]), 1);
+	umx_test_put_u32(pp.to_a[1], b);
+	umx_test_put_u32(pp.to_b[1], a);
+	assert_int_equal(umx_test_get_u32(pp.to_parent[0]), 1);
 	assert_int_equal(umx_domain_list(d.ts, a, info, 1), 1);
 	assert_int_equal(info[0].ports, 1);
 	kill(pa, SIGKILL);
