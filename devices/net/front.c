@@ -1,0 +1,641 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * netfront: the guest end of a vif (xen/io/netif.h), hardened against its
+ * backend (MirageOS MSA00, HARDENING.md 1-11).
+ *
+ * TX: id i owns TX pool page i, shared read-only with the backend for the
+ * connection's life. An id leaves the free list only in send, goes back
+ * only when a response naming it, in flight, with a known status, has been
+ * checked — so one response can never release another request's page, and
+ * a duplicate or stale id finds its state FREE and breaks the device.
+ * RX: id i owns RX pool page i (writable by the backend). A response is
+ * checked (id posted, flags negotiated, status a size or a known error,
+ * offset + size within the page) and its bytes copied out of the page
+ * before anything looks at them; only then is the id posted again. What
+ * the backend writes into a posted page later can only reach us through a
+ * later response, and only the bytes that response names.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "net_priv.h"
+#include "umx/log.h"
+
+enum {
+	ID_FREE = 0,
+	ID_PENDING = 1
+};
+
+#define TX_REAP_BATCH 64u
+#define RX_REFILL_MIN 32u /* re-post RX buffers in batches */
+
+struct umx_netfront {
+	umx_platform *p; /* NULL when detached (fuzzing) */
+	umx_xs *xs;
+	unsigned handle;
+	uint32_t backend_id;
+	uint32_t port;
+	char fe[96], be[160];
+	uint8_t mac[UMX_NET_MAC_LEN];
+	bool link_up;
+	umx_plat_shared *s_txring, *s_rxring, *s_txpool, *s_rxpool;
+	uint8_t *txpool, *rxpool;
+	uint32_t tx_refs[NET_TX_IDS], rx_refs[NET_RX_IDS];
+	struct umx_ring tx, rx;
+	char reason[192]; /* the one broken flag: non-empty = broken */
+
+	uint16_t tx_free[NET_TX_IDS];
+	unsigned tx_nfree;
+	uint8_t tx_state[NET_TX_IDS];
+	uint16_t rx_free[NET_RX_IDS];
+	unsigned rx_nfree;
+	uint8_t rx_state[NET_RX_IDS];
+
+	/* Frame being reassembled from RX slots (private memory). */
+	uint8_t frame[UMX_NET_FRAME_MAX];
+	size_t frame_len;
+	unsigned frame_slots;
+	bool frame_drop;
+
+	struct umx_net_stats st;
+};
+
+static int nf_fail(umx_netfront *nf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Fail closed, once: the first reason wins, both rings stop. */
+static int nf_fail(umx_netfront *nf, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (nf->reason[0])
+		return -EPROTO;
+	va_start(ap, fmt);
+	vsnprintf(nf->reason, sizeof(nf->reason), fmt, ap);
+	va_end(ap);
+	if (!nf->reason[0])
+		snprintf(nf->reason, sizeof(nf->reason), "broken");
+	umx_err("netfront vif%u: backend misbehaved: %s", nf->handle, nf->reason);
+	umx_ring_mark_broken(&nf->tx, "%s", nf->reason);
+	umx_ring_mark_broken(&nf->rx, "%s", nf->reason);
+	nf->link_up = false;
+	return -EPROTO;
+}
+
+/* A ring found a bad index: adopt its reason as the device's. */
+static int nf_ring_fail(umx_netfront *nf, struct umx_ring *r)
+{
+	const char *why = umx_ring_broken(r);
+	return nf_fail(nf, "%s ring: %s", r == &nf->tx ? "TX" : "RX", why ? why : "broken");
+}
+
+static int nf_usable(const umx_netfront *nf)
+{
+	if (nf->reason[0])
+		return -EPROTO;
+	return nf->link_up ? 0 : -ENOTCONN;
+}
+
+static void nf_notify(umx_netfront *nf)
+{
+	if (nf->p)
+		umx_plat_evtchn_notify(nf->p, nf->port);
+}
+
+static void post_rx(umx_netfront *nf)
+{
+	struct netif_rx_request req;
+	bool notify = false;
+	int space = umx_ring_space(&nf->rx);
+
+	if (space <= 0)
+		return;
+	while (nf->rx_nfree && space > 0) {
+		uint16_t id = nf->rx_free[--nf->rx_nfree];
+		memset(&req, 0, sizeof(req));
+		req.id = id;
+		req.gref = nf->rx_refs[id];
+		nf->rx_state[id] = ID_PENDING; /* before the producer moves */
+		if (umx_ring_put(&nf->rx, &req) < 0) {
+			nf->rx_state[id] = ID_FREE;
+			nf->rx_free[nf->rx_nfree++] = id;
+			break;
+		}
+		nf->st.rx_posted++;
+		space--;
+	}
+	if (umx_ring_push(&nf->rx, &notify) == 0 && notify)
+		nf_notify(nf);
+}
+
+int netfront_reap_tx(umx_netfront *nf)
+{
+	struct netif_tx_response rsp[TX_REAP_BATCH];
+	int n, done = 0;
+
+	if (nf->reason[0])
+		return -EPROTO;
+	do {
+		n = umx_ring_take(&nf->tx, rsp, TX_REAP_BATCH);
+		if (n < 0)
+			return nf_ring_fail(nf, &nf->tx);
+		for (int i = 0; i < n; i++) {
+			uint16_t id = rsp[i].id;
+			int16_t status = rsp[i].status;
+
+			/* Everything is checked before the id is released. */
+			if (id >= NET_TX_IDS)
+				return nf_fail(nf, "TX response id %u out of range", id);
+			if (nf->tx_state[id] != ID_PENDING)
+				return nf_fail(nf,
+				               "TX response id %u not in flight (duplicate, "
+				               "stale or never sent)",
+				               id);
+			if (status == NETIF_RSP_NULL)
+				return nf_fail(nf, "TX response id %u: NULL status for a data slot",
+				               id);
+			if (status != NETIF_RSP_OKAY && status != NETIF_RSP_ERROR &&
+			    status != NETIF_RSP_DROPPED)
+				return nf_fail(nf, "TX response id %u: bogus status %d", id,
+				               status);
+			if (status != NETIF_RSP_OKAY)
+				nf->st.tx_errors++;
+			nf->tx_state[id] = ID_FREE;
+			nf->tx_free[nf->tx_nfree++] = id;
+			nf->st.tx_inflight--;
+			done++;
+		}
+	} while (n == (int)TX_REAP_BATCH);
+	return done;
+}
+
+int umx_netfront_sendv(umx_netfront *nf, const struct iovec *iov, unsigned n)
+{
+	size_t total = 0;
+	bool notify = false;
+	int r;
+
+	if (n == 0 || n > UMX_NET_SLOTS_MAX)
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++) {
+		if (iov[i].iov_len == 0 || iov[i].iov_len > NET_PAGE)
+			return -EINVAL;
+		total += iov[i].iov_len;
+	}
+	if (total < UMX_NET_ETH_HLEN || total > UMX_NET_FRAME_MAX)
+		return -EINVAL;
+	if ((r = nf_usable(nf)) < 0)
+		return r;
+	if ((r = netfront_reap_tx(nf)) < 0)
+		return r;
+	r = umx_ring_space(&nf->tx);
+	if (r < 0)
+		return nf_ring_fail(nf, &nf->tx);
+	if (nf->tx_nfree < n || (unsigned)r < n)
+		return -EAGAIN;
+	for (unsigned i = 0; i < n; i++) {
+		struct netif_tx_request req;
+		uint16_t id = nf->tx_free[--nf->tx_nfree];
+
+		memcpy(nf->txpool + (size_t)id * NET_PAGE, iov[i].iov_base, iov[i].iov_len);
+		memset(&req, 0, sizeof(req));
+		req.gref = nf->tx_refs[id];
+		req.offset = 0;
+		req.flags = i + 1 < n ? NETTXF_more_data : 0;
+		req.id = id;
+		/* The first slot carries the frame's size, the others their own. */
+		req.size = (uint16_t)(i == 0 ? total : iov[i].iov_len);
+		nf->tx_state[id] = ID_PENDING; /* before the producer moves */
+		if (umx_ring_put(&nf->tx, &req) < 0)
+			return nf_ring_fail(nf, &nf->tx); /* space was checked */
+		nf->st.tx_inflight++;
+	}
+	if (umx_ring_push(&nf->tx, &notify) < 0)
+		return nf_ring_fail(nf, &nf->tx);
+	if (notify)
+		nf_notify(nf);
+	nf->st.tx_frames++;
+	nf->st.tx_bytes += total;
+	return 0;
+}
+
+int umx_netfront_send(umx_netfront *nf, const void *frame, size_t len)
+{
+	struct iovec iov[UMX_NET_SLOTS_MAX];
+	unsigned n = 0;
+
+	if (len < UMX_NET_ETH_HLEN || len > UMX_NET_FRAME_MAX)
+		return -EINVAL;
+	for (size_t off = 0; off < len; off += NET_PAGE) {
+		iov[n].iov_base = (uint8_t *)(uintptr_t)frame + off;
+		iov[n].iov_len = len - off < NET_PAGE ? len - off : NET_PAGE;
+		n++;
+	}
+	return umx_netfront_sendv(nf, iov, n);
+}
+
+static void frame_reset(umx_netfront *nf)
+{
+	nf->frame_len = 0;
+	nf->frame_slots = 0;
+	nf->frame_drop = false;
+}
+
+int umx_netfront_recv(umx_netfront *nf, void *buf, size_t cap)
+{
+	for (;;) {
+		struct netif_rx_response rsp;
+		bool more = false;
+		uint16_t id;
+		int n;
+
+		if (nf->reason[0])
+			return -EPROTO;
+		n = umx_ring_take(&nf->rx, &rsp, 1);
+		if (n < 0)
+			return nf_ring_fail(nf, &nf->rx);
+		if (n == 0) {
+			post_rx(nf);
+			if (umx_ring_final_check(&nf->rx, &more) < 0)
+				return nf_ring_fail(nf, &nf->rx);
+			if (more)
+				continue;
+			return nf->link_up ? -EAGAIN : -ENOTCONN;
+		}
+		/* rsp is our private copy: validate it, then use it. */
+		id = rsp.id;
+		if (id >= NET_RX_IDS)
+			return nf_fail(nf, "RX response id %u out of range", id);
+		if (nf->rx_state[id] != ID_PENDING)
+			return nf_fail(nf,
+			               "RX response id %u not posted (duplicate, stale or never "
+			               "posted)",
+			               id);
+		if (rsp.flags & ~(NETRXF_data_validated | NETRXF_csum_blank | NETRXF_more_data))
+			return nf_fail(nf, "RX response id %u: flags %#x not negotiated", id,
+			               rsp.flags);
+		if (rsp.status < 0 && rsp.status != NETIF_RSP_ERROR &&
+		    rsp.status != NETIF_RSP_DROPPED)
+			return nf_fail(nf, "RX response id %u: bogus status %d", id, rsp.status);
+		if (rsp.status > 0 && (uint32_t)rsp.offset + (uint32_t)rsp.status > NET_PAGE)
+			return nf_fail(nf,
+			               "RX response id %u: offset %u + size %d crosses the page",
+			               id, rsp.offset, rsp.status);
+		if (++nf->frame_slots > UMX_NET_SLOTS_MAX)
+			return nf_fail(nf, "RX frame of more than %u slots", UMX_NET_SLOTS_MAX);
+		if (rsp.status <= 0) {
+			nf->frame_drop = true;
+		} else if (nf->frame_len + (size_t)rsp.status > sizeof(nf->frame)) {
+			return nf_fail(nf, "RX frame longer than %u bytes", UMX_NET_FRAME_MAX);
+		} else if (!nf->frame_drop) {
+			/* Copy out of the granted page once, before anyone reads it. */
+			memcpy(nf->frame + nf->frame_len,
+			       nf->rxpool + (size_t)id * NET_PAGE + rsp.offset, (size_t)rsp.status);
+			nf->frame_len += (size_t)rsp.status;
+		}
+		nf->rx_state[id] = ID_FREE;
+		nf->rx_free[nf->rx_nfree++] = id;
+		nf->st.rx_posted--;
+		if (nf->rx_nfree >= RX_REFILL_MIN)
+			post_rx(nf);
+		if (rsp.flags & NETRXF_more_data)
+			continue;
+		if (nf->frame_drop || nf->frame_len < UMX_NET_ETH_HLEN) {
+			nf->st.rx_dropped++;
+			frame_reset(nf);
+			continue;
+		}
+		if (nf->frame_len > cap) {
+			nf->st.rx_dropped++;
+			frame_reset(nf);
+			return -EMSGSIZE;
+		}
+		memcpy(buf, nf->frame, nf->frame_len);
+		n = (int)nf->frame_len;
+		nf->st.rx_frames++;
+		nf->st.rx_bytes += nf->frame_len;
+		frame_reset(nf);
+		return n;
+	}
+}
+
+static void check_backend_state(umx_netfront *nf)
+{
+	int s = net_xs_state(nf->xs, nf->be);
+
+	if (s == XenbusStateConnected && !nf->reason[0])
+		nf->link_up = true;
+	else if (s != XenbusStateConnected)
+		nf->link_up = false;
+}
+
+static void drain_store(umx_netfront *nf)
+{
+	char *path, *token;
+	bool seen = false;
+
+	while (umx_xs_read_watch(nf->xs, &path, &token, 0) == 0) {
+		free(path);
+		free(token);
+		seen = true;
+	}
+	if (seen)
+		check_backend_state(nf);
+}
+
+int umx_netfront_wait(umx_netfront *nf, int timeout_ms)
+{
+	struct pollfd pf[2];
+	bool more_rx = false, more_tx = false;
+	int port;
+
+	if (!nf->p)
+		return -ENOTCONN;
+	if (!nf->reason[0]) {
+		if (umx_ring_final_check(&nf->rx, &more_rx) < 0)
+			return nf_ring_fail(nf, &nf->rx);
+		if (umx_ring_final_check(&nf->tx, &more_tx) < 0)
+			return nf_ring_fail(nf, &nf->tx);
+		if (more_rx || more_tx)
+			timeout_ms = 0;
+	}
+	pf[0].fd = umx_plat_evtchn_fd(nf->p);
+	pf[0].events = POLLIN;
+	pf[1].fd = umx_xs_fd(nf->xs);
+	pf[1].events = POLLIN;
+	int r = poll(pf, 2, timeout_ms);
+	while ((port = umx_plat_evtchn_pending(nf->p)) >= 0)
+		umx_plat_evtchn_unmask(nf->p, (uint32_t)port);
+	drain_store(nf);
+	if (!nf->reason[0])
+		netfront_reap_tx(nf);
+	return (r > 0 || more_rx || more_tx) ? 0 : -ETIMEDOUT;
+}
+
+int umx_netfront_fd(const umx_netfront *nf)
+{
+	return nf->p ? umx_plat_evtchn_fd(nf->p) : -1;
+}
+
+uint32_t umx_netfront_port(const umx_netfront *nf)
+{
+	return nf->port;
+}
+
+bool umx_netfront_link_up(const umx_netfront *nf)
+{
+	return nf->link_up && !nf->reason[0];
+}
+
+void umx_netfront_mac(const umx_netfront *nf, uint8_t mac[UMX_NET_MAC_LEN])
+{
+	memcpy(mac, nf->mac, UMX_NET_MAC_LEN);
+}
+
+const char *umx_netfront_broken(const umx_netfront *nf)
+{
+	return nf->reason[0] ? nf->reason : NULL;
+}
+
+void umx_netfront_stats(const umx_netfront *nf, struct umx_net_stats *st)
+{
+	*st = nf->st;
+}
+
+/* Rings attached, ids free, RX ring filled (shared memory already zeroed). */
+static int nf_core_init(umx_netfront *nf, void *tx_ring, void *rx_ring)
+{
+	int r;
+
+	r = umx_ring_front_init(&nf->tx, tx_ring, NET_PAGE, sizeof(struct netif_tx_request),
+	                        sizeof(struct netif_tx_response), true);
+	if (r < 0)
+		return r;
+	r = umx_ring_front_init(&nf->rx, rx_ring, NET_PAGE, sizeof(struct netif_rx_request),
+	                        sizeof(struct netif_rx_response), true);
+	if (r < 0)
+		return r;
+	if (umx_ring_size(&nf->tx) != NET_RING_SZ || umx_ring_size(&nf->rx) != NET_RING_SZ)
+		return -EINVAL;
+	for (unsigned i = 0; i < NET_TX_IDS; i++)
+		nf->tx_free[i] = (uint16_t)(NET_TX_IDS - 1 - i);
+	nf->tx_nfree = NET_TX_IDS;
+	for (unsigned i = 0; i < NET_RX_IDS; i++)
+		nf->rx_free[i] = (uint16_t)(NET_RX_IDS - 1 - i);
+	nf->rx_nfree = NET_RX_IDS;
+	post_rx(nf);
+	return 0;
+}
+
+int netfront_detached_new(void *tx_ring, void *rx_ring, void *tx_pool, void *rx_pool,
+                          umx_netfront **out)
+{
+	umx_netfront *nf = calloc(1, sizeof(*nf));
+	int r;
+
+	if (!nf)
+		return -ENOMEM;
+	nf->txpool = tx_pool;
+	nf->rxpool = rx_pool;
+	for (unsigned i = 0; i < NET_TX_IDS; i++)
+		nf->tx_refs[i] = 8 + i;
+	for (unsigned i = 0; i < NET_RX_IDS; i++)
+		nf->rx_refs[i] = 8 + NET_TX_IDS + i;
+	if ((r = nf_core_init(nf, tx_ring, rx_ring)) < 0) {
+		free(nf);
+		return r;
+	}
+	nf->link_up = true;
+	*out = nf;
+	return 0;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait until the backend's state is one of @want (bitmask of 1 << state). */
+static int wait_backend(umx_netfront *nf, unsigned want, int timeout_ms)
+{
+	int64_t end = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+
+	for (;;) {
+		char *path, *token;
+		int s = net_xs_state(nf->xs, nf->be), left, r;
+
+		if (s >= 0 && (want & (1u << s)))
+			return s;
+		left = end < 0 ? -1 : (int)(end - now_ms());
+		if (end >= 0 && left <= 0)
+			return -ETIMEDOUT;
+		r = umx_xs_read_watch(nf->xs, &path, &token, left);
+		if (r == -ETIMEDOUT)
+			continue;
+		if (r < 0)
+			return r;
+		free(path);
+		free(token);
+	}
+}
+
+static int publish(umx_netfront *nf)
+{
+	char path[160];
+	uint32_t tx;
+	int r;
+
+	for (int tries = 0; tries < 16; tries++) {
+		if ((r = umx_xs_transaction_start(nf->xs, &tx)) < 0)
+			return r;
+#define W(name, fmt, ...)                                                        \
+	do {                                                                     \
+		snprintf(path, sizeof(path), "%s/" name, nf->fe);                \
+		if ((r = net_xs_printf(nf->xs, tx, path, fmt, __VA_ARGS__)) < 0) \
+			goto abort;                                              \
+	} while (0)
+		W("tx-ring-ref", "%u", umx_plat_share_ref(nf->s_txring, 0));
+		W("rx-ring-ref", "%u", umx_plat_share_ref(nf->s_rxring, 0));
+		W("event-channel", "%u", nf->port);
+		W("request-rx-copy", "%u", 1u);
+		W("feature-rx-notify", "%u", 1u);
+		W("feature-sg", "%u", 1u);
+		W("feature-persistent", "%u", 1u);
+		W("state", "%d", XenbusStateConnected);
+#undef W
+		r = umx_xs_transaction_end(nf->xs, tx, true);
+		if (r != -EAGAIN)
+			return r;
+	}
+	return -EAGAIN;
+abort:
+	umx_xs_transaction_end(nf->xs, tx, false);
+	return r;
+}
+
+static void release(umx_netfront *nf)
+{
+	/* -EBUSY: the backend still maps it; the platform keeps the page out of
+	 * any reuse and releases it later. Either way it is gone for us. */
+	if (nf->s_txring)
+		umx_plat_unshare(nf->p, nf->s_txring);
+	if (nf->s_rxring)
+		umx_plat_unshare(nf->p, nf->s_rxring);
+	if (nf->s_txpool)
+		umx_plat_unshare(nf->p, nf->s_txpool);
+	if (nf->s_rxpool)
+		umx_plat_unshare(nf->p, nf->s_rxpool);
+	if (nf->port)
+		umx_plat_evtchn_unbind(nf->p, nf->port);
+}
+
+int umx_netfront_open(umx_platform *p, unsigned handle, int timeout_ms, umx_netfront **out)
+{
+	umx_netfront *nf = calloc(1, sizeof(*nf));
+	char path[192], *val = NULL;
+	unsigned long bid;
+	int r, port;
+
+	if (!nf)
+		return -ENOMEM;
+	nf->p = p;
+	nf->xs = umx_plat_xs(p);
+	nf->handle = handle;
+	snprintf(nf->fe, sizeof(nf->fe), "/local/domain/%u/device/vif/%u", umx_platform_domid(p),
+	         handle);
+	snprintf(path, sizeof(path), "%s/backend-id", nf->fe);
+	if ((r = net_xs_read_uint(nf->xs, path, &bid)) < 0)
+		goto err;
+	if (bid >= 32752 || bid == umx_platform_domid(p)) {
+		r = -EINVAL;
+		goto err;
+	}
+	nf->backend_id = (uint32_t)bid;
+	snprintf(path, sizeof(path), "%s/backend", nf->fe);
+	if ((r = umx_xs_read(nf->xs, UMX_XS_NO_TX, path, &val, NULL)) < 0)
+		goto err;
+	if (strlen(val) >= sizeof(nf->be)) {
+		r = -ENAMETOOLONG;
+		goto err;
+	}
+	strcpy(nf->be, val);
+	free(val);
+	val = NULL;
+	snprintf(path, sizeof(path), "%s/mac", nf->fe);
+	if ((r = umx_xs_read(nf->xs, UMX_XS_NO_TX, path, &val, NULL)) < 0 ||
+	    (r = umx_net_parse_mac(val, nf->mac)) < 0)
+		goto err;
+	free(val);
+	val = NULL;
+	if (net_xs_state(nf->xs, nf->fe) != XenbusStateInitialising &&
+	    (r = net_xs_set_state(nf->xs, nf->fe, XenbusStateInitialising)) < 0)
+		goto err;
+	snprintf(path, sizeof(path), "%s/state", nf->be);
+	if ((r = umx_xs_watch(nf->xs, path, "netfront")) < 0)
+		goto err;
+	if ((r = wait_backend(nf, 1u << XenbusStateInitWait, timeout_ms)) < 0)
+		goto err_unwatch;
+
+	if ((r = umx_plat_share(p, nf->backend_id, 1, false, NULL, &nf->s_txring)) < 0 ||
+	    (r = umx_plat_share(p, nf->backend_id, 1, false, NULL, &nf->s_rxring)) < 0 ||
+	    (r = umx_plat_share(p, nf->backend_id, NET_TX_IDS, true, NULL, &nf->s_txpool)) < 0 ||
+	    (r = umx_plat_share(p, nf->backend_id, NET_RX_IDS, false, NULL, &nf->s_rxpool)) < 0)
+		goto err_release;
+	port = umx_plat_evtchn_alloc_unbound(p, nf->backend_id);
+	if (port <= 0) {
+		r = port < 0 ? port : -EIO;
+		goto err_release;
+	}
+	nf->port = (uint32_t)port;
+	nf->txpool = umx_plat_share_addr(nf->s_txpool);
+	nf->rxpool = umx_plat_share_addr(nf->s_rxpool);
+	for (unsigned i = 0; i < NET_TX_IDS; i++)
+		nf->tx_refs[i] = umx_plat_share_ref(nf->s_txpool, i);
+	for (unsigned i = 0; i < NET_RX_IDS; i++)
+		nf->rx_refs[i] = umx_plat_share_ref(nf->s_rxpool, i);
+	if ((r = nf_core_init(nf, umx_plat_share_addr(nf->s_txring),
+	                      umx_plat_share_addr(nf->s_rxring))) < 0)
+		goto err_release;
+	if ((r = publish(nf)) < 0)
+		goto err_release;
+	if ((r = wait_backend(nf, 1u << XenbusStateConnected, timeout_ms)) < 0)
+		goto err_release;
+	nf->link_up = true;
+	*out = nf;
+	return 0;
+err_release:
+	net_xs_set_state(nf->xs, nf->fe, XenbusStateClosed);
+	release(nf);
+err_unwatch:
+	snprintf(path, sizeof(path), "%s/state", nf->be);
+	umx_xs_unwatch(nf->xs, path, "netfront");
+err:
+	free(val);
+	free(nf);
+	return r;
+}
+
+void umx_netfront_close(umx_netfront *nf)
+{
+	char path[192];
+
+	if (!nf)
+		return;
+	if (nf->p) {
+		net_xs_set_state(nf->xs, nf->fe, XenbusStateClosing);
+		net_xs_set_state(nf->xs, nf->fe, XenbusStateClosed);
+		/* Give the backend a moment to unmap; if it does not, unshare
+		 * reports busy and the platform defers the release. */
+		wait_backend(nf, (1u << XenbusStateClosed) | (1u << XenbusStateInitWait), 500);
+		snprintf(path, sizeof(path), "%s/state", nf->be);
+		umx_xs_unwatch(nf->xs, path, "netfront");
+		release(nf);
+	}
+	free(nf);
+}

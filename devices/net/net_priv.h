@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/* Private to devices/net (and its tests and fuzzers): the netif wire types,
+ * layout checks, and the hooks that run the cores on plain memory. */
+#ifndef UMX_NET_PRIV_H
+#define UMX_NET_PRIV_H
+
+#include <stdint.h>
+/* stdint first: Xen's headers expect it. */
+#include <xen/io/netif.h>
+#include <xen/io/xenbus.h>
+
+#include "umx/net.h"
+#include "umx/ring.h"
+
+#define NET_PAGE    4096u
+#define NET_RING_SZ 256u /* entries of a one-page TX or RX ring */
+#define NET_TX_IDS  NET_RING_SZ
+#define NET_RX_IDS  NET_RING_SZ
+
+_Static_assert(sizeof(struct netif_tx_request) == 12, "netif_tx_request");
+_Static_assert(sizeof(struct netif_tx_response) == 4, "netif_tx_response");
+_Static_assert(sizeof(struct netif_rx_request) == 8, "netif_rx_request");
+_Static_assert(sizeof(struct netif_rx_response) == 8, "netif_rx_response");
+_Static_assert(sizeof(union netif_tx_sring_entry) == 12, "tx slot");
+_Static_assert(sizeof(union netif_rx_sring_entry) == 8, "rx slot");
+
+/* Store helpers (xenbus.c). */
+int net_xs_read_uint(umx_xs *xs, const char *path, unsigned long *v);
+int net_xs_printf(umx_xs *xs, uint32_t tx, const char *path, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+int net_xs_state(umx_xs *xs, const char *dir); /* XenbusState, or -errno */
+int net_xs_set_state(umx_xs *xs, const char *dir, int state);
+
+/*
+ * Detached frontend for fuzzing: the cores run on caller memory (two ring
+ * pages, NET_TX_IDS read-only TX pages, NET_RX_IDS RX pages), no platform,
+ * grant ref of pool page i = base + i. The RX ring is filled as on connect.
+ */
+int netfront_detached_new(void *tx_ring, void *rx_ring, void *tx_pool, void *rx_pool,
+                          umx_netfront **out);
+/* Consume TX responses (the send path does this too). */
+int netfront_reap_tx(umx_netfront *nf);
+
+/*
+ * Detached backend port for fuzzing: rings on caller memory, @page maps a
+ * gref to a page (or NULL = bad gref), frames leave through @sink.
+ */
+struct nb_vif;
+typedef void *(*nb_page_fn)(void *ctx, uint32_t gref, bool writable);
+typedef void (*nb_sink_fn)(void *ctx, const uint8_t *frame, size_t len);
+int netback_detached_new(void *tx_ring, void *rx_ring, nb_page_fn page, nb_sink_fn sink, void *ctx,
+                         struct nb_vif **out);
+/* Handle up to @budget TX requests; 0.. handled, or -EPROTO once broken. */
+int netback_detached_tx(struct nb_vif *v, unsigned budget);
+/* Deliver a frame to the port's RX ring; 0 or -errno. */
+int netback_detached_rx(struct nb_vif *v, const uint8_t *frame, size_t len);
+const char *netback_detached_broken(const struct nb_vif *v);
+void netback_detached_free(struct nb_vif *v);
+
+#endif

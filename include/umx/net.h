@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * net.h — Xen PV network devices (netif.h): netfront, netback with a
+ * learning L2 switch, and the toolstack's part of the handshake.
+ *
+ * Design note
+ * -----------
+ * The wire is Xen's: a TX and an RX ring of struct netif_tx_* / netif_rx_*
+ * (xen/io/netif.h), one event channel, and the xenbus handshake on the
+ * store exactly as Linux's xen-netfront/xen-netback and libxl do it:
+ *   toolstack  device/vif/<n>            (owned by the frontend, state 1)
+ *              backend/vif/<domid>/<n>   (owned by the backend, state 1)
+ *   backend    feature-rx-copy=1 feature-sg=1 ...          state 2 InitWait
+ *   frontend   tx-ring-ref rx-ring-ref event-channel request-rx-copy=1
+ *              feature-rx-notify feature-sg                state 4 Connected
+ *   backend    maps, binds                                 state 4 Connected
+ *   close      Closing (5) → Closed (6) on either side; the peer follows.
+ * umx adds one optional feature, `feature-persistent` (as blkif's): a
+ * frontend that writes it promises its grant refs keep naming the same page
+ * for the connection's life, so the backend may keep them mapped (a
+ * persistent-mapping cache) instead of mapping per slot.
+ *
+ * MSA00 rules the frontend keeps (see docs/SECURITY.md): TX and RX ids come
+ * from free lists, one state per id (free → pending → completed → free),
+ * every response is checked (id in range and pending, status known, one
+ * response per request, flags/op right) before anything is released; a bad
+ * response marks the device broken with a reason and frees nothing.
+ * Received data is copied out of the granted page once, before any of it is
+ * inspected. Granted pages are dedicated, zeroed, and bound to the backend;
+ * a page whose unshare reports -EBUSY is never reused (the platform keeps
+ * it). TX pages are shared read-only.
+ *
+ * The backend validates every request (gref, offset + size within the
+ * page, slot count ≤ UMX_NET_SLOTS_MAX, sizes consistent, no unnegotiated
+ * extras), copies frames out of the frontend's pages before the switch
+ * looks at them, does bounded work per port per round, caps each port's
+ * queue, and disconnects a misbehaving frontend alone (state Closing, with
+ * the reason logged).
+ *
+ * Threading: one handle, one thread. All calls return 0 (or a count) or
+ * -errno; -EPROTO once a device is broken, -ENOTCONN while not connected.
+ */
+#ifndef UMX_NET_H
+#define UMX_NET_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "umx/platform.h"
+#include "umx/xs.h"
+
+#define UMX_NET_MAC_LEN   6u
+#define UMX_NET_ETH_HLEN  14u
+#define UMX_NET_FRAME_MAX 65535u /* netif_tx_request.size is 16 bits */
+/* Slots per frame, Linux netback's XEN_NETBK_LEGACY_SLOTS_MAX
+ * (= XEN_NETIF_NR_SLOTS_MIN): more is a fatal error for that frontend. */
+#define UMX_NET_SLOTS_MAX 18u
+/* Frames queued towards one port before the switch drops. */
+#define UMX_NET_PORT_QUEUE 1024u
+/* Requests a backend handles per port per round (fairness). */
+#define UMX_NET_BUDGET    64u
+#define UMX_NET_PORTS_MAX 64u
+
+struct umx_net_stats {
+	uint64_t tx_frames, tx_bytes; /* sent by this end */
+	uint64_t rx_frames, rx_bytes; /* received by this end */
+	uint64_t tx_errors;           /* TX responses with an error status */
+	uint64_t rx_dropped;          /* frames dropped on receive */
+	uint32_t tx_inflight;         /* TX ids pending */
+	uint32_t rx_posted;           /* RX buffers pending */
+};
+
+/* ---- frontend ------------------------------------------------------------ */
+typedef struct umx_netfront umx_netfront;
+
+/*
+ * Connect vif @handle of this domain (device/vif/<handle>, written by the
+ * toolstack): waits up to @timeout_ms (-1 forever) for the backend's
+ * InitWait, shares the rings and buffer pools, publishes them, and waits
+ * for the backend's Connected. @p stays the caller's and must outlive the
+ * device; its event channel descriptor is the device's (use one netfront
+ * per platform handle, or dispatch umx_netfront_port() yourself).
+ */
+int umx_netfront_open(umx_platform *p, unsigned handle, int timeout_ms, umx_netfront **out);
+/* Closing → Closed, unshare everything (busy pages stay with the platform). */
+void umx_netfront_close(umx_netfront *nf);
+
+/* Send one frame (UMX_NET_ETH_HLEN..UMX_NET_FRAME_MAX bytes), or a chain:
+ * one slot per iovec element (NETTXF_more_data), at most UMX_NET_SLOTS_MAX,
+ * each at most a page. -EAGAIN when the TX ring has no room (poll, retry). */
+int umx_netfront_send(umx_netfront *nf, const void *frame, size_t len);
+int umx_netfront_sendv(umx_netfront *nf, const struct iovec *iov, unsigned n);
+/* Receive one frame into @buf: its length, -EAGAIN when none is complete,
+ * -EMSGSIZE when @cap is too small (the frame is dropped). */
+int umx_netfront_recv(umx_netfront *nf, void *buf, size_t cap);
+/* Wait up to @timeout_ms for an event, handle it (events, store) and
+ * re-arm; 0 or -ETIMEDOUT. */
+int umx_netfront_wait(umx_netfront *nf, int timeout_ms);
+int umx_netfront_fd(const umx_netfront *nf);
+uint32_t umx_netfront_port(const umx_netfront *nf);
+bool umx_netfront_link_up(const umx_netfront *nf);
+void umx_netfront_mac(const umx_netfront *nf, uint8_t mac[UMX_NET_MAC_LEN]);
+/* Why the device broke, or NULL. */
+const char *umx_netfront_broken(const umx_netfront *nf);
+void umx_netfront_stats(const umx_netfront *nf, struct umx_net_stats *st);
+
+/* ---- backend + switch ---------------------------------------------------- */
+typedef struct umx_netback umx_netback;
+
+struct umx_net_port {
+	uint32_t front_domid, handle;
+	uint8_t mac[UMX_NET_MAC_LEN];
+	bool connected;
+	char reason[96];              /* why it was disconnected, or "" */
+	uint64_t rx_frames, rx_bytes; /* from the frontend into the switch */
+	uint64_t tx_frames, tx_bytes; /* from the switch to the frontend */
+	uint64_t dropped, errors;
+};
+
+/*
+ * Serve every vif whose backend directory the toolstack creates under this
+ * domain's backend/vif/ (watched), all connected to one learning switch.
+ * Counters are published in backend/vif/<domid>/<n>/statistics.
+ */
+int umx_netback_open(umx_platform *p, umx_netback **out);
+void umx_netback_close(umx_netback *nb);
+/* One round: wait up to @timeout_ms for events, then handle store changes,
+ * rings and the switch. Returns 0 or -errno (a port's failure is not one). */
+int umx_netback_poll(umx_netback *nb, int timeout_ms);
+/* Poll until *@stop. */
+int umx_netback_run(umx_netback *nb, volatile sig_atomic_t *stop);
+/* Copy up to @max ports' state into @out; returns the number of ports. */
+int umx_netback_ports(const umx_netback *nb, struct umx_net_port *out, unsigned max);
+
+/* ---- toolstack ----------------------------------------------------------- */
+/*
+ * Write the nodes libxl writes for a vif between @front and @back, on a
+ * toolstack (dom0) store connection. @handle < 0 picks the next free one;
+ * @mac NULL derives 00:16:3e:xx:xx:xx from the domids. Returns the handle.
+ */
+int umx_net_attach(umx_xs *xs, uint32_t front, uint32_t back, int handle,
+                   const uint8_t mac[UMX_NET_MAC_LEN]);
+/* Remove both directories (the backend sees its node vanish and stops). */
+int umx_net_detach(umx_xs *xs, uint32_t front, uint32_t back, unsigned handle);
+int umx_net_parse_mac(const char *s, uint8_t mac[UMX_NET_MAC_LEN]);
+void umx_net_format_mac(const uint8_t mac[UMX_NET_MAC_LEN], char out[18]);
+
+#endif /* UMX_NET_H */

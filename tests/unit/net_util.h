@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared by the net tests: a switch domain (netback), the toolstack's
+ * attach, receiving with a deadline, and hand-written Ethernet frames. */
+#ifndef NET_UTIL_H
+#define NET_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "umx/net.h"
+#include "umx/platform.h"
+
+struct net_sw {
+	int stop[2];   /* parent → switch: any byte stops it */
+	int report[2]; /* switch → parent: int count, then the ports */
+};
+
+static inline int net_sw_pipes(struct net_sw *sw)
+{
+	return pipe(sw->stop) || pipe(sw->report) ? -1 : 0;
+}
+
+/* The backend domain: serve vifs until told to stop, then report them. */
+static inline int net_switch_domain(void *arg)
+{
+	struct net_sw *sw = arg;
+	struct umx_net_port ports[UMX_NET_PORTS_MAX];
+	umx_platform *p;
+	umx_netback *nb;
+	char c;
+	int n;
+
+	if (umx_platform_open(NULL, &p) < 0)
+		return 10;
+	if (umx_netback_open(p, &nb) < 0)
+		return 11;
+	fcntl(sw->stop[0], F_SETFL, O_NONBLOCK);
+	while (read(sw->stop[0], &c, 1) != 1)
+		if (umx_netback_poll(nb, 20) < 0)
+			return 12;
+	n = umx_netback_ports(nb, ports, UMX_NET_PORTS_MAX);
+	if (write(sw->report[1], &n, sizeof(n)) != sizeof(n) ||
+	    write(sw->report[1], ports, sizeof(ports[0]) * (size_t)n) !=
+	            (ssize_t)(sizeof(ports[0]) * (size_t)n))
+		return 13;
+	umx_netback_close(nb);
+	umx_platform_close(p);
+	return 0;
+}
+
+/* Stop the switch and read its ports; returns the count or -1. */
+static inline int net_sw_stop(struct net_sw *sw, struct umx_net_port *ports)
+{
+	int n;
+	if (write(sw->stop[1], "x", 1) != 1 || read(sw->report[0], &n, sizeof(n)) != sizeof(n) ||
+	    n < 0 || n > (int)UMX_NET_PORTS_MAX)
+		return -1;
+	if (n && read(sw->report[0], ports, sizeof(ports[0]) * (size_t)n) !=
+	                 (ssize_t)(sizeof(ports[0]) * (size_t)n))
+		return -1;
+	return n;
+}
+
+static inline const struct umx_net_port *net_port(const struct umx_net_port *ports, int n,
+                                                  uint32_t domid)
+{
+	for (int i = 0; i < n; i++)
+		if (ports[i].front_domid == domid)
+			return &ports[i];
+	return NULL;
+}
+
+/* Act as the toolstack: vif 0 of @front on @back with MAC 02:00:00:00:00:@last. */
+static inline int net_attach(uint32_t front, uint32_t back, uint8_t last)
+{
+	uint8_t mac[6] = {0x02, 0, 0, 0, 0, last};
+	umx_xs *xs;
+	int r;
+
+	if ((r = umx_xs_open(&xs)) < 0)
+		return r;
+	r = umx_net_attach(xs, front, back, 0, mac);
+	umx_xs_close(xs);
+	return r;
+}
+
+static inline long net_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One frame within @ms, or a negative errno. */
+static inline int net_recv_timeout(umx_netfront *nf, void *buf, size_t cap, int ms)
+{
+	long end = net_now_ms() + ms;
+	for (;;) {
+		int r = umx_netfront_recv(nf, buf, cap);
+		if (r != -EAGAIN)
+			return r;
+		if (net_now_ms() >= end)
+			return -ETIMEDOUT;
+		umx_netfront_wait(nf, 50);
+	}
+}
+
+/* Send, retrying while the ring is full, within @ms. */
+static inline int net_send_retry(umx_netfront *nf, const void *f, size_t len, int ms)
+{
+	long end = net_now_ms() + ms;
+	for (;;) {
+		int r = umx_netfront_send(nf, f, len);
+		if (r != -EAGAIN)
+			return r;
+		if (net_now_ms() >= end)
+			return -ETIMEDOUT;
+		umx_netfront_wait(nf, 10);
+	}
+}
+
+/* ---- hand-written frames --------------------------------------------- */
+
+static inline uint16_t net_csum(const uint8_t *p, size_t n)
+{
+	uint32_t s = 0;
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (n & 1)
+		s += (uint32_t)(p[n - 1] << 8);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+static inline void net_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* ARP (RFC 826) over Ethernet, padded to 60 bytes; @op 1 request, 2 reply. */
+static inline size_t net_arp(uint8_t *f, int op, const uint8_t *dst, const uint8_t *src,
+                             const uint8_t *sha, const uint8_t spa[4], const uint8_t *tha,
+                             const uint8_t tpa[4])
+{
+	memset(f, 0, 60);
+	memcpy(f, dst, 6);
+	memcpy(f + 6, src, 6);
+	net_put16(f + 12, 0x0806);
+	net_put16(f + 14, 1);      /* htype Ethernet */
+	net_put16(f + 16, 0x0800); /* ptype IPv4 */
+	f[18] = 6;
+	f[19] = 4;
+	net_put16(f + 20, (uint16_t)op);
+	memcpy(f + 22, sha, 6);
+	memcpy(f + 28, spa, 4);
+	memcpy(f + 32, tha, 6);
+	memcpy(f + 38, tpa, 4);
+	return 60;
+}
+
+/* ICMP echo (@type 8 request, 0 reply) in IPv4 in Ethernet, 56 data bytes. */
+static inline size_t net_icmp_echo(uint8_t *f, int type, const uint8_t *dst, const uint8_t *src,
+                                   const uint8_t sip[4], const uint8_t dip[4], uint16_t seq)
+{
+	uint8_t *ip = f + 14, *icmp = ip + 20;
+	memset(f, 0, 98);
+	memcpy(f, dst, 6);
+	memcpy(f + 6, src, 6);
+	net_put16(f + 12, 0x0800);
+	ip[0] = 0x45;
+	net_put16(ip + 2, 84);
+	net_put16(ip + 4, seq); /* identification */
+	ip[8] = 64;             /* ttl */
+	ip[9] = 1;              /* ICMP */
+	memcpy(ip + 12, sip, 4);
+	memcpy(ip + 16, dip, 4);
+	net_put16(ip + 10, net_csum(ip, 20));
+	icmp[0] = (uint8_t)type;
+	net_put16(icmp + 4, 0x1234);
+	net_put16(icmp + 6, seq);
+	for (int i = 0; i < 56; i++)
+		icmp[8 + i] = (uint8_t)(0x10 + i);
+	net_put16(icmp + 2, net_csum(icmp, 64));
+	return 98;
+}
+
+#endif
