@@ -24,6 +24,8 @@ static const struct umx_platform_ops *backend(const char *name)
 	}
 	if (!strcmp(name, "umxd"))
 		return &umx_platform_umxd;
+	if (!strcmp(name, "xen"))
+		return &umx_platform_xen;
 	umx_warn("platform '%s' is not available in this build", name);
 	return NULL;
 }

@@ -46,5 +46,6 @@ struct umx_plat_mapped {
 };
 
 extern const struct umx_platform_ops umx_platform_umxd;
+extern const struct umx_platform_ops umx_platform_xen;
 
 #endif
