@@ -111,9 +111,9 @@ add_mod() {
 for m in $mods; do add_mod "$m"; done
 echo $order > "$img/lib/modules/order"
 
-# Scenarios (and the helpers they source).
-mkdir -p "$img/scenarios"
-cp "$here/lib/guest.sh" "$img/scenarios/guest.sh"
+# Scenarios, and in /harness the helpers they source.
+mkdir -p "$img/scenarios" "$img/harness"
+cp "$here/lib/guest/"*.sh "$img/harness/"
 for s in "$scen"/*/; do
   [ -d "$s" ] || continue
   cp -a "$s" "$img/scenarios/$(basename "$s")"

@@ -1,4 +1,5 @@
-# Helpers for scenario scripts; sourced inside dom0 and the domU (busybox sh).
+# Helpers for scenario scripts (/harness/guest.sh in the image), sourced in
+# dom0 and the domU (busybox sh).
 # Environment a scenario gets:
 #   ROLE   dom0 | domU          SELF  own domid      PEER  the other side's domid
 #   DOMU   the domU's domid     NAME  scenario name  DIR   scenario directory
