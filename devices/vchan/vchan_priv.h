@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to the vchan device (and its fuzz harness and tests): the wire
+ * layout of xen/io/libxenvchan.h checked against Xen's header, the handle,
+ * and the pure validation of a control page.
+ */
+#ifndef UMX_VCHAN_PRIV_H
+#define UMX_VCHAN_PRIV_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <xen/io/libxenvchan.h>
+
+#include "umx/barrier.h"
+#include "umx/bytering.h"
+#include "umx/platform.h"
+#include "umx/vchan.h"
+
+#define VCHAN_PAGE_SHIFT   12
+#define VCHAN_PAGE_SIZE    (1u << VCHAN_PAGE_SHIFT)
+#define VCHAN_SMALL_ORDER  10 /* ring at offset 1024 of the control page */
+#define VCHAN_LARGE_ORDER  11 /* ring at offset 2048 */
+#define VCHAN_SMALL_OFFSET 1024u
+#define VCHAN_LARGE_OFFSET 2048u
+/* Both rings at the maximum order: 2 * 256 grants. */
+#define VCHAN_MAX_GRANTS (2u << (UMX_VCHAN_MAX_ORDER - VCHAN_PAGE_SHIFT))
+
+/* The wire layout, byte for byte (xen/io/libxenvchan.h). */
+_Static_assert(sizeof(struct ring_shared) == 8, "ring_shared");
+_Static_assert(offsetof(struct vchan_interface, left) == 0, "left");
+_Static_assert(offsetof(struct vchan_interface, right) == 8, "right");
+_Static_assert(offsetof(struct vchan_interface, left_order) == 16, "left_order");
+_Static_assert(offsetof(struct vchan_interface, right_order) == 18, "right_order");
+_Static_assert(offsetof(struct vchan_interface, cli_live) == 20, "cli_live");
+_Static_assert(offsetof(struct vchan_interface, srv_live) == 21, "srv_live");
+_Static_assert(offsetof(struct vchan_interface, cli_notify) == 22, "cli_notify");
+_Static_assert(offsetof(struct vchan_interface, srv_notify) == 23, "srv_notify");
+_Static_assert(offsetof(struct vchan_interface, grants) == 24, "grants");
+_Static_assert(sizeof(struct vchan_interface) == 24, "vchan_interface");
+_Static_assert(24 + 4 * VCHAN_MAX_GRANTS <= VCHAN_PAGE_SIZE, "grants fit in the page");
+
+#define VCHAN_OFF_CLI_LIVE offsetof(struct vchan_interface, cli_live)
+#define VCHAN_OFF_SRV_LIVE offsetof(struct vchan_interface, srv_live)
+
+/* The control page as validated: a private copy, never re-read. */
+struct vchan_layout {
+	uint16_t left_order, right_order;
+	uint32_t left_pages, right_pages; /* 0: in the control page */
+	uint32_t left_off, right_off;     /* offset in the control page if in-page */
+	uint32_t grants[VCHAN_MAX_GRANTS];
+};
+
+/* Copy the orders and grants out of @page (VCHAN_PAGE_SIZE bytes, hostile)
+ * once and validate them. 0 or -EPROTO (with @why set). */
+int vchan_layout_parse(const void *page, struct vchan_layout *l, const char **why);
+
+/* Ring order the server picks for a minimum size (>= 12), or -EINVAL. */
+int vchan_min_order(size_t size);
+
+struct umx_vchan {
+	umx_platform *plat; /* NULL: local attach (fuzzing), no events */
+	bool is_server;
+	bool blocking;
+	bool peer_seen_live; /* server: cli_live was 1 once */
+	bool peer_gone;      /* sticky end of stream */
+	bool broken;
+	uint32_t peer;
+	uint32_t port;
+	bool port_bound;
+	uint32_t ring_ref;
+	struct vchan_interface *ctrl; /* shared, hostile */
+	umx_plat_shared *sh_ctrl, *sh_left, *sh_right;
+	umx_plat_mapped *m_ctrl, *m_left, *m_right;
+	struct umx_bytering rd, wr;
+	uint8_t *own_live;  /* our live byte */
+	uint8_t *peer_live; /* the peer's live byte */
+	uint8_t *req;       /* where we ask the peer for notifications */
+	uint8_t *ack;       /* where the peer asks us */
+	char *xs_path;      /* server: store nodes to remove at close */
+	char reason[160];
+};
+
+/*
+ * Attach @v as the client side to a control page and ring buffers already
+ * in memory (no platform: notifications are dropped). For the fuzz harness
+ * and unit tests of the I/O paths. @left/@right may be NULL for in-page
+ * rings. Returns 0, -EPROTO (bad control page), -EINVAL.
+ */
+int vchan_attach_local(umx_vchan *v, bool is_server, void *ctrl_page, void *left, void *right);
+
+#endif /* UMX_VCHAN_PRIV_H */

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers for the vchan tests: a server and a client domain that learn each
+ * other's domid, and a deterministic byte stream both ends can regenerate. */
+#ifndef UMX_TEST_VCHAN_UTIL_H
+#define UMX_TEST_VCHAN_UTIL_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "umx_test.h"
+#include "umx/vchan.h"
+
+struct vpair {
+	int to_client[2]; /* the server's domid */
+	uint32_t client_domid;
+	uint32_t server_domid;
+	size_t left_min, right_min;
+	void *arg;
+};
+
+static inline uint64_t vt_rand(uint64_t *s)
+{
+	/* splitmix64 */
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* Byte @i of stream @seed. */
+static inline uint8_t vt_byte(uint64_t seed, uint64_t i)
+{
+	uint64_t s = seed ^ (i >> 3) * 0x9e3779b97f4a7c15ull;
+	return (uint8_t)(vt_rand(&s) >> (8 * (i & 7)));
+}
+
+static inline void vt_fill(uint64_t seed, uint64_t pos, uint8_t *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		buf[i] = vt_byte(seed, pos + i);
+}
+
+/* First mismatch in @buf against the stream at @pos, or -1. */
+static inline long vt_check(uint64_t seed, uint64_t pos, const uint8_t *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (buf[i] != vt_byte(seed, pos + i))
+			return (long)i;
+	return -1;
+}
+
+static inline void vt_path(char *buf, size_t len, uint32_t server, uint32_t client)
+{
+	snprintf(buf, len, "/local/domain/%u/data/vchan/%u/test", server, client);
+}
+
+/* Server domain: open and hand the vchan to @fn. */
+static inline umx_vchan *vt_server(struct vpair *vp)
+{
+	char path[96];
+	umx_vchan *v = NULL;
+	/* Relative: resolves under our own /local/domain/<domid>. */
+	snprintf(path, sizeof(path), "data/vchan/%u/test", vp->client_domid);
+	if (umx_vchan_server_open(vp->client_domid, path, vp->left_min, vp->right_min, &v) < 0)
+		return NULL;
+	return v;
+}
+
+static inline umx_vchan *vt_client(struct vpair *vp)
+{
+	char path[96];
+	umx_vchan *v = NULL;
+	uint32_t doms[2];
+	if (read(vp->to_client[0], doms, sizeof(doms)) != sizeof(doms))
+		return NULL;
+	vp->server_domid = doms[0];
+	vp->client_domid = doms[1];
+	vt_path(path, sizeof(path), vp->server_domid, vp->client_domid);
+	int r = umx_vchan_client_open(vp->server_domid, path, 10000, &v);
+	if (r < 0) {
+		fprintf(stderr, "client open %s: %s\n", path, strerror(-r));
+		return NULL;
+	}
+	return v;
+}
+
+/* Start the client domain, then the server domain; returns both pids. */
+static inline void vt_start(struct umx_test_daemon *d, struct vpair *vp, int (*server)(void *),
+                            int (*client)(void *), uint32_t dom[2], pid_t pid[2])
+{
+	assert_int_equal(pipe(vp->to_client), 0);
+	assert_int_equal(umx_test_domain_fork(d, "vclient", client, vp, &dom[1], &pid[1]), 0);
+	vp->client_domid = dom[1];
+	assert_int_equal(umx_test_domain_fork(d, "vserver", server, vp, &dom[0], &pid[0]), 0);
+	assert_int_equal(write(vp->to_client[1], dom, 2 * sizeof(dom[0])), 2 * sizeof(dom[0]));
+}
+
+#endif
