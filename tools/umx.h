@@ -17,5 +17,6 @@ int cmd_list(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);
 int cmd_wait(int argc, char **argv);
 int cmd_xs(int argc, char **argv);
+int cmd_vchan(int argc, char **argv);
 
 #endif

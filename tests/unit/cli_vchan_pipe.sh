@@ -1,0 +1,69 @@
+#!/bin/sh
+# umx vchan pipes data between two domains started by umx run, both ways
+# (server -> client and client -> server), checked by checksum.
+set -eu
+dir=$(mktemp -d /tmp/umx-vchan-cli-XXXXXX)
+export UMX_DIR="$dir"
+cleanup() {
+	[ -n "${daemon:-}" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null || true
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; for f in "$dir"/*.err; do [ -f "$f" ] && { echo "== $f"; cat "$f"; }; done; exit 1; }
+
+"$UMXD" -f -d "$dir" 2>"$dir/umxd.log" &
+daemon=$!
+i=0
+until "$UMX" daemon status >/dev/null 2>&1; do
+	i=$((i + 1)); [ $i -lt 200 ] || fail "umxd did not come up"; sleep 0.05
+done
+
+# $1 name: wait until umx list shows it; print its domid.
+domid_of() {
+	i=0
+	until "$UMX" list | awk -v n="$1" '$2 == n { print $1; found = 1 } END { exit !found }'; do
+		i=$((i + 1)); [ $i -lt 200 ] || fail "$1 never listed"; sleep 0.05
+	done
+}
+
+head -c 4194304 /dev/urandom >"$dir/a.in"
+head -c 3000001 /dev/urandom >"$dir/b.in"
+mkfifo "$dir/s1" "$dir/c2"
+
+# 1. server -> client. The client must not close at its (empty) input's
+#    end: -k keeps it receiving until the server closes.
+# The client domain is started first (it waits for the offer), so the
+# server learns its domid.
+"$UMX" run --name vcli1 -- sh -c 'read s <"$0"; exec "$1" vchan client -k \
+	/local/domain/$s/data/vchan/pipe1 $s </dev/null >"$2"' "$dir/s1" "$UMX" "$dir/a.out" \
+	2>"$dir/cli1.err" &
+cpid=$!
+c=$(domid_of vcli1)
+"$UMX" run --name vsrv1 -- "$UMX" vchan server data/vchan/pipe1 "$c" --stats \
+	<"$dir/a.in" 2>"$dir/srv1.err" &
+spid=$!
+s=$(domid_of vsrv1)
+echo "$s" >"$dir/s1"
+wait "$spid" || fail "server 1 failed"
+wait "$cpid" || fail "client 1 failed"
+cmp "$dir/a.in" "$dir/a.out" || fail "server -> client data differs"
+grep -q "sent 4194304 bytes" "$dir/srv1.err" || fail "server stats"
+
+# 2. client -> server, the server keeps open until the client closes.
+"$UMX" run --name vsrv2 -- sh -c 'read c <"$0"; exec "$1" vchan server data/vchan/pipe2 $c \
+	-k </dev/null >"$2"' "$dir/c2" "$UMX" "$dir/b.out" 2>"$dir/srv2.err" &
+spid=$!
+s=$(domid_of vsrv2)
+"$UMX" run --name vcli2 -- "$UMX" vchan client /local/domain/$s/data/vchan/pipe2 "$s" \
+	<"$dir/b.in" 2>"$dir/cli2.err" &
+cpid=$!
+c=$(domid_of vcli2)
+echo "$c" >"$dir/c2"
+wait "$cpid" || fail "client 2 failed"
+wait "$spid" || fail "server 2 failed"
+cmp "$dir/b.in" "$dir/b.out" || fail "client -> server data differs"
+
+# 3. Usage errors are reported.
+"$UMX" vchan bogus x 1 2>"$dir/usage.err" && fail "bad role accepted"
+grep -q "usage: umx vchan" "$dir/usage.err" || fail "usage shown"
+echo PASS
