@@ -297,7 +297,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "umx-lwip-get: vif %u: %s\n", cfg.handle, strerror(-r));
 		goto out;
 	}
-	ip_addr_set_ip4_u32(&dst, sa.s_addr);
+	ip_addr_set_ip4_u32_val(dst, sa.s_addr);
 	t0 = now_s();
 	deadline = t0 + timeout;
 	g.state = RETRY;
