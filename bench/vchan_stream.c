@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vchan between two domains (Xen's libxenvchan protocol, 1 MiB rings, notify
+ * bits) beside an AF_UNIX socketpair and a pipe between two processes,
+ * measured in the same run: stream throughput with 1 KiB and 64 KiB writes
+ * (the reader reads up to 64 KiB at a time), 64-byte packets per second,
+ * and the round trip of a 64-byte ping-pong. Ratios are vchan / baseline.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench_util.h"
+#include "umx/conn.h"
+#include "umx/domain.h"
+#include "umx/vchan.h"
+#include "umxd.h"
+
+enum mode {
+	STREAM,
+	PACKET,
+	PINGPONG
+};
+
+struct job {
+	enum mode mode;
+	size_t wsize; /* bytes per write (stream) or per packet */
+	double secs;
+};
+
+#define RBUF     (64u * 1024)
+#define RING_MIN (1u << 20)
+
+static unsigned char wbuf[RBUF], rbuf[RBUF];
+
+/* ---- baselines: two processes over a pair of descriptors --------------- */
+
+static int fd_write_all(int fd, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	while (n) {
+		ssize_t w = write(fd, c, n);
+		if (w <= 0)
+			return -1;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int fd_read_all(int fd, void *p, size_t n)
+{
+	unsigned char *c = p;
+	while (n) {
+		ssize_t r = read(fd, c, n);
+		if (r <= 0)
+			return -1;
+		c += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Sender / ping-pong initiator side of a baseline; returns the rate
+ * (bytes/s, packets/s or round trips/s) measured by the receiving end. */
+static void fd_sender(const struct job *j, int wfd, int rfd)
+{
+	uint64_t end = bench_now_ns() + (uint64_t)(j->secs * 1e9);
+
+	if (j->mode == PINGPONG) {
+		/* the echo side */
+		while (fd_read_all(rfd, rbuf, j->wsize) == 0)
+			if (fd_write_all(wfd, rbuf, j->wsize) < 0)
+				break;
+		return;
+	}
+	while (bench_now_ns() < end)
+		for (int i = 0; i < 64; i++)
+			if (fd_write_all(wfd, wbuf, j->wsize) < 0)
+				return;
+}
+
+static double fd_receiver(const struct job *j, int wfd, int rfd)
+{
+	uint64_t n = 0, t0 = 0, t1;
+
+	if (j->mode == PINGPONG) {
+		uint64_t end;
+		t0 = bench_now_ns();
+		end = t0 + (uint64_t)(j->secs * 1e9);
+		while (bench_now_ns() < end) {
+			for (int i = 0; i < 64; i++) {
+				if (fd_write_all(wfd, wbuf, j->wsize) < 0 ||
+				    fd_read_all(rfd, rbuf, j->wsize) < 0)
+					return 0;
+			}
+			n += 64;
+		}
+		return (double)n * 1e9 / (double)(bench_now_ns() - t0);
+	}
+	for (;;) {
+		ssize_t r = j->mode == PACKET
+		                    ? (fd_read_all(rfd, rbuf, j->wsize) ? 0 : (ssize_t)j->wsize)
+		                    : read(rfd, rbuf, RBUF);
+		if (r <= 0)
+			break;
+		if (!t0)
+			t0 = bench_now_ns();
+		n += j->mode == PACKET ? 1 : (uint64_t)r;
+	}
+	t1 = bench_now_ns();
+	return t1 > t0 && t0 ? (double)n * 1e9 / (double)(t1 - t0) : 0;
+}
+
+static double baseline(const struct job *j, bool use_pipe)
+{
+	int a[2], b[2]; /* a: sender -> receiver, b: receiver -> sender */
+	double rate;
+	pid_t pid;
+
+	if (use_pipe) {
+		if (pipe(a) || pipe(b))
+			return 0;
+	} else {
+		int s[2];
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, s))
+			return 0;
+		a[0] = s[0];
+		a[1] = s[1];
+		b[0] = dup(s[1]);
+		b[1] = dup(s[0]);
+	}
+	/* a[1]: sender writes; a[0]: receiver reads; b[1]: receiver writes;
+	 * b[0]: sender reads. */
+	pid = fork();
+	if (pid == 0) {
+		close(a[0]);
+		close(b[1]);
+		fd_sender(j, a[1], b[0]);
+		_exit(0);
+	}
+	close(a[1]);
+	close(b[0]);
+	rate = fd_receiver(j, b[1], a[0]);
+	close(a[0]);
+	close(b[1]);
+	waitpid(pid, NULL, 0);
+	return rate;
+}
+
+/* ---- vchan: two domains ------------------------------------------------ */
+
+static void vchan_sender(const struct job *j, umx_vchan *v)
+{
+	uint64_t end = bench_now_ns() + (uint64_t)(j->secs * 1e9);
+
+	if (j->mode == PINGPONG) {
+		while (umx_vchan_recv(v, rbuf, j->wsize) == (int)j->wsize)
+			if (umx_vchan_send(v, rbuf, j->wsize) != (int)j->wsize)
+				break;
+		return;
+	}
+	while (bench_now_ns() < end)
+		for (int i = 0; i < 64; i++) {
+			int r = j->mode == PACKET ? umx_vchan_send(v, wbuf, j->wsize)
+			                          : umx_vchan_write(v, wbuf, j->wsize);
+			if (r != (int)j->wsize)
+				return;
+		}
+}
+
+static double vchan_receiver(const struct job *j, umx_vchan *v)
+{
+	uint64_t n = 0, t0 = 0, t1;
+
+	if (j->mode == PINGPONG) {
+		uint64_t end;
+		t0 = bench_now_ns();
+		end = t0 + (uint64_t)(j->secs * 1e9);
+		while (bench_now_ns() < end) {
+			for (int i = 0; i < 64; i++)
+				if (umx_vchan_send(v, wbuf, j->wsize) != (int)j->wsize ||
+				    umx_vchan_recv(v, rbuf, j->wsize) != (int)j->wsize)
+					return 0;
+			n += 64;
+		}
+		return (double)n * 1e9 / (double)(bench_now_ns() - t0);
+	}
+	for (;;) {
+		int r = j->mode == PACKET ? umx_vchan_recv(v, rbuf, j->wsize)
+		                          : umx_vchan_read(v, rbuf, RBUF);
+		if (r <= 0)
+			break;
+		if (!t0)
+			t0 = bench_now_ns();
+		n += j->mode == PACKET ? 1 : (uint64_t)r;
+	}
+	t1 = bench_now_ns();
+	return t1 > t0 && t0 ? (double)n * 1e9 / (double)(t1 - t0) : 0;
+}
+
+static pid_t spawn_domain(umx_conn *ts, uint32_t *domid)
+{
+	int fd;
+	if (umx_domain_create(ts, NULL, 0, domid, &fd) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		char buf[16];
+		snprintf(buf, sizeof(buf), "%d", fd);
+		setenv(UMX_DOMAIN_FD_ENV, buf, 1);
+		return 0;
+	}
+	close(fd);
+	umx_domain_set_pid(ts, *domid, pid);
+	return pid;
+}
+
+/* The server domain sends (echoes, for ping-pong); the client domain
+ * receives and measures. */
+static double vchan_run(umx_conn *ts, const struct job *j)
+{
+	int ids[2], res[2];
+	uint32_t cdom, sdom;
+	pid_t cpid, spid;
+	double rate = 0;
+
+	if (pipe(ids) || pipe(res))
+		return 0;
+	if ((cpid = spawn_domain(ts, &cdom)) == 0) {
+		char path[96];
+		umx_vchan *v;
+		if (read(ids[0], &sdom, sizeof(sdom)) != sizeof(sdom))
+			_exit(1);
+		snprintf(path, sizeof(path), "/local/domain/%u/data/vchan/bench", sdom);
+		if (umx_vchan_client_open(sdom, path, 10000, &v) < 0)
+			_exit(1);
+		rate = vchan_receiver(j, v);
+		umx_vchan_close(v);
+		_exit(write(res[1], &rate, sizeof(rate)) != sizeof(rate));
+	}
+	if ((spid = spawn_domain(ts, &sdom)) == 0) {
+		umx_vchan *v;
+		if (umx_vchan_server_open(cdom, "data/vchan/bench", RING_MIN, RING_MIN, &v) < 0)
+			_exit(1);
+		vchan_sender(j, v);
+		umx_vchan_close(v);
+		_exit(0);
+	}
+	if (write(ids[1], &sdom, sizeof(sdom)) != sizeof(sdom) ||
+	    read(res[0], &rate, sizeof(rate)) != sizeof(rate))
+		fprintf(stderr, "vchan measurement failed\n");
+	waitpid(cpid, NULL, 0);
+	waitpid(spid, NULL, 0);
+	umx_domain_destroy(ts, cdom);
+	umx_domain_destroy(ts, sdom);
+	close(ids[0]);
+	close(ids[1]);
+	close(res[0]);
+	close(res[1]);
+	return rate;
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/umx-bench-XXXXXX";
+	static const struct {
+		const char *name;
+		enum mode mode;
+		size_t size;
+		const char *unit;
+	} rows[] = {
+	        {"stream, 1 KiB writes", STREAM, 1024, "MiB/s"},
+	        {"stream, 64 KiB writes", STREAM, 65536, "MiB/s"},
+	        {"64 B packets", PACKET, 64, "packets/s"},
+	        {"64 B ping-pong", PINGPONG, 64, "round trips/s"},
+	};
+	umx_conn *ts = NULL;
+	pid_t daemon;
+	int ok = 1;
+
+	signal(SIGPIPE, SIG_IGN);
+	memset(wbuf, 0xa5, sizeof(wbuf));
+	if (!mkdtemp(dir))
+		return 1;
+	daemon = fork();
+	if (daemon == 0) {
+		struct umxd_options opt = {.dir = dir};
+		struct umxd *u;
+		if (umxd_new(&opt, &u) < 0)
+			_exit(1);
+		int r = umxd_run(u);
+		umxd_free(u);
+		_exit(r < 0);
+	}
+	for (int i = 0; i < 500 && umx_conn_open_toolstack(dir, &ts) < 0; i++)
+		usleep(10000);
+	if (!ts)
+		return 1;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct job j = {rows[i].mode, rows[i].size, bench_seconds()};
+		double scale = rows[i].mode == STREAM ? 1.0 / 1048576.0 : 1.0;
+		double sp = baseline(&j, false) * scale;
+		double pp = baseline(&j, true) * scale;
+		double vc = vchan_run(ts, &j) * scale;
+		char name[96];
+
+		snprintf(name, sizeof(name), "vchan %s (%s)", rows[i].name, rows[i].unit);
+		bench_report(name, vc, "AF_UNIX socketpair", sp);
+		bench_report(name, vc, "pipe", pp);
+		if (rows[i].mode == PINGPONG && vc > 0)
+			printf("  round trip: vchan %.1f us, socketpair %.1f us, pipe %.1f us\n",
+			       1e6 / vc, sp > 0 ? 1e6 / sp : 0, pp > 0 ? 1e6 / pp : 0);
+		ok &= vc > 0;
+	}
+	umx_conn_close(ts);
+	kill(daemon, SIGTERM);
+	waitpid(daemon, NULL, 0);
+	rmdir(dir);
+	return ok ? 0 : 1;
+}
