@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/* vchan end of stream: an orderly close by either end is EOF for the other
+ * after the data it sent, and writes then fail with -EPIPE; kill -9 of the
+ * peer (seen through the unmap notify) is EOF for a blocked reader and an
+ * error for a blocked writer, never a hang. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include "vchan_util.h"
+
+static int ready[2]; /* child -> test: "killable now" */
+
+static int signal_ready(void)
+{
+	return write(ready[1], "r", 1) == 1 ? 0 : -1;
+}
+
+/* ---- orderly close by the client -------------------------------------- */
+
+static int srv_reads_to_eof(void *arg)
+{
+	struct vpair *vp = arg;
+	umx_vchan *v;
+	uint8_t buf[5000];
+	size_t got = 0;
+	int r;
+
+	alarm(20);
+	if (!(v = vt_server(vp)))
+		return 10;
+	while ((r = umx_vchan_read(v, buf + got, sizeof(buf) - got)) > 0)
+		got += (size_t)r;
+	if (r != 0 || got != 3000 || vt_check(7, 0, buf, got) >= 0)
+		return 11;
+	if (umx_vchan_is_open(v) != 0 || umx_vchan_write(v, buf, 1) != -EPIPE ||
+	    umx_vchan_send(v, buf, 1) != -EPIPE)
+		return 12;
+	if (umx_vchan_read(v, buf, 1) != 0 || umx_vchan_recv(v, buf, 1) != 0)
+		return 13; /* EOF is sticky */
+	umx_vchan_close(v);
+	return 0;
+}
+
+static int cli_writes_and_closes(void *arg)
+{
+	struct vpair *vp = arg;
+	umx_vchan *v;
+	uint8_t buf[3000];
+
+	alarm(20);
+	if (!(v = vt_client(vp)))
+		return 20;
+	vt_fill(7, 0, buf, sizeof(buf));
+	if (umx_vchan_write(v, buf, sizeof(buf)) != (int)sizeof(buf))
+		return 21;
+	umx_vchan_close(v);
+	return 0;
+}
+
+static void test_orderly_close_is_eof(void **state)
+{
+	struct umx_test_daemon d;
+	struct vpair vp = {.left_min = 8192, .right_min = 8192};
+	uint32_t dom[2];
+	pid_t pid[2];
+	(void)state;
+
+	assert_int_equal(umx_test_daemon_start(&d), 0);
+	vt_start(&d, &vp, srv_reads_to_eof, cli_writes_and_closes, dom, pid);
+	assert_int_equal(umx_test_domain_reap(&d, dom[1], pid[1]), 0);
+	assert_int_equal(umx_test_domain_reap(&d, dom[0], pid[0]), 0);
+	assert_int_equal(umx_test_daemon_stop(&d), 0);
+}
+
+/* ---- kill -9 of the client while the server is blocked reading -------- */
+
+static int cli_writes_then_hangs(void *arg)
+{
+	struct vpair *vp = arg;
+	umx_vchan *v;
+	uint8_t buf[1000];
+
+	if (!(v = vt_client(vp)))
+		return 20;
+	vt_fill(9, 0, buf, sizeof(buf));
+	if (umx_vchan_write(v, buf, sizeof(buf)) != (int)sizeof(buf))
+		return 21;
+	signal_ready();
+	for (;;)
+		pause();
+}
+
+static int srv_blocked_reader(void *arg)
+{
+	struct vpair *vp = arg;
+	umx_vchan *v;
+	uint8_t buf[2000];
+	size_t got = 0;
+	int r;
+
+	alarm(20); /* a hang fails the test */
+	if (!(v = vt_server(vp)))
+		return 10;
+	while ((r = umx_vchan_read(v, buf + got, sizeof(buf) - got)) > 0)
+		got += (size_t)r;
+	if (r != 0 || got != 1000 || vt_check(9, 0, buf, got) >= 0)
+		return 11;
+	umx_vchan_close(v);
+	return 0;
+}
+
+static void test_client_killed_is_eof_for_reader(void **state)
+{
+	struct umx_test_daemon d;
+	struct vpair vp = {.left_min = 1024, .right_min = 2048};
+	uint32_t dom[2];
+	pid_t pid[2];
+	char c;
+	(void)state;
+
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(umx_test_daemon_start(&d), 0);
+	vt_start(&d, &vp, srv_blocked_reader, cli_writes_then_hangs, dom, pid);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	usleep(100000); /* let the server block in read */
+	kill(pid[1], SIGKILL);
+	assert_int_equal(umx_test_domain_reap(&d, dom[1], pid[1]), 128 + SIGKILL);
+	assert_int_equal(umx_test_domain_reap(&d, dom[0], pid[0]), 0);
+	assert_int_equal(umx_test_daemon_stop(&d), 0);
+	close(ready[0]);
+	close(ready[1]);
+}
+
+/* ---- kill -9 of the server while the client is blocked writing -------- */
+
+static int srv_never_reads(void *arg)
+{
+	struct vpair *vp = arg;
+	umx_vchan *v;
+
+	if (!(v = vt_server(vp)))
+		return 10;
+	signal_ready();
+	for (;;)
+		pause();
+}
+
+static int cli_blocked_writer(void *arg)
+{
+	struct vpair *vp = arg;
+	static uint8_t buf[1 << 20];
+	umx_vchan *v;
+	int r;
+
+	alarm(20);
+	if (!(v = vt_client(vp)))
+		return 20;
+	signal_ready();
+	r = umx_vchan_write(v, buf, sizeof(buf)); /* far more than the ring */
+	if (r != -EPIPE && (r < 0 || (size_t)r >= sizeof(buf)))
+		return 21;
+	if (umx_vchan_is_open(v) != 0 || umx_vchan_send(v, buf, 1) != -EPIPE)
+		return 22;
+	/* Blocked in a packet receive when the peer is gone: EOF, not a hang. */
+	if (umx_vchan_recv(v, buf, 16) != 0)
+		return 23;
+	umx_vchan_close(v);
+	return 0;
+}
+
+static void test_server_killed_fails_blocked_writer(void **state)
+{
+	struct umx_test_daemon d;
+	struct vpair vp = {.left_min = 16384, .right_min = 16384};
+	uint32_t dom[2];
+	pid_t pid[2];
+	char c;
+	(void)state;
+
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(umx_test_daemon_start(&d), 0);
+	vt_start(&d, &vp, srv_never_reads, cli_blocked_writer, dom, pid);
+	assert_int_equal(read(ready[0], &c, 1), 1); /* server up */
+	assert_int_equal(read(ready[0], &c, 1), 1); /* client connected */
+	usleep(200000);                             /* client blocks on the full ring */
+	kill(pid[0], SIGKILL);
+	assert_int_equal(umx_test_domain_reap(&d, dom[0], pid[0]), 128 + SIGKILL);
+	assert_int_equal(umx_test_domain_reap(&d, dom[1], pid[1]), 0);
+	assert_int_equal(umx_test_daemon_stop(&d), 0);
+	close(ready[0]);
+	close(ready[1]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_orderly_close_is_eof),
+	        cmocka_unit_test(test_client_killed_is_eof_for_reader),
+	        cmocka_unit_test(test_server_killed_fails_blocked_writer),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/* Non-blocking vchan: -EAGAIN on an empty ring and a full one, partial
+ * stream writes, all-or-nothing packets (-EAGAIN leaves the ring untouched,
+ * -EMSGSIZE beyond the ring), data-ready and buffer-space queries, and the
+ * one descriptor becoming readable when the peer acts on what we asked. */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+
+#include "vchan_util.h"
+
+static int s2c[2], c2s[2]; /* step handshakes between the two domains */
+
+static int step_send(int fd)
+{
+	return write(fd, "s", 1) == 1 ? 0 : -1;
+}
+
+static int step_wait(int fd)
+{
+	char c;
+	return read(fd, &c, 1) == 1 ? 0 : -1;
+}
+
+/* Wait until the vchan's fd is readable, then consume the event. */
+static int fd_event(umx_vchan *v, int ms)
+{
+	struct pollfd pf = {.fd = umx_vchan_fd(v), .events = POLLIN};
+	if (poll(&pf, 1, ms) != 1)
+		return -1;
+	return umx_vchan_wait(v, 0);
+}
+
+static int server(void *arg)
+{
+	struct vpair *vp = arg;
+	umx_vchan *v;
+	uint8_t buf[8192];
+	size_t ring;
+	int r;
+
+	alarm(20);
+	if (!(v = vt_server(vp)))
+		return 10;
+	umx_vchan_set_blocking(v, false);
+	ring = umx_vchan_write_size(v);
+	if (ring != 4096 || umx_vchan_read_size(v) != 4096)
+		return 11;
+	/* Empty: -EAGAIN, and data_ready() asks the client to notify us. */
+	if (umx_vchan_read(v, buf, 10) != -EAGAIN || umx_vchan_recv(v, buf, 10) != -EAGAIN ||
+	    umx_vchan_data_ready(v) != 0)
+		return 12;
+	if (step_send(s2c[1]) || step_wait(c2s[0]))
+		return 13; /* the client wrote 100 bytes */
+	if (fd_event(v, 5000) < 0)
+		return 14;
+	if (umx_vchan_data_ready(v) != 100)
+		return 15;
+	/* Packet bigger than what is there: nothing consumed. */
+	if (umx_vchan_recv(v, buf, 101) != -EAGAIN || umx_vchan_data_ready(v) != 100)
+		return 16;
+	if (umx_vchan_recv(v, buf, ring + 1) != -EMSGSIZE)
+		return 17;
+	if (umx_vchan_recv(v, buf, 40) != 40 || vt_check(5, 0, buf, 40) >= 0)
+		return 18;
+	if (umx_vchan_read(v, buf, sizeof(buf)) != 60 || vt_check(5, 40, buf, 60) >= 0)
+		return 19;
+	/* Fill our write ring: a partial stream write, then -EAGAIN. */
+	vt_fill(6, 0, buf, sizeof(buf));
+	if ((r = umx_vchan_write(v, buf, 3000)) != 3000)
+		return 20;
+	if ((r = umx_vchan_write(v, buf + 3000, 3000)) != (int)ring - 3000)
+		return 21;
+	if (umx_vchan_write(v, buf, 1) != -EAGAIN || umx_vchan_send(v, buf, 1) != -EAGAIN ||
+	    umx_vchan_buffer_space(v) != 0)
+		return 22;
+	if (umx_vchan_send(v, buf, ring + 1) != -EMSGSIZE)
+		return 23;
+	while (umx_vchan_wait(v, 0) == 0)
+		; /* drop events so far */
+	if (step_send(s2c[1]))
+		return 24;
+	/* The client reads 1000 bytes; buffer_space() asked for that event. */
+	if (fd_event(v, 5000) < 0)
+		return 25;
+	if (umx_vchan_buffer_space(v) != 1000)
+		return 26;
+	if (umx_vchan_send(v, buf, 1001) != -EAGAIN || umx_vchan_send(v, buf, 1000) != 1000)
+		return 27;
+	if (step_wait(c2s[0]))
+		return 28;
+	umx_vchan_close(v);
+	return 0;
+}
+
+static int client(void *arg)
+{
+	struct vpair *vp = arg;
+	umx_vchan *v;
+	uint8_t buf[8192];
+
+	alarm(20);
+	if (!(v = vt_client(vp)))
+		return 30;
+	umx_vchan_set_blocking(v, false);
+	if (step_wait(s2c[0]))
+		return 31;
+	vt_fill(5, 0, buf, 100);
+	if (umx_vchan_write(v, buf, 100) != 100 || step_send(c2s[1]))
+		return 32;
+	if (step_wait(s2c[0]))
+		return 33; /* the server filled the ring */
+	if (umx_vchan_data_ready(v) != 4096)
+		return 34;
+	if (umx_vchan_read(v, buf, 1000) != 1000 || vt_check(6, 0, buf, 1000) >= 0)
+		return 35;
+	/* Wait for the server's 1000-byte packet. */
+	while (umx_vchan_data_ready(v) < 4096)
+		if (fd_event(v, 5000) < 0)
+			return 36;
+	if (umx_vchan_read(v, buf, sizeof(buf)) != 4096)
+		return 37;
+	if (umx_vchan_read(v, buf, 1) != -EAGAIN || umx_vchan_wait(v, 0) != -ETIMEDOUT)
+		return 38;
+	if (step_send(c2s[1]))
+		return 39;
+	umx_vchan_close(v);
+	return 0;
+}
+
+static void test_nonblocking(void **state)
+{
+	struct umx_test_daemon d;
+	struct vpair vp = {.left_min = 4096, .right_min = 4096};
+	uint32_t dom[2];
+	pid_t pid[2];
+	(void)state;
+
+	assert_int_equal(pipe(s2c), 0);
+	assert_int_equal(pipe(c2s), 0);
+	assert_int_equal(umx_test_daemon_start(&d), 0);
+	vt_start(&d, &vp, server, client, dom, pid);
+	assert_int_equal(umx_test_domain_reap(&d, dom[1], pid[1]), 0);
+	assert_int_equal(umx_test_domain_reap(&d, dom[0], pid[0]), 0);
+	assert_int_equal(umx_test_daemon_stop(&d), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_nonblocking),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
