@@ -8,6 +8,7 @@ dir=$(mktemp -d /tmp/umx-demo-XXXXXX)
 export UMX_DIR="$dir" UMXD="$umxd"
 daemon= sleeper=
 cleanup() {
+	for p in ${net_pids:-}; do kill "$p" 2>/dev/null || true; done
 	[ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null || true
 	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null || true
 	rm -rf "$dir"
@@ -41,6 +42,51 @@ BENCH_SECONDS=0.5 "$umx" run --name ring-demo -- "$build/bench/bench_ring_pingpo
 
 say "5. Two domains share a page (grant) and signal each other (event channel)"
 "$build/demo/umx-demo-shared-page"
+
+say "TCP/IP in domains: lwIP serves HTTP; the host fetches it through slirp, a domain over the switch"
+echo "  (switch = netback domain; web = lwIP HTTP server domain; slirp = user-mode NAT"
+echo "   router domain forwarding a host port to web; fetch = lwIP client domain)"
+lw="$build/devices/lwip"
+port=$((20000 + $$ % 20000))
+domid() {
+	i=0
+	until id=$("$umx" list | awk -v n="$1" '$2 == n { print $1 }') && [ -n "$id" ]; do
+		i=$((i + 1)); [ $i -lt 200 ] || { echo "domain $1 never started"; exit 1; }; sleep 0.05
+	done
+	echo "$id"
+}
+"$umx" run --name switch -- "$lw/umx-vif" switch 2>"$dir/switch.log" &
+net_pids="$!"
+sw=$(domid switch)
+"$umx" run --name web -- "$lw/umx-lwip-httpd" --ip 10.0.2.15/24 --gw 10.0.2.2 2>"$dir/web.log" &
+net_pids="$net_pids $!"
+"$lw/umx-vif" attach "$(domid web)" "$sw" >/dev/null
+"$umx" run --name slirp -- "$build/devices/slirp/umx-slirp" --forward "tcp:$port:10.0.2.15:80" \
+	2>"$dir/slirp.log" &
+net_pids="$net_pids $!"
+"$lw/umx-vif" attach "$(domid slirp)" "$sw" >/dev/null
+"$umx" list
+echo "\$ curl http://127.0.0.1:$port/"
+i=0
+until curl -sS -m 5 "http://127.0.0.1:$port/" 2>/dev/null; do
+	i=$((i + 1)); [ $i -lt 50 ] || { cat "$dir/slirp.log" "$dir/web.log"; exit 1; }; sleep 0.2
+done
+echo "\$ curl http://127.0.0.1:$port/bytes/67108864 | umx-lwip-get --verify-stdin"
+curl -sS -m 120 "http://127.0.0.1:$port/bytes/67108864" \
+	-w '%{stderr}curl: %{size_download} bytes at %{speed_download} bytes/s (host <- domain via slirp)\n' |
+	"$lw/umx-lwip-get" --verify-stdin 67108864
+echo "\$ umx run --name fetch -- umx-lwip-get --server 10.0.2.15 --path /bytes/67108864 --check"
+"$umx" run --name fetch -- "$lw/umx-lwip-get" --ip 10.0.2.16/24 --server 10.0.2.15 \
+	--path /bytes/67108864 --check 2>"$dir/fetch.log" &
+fetch=$!
+"$lw/umx-vif" attach "$(domid fetch)" "$sw" >/dev/null
+wait "$fetch" || { cat "$dir/fetch.log"; exit 1; }
+sed 's/$/ (domain -> domain via the switch)/' "$dir/fetch.log"
+for p in $net_pids; do kill "$p" 2>/dev/null || true; done
+for p in $net_pids; do wait "$p" 2>/dev/null || true; done
+net_pids=
+echo "What each domain saw:"
+cat "$dir/web.log" "$dir/slirp.log" "$dir/switch.log" | grep -v "connected (persistent)" | sed 's/^/  /'
 
 say "6. Destroy the sleeper; umx wait reports how it died"
 "$umx" destroy 1
