@@ -9,6 +9,7 @@
 #   XEN_ACCEL       auto (KVM when /dev/kvm is usable) | kvm | tcg
 #   XEN_TIMEOUT     hard limit for the QEMU run in seconds (default 170)
 #   XEN_SCENARIOS   space-separated subset of scenario names to run
+#   XEN_GUEST_ENV   "VAR=value ..." exported to the scenarios (e.g. VCHAN_MIB=8)
 #   XEN_KEEP=1      keep the work directory (image, console log)
 # The console log of the last run is kept in build/xen-test/console.log.
 set -euo pipefail
@@ -71,8 +72,20 @@ t_image=$(date +%s)
 
 accel=${XEN_ACCEL:-auto}
 fallback=0
+# A KVM that failed to run Xen once is remembered (per host kernel and QEMU).
+kvm_key="$(uname -r) $(qemu-system-x86_64 --version | head -n1)"
+kvm_stamp="$cache/kvm-cannot-run-xen"
 if [ "$accel" = auto ]; then
-  if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then accel=kvm; fallback=1; else accel=tcg; fi
+  if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+    if [ -f "$kvm_stamp" ] && [ "$(cat "$kvm_stamp")" = "$kvm_key" ]; then
+      say "KVM cannot run Xen on this host (found earlier, $kvm_stamp): using TCG"
+      accel=tcg
+    else
+      accel=kvm; fallback=1
+    fi
+  else
+    accel=tcg
+  fi
 fi
 case "$accel" in kvm|tcg) ;; *) die "XEN_ACCEL must be auto, kvm or tcg" ;; esac
 log="$work/console.log"
@@ -130,6 +143,7 @@ boot "$accel"
 if [ "$fallback" = 1 ] && ! grep -aq '^UMX-XEN-DOM0 up' "$log" && [ -z "$reason" ] &&
    grep -qi 'kvm' "$work/qemu.out"; then
   say "KVM cannot run Xen here ($(grep -i -m1 'kvm' "$work/qemu.out" | cut -c1-100)); falling back to TCG"
+  echo "$kvm_key" > "$kvm_stamp"
   accel=tcg
   boot tcg
 fi

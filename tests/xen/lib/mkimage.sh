@@ -114,6 +114,10 @@ echo $order > "$img/lib/modules/order"
 # Scenarios, and in /harness the helpers they source.
 mkdir -p "$img/scenarios" "$img/harness"
 cp "$here/lib/guest/"*.sh "$img/harness/"
+# XEN_GUEST_ENV="VAR=value ...": exported to every scenario, both domains.
+for kv in ${XEN_GUEST_ENV:-}; do
+  case "$kv" in [A-Za-z_]*=*) echo "export $kv" ;; *) die "XEN_GUEST_ENV: '$kv' is not VAR=value" ;; esac
+done > "$img/harness/env"
 for s in "$scen"/*/; do
   [ -d "$s" ] || continue
   cp -a "$s" "$img/scenarios/$(basename "$s")"

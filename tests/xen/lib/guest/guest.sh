@@ -8,17 +8,27 @@
 # Exit 0 = pass; anything else (or the timeout) = fail.
 
 log() { echo "[$NAME/$ROLE] $*"; }
-fail() { echo "[$NAME/$ROLE] FAIL: $*"; exit 1; }
+# fail MSG: report and exit 1; a scenario may define fail_hook to dump
+# diagnostics (it runs once, before the exit).
+fail() {
+  echo "[$NAME/$ROLE] FAIL: $*"
+  if [ -z "${_failing:-}" ] && command -v fail_hook >/dev/null 2>&1; then
+    _failing=1
+    fail_hook
+  fi
+  exit 1
+}
 
+# Waits use wall-clock deadlines: under TCG a poll iteration costs far more
+# than its sleep.
 # xs_wait PATH [SECONDS]: wait until PATH exists in the store, print its value.
 xs_wait() {
-  _n=$(( ${2:-60} * 10 ))
-  while [ "$_n" -gt 0 ]; do
+  _end=$(( $(date +%s) + ${2:-60} ))
+  while :; do
     if xenstore-exists "$1" 2>/dev/null; then xenstore-read "$1"; return 0; fi
+    [ "$(date +%s)" -lt "$_end" ] || fail "timed out (${2:-60} s) waiting for store node $1"
     sleep 0.1
-    _n=$((_n - 1))
   done
-  fail "timed out waiting for store node $1"
 }
 
 # check EXPECTED ACTUAL WHAT: fail unless equal.
@@ -32,12 +42,11 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
 
 # wait_size FILE BYTES [SECONDS]: wait until FILE holds at least BYTES.
 wait_size() {
-  _n=$(( ${3:-60} * 10 ))
-  while [ "$_n" -gt 0 ]; do
+  _end=$(( $(date +%s) + ${3:-60} ))
+  while :; do
     _s=$(stat -c %s "$1" 2>/dev/null || echo 0)
     [ "$_s" -ge "$2" ] && return 0
+    [ "$(date +%s)" -lt "$_end" ] || fail "$1 holds $_s of $2 bytes after ${3:-60} s"
     sleep 0.1
-    _n=$((_n - 1))
   done
-  fail "$1 holds $(stat -c %s "$1" 2>/dev/null || echo 0) of $2 bytes after ${3:-60} s"
 }

@@ -31,17 +31,23 @@ transfer() {
   ppid=$!
   ( cat "$tx"; exec sleep 1000 ) > "$fifo" &
   fpid=$!
+  # On failure: the endpoint's stderr, whether it still runs, the offer.
+  fail_hook() {
+    log "part $part: endpoint $(kill -0 "$ppid" 2>/dev/null && echo running || echo exited), stderr:"
+    cat "/tmp/$part.err"
+    log "store under $path:"; xenstore-ls "$path" 2>&1 | head -n 10
+  }
   t0=$(date +%s)
-  wait_size "$rx" 1 90
+  wait_size "$rx" 1 30
   t1=$(date +%s)
-  wait_size "$rx" "$bytes" 90
+  wait_size "$rx" "$bytes" $((20 + 10 * MIB))
   t2=$(date +%s)
   want=$(xs_wait "$XS/$part/$PEER_ROLE-sha" 10)
   check "$bytes" "$(stat -c %s "$rx")" "part $part ($mode): bytes received"
   check "$want" "$(sha "$rx")" \
     "part $part ($mode): $MIB MiB from the $PEER_ROLE byte for byte (connected in $((t1 - t0)) s, moved in $((t2 - t1)) s)"
   xenstore-write "$XS/$part/$ROLE-ok" 1
-  xs_wait "$XS/$part/$PEER_ROLE-ok" 90 >/dev/null
+  xs_wait "$XS/$part/$PEER_ROLE-ok" $((20 + 10 * MIB)) >/dev/null
   pkill -P "$ppid" 2>/dev/null
   kill "$fpid" "$ppid" 2>/dev/null
   wait "$ppid" 2>/dev/null
