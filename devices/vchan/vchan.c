@@ -342,6 +342,8 @@ static void spin_for(umx_vchan *v, bool reading, size_t need)
 
 static int do_read(umx_vchan *v, void *buf, size_t len, bool all)
 {
+	if (v->broken)
+		return -EPROTO; /* every entry point, before argument checks */
 	if (all && len > v->rd.size)
 		return -EMSGSIZE;
 	if (len > INT32_MAX)
@@ -395,6 +397,8 @@ int umx_vchan_write(umx_vchan *v, const void *buf, size_t len)
 
 int umx_vchan_send(umx_vchan *v, const void *buf, size_t len)
 {
+	if (v->broken)
+		return -EPROTO;
 	if (len > v->wr.size)
 		return -EMSGSIZE;
 	for (;;) {

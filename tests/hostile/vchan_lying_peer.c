@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: MIT */
+/* vchan against a lying peer built from raw platform ops: bad control pages
+ * and store values are refused (-EPROTO); a peer that rewrites indices,
+ * orders, grants, live and notify bytes at random while we read and write
+ * only ever yields in-bounds results or a sticky -EPROTO; a peer that dies
+ * after half a packet is end of stream, not a hang. Both roles. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <xen/io/libxenvchan.h>
+
+#include "../unit/vchan_util.h"
+#include "umx/platform.h"
+
+static int sync_pipe[2]; /* hostile peer -> our side: "offer is up" */
+
+static uint64_t seed_from_env(void)
+{
+	const char *s = getenv("UMX_TEST_SEED");
+	return s ? strtoull(s, NULL, 0) : 0x5eed;
+}
+
+/* ---- a raw server: publishes whatever control page it likes ------------ */
+
+struct raw_srv {
+	umx_platform *p;
+	umx_plat_shared *ctrl, *rings;
+	struct vchan_interface *page;
+	unsigned char *ring_mem;
+	int port;
+};
+
+static int raw_publish(struct raw_srv *s, uint32_t client, const char *path, const char *ref,
+                       const char *port)
+{
+	umx_xs *xs = umx_plat_xs(s->p);
+	char node[128], p0[16], p1[16];
+	const char *perms[2] = {p0, p1};
+
+	snprintf(p0, sizeof(p0), "n%u", umx_platform_domid(s->p));
+	snprintf(p1, sizeof(p1), "r%u", client);
+	snprintf(node, sizeof(node), "%s/ring-ref", path);
+	if (umx_xs_write_str(xs, 0, node, ref) < 0 || umx_xs_set_perms(xs, 0, node, perms, 2) < 0)
+		return -1;
+	snprintf(node, sizeof(node), "%s/event-channel", path);
+	if (umx_xs_write_str(xs, 0, node, port) < 0 || umx_xs_set_perms(xs, 0, node, perms, 2) < 0)
+		return -1;
+	return 0;
+}
+
+/* A well-formed vchan: both rings order 12, granted. */
+/* @p: a platform handle to reuse, or NULL. One per process: every handle
+ * of a domain shares its grant table. */
+static int raw_srv_open(struct raw_srv *s, uint32_t client, umx_platform *p)
+{
+	struct umx_plat_notify n = {UMX_PLAT_NOTIFY_BYTE | UMX_PLAT_NOTIFY_EVENT, 21, 0};
+
+	if (p)
+		s->p = p;
+	else if (umx_platform_open(NULL, &s->p) < 0)
+		return -1;
+	if ((s->port = umx_plat_evtchn_alloc_unbound(s->p, client)) < 0)
+		return -1;
+	n.port = (uint32_t)s->port;
+	if (umx_plat_share(s->p, client, 1, false, &n, &s->ctrl) < 0 ||
+	    umx_plat_share(s->p, client, 2, false, NULL, &s->rings) < 0)
+		return -1;
+	s->page = umx_plat_share_addr(s->ctrl);
+	s->ring_mem = umx_plat_share_addr(s->rings);
+	s->page->left_order = 12;
+	s->page->right_order = 12;
+	s->page->grants[0] = umx_plat_share_ref(s->rings, 0);
+	s->page->grants[1] = umx_plat_share_ref(s->rings, 1);
+	s->page->cli_live = 2;
+	s->page->srv_live = 1;
+	s->page->cli_notify = VCHAN_NOTIFY_WRITE;
+	return 0;
+}
+
+static int raw_srv_offer(struct raw_srv *s, uint32_t client, const char *path)
+{
+	char ref[16], port[16];
+	snprintf(ref, sizeof(ref), "%u", umx_plat_share_ref(s->ctrl, 0));
+	snprintf(port, sizeof(port), "%d", s->port);
+	return raw_publish(s, client, path, ref, port);
+}
+
+/* ---- 1. bad control pages and store values ----------------------------- */
+
+static const struct {
+	uint16_t left, right;
+} bad_orders[] = {
+        {9, 11}, {21, 12}, {10, 10}, {11, 11}, {10, 20}, {65535, 12}, {12, 0},
+};
+#define NBAD (sizeof(bad_orders) / sizeof(bad_orders[0]))
+
+static int bad_server(void *arg)
+{
+	struct vpair *vp = arg;
+	struct raw_srv s[NBAD + 1];
+	char path[64];
+
+	for (size_t i = 0; i <= NBAD; i++) {
+		if (raw_srv_open(&s[i], vp->client_domid, i ? s[0].p : NULL) < 0)
+			return 10;
+		if (i < NBAD) {
+			s[i].page->left_order = bad_orders[i].left;
+			s[i].page->right_order = bad_orders[i].right;
+		}
+		snprintf(path, sizeof(path), "data/vchan/bad%zu", i);
+		if (raw_srv_offer(&s[i], vp->client_domid, path) < 0)
+			return 11;
+	}
+	if (raw_publish(&s[0], vp->client_domid, "data/vchan/ref-abc", "12abc", "5") < 0 ||
+	    raw_publish(&s[0], vp->client_domid, "data/vchan/ref-0", "0", "5") < 0 ||
+	    raw_publish(&s[0], vp->client_domid, "data/vchan/port-big", "8", "99999999999") < 0 ||
+	    raw_publish(&s[0], vp->client_domid, "data/vchan/port-neg", "8", "-3") < 0)
+		return 12;
+	if (write(sync_pipe[1], "o", 1) != 1)
+		return 13;
+	pause();
+	return 0;
+}
+
+static int bad_client(void *arg)
+{
+	struct vpair *vp = arg;
+	uint32_t doms[2];
+	char path[96], c;
+	umx_vchan *v;
+	int r;
+
+	if (read(vp->to_client[0], doms, sizeof(doms)) != sizeof(doms) ||
+	    read(sync_pipe[0], &c, 1) != 1)
+		return 20;
+	for (size_t i = 0; i < NBAD; i++) {
+		snprintf(path, sizeof(path), "/local/domain/%u/data/vchan/bad%zu", doms[0], i);
+		if ((r = umx_vchan_client_open(doms[0], path, 0, &v)) != -EPROTO) {
+			fprintf(stderr, "orders %u/%u accepted: %d\n", bad_orders[i].left,
+			        bad_orders[i].right, r);
+			return 21;
+		}
+	}
+	static const char *const bad_nodes[] = {"ref-abc", "ref-0", "port-big", "port-neg"};
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "/local/domain/%u/data/vchan/%s", doms[0],
+		         bad_nodes[i]);
+		if (umx_vchan_client_open(doms[0], path, 0, &v) != -EPROTO)
+			return 22;
+	}
+	/* The well-formed one next to them connects. */
+	snprintf(path, sizeof(path), "/local/domain/%u/data/vchan/bad%zu", doms[0], NBAD);
+	if (umx_vchan_client_open(doms[0], path, 0, &v) < 0)
+		return 23;
+	umx_vchan_close(v);
+	return 0;
+}
+
+/* ---- 2/3. random mutation of every shared field ------------------------ */
+
+/* Drive our end with random non-blocking calls and check every result. */
+static int exercise(umx_vchan *v, uint64_t seed, int iters)
+{
+	static uint8_t buf[10000];
+	uint64_t rs = seed;
+	bool broken = false;
+
+	umx_vchan_set_blocking(v, false);
+	for (int i = 0; i < iters; i++) {
+		size_t len = (size_t)(vt_rand(&rs) % 6000);
+		int op = (int)(vt_rand(&rs) % 7), r;
+		switch (op) {
+		case 0:
+			r = umx_vchan_read(v, buf, len);
+			break;
+		case 1:
+			r = umx_vchan_recv(v, buf, len);
+			break;
+		case 2:
+			r = umx_vchan_write(v, buf, len);
+			break;
+		case 3:
+			r = umx_vchan_send(v, buf, len);
+			break;
+		case 4:
+			r = umx_vchan_data_ready(v);
+			len = umx_vchan_read_size(v);
+			break;
+		case 5:
+			r = umx_vchan_buffer_space(v);
+			len = umx_vchan_write_size(v);
+			break;
+		default:
+			r = umx_vchan_is_open(v);
+			len = 2;
+			break;
+		}
+		if (r > (int)len && !(op == 6 && r <= 2))
+			return fprintf(stderr, "op %d: %d > %zu\n", op, r, len), -1;
+		if (r < 0 && r != -EAGAIN && r != -EPROTO && r != -EPIPE && r != -EMSGSIZE)
+			return fprintf(stderr, "op %d: unexpected %d\n", op, r), -1;
+		if (broken && r != -EPROTO)
+			return fprintf(stderr, "op %d after broken: %d\n", op, r), -1;
+		if (r == -EPROTO) {
+			if (!umx_vchan_broken(v))
+				return -1;
+			broken = true;
+		}
+	}
+	return broken ? 1 : 0;
+}
+
+static void scribble(struct vchan_interface *c, uint64_t *rs)
+{
+	uint64_t x = vt_rand(rs);
+	uint32_t *idx[4] = {&c->left.cons, &c->left.prod, &c->right.cons, &c->right.prod};
+	static const uint8_t lives[] = {0, 1, 2, 1, 1, 7, 255};
+
+	switch (x % 8) {
+	case 0: /* small honest-looking step */
+		*idx[(x >> 8) % 4] += (uint32_t)((x >> 16) % 64);
+		break;
+	case 1: /* anything */
+		*idx[(x >> 8) % 4] = (uint32_t)(x >> 32);
+		break;
+	case 2:
+		c->cli_live = lives[(x >> 8) % sizeof(lives)];
+		c->srv_live = lives[(x >> 16) % sizeof(lives)];
+		break;
+	case 3:
+		c->left_order = (uint16_t)(x >> 8);
+		c->right_order = (uint16_t)(x >> 24);
+		break;
+	case 4:
+		c->grants[(x >> 8) % 8] = (uint32_t)(x >> 32);
+		break;
+	case 5:
+		c->cli_notify = (uint8_t)(x >> 8);
+		c->srv_notify = (uint8_t)(x >> 16);
+		break;
+	default:
+		break;
+	}
+}
+
+static int mutating_server(void *arg)
+{
+	struct vpair *vp = arg;
+	struct raw_srv s;
+	uint64_t rs = seed_from_env() * 3 + 1;
+
+	if (raw_srv_open(&s, vp->client_domid, NULL) < 0 ||
+	    raw_srv_offer(&s, vp->client_domid, "data/vchan/mut") < 0)
+		return 10;
+	if (write(sync_pipe[1], "o", 1) != 1)
+		return 11;
+	/* Wait for the client, then lie until killed. */
+	while (s.page->cli_live == 2)
+		usleep(1000);
+	for (;;) {
+		scribble(s.page, &rs);
+		memset(s.ring_mem + (vt_rand(&rs) % 8192), (int)rs, 1);
+		if (vt_rand(&rs) % 16 == 0)
+			umx_plat_evtchn_notify(s.p, (uint32_t)s.port);
+		if (vt_rand(&rs) % 64 == 0)
+			usleep(50);
+	}
+}
+
+static int our_client(void *arg)
+{
+	struct vpair *vp = arg;
+	uint32_t doms[2];
+	char path[96], c;
+	umx_vchan *v;
+	int r;
+
+	alarm(60);
+	if (read(vp->to_client[0], doms, sizeof(doms)) != sizeof(doms) ||
+	    read(sync_pipe[0], &c, 1) != 1)
+		return 20;
+	snprintf(path, sizeof(path), "/local/domain/%u/data/vchan/mut", doms[0]);
+	for (int round = 0; round < 20; round++) {
+		if ((r = umx_vchan_client_open(doms[0], path, 0, &v)) < 0)
+			return r == -EPROTO ? 0 : 21; /* the server broke its page */
+		if (exercise(v, seed_from_env() + (uint64_t)round, 20000) < 0)
+			return 22;
+		umx_vchan_close(v);
+	}
+	return 0;
+}
+
+/* Our server against a client that maps the page and lies. */
+static int our_server(void *arg)
+{
+	struct vpair *vp = arg;
+	umx_vchan *v;
+	int r;
+
+	alarm(60);
+	if (!(v = vt_server(vp)))
+		return 10;
+	if (write(sync_pipe[1], "o", 1) != 1)
+		return 11;
+	while ((r = umx_vchan_is_open(v)) == 2)
+		usleep(1000);
+	if (exercise(v, seed_from_env() * 7, 200000) < 0)
+		return 12;
+	umx_vchan_close(v);
+	return 0;
+}
+
+struct raw_cli {
+	umx_platform *p;
+	umx_plat_mapped *ctrl, *rings;
+	struct vchan_interface *page;
+	int port;
+};
+
+static int raw_cli_open(struct raw_cli *c, uint32_t server, const char *path)
+{
+	struct umx_plat_notify n = {UMX_PLAT_NOTIFY_BYTE | UMX_PLAT_NOTIFY_EVENT, 20, 0};
+	char node[128], *val;
+	uint32_t ref, refs[2], rport;
+
+	if (umx_platform_open(NULL, &c->p) < 0)
+		return -1;
+	snprintf(node, sizeof(node), "%s/ring-ref", path);
+	if (umx_xs_read(umx_plat_xs(c->p), 0, node, &val, NULL) < 0)
+		return -1;
+	ref = (uint32_t)atoi(val);
+	free(val);
+	snprintf(node, sizeof(node), "%s/event-channel", path);
+	if (umx_xs_read(umx_plat_xs(c->p), 0, node, &val, NULL) < 0)
+		return -1;
+	rport = (uint32_t)atoi(val);
+	free(val);
+	if ((c->port = umx_plat_evtchn_bind(c->p, server, rport)) < 0)
+		return -1;
+	n.port = (uint32_t)c->port;
+	if (umx_plat_map(c->p, server, 1, &ref, false, &n, &c->ctrl) < 0)
+		return -1;
+	c->page = umx_plat_map_addr(c->ctrl);
+	refs[0] = c->page->grants[0];
+	refs[1] = c->page->grants[1];
+	if (umx_plat_map(c->p, server, 2, refs, false, NULL, &c->rings) < 0)
+		return -1;
+	c->page->cli_live = 1;
+	return 0;
+}
+
+static int mutating_client(void *arg)
+{
+	struct vpair *vp = arg;
+	uint32_t doms[2];
+	struct raw_cli c;
+	char path[96], ch;
+	uint64_t rs = seed_from_env() * 5 + 3;
+
+	if (read(vp->to_client[0], doms, sizeof(doms)) != sizeof(doms) ||
+	    read(sync_pipe[0], &ch, 1) != 1)
+		return 20;
+	vt_path(path, sizeof(path), doms[0], doms[1]);
+	if (raw_cli_open(&c, doms[0], path) < 0)
+		return 21;
+	for (;;) {
+		scribble(c.page, &rs);
+		memset((unsigned char *)umx_plat_map_addr(c.rings) + (vt_rand(&rs) % 8192), (int)rs,
+		       1);
+		if (vt_rand(&rs) % 16 == 0)
+			umx_plat_evtchn_notify(c.p, (uint32_t)c.port);
+		if (vt_rand(&rs) % 64 == 0)
+			usleep(50);
+	}
+}
+
+/* ---- 4. death after half a packet -------------------------------------- */
+
+static int half_packet_client(void *arg)
+{
+	struct vpair *vp = arg;
+	uint32_t doms[2];
+	struct raw_cli c;
+	char path[96], ch;
+	unsigned char *left;
+
+	if (read(vp->to_client[0], doms, sizeof(doms)) != sizeof(doms) ||
+	    read(sync_pipe[0], &ch, 1) != 1)
+		return 20;
+	vt_path(path, sizeof(path), doms[0], doms[1]);
+	if (raw_cli_open(&c, doms[0], path) < 0)
+		return 21;
+	left = umx_plat_map_addr(c.rings); /* left ring: client -> server */
+	vt_fill(11, 0, left, 10);
+	__atomic_store_n(&c.page->left.prod, 10, __ATOMIC_RELEASE);
+	umx_plat_evtchn_notify(c.p, (uint32_t)c.port);
+	usleep(100000); /* the server waits for the rest of its packet */
+	raise(SIGKILL);
+	return 22;
+}
+
+static int packet_server(void *arg)
+{
+	struct vpair *vp = arg;
+	uint8_t buf[20];
+	umx_vchan *v;
+
+	alarm(20);
+	if (!(v = vt_server(vp)))
+		return 10;
+	if (write(sync_pipe[1], "o", 1) != 1)
+		return 11;
+	if (umx_vchan_recv(v, buf, 20) != 0)
+		return 12; /* end of stream, not a hang */
+	if (umx_vchan_read(v, buf, 20) != 10 || vt_check(11, 0, buf, 10) >= 0)
+		return 13; /* the half packet is still there as a stream */
+	if (umx_vchan_read(v, buf, 20) != 0)
+		return 14;
+	umx_vchan_close(v);
+	return 0;
+}
+
+/* ---- driver ------------------------------------------------------------ */
+
+static void run(int (*srv)(void *), int (*cli)(void *), int kill_role, int expect_killed)
+{
+	struct umx_test_daemon d;
+	struct vpair vp = {.left_min = 4096, .right_min = 4096};
+	uint32_t dom[2];
+	pid_t pid[2];
+	int other = 1 - kill_role;
+
+	assert_int_equal(pipe(sync_pipe), 0);
+	assert_int_equal(umx_test_daemon_start(&d), 0);
+	vt_start(&d, &vp, srv, cli, dom, pid);
+	/* The well-behaved side finishes; then the hostile one is killed. */
+	assert_int_equal(umx_test_domain_reap(&d, dom[other], pid[other]), 0);
+	if (expect_killed)
+		kill(pid[kill_role], SIGKILL);
+	assert_int_equal(umx_test_domain_reap(&d, dom[kill_role], pid[kill_role]), 128 + SIGKILL);
+	assert_int_equal(umx_test_daemon_stop(&d), 0);
+	close(sync_pipe[0]);
+	close(sync_pipe[1]);
+}
+
+static void test_bad_control_pages_refused(void **state)
+{
+	(void)state;
+	run(bad_server, bad_client, 0, 1);
+}
+
+static void test_lying_server(void **state)
+{
+	(void)state;
+	run(mutating_server, our_client, 0, 1);
+}
+
+static void test_lying_client(void **state)
+{
+	(void)state;
+	run(our_server, mutating_client, 1, 1);
+}
+
+static void test_peer_dies_mid_packet(void **state)
+{
+	(void)state;
+	run(packet_server, half_packet_client, 1, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_bad_control_pages_refused),
+	        cmocka_unit_test(test_lying_server),
+	        cmocka_unit_test(test_lying_client),
+	        cmocka_unit_test(test_peer_dies_mid_packet),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
