@@ -34,6 +34,28 @@ enum {
 #define TX_REAP_BATCH 64u
 #define RX_REFILL_MIN 32u /* re-post RX buffers in batches */
 
+/* Free ids, first in first out: an id just released is the last to be
+ * reused, so a late duplicate of its response finds it FREE (and breaks the
+ * device) instead of a new request that happens to share the number. */
+struct idq {
+	uint16_t ids[NET_RING_SZ];
+	unsigned head, n;
+};
+
+static uint16_t idq_get(struct idq *q)
+{
+	uint16_t id = q->ids[q->head];
+	q->head = (q->head + 1) % NET_RING_SZ;
+	q->n--;
+	return id;
+}
+
+static void idq_put(struct idq *q, uint16_t id)
+{
+	q->ids[(q->head + q->n) % NET_RING_SZ] = id;
+	q->n++;
+}
+
 struct umx_netfront {
 	umx_platform *p; /* NULL when detached (fuzzing) */
 	umx_xs *xs;
@@ -49,11 +71,9 @@ struct umx_netfront {
 	struct umx_ring tx, rx;
 	char reason[192]; /* the one broken flag: non-empty = broken */
 
-	uint16_t tx_free[NET_TX_IDS];
-	unsigned tx_nfree;
+	struct idq tx_free;
 	uint8_t tx_state[NET_TX_IDS];
-	uint16_t rx_free[NET_RX_IDS];
-	unsigned rx_nfree;
+	struct idq rx_free;
 	uint8_t rx_state[NET_RX_IDS];
 
 	/* Frame being reassembled from RX slots (private memory). */
@@ -114,15 +134,15 @@ static void post_rx(umx_netfront *nf)
 
 	if (space <= 0)
 		return;
-	while (nf->rx_nfree && space > 0) {
-		uint16_t id = nf->rx_free[--nf->rx_nfree];
+	while (nf->rx_free.n && space > 0) {
+		uint16_t id = idq_get(&nf->rx_free);
 		memset(&req, 0, sizeof(req));
 		req.id = id;
 		req.gref = nf->rx_refs[id];
 		nf->rx_state[id] = ID_PENDING; /* before the producer moves */
 		if (umx_ring_put(&nf->rx, &req) < 0) {
 			nf->rx_state[id] = ID_FREE;
-			nf->rx_free[nf->rx_nfree++] = id;
+			idq_put(&nf->rx_free, id);
 			break;
 		}
 		nf->st.rx_posted++;
@@ -165,7 +185,7 @@ int netfront_reap_tx(umx_netfront *nf)
 			if (status != NETIF_RSP_OKAY)
 				nf->st.tx_errors++;
 			nf->tx_state[id] = ID_FREE;
-			nf->tx_free[nf->tx_nfree++] = id;
+			idq_put(&nf->tx_free, id);
 			nf->st.tx_inflight--;
 			done++;
 		}
@@ -195,11 +215,11 @@ int umx_netfront_sendv(umx_netfront *nf, const struct iovec *iov, unsigned n)
 	r = umx_ring_space(&nf->tx);
 	if (r < 0)
 		return nf_ring_fail(nf, &nf->tx);
-	if (nf->tx_nfree < n || (unsigned)r < n)
+	if (nf->tx_free.n < n || (unsigned)r < n)
 		return -EAGAIN;
 	for (unsigned i = 0; i < n; i++) {
 		struct netif_tx_request req;
-		uint16_t id = nf->tx_free[--nf->tx_nfree];
+		uint16_t id = idq_get(&nf->tx_free);
 
 		memcpy(nf->txpool + (size_t)id * NET_PAGE, iov[i].iov_base, iov[i].iov_len);
 		memset(&req, 0, sizeof(req));
@@ -298,9 +318,9 @@ int umx_netfront_recv(umx_netfront *nf, void *buf, size_t cap)
 			nf->frame_len += (size_t)rsp.status;
 		}
 		nf->rx_state[id] = ID_FREE;
-		nf->rx_free[nf->rx_nfree++] = id;
+		idq_put(&nf->rx_free, id);
 		nf->st.rx_posted--;
-		if (nf->rx_nfree >= RX_REFILL_MIN)
+		if (nf->rx_free.n >= RX_REFILL_MIN)
 			post_rx(nf);
 		if (rsp.flags & NETRXF_more_data)
 			continue;
@@ -422,11 +442,9 @@ static int nf_core_init(umx_netfront *nf, void *tx_ring, void *rx_ring)
 	if (umx_ring_size(&nf->tx) != NET_RING_SZ || umx_ring_size(&nf->rx) != NET_RING_SZ)
 		return -EINVAL;
 	for (unsigned i = 0; i < NET_TX_IDS; i++)
-		nf->tx_free[i] = (uint16_t)(NET_TX_IDS - 1 - i);
-	nf->tx_nfree = NET_TX_IDS;
+		idq_put(&nf->tx_free, (uint16_t)i);
 	for (unsigned i = 0; i < NET_RX_IDS; i++)
-		nf->rx_free[i] = (uint16_t)(NET_RX_IDS - 1 - i);
-	nf->rx_nfree = NET_RX_IDS;
+		idq_put(&nf->rx_free, (uint16_t)i);
 	post_rx(nf);
 	return 0;
 }
