@@ -7,7 +7,7 @@
  *                                               joins one learning switch
  *   umx-vif attach FRONT BACK [HANDLE [MAC]]    the toolstack's nodes for a
  *                                               vif (on umxd's store socket)
-
+ * When `umx net` grows the same verbs, the tests can switch to it.
  */
 #include <errno.h>
 #include <signal.h>
