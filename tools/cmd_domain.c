@@ -35,10 +35,49 @@ static void forward_signal(int sig)
 		kill((pid_t)forward_to, sig);
 }
 
+/* `umx run --xen-compat`: put the drop-in Xen libraries first on
+ * LD_LIBRARY_PATH. $UMX_XEN_COMPAT_DIR wins; else the build tree
+ * (<dir of umx>/../compat/lib), else the installed <prefix>/lib[/multiarch]
+ * /umx/xen-compat next to the umx binary's prefix. */
+static int xen_compat_env(void)
+{
+	static const char *const rel[] = {"../compat/lib", "../lib/umx/xen-compat",
+	                                  "../lib/x86_64-linux-gnu/umx/xen-compat",
+	                                  "../lib64/umx/xen-compat"};
+	const char *dir = getenv("UMX_XEN_COMPAT_DIR"), *old;
+	char exe[4096], cand[4352], *slash, *val;
+	ssize_t n;
+
+	if (!dir || !*dir) {
+		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		if (n <= 0)
+			return -errno;
+		exe[n] = 0;
+		if ((slash = strrchr(exe, '/')))
+			*slash = 0;
+		for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]) && !dir; i++) {
+			snprintf(cand, sizeof(cand), "%s/%s/libxenstore.so.4", exe, rel[i]);
+			if (access(cand, R_OK) == 0) {
+				*strrchr(cand, '/') = 0;
+				dir = cand;
+			}
+		}
+		if (!dir)
+			return -ENOENT;
+	}
+	old = getenv("LD_LIBRARY_PATH");
+	if (asprintf(&val, "%s%s%s", dir, old && *old ? ":" : "", old && *old ? old : "") < 0)
+		return -ENOMEM;
+	n = setenv("LD_LIBRARY_PATH", val, 1);
+	free(val);
+	return n < 0 ? -errno : 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {{"name", required_argument, NULL, 'n'},
 	                                     {"grant-frames", required_argument, NULL, 'g'},
+	                                     {"xen-compat", no_argument, NULL, 'X'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
 	const char *name = NULL;
@@ -49,7 +88,7 @@ int cmd_run(int argc, char **argv)
 	int c, r, st;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+n:g:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+n:g:Xh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			name = optarg;
@@ -61,18 +100,32 @@ int cmd_run(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'X':
+			if ((r = xen_compat_env()) < 0) {
+				fprintf(stderr,
+				        "umx run: --xen-compat: no drop-in Xen libraries found "
+				        "(set UMX_XEN_COMPAT_DIR): %s\n",
+				        strerror(-r));
+				return 1;
+			}
+			break;
 		case 'h':
-			printf("usage: umx run [--name N] [--grant-frames K] -- CMD ARGS...\n"
+			printf("usage: umx run [--name N] [--grant-frames K] [--xen-compat] -- CMD "
+			       "ARGS...\n"
 			       "Run CMD as a new domain. It inherits its connection to umxd as\n"
 			       "$UMX_DOMAIN_FD; its domid is in $UMX_DOMID. umx run exits with\n"
-			       "CMD's status; SIGINT/SIGTERM are passed on to CMD.\n");
+			       "CMD's status; SIGINT/SIGTERM are passed on to CMD.\n"
+			       "--xen-compat puts umx's drop-in libxengnttab, libxenevtchn and\n"
+			       "libxenstore first on LD_LIBRARY_PATH, so unmodified Xen binaries\n"
+			       "(libxenvchan users, xenstore-*) run on umxd.\n");
 			return 0;
 		default:
 			return 2;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "usage: umx run [--name N] [--grant-frames K] -- CMD ARGS...\n");
+		fprintf(stderr, "usage: umx run [--name N] [--grant-frames K] [--xen-compat] -- "
+		                "CMD ARGS...\n");
 		return 2;
 	}
 	if (tool_connect(&ts) < 0)
