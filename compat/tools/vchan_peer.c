@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vchan_peer — one end of a libxenvchan connection for the interop tests:
+ * uses whatever libxenvchan/libxengnttab/libxenevtchn/libxenstore the
+ * dynamic linker finds (Debian's libxenvchan on umx's drop-ins under
+ * `umx run --xen-compat`).
+ *
+ *   vchan_peer server|client RENDEZVOUS_DIR stream|packet BYTES SEED [die]
+ *
+ * Each end writes its domid to RENDEZVOUS_DIR/<role>.domid and waits for
+ * the other's; the server listens at /local/domain/<server>/data/vchan.
+ * Both ends then send BYTES and receive BYTES at the same time, with
+ * message sizes drawn from a PRNG (stream: 1..65536, packet: 1..16384, the
+ * receiver drawing the same sizes as the sender). The content at stream
+ * position i is a function of (direction seed, i), so the receiver checks
+ * every byte. Exit 0: all data received intact; 1: failure.
+ *
+ * "die" (given to both): the client _exit()s right after connecting,
+ * without closing; the server must then see the vchan closed (the unmap
+ * notify is done on death) — it hangs until the timeout otherwise.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libxenvchan.h>
+#include <xenstore.h>
+
+#define RING_SIZE    65536
+#define STREAM_MAX   65536
+#define PACKET_MAX   16384
+#define TIMEOUT_SECS 600
+
+static uint64_t splitmix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/* Bytes [pos, pos+len) of the stream with seed @seed. */
+static void stream_fill(uint64_t seed, uint64_t pos, uint8_t *buf, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		uint64_t w = splitmix(seed ^ ((pos + i) / 8) * 0x100000001b3ull);
+		unsigned off = (unsigned)((pos + i) % 8);
+		for (; off < 8 && i < len; off++, i++)
+			buf[i] = (uint8_t)(w >> (off * 8));
+	}
+}
+
+struct sizes {
+	uint64_t state;
+	size_t max;
+};
+
+static size_t next_size(struct sizes *s)
+{
+	s->state = splitmix(s->state);
+	return 1 + (size_t)(s->state % s->max);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int read_domid_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int d = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &d) != 1)
+		d = -1;
+	fclose(f);
+	return d;
+}
+
+/* Publish our domid, wait for the peer's. */
+static int rendezvous(const char *dir, const char *me, const char *other, int self)
+{
+	char path[512], tmp[520];
+	FILE *f;
+	int d;
+
+	snprintf(path, sizeof(path), "%s/%s.domid", dir, me);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (!(f = fopen(tmp, "w")) || fprintf(f, "%d\n", self) < 0 || fclose(f) ||
+	    rename(tmp, path)) {
+		perror("vchan_peer: rendezvous");
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/%s.domid", dir, other);
+	for (int i = 0; i < 3000; i++) {
+		if ((d = read_domid_file(path)) >= 0)
+			return d;
+		usleep(10000);
+	}
+	fprintf(stderr, "vchan_peer: no %s\n", path);
+	return -1;
+}
+
+/* Our domid, from the relative store node libxenvchan uses too. */
+static int own_domid(void)
+{
+	struct xs_handle *xs = xs_open(0);
+	char *v;
+	int d = -1;
+
+	if (!xs)
+		return -1;
+	if ((v = xs_read(xs, XBT_NULL, "domid", NULL))) {
+		d = atoi(v);
+		free(v);
+	}
+	xs_close(xs);
+	return d;
+}
+
+int main(int argc, char **argv)
+{
+	struct libxenvchan *v = NULL;
+	int server, packet, self, peer, die;
+	uint64_t total, seed, sent = 0, rcvd = 0, mism = 0;
+	struct sizes ssz, rsz;
+	size_t spend = 0, rpend = 0; /* size of the message in progress */
+	uint8_t *sbuf, *rbuf, *expect;
+	char path[128];
+	double t0;
+
+	if (argc < 6) {
+		fprintf(stderr,
+		        "usage: vchan_peer server|client DIR stream|packet BYTES SEED [die]\n");
+		return 2;
+	}
+	server = !strcmp(argv[1], "server");
+	packet = !strcmp(argv[3], "packet");
+	total = strtoull(argv[4], NULL, 0);
+	seed = strtoull(argv[5], NULL, 0);
+	die = argc > 6 && !strcmp(argv[6], "die");
+	alarm(TIMEOUT_SECS);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	if ((self = own_domid()) < 0) {
+		perror("vchan_peer: cannot read own domid from the store");
+		return 1;
+	}
+	peer = rendezvous(argv[2], server ? "server" : "client", server ? "client" : "server",
+	                  self);
+	if (peer < 0)
+		return 1;
+	snprintf(path, sizeof(path), "/local/domain/%d/data/vchan", server ? self : peer);
+	if (server) {
+		v = libxenvchan_server_init(NULL, peer, path, RING_SIZE, RING_SIZE);
+		if (!v) {
+			perror("vchan_peer: libxenvchan_server_init");
+			return 1;
+		}
+		/* Wait for the client to connect (server_init does not). */
+		while (libxenvchan_is_open(v) == 2)
+			libxenvchan_wait(v);
+	} else {
+		for (int i = 0; i < 3000 && !v; i++) {
+			v = libxenvchan_client_init(NULL, peer, path);
+			if (!v)
+				usleep(10000);
+		}
+		if (!v) {
+			perror("vchan_peer: libxenvchan_client_init");
+			return 1;
+		}
+	}
+	if (die && !server) {
+		printf("vchan_peer: client connected, dying without close\n");
+		_exit(0);
+	}
+	if (die) {
+		/* The client's death clears cli_live (unmap notify) and signals. */
+		while (libxenvchan_is_open(v))
+			libxenvchan_wait(v);
+		printf("vchan_peer: server saw the client die\n");
+		libxenvchan_close(v);
+		return 0;
+	}
+	v->blocking = 0;
+
+	sbuf = malloc(STREAM_MAX);
+	rbuf = malloc(STREAM_MAX);
+	expect = malloc(STREAM_MAX);
+	if (!sbuf || !rbuf || !expect)
+		return 1;
+	/* Direction seeds: server->client and client->server differ. */
+	{
+		uint64_t out_seed = splitmix(seed ^ (server ? 1 : 2));
+		uint64_t in_seed = splitmix(seed ^ (server ? 2 : 1));
+		size_t max = packet ? PACKET_MAX : STREAM_MAX;
+		ssz = (struct sizes){out_seed, max};
+		rsz = (struct sizes){in_seed, max};
+		t0 = now();
+		while (sent < total || rcvd < total) {
+			int progress = 0, n;
+
+			if (sent < total) {
+				if (!spend) {
+					spend = next_size(&ssz);
+					if (spend > total - sent)
+						spend = (size_t)(total - sent);
+				}
+				stream_fill(out_seed, sent, sbuf, spend);
+				n = packet ? libxenvchan_send(v, sbuf, spend)
+				           : libxenvchan_write(v, sbuf, spend);
+				if (n < 0) {
+					fprintf(stderr, "vchan_peer: write failed at %llu\n",
+					        (unsigned long long)sent);
+					return 1;
+				}
+				if (n > 0) {
+					sent += (uint64_t)n;
+					spend -= (size_t)n;
+					progress = 1;
+				}
+			}
+			if (rcvd < total) {
+				if (!rpend) {
+					rpend = next_size(&rsz);
+					if (rpend > total - rcvd)
+						rpend = (size_t)(total - rcvd);
+				}
+				n = packet ? libxenvchan_recv(v, rbuf, rpend)
+				           : libxenvchan_read(v, rbuf, rpend);
+				if (n < 0) {
+					fprintf(stderr, "vchan_peer: read failed at %llu\n",
+					        (unsigned long long)rcvd);
+					return 1;
+				}
+				if (n > 0) {
+					if (packet && (size_t)n != rpend) {
+						fprintf(stderr,
+						        "vchan_peer: packet of %d, want %zu\n", n,
+						        rpend);
+						return 1;
+					}
+					stream_fill(in_seed, rcvd, expect, (size_t)n);
+					if (memcmp(expect, rbuf, (size_t)n))
+						mism++;
+					rcvd += (uint64_t)n;
+					rpend -= (size_t)n;
+					progress = 1;
+				}
+			}
+			if (progress)
+				continue;
+			/* Both checks below also ask the peer for a notify. */
+			if (rcvd < total && libxenvchan_data_ready(v) >= (packet ? (int)rpend : 1))
+				continue;
+			if (sent < total &&
+			    libxenvchan_buffer_space(v) >= (packet ? (int)spend : 1))
+				continue;
+			if (!libxenvchan_is_open(v) && libxenvchan_data_ready(v) == 0) {
+				fprintf(stderr,
+				        "vchan_peer: peer closed early (sent %llu rcvd %llu)\n",
+				        (unsigned long long)sent, (unsigned long long)rcvd);
+				return 1;
+			}
+			if (libxenvchan_wait(v) < 0) {
+				perror("vchan_peer: libxenvchan_wait");
+				return 1;
+			}
+		}
+	}
+	{
+		double dt = now() - t0;
+		printf("vchan_peer: %s %s %llu bytes each way in %.2f s: %.1f MiB/s each way, "
+		       "%llu bad chunks\n",
+		       argv[1], argv[3], (unsigned long long)total, dt,
+		       (double)total / 1048576.0 / (dt > 0 ? dt : 1e-9), (unsigned long long)mism);
+	}
+	if (server) {
+		/* The client closes first; we must see it. */
+		while (libxenvchan_is_open(v))
+			libxenvchan_wait(v);
+	}
+	libxenvchan_close(v);
+	free(sbuf);
+	free(rbuf);
+	free(expect);
+	return mism ? 1 : 0;
+}

@@ -1,0 +1,47 @@
+#!/bin/sh
+# Debian's unmodified libxenvchan on both ends, in two umx domains, through
+# umx's drop-in libxengnttab/libxenevtchn/libxenstore (umx run --xen-compat):
+# UMX_COMPAT_BYTES (default 256 MiB) each way with random message sizes in
+# stream and packet modes, every byte checked; then a client that dies
+# without closing is seen as gone by the server (unmap notify on death).
+set -u
+[ -x "${UMXD:-}" ] && [ -x "${UMX:-}" ] || { echo "SKIP: UMXD/UMX not set"; exit 77; }
+peer=$(dirname "$UMX")/../compat/bin/vchan_peer
+[ -x "$peer" ] || { echo "SKIP: vchan_peer not built (needs Debian libxenvchan + libxen-dev)"; exit 77; }
+bytes=${UMX_COMPAT_BYTES:-268435456}
+dir=$(mktemp -d)
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+"$UMXD" -f --dir "$dir" 2>"$dir/umxd.log" &
+pid=$!
+export UMX_DIR="$dir"
+i=0
+while [ ! -S "$dir/xenstored" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+fail=0
+
+pair() { # mode bytes [die]
+	rm -f "$dir"/*.domid
+	"$UMX" run --xen-compat -- "$peer" server "$dir" "$1" "$2" 42 ${3:-} >"$dir/server.out" 2>&1 &
+	spid=$!
+	"$UMX" run --xen-compat -- "$peer" client "$dir" "$1" "$2" 42 ${3:-} >"$dir/client.out" 2>&1
+	crc=$?
+	wait $spid
+	src=$?
+	cat "$dir/server.out" "$dir/client.out"
+	if [ $crc -ne 0 ] || [ $src -ne 0 ]; then
+		echo "FAIL: $1 ${3:-}: server rc $src, client rc $crc"; fail=1
+	else
+		echo "ok: $1 ${3:-} ($2 bytes each way)"
+	fi
+}
+pair stream "$bytes"
+pair packet "$bytes"
+pair stream 1 die
+if [ $fail -ne 0 ]; then
+	tail -20 "$dir/umxd.log"
+fi
+exit $fail

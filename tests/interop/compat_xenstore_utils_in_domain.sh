@@ -1,0 +1,86 @@
+#!/bin/sh
+# Debian's unmodified xenstore-read/-write/-ls/-list/-rm run inside a umx
+# domain through the drop-in libxenstore (umx run --xen-compat) and see
+# that domain's view: relative paths under /local/domain/<domid>, its own
+# nodes writable, another domain's nodes EACCES.
+set -u
+for t in xenstore-read xenstore-write xenstore-ls xenstore-list xenstore-rm xenstore-exists; do
+	command -v $t >/dev/null 2>&1 || { echo "SKIP: $t not installed (xenstore-utils)"; exit 77; }
+done
+[ -x "${UMXD:-}" ] && [ -x "${UMX:-}" ] || { echo "SKIP: UMXD/UMX not set"; exit 77; }
+dir=$(mktemp -d)
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+"$UMXD" -f --dir "$dir" 2>"$dir/umxd.log" &
+pid=$!
+export UMX_DIR="$dir"
+i=0
+while [ ! -S "$dir/xenstored" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+fail=0
+check() { # name expected actual
+	if [ "$2" != "$3" ]; then
+		echo "FAIL: $1"; echo "  expected: $2"; echo "  actual:   $3"; fail=1
+	else
+		echo "ok: $1"
+	fi
+}
+
+
+# Domain A: writes relative nodes, checks its view, leaves a node behind
+# and waits (so B can try it) until B is done.
+cat >"$dir/a.sh" <<'EOS'
+set -u
+d=$(xenstore-read domid) || { echo "A: no relative domid"; exit 1; }
+echo "$d" >"$DIR/a.domid.tmp" && mv "$DIR/a.domid.tmp" "$DIR/a.domid"
+xenstore-write data/greeting "hello from A" data/n 42 || exit 1
+echo "rel=$(xenstore-read data/greeting)"
+echo "abs=$(xenstore-read /local/domain/$d/data/greeting)"
+echo "list=$(xenstore-list data | tr '\n' ' ')"
+echo "ls=$(xenstore-ls data | tr '\n' ' ')"
+xenstore-rm data/n; echo "rm=$? exists-after-rm=$(xenstore-exists data/n; echo $?)"
+i=0; while [ ! -e "$DIR/b.done" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+EOS
+cat >"$dir/b.sh" <<'EOS'
+set -u
+i=0; while [ ! -e "$DIR/a.domid" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+a=$(cat "$DIR/a.domid")
+d=$(xenstore-read domid)
+[ "$d" != "$a" ] && echo "b-distinct=yes"
+out=$(xenstore-read /local/domain/$a/data/greeting 2>&1); echo "read-other=$? $out"
+out=$(xenstore-write /local/domain/$a/data/evil x 2>&1); echo "write-other=$? $out"
+out=$(xenstore-ls /local/domain/$a/data 2>&1); echo "ls-other=$? $out"
+echo "own-rel=$(xenstore-read data/greeting 2>/dev/null || echo none)"
+touch "$DIR/b.done"
+EOS
+export DIR="$dir"
+"$UMX" run --xen-compat -- sh "$dir/a.sh" >"$dir/a.out" 2>&1 &
+apid=$!
+"$UMX" run --xen-compat -- sh "$dir/b.sh" >"$dir/b.out" 2>&1
+brc=$?
+wait $apid
+arc=$?
+cat "$dir/a.out" "$dir/b.out"
+a=$(cat "$dir/a.domid" 2>/dev/null)
+check "A exit" 0 "$arc"
+check "B exit" 0 "$brc"
+check "A reads its relative node" "rel=hello from A" "$(grep '^rel=' "$dir/a.out")"
+check "relative = /local/domain/<A>" "abs=hello from A" "$(grep '^abs=' "$dir/a.out")"
+check "A lists its relative dir" "list=greeting n " "$(grep '^list=' "$dir/a.out")"
+check "A ls relative" 'ls=greeting = "hello from A" n = "42" ' "$(grep '^ls=' "$dir/a.out")"
+check "A rm relative" "rm=0 exists-after-rm=1" "$(grep '^rm=' "$dir/a.out")"
+check "B has its own domid" "b-distinct=yes" "$(grep '^b-distinct=' "$dir/b.out")"
+check "B cannot read A's node (EACCES)" \
+	"read-other=1 xenstore-read: couldn't read path /local/domain/$a/data/greeting" \
+	"$(grep '^read-other=' "$dir/b.out")"
+check "B cannot write A's node" \
+	"write-other=1 xenstore-write: could not write path /local/domain/$a/data/evil" \
+	"$(grep '^write-other=' "$dir/b.out")"
+check "B cannot list A's dir (EACCES)" \
+	"ls-other=1 xenstore-ls: xs_directory (/local/domain/$a/data): Permission denied" \
+	"$(grep '^ls-other=' "$dir/b.out")"
+check "B's relative path is its own" "own-rel=none" "$(grep '^own-rel=' "$dir/b.out")"
+exit $fail
