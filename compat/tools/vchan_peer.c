@@ -15,6 +15,15 @@
  * position i is a function of (direction seed, i), so the receiver checks
  * every byte. Exit 0: all data received intact; 1: failure.
  *
+ *   vchan_peer gen|check server|client BYTES SEED
+ *
+ * gen writes to stdout the stream that the given role would send; check
+ * reads stdin and verifies it is that stream (for a peer that is not
+ * vchan_peer, e.g. `umx vchan` between two pipes).
+ *
+ * "close" (server): close as soon as both directions are done instead of
+ * waiting for the client to close first (for a client that only exits
+ * when the server closes, like `umx vchan -k`).
  * "die" (given to both): the client _exit()s right after connecting,
  * without closing; the server must then see the vchan closed (the unmap
  * notify is done on death) — it hangs until the timeout otherwise.
@@ -127,10 +136,68 @@ static int own_domid(void)
 	return d;
 }
 
+/* The stream role @role sends: seed per direction, as in main(). */
+static uint64_t dir_seed(uint64_t seed, int server)
+{
+	return splitmix(seed ^ (server ? 1 : 2));
+}
+
+static int gen_or_check(int check, int server, uint64_t total, uint64_t seed)
+{
+	static uint8_t buf[65536], expect[65536];
+	uint64_t pos = 0, s = dir_seed(seed, server);
+
+	while (pos < total) {
+		size_t n = total - pos < sizeof(buf) ? (size_t)(total - pos) : sizeof(buf);
+		ssize_t r;
+
+		if (check) {
+			r = read(0, buf, n);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				fprintf(stderr, "vchan_peer check: stream ends at %llu of %llu\n",
+				        (unsigned long long)pos, (unsigned long long)total);
+				return 1;
+			}
+			stream_fill(s, pos, expect, (size_t)r);
+			if (memcmp(buf, expect, (size_t)r)) {
+				fprintf(stderr, "vchan_peer check: bad data near %llu\n",
+				        (unsigned long long)pos);
+				return 1;
+			}
+		} else {
+			stream_fill(s, pos, buf, n);
+			for (size_t off = 0; off < n;) {
+				r = write(1, buf + off, n - off);
+				if (r < 0 && errno == EINTR)
+					continue;
+				if (r <= 0) {
+					perror("vchan_peer gen");
+					return 1;
+				}
+				off += (size_t)r;
+			}
+			r = (ssize_t)n;
+		}
+		pos += (uint64_t)r;
+	}
+	if (check) {
+		ssize_t r = read(0, buf, 1);
+		if (r > 0) {
+			fprintf(stderr, "vchan_peer check: more than %llu bytes\n",
+			        (unsigned long long)total);
+			return 1;
+		}
+		fprintf(stderr, "vchan_peer check: %llu bytes intact\n", (unsigned long long)total);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct libxenvchan *v = NULL;
-	int server, packet, self, peer, die;
+	int server, packet, self, peer, die, close_first;
 	uint64_t total, seed, sent = 0, rcvd = 0, mism = 0;
 	struct sizes ssz, rsz;
 	size_t spend = 0, rpend = 0; /* size of the message in progress */
@@ -138,6 +205,9 @@ int main(int argc, char **argv)
 	char path[128];
 	double t0;
 
+	if (argc == 5 && (!strcmp(argv[1], "gen") || !strcmp(argv[1], "check")))
+		return gen_or_check(!strcmp(argv[1], "check"), !strcmp(argv[2], "server"),
+		                    strtoull(argv[3], NULL, 0), strtoull(argv[4], NULL, 0));
 	if (argc < 6) {
 		fprintf(stderr,
 		        "usage: vchan_peer server|client DIR stream|packet BYTES SEED [die]\n");
@@ -148,6 +218,7 @@ int main(int argc, char **argv)
 	total = strtoull(argv[4], NULL, 0);
 	seed = strtoull(argv[5], NULL, 0);
 	die = argc > 6 && !strcmp(argv[6], "die");
+	close_first = argc > 6 && !strcmp(argv[6], "close");
 	alarm(TIMEOUT_SECS);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
@@ -201,8 +272,8 @@ int main(int argc, char **argv)
 		return 1;
 	/* Direction seeds: server->client and client->server differ. */
 	{
-		uint64_t out_seed = splitmix(seed ^ (server ? 1 : 2));
-		uint64_t in_seed = splitmix(seed ^ (server ? 2 : 1));
+		uint64_t out_seed = dir_seed(seed, server);
+		uint64_t in_seed = dir_seed(seed, !server);
 		size_t max = packet ? PACKET_MAX : STREAM_MAX;
 		ssz = (struct sizes){out_seed, max};
 		rsz = (struct sizes){in_seed, max};
@@ -285,7 +356,7 @@ int main(int argc, char **argv)
 		       argv[1], argv[3], (unsigned long long)total, dt,
 		       (double)total / 1048576.0 / (dt > 0 ? dt : 1e-9), (unsigned long long)mism);
 	}
-	if (server) {
+	if (server && !close_first) {
 		/* The client closes first; we must see it. */
 		while (libxenvchan_is_open(v))
 			libxenvchan_wait(v);

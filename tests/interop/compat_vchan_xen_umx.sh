@@ -1,0 +1,70 @@
+#!/bin/sh
+# Mixed vchan interop: Debian's unmodified libxenvchan (vchan_peer, through
+# umx's drop-in Xen libraries) against umx's own vchan (`umx vchan`), both
+# roles each way: Xen's server <-> umx client and umx server <-> Xen's
+# client, UMX_COMPAT_BYTES (default 256 MiB) each way at once, with random
+# message sizes on the Xen side in stream and packet modes; umx's side is
+# fed and checked through pipes by vchan_peer gen/check, every byte.
+set -u
+[ -x "${UMXD:-}" ] && [ -x "${UMX:-}" ] || { echo "SKIP: UMXD/UMX not set"; exit 77; }
+peer=$(dirname "$UMX")/../compat/bin/vchan_peer
+[ -x "$peer" ] || { echo "SKIP: vchan_peer not built (needs Debian libxenvchan + libxen-dev)"; exit 77; }
+"$UMX" vchan --help >/dev/null 2>&1 || { echo "FAIL: umx vchan missing"; exit 1; }
+bytes=${UMX_COMPAT_BYTES:-268435456}
+dir=$(mktemp -d)
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+"$UMXD" -f --dir "$dir" 2>"$dir/umxd.log" &
+pid=$!
+export UMX_DIR="$dir"
+i=0
+while [ ! -S "$dir/xenstored" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+fail=0
+
+# umx's end, run as a domain: publish our domid, wait for the Xen end's,
+# then gen | umx vchan ROLE ... -k | check. Args: role other mode
+cat >"$dir/umx_end.sh" <<'EOS'
+set -u
+role=$1 other=$2
+me=$(xenstore-read domid) || exit 1
+echo "$me" >"$DIR/$role.domid.tmp" && mv "$DIR/$role.domid.tmp" "$DIR/$role.domid"
+i=0; while [ ! -e "$DIR/$other.domid" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+peer=$(cat "$DIR/$other.domid")
+if [ "$role" = server ]; then
+	path=/local/domain/$me/data/vchan
+else
+	path=/local/domain/$peer/data/vchan
+fi
+"$PEER" gen "$role" "$BYTES" 42 |
+	"$UMX" vchan "$role" "$path" "$peer" -k --stats |
+	"$PEER" check "$other" "$BYTES" 42
+EOS
+
+run() { # xen_role umx_role mode
+	rm -f "$dir"/*.domid
+	extra=
+	[ "$1" = server ] && extra=close
+	DIR="$dir" PEER="$peer" BYTES="$bytes" UMX="$UMX" \
+		"$UMX" run --xen-compat -- sh "$dir/umx_end.sh" "$2" "$1" >"$dir/umx.out" 2>&1 &
+	upid=$!
+	"$UMX" run --xen-compat -- "$peer" "$1" "$dir" "$3" "$bytes" 42 $extra >"$dir/xen.out" 2>&1
+	xrc=$?
+	wait $upid
+	urc=$?
+	cat "$dir/xen.out" "$dir/umx.out"
+	if [ $xrc -ne 0 ] || [ $urc -ne 0 ]; then
+		echo "FAIL: Xen $1 ($3) <-> umx $2: Xen rc $xrc, umx rc $urc"; fail=1
+	else
+		echo "ok: Xen's libxenvchan $1 ($3) <-> umx vchan $2, $bytes bytes each way"
+	fi
+}
+run server client stream
+run server client packet
+run client server stream
+run client server packet
+[ $fail -ne 0 ] && tail -20 "$dir/umxd.log"
+exit $fail
