@@ -88,7 +88,31 @@ net_pids=
 echo "What each domain saw:"
 cat "$dir/web.log" "$dir/slirp.log" "$dir/switch.log" | grep -v "connected (persistent)" | sed 's/^/  /'
 
-say "6. Destroy the sleeper; umx wait reports how it died"
+say "6. Two domains pipe 64 MiB through a vchan (Xen's libxenvchan protocol)"
+echo "  (umx vchan server | umx vchan client: shared 1 MiB rings, event channel,"
+echo "   store nodes ring-ref/event-channel; the client is started first so the"
+echo "   server can name it)"
+domid_of() {
+	i=0
+	until "$umx" list | awk -v n="$1" '$2 == n { print $1; f = 1 } END { exit !f }'; do
+		i=$((i + 1)); [ $i -lt 200 ] || { echo "$1 never started"; exit 1; }; sleep 0.05
+	done
+}
+mkfifo "$dir/vchan-server"
+"$umx" run --name vchan-rx -- sh -c 'read s <"$0"; "$1" vchan client -k \
+	/local/domain/$s/data/vchan/demo "$s" </dev/null | wc -c | sed "s/^/  client received /; s/$/ bytes/"' \
+	"$dir/vchan-server" "$umx" &
+rx=$!
+c=$(domid_of vchan-rx)
+"$umx" run --name vchan-tx -- sh -c 'head -c 67108864 /dev/zero |
+	"$1" vchan server --ring 1048576 --stats data/vchan/demo "$0" 2>&1 | sed "s/^/  /"' \
+	"$c" "$umx" &
+tx=$!
+domid_of vchan-tx >"$dir/vchan-server"
+wait "$tx"
+wait "$rx"
+
+say "7. Destroy the sleeper; umx wait reports how it died"
 "$umx" destroy 1
 wait "$sleeper" 2>/dev/null || true
 sleeper=
@@ -100,7 +124,7 @@ else
 	echo "gone"
 fi
 
-say "7. Stop umxd"
+say "8. Stop umxd"
 "$umx" daemon stop
 wait "$daemon" 2>/dev/null || true
 daemon=
