@@ -111,6 +111,8 @@ int umx_domain_spawn(umx_conn *ts, const char *name, uint32_t grant_frames, char
 			_exit(127);
 		snprintf(buf, sizeof(buf), "%d", fd);
 		setenv(UMX_DOMAIN_FD_ENV, buf, 1);
+		snprintf(buf, sizeof(buf), "%u", *domid);
+		setenv("UMX_DOMID", buf, 1); /* for scripts; the connection is the identity */
 		signal(SIGPIPE, SIG_DFL);
 		if (setup)
 			setup(arg);

@@ -73,14 +73,37 @@ static int xen_compat_env(void)
 	return n < 0 ? -errno : 0;
 }
 
+/* Written whole and renamed into place, so a reader never sees half. */
+static int write_domid_file(const char *path, uint32_t domid)
+{
+	char tmp[4096];
+	FILE *f;
+	int ok;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	f = fopen(tmp, "w");
+	if (!f)
+		return -1;
+	ok = fprintf(f, "%u\n", domid) > 0;
+	if (fclose(f) != 0 || !ok || rename(tmp, path) < 0) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {{"name", required_argument, NULL, 'n'},
 	                                     {"grant-frames", required_argument, NULL, 'g'},
 	                                     {"xen-compat", no_argument, NULL, 'X'},
+	                                     {"domid-file", required_argument, NULL, 'D'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
-	const char *name = NULL;
+	const char *name = NULL, *domid_file = NULL;
 	unsigned long frames = 0;
 	umx_conn *ts;
 	uint32_t domid;
@@ -88,8 +111,11 @@ int cmd_run(int argc, char **argv)
 	int c, r, st;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+n:g:Xh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+n:g:XD:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'D':
+			domid_file = optarg;
+			break;
 		case 'n':
 			name = optarg;
 			break;
@@ -115,6 +141,8 @@ int cmd_run(int argc, char **argv)
 			       "Run CMD as a new domain. It inherits its connection to umxd as\n"
 			       "$UMX_DOMAIN_FD; its domid is in $UMX_DOMID. umx run exits with\n"
 			       "CMD's status; SIGINT/SIGTERM are passed on to CMD.\n"
+			       "--domid-file F writes the new domid to F once the domain runs\n"
+			       "(for scripts that start domains in the background).\n"
 			       "--xen-compat puts umx's drop-in libxengnttab, libxenevtchn and\n"
 			       "libxenstore first on LD_LIBRARY_PATH, so unmodified Xen binaries\n"
 			       "(libxenvchan users, xenstore-*) run on umxd.\n");
@@ -136,6 +164,8 @@ int cmd_run(int argc, char **argv)
 		umx_conn_close(ts);
 		return 1;
 	}
+	if (domid_file && write_domid_file(domid_file, domid) < 0)
+		fprintf(stderr, "umx run: cannot write %s: %s\n", domid_file, strerror(errno));
 	forward_to = pid;
 	signal(SIGINT, forward_signal);
 	signal(SIGTERM, forward_signal);

@@ -28,13 +28,18 @@ done
 "$UMX" info >"$out" || fail "info"
 grep -q "xenstore socket:   $dir/xenstored" "$out" || fail "info shows the xenstore socket"
 
-rc=0; "$UMX" run -- sh -c 'test -n "$UMX_DOMAIN_FD" && exit 3' || rc=$?
+rc=0; "$UMX" run -- sh -c 'test -n "$UMX_DOMAIN_FD" && test "$UMX_DOMID" = 1 && exit 3' || rc=$?
 [ $rc -eq 3 ] || fail "run should exit 3, got $rc"
 "$UMX" wait 1 >"$out" || true
 grep -q "domain 1 exited with status 3" "$out" || fail "wait reports the exit status"
 
-"$UMX" run --name sleeper -- sleep 60 &
+"$UMX" run --name sleeper --domid-file "$dir/sleeper.id" -- sleep 60 &
 sleeper=$!
+i=0
+until [ -s "$dir/sleeper.id" ]; do
+	i=$((i + 1)); [ $i -lt 200 ] || fail "no domid file"; sleep 0.05
+done
+[ "$(cat "$dir/sleeper.id")" = 2 ] || fail "domid file says $(cat "$dir/sleeper.id")"
 i=0
 until "$UMX" list | grep -q sleeper; do
 	i=$((i + 1)); [ $i -lt 200 ] || fail "sleeper never listed"; sleep 0.05
