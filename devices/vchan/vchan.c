@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,11 +188,15 @@ static int send_notify(umx_vchan *v, uint8_t bit)
 
 /* ---- events ------------------------------------------------------------ */
 
+/* Bounded work per wakeup: a peer that keeps notifying cannot keep us
+ * here (HARDENING 10). */
+#define VCHAN_DRAIN_MAX 64
+
 static int drain_events(umx_vchan *v)
 {
 	int n = 0;
 
-	for (;;) {
+	while (n < VCHAN_DRAIN_MAX) {
 		int r = umx_plat_evtchn_pending(v->plat);
 		if (r == -EAGAIN)
 			return n;
@@ -200,6 +205,7 @@ static int drain_events(umx_vchan *v)
 		umx_plat_evtchn_unmask(v->plat, (uint32_t)r);
 		n++;
 	}
+	return n;
 }
 
 int umx_vchan_wait(umx_vchan *v, int timeout_ms)
@@ -230,9 +236,20 @@ int umx_vchan_wait(umx_vchan *v, int timeout_ms)
  * event can delay but never hang us. */
 #define VCHAN_RECHECK_MS 500
 
+/* Wakeups in a row that brought no progress before we start pacing them:
+ * an event storm costs us at most ~1000 wakeups/s, not a spinning CPU. */
+#define VCHAN_SPURIOUS_MAX 1000u
+
 static int block(umx_vchan *v)
 {
 	int r = umx_vchan_wait(v, VCHAN_RECHECK_MS);
+
+	if (r == 0 && ++v->spurious > VCHAN_SPURIOUS_MAX) {
+		if (v->spurious == VCHAN_SPURIOUS_MAX + 1)
+			umx_warn("vchan (peer %u): event storm without progress; pacing wakeups",
+			         v->peer);
+		usleep(1000);
+	}
 	return r == -ETIMEDOUT || r == -EINTR ? 0 : r;
 }
 
@@ -252,6 +269,7 @@ static int try_read(umx_vchan *v, void *buf, size_t len, bool all)
 		        : umx_bytering_read(&v->rd, buf, len);
 		if (n > 0 || (n == 0 && !len)) {
 			int r = send_notify(v, VCHAN_NOTIFY_READ);
+			v->spurious = 0;
 			return r < 0 ? r : n;
 		}
 		if (n < 0 && n != -EAGAIN)
@@ -278,6 +296,7 @@ static int try_write(umx_vchan *v, const void *buf, size_t len, bool all)
 		        : umx_bytering_write(&v->wr, buf, len);
 		if (n > 0 || (n == 0 && !len)) {
 			int r = send_notify(v, VCHAN_NOTIFY_WRITE);
+			v->spurious = 0;
 			return r < 0 ? r : n;
 		}
 		if (n < 0 && n != -EAGAIN)
@@ -477,6 +496,41 @@ uint32_t umx_vchan_port(const umx_vchan *v)
 
 /* ---- setup ------------------------------------------------------------- */
 
+/*
+ * Grant operations go through one platform handle per process, shared by
+ * every vchan: on umxd all handles of a domain share its one grant table,
+ * and separate handles would hand out the same references. Events and the
+ * store stay per vchan (each its own descriptor, as libxenvchan's).
+ */
+static pthread_mutex_t gplat_lock = PTHREAD_MUTEX_INITIALIZER;
+static umx_platform *gplat;
+static unsigned gplat_refs;
+
+static int gplat_get(umx_platform **out)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&gplat_lock);
+	if (!gplat)
+		r = umx_platform_open(NULL, &gplat);
+	if (r == 0) {
+		gplat_refs++;
+		*out = gplat;
+	}
+	pthread_mutex_unlock(&gplat_lock);
+	return r;
+}
+
+static void gplat_put(void)
+{
+	pthread_mutex_lock(&gplat_lock);
+	if (gplat_refs && --gplat_refs == 0) {
+		umx_platform_close(gplat);
+		gplat = NULL;
+	}
+	pthread_mutex_unlock(&gplat_lock);
+}
+
 /* Point the byte rings at their buffers. Left: client writes, server
  * reads. Right: the other way. */
 static int attach_rings(umx_vchan *v, const struct vchan_layout *l, void *left, void *right)
@@ -529,21 +583,24 @@ int vchan_attach_local(umx_vchan *v, bool is_server, void *ctrl_page, void *left
 
 static void release(umx_vchan *v)
 {
-	if (v->plat) {
+	if (v->gp) {
 		if (v->m_right)
-			umx_plat_unmap(v->plat, v->m_right);
+			umx_plat_unmap(v->gp, v->m_right);
 		if (v->m_left)
-			umx_plat_unmap(v->plat, v->m_left);
+			umx_plat_unmap(v->gp, v->m_left);
 		if (v->m_ctrl)
-			umx_plat_unmap(v->plat, v->m_ctrl);
+			umx_plat_unmap(v->gp, v->m_ctrl);
 		/* -EBUSY: the peer still maps them; the platform keeps the pages
 		 * out of reuse and releases them later (MSA02). */
 		if (v->sh_right)
-			umx_plat_unshare(v->plat, v->sh_right);
+			umx_plat_unshare(v->gp, v->sh_right);
 		if (v->sh_left)
-			umx_plat_unshare(v->plat, v->sh_left);
+			umx_plat_unshare(v->gp, v->sh_left);
 		if (v->sh_ctrl)
-			umx_plat_unshare(v->plat, v->sh_ctrl);
+			umx_plat_unshare(v->gp, v->sh_ctrl);
+		gplat_put();
+	}
+	if (v->plat) {
 		if (v->xs_path) {
 			umx_xs *xs = umx_plat_xs(v->plat);
 			char node[512];
@@ -656,7 +713,11 @@ int umx_vchan_server_open(uint32_t client, const char *path, size_t left_min, si
 	v->port = (uint32_t)r;
 	v->port_bound = true;
 	n.port = v->port;
-	if ((r = umx_plat_share(v->plat, client, 1, false, &n, &v->sh_ctrl)) < 0)
+	if ((r = gplat_get(&v->gp)) < 0) {
+		v->gp = NULL;
+		goto err;
+	}
+	if ((r = umx_plat_share(v->gp, client, 1, false, &n, &v->sh_ctrl)) < 0)
 		goto err;
 	v->ctrl = umx_plat_share_addr(v->sh_ctrl);
 	v->ring_ref = umx_plat_share_ref(v->sh_ctrl, 0);
@@ -668,10 +729,10 @@ int umx_vchan_server_open(uint32_t client, const char *path, size_t left_min, si
 	l.left_off = inpage_offset((unsigned)lo);
 	l.right_off = inpage_offset((unsigned)ro);
 	if (l.left_pages &&
-	    (r = umx_plat_share(v->plat, client, l.left_pages, false, NULL, &v->sh_left)) < 0)
+	    (r = umx_plat_share(v->gp, client, l.left_pages, false, NULL, &v->sh_left)) < 0)
 		goto err;
 	if (l.right_pages &&
-	    (r = umx_plat_share(v->plat, client, l.right_pages, false, NULL, &v->sh_right)) < 0)
+	    (r = umx_plat_share(v->gp, client, l.right_pages, false, NULL, &v->sh_right)) < 0)
 		goto err;
 	for (uint32_t i = 0; i < l.left_pages; i++)
 		v->ctrl->grants[i] = umx_plat_share_ref(v->sh_left, i);
@@ -791,7 +852,11 @@ int umx_vchan_client_open(uint32_t server, const char *path, int wait_ms, umx_vc
 	v->port = (uint32_t)r;
 	v->port_bound = true;
 	n.port = v->port;
-	if ((r = umx_plat_map(v->plat, server, 1, &v->ring_ref, false, &n, &v->m_ctrl)) < 0)
+	if ((r = gplat_get(&v->gp)) < 0) {
+		v->gp = NULL;
+		goto err;
+	}
+	if ((r = umx_plat_map(v->gp, server, 1, &v->ring_ref, false, &n, &v->m_ctrl)) < 0)
 		goto err;
 	v->ctrl = umx_plat_map_addr(v->m_ctrl);
 	if ((r = vchan_layout_parse(v->ctrl, l, &why)) < 0) {
@@ -800,12 +865,12 @@ int umx_vchan_client_open(uint32_t server, const char *path, int wait_ms, umx_vc
 	}
 	/* Left is ours to write; right we only read (mapped read-only, as
 	 * libxenvchan does). */
-	if (l->left_pages && (r = umx_plat_map(v->plat, server, l->left_pages, l->grants, false,
-	                                       NULL, &v->m_left)) < 0)
+	if (l->left_pages && (r = umx_plat_map(v->gp, server, l->left_pages, l->grants, false, NULL,
+	                                       &v->m_left)) < 0)
 		goto err;
 	if (l->right_pages &&
-	    (r = umx_plat_map(v->plat, server, l->right_pages, l->grants + l->left_pages, true,
-	                      NULL, &v->m_right)) < 0)
+	    (r = umx_plat_map(v->gp, server, l->right_pages, l->grants + l->left_pages, true, NULL,
+	                      &v->m_right)) < 0)
 		goto err;
 	r = attach_rings(v, l, v->m_left ? umx_plat_map_addr(v->m_left) : NULL,
 	                 v->m_right ? umx_plat_map_addr(v->m_right) : NULL);

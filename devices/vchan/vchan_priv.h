@@ -60,12 +60,14 @@ int vchan_layout_parse(const void *page, struct vchan_layout *l, const char **wh
 int vchan_min_order(size_t size);
 
 struct umx_vchan {
-	umx_platform *plat; /* NULL: local attach (fuzzing), no events */
+	umx_platform *plat; /* events, store; NULL: local attach (fuzzing) */
+	umx_platform *gp;   /* grants: the process-wide handle (vchan.c) */
 	bool is_server;
 	bool blocking;
 	bool peer_seen_live; /* server: cli_live was 1 once */
 	bool peer_gone;      /* sticky end of stream */
 	bool broken;
+	unsigned spurious; /* wakeups in a row without progress */
 	uint32_t peer;
 	uint32_t port;
 	bool port_bound;

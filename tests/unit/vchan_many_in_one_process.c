@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/* Several vchans in one process: a server domain offers four vchans (in-page
+ * and granted rings) to one client domain, which connects to all of them;
+ * each carries its own stream, so grant references and ports of different
+ * vchans never mix. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "vchan_util.h"
+
+#define NV 4
+
+static const size_t sizes[NV] = {1024, 8192, 2048, 65536};
+
+static int server(void *arg)
+{
+	struct vpair *vp = arg;
+	umx_vchan *v[NV];
+	uint8_t buf[20000];
+	char path[64];
+
+	alarm(30);
+	for (int i = 0; i < NV; i++) {
+		snprintf(path, sizeof(path), "data/vchan/many/%d", i);
+		if (umx_vchan_server_open(vp->client_domid, path, sizes[i], sizes[i], &v[i]) < 0)
+			return 10;
+	}
+	for (int i = 0; i < NV; i++) {
+		vt_fill(100 + (uint64_t)i, 0, buf, sizeof(buf));
+		if (umx_vchan_write(v[i], buf, sizeof(buf)) != (int)sizeof(buf))
+			return 11;
+	}
+	for (int i = 0; i < NV; i++) {
+		uint8_t c;
+		if (umx_vchan_read(v[i], &c, 1) != 0) /* the client closes each */
+			return 12;
+		umx_vchan_close(v[i]);
+	}
+	return 0;
+}
+
+static int client(void *arg)
+{
+	struct vpair *vp = arg;
+	umx_vchan *v[NV];
+	uint32_t doms[2];
+	uint8_t buf[20000];
+	char path[96];
+
+	alarm(30);
+	if (read(vp->to_client[0], doms, sizeof(doms)) != sizeof(doms))
+		return 20;
+	for (int i = 0; i < NV; i++) {
+		snprintf(path, sizeof(path), "/local/domain/%u/data/vchan/many/%d", doms[0], i);
+		if (umx_vchan_client_open(doms[0], path, 10000, &v[i]) < 0)
+			return 21;
+	}
+	for (int i = 0; i < NV; i++) {
+		size_t got = 0;
+		while (got < sizeof(buf)) {
+			int r = umx_vchan_read(v[i], buf + got, sizeof(buf) - got);
+			if (r <= 0)
+				return 22;
+			got += (size_t)r;
+		}
+		if (vt_check(100 + (uint64_t)i, 0, buf, sizeof(buf)) >= 0) {
+			fprintf(stderr, "vchan %d carries another vchan's data\n", i);
+			return 23;
+		}
+		umx_vchan_close(v[i]);
+	}
+	return 0;
+}
+
+static void test_many_vchans_in_one_process(void **state)
+{
+	struct umx_test_daemon d;
+	struct vpair vp = {0};
+	uint32_t dom[2];
+	pid_t pid[2];
+	(void)state;
+
+	assert_int_equal(umx_test_daemon_start(&d), 0);
+	vt_start(&d, &vp, server, client, dom, pid);
+	assert_int_equal(umx_test_domain_reap(&d, dom[1], pid[1]), 0);
+	assert_int_equal(umx_test_domain_reap(&d, dom[0], pid[0]), 0);
+	assert_int_equal(umx_test_daemon_stop(&d), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_many_vchans_in_one_process),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
