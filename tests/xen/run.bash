@@ -38,12 +38,21 @@ fi
 
 work=""
 qpid=""
-stop_qemu() {  # QEMU is the only child of the subshell $qpid
+stop_qemu() {  # QEMU (its -pidfile) and the subshell $qpid around it
+  local qp=""
   [ -n "$qpid" ] || return 0
+  if [ -n "$work" ] && [ -f "$work/qemu.pid" ]; then
+    qp=$(cat "$work/qemu.pid" 2>/dev/null || true)
+    # only if that pid is still our QEMU (its command line names $work)
+    grep -qaF "$work" "/proc/$qp/cmdline" 2>/dev/null || qp=""
+  fi
+  [ -z "$qp" ] || kill -TERM "$qp" 2>/dev/null || true
   pkill -TERM -P "$qpid" 2>/dev/null || true
   sleep 0.5
+  [ -z "$qp" ] || kill -KILL "$qp" 2>/dev/null || true
   pkill -KILL -P "$qpid" 2>/dev/null || true
   kill "$qpid" 2>/dev/null || true
+  qpid=""
 }
 cleanup() {
   stop_qemu
@@ -120,6 +129,7 @@ boot() {
   # qemu.out; $qpid is the subshell, QEMU its only child.
   ( qemu-system-x86_64 -machine q35,accel="$1" -cpu "$cpu" -m 2048 -smp 2 \
     -display none -vga none -monitor none -serial "file:$log" -no-reboot \
+    -pidfile "$work/qemu.pid" \
     -net none -kernel "$work/img/xen" \
     -append "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M" \
     -initrd "$work/img/vmlinuz console=hvc0 earlyprintk=xen rdinit=/init loglevel=4,$work/img/dom0.cpio.gz" \
