@@ -601,14 +601,8 @@ static void release(umx_vchan *v)
 		gplat_put();
 	}
 	if (v->plat) {
-		if (v->xs_path) {
-			umx_xs *xs = umx_plat_xs(v->plat);
-			char node[512];
-			snprintf(node, sizeof(node), "%s/ring-ref", v->xs_path);
-			umx_xs_rm(xs, UMX_XS_NO_TX, node);
-			snprintf(node, sizeof(node), "%s/event-channel", v->xs_path);
-			umx_xs_rm(xs, UMX_XS_NO_TX, node);
-		}
+		if (v->xs_path) /* as libxenvchan: the whole path goes */
+			umx_xs_rm(umx_plat_xs(v->plat), UMX_XS_NO_TX, v->xs_path);
 		if (v->port_bound)
 			umx_plat_evtchn_unbind(v->plat, v->port);
 		umx_platform_close(v->plat);

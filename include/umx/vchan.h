@@ -87,8 +87,9 @@ int umx_vchan_server_open(uint32_t client, const char *path, size_t left_min, si
  */
 int umx_vchan_client_open(uint32_t server, const char *path, int wait_ms, umx_vchan **out);
 
-/* Orderly close: our live flag cleared, the peer notified, pages released,
- * the server's store nodes removed. NULL is ignored. */
+/* Orderly close: our live flag cleared, the peer notified, pages released;
+ * the server removes its store path (ring-ref, event-channel and anything
+ * else under it, as libxenvchan does). NULL is ignored. */
 void umx_vchan_close(umx_vchan *v);
 
 /* Blocking (the default) or not. Blocking calls wait on the event channel

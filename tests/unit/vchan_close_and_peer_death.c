@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
+#include "umx/xs.h"
 #include "vchan_util.h"
 
 static int ready[2]; /* child -> test: "killable now" */
@@ -19,10 +20,38 @@ static int signal_ready(void)
 
 /* ---- orderly close by the client -------------------------------------- */
 
+/* The store layout libxenvchan writes: <path>/ring-ref and
+ * <path>/event-channel, decimal, perms ["n<server>", "r<client>"]. */
+static int check_store(umx_xs *xs, umx_vchan *v, uint32_t client, bool present)
+{
+	static const char *const leaf[2] = {"ring-ref", "event-channel"};
+	char node[96], want[2][16], *val;
+	char **perms;
+	unsigned n;
+
+	snprintf(want[0], sizeof(want[0]), "%u", v ? umx_vchan_ring_ref(v) : 0);
+	snprintf(want[1], sizeof(want[1]), "%u", v ? umx_vchan_port(v) : 0);
+	for (int i = 0; i < 2; i++) {
+		snprintf(node, sizeof(node), "data/vchan/%u/test/%s", client, leaf[i]);
+		int r = umx_xs_read(xs, 0, node, &val, NULL);
+		if (!present)
+			return r == -ENOENT ? 0 : -1;
+		if (r < 0 || strcmp(val, want[i]))
+			return -1;
+		free(val);
+		if (umx_xs_get_perms(xs, 0, node, &perms, &n) < 0 || n != 2 || perms[0][0] != 'n' ||
+		    perms[1][0] != 'r' || (uint32_t)atoi(perms[1] + 1) != client)
+			return -1;
+		free(perms);
+	}
+	return 0;
+}
+
 static int srv_reads_to_eof(void *arg)
 {
 	struct vpair *vp = arg;
 	umx_vchan *v;
+	umx_xs *xs;
 	uint8_t buf[5000];
 	size_t got = 0;
 	int r;
@@ -30,6 +59,8 @@ static int srv_reads_to_eof(void *arg)
 	alarm(20);
 	if (!(v = vt_server(vp)))
 		return 10;
+	if (umx_xs_open(&xs) < 0 || check_store(xs, v, vp->client_domid, true) < 0)
+		return 14;
 	while ((r = umx_vchan_read(v, buf + got, sizeof(buf) - got)) > 0)
 		got += (size_t)r;
 	if (r != 0 || got != 3000 || vt_check(7, 0, buf, got) >= 0)
@@ -40,6 +71,9 @@ static int srv_reads_to_eof(void *arg)
 	if (umx_vchan_read(v, buf, 1) != 0 || umx_vchan_recv(v, buf, 1) != 0)
 		return 13; /* EOF is sticky */
 	umx_vchan_close(v);
+	if (check_store(xs, NULL, vp->client_domid, false) < 0)
+		return 15; /* the server's path is gone */
+	umx_xs_close(xs);
 	return 0;
 }
 
