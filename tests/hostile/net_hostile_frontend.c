@@ -1,0 +1,424 @@
+/* SPDX-License-Identifier: MIT */
+/* A hostile frontend (raw ring writes) against netback + switch: garbage
+ * grefs, offset + size crossing the page end, an endless fragment chain,
+ * the request producer running ahead, extra info never negotiated, a flood,
+ * and death in the middle of a packet. The backend answers or disconnects
+ * that frontend alone (with the reason), and two honest domains keep
+ * pinging each other through the same switch throughout. */
+#include <stdint.h>
+/* stdint first: Xen's headers expect it. */
+#include <xen/io/netif.h>
+
+#include "umx_test.h"
+#include "../unit/net_util.h"
+#include "umx/barrier.h"
+
+#define PINGS 50
+
+enum scen {
+	GARBAGE_GREF,
+	CROSS_PAGE,
+	ENDLESS_CHAIN,
+	PROD_AHEAD,
+	EXTRA_INFO,
+	FLOOD,
+	DEATH
+};
+
+struct ctx {
+	enum scen s;
+	int go[2];       /* parent → A, B, H (one byte each) */
+	int ping[2];     /* parent → A: start pinging */
+	int did[2];      /* H → parent: misbehaved (or flooding) */
+	int stop_h[2];   /* parent → H */
+	int stop_b[2];   /* parent → B */
+	int h_result[2]; /* H → parent: int */
+};
+
+static const uint8_t mac_a[6] = {0x02, 0, 0, 0, 0, 0x0a};
+static const uint8_t mac_b[6] = {0x02, 0, 0, 0, 0, 0x0b};
+static const uint8_t ip_a[4] = {10, 0, 0, 1};
+static const uint8_t ip_b[4] = {10, 0, 0, 2};
+
+/* ---- honest domains ----------------------------------------------------- */
+
+static int dom_a(void *arg)
+{
+	struct ctx *c = arg;
+	static uint8_t f[128], want[128], got[UMX_NET_FRAME_MAX];
+	umx_platform *p;
+	umx_netfront *nf;
+	char ch;
+
+	if (read(c->go[0], &ch, 1) != 1 || umx_platform_open(NULL, &p) < 0 ||
+	    umx_netfront_open(p, 0, 10000, &nf) < 0)
+		return 20;
+	if (read(c->ping[0], &ch, 1) != 1)
+		return 21;
+	for (uint16_t seq = 1; seq <= PINGS; seq++) {
+		size_t n = net_icmp_echo(f, 8, mac_b, mac_a, ip_a, ip_b, seq);
+		int r;
+		if (net_send_retry(nf, f, n, 5000) < 0)
+			return 22;
+		n = net_icmp_echo(want, 0, mac_a, mac_b, ip_b, ip_a, seq);
+		/* Skip anything else the switch floods our way. */
+		do
+			r = net_recv_timeout(nf, got, sizeof(got), 5000);
+		while (r > 0 && (r != (int)n || memcmp(got, want, n)) && memcmp(got, mac_a, 6));
+		if (r != (int)n || memcmp(got, want, n))
+			return 23;
+	}
+	umx_netfront_close(nf);
+	umx_platform_close(p);
+	return 0;
+}
+
+static int dom_b(void *arg)
+{
+	struct ctx *c = arg;
+	static uint8_t f[128], got[UMX_NET_FRAME_MAX];
+	umx_platform *p;
+	umx_netfront *nf;
+	char ch;
+
+	if (read(c->go[0], &ch, 1) != 1 || umx_platform_open(NULL, &p) < 0 ||
+	    umx_netfront_open(p, 0, 10000, &nf) < 0)
+		return 40;
+	fcntl(c->stop_b[0], F_SETFL, O_NONBLOCK);
+	while (read(c->stop_b[0], &ch, 1) != 1) {
+		int r = umx_netfront_recv(nf, got, sizeof(got));
+		if (r == -EAGAIN) {
+			umx_netfront_wait(nf, 20);
+			continue;
+		}
+		if (r < 0)
+			return 41;
+		/* Answer echo requests to us from A, by hand. */
+		if (r == 98 && !memcmp(got, mac_b, 6) && got[34] == 8) {
+			uint16_t seq = (uint16_t)(got[40] << 8 | got[41]);
+			size_t n = net_icmp_echo(f, 0, mac_a, mac_b, ip_b, ip_a, seq);
+			if (net_send_retry(nf, f, n, 5000) < 0)
+				return 42;
+		}
+	}
+	umx_netfront_close(nf);
+	umx_platform_close(p);
+	return 0;
+}
+
+/* ---- the hostile frontend ----------------------------------------------- */
+
+struct hf {
+	umx_platform *p;
+	umx_plat_shared *txs, *rxs, *data;
+	uint8_t *tx, *rx;
+	uint32_t port, reqp;
+	uint8_t mac[6];
+};
+
+static int hf_wait_state(umx_xs *xs, const char *be, int want)
+{
+	char path[160], *v;
+	snprintf(path, sizeof(path), "%s/state", be);
+	for (int i = 0; i < 1000; i++) {
+		if (umx_xs_read(xs, 0, path, &v, NULL) == 0) {
+			int s = atoi(v);
+			free(v);
+			if (s == want)
+				return 0;
+		}
+		usleep(10000);
+	}
+	return -1;
+}
+
+static int hf_setup(struct hf *h)
+{
+	char fe[96], path[160], *be = NULL, *v;
+	uint32_t bid;
+	umx_xs *xs;
+	int port;
+
+	if (umx_platform_open(NULL, &h->p) < 0)
+		return -1;
+	xs = umx_plat_xs(h->p);
+	snprintf(fe, sizeof(fe), "/local/domain/%u/device/vif/0", umx_platform_domid(h->p));
+	snprintf(path, sizeof(path), "%s/backend", fe);
+	if (umx_xs_read(xs, 0, path, &be, NULL) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/backend-id", fe);
+	if (umx_xs_read(xs, 0, path, &v, NULL) < 0)
+		return -1;
+	bid = (uint32_t)atoi(v);
+	free(v);
+	snprintf(path, sizeof(path), "%s/mac", fe);
+	if (umx_xs_read(xs, 0, path, &v, NULL) < 0 || umx_net_parse_mac(v, h->mac) < 0)
+		return -1;
+	free(v);
+	if (hf_wait_state(xs, be, 2) < 0)
+		return -1;
+	if (umx_plat_share(h->p, bid, 1, false, NULL, &h->txs) < 0 ||
+	    umx_plat_share(h->p, bid, 1, false, NULL, &h->rxs) < 0 ||
+	    umx_plat_share(h->p, bid, 1, true, NULL, &h->data) < 0)
+		return -1;
+	if ((port = umx_plat_evtchn_alloc_unbound(h->p, bid)) <= 0)
+		return -1;
+	h->port = (uint32_t)port;
+	h->tx = umx_plat_share_addr(h->txs);
+	h->rx = umx_plat_share_addr(h->rxs);
+	umx_store_relaxed32(h->tx + 4, 1); /* SHARED_RING_INIT: events at 1 */
+	umx_store_relaxed32(h->tx + 12, 1);
+	umx_store_relaxed32(h->rx + 4, 1);
+	umx_store_relaxed32(h->rx + 12, 1);
+	/* A frame to ourselves: the switch learns us, then drops hairpins. */
+	uint8_t *d = umx_plat_share_addr(h->data);
+	memcpy(d, h->mac, 6);
+	memcpy(d + 6, h->mac, 6);
+	net_put16(d + 12, 0x88b5);
+#define W(n, fmt, val)                             \
+	snprintf(path, sizeof(path), "%s/" n, fe); \
+	snprintf(v = malloc(32), 32, fmt, val);    \
+	if (umx_xs_write_str(xs, 0, path, v) < 0)  \
+		return -1;                         \
+	free(v);
+	W("tx-ring-ref", "%u", umx_plat_share_ref(h->txs, 0));
+	W("rx-ring-ref", "%u", umx_plat_share_ref(h->rxs, 0));
+	W("event-channel", "%u", h->port);
+	W("request-rx-copy", "%u", 1u);
+	W("feature-persistent", "%u", 1u);
+	W("state", "%u", 4u);
+#undef W
+	int r = hf_wait_state(xs, be, 4);
+	free(be);
+	return r;
+}
+
+static void put_tx(struct hf *h, uint32_t gref, uint16_t off, uint16_t flags, uint16_t id,
+                   uint16_t size)
+{
+	struct netif_tx_request q = {
+	        .gref = gref, .offset = off, .flags = flags, .id = id, .size = size};
+	memcpy(h->tx + 64 + (h->reqp++ % 256) * 12, &q, sizeof(q));
+}
+
+static void publish(struct hf *h, uint32_t prod)
+{
+	umx_store_release32(h->tx, prod);
+	umx_plat_evtchn_notify(h->p, h->port);
+}
+
+static int hostile(void *arg)
+{
+	struct ctx *c = arg;
+	struct hf h = {0};
+	uint32_t good;
+	char ch;
+	int result = 0;
+
+	if (read(c->go[0], &ch, 1) != 1 || hf_setup(&h) < 0)
+		return 60;
+	good = umx_plat_share_ref(h.data, 0);
+	switch (c->s) {
+	case GARBAGE_GREF: {
+		put_tx(&h, 0xdeadbeef, 0, 0, 1, 60);
+		put_tx(&h, good + 1000, 0, 0, 2, 60);
+		put_tx(&h, good, 0, 0, 3, 60); /* a good one: OKAY */
+		publish(&h, h.reqp);
+		/* Expect the answers: ERROR, ERROR, OKAY, ids echoed. */
+		for (int i = 0; i < 500 && umx_load_acquire32(h.tx + 8) < 3; i++)
+			usleep(10000);
+		if (umx_load_acquire32(h.tx + 8) != 3)
+			return 61;
+		struct netif_tx_response r[3];
+		for (int i = 0; i < 3; i++)
+			memcpy(&r[i], h.tx + 64 + i * 12, sizeof(r[i]));
+		if (r[0].id != 1 || r[0].status != NETIF_RSP_ERROR || r[1].id != 2 ||
+		    r[1].status != NETIF_RSP_ERROR || r[2].id != 3 || r[2].status != NETIF_RSP_OKAY)
+			result = 62;
+		break;
+	}
+	case CROSS_PAGE:
+		put_tx(&h, good, 4000, 0, 1, 200);
+		publish(&h, h.reqp);
+		break;
+	case ENDLESS_CHAIN:
+		for (uint16_t i = 0; i < 200; i++)
+			put_tx(&h, good, 0, NETTXF_more_data, i, i == 0 ? 60 : 1);
+		publish(&h, h.reqp);
+		break;
+	case PROD_AHEAD:
+		publish(&h, 100000);
+		break;
+	case EXTRA_INFO:
+		put_tx(&h, good, 0, NETTXF_extra_info, 1, 60);
+		publish(&h, h.reqp);
+		break;
+	case DEATH:
+		put_tx(&h, good, 0, NETTXF_more_data, 1, 120);
+		publish(&h, h.reqp);
+		usleep(100000);
+		if (write(c->did[1], "d", 1) != 1)
+			return 63;
+		_exit(0); /* mid-packet, never closing */
+	case FLOOD:
+		break;
+	}
+	if (write(c->did[1], "d", 1) != 1)
+		return 63;
+	fcntl(c->stop_h[0], F_SETFL, O_NONBLOCK);
+	while (read(c->stop_h[0], &ch, 1) != 1) {
+		if (c->s == FLOOD) {
+			/* Keep the ring full of valid requests, never reading a
+			 * response, never waiting. */
+			uint32_t rp = umx_load_acquire32(h.tx + 8);
+			h.reqp = rp; /* responses overwrote the slots: refill */
+			for (uint16_t i = 0; i < 256; i++)
+				put_tx(&h, good, 0, 0, i, 60);
+			publish(&h, h.reqp);
+		} else {
+			usleep(10000);
+		}
+	}
+	if (write(c->h_result[1], &result, sizeof(result)) != sizeof(result))
+		return 64;
+	return result;
+}
+
+static void run(enum scen s)
+{
+	struct umx_test_daemon d;
+	struct umx_net_port ports[UMX_NET_PORTS_MAX];
+	const struct umx_net_port *pa, *pb, *ph;
+	struct net_sw sw;
+	struct ctx c = {.s = s};
+	uint32_t sdom, adom, bdom, hdom;
+	pid_t spid, apid, bpid, hpid;
+	int n, hres = -1;
+	char ch;
+
+	assert_int_equal(net_sw_pipes(&sw), 0);
+	assert_int_equal(pipe(c.go) | pipe(c.ping) | pipe(c.did) | pipe(c.stop_h) | pipe(c.stop_b) |
+	                         pipe(c.h_result),
+	                 0);
+	assert_int_equal(umx_test_daemon_start(&d), 0);
+	assert_int_equal(umx_test_domain_fork(&d, "switch", net_switch_domain, &sw, &sdom, &spid),
+	                 0);
+	assert_int_equal(umx_test_domain_fork(&d, "a", dom_a, &c, &adom, &apid), 0);
+	assert_int_equal(umx_test_domain_fork(&d, "b", dom_b, &c, &bdom, &bpid), 0);
+	assert_int_equal(umx_test_domain_fork(&d, "hostile", hostile, &c, &hdom, &hpid), 0);
+	assert_int_equal(net_attach(adom, sdom, 0x0a), 0);
+	assert_int_equal(net_attach(bdom, sdom, 0x0b), 0);
+	assert_int_equal(net_attach(hdom, sdom, 0x66), 0);
+	assert_int_equal(write(c.go[1], "ggg", 3), 3);
+	assert_int_equal(read(c.did[0], &ch, 1), 1);
+	if (s == DEATH)
+		assert_int_equal(umx_test_domain_reap(&d, hdom, hpid), 0);
+	usleep(200000);
+	/* The honest pair, through the same switch, now. */
+	assert_int_equal(write(c.ping[1], "p", 1), 1);
+	assert_int_equal(umx_test_domain_reap(&d, adom, apid), 0);
+	assert_int_equal(write(c.stop_b[1], "s", 1), 1);
+	assert_int_equal(umx_test_domain_reap(&d, bdom, bpid), 0);
+	if (s != DEATH) {
+		assert_int_equal(write(c.stop_h[1], "s", 1), 1);
+		assert_int_equal(read(c.h_result[0], &hres, sizeof(hres)), sizeof(hres));
+		assert_int_equal(hres, 0);
+	}
+	n = net_sw_stop(&sw, ports);
+	if (s != DEATH)
+		assert_int_equal(umx_test_domain_reap(&d, hdom, hpid), 0);
+	assert_int_equal(n, 3);
+	pa = net_port(ports, n, adom);
+	pb = net_port(ports, n, bdom);
+	ph = net_port(ports, n, hdom);
+	assert_non_null(pa);
+	assert_non_null(pb);
+	assert_non_null(ph);
+	fprintf(stderr, "hostile port: connected %d errors %llu rx %llu reason '%s'\n",
+	        ph->connected, (unsigned long long)ph->errors, (unsigned long long)ph->rx_frames,
+	        ph->reason);
+	assert_string_equal(pa->reason, "");
+	assert_string_equal(pb->reason, "");
+	assert_true(pa->rx_frames >= PINGS && pb->rx_frames >= PINGS);
+	switch (s) {
+	case GARBAGE_GREF: /* answered with errors, as Linux does; still connected */
+		assert_string_equal(ph->reason, "");
+		assert_int_equal(ph->errors, 2);
+		assert_int_equal(ph->rx_frames, 1);
+		break;
+	case CROSS_PAGE:
+		assert_non_null(strstr(ph->reason, "crosses the page end"));
+		break;
+	case ENDLESS_CHAIN:
+		assert_non_null(strstr(ph->reason, "chain longer than"));
+		break;
+	case PROD_AHEAD:
+		assert_non_null(strstr(ph->reason, "overruns"));
+		break;
+	case EXTRA_INFO:
+		assert_non_null(strstr(ph->reason, "extra info"));
+		break;
+	case FLOOD: /* served its share, and no more than that */
+		assert_string_equal(ph->reason, "");
+		assert_true(ph->rx_frames > 1000);
+		break;
+	case DEATH: /* gone with its domain: disconnected, nothing forwarded */
+		assert_false(ph->connected);
+		assert_int_equal(ph->rx_frames, 0);
+		break;
+	}
+	if (s != GARBAGE_GREF && s != FLOOD)
+		assert_false(ph->connected);
+	assert_int_equal(umx_test_domain_reap(&d, sdom, spid), 0);
+	assert_int_equal(umx_test_daemon_stop(&d), 0);
+}
+
+static void garbage_grefs_get_errors(void **st)
+{
+	(void)st;
+	run(GARBAGE_GREF);
+}
+static void slot_crossing_page_end_disconnects(void **st)
+{
+	(void)st;
+	run(CROSS_PAGE);
+}
+static void endless_fragment_chain_disconnects(void **st)
+{
+	(void)st;
+	run(ENDLESS_CHAIN);
+}
+static void request_producer_ahead_disconnects(void **st)
+{
+	(void)st;
+	run(PROD_AHEAD);
+}
+static void extra_info_not_negotiated_disconnects(void **st)
+{
+	(void)st;
+	run(EXTRA_INFO);
+}
+static void flood_gets_its_share_only(void **st)
+{
+	(void)st;
+	run(FLOOD);
+}
+static void death_mid_packet(void **st)
+{
+	(void)st;
+	run(DEATH);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(garbage_grefs_get_errors),
+	        cmocka_unit_test(slot_crossing_page_end_disconnects),
+	        cmocka_unit_test(endless_fragment_chain_disconnects),
+	        cmocka_unit_test(request_producer_ahead_disconnects),
+	        cmocka_unit_test(extra_info_not_negotiated_disconnects),
+	        cmocka_unit_test(flood_gets_its_share_only),
+	        cmocka_unit_test(death_mid_packet),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
