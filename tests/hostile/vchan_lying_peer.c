@@ -3,10 +3,13 @@
  * and store values are refused (-EPROTO); a peer that rewrites indices,
  * orders, grants, live and notify bytes at random while we read and write
  * only ever yields in-bounds results or a sticky -EPROTO; a peer that dies
- * after half a packet is end of stream, not a hang. Both roles. */
+ * after half a packet is end of stream, not a hang; an event storm with no
+ * data neither wakes a blocked reader falsely nor hides the real byte.
+ * Both roles. */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <time.h>
 #include <xen/io/libxenvchan.h>
 
 #include "../unit/vchan_util.h"
@@ -420,6 +423,55 @@ static int packet_server(void *arg)
 	return 0;
 }
 
+/* ---- 5. event storm ------------------------------------------------------ */
+
+static int storm_client(void *arg)
+{
+	struct vpair *vp = arg;
+	uint32_t doms[2];
+	struct raw_cli c;
+	char path[96], ch;
+	uint64_t end;
+	struct timespec ts;
+
+	if (read(vp->to_client[0], doms, sizeof(doms)) != sizeof(doms) ||
+	    read(sync_pipe[0], &ch, 1) != 1)
+		return 20;
+	vt_path(path, sizeof(path), doms[0], doms[1]);
+	if (raw_cli_open(&c, doms[0], path) < 0)
+		return 21;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	end = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 + 300;
+	do { /* events with no data, as fast as we can */
+		for (int i = 0; i < 1000; i++)
+			umx_plat_evtchn_notify(c.p, (uint32_t)c.port);
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+	} while ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 < end);
+	*(unsigned char *)umx_plat_map_addr(c.rings) = 0x42;
+	__atomic_store_n(&c.page->left.prod, 1, __ATOMIC_RELEASE);
+	umx_plat_evtchn_notify(c.p, (uint32_t)c.port);
+	for (;;)
+		pause();
+}
+
+static int storm_server(void *arg)
+{
+	struct vpair *vp = arg;
+	uint8_t b = 0;
+	umx_vchan *v;
+
+	alarm(20);
+	if (!(v = vt_server(vp)))
+		return 10;
+	if (write(sync_pipe[1], "o", 1) != 1)
+		return 11;
+	/* Blocked through the storm, then the one real byte. */
+	if (umx_vchan_read(v, &b, 1) != 1 || b != 0x42)
+		return 12;
+	umx_vchan_close(v);
+	return 0;
+}
+
 /* ---- driver ------------------------------------------------------------ */
 
 static void run(int (*srv)(void *), int (*cli)(void *), int kill_role, int expect_killed)
@@ -467,9 +519,16 @@ static void test_peer_dies_mid_packet(void **state)
 	run(packet_server, half_packet_client, 1, 0);
 }
 
+static void test_event_storm(void **state)
+{
+	(void)state;
+	run(storm_server, storm_client, 1, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_event_storm),
 	        cmocka_unit_test(test_bad_control_pages_refused),
 	        cmocka_unit_test(test_lying_server),
 	        cmocka_unit_test(test_lying_client),
