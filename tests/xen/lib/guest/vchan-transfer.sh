@@ -9,7 +9,10 @@
 #               scenario redefines it (e.g. around `umx vchan`) in one half.
 #   VCHAN_MIB   MiB each way (default 1)
 # transfer PART MODE PEER_DOMID PATH: run one part; fails the scenario on
-# any difference (size or sha256).
+# any difference (size or sha256). Waits are generous (60 s to the first
+# byte, 30 s + 30 s per MiB for the rest): with one-page rings every ring's
+# worth is a notify round trip, and under TCG on a busy host one part has
+# been seen to take 22 s for 1 MiB (1-2 s when the host is quiet).
 . /harness/guest.sh
 MIB=${VCHAN_MIB:-1}
 bytes=$((MIB * 1048576))
@@ -38,16 +41,16 @@ transfer() {
     log "store under $path:"; xenstore-ls "$path" 2>&1 | head -n 10
   }
   t0=$(date +%s)
-  wait_size "$rx" 1 30
+  wait_size "$rx" 1 60
   t1=$(date +%s)
-  wait_size "$rx" "$bytes" $((20 + 10 * MIB))
+  wait_size "$rx" "$bytes" $((30 + 30 * MIB))
   t2=$(date +%s)
   want=$(xs_wait "$XS/$part/$PEER_ROLE-sha" 10)
   check "$bytes" "$(stat -c %s "$rx")" "part $part ($mode): bytes received"
   check "$want" "$(sha "$rx")" \
     "part $part ($mode): $MIB MiB from the $PEER_ROLE byte for byte (connected in $((t1 - t0)) s, moved in $((t2 - t1)) s)"
   xenstore-write "$XS/$part/$ROLE-ok" 1
-  xs_wait "$XS/$part/$PEER_ROLE-ok" $((20 + 10 * MIB)) >/dev/null
+  xs_wait "$XS/$part/$PEER_ROLE-ok" $((30 + 30 * MIB)) >/dev/null
   pkill -P "$ppid" 2>/dev/null
   kill "$fpid" "$ppid" 2>/dev/null
   wait "$ppid" 2>/dev/null
