@@ -78,6 +78,7 @@ struct umx_gnt_map {
 
 struct umx_gnt {
 	umx_conn *conn;
+	unsigned opens; /* under gnt_open_lock */
 	pthread_mutex_t lock;
 	grant_entry_v1_t *table;
 	uint32_t frames;
@@ -92,7 +93,34 @@ struct umx_gnt {
 	struct fd_cache *fds;
 };
 
+/* The domain's grant table is one per process (its connection is), and
+ * so is the ref allocator over it: two handles allocating refs from the
+ * same table independently would hand out the same refs. Every open of the
+ * same connection therefore returns the same handle, counted. */
+static pthread_mutex_t gnt_open_lock = PTHREAD_MUTEX_INITIALIZER;
+static umx_gnt *gnt_shared;
+
+static int gnt_open_new(umx_conn *conn, umx_gnt **out);
+
 int umx_gnt_open(umx_conn *conn, umx_gnt **out)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&gnt_open_lock);
+	if (gnt_shared && gnt_shared->conn == conn) {
+		gnt_shared->opens++;
+		*out = gnt_shared;
+	} else if (gnt_shared) {
+		r = -EBUSY; /* one domain connection per process */
+	} else if ((r = gnt_open_new(conn, &gnt_shared)) == 0) {
+		gnt_shared->opens = 1;
+		*out = gnt_shared;
+	}
+	pthread_mutex_unlock(&gnt_open_lock);
+	return r;
+}
+
+static int gnt_open_new(umx_conn *conn, umx_gnt **out)
 {
 	umx_gnt *g;
 	uint32_t frames, i;
@@ -742,6 +770,14 @@ void umx_gnt_close(umx_gnt *g)
 
 	if (!g)
 		return;
+	pthread_mutex_lock(&gnt_open_lock);
+	if (--g->opens) {
+		pthread_mutex_unlock(&gnt_open_lock);
+		return;
+	}
+	if (g == gnt_shared)
+		gnt_shared = NULL;
+	pthread_mutex_unlock(&gnt_open_lock);
 	while (g->maps) {
 		umx_gnt_map *m = g->maps;
 		g->maps = m->next;

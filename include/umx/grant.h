@@ -35,10 +35,13 @@ typedef struct umx_gnt_share umx_gnt_share;
 typedef struct umx_gnt_map umx_gnt_map;
 
 /* Open the grant interface of domain connection @conn (which must outlive
- * it). Maps the domain's grant table. */
+ * it). Maps the domain's grant table. The table and its ref allocator are
+ * one per process: every open returns the same handle (counted), so users
+ * in one process never hand out the same ref twice. */
 int umx_gnt_open(umx_conn *conn, umx_gnt **out);
-/* Unmap what is left mapped, end what can be ended, free the rest of the
- * library's state. Pages still mapped by peers stay with umxd. */
+/* Drop one open. The last one unmaps what is left mapped, ends what can be
+ * ended and frees the library's state. Pages still mapped by peers stay
+ * with umxd. */
 void umx_gnt_close(umx_gnt *g);
 
 /* ---- granter ---------------------------------------------------------- */
