@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Frames per second between two domains through the switch domain
+ * (netfront → netback/switch → netfront), 64-byte and 1500-byte frames,
+ * beside UDP datagrams of the same payload size over loopback between two
+ * processes with sendmmsg/recvmmsg in batches of 32, in the same run.
+ * Rates count what arrives at the receiver.
+ *
+ *   BENCH_SECONDS=2 build/bench/bench_net_frames
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench_util.h"
+#include "umx/conn.h"
+#include "umx/domain.h"
+#include "umx/log.h"
+#include "umx/net.h"
+#include "umx/platform.h"
+#include "umxd.h"
+
+#define BATCH 32
+
+/* ---- baseline: UDP over loopback, sendmmsg/recvmmsg x32 ----------------- */
+
+static double udp_rate(size_t len, double secs)
+{
+	int rx = socket(AF_INET, SOCK_DGRAM, 0), tx = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t al = sizeof(a);
+	int res[2], big = 4 << 20;
+	double rate = 0;
+	pid_t pid;
+
+	if (rx < 0 || tx < 0 || bind(rx, (struct sockaddr *)&a, sizeof(a)) ||
+	    getsockname(rx, (struct sockaddr *)&a, &al) || pipe(res))
+		return 0;
+	setsockopt(rx, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	pid = fork();
+	if (pid == 0) { /* receiver */
+		static uint8_t bufs[BATCH][2048];
+		struct mmsghdr m[BATCH];
+		struct iovec iov[BATCH];
+		struct timeval tv = {0, 200000};
+		uint64_t n = 0, t0 = 0, end = 0;
+		setsockopt(rx, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		for (;;) {
+			for (int i = 0; i < BATCH; i++) {
+				iov[i].iov_base = bufs[i];
+				iov[i].iov_len = sizeof(bufs[i]);
+				memset(&m[i].msg_hdr, 0, sizeof(m[i].msg_hdr));
+				m[i].msg_hdr.msg_iov = &iov[i];
+				m[i].msg_hdr.msg_iovlen = 1;
+			}
+			int r = recvmmsg(rx, m, BATCH, 0, NULL);
+			if (r <= 0)
+				continue;
+			if (!t0) {
+				t0 = bench_now_ns();
+				end = t0 + (uint64_t)(secs * 1e9);
+				continue;
+			}
+			n += (uint64_t)r;
+			if (bench_now_ns() >= end)
+				break;
+		}
+		rate = (double)n * 1e9 / (double)(bench_now_ns() - t0);
+		if (write(res[1], &rate, sizeof(rate)) != sizeof(rate))
+			_exit(1);
+		_exit(0);
+	}
+	/* sender */
+	static uint8_t payload[2048];
+	struct mmsghdr m[BATCH];
+	struct iovec iov[BATCH];
+	fcntl(res[0], F_SETFL, O_NONBLOCK);
+	connect(tx, (struct sockaddr *)&a, sizeof(a));
+	for (int i = 0; i < BATCH; i++) {
+		iov[i].iov_base = payload;
+		iov[i].iov_len = len;
+		memset(&m[i].msg_hdr, 0, sizeof(m[i].msg_hdr));
+		m[i].msg_hdr.msg_iov = &iov[i];
+		m[i].msg_hdr.msg_iovlen = 1;
+	}
+	while (read(res[0], &rate, sizeof(rate)) != sizeof(rate))
+		sendmmsg(tx, m, BATCH, 0);
+	waitpid(pid, NULL, 0);
+	close(rx);
+	close(tx);
+	close(res[0]);
+	close(res[1]);
+	return rate;
+}
+
+/* ---- umx: two domains through the switch domain ------------------------- */
+
+struct run {
+	size_t len;
+	double secs;
+	int res[2];  /* receiver → parent: rate */
+	int stop[2]; /* parent → switch, sender */
+	int go[2];   /* parent → fronts: vifs attached */
+};
+
+static int open_front(struct run *r, umx_platform **p, umx_netfront **nf)
+{
+	char c;
+	if (read(r->go[0], &c, 1) != 1 || umx_platform_open(NULL, p) < 0)
+		return -1;
+	return umx_netfront_open(*p, 0, 10000, nf);
+}
+
+static int dom_switch(struct run *r)
+{
+	umx_platform *p;
+	umx_netback *nb;
+	char c;
+
+	if (umx_platform_open(NULL, &p) < 0)
+		return 2;
+	if (umx_netback_open(p, &nb) < 0)
+		return 3;
+	fcntl(r->stop[0], F_SETFL, O_NONBLOCK);
+	while (read(r->stop[0], &c, 1) != 1)
+		umx_netback_poll(nb, 100);
+	umx_netback_close(nb);
+	umx_platform_close(p);
+	return 0;
+}
+
+static int dom_send(struct run *r)
+{
+	static uint8_t f[2048];
+	umx_platform *p;
+	umx_netfront *nf;
+	char c;
+
+	if (open_front(r, &p, &nf) < 0)
+		return 1;
+	memset(f, 0xff, 6); /* broadcast: the receiver is the only other port */
+	f[6] = 2;
+	f[12] = 0x88;
+	f[13] = 0xb5;
+	fcntl(r->stop[0], F_SETFL, O_NONBLOCK);
+	while (read(r->stop[0], &c, 1) != 1) {
+		int e = umx_netfront_send(nf, f, r->len);
+		if (e == -EAGAIN)
+			umx_netfront_wait(nf, 10);
+		else if (e < 0)
+			return 1;
+	}
+	umx_netfront_close(nf);
+	umx_platform_close(p);
+	return 0;
+}
+
+static int dom_recv(struct run *r)
+{
+	static uint8_t f[UMX_NET_FRAME_MAX];
+	umx_platform *p;
+	umx_netfront *nf;
+	uint64_t n = 0, t0 = 0, end = 0;
+	double rate;
+
+	if (open_front(r, &p, &nf) < 0)
+		return 1;
+	for (;;) {
+		int e = umx_netfront_recv(nf, f, sizeof(f));
+		if (e == -EAGAIN) {
+			umx_netfront_wait(nf, 100);
+			continue;
+		}
+		if (e < 0)
+			return 1;
+		if (!t0) {
+			t0 = bench_now_ns();
+			end = t0 + (uint64_t)(r->secs * 1e9);
+			continue;
+		}
+		if ((++n & 255) == 0 && bench_now_ns() >= end)
+			break;
+	}
+	rate = (double)n * 1e9 / (double)(bench_now_ns() - t0);
+	if (write(r->res[1], &rate, sizeof(rate)) != sizeof(rate))
+		return 1;
+	umx_netfront_close(nf);
+	umx_platform_close(p);
+	return 0;
+}
+
+static pid_t spawn(umx_conn *ts, const char *name, uint32_t *domid, int (*fn)(struct run *),
+                   struct run *r)
+{
+	int fd;
+	if (umx_domain_create(ts, name, 0, domid, &fd) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		char buf[16];
+		snprintf(buf, sizeof(buf), "%d", fd);
+		setenv(UMX_DOMAIN_FD_ENV, buf, 1);
+		int rc = fn(r);
+		if (rc)
+			fprintf(stderr, "domain %s failed (%d)\n", name, rc);
+		_exit(rc);
+	}
+	close(fd);
+	umx_domain_set_pid(ts, *domid, pid);
+	return pid;
+}
+
+static double umx_rate(const char *dir, umx_conn *ts, size_t len, double secs)
+{
+	struct run r = {.len = len, .secs = secs};
+	char path[160];
+	uint32_t s, a, b;
+	pid_t ps, pa, pb;
+	double rate = 0;
+	umx_xs *xs;
+
+	if (pipe(r.res) || pipe(r.stop) || pipe(r.go))
+		return 0;
+	snprintf(path, sizeof(path), "%s/xenstored", dir);
+	if (umx_xs_open_path(path, &xs) < 0)
+		return 0;
+	ps = spawn(ts, "switch", &s, dom_switch, &r);
+	pb = spawn(ts, "recv", &b, dom_recv, &r);
+	if (umx_net_attach(xs, b, s, 0, NULL) < 0)
+		return 0;
+	pa = spawn(ts, "send", &a, dom_send, &r);
+	if (umx_net_attach(xs, a, s, 0, NULL) < 0 || write(r.go[1], "gg", 2) != 2)
+		return 0;
+	if (read(r.res[0], &rate, sizeof(rate)) != sizeof(rate))
+		fprintf(stderr, "receiving domain failed\n");
+	if (write(r.stop[1], "xx", 2) != 2)
+		rate = 0;
+	waitpid(pb, NULL, 0);
+	waitpid(pa, NULL, 0);
+	waitpid(ps, NULL, 0);
+	umx_domain_exited(ts, b, 0);
+	umx_domain_exited(ts, a, 0);
+	umx_domain_exited(ts, s, 0);
+	umx_xs_close(xs);
+	close(r.res[0]);
+	close(r.res[1]);
+	close(r.stop[0]);
+	close(r.stop[1]);
+	close(r.go[0]);
+	close(r.go[1]);
+	return rate;
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/umx-bench-XXXXXX";
+	static const size_t sizes[] = {64, 1500};
+	double secs = bench_seconds();
+	umx_conn *ts = NULL;
+	pid_t daemon;
+
+	umx_log_set_level(getenv("BENCH_VERBOSE") ? UMX_LOG_DEBUG : UMX_LOG_WARN);
+	if (!mkdtemp(dir))
+		return 1;
+	daemon = fork();
+	if (daemon == 0) {
+		struct umxd_options opt = {.dir = dir};
+		struct umxd *u;
+		umx_log_set_level(UMX_LOG_WARN);
+		if (umxd_new(&opt, &u) < 0)
+			_exit(1);
+		int r = umxd_run(u);
+		umxd_free(u);
+		_exit(r < 0);
+	}
+	for (int i = 0; i < 500 && umx_conn_open_toolstack(dir, &ts) < 0; i++)
+		usleep(10000);
+	if (!ts)
+		return 1;
+	for (unsigned i = 0; i < 2; i++) {
+		char name[64], base[64];
+		double u = umx_rate(dir, ts, sizes[i], secs);
+		/* UDP payload such that the datagram carries as many bytes. */
+		double l = udp_rate(sizes[i] - 42 > 0 ? sizes[i] - 42 : sizes[i], secs);
+		snprintf(name, sizeof(name), "net %zu B frames via switch", sizes[i]);
+		snprintf(base, sizeof(base), "UDP lo mmsg x%d", BATCH);
+		bench_report(name, u, base, l);
+	}
+	umx_conn_close(ts);
+	kill(daemon, SIGTERM);
+	waitpid(daemon, NULL, 0);
+	rmdir(dir);
+	return 0;
+}
