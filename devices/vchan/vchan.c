@@ -28,28 +28,6 @@
 #include "umx/log.h"
 #include "vchan_priv.h"
 
-/* ---- shared-byte atomics ---------------------------------------------- */
-
-static void or8(uint8_t *p, uint8_t bits)
-{
-	atomic_fetch_or_explicit(UMX_ATOMIC8(p), bits, memory_order_seq_cst);
-}
-
-static uint8_t and8(uint8_t *p, uint8_t mask)
-{
-	return atomic_fetch_and_explicit(UMX_ATOMIC8(p), mask, memory_order_seq_cst);
-}
-
-static uint8_t load_acquire8(const uint8_t *p)
-{
-	return atomic_load_explicit(UMX_ATOMIC8((void *)(uintptr_t)p), memory_order_acquire);
-}
-
-static uint16_t load_relaxed16(const void *p)
-{
-	return atomic_load_explicit(UMX_ATOMIC16((void *)(uintptr_t)p), memory_order_relaxed);
-}
-
 /* ---- layout ------------------------------------------------------------ */
 
 int vchan_min_order(size_t size)
@@ -81,8 +59,8 @@ int vchan_layout_parse(const void *page, struct vchan_layout *l, const char **wh
 	uint32_t limit = VCHAN_PAGE_SIZE, n;
 
 	/* Copy once: the peer may rewrite the page under us. */
-	l->left_order = load_relaxed16(&c->left_order);
-	l->right_order = load_relaxed16(&c->right_order);
+	l->left_order = umx_load_relaxed16(&c->left_order);
+	l->right_order = umx_load_relaxed16(&c->right_order);
 	if (l->left_order < UMX_VCHAN_MIN_ORDER || l->left_order > UMX_VCHAN_MAX_ORDER ||
 	    l->right_order < UMX_VCHAN_MIN_ORDER || l->right_order > UMX_VCHAN_MAX_ORDER) {
 		*why = "ring order outside 10..20";
@@ -149,7 +127,7 @@ static int peer_state(umx_vchan *v)
 		return 0;
 	/* L2: pairs with the peer's L1 (and with umxd's unmap-notify clear,
 	 * which happens after the dead peer's last store). */
-	live = load_acquire8(v->peer_live);
+	live = umx_load_acquire8(v->peer_live);
 	switch (live) {
 	case 0:
 		v->peer_gone = true;
@@ -169,7 +147,7 @@ static int peer_state(umx_vchan *v)
 static void request_notify(umx_vchan *v, uint8_t bit)
 {
 	/* N1: pairs with N2 in the peer's send_notify(). */
-	or8(v->req, bit);
+	(void)umx_fetch_or8(v->req, bit);
 	umx_mb();
 }
 
@@ -179,7 +157,7 @@ static int send_notify(umx_vchan *v, uint8_t bit)
 	umx_mb();
 	if (!(umx_load_relaxed8(v->ack) & bit))
 		return 0;
-	if (!(and8(v->ack, (uint8_t)~bit) & bit))
+	if (!(umx_fetch_and8(v->ack, (uint8_t)~bit) & bit))
 		return 0;
 	if (!v->plat)
 		return 0;
@@ -872,7 +850,7 @@ int umx_vchan_client_open(uint32_t server, const char *path, int wait_ms, umx_vc
 		goto err;
 	/* Ask the server to tell us about writes (libxenvchan does the same);
 	 * then L1: connected. */
-	or8(&v->ctrl->srv_notify, VCHAN_NOTIFY_WRITE);
+	(void)umx_fetch_or8(&v->ctrl->srv_notify, VCHAN_NOTIFY_WRITE);
 	umx_store_release8(&v->ctrl->cli_live, 1);
 	if ((r = umx_plat_evtchn_notify(v->plat, v->port)) < 0)
 		goto err;

@@ -57,6 +57,28 @@ static inline void umx_store_release8(volatile void *p, uint8_t v)
 	atomic_store_explicit(UMX_ATOMIC8((void *)p), v, memory_order_release);
 }
 
+static inline uint8_t umx_load_acquire8(const volatile void *p)
+{
+	return atomic_load_explicit(UMX_ATOMIC8((void *)p), memory_order_acquire);
+}
+
+static inline uint16_t umx_load_relaxed16(const volatile void *p)
+{
+	return atomic_load_explicit(UMX_ATOMIC16((void *)p), memory_order_relaxed);
+}
+
+/* Atomic read-modify-write on a shared byte (vchan's notify bits): full
+ * barriers, returning the previous value. */
+static inline uint8_t umx_fetch_or8(volatile void *p, uint8_t bits)
+{
+	return atomic_fetch_or_explicit(UMX_ATOMIC8((void *)p), bits, memory_order_seq_cst);
+}
+
+static inline uint8_t umx_fetch_and8(volatile void *p, uint8_t mask)
+{
+	return atomic_fetch_and_explicit(UMX_ATOMIC8((void *)p), mask, memory_order_seq_cst);
+}
+
 /* Full barrier: orders an earlier store before a later load (Xen's mb()),
  * the store-load ordering the event-suppression protocol needs. */
 static inline void umx_mb(void)
@@ -68,17 +90,15 @@ static inline void umx_mb(void)
  * the value found; the swap happened iff it equals @expect. */
 static inline uint16_t umx_cmpxchg16(volatile void *p, uint16_t expect, uint16_t desired)
 {
-	atomic_compare_exchange_strong_explicit(UMX_ATOMIC16((void *)p), &expect,
-	                                        desired, memory_order_seq_cst,
-	                                        memory_order_seq_cst);
+	atomic_compare_exchange_strong_explicit(UMX_ATOMIC16((void *)p), &expect, desired,
+	                                        memory_order_seq_cst, memory_order_seq_cst);
 	return expect;
 }
 
 static inline uint32_t umx_cmpxchg32(volatile void *p, uint32_t expect, uint32_t desired)
 {
-	atomic_compare_exchange_strong_explicit(UMX_ATOMIC32((void *)p), &expect,
-	                                        desired, memory_order_seq_cst,
-	                                        memory_order_seq_cst);
+	atomic_compare_exchange_strong_explicit(UMX_ATOMIC32((void *)p), &expect, desired,
+	                                        memory_order_seq_cst, memory_order_seq_cst);
 	return expect;
 }
 
