@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * umx net attach|detach|list|switch — virtual network interfaces.
+ *
+ *   attach FRONT BACK [--mac M] [--handle N]   write the vif's store nodes
+ *                                              (what libxl writes)
+ *   detach FRONT BACK HANDLE                   remove them
+ *   list                                       vifs, states and counters
+ *   switch                                     serve this domain's vifs on a
+ *                                              learning switch (run it as a
+ *                                              domain: umx run -- umx net switch)
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "umx.h"
+#include "umx/domain.h"
+#include "umx/net.h"
+
+static const char usage_text[] =
+        "usage: umx net attach FRONT_DOMID BACK_DOMID [--mac MAC] [--handle N]\n"
+        "       umx net detach FRONT_DOMID BACK_DOMID HANDLE\n"
+        "       umx net list\n"
+        "       umx net switch          (inside a domain: umx run -- umx net switch)\n";
+
+static int store_open(umx_xs **xs)
+{
+	struct umx_daemon_info info;
+	umx_conn *ts;
+	int r;
+
+	if (tool_connect(&ts) < 0)
+		return -1;
+	r = umx_daemon_info(ts, &info);
+	umx_conn_close(ts);
+	if (r < 0 || (r = umx_xs_open_path(info.xs_socket, xs)) < 0) {
+		fprintf(stderr, "umx net: cannot reach the store: %s\n", strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
+static int net_attach(int argc, char **argv)
+{
+	uint8_t mac[UMX_NET_MAC_LEN];
+	bool have_mac = false;
+	uint32_t front, back;
+	int handle = -1, r;
+	umx_xs *xs;
+
+	if (argc < 3 || tool_parse_domid(argv[1], &front) < 0 ||
+	    tool_parse_domid(argv[2], &back) < 0) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	for (int i = 3; i < argc; i++) {
+		if (!strcmp(argv[i], "--mac") && i + 1 < argc) {
+			if (umx_net_parse_mac(argv[++i], mac) < 0) {
+				fprintf(stderr, "umx net: bad MAC '%s'\n", argv[i]);
+				return 2;
+			}
+			have_mac = true;
+		} else if (!strcmp(argv[i], "--handle") && i + 1 < argc) {
+			handle = atoi(argv[++i]);
+			if (handle < 0 || handle > 65535) {
+				fprintf(stderr, "umx net: bad handle\n");
+				return 2;
+			}
+		} else {
+			fputs(usage_text, stderr);
+			return 2;
+		}
+	}
+	if (store_open(&xs) < 0)
+		return 1;
+	r = umx_net_attach(xs, front, back, handle, have_mac ? mac : NULL);
+	umx_xs_close(xs);
+	if (r < 0) {
+		fprintf(stderr, "umx net attach: %s\n", strerror(-r));
+		return 1;
+	}
+	printf("%d\n", r);
+	return 0;
+}
+
+static int net_detach(int argc, char **argv)
+{
+	uint32_t front, back;
+	umx_xs *xs;
+	int r;
+
+	if (argc != 4 || tool_parse_domid(argv[1], &front) < 0 ||
+	    tool_parse_domid(argv[2], &back) < 0) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	if (store_open(&xs) < 0)
+		return 1;
+	r = umx_net_detach(xs, front, back, (unsigned)atoi(argv[3]));
+	umx_xs_close(xs);
+	if (r < 0) {
+		fprintf(stderr, "umx net detach: %s\n", strerror(-r));
+		return 1;
+	}
+	return 0;
+}
+
+static char *read_node(umx_xs *xs, const char *dir, const char *name)
+{
+	char path[256], *v = NULL;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (umx_xs_read(xs, UMX_XS_NO_TX, path, &v, NULL) < 0)
+		return NULL;
+	return v;
+}
+
+/* "rx_frames=1 rx_bytes=2 ..." → the value of @key, or "-". */
+static void stat_field(const char *stats, const char *key, char *out, size_t len)
+{
+	const char *p = stats;
+	size_t kl = strlen(key);
+
+	snprintf(out, len, "-");
+	while (p && *p) {
+		if (!strncmp(p, key, kl) && p[kl] == '=') {
+			snprintf(out, len, "%.*s", (int)strcspn(p + kl + 1, " "), p + kl + 1);
+			return;
+		}
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+}
+
+static int net_list(void)
+{
+	static const char *const states[] = {"unknown",   "initialising", "initwait", "initialised",
+	                                     "connected", "closing",      "closed"};
+	static const char *const keys[] = {"rx_frames", "rx_bytes", "tx_frames",
+	                                   "tx_bytes",  "dropped",  "errors"};
+	char **doms, **fronts, **handles, dir[192];
+	unsigned nd, nf, nh;
+	umx_xs *xs;
+
+	if (store_open(&xs) < 0)
+		return 1;
+	printf("%-5s %-5s %-3s %-17s %-12s %10s %12s %10s %12s %8s %7s\n", "BACK", "FRONT", "VIF",
+	       "MAC", "STATE", "RX_FRAMES", "RX_BYTES", "TX_FRAMES", "TX_BYTES", "DROPPED",
+	       "ERRORS");
+	if (umx_xs_directory(xs, UMX_XS_NO_TX, "/local/domain", &doms, &nd) < 0)
+		nd = 0, doms = NULL;
+	for (unsigned i = 0; i < nd; i++) {
+		snprintf(dir, sizeof(dir), "/local/domain/%s/backend/vif", doms[i]);
+		if (umx_xs_directory(xs, UMX_XS_NO_TX, dir, &fronts, &nf) < 0)
+			continue;
+		for (unsigned j = 0; j < nf; j++) {
+			snprintf(dir, sizeof(dir), "/local/domain/%s/backend/vif/%s", doms[i],
+			         fronts[j]);
+			if (umx_xs_directory(xs, UMX_XS_NO_TX, dir, &handles, &nh) < 0)
+				continue;
+			for (unsigned k = 0; k < nh; k++) {
+				char vd[256], *mac, *state, *stats, f[6][24];
+				int s;
+				snprintf(vd, sizeof(vd), "%s/%s", dir, handles[k]);
+				mac = read_node(xs, vd, "mac");
+				state = read_node(xs, vd, "state");
+				stats = read_node(xs, vd, "statistics");
+				s = state ? atoi(state) : 0;
+				for (int x = 0; x < 6; x++)
+					stat_field(stats, keys[x], f[x], sizeof(f[x]));
+				printf("%-5s %-5s %-3s %-17s %-12s %10s %12s %10s %12s %8s %7s\n",
+				       doms[i], fronts[j], handles[k], mac ? mac : "-",
+				       s >= 0 && s <= 6 ? states[s] : "?", f[0], f[1], f[2], f[3],
+				       f[4], f[5]);
+				free(mac);
+				free(state);
+				free(stats);
+			}
+			free(handles);
+		}
+		free(fronts);
+	}
+	free(doms);
+	umx_xs_close(xs);
+	return 0;
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int net_switch(void)
+{
+	umx_platform *p;
+	umx_netback *nb;
+	int r;
+
+	if (!getenv(UMX_DOMAIN_FD_ENV)) {
+		fprintf(stderr, "umx net switch: run it as a domain: umx run -- umx net switch\n");
+		return 2;
+	}
+	if ((r = umx_platform_open(NULL, &p)) < 0 || (r = umx_netback_open(p, &nb)) < 0) {
+		fprintf(stderr, "umx net switch: %s\n", strerror(-r));
+		return 1;
+	}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	fprintf(stderr, "umx net switch: domain %u serving backend/vif\n", umx_platform_domid(p));
+	r = umx_netback_run(nb, &stop);
+	umx_netback_close(nb);
+	umx_platform_close(p);
+	return r < 0 ? 1 : 0;
+}
+
+int cmd_net(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(usage_text, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (!strcmp(argv[1], "attach"))
+		return net_attach(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "detach"))
+		return net_detach(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "list"))
+		return net_list();
+	if (!strcmp(argv[1], "switch"))
+		return net_switch();
+	fputs(usage_text, stderr);
+	return 2;
+}
