@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: MIT */
+/* A frontend that behaves like Linux's xen-netfront (no feature-persistent:
+ * a fresh grant per TX packet and per RX buffer, access ended after each
+ * response) pings an honest umx domain through the switch: the backend's
+ * per-slot map/copy/unmap path delivers every frame byte for byte, and
+ * every grant can be ended at once (0, not -EBUSY) after its response,
+ * because the backend keeps no mapping of a non-persistent frontend. */
+#include <stdint.h>
+/* stdint first: Xen's headers expect it. */
+#include <xen/io/netif.h>
+
+#include "umx_test.h"
+#include "net_util.h"
+#include "umx/barrier.h"
+
+#define PINGS 5
+#define NRX   8
+
+static const uint8_t mac_l[6] = {0x02, 0, 0, 0, 0, 0x1c};
+static const uint8_t mac_b[6] = {0x02, 0, 0, 0, 0, 0x0b};
+static const uint8_t ip_l[4] = {10, 0, 0, 1};
+static const uint8_t ip_b[4] = {10, 0, 0, 2};
+
+struct ctx {
+	int go[2], stop_b[2];
+};
+
+static int dom_b(void *arg)
+{
+	struct ctx *c = arg;
+	static uint8_t f[128], got[UMX_NET_FRAME_MAX];
+	umx_platform *p;
+	umx_netfront *nf;
+	char ch;
+
+	if (read(c->go[0], &ch, 1) != 1 || umx_platform_open(NULL, &p) < 0 ||
+	    umx_netfront_open(p, 0, 10000, &nf) < 0)
+		return 40;
+	fcntl(c->stop_b[0], F_SETFL, O_NONBLOCK);
+	while (read(c->stop_b[0], &ch, 1) != 1) {
+		int r = umx_netfront_recv(nf, got, sizeof(got));
+		if (r == -EAGAIN) {
+			umx_netfront_wait(nf, 20);
+			continue;
+		}
+		if (r < 0)
+			return 41;
+		if (r == 98 && !memcmp(got, mac_b, 6) && got[34] == 8) {
+			uint16_t seq = (uint16_t)(got[40] << 8 | got[41]);
+			size_t n = net_icmp_echo(f, 0, mac_l, mac_b, ip_b, ip_l, seq);
+			if (net_send_retry(nf, f, n, 5000) < 0)
+				return 42;
+		}
+	}
+	umx_netfront_close(nf);
+	umx_platform_close(p);
+	return 0;
+}
+
+struct lf {
+	umx_platform *p;
+	umx_plat_shared *txs, *rxs, *rxbuf[NRX];
+	uint8_t *tx, *rx;
+	uint32_t bid, port, txp, rxp, tx_cons, rx_cons;
+};
+
+static int wait_state(umx_xs *xs, const char *dir, int want)
+{
+	char path[160], *v;
+	snprintf(path, sizeof(path), "%s/state", dir);
+	for (int i = 0; i < 1000; i++) {
+		if (umx_xs_read(xs, 0, path, &v, NULL) == 0) {
+			int s = atoi(v);
+			free(v);
+			if (s == want)
+				return 0;
+		}
+		usleep(10000);
+	}
+	return -1;
+}
+
+static int lf_setup(struct lf *l)
+{
+	char fe[96], path[160], val[32], *be, *v;
+	umx_xs *xs;
+	int port;
+
+	if (umx_platform_open(NULL, &l->p) < 0)
+		return -1;
+	xs = umx_plat_xs(l->p);
+	snprintf(fe, sizeof(fe), "/local/domain/%u/device/vif/0", umx_platform_domid(l->p));
+	snprintf(path, sizeof(path), "%s/backend", fe);
+	if (umx_xs_read(xs, 0, path, &be, NULL) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/backend-id", fe);
+	if (umx_xs_read(xs, 0, path, &v, NULL) < 0)
+		return -1;
+	l->bid = (uint32_t)atoi(v);
+	free(v);
+	if (wait_state(xs, be, 2) < 0 ||
+	    umx_plat_share(l->p, l->bid, 1, false, NULL, &l->txs) < 0 ||
+	    umx_plat_share(l->p, l->bid, 1, false, NULL, &l->rxs) < 0 ||
+	    (port = umx_plat_evtchn_alloc_unbound(l->p, l->bid)) <= 0)
+		return -1;
+	l->port = (uint32_t)port;
+	l->tx = umx_plat_share_addr(l->txs);
+	l->rx = umx_plat_share_addr(l->rxs);
+	umx_store_relaxed32(l->tx + 4, 1);
+	umx_store_relaxed32(l->tx + 12, 1);
+	umx_store_relaxed32(l->rx + 4, 1);
+	umx_store_relaxed32(l->rx + 12, 1);
+#define W(n, fmt, x)                                \
+	snprintf(path, sizeof(path), "%s/" n, fe);  \
+	snprintf(val, sizeof(val), fmt, x);         \
+	if (umx_xs_write_str(xs, 0, path, val) < 0) \
+		return -1;
+	W("tx-ring-ref", "%u", umx_plat_share_ref(l->txs, 0));
+	W("rx-ring-ref", "%u", umx_plat_share_ref(l->rxs, 0));
+	W("event-channel", "%u", l->port);
+	W("request-rx-copy", "%u", 1u);
+	W("feature-rx-notify", "%u", 1u);
+	W("feature-sg", "%u", 1u);
+	W("state", "%u", 4u); /* no feature-persistent, as Linux */
+#undef W
+	int r = wait_state(xs, be, 4);
+	free(be);
+	return r;
+}
+
+/* A fresh writable grant per RX buffer, as Linux's xennet_alloc_rx_buffers. */
+static int post_rx(struct lf *l, uint16_t id)
+{
+	struct netif_rx_request q = {.id = id};
+	if (umx_plat_share(l->p, l->bid, 1, false, NULL, &l->rxbuf[id]) < 0)
+		return -1;
+	q.gref = umx_plat_share_ref(l->rxbuf[id], 0);
+	memcpy(l->rx + 64 + (l->rxp++ % 256) * 8, &q, sizeof(q));
+	umx_store_release32(l->rx, l->rxp);
+	return umx_plat_evtchn_notify(l->p, l->port);
+}
+
+static int wait_index(const uint8_t *idx, uint32_t above)
+{
+	for (int i = 0; i < 5000; i++) {
+		if (umx_load_acquire32(idx) > above)
+			return 0;
+		usleep(1000);
+	}
+	return -1;
+}
+
+static int dom_l(void *arg)
+{
+	struct ctx *c = arg;
+	struct lf l = {0};
+	uint8_t f[128], want[128];
+	char ch;
+
+	if (read(c->go[0], &ch, 1) != 1 || lf_setup(&l) < 0)
+		return 20;
+	for (uint16_t i = 0; i < NRX; i++)
+		if (post_rx(&l, i) < 0)
+			return 21;
+	for (uint16_t seq = 1; seq <= PINGS; seq++) {
+		struct netif_tx_request q = {.id = (uint16_t)(seq % 256), .size = 98};
+		struct netif_tx_response tr;
+		struct netif_rx_response rr;
+		umx_plat_shared *page;
+		size_t n = net_icmp_echo(f, 8, mac_b, mac_l, ip_l, ip_b, seq);
+
+		/* A fresh read-only grant per packet, as xennet_start_xmit. */
+		if (umx_plat_share(l.p, l.bid, 1, true, NULL, &page) < 0)
+			return 22;
+		memcpy(umx_plat_share_addr(page), f, n);
+		q.gref = umx_plat_share_ref(page, 0);
+		memcpy(l.tx + 64 + (l.txp++ % 256) * 12, &q, sizeof(q));
+		umx_store_release32(l.tx, l.txp);
+		umx_plat_evtchn_notify(l.p, l.port);
+		if (wait_index(l.tx + 8, l.tx_cons) < 0)
+			return 23;
+		memcpy(&tr, l.tx + 64 + (l.tx_cons++ % 256) * 12, sizeof(tr));
+		if (tr.id != q.id || tr.status != NETIF_RSP_OKAY)
+			return 24;
+		if (umx_plat_unshare(l.p, page) != 0)
+			return 25; /* the backend kept a mapping */
+		/* The reply, into one of our buffers. */
+		if (wait_index(l.rx + 8, l.rx_cons) < 0)
+			return 26;
+		memcpy(&rr, l.rx + 64 + (l.rx_cons++ % 256) * 8, sizeof(rr));
+		if (rr.id >= NRX || !l.rxbuf[rr.id] || rr.status != 98 || rr.offset + 98 > 4096)
+			return 27;
+		memcpy(f, (uint8_t *)umx_plat_share_addr(l.rxbuf[rr.id]) + rr.offset, 98);
+		n = net_icmp_echo(want, 0, mac_l, mac_b, ip_b, ip_l, seq);
+		if (memcmp(f, want, n))
+			return 28;
+		if (umx_plat_unshare(l.p, l.rxbuf[rr.id]) != 0)
+			return 29;
+		l.rxbuf[rr.id] = NULL;
+		if (post_rx(&l, rr.id) < 0)
+			return 30;
+	}
+	return 0;
+}
+
+static void test_net_linux_style_frontend(void **state)
+{
+	struct umx_test_daemon d;
+	struct umx_net_port ports[UMX_NET_PORTS_MAX];
+	const struct umx_net_port *pl;
+	struct net_sw sw;
+	struct ctx c;
+	uint32_t sdom, ldom, bdom;
+	pid_t spid, lpid, bpid;
+	int n;
+	(void)state;
+
+	assert_int_equal(net_sw_pipes(&sw), 0);
+	assert_int_equal(pipe(c.go) | pipe(c.stop_b), 0);
+	assert_int_equal(umx_test_daemon_start(&d), 0);
+	assert_int_equal(umx_test_domain_fork(&d, "switch", net_switch_domain, &sw, &sdom, &spid),
+	                 0);
+	assert_int_equal(umx_test_domain_fork(&d, "linux", dom_l, &c, &ldom, &lpid), 0);
+	assert_int_equal(umx_test_domain_fork(&d, "b", dom_b, &c, &bdom, &bpid), 0);
+	assert_int_equal(net_attach(ldom, sdom, 0x1c), 0);
+	assert_int_equal(net_attach(bdom, sdom, 0x0b), 0);
+	assert_int_equal(write(c.go[1], "gg", 2), 2);
+	assert_int_equal(umx_test_domain_reap(&d, ldom, lpid), 0);
+	assert_int_equal(write(c.stop_b[1], "s", 1), 1);
+	assert_int_equal(umx_test_domain_reap(&d, bdom, bpid), 0);
+	n = net_sw_stop(&sw, ports);
+	assert_int_equal(n, 2);
+	pl = net_port(ports, n, ldom);
+	assert_non_null(pl);
+	assert_string_equal(pl->reason, "");
+	assert_int_equal(pl->rx_frames, PINGS);
+	assert_int_equal(pl->tx_frames, PINGS);
+	assert_int_equal(pl->errors + pl->dropped, 0);
+	assert_int_equal(umx_test_domain_reap(&d, sdom, spid), 0);
+	assert_int_equal(umx_test_daemon_stop(&d), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_net_linux_style_frontend),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
