@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/* The xenbus life cycle: a frontend closes (Closing → Closed, the backend
+ * follows to Closed and unmaps), reopens (Initialising → the backend's
+ * InitWait → Connected) and exchanges frames again; then the toolstack
+ * detaches the other vif: the switch drops that port and its frontend sees
+ * the link go down. */
+#include "umx_test.h"
+#include "net_util.h"
+
+static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+struct ctx {
+	int go[2], a_done[2], b_got[2], detached[2];
+};
+
+static void frame(uint8_t *f, int tag)
+{
+	memset(f, 0, 60);
+	memcpy(f, bcast, 6);
+	f[6] = 2;
+	f[11] = 0x0a;
+	net_put16(f + 12, 0x88b5);
+	f[14] = (uint8_t)tag;
+}
+
+static int dom_a(void *arg)
+{
+	struct ctx *c = arg;
+	uint8_t f[60];
+	umx_platform *p;
+	umx_netfront *nf;
+	char ch;
+
+	if (read(c->go[0], &ch, 1) != 1 || umx_platform_open(NULL, &p) < 0)
+		return 20;
+	for (int round = 1; round <= 2; round++) {
+		if (umx_netfront_open(p, 0, 10000, &nf) < 0)
+			return 21;
+		frame(f, round);
+		if (umx_netfront_send(nf, f, 60) < 0)
+			return 22;
+		if (read(c->b_got[0], &ch, 1) != 1 || ch != round)
+			return 23;
+		umx_netfront_close(nf);
+	}
+	umx_platform_close(p);
+	return write(c->a_done[1], "d", 1) == 1 ? 0 : 24;
+}
+
+static int dom_b(void *arg)
+{
+	struct ctx *c = arg;
+	uint8_t got[UMX_NET_FRAME_MAX], want[60];
+	umx_platform *p;
+	umx_netfront *nf;
+	char ch;
+
+	if (read(c->go[0], &ch, 1) != 1 || umx_platform_open(NULL, &p) < 0 ||
+	    umx_netfront_open(p, 0, 10000, &nf) < 0)
+		return 40;
+	for (char round = 1; round <= 2; round++) {
+		int r = net_recv_timeout(nf, got, sizeof(got), 10000);
+		frame(want, round);
+		if (r != 60 || memcmp(got, want, 60))
+			return 41;
+		if (write(c->b_got[1], &round, 1) != 1)
+			return 42;
+	}
+	if (read(c->detached[0], &ch, 1) != 1)
+		return 43;
+	for (int i = 0; i < 50 && umx_netfront_link_up(nf); i++)
+		umx_netfront_wait(nf, 100);
+	if (umx_netfront_link_up(nf))
+		return 44;
+	if (umx_netfront_send(nf, want, 60) != -ENOTCONN)
+		return 45;
+	umx_netfront_close(nf);
+	umx_platform_close(p);
+	return 0;
+}
+
+static void test_net_reconnect_and_detach(void **state)
+{
+	struct umx_test_daemon d;
+	struct umx_net_port ports[UMX_NET_PORTS_MAX];
+	struct net_sw sw;
+	struct ctx c;
+	uint32_t sdom, adom, bdom;
+	pid_t spid, apid, bpid;
+	umx_xs *xs;
+	char ch;
+	int n;
+	(void)state;
+
+	assert_int_equal(net_sw_pipes(&sw), 0);
+	assert_int_equal(pipe(c.go) | pipe(c.a_done) | pipe(c.b_got) | pipe(c.detached), 0);
+	assert_int_equal(umx_test_daemon_start(&d), 0);
+	assert_int_equal(umx_test_domain_fork(&d, "switch", net_switch_domain, &sw, &sdom, &spid),
+	                 0);
+	assert_int_equal(umx_test_domain_fork(&d, "a", dom_a, &c, &adom, &apid), 0);
+	assert_int_equal(umx_test_domain_fork(&d, "b", dom_b, &c, &bdom, &bpid), 0);
+	assert_int_equal(net_attach(adom, sdom, 0x0a), 0);
+	assert_int_equal(net_attach(bdom, sdom, 0x0b), 0);
+	assert_int_equal(write(c.go[1], "gg", 2), 2);
+	assert_int_equal(read(c.a_done[0], &ch, 1), 1);
+	/* The toolstack takes B's vif away. */
+	assert_int_equal(umx_xs_open(&xs), 0);
+	assert_int_equal(umx_net_detach(xs, bdom, sdom, 0), 0);
+	umx_xs_close(xs);
+	assert_int_equal(write(c.detached[1], "x", 1), 1);
+	assert_int_equal(umx_test_domain_reap(&d, adom, apid), 0);
+	assert_int_equal(umx_test_domain_reap(&d, bdom, bpid), 0);
+	n = net_sw_stop(&sw, ports);
+	assert_int_equal(n, 1);
+	assert_int_equal(ports[0].front_domid, adom);
+	assert_string_equal(ports[0].reason, "");
+	assert_int_equal(ports[0].rx_frames, 2);
+	assert_int_equal(umx_test_domain_reap(&d, sdom, spid), 0);
+	assert_int_equal(umx_test_daemon_stop(&d), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_net_reconnect_and_detach),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
