@@ -10,6 +10,7 @@
 #   XEN_TIMEOUT     hard limit for the QEMU run in seconds (default 200)
 #   XEN_SCENARIOS   space-separated subset of scenario names to run (names
 #                   from tests/xen/pending/ are accepted too)
+#   XEN_CMDLINE_EXTRA  appended to Xen's command line (e.g. dom0_max_vcpus=1)
 #   XEN_GUEST_ENV   "VAR=value ..." exported to the scenarios (e.g. VCHAN_MIB=8)
 #   XEN_KEEP=1      keep the work directory (image, console log)
 # The console log of the last run is kept in build/xen-test/console.log.
@@ -131,7 +132,7 @@ boot() {
     -display none -vga none -monitor none -serial "file:$log" -no-reboot \
     -pidfile "$work/qemu.pid" \
     -net none -kernel "$work/img/xen" \
-    -append "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M" \
+    -append "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M ${XEN_CMDLINE_EXTRA:-}" \
     -initrd "$work/img/vmlinuz console=hvc0 earlyprintk=xen rdinit=/init loglevel=4,$work/img/dom0.cpio.gz" \
     </dev/null >"$work/qemu.out" 2>&1; true ) 2>>"$work/qemu.out" &
   qpid=$!
