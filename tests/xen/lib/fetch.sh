@@ -43,8 +43,16 @@ for p in $PKGS; do
     for c in "$cache/debs/${p}_${fver}_"*.deb; do [ -f "$c" ] && f=$c; done
     if [ -z "$f" ]; then
       log "downloading $p $ver"
-      (cd "$cache/debs" && apt-get download -q=2 "$p=$ver" >/dev/null 2>"$cache/debs/.err") ||
-        { cat "$cache/debs/.err" >&2; die "apt-get download $p=$ver failed"; }
+      if ! (cd "$cache/debs" && apt-get download -q=2 "$p=$ver" >/dev/null 2>"$cache/debs/.err"); then
+        # Stale apt lists name versions the mirror no longer has: refresh
+        # once (as root) and take the new candidate.
+        [ "$(id -u)" = 0 ] && [ -z "${UMX_XEN_APT_REFRESHED:-}" ] ||
+          { cat "$cache/debs/.err" >&2; die "apt-get download $p=$ver failed (run 'apt-get update')"; }
+        log "apt-get download $p failed; running apt-get update once"
+        export UMX_XEN_APT_REFRESHED=1
+        apt-get update -qq >&2 || die "apt-get update failed"
+        exec sh "$0" "$@"
+      fi
       for c in "$cache/debs/${p}_${fver}_"*.deb; do [ -f "$c" ] && f=$c; done
     fi
   else
