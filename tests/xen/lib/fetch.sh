@@ -11,6 +11,17 @@ mkdir -p "$cache/debs"
 cache=$(cd "$cache" && pwd)
 log() { echo "xen-harness: $*" >&2; }
 die() { echo "xen-harness: ERROR: $*" >&2; exit 1; }
+# refresh_or_die MSG: missing or stale apt lists; as root, run apt-get update
+# once and start over, else fail with MSG.
+refresh_or_die() {
+  if [ "$(id -u)" = 0 ] && [ -z "${UMX_XEN_APT_REFRESHED:-}" ]; then
+    log "$1; running apt-get update once"
+    export UMX_XEN_APT_REFRESHED=1
+    apt-get update -qq >&2 || die "apt-get update failed"
+    exec sh "$0" "$cache"
+  fi
+  die "$1 (run 'apt-get update')"
+}
 
 for t in apt-get apt-cache dpkg dpkg-deb; do
   command -v $t >/dev/null 2>&1 || die "'$t' not found: the harness needs a Debian host"
@@ -24,7 +35,7 @@ if [ -z "$kpkg" ]; then
   kpkg=$(ls "$cache/debs" 2>/dev/null | sed -n 's/^\(linux-image-[0-9][^_]*-amd64\)_.*/\1/p' |
          sort -V | tail -n1)
 fi
-[ -n "$kpkg" ] || die "cannot resolve linux-image-amd64 (run 'apt-get update' first)"
+[ -n "$kpkg" ] || refresh_or_die "cannot resolve linux-image-amd64"
 
 PKGS="xen-hypervisor-4.17-amd64 $kpkg xen-utils-4.17 libxenmisc4.17 libxenstore4
 libxengnttab1 libxenevtchn1 libxencall1 libxenforeignmemory1 libxentoollog1
@@ -44,14 +55,9 @@ for p in $PKGS; do
     if [ -z "$f" ]; then
       log "downloading $p $ver"
       if ! (cd "$cache/debs" && apt-get download -q=2 "$p=$ver" >/dev/null 2>"$cache/debs/.err"); then
-        # Stale apt lists name versions the mirror no longer has: refresh
-        # once (as root) and take the new candidate.
-        [ "$(id -u)" = 0 ] && [ -z "${UMX_XEN_APT_REFRESHED:-}" ] ||
-          { cat "$cache/debs/.err" >&2; die "apt-get download $p=$ver failed (run 'apt-get update')"; }
-        log "apt-get download $p failed; running apt-get update once"
-        export UMX_XEN_APT_REFRESHED=1
-        apt-get update -qq >&2 || die "apt-get update failed"
-        exec sh "$0" "$@"
+        # Stale apt lists name versions the mirror no longer has.
+        cat "$cache/debs/.err" >&2
+        refresh_or_die "apt-get download $p=$ver failed"
       fi
       for c in "$cache/debs/${p}_${fver}_"*.deb; do [ -f "$c" ] && f=$c; done
     fi
@@ -59,7 +65,7 @@ for p in $PKGS; do
     # Not known to apt (no lists, offline): use the newest cached copy.
     for c in "$cache/debs/${p}_"*.deb; do [ -f "$c" ] && f=$c; done
   fi
-  [ -n "$f" ] || die "package $p: not in the apt lists and not cached (run 'apt-get update')"
+  [ -n "$f" ] || refresh_or_die "package $p: not in the apt lists and not cached"
   debs="$debs $f"
 done
 
