@@ -23,6 +23,12 @@ refresh_or_die() {
   die "$1 (run 'apt-get update')"
 }
 
+# One fetch at a time per cache (parallel `make test`s share build/).
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$cache/.lock"
+  flock 9
+fi
+
 for t in apt-get apt-cache dpkg dpkg-deb; do
   command -v $t >/dev/null 2>&1 || die "'$t' not found: the harness needs a Debian host"
 done
