@@ -7,7 +7,7 @@
 #                   (default: build/release, else build/gcc, when built)
 #   XEN_CACHE       package cache (default build/xen-cache)
 #   XEN_ACCEL       auto (KVM when /dev/kvm is usable) | kvm | tcg
-#   XEN_TIMEOUT     hard limit for the QEMU run in seconds (default 200)
+#   XEN_TIMEOUT     hard limit for the QEMU run in seconds (default 300)
 #   XEN_SCENARIOS   space-separated subset of scenario names to run (names
 #                   from tests/xen/pending/ are accepted too)
 #   XEN_CMDLINE_EXTRA  appended to Xen's command line (e.g. dom0_max_vcpus=1)
@@ -101,7 +101,7 @@ if [ "$accel" = auto ]; then
 fi
 case "$accel" in kvm|tcg) ;; *) die "XEN_ACCEL must be auto, kvm or tcg" ;; esac
 log="$work/console.log"
-timeout=${XEN_TIMEOUT:-200}
+timeout=${XEN_TIMEOUT:-300}
 qpid=""
 reason=""
 shown=0
