@@ -19,6 +19,10 @@ fail() {
   exit 1
 }
 
+# The scenario's timeout arrives as TERM: fail (with the fail_hook's
+# diagnostics) instead of dying silently.
+trap 'fail "stopped by the scenario timeout"' TERM
+
 # Waits use wall-clock deadlines: under TCG a poll iteration costs far more
 # than its sleep.
 # xs_wait PATH [SECONDS]: wait until PATH exists in the store, print its value.
