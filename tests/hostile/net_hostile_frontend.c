@@ -33,6 +33,7 @@ struct ctx {
 	int stop_h[2];   /* parent → H */
 	int stop_b[2];   /* parent → B */
 	int h_result[2]; /* H → parent: int */
+	int b_ready[2];  /* B → A: connected */
 };
 
 static const uint8_t mac_a[6] = {0x02, 0, 0, 0, 0, 0x0a};
@@ -53,7 +54,7 @@ static int dom_a(void *arg)
 	if (read(c->go[0], &ch, 1) != 1 || umx_platform_open(NULL, &p) < 0 ||
 	    umx_netfront_open(p, 0, 10000, &nf) < 0)
 		return 20;
-	if (read(c->ping[0], &ch, 1) != 1)
+	if (read(c->ping[0], &ch, 1) != 1 || read(c->b_ready[0], &ch, 1) != 1)
 		return 21;
 	for (uint16_t seq = 1; seq <= PINGS; seq++) {
 		size_t n = net_icmp_echo(f, 8, mac_b, mac_a, ip_a, ip_b, seq);
@@ -84,6 +85,8 @@ static int dom_b(void *arg)
 	if (read(c->go[0], &ch, 1) != 1 || umx_platform_open(NULL, &p) < 0 ||
 	    umx_netfront_open(p, 0, 10000, &nf) < 0)
 		return 40;
+	if (write(c->b_ready[1], "r", 1) != 1)
+		return 43;
 	fcntl(c->stop_b[0], F_SETFL, O_NONBLOCK);
 	while (read(c->stop_b[0], &ch, 1) != 1) {
 		int r = umx_netfront_recv(nf, got, sizeof(got));
@@ -298,7 +301,7 @@ static void run(enum scen s)
 
 	assert_int_equal(net_sw_pipes(&sw), 0);
 	assert_int_equal(pipe(c.go) | pipe(c.ping) | pipe(c.did) | pipe(c.stop_h) | pipe(c.stop_b) |
-	                         pipe(c.h_result),
+	                         pipe(c.h_result) | pipe(c.b_ready),
 	                 0);
 	assert_int_equal(umx_test_daemon_start(&d), 0);
 	assert_int_equal(umx_test_domain_fork(&d, "switch", net_switch_domain, &sw, &sdom, &spid),

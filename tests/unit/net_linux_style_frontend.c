@@ -22,7 +22,7 @@ static const uint8_t ip_l[4] = {10, 0, 0, 1};
 static const uint8_t ip_b[4] = {10, 0, 0, 2};
 
 struct ctx {
-	int go[2], stop_b[2];
+	int go[2], stop_b[2], b_ready[2];
 };
 
 static int dom_b(void *arg)
@@ -36,6 +36,8 @@ static int dom_b(void *arg)
 	if (read(c->go[0], &ch, 1) != 1 || umx_platform_open(NULL, &p) < 0 ||
 	    umx_netfront_open(p, 0, 10000, &nf) < 0)
 		return 40;
+	if (write(c->b_ready[1], "r", 1) != 1) /* connected: frames reach us */
+		return 43;
 	fcntl(c->stop_b[0], F_SETFL, O_NONBLOCK);
 	while (read(c->stop_b[0], &ch, 1) != 1) {
 		int r = umx_netfront_recv(nf, got, sizeof(got));
@@ -162,6 +164,8 @@ static int dom_l(void *arg)
 	for (uint16_t i = 0; i < NRX; i++)
 		if (post_rx(&l, i) < 0)
 			return 21;
+	if (read(c->b_ready[0], &ch, 1) != 1)
+		return 31;
 	for (uint16_t seq = 1; seq <= PINGS; seq++) {
 		struct netif_tx_request q = {.id = (uint16_t)(seq % 256), .size = 98};
 		struct netif_tx_response tr;
@@ -216,7 +220,7 @@ static void test_net_linux_style_frontend(void **state)
 	(void)state;
 
 	assert_int_equal(net_sw_pipes(&sw), 0);
-	assert_int_equal(pipe(c.go) | pipe(c.stop_b), 0);
+	assert_int_equal(pipe(c.go) | pipe(c.stop_b) | pipe(c.b_ready), 0);
 	assert_int_equal(umx_test_daemon_start(&d), 0);
 	assert_int_equal(umx_test_domain_fork(&d, "switch", net_switch_domain, &sw, &sdom, &spid),
 	                 0);

@@ -10,7 +10,7 @@
 static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 struct ctx {
-	int go[2], a_done[2], b_got[2], detached[2];
+	int go[2], a_done[2], b_got[2], detached[2], b_ready[2];
 };
 
 static void frame(uint8_t *f, int tag)
@@ -31,7 +31,8 @@ static int dom_a(void *arg)
 	umx_netfront *nf;
 	char ch;
 
-	if (read(c->go[0], &ch, 1) != 1 || umx_platform_open(NULL, &p) < 0)
+	if (read(c->go[0], &ch, 1) != 1 || umx_platform_open(NULL, &p) < 0 ||
+	    read(c->b_ready[0], &ch, 1) != 1)
 		return 20;
 	for (int round = 1; round <= 2; round++) {
 		if (umx_netfront_open(p, 0, 10000, &nf) < 0)
@@ -58,6 +59,8 @@ static int dom_b(void *arg)
 	if (read(c->go[0], &ch, 1) != 1 || umx_platform_open(NULL, &p) < 0 ||
 	    umx_netfront_open(p, 0, 10000, &nf) < 0)
 		return 40;
+	if (write(c->b_ready[1], "r", 1) != 1)
+		return 46;
 	for (char round = 1; round <= 2; round++) {
 		int r = net_recv_timeout(nf, got, sizeof(got), 10000);
 		frame(want, round);
@@ -93,7 +96,9 @@ static void test_net_reconnect_and_detach(void **state)
 	(void)state;
 
 	assert_int_equal(net_sw_pipes(&sw), 0);
-	assert_int_equal(pipe(c.go) | pipe(c.a_done) | pipe(c.b_got) | pipe(c.detached), 0);
+	assert_int_equal(pipe(c.go) | pipe(c.a_done) | pipe(c.b_got) | pipe(c.detached) |
+	                         pipe(c.b_ready),
+	                 0);
 	assert_int_equal(umx_test_daemon_start(&d), 0);
 	assert_int_equal(umx_test_domain_fork(&d, "switch", net_switch_domain, &sw, &sdom, &spid),
 	                 0);
