@@ -58,6 +58,10 @@ struct nb_vif {
 	struct umx_ring tx, rx;
 	bool rings;  /* tx/rx attached */
 	bool notify; /* an event is owed to the frontend */
+	bool kicked; /* its port fired; left masked until handled */
+	uint64_t work_mark;
+	int64_t win_start, held_until; /* event-storm window, masked until */
+	uint32_t win_spurious;
 
 	struct netif_tx_request chain[UMX_NET_SLOTS_MAX];
 	unsigned nchain;
@@ -187,6 +191,8 @@ static void vif_disconnect(struct nb_vif *v)
 	if (v->port)
 		umx_plat_evtchn_unbind(nb->p, v->port);
 	v->port = 0;
+	v->kicked = false;
+	v->held_until = 0;
 	v->rings = false;
 }
 
@@ -797,21 +803,82 @@ void umx_netback_close(umx_netback *nb)
 	free(nb);
 }
 
+static struct nb_vif *vif_by_port(struct umx_netback *nb, uint32_t port)
+{
+	for (unsigned i = 0; i < nb->nvifs; i++)
+		if (nb->vifs[i]->info.connected && nb->vifs[i]->port == port)
+			return nb->vifs[i];
+	return NULL;
+}
+
+static uint64_t work_count(const struct nb_vif *v)
+{
+	return v->info.rx_frames + v->info.tx_frames + v->info.errors + v->info.dropped;
+}
+
+/*
+ * HARDENING 10: an event that brought no work is spurious. Count it; past
+ * UMX_NET_STORM_EVENTS in a 100 ms window keep the port masked until the
+ * window ends (events that arrive meanwhile stay pending, and every
+ * connected port's rings are polled each round anyway), so a frontend
+ * notifying in a loop costs the backend a bounded number of wakeups.
+ */
+static void storm_check(struct umx_netback *nb, struct nb_vif *v, int64_t now)
+{
+	v->kicked = false;
+	if (now - v->win_start >= 100) {
+		v->win_start = now;
+		v->win_spurious = 0;
+	}
+	if (work_count(v) == v->work_mark) {
+		v->info.spurious_events++;
+		if (++v->win_spurious > UMX_NET_STORM_EVENTS) {
+			v->held_until = v->win_start + 100;
+			return;
+		}
+	}
+	umx_plat_evtchn_unmask(nb->p, v->port);
+}
+
 int umx_netback_poll(umx_netback *nb, int timeout_ms)
 {
 	struct pollfd pf[2];
 	char *path, *token;
+	bool held = false;
+	int64_t now;
 	int port;
 
 	pf[0].fd = umx_plat_evtchn_fd(nb->p);
 	pf[0].events = POLLIN;
 	pf[1].fd = umx_xs_fd(nb->xs);
 	pf[1].events = POLLIN;
+	for (unsigned i = 0; i < nb->nvifs; i++)
+		held |= nb->vifs[i]->held_until != 0;
+	if (held && (timeout_ms < 0 || timeout_ms > 10))
+		timeout_ms = 10;
 	if (poll(pf, 2, nb->busy ? 0 : timeout_ms) < 0 && errno != EINTR)
 		return -errno;
-	/* Events only say "look"; every connected port is looked at below. */
-	while ((port = umx_plat_evtchn_pending(nb->p)) >= 0)
-		umx_plat_evtchn_unmask(nb->p, (uint32_t)port);
+	now = now_ms();
+	/* Events only say "look"; every connected port is looked at below.
+	 * A port stays masked until its work was done (storm_check). */
+	while ((port = umx_plat_evtchn_pending(nb->p)) >= 0) {
+		struct nb_vif *v = vif_by_port(nb, (uint32_t)port);
+		if (!v) {
+			umx_plat_evtchn_unmask(nb->p, (uint32_t)port);
+			continue;
+		}
+		if (!v->kicked)
+			v->work_mark = work_count(v);
+		v->kicked = true;
+	}
+	for (unsigned i = 0; i < nb->nvifs; i++) {
+		struct nb_vif *v = nb->vifs[i];
+		if (v->held_until && now >= v->held_until) {
+			v->held_until = 0;
+			if (v->info.connected)
+				umx_plat_evtchn_unmask(nb->p, v->port);
+		}
+	}
 	while (umx_xs_read_watch(nb->xs, &path, &token, 0) == 0) {
 		handle_watch(nb, path, token);
 		free(path);
@@ -842,6 +909,9 @@ int umx_netback_poll(umx_netback *nb, int timeout_ms)
 		if (v->qn && umx_ring_final_check(&v->rx, &more) == 0 && more)
 			nb->busy = true;
 	}
+	for (unsigned i = 0; i < nb->nvifs; i++)
+		if (nb->vifs[i]->kicked && nb->vifs[i]->info.connected)
+			storm_check(nb, nb->vifs[i], now);
 	if (now_ms() - nb->stats_at >= 1000) {
 		publish_stats(nb);
 		nb->stats_at = now_ms();

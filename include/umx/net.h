@@ -63,6 +63,9 @@
 /* Requests a backend handles per port per round (fairness). */
 #define UMX_NET_BUDGET    64u
 #define UMX_NET_PORTS_MAX 64u
+/* Events without work a port may send per 100 ms before its event channel
+ * stays masked for the rest of that window (its rings are still polled). */
+#define UMX_NET_STORM_EVENTS 256u
 
 struct umx_net_stats {
 	uint64_t tx_frames, tx_bytes; /* sent by this end */
@@ -118,6 +121,7 @@ struct umx_net_port {
 	uint64_t rx_frames, rx_bytes; /* from the frontend into the switch */
 	uint64_t tx_frames, tx_bytes; /* from the switch to the frontend */
 	uint64_t dropped, errors;
+	uint64_t spurious_events; /* events that brought no work */
 };
 
 /*

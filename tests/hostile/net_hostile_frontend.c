@@ -22,7 +22,8 @@ enum scen {
 	PROD_AHEAD,
 	EXTRA_INFO,
 	FLOOD,
-	DEATH
+	DEATH,
+	STORM
 };
 
 struct ctx {
@@ -264,6 +265,7 @@ static int hostile(void *arg)
 			return 63;
 		_exit(0); /* mid-packet, never closing */
 	case FLOOD:
+	case STORM:
 		break;
 	}
 	if (write(c->did[1], "d", 1) != 1)
@@ -278,6 +280,10 @@ static int hostile(void *arg)
 			for (uint16_t i = 0; i < 256; i++)
 				put_tx(&h, good, 0, 0, i, 60);
 			publish(&h, h.reqp);
+		} else if (c->s == STORM) {
+			/* Events with no work at all, as fast as we can. */
+			for (int i = 0; i < 1000; i++)
+				umx_plat_evtchn_notify(h.p, h.port);
 		} else {
 			usleep(10000);
 		}
@@ -314,6 +320,7 @@ static void run(enum scen s)
 	assert_int_equal(net_attach(hdom, sdom, 0x66), 0);
 	assert_int_equal(write(c.go[1], "ggg", 3), 3);
 	assert_int_equal(read(c.did[0], &ch, 1), 1);
+	long t0 = net_now_ms();
 	if (s == DEATH)
 		assert_int_equal(umx_test_domain_reap(&d, hdom, hpid), 0);
 	usleep(200000);
@@ -328,6 +335,7 @@ static void run(enum scen s)
 		assert_int_equal(hres, 0);
 	}
 	n = net_sw_stop(&sw, ports);
+	long elapsed = net_now_ms() - t0;
 	if (s != DEATH)
 		assert_int_equal(umx_test_domain_reap(&d, hdom, hpid), 0);
 	assert_int_equal(n, 3);
@@ -365,12 +373,20 @@ static void run(enum scen s)
 		assert_string_equal(ph->reason, "");
 		assert_true(ph->rx_frames > 1000);
 		break;
+	case STORM: /* seen, counted, and rate-limited per 100 ms window */
+		fprintf(stderr, "storm: %llu spurious events in %ld ms\n",
+		        (unsigned long long)ph->spurious_events, elapsed);
+		assert_string_equal(ph->reason, "");
+		assert_true(ph->spurious_events > UMX_NET_STORM_EVENTS);
+		assert_true(ph->spurious_events <=
+		            (uint64_t)(elapsed / 100 + 3) * (UMX_NET_STORM_EVENTS + 1));
+		break;
 	case DEATH: /* gone with its domain: disconnected, nothing forwarded */
 		assert_false(ph->connected);
 		assert_int_equal(ph->rx_frames, 0);
 		break;
 	}
-	if (s != GARBAGE_GREF && s != FLOOD)
+	if (s != GARBAGE_GREF && s != FLOOD && s != STORM)
 		assert_false(ph->connected);
 	assert_int_equal(umx_test_domain_reap(&d, sdom, spid), 0);
 	assert_int_equal(umx_test_daemon_stop(&d), 0);
@@ -406,6 +422,11 @@ static void flood_gets_its_share_only(void **st)
 	(void)st;
 	run(FLOOD);
 }
+static void event_storm_is_rate_limited(void **st)
+{
+	(void)st;
+	run(STORM);
+}
 static void death_mid_packet(void **st)
 {
 	(void)st;
@@ -421,6 +442,7 @@ int main(void)
 	        cmocka_unit_test(request_producer_ahead_disconnects),
 	        cmocka_unit_test(extra_info_not_negotiated_disconnects),
 	        cmocka_unit_test(flood_gets_its_share_only),
+	        cmocka_unit_test(event_storm_is_rate_limited),
 	        cmocka_unit_test(death_mid_packet),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
