@@ -666,6 +666,10 @@ static void vif_new(struct umx_netback *nb, uint32_t fdom, uint32_t handle)
 	net_xs_printf(nb->xs, UMX_XS_NO_TX, path, "1");
 	snprintf(path, sizeof(path), "%s/feature-persistent", v->be);
 	net_xs_printf(nb->xs, UMX_XS_NO_TX, path, "1");
+	/* No checksum offload: a Linux netfront then sends complete checksums
+	 * (the switch forwards frames as they are; nothing fills them in). */
+	snprintf(path, sizeof(path), "%s/feature-no-csum-offload", v->be);
+	net_xs_printf(nb->xs, UMX_XS_NO_TX, path, "1");
 	net_xs_set_state(nb->xs, v->be, XenbusStateInitWait);
 	nb->vifs[nb->nvifs++] = v;
 	snprintf(path, sizeof(path), "%s/state", v->fe);

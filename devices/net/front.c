@@ -525,6 +525,9 @@ static int publish(umx_netfront *nf)
 		W("feature-rx-notify", "%u", 1u);
 		W("feature-sg", "%u", 1u);
 		W("feature-persistent", "%u", 1u);
+		/* We neither leave checksums blank nor accept blank ones from a
+		 * backend that offloads: ask for complete checksums. */
+		W("feature-no-csum-offload", "%u", 1u);
 		W("state", "%d", XenbusStateConnected);
 #undef W
 		r = umx_xs_transaction_end(nf->xs, tx, true);
