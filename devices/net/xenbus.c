@@ -197,5 +197,12 @@ int umx_net_detach(umx_xs *xs, uint32_t front, uint32_t back, unsigned handle)
 	snprintf(be, sizeof(be), "/local/domain/%u/backend/vif/%u/%u", back, front, handle);
 	r1 = umx_xs_rm(xs, UMX_XS_NO_TX, be);
 	r2 = umx_xs_rm(xs, UMX_XS_NO_TX, fe);
+	/* The frontend's nodes go with its domain: one side missing is fine. */
+	if (r1 == -ENOENT && r2 == -ENOENT)
+		return -ENOENT;
+	if (r1 == -ENOENT)
+		r1 = 0;
+	if (r2 == -ENOENT)
+		r2 = 0;
 	return r1 < 0 ? r1 : r2;
 }

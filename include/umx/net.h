@@ -147,7 +147,8 @@ int umx_netback_ports(const umx_netback *nb, struct umx_net_port *out, unsigned 
  */
 int umx_net_attach(umx_xs *xs, uint32_t front, uint32_t back, int handle,
                    const uint8_t mac[UMX_NET_MAC_LEN]);
-/* Remove both directories (the backend sees its node vanish and stops). */
+/* Remove both directories (the backend sees its node vanish and stops);
+ * -ENOENT only when neither exists. */
 int umx_net_detach(umx_xs *xs, uint32_t front, uint32_t back, unsigned handle);
 int umx_net_parse_mac(const char *s, uint8_t mac[UMX_NET_MAC_LEN]);
 void umx_net_format_mac(const uint8_t mac[UMX_NET_MAC_LEN], char out[18]);

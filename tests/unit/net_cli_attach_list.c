@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/* The umx command's net subcommands: `umx net attach` writes a vif a
+ * domain can connect with (handle printed, --mac honoured), `umx net list`
+ * shows it connected with the switch's counters, `umx net detach` removes
+ * it, and bad arguments are refused. */
+#include <stdio.h>
+#include <sys/wait.h>
+
+#include "umx_test.h"
+#include "net_util.h"
+
+struct ctx {
+	int go[2], sent[2], done[2];
+};
+
+static int dom_front(void *arg)
+{
+	struct ctx *c = arg;
+	uint8_t f[60] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 0x42, 0x88, 0xb5};
+	umx_platform *p;
+	umx_netfront *nf;
+	char ch;
+
+	if (read(c->go[0], &ch, 1) != 1 || umx_platform_open(NULL, &p) < 0 ||
+	    umx_netfront_open(p, 3, 10000, &nf) < 0)
+		return 20;
+	if (umx_netfront_send(nf, f, sizeof(f)) < 0)
+		return 21;
+	if (write(c->sent[1], "s", 1) != 1 || read(c->done[0], &ch, 1) != 1)
+		return 22;
+	umx_netfront_close(nf);
+	umx_platform_close(p);
+	return 0;
+}
+
+/* Run `$UMX args`, capture stdout into @out; returns the exit status. */
+static int umx_cmd(char *out, size_t cap, const char *fmt, ...)
+{
+	char cmd[512], args[256];
+	va_list ap;
+	size_t n = 0;
+	FILE *f;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "\"%s\" %s 2>/dev/null", getenv("UMX"), args);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	out[0] = 0;
+	while (n + 1 < cap && fgets(out + n, (int)(cap - n), f))
+		n = strlen(out);
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_net_cli(void **state)
+{
+	struct umx_test_daemon d;
+	struct net_sw sw;
+	struct ctx c;
+	uint32_t sdom, fdom;
+	pid_t spid, fpid;
+	char out[4096], line[160];
+	char ch;
+	(void)state;
+
+	if (!getenv("UMX")) {
+		printf("UMX is not set (run through ctest)\n");
+		exit(77);
+	}
+	assert_int_equal(net_sw_pipes(&sw), 0);
+	assert_int_equal(pipe(c.go) | pipe(c.sent) | pipe(c.done), 0);
+	assert_int_equal(umx_test_daemon_start(&d), 0);
+	assert_int_equal(umx_test_domain_fork(&d, "switch", net_switch_domain, &sw, &sdom, &spid),
+	                 0);
+	assert_int_equal(umx_test_domain_fork(&d, "front", dom_front, &c, &fdom, &fpid), 0);
+
+	assert_int_equal(umx_cmd(out, sizeof(out),
+	                         "net attach %u %u --mac 02:00:00:00:00:42 "
+	                         "--handle 3",
+	                         fdom, sdom),
+	                 0);
+	assert_string_equal(out, "3\n");
+	assert_int_not_equal(
+	        umx_cmd(out, sizeof(out), "net attach %u %u --mac nonsense", fdom, sdom), 0);
+	assert_int_not_equal(umx_cmd(out, sizeof(out), "net attach %u %u", fdom, fdom), 0);
+	assert_int_not_equal(umx_cmd(out, sizeof(out), "net frobnicate"), 0);
+
+	assert_int_equal(write(c.go[1], "g", 1), 1);
+	assert_int_equal(read(c.sent[0], &ch, 1), 1);
+	/* The switch publishes its counters once a second. */
+	snprintf(line, sizeof(line), "%-5u %-5u %-3s %-17s %-12s %10s", sdom, fdom, "3",
+	         "02:00:00:00:00:42", "connected", "1");
+	for (int i = 0; i < 40; i++) {
+		assert_int_equal(umx_cmd(out, sizeof(out), "net list"), 0);
+		if (strstr(out, line))
+			break;
+		usleep(100000);
+	}
+	printf("%s", out);
+	assert_non_null(strstr(out, line));
+
+	assert_int_equal(write(c.done[1], "d", 1), 1);
+	assert_int_equal(umx_test_domain_reap(&d, fdom, fpid), 0);
+	assert_int_equal(umx_cmd(out, sizeof(out), "net detach %u %u 3", fdom, sdom), 0);
+	assert_int_equal(umx_cmd(out, sizeof(out), "net list"), 0);
+	assert_null(strstr(out, "02:00:00:00:00:42"));
+	assert_int_equal(net_sw_stop(&sw, NULL), 0);
+	assert_int_equal(umx_test_domain_reap(&d, sdom, spid), 0);
+	assert_int_equal(umx_test_daemon_stop(&d), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_net_cli),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
