@@ -148,10 +148,20 @@ static int read_full(int fd, void *buf, size_t len)
 	return 0;
 }
 
+/* send(MSG_NOSIGNAL) on sockets, so a dead store does not raise SIGPIPE;
+ * write() on Xen's /dev/xen/xenbus, which is a character device. */
+static ssize_t xs_send(int fd, const void *buf, size_t len)
+{
+	ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+	if (n < 0 && errno == ENOTSOCK)
+		n = write(fd, buf, len);
+	return n;
+}
+
 static int write_full(int fd, const void *buf, size_t len)
 {
 	for (size_t done = 0; done < len;) {
-		ssize_t n = send(fd, (const char *)buf + done, len - done, MSG_NOSIGNAL);
+		ssize_t n = xs_send(fd, (const char *)buf + done, len - done);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

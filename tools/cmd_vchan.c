@@ -130,9 +130,9 @@ static int bridge_run(struct bridge *b)
 				peer_eof = true;
 				break;
 			}
+			b->rx += (unsigned)r;
 			if ((r = write_full(b->out_fd, obuf, (size_t)r)) < 0)
 				return r;
-			b->rx += (unsigned)r;
 			progress = true;
 		}
 		if (peer_eof) {
@@ -253,7 +253,9 @@ int cmd_vchan(int argc, char **argv)
 	server = !strcmp(pos[0], "server");
 	if (tool_parse_domid(pos[2], &peer) < 0)
 		return 2;
-	if (!getenv("UMX_DOMAIN_FD"))
+	/* On real Xen every process is in a domain; only on umxd can one forget
+	 * `umx run`. */
+	if (!getenv("UMX_DOMAIN_FD") && access("/proc/xen/capabilities", F_OK) != 0)
 		fprintf(stderr, "umx vchan: not inside a domain (start it with `umx run -- umx "
 		                "vchan ...`); connecting as the toolstack\n");
 	signal(SIGPIPE, SIG_IGN);

@@ -51,7 +51,7 @@ grep -q "sent 4194304 bytes" "$dir/srv1.err" || fail "server stats"
 
 # 2. client -> server, the server keeps open until the client closes.
 "$UMX" run --name vsrv2 -- sh -c 'read c <"$0"; exec "$1" vchan server data/vchan/pipe2 $c \
-	-k </dev/null >"$2"' "$dir/c2" "$UMX" "$dir/b.out" 2>"$dir/srv2.err" &
+	-k --stats </dev/null >"$2"' "$dir/c2" "$UMX" "$dir/b.out" 2>"$dir/srv2.err" &
 spid=$!
 s=$(domid_of vsrv2)
 "$UMX" run --name vcli2 -- "$UMX" vchan client /local/domain/$s/data/vchan/pipe2 "$s" \
@@ -62,6 +62,8 @@ echo "$c" >"$dir/c2"
 wait "$cpid" || fail "client 2 failed"
 wait "$spid" || fail "server 2 failed"
 cmp "$dir/b.in" "$dir/b.out" || fail "client -> server data differs"
+size=$(wc -c <"$dir/b.in")
+grep -q "received $size bytes" "$dir/srv2.err" || fail "server stats count what it received"
 
 # 3. Usage errors are reported.
 "$UMX" vchan bogus x 1 2>"$dir/usage.err" && fail "bad role accepted"
