@@ -83,7 +83,11 @@ struct umx_netfront {
 	bool frame_drop;
 
 	struct umx_net_stats st;
+	int64_t win_start, held_until; /* event-storm window, masked until */
+	uint32_t win_spurious;
 };
+
+static int64_t now_ms(void);
 
 static int nf_fail(umx_netfront *nf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -370,11 +374,20 @@ static void drain_store(umx_netfront *nf)
 int umx_netfront_wait(umx_netfront *nf, int timeout_ms)
 {
 	struct pollfd pf[2];
-	bool more_rx = false, more_tx = false;
-	int port;
+	bool more_rx = false, more_tx = false, kicked = false;
+	int64_t now = now_ms();
+	int port, reaped = 0;
 
 	if (!nf->p)
 		return -ENOTCONN;
+	if (nf->held_until) {
+		if (now >= nf->held_until) {
+			nf->held_until = 0;
+			umx_plat_evtchn_unmask(nf->p, nf->port);
+		} else if (timeout_ms < 0 || timeout_ms > nf->held_until - now) {
+			timeout_ms = (int)(nf->held_until - now);
+		}
+	}
 	if (!nf->reason[0]) {
 		if (umx_ring_final_check(&nf->rx, &more_rx) < 0)
 			return nf_ring_fail(nf, &nf->rx);
@@ -388,11 +401,32 @@ int umx_netfront_wait(umx_netfront *nf, int timeout_ms)
 	pf[1].fd = umx_xs_fd(nf->xs);
 	pf[1].events = POLLIN;
 	int r = poll(pf, 2, timeout_ms);
-	while ((port = umx_plat_evtchn_pending(nf->p)) >= 0)
+	while ((port = umx_plat_evtchn_pending(nf->p)) >= 0) {
+		if ((uint32_t)port == nf->port) {
+			kicked = true; /* stays masked until we know it brought work */
+			continue;
+		}
 		umx_plat_evtchn_unmask(nf->p, (uint32_t)port);
+	}
 	drain_store(nf);
 	if (!nf->reason[0])
-		netfront_reap_tx(nf);
+		reaped = netfront_reap_tx(nf);
+	if (kicked) {
+		/* HARDENING 10: an event with no new responses is spurious. */
+		bool work = reaped > 0 || (!nf->reason[0] && umx_ring_unconsumed(&nf->rx) > 0);
+		now = now_ms();
+		if (now - nf->win_start >= 100) {
+			nf->win_start = now;
+			nf->win_spurious = 0;
+		}
+		if (!work) {
+			nf->st.spurious_events++;
+			if (++nf->win_spurious > UMX_NET_STORM_EVENTS)
+				nf->held_until = nf->win_start + 100;
+		}
+		if (!nf->held_until)
+			umx_plat_evtchn_unmask(nf->p, nf->port);
+	}
 	return (r > 0 || more_rx || more_tx) ? 0 : -ETIMEDOUT;
 }
 

@@ -74,6 +74,7 @@ struct umx_net_stats {
 	uint64_t rx_dropped;          /* frames dropped on receive */
 	uint32_t tx_inflight;         /* TX ids pending */
 	uint32_t rx_posted;           /* RX buffers pending */
+	uint64_t spurious_events;     /* events that brought no work */
 };
 
 /* ---- frontend ------------------------------------------------------------ */
@@ -100,7 +101,9 @@ int umx_netfront_sendv(umx_netfront *nf, const struct iovec *iov, unsigned n);
  * -EMSGSIZE when @cap is too small (the frame is dropped). */
 int umx_netfront_recv(umx_netfront *nf, void *buf, size_t cap);
 /* Wait up to @timeout_ms for an event, handle it (events, store) and
- * re-arm; 0 or -ETIMEDOUT. */
+ * re-arm; 0 or -ETIMEDOUT. Events that bring no work are counted; past
+ * UMX_NET_STORM_EVENTS in 100 ms the port stays masked for the rest of the
+ * window (a backend's event storm costs a bounded number of wakeups). */
 int umx_netfront_wait(umx_netfront *nf, int timeout_ms);
 int umx_netfront_fd(const umx_netfront *nf);
 uint32_t umx_netfront_port(const umx_netfront *nf);

@@ -5,7 +5,8 @@
  * running ahead. Each time the frontend marks itself broken with a reason,
  * frees nothing it should not (in-flight count exact, pages of requests in
  * flight untouched), delivers no frame it should not, and a canary shows
- * none of its own memory ever reaches a page the backend can see. */
+ * none of its own memory ever reaches a page the backend can see. An event
+ * storm (no protocol violation) is counted and its wakeups bounded. */
 #include <stdint.h>
 /* stdint first: Xen's headers expect it. */
 #include <xen/io/netif.h>
@@ -30,6 +31,7 @@ enum scen {
 	RX_FLAGS,
 	RX_STATUS,
 	RING_AHEAD,
+	EV_STORM,
 };
 
 struct ctx {
@@ -264,10 +266,21 @@ static int hostile(void *arg)
 	case RING_AHEAD:
 		umx_store_release32(h.tx + 8, 1000);
 		break;
+	case EV_STORM: /* events and nothing else, until the frontend has seen enough */
+		if (write(c->h2f[1], "r", 1) != 1)
+			return 74;
+		fcntl(c->f2h[0], F_SETFL, O_NONBLOCK);
+		for (char ch = 0; read(c->f2h[0], &ch, 1) != 1 || ch != 'e';)
+			for (int i = 0; i < 1000; i++)
+				umx_plat_evtchn_notify(h.p, h.port);
+		fcntl(c->f2h[0], F_SETFL, 0);
+		break;
 	}
-	umx_plat_evtchn_notify(h.p, h.port);
-	if (hb_sync(c, 'r', 'e') < 0)
-		return 67;
+	if (c->s != EV_STORM) {
+		umx_plat_evtchn_notify(h.p, h.port);
+		if (hb_sync(c, 'r', 'e') < 0)
+			return 67;
+	}
 	/* Pages of requests still in flight were never handed back. */
 	for (unsigned i = 0; i < ntx && i < K; i++) {
 		umx_plat_mapped *m;
@@ -338,6 +351,28 @@ static int frontend(void *arg)
 		if (write(c->f2h[1], "s", 1) != 1 || read(c->h2f[0], &ch, 1) != 1)
 			return 26;
 	}
+	if (c->s == EV_STORM) {
+		/* Not a protocol violation: the device stays up, the storm is
+		 * counted, and its wakeups are bounded per 100 ms window. */
+		long t0 = net_now_ms(), wakeups = 0, elapsed;
+		while (net_now_ms() - t0 < 400)
+			if (umx_netfront_wait(nf, 1000) == 0)
+				wakeups++;
+		elapsed = net_now_ms() - t0;
+		umx_netfront_stats(nf, &st);
+		fprintf(stderr, "backend storm: %ld wakeups, %llu spurious in %ld ms\n", wakeups,
+		        (unsigned long long)st.spurious_events, elapsed);
+		if (umx_netfront_broken(nf) || st.tx_inflight != K ||
+		    st.spurious_events <= UMX_NET_STORM_EVENTS ||
+		    wakeups > (elapsed / 100 + 3) * (long)(UMX_NET_STORM_EVENTS + 1))
+			return 50;
+		if (write(c->f2h[1], "e", 1) != 1 || read(c->h2f[0], &ch, 1) != 1 || ch != 'v')
+			return 51;
+		free(priv);
+		umx_netfront_close(nf);
+		umx_platform_close(p);
+		return 0;
+	}
 	if (drive_until_broken(nf, got, sizeof(got), &frames) < 0)
 		return 27;
 	why = umx_netfront_broken(nf);
@@ -387,6 +422,8 @@ static int frontend(void *arg)
 	case RING_AHEAD:
 		if (!strstr(why, "TX ring"))
 			return 39;
+		break;
+	case EV_STORM:
 		break;
 	}
 	if (c->s == TX_STALE)
@@ -485,6 +522,11 @@ static void response_producer_running_ahead(void **s)
 	(void)s;
 	run(RING_AHEAD);
 }
+static void backend_event_storm_is_rate_limited(void **s)
+{
+	(void)s;
+	run(EV_STORM);
+}
 
 int main(void)
 {
@@ -500,6 +542,7 @@ int main(void)
 	        cmocka_unit_test(rx_flags_not_negotiated),
 	        cmocka_unit_test(bogus_rx_status),
 	        cmocka_unit_test(response_producer_running_ahead),
+	        cmocka_unit_test(backend_event_storm_is_rate_limited),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
