@@ -51,14 +51,16 @@ struct nb_vif {
 	struct umx_netback *nb; /* NULL when detached */
 	struct umx_net_port info;
 	char be[128], fe[128];
-	bool gone;       /* the toolstack removed it */
-	bool persistent; /* frontend's feature-persistent */
-	uint32_t port;
+	bool gone;        /* the toolstack removed it */
+	bool persistent;  /* frontend's feature-persistent */
+	uint32_t port;    /* event-channel, or event-channel-tx when split */
+	uint32_t port_rx; /* event-channel-rx when split, else == port */
 	umx_plat_mapped *m_tx, *m_rx;
 	struct umx_ring tx, rx;
-	bool rings;  /* tx/rx attached */
-	bool notify; /* an event is owed to the frontend */
-	bool kicked; /* its port fired; left masked until handled */
+	bool rings;     /* tx/rx attached */
+	bool notify;    /* an event is owed to the frontend (TX port) */
+	bool notify_rx; /* ... on the RX port */
+	bool kicked;    /* a port fired; left masked until handled */
 	uint64_t work_mark;
 	int64_t win_start, held_until; /* event-storm window, masked until */
 	uint32_t win_spurious;
@@ -188,9 +190,11 @@ static void vif_disconnect(struct nb_vif *v)
 	if (v->m_rx)
 		umx_plat_unmap(nb->p, v->m_rx);
 	v->m_tx = v->m_rx = NULL;
+	if (v->port_rx && v->port_rx != v->port)
+		umx_plat_evtchn_unbind(nb->p, v->port_rx);
 	if (v->port)
 		umx_plat_evtchn_unbind(nb->p, v->port);
-	v->port = 0;
+	v->port = v->port_rx = 0;
 	v->kicked = false;
 	v->held_until = 0;
 	v->rings = false;
@@ -465,7 +469,7 @@ static int vif_rx_flush(struct nb_vif *v)
 		return -EPROTO;
 	if (umx_ring_push(&v->rx, &notify) < 0)
 		return vif_ring_fail(v, &v->rx);
-	v->notify |= notify;
+	v->notify_rx |= notify;
 	return r == -EAGAIN ? 1 : 0;
 }
 
@@ -531,7 +535,7 @@ void netback_detached_free(struct nb_vif *v)
 static int vif_connect(struct nb_vif *v)
 {
 	struct umx_netback *nb = v->nb;
-	unsigned long txref, rxref, evtchn, copy = 0, persistent = 0;
+	unsigned long txref, rxref, evtchn = 0, evt_tx = 0, evt_rx = 0, copy = 0, persistent = 0;
 	char path[192];
 	int port;
 
@@ -543,13 +547,18 @@ static int vif_connect(struct nb_vif *v)
 	} while (0)
 	RD("tx-ring-ref", txref, true);
 	RD("rx-ring-ref", rxref, true);
-	RD("event-channel", evtchn, true);
+	RD("event-channel-tx", evt_tx, false);
+	RD("event-channel-rx", evt_rx, false);
+	RD("event-channel", evtchn, !(evt_tx && evt_rx));
 	RD("request-rx-copy", copy, false);
 	RD("feature-persistent", persistent, false);
 #undef RD
 	if (copy != 1)
 		return vif_fail(v, "frontend does not request rx-copy (flipping is not supported)");
-	if (txref > UINT32_MAX || rxref > UINT32_MAX || evtchn == 0 || evtchn > UINT32_MAX)
+	if (evt_tx && evt_rx)
+		evtchn = evt_tx; /* split: TX on this one, RX below */
+	if (txref > UINT32_MAX || rxref > UINT32_MAX || evtchn == 0 || evtchn > UINT32_MAX ||
+	    evt_rx > UINT32_MAX)
 		return vif_fail(v, "frontend ring refs or event channel out of range");
 	v->persistent = persistent == 1;
 	uint32_t r32 = (uint32_t)txref;
@@ -565,7 +574,13 @@ static int vif_connect(struct nb_vif *v)
 	port = umx_plat_evtchn_bind(nb->p, v->info.front_domid, (uint32_t)evtchn);
 	if (port <= 0)
 		return vif_fail(v, "cannot bind event channel %lu", evtchn);
-	v->port = (uint32_t)port;
+	v->port = v->port_rx = (uint32_t)port;
+	if (evt_tx && evt_rx) {
+		port = umx_plat_evtchn_bind(nb->p, v->info.front_domid, (uint32_t)evt_rx);
+		if (port <= 0)
+			return vif_fail(v, "cannot bind event channel %lu", evt_rx);
+		v->port_rx = (uint32_t)port;
+	}
 	if (umx_ring_back_init(&v->tx, umx_plat_map_addr(v->m_tx), NET_PAGE,
 	                       sizeof(struct netif_tx_request), sizeof(struct netif_tx_response),
 	                       false) < 0 ||
@@ -665,6 +680,8 @@ static void vif_new(struct umx_netback *nb, uint32_t fdom, uint32_t handle)
 	snprintf(path, sizeof(path), "%s/feature-sg", v->be);
 	net_xs_printf(nb->xs, UMX_XS_NO_TX, path, "1");
 	snprintf(path, sizeof(path), "%s/feature-persistent", v->be);
+	net_xs_printf(nb->xs, UMX_XS_NO_TX, path, "1");
+	snprintf(path, sizeof(path), "%s/feature-split-event-channels", v->be);
 	net_xs_printf(nb->xs, UMX_XS_NO_TX, path, "1");
 	/* No checksum offload: a Linux netfront then sends complete checksums
 	 * (the switch forwards frames as they are; nothing fills them in). */
@@ -810,7 +827,8 @@ void umx_netback_close(umx_netback *nb)
 static struct nb_vif *vif_by_port(struct umx_netback *nb, uint32_t port)
 {
 	for (unsigned i = 0; i < nb->nvifs; i++)
-		if (nb->vifs[i]->info.connected && nb->vifs[i]->port == port)
+		if (nb->vifs[i]->info.connected &&
+		    (nb->vifs[i]->port == port || nb->vifs[i]->port_rx == port))
 			return nb->vifs[i];
 	return NULL;
 }
@@ -842,6 +860,8 @@ static void storm_check(struct umx_netback *nb, struct nb_vif *v, int64_t now)
 		}
 	}
 	umx_plat_evtchn_unmask(nb->p, v->port);
+	if (v->port_rx != v->port)
+		umx_plat_evtchn_unmask(nb->p, v->port_rx);
 }
 
 int umx_netback_poll(umx_netback *nb, int timeout_ms)
@@ -879,8 +899,10 @@ int umx_netback_poll(umx_netback *nb, int timeout_ms)
 		struct nb_vif *v = nb->vifs[i];
 		if (v->held_until && now >= v->held_until) {
 			v->held_until = 0;
-			if (v->info.connected)
+			if (v->info.connected) {
 				umx_plat_evtchn_unmask(nb->p, v->port);
+				umx_plat_evtchn_unmask(nb->p, v->port_rx);
+			}
 		}
 	}
 	while (umx_xs_read_watch(nb->xs, &path, &token, 0) == 0) {
@@ -903,10 +925,12 @@ int umx_netback_poll(umx_netback *nb, int timeout_ms)
 			continue;
 		if (vif_rx_flush(v) < 0)
 			continue;
-		if (v->notify) {
+		/* One event per port per round, whichever ring asked for it. */
+		if (v->notify || (v->notify_rx && v->port_rx == v->port))
 			umx_plat_evtchn_notify(nb->p, v->port);
-			v->notify = false;
-		}
+		if (v->notify_rx && v->port_rx != v->port)
+			umx_plat_evtchn_notify(nb->p, v->port_rx);
+		v->notify = v->notify_rx = false;
 		/* Re-arm before sleeping: requests, and RX buffers if frames wait. */
 		if (!nb->busy && umx_ring_final_check(&v->tx, &more) == 0 && more)
 			nb->busy = true;

@@ -61,7 +61,8 @@ struct umx_netfront {
 	umx_xs *xs;
 	unsigned handle;
 	uint32_t backend_id;
-	uint32_t port;
+	uint32_t port;    /* event-channel, or event-channel-tx when split */
+	uint32_t port_rx; /* event-channel-rx when split, else == port */
 	char fe[96], be[160];
 	uint8_t mac[UMX_NET_MAC_LEN];
 	bool link_up;
@@ -124,10 +125,10 @@ static int nf_usable(const umx_netfront *nf)
 	return nf->link_up ? 0 : -ENOTCONN;
 }
 
-static void nf_notify(umx_netfront *nf)
+static void nf_notify(umx_netfront *nf, bool rx)
 {
 	if (nf->p)
-		umx_plat_evtchn_notify(nf->p, nf->port);
+		umx_plat_evtchn_notify(nf->p, rx ? nf->port_rx : nf->port);
 }
 
 static void post_rx(umx_netfront *nf)
@@ -153,7 +154,7 @@ static void post_rx(umx_netfront *nf)
 		space--;
 	}
 	if (umx_ring_push(&nf->rx, &notify) == 0 && notify)
-		nf_notify(nf);
+		nf_notify(nf, true);
 }
 
 int netfront_reap_tx(umx_netfront *nf)
@@ -241,7 +242,7 @@ int umx_netfront_sendv(umx_netfront *nf, const struct iovec *iov, unsigned n)
 	if (umx_ring_push(&nf->tx, &notify) < 0)
 		return nf_ring_fail(nf, &nf->tx);
 	if (notify)
-		nf_notify(nf);
+		nf_notify(nf, false);
 	nf->st.tx_frames++;
 	nf->st.tx_bytes += total;
 	return 0;
@@ -384,6 +385,7 @@ int umx_netfront_wait(umx_netfront *nf, int timeout_ms)
 		if (now >= nf->held_until) {
 			nf->held_until = 0;
 			umx_plat_evtchn_unmask(nf->p, nf->port);
+			umx_plat_evtchn_unmask(nf->p, nf->port_rx);
 		} else if (timeout_ms < 0 || timeout_ms > nf->held_until - now) {
 			timeout_ms = (int)(nf->held_until - now);
 		}
@@ -402,7 +404,7 @@ int umx_netfront_wait(umx_netfront *nf, int timeout_ms)
 	pf[1].events = POLLIN;
 	int r = poll(pf, 2, timeout_ms);
 	while ((port = umx_plat_evtchn_pending(nf->p)) >= 0) {
-		if ((uint32_t)port == nf->port) {
+		if ((uint32_t)port == nf->port || (uint32_t)port == nf->port_rx) {
 			kicked = true; /* stays masked until we know it brought work */
 			continue;
 		}
@@ -424,8 +426,10 @@ int umx_netfront_wait(umx_netfront *nf, int timeout_ms)
 			if (++nf->win_spurious > UMX_NET_STORM_EVENTS)
 				nf->held_until = nf->win_start + 100;
 		}
-		if (!nf->held_until)
+		if (!nf->held_until) {
 			umx_plat_evtchn_unmask(nf->p, nf->port);
+			umx_plat_evtchn_unmask(nf->p, nf->port_rx);
+		}
 	}
 	return (r > 0 || more_rx || more_tx) ? 0 : -ETIMEDOUT;
 }
@@ -554,7 +558,12 @@ static int publish(umx_netfront *nf)
 	} while (0)
 		W("tx-ring-ref", "%u", umx_plat_share_ref(nf->s_txring, 0));
 		W("rx-ring-ref", "%u", umx_plat_share_ref(nf->s_rxring, 0));
-		W("event-channel", "%u", nf->port);
+		if (nf->port_rx != nf->port) {
+			W("event-channel-tx", "%u", nf->port);
+			W("event-channel-rx", "%u", nf->port_rx);
+		} else {
+			W("event-channel", "%u", nf->port);
+		}
 		W("request-rx-copy", "%u", 1u);
 		W("feature-rx-notify", "%u", 1u);
 		W("feature-sg", "%u", 1u);
@@ -586,6 +595,8 @@ static void release(umx_netfront *nf)
 		umx_plat_unshare(nf->p, nf->s_txpool);
 	if (nf->s_rxpool)
 		umx_plat_unshare(nf->p, nf->s_rxpool);
+	if (nf->port_rx && nf->port_rx != nf->port)
+		umx_plat_evtchn_unbind(nf->p, nf->port_rx);
 	if (nf->port)
 		umx_plat_evtchn_unbind(nf->p, nf->port);
 }
@@ -594,7 +605,7 @@ int umx_netfront_open(umx_platform *p, unsigned handle, int timeout_ms, umx_netf
 {
 	umx_netfront *nf = calloc(1, sizeof(*nf));
 	char path[192], *val = NULL;
-	unsigned long bid;
+	unsigned long bid, split = 0;
 	int r, port;
 
 	if (!nf)
@@ -647,7 +658,17 @@ int umx_netfront_open(umx_platform *p, unsigned handle, int timeout_ms, umx_netf
 		r = port < 0 ? port : -EIO;
 		goto err_release;
 	}
-	nf->port = (uint32_t)port;
+	nf->port = nf->port_rx = (uint32_t)port;
+	/* Split event channels when the backend offers them, as Linux does. */
+	snprintf(path, sizeof(path), "%s/feature-split-event-channels", nf->be);
+	if (net_xs_read_uint(nf->xs, path, &split) == 0 && split == 1) {
+		port = umx_plat_evtchn_alloc_unbound(p, nf->backend_id);
+		if (port <= 0) {
+			r = port < 0 ? port : -EIO;
+			goto err_release;
+		}
+		nf->port_rx = (uint32_t)port;
+	}
 	nf->txpool = umx_plat_share_addr(nf->s_txpool);
 	nf->rxpool = umx_plat_share_addr(nf->s_rxpool);
 	for (unsigned i = 0; i < NET_TX_IDS; i++)
