@@ -15,6 +15,9 @@
  *              feature-rx-notify feature-sg                state 4 Connected
  *   backend    maps, binds                                 state 4 Connected
  *   close      Closing (5) → Closed (6) on either side; the peer follows.
+ * The backend offers feature-split-event-channels; the frontend then uses
+ * event-channel-tx/-rx (a single event-channel is served as well), and both
+ * write feature-no-csum-offload (checksums are always complete).
  * umx adds one optional feature, `feature-persistent` (as blkif's): a
  * frontend that writes it promises its grant refs keep naming the same page
  * for the connection's life, so the backend may keep them mapped (a
