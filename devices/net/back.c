@@ -905,7 +905,16 @@ int umx_netback_poll(umx_netback *nb, int timeout_ms)
 			}
 		}
 	}
-	while (umx_xs_read_watch(nb->xs, &path, &token, 0) == 0) {
+	for (;;) {
+		int r = umx_xs_read_watch(nb->xs, &path, &token, 0);
+		if (r == -ETIMEDOUT)
+			break;
+		if (r < 0) {
+			/* The store is gone (umxd died): nothing can be served
+			 * any more, and polling a hung-up descriptor would spin. */
+			umx_warn("netback: store connection lost: %s", strerror(-r));
+			return -ENOTCONN;
+		}
 		handle_watch(nb, path, token);
 		free(path);
 		free(token);

@@ -358,18 +358,28 @@ static void check_backend_state(umx_netfront *nf)
 		nf->link_up = false;
 }
 
-static void drain_store(umx_netfront *nf)
+/* 0, or -ENOTCONN once the store is gone (umxd died): the link is down
+ * for good, and polling the hung-up descriptor again would spin. */
+static int drain_store(umx_netfront *nf)
 {
 	char *path, *token;
 	bool seen = false;
+	int r;
 
-	while (umx_xs_read_watch(nf->xs, &path, &token, 0) == 0) {
+	while ((r = umx_xs_read_watch(nf->xs, &path, &token, 0)) == 0) {
 		free(path);
 		free(token);
 		seen = true;
 	}
+	if (r != -ETIMEDOUT) {
+		if (nf->link_up)
+			umx_warn("netfront: store connection lost: %s", strerror(-r));
+		nf->link_up = false;
+		return -ENOTCONN;
+	}
 	if (seen)
 		check_backend_state(nf);
+	return 0;
 }
 
 int umx_netfront_wait(umx_netfront *nf, int timeout_ms)
@@ -410,7 +420,8 @@ int umx_netfront_wait(umx_netfront *nf, int timeout_ms)
 		}
 		umx_plat_evtchn_unmask(nf->p, (uint32_t)port);
 	}
-	drain_store(nf);
+	if (drain_store(nf) < 0)
+		return -ENOTCONN;
 	if (!nf->reason[0])
 		reaped = netfront_reap_tx(nf);
 	if (kicked) {

@@ -444,8 +444,11 @@ int main(int argc, char **argv)
 		timeout = next_timer_ms(&rt, timeout);
 		n = poll(rt.pfd, (nfds_t)rt.npfd, (int)timeout);
 		slirp_pollfds_poll(rt.slirp, n < 0, cb_get_revents, &rt);
-		if (busy || (n > 0 && (rt.pfd[0].revents || rt.pfd[1].revents)))
-			umx_netfront_wait(rt.nf, 0);
+		if ((busy || (n > 0 && (rt.pfd[0].revents || rt.pfd[1].revents))) &&
+		    umx_netfront_wait(rt.nf, 0) == -ENOTCONN) {
+			fprintf(stderr, "umx-slirp: the store is gone (umxd stopped)\n");
+			goto out;
+		}
 		busy = drain(&rt);
 		run_timers(&rt);
 		if (umx_netfront_broken(rt.nf)) {

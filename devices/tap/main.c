@@ -158,7 +158,10 @@ int main(int argc, char **argv)
 		busy = false;
 		if (n < 0 && errno != EINTR)
 			break;
-		umx_netfront_wait(nf, 0);
+		if (umx_netfront_wait(nf, 0) == -ENOTCONN) {
+			fprintf(stderr, "umx-tap: the store is gone (umxd stopped)\n");
+			break;
+		}
 		/* vif → TAP */
 		for (int i = 0; i < BUDGET; i++) {
 			int len = umx_netfront_recv(nf, frame, sizeof(frame));

@@ -104,9 +104,9 @@ int umx_netfront_sendv(umx_netfront *nf, const struct iovec *iov, unsigned n);
  * -EMSGSIZE when @cap is too small (the frame is dropped). */
 int umx_netfront_recv(umx_netfront *nf, void *buf, size_t cap);
 /* Wait up to @timeout_ms for an event, handle it (events, store) and
- * re-arm; 0 or -ETIMEDOUT. Events that bring no work are counted; past
- * UMX_NET_STORM_EVENTS in 100 ms the port stays masked for the rest of the
- * window (a backend's event storm costs a bounded number of wakeups). */
+ * re-arm; 0, -ETIMEDOUT, or -ENOTCONN once the store (umxd) is gone. Events that bring no work are
+ * counted; past UMX_NET_STORM_EVENTS in 100 ms the port stays masked for the rest of the window (a
+ * backend's event storm costs a bounded number of wakeups). */
 int umx_netfront_wait(umx_netfront *nf, int timeout_ms);
 int umx_netfront_fd(const umx_netfront *nf);
 uint32_t umx_netfront_port(const umx_netfront *nf);

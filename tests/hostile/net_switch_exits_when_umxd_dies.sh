@@ -1,0 +1,37 @@
+#!/bin/sh
+# When umxd dies under a running switch domain, the switch notices the lost
+# store and exits (it used to spin on the hung-up descriptor).
+set -eu
+dir=$(mktemp -d /tmp/umx-swdie-XXXXXX)
+export UMX_DIR="$dir"
+daemon= sw=
+cleanup() {
+	[ -n "$sw" ] && kill -9 "$sw" 2>/dev/null || true
+	[ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null || true
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; cat "$dir/sw.log" 2>/dev/null; exit 1; }
+"$UMXD" -f -d "$dir" 2>"$dir/umxd.log" &
+daemon=$!
+i=0
+until "$UMX" daemon status >/dev/null 2>&1; do
+	i=$((i + 1)); [ $i -lt 200 ] || fail "umxd did not start"; sleep 0.05
+done
+"$UMX" run --name sw -- "$UMX" net switch >"$dir/sw.log" 2>&1 &
+sw=$!
+i=0
+until "$UMX" list | grep -q ' sw '; do
+	i=$((i + 1)); [ $i -lt 200 ] || fail "switch not listed"; sleep 0.05
+done
+sleep 0.5
+kill -9 "$daemon"
+wait "$daemon" 2>/dev/null || true
+daemon=
+i=0
+while kill -0 "$sw" 2>/dev/null; do
+	i=$((i + 1)); [ $i -lt 100 ] || fail "switch still running 5 s after umxd died"; sleep 0.05
+done
+sw=
+grep -q "store connection lost" "$dir/sw.log" || fail "switch did not say why it stopped"
+echo "switch exits when umxd dies: ok"
