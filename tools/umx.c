@@ -24,7 +24,8 @@ static const struct {
          "xs read|write|ls|rm|mkdir|watch|perms|chmod ...\n"
          "                             XenStore, like xenstore-*"},
         {"net", cmd_net, "net attach|detach|list|switch  virtual network interfaces"},
-        {"vchan", cmd_vchan, "vchan server|client PATH DOMID [--unix SOCK] [-k]  pipe over a vchan"},
+        {"vchan", cmd_vchan,
+         "vchan server|client PATH DOMID [--unix SOCK] [-k]  pipe over a vchan"},
 };
 
 static void usage(FILE *f)

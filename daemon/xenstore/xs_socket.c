@@ -182,7 +182,7 @@ int umxd_xs_attach(struct umxd_xs *xs, int fd, unsigned domid)
 			n++;
 	if (domid != 0 && n >= UMXD_XS_CONNS_PER_DOMAIN) {
 		umx_warn("xenstore: domain %u asked for more than %u connections", domid,
-			 UMXD_XS_CONNS_PER_DOMAIN);
+		         UMXD_XS_CONNS_PER_DOMAIN);
 		close(fd);
 		return -EMFILE;
 	}

@@ -61,7 +61,7 @@ static void test_store_connection_flood_is_capped(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_store_connection_flood_is_capped),
+	        cmocka_unit_test(test_store_connection_flood_is_capped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

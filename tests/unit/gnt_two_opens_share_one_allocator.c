@@ -61,7 +61,7 @@ static void test_two_opens_share_one_allocator(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_two_opens_share_one_allocator),
+	        cmocka_unit_test(test_two_opens_share_one_allocator),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -62,8 +62,8 @@ static int back(void *arg)
 	snprintf(p1, sizeof(p1), "r%u", pr->front_domid);
 	perms[0] = p0;
 	perms[1] = p1;
-	snprintf(val, sizeof(val), "%u %u %u %d", umx_plat_share_ref(s, 0), umx_plat_share_ref(s, 1),
-		 umx_platform_domid(p), port);
+	snprintf(val, sizeof(val), "%u %u %u %d", umx_plat_share_ref(s, 0),
+	         umx_plat_share_ref(s, 1), umx_platform_domid(p), port);
 	snprintf(path, sizeof(path), "data/offer");
 	if (umx_xs_write_str(umx_plat_xs(p), 0, path, val) < 0 ||
 	    umx_xs_set_perms(umx_plat_xs(p), 0, path, perms, 2) < 0)
@@ -153,7 +153,7 @@ static void test_platform_umxd_roundtrip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_platform_umxd_roundtrip),
+	        cmocka_unit_test(test_platform_umxd_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -129,8 +129,8 @@ static void test_domain_calls(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_toolstack_calls),
-		cmocka_unit_test(test_domain_calls),
+	        cmocka_unit_test(test_toolstack_calls),
+	        cmocka_unit_test(test_domain_calls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
