@@ -9,12 +9,16 @@
  *   switch                                     serve this domain's vifs on a
  *                                              learning switch (run it as a
  *                                              domain: umx run -- umx net switch)
+ * On real Xen (no umxd, /proc/xen/capabilities or UMX_PLATFORM=xen) the
+ * store is xenstored's socket or /dev/xen/xenbus, and switch runs as is.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "umx.h"
 #include "umx/domain.h"
@@ -26,12 +30,35 @@ static const char usage_text[] =
         "       umx net list\n"
         "       umx net switch          (inside a domain: umx run -- umx net switch)\n";
 
+/* On real Xen (dom0, no umxd domain around us) the toolstack's store is
+ * xenstored's socket, else the kernel's /dev/xen/xenbus. */
+static bool on_xen(void)
+{
+	const char *p = getenv("UMX_PLATFORM");
+
+	if (p && *p)
+		return !strcmp(p, "xen");
+	return !getenv(UMX_DOMAIN_FD_ENV) && access("/proc/xen/capabilities", F_OK) == 0;
+}
+
 static int store_open(umx_xs **xs)
 {
 	struct umx_daemon_info info;
 	umx_conn *ts;
 	int r;
 
+	if (on_xen()) {
+		int fd;
+
+		if (umx_xs_open_path("/var/run/xenstored/socket", xs) == 0)
+			return 0;
+		fd = open("/dev/xen/xenbus", O_RDWR | O_CLOEXEC);
+		if (fd >= 0 && umx_xs_open_fd(fd, xs) == 0)
+			return 0;
+		fprintf(stderr, "umx net: cannot reach Xen's store (xenstored socket, "
+		                "/dev/xen/xenbus)\n");
+		return -1;
+	}
 	if (tool_connect(&ts) < 0)
 		return -1;
 	r = umx_daemon_info(ts, &info);
@@ -202,7 +229,7 @@ static int net_switch(void)
 	umx_netback *nb;
 	int r;
 
-	if (!getenv(UMX_DOMAIN_FD_ENV)) {
+	if (!getenv(UMX_DOMAIN_FD_ENV) && !on_xen()) {
 		fprintf(stderr, "umx net switch: run it as a domain: umx run -- umx net switch\n");
 		return 2;
 	}
