@@ -425,12 +425,12 @@ static bool talk_ok(struct xs_handle *h, uint32_t type, xs_transaction_t t,
 static char *talk_body(struct xs_handle *h, uint32_t type, xs_transaction_t t,
                        const struct iovec *pieces, unsigned n, unsigned *len)
 {
-	struct msg *m;
+	struct msg *m = NULL;
 	char *body;
 	int r = talk(h, type, t, pieces, n, &m);
 
-	if (r < 0)
-		return compat_ret(r), NULL;
+	if (r < 0 || !m)
+		return compat_ret(r < 0 ? r : -EIO), NULL;
 	body = m->body;
 	if (len)
 		*len = m->hdr.len;
@@ -880,7 +880,7 @@ bool xs_path_is_subpath(const char *parent, const char *child)
 {
 	size_t plen = strlen(parent), clen = strlen(child);
 
-	if (clen < plen || memcmp(child, parent, plen))
+	if (clen < plen || memcmp(child, parent, plen) != 0)
 		return false;
 	return clen == plen || child[plen] == '/';
 }

@@ -246,7 +246,7 @@ int cmd_vchan(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (npos != 3 || (strcmp(pos[0], "server") && strcmp(pos[0], "client"))) {
+	if (npos != 3 || (strcmp(pos[0], "server") != 0 && strcmp(pos[0], "client") != 0)) {
 		vchan_usage(stderr);
 		return 2;
 	}

@@ -759,7 +759,7 @@ static void handle_watch(struct umx_netback *nb, const char *path, const char *t
 		 * own writes below a vif. */
 		size_t n = strlen(nb->dir);
 		unsigned depth = 0;
-		if (strncmp(path, nb->dir, n))
+		if (strncmp(path, nb->dir, n) != 0)
 			return;
 		for (const char *c = path + n; *c; c++)
 			depth += *c == '/';

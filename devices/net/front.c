@@ -256,7 +256,7 @@ int umx_netfront_send(umx_netfront *nf, const void *frame, size_t len)
 	if (len < UMX_NET_ETH_HLEN || len > UMX_NET_FRAME_MAX)
 		return -EINVAL;
 	for (size_t off = 0; off < len; off += NET_PAGE) {
-		iov[n].iov_base = (uint8_t *)(uintptr_t)frame + off;
+		iov[n].iov_base = (void *)((const uint8_t *)frame + off);
 		iov[n].iov_len = len - off < NET_PAGE ? len - off : NET_PAGE;
 		n++;
 	}
