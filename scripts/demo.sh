@@ -43,7 +43,7 @@ BENCH_SECONDS=0.5 "$umx" run --name ring-demo -- "$build/bench/bench_ring_pingpo
 say "5. Two domains share a page (grant) and signal each other (event channel)"
 "$build/demo/umx-demo-shared-page"
 
-say "TCP/IP in domains: lwIP serves HTTP; the host fetches it through slirp, a domain over the switch"
+say "6. TCP/IP in domains: lwIP serves HTTP; the host fetches it through slirp, a domain over the switch"
 echo "  (switch = netback domain; web = lwIP HTTP server domain; slirp = user-mode NAT"
 echo "   router domain forwarding a host port to web; fetch = lwIP client domain)"
 lw="$build/devices/lwip"
@@ -88,7 +88,7 @@ net_pids=
 echo "What each domain saw:"
 cat "$dir/web.log" "$dir/slirp.log" "$dir/switch.log" | grep -v "connected (persistent)" | sed 's/^/  /'
 
-say "6. Two domains pipe 64 MiB through a vchan (Xen's libxenvchan protocol)"
+say "7. Two domains pipe 64 MiB through a vchan (Xen's libxenvchan protocol)"
 echo "  (umx vchan server | umx vchan client: shared 1 MiB rings, event channel,"
 echo "   store nodes ring-ref/event-channel; the client is started first so the"
 echo "   server can name it)"
@@ -112,7 +112,7 @@ domid_of vchan-tx >"$dir/vchan-server"
 wait "$tx"
 wait "$rx"
 
-say "7. Destroy the sleeper; umx wait reports how it died"
+say "8. Destroy the sleeper; umx wait reports how it died"
 "$umx" destroy 1
 wait "$sleeper" 2>/dev/null || true
 sleeper=
@@ -124,7 +124,7 @@ else
 	echo "gone"
 fi
 
-say "8. Stop umxd"
+say "9. Stop umxd"
 "$umx" daemon stop
 wait "$daemon" 2>/dev/null || true
 daemon=
