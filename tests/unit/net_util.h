@@ -60,8 +60,8 @@ static inline int net_sw_stop(struct net_sw *sw, struct umx_net_port *ports)
 	if (write(sw->stop[1], "x", 1) != 1 || read(sw->report[0], &n, sizeof(n)) != sizeof(n) ||
 	    n < 0 || n > (int)UMX_NET_PORTS_MAX)
 		return -1;
-	if (n && read(sw->report[0], ports, sizeof(ports[0]) * (size_t)n) !=
-	                 (ssize_t)(sizeof(ports[0]) * (size_t)n))
+	if (n && (!ports || read(sw->report[0], ports, sizeof(ports[0]) * (size_t)n) !=
+	                            (ssize_t)(sizeof(ports[0]) * (size_t)n)))
 		return -1;
 	return n;
 }
