@@ -16,14 +16,7 @@
 
 #include "../devices/net/net_priv.h"
 #include "umx/log.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                 \
-	do {                     \
-		if (!(c))        \
-			abort(); \
-	} while (0)
+#include "fuzz_input.h"
 
 #define NPAGES 4u
 
@@ -43,24 +36,6 @@ static void sink(void *ctx, const uint8_t *frame, size_t len)
 	CHECK(len >= UMX_NET_ETH_HLEN && len <= UMX_NET_FRAME_MAX);
 	for (size_t i = 0; i < len; i++)
 		sink_sum += frame[i];
-}
-
-struct in {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint32_t get(struct in *in, unsigned bytes)
-{
-	uint32_t v = 0;
-	for (unsigned i = 0; i < bytes; i++) {
-		v = v << 8 | (in->n ? *in->p : 0);
-		if (in->n) {
-			in->p++;
-			in->n--;
-		}
-	}
-	return v;
 }
 
 static void get_bytes(struct in *in, void *out, size_t n)
