@@ -360,6 +360,10 @@ static int tx_chain(struct nb_vif *v)
 		v->info.errors++;
 		return 0;
 	}
+	/* Linux's netfront offloads TCP/UDP checksums to us: complete them
+	 * before anyone who checks them sees the frame. */
+	if (c[0].flags & NETTXF_csum_blank)
+		(void)net_csum_fill(v->frame, total);
 	v->info.rx_frames++;
 	v->info.rx_bytes += total;
 	switch_input(v, v->frame, total);
