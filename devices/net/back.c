@@ -52,6 +52,7 @@ struct nb_vif {
 	struct umx_net_port info;
 	char be[128], fe[128];
 	bool gone;        /* the toolstack removed it */
+	bool fe_seen;     /* the frontend's state node has existed */
 	bool persistent;  /* frontend's feature-persistent */
 	uint32_t port;    /* event-channel, or event-channel-tx when split */
 	uint32_t port_rx; /* event-channel-rx when split, else == port */
@@ -608,6 +609,13 @@ static void vif_frontend_changed(struct nb_vif *v)
 	int s = net_xs_state(nb->xs, v->fe);
 	int bs = net_xs_state(nb->xs, v->be);
 
+	/* A toolstack may write the backend directory before the frontend's
+	 * (libxl uses one transaction; scripts and other toolstacks may not):
+	 * a frontend that never existed is not yet there, not gone. */
+	if (s < 0 && !v->fe_seen)
+		return;
+	if (s >= 0)
+		v->fe_seen = true;
 	switch (s) {
 	case XenbusStateInitialising:
 		if (bs == XenbusStateClosed || bs == XenbusStateClosing) {
