@@ -19,6 +19,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "umx/conn.h"
 #include "umx/log.h"
 #include "umxd.h"
 
@@ -58,22 +59,6 @@ static const struct {
         {UMX_CTL_EVT_CLOSE, WHO_DOMU, umxd_h_evt_close},
         {UMX_CTL_XS_CONNECT, WHO_ANY, umxd_h_xs_connect},
 };
-
-int umx_default_dir(char *buf, size_t len)
-{
-	const char *env = getenv("UMX_DIR");
-	int n;
-
-	if (env && *env)
-		n = snprintf(buf, len, "%s", env);
-	else if (getuid() == 0)
-		n = snprintf(buf, len, "/run/umx");
-	else if ((env = getenv("XDG_RUNTIME_DIR")) && *env)
-		n = snprintf(buf, len, "%s/umx", env);
-	else
-		n = snprintf(buf, len, "/tmp/umx-%u", (unsigned)getuid());
-	return (n < 0 || (size_t)n >= len) ? -ENAMETOOLONG : 0;
-}
 
 int umxd_reply_to(struct umxd_conn *conn, uint32_t type, uint32_t id, int32_t result,
                   const void *body, size_t body_len)

@@ -106,8 +106,6 @@ struct umxd_options {
 int umxd_new(const struct umxd_options *opt, struct umxd **out);
 void umxd_free(struct umxd *umxd);
 int umxd_run(struct umxd *umxd);
-/* Resolve the runtime directory the same way clients do. */
-int umx_default_dir(char *buf, size_t len);
 
 /* Send the reply to @req: result, then @body (without the result field). */
 int umxd_reply(struct umxd_conn *conn, const struct umx_msg *req, int32_t result, const void *body,

@@ -28,9 +28,7 @@ struct umx_conn {
 static pthread_mutex_t domain_conn_lock = PTHREAD_MUTEX_INITIALIZER;
 static umx_conn *domain_conn;
 
-/* Shared with the daemon's own resolution (daemon/server.c has its twin
- * because umxd must not depend on client state). */
-static int default_dir(char *buf, size_t len)
+int umx_default_dir(char *buf, size_t len)
 {
 	const char *env = getenv("UMX_DIR");
 	int n;
@@ -99,7 +97,7 @@ int umx_conn_open_toolstack(const char *dir, umx_conn **out)
 	int fd, r;
 
 	if (!dir) {
-		if ((r = default_dir(buf, sizeof(buf))) < 0)
+		if ((r = umx_default_dir(buf, sizeof(buf))) < 0)
 			return r;
 		dir = buf;
 	}

@@ -21,6 +21,9 @@
 
 typedef struct umx_conn umx_conn;
 
+/* The runtime directory umxd and its clients agree on: $UMX_DIR, else
+ * /run/umx for root, else $XDG_RUNTIME_DIR/umx, else /tmp/umx-<uid>. */
+int umx_default_dir(char *buf, size_t len);
 /* Connect to the control socket of the daemon in @dir (NULL: default). */
 int umx_conn_open_toolstack(const char *dir, umx_conn **out);
 /* Adopt this process's domain connection ($UMX_DOMAIN_FD). -ENOENT when the
