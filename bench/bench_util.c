@@ -2,9 +2,15 @@
 /* Shared timing helpers for the benchmarks. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bench_util.h"
+#include "umx/domain.h"
+#include "umxd.h"
 
 uint64_t bench_now_ns(void)
 {
@@ -28,4 +34,61 @@ void bench_report(const char *name, double ops, const char *base_name, double ba
 	else
 		printf("%-40s %14.0f ops/s\n", name, ops);
 	fflush(stdout);
+}
+
+int bench_umxd_start(struct bench_umxd *b)
+{
+	memset(b, 0, sizeof(*b));
+	strcpy(b->dir, "/tmp/umx-bench-XXXXXX");
+	if (!mkdtemp(b->dir))
+		return -1;
+	b->pid = fork();
+	if (b->pid < 0)
+		return -1;
+	if (b->pid == 0) {
+		struct umxd_options opt = {.dir = b->dir};
+		struct umxd *u;
+		int r;
+		if (umxd_new(&opt, &u) < 0)
+			_exit(1);
+		r = umxd_run(u);
+		umxd_free(u);
+		_exit(r < 0);
+	}
+	for (int i = 0; i < 500 && umx_conn_open_toolstack(b->dir, &b->ts) < 0; i++)
+		usleep(10000);
+	return b->ts ? 0 : -1;
+}
+
+void bench_umxd_stop(struct bench_umxd *b)
+{
+	if (b->ts)
+		umx_conn_close(b->ts);
+	b->ts = NULL;
+	if (b->pid > 0) {
+		kill(b->pid, SIGTERM);
+		waitpid(b->pid, NULL, 0);
+	}
+	b->pid = 0;
+	rmdir(b->dir);
+}
+
+pid_t bench_domain_fork(umx_conn *ts, const char *name, uint32_t *domid)
+{
+	int fd;
+	pid_t pid;
+
+	if (umx_domain_create(ts, name, 0, domid, &fd) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		char buf[16];
+		snprintf(buf, sizeof(buf), "%d", fd);
+		setenv(UMX_DOMAIN_FD_ENV, buf, 1);
+		return 0;
+	}
+	close(fd);
+	if (pid > 0)
+		umx_domain_set_pid(ts, *domid, pid);
+	return pid;
 }

@@ -3,6 +3,9 @@
 #ifndef UMX_BENCH_UTIL_H
 #define UMX_BENCH_UTIL_H
 #include <stdint.h>
+#include <sys/types.h>
+
+#include "umx/conn.h"
 
 /* Monotonic time in nanoseconds. */
 uint64_t bench_now_ns(void);
@@ -11,5 +14,18 @@ void bench_report(const char *name, double ops_per_sec, const char *base_name,
                   double base_ops_per_sec);
 /* Seconds each measurement runs (BENCH_SECONDS, default 1.0). */
 double bench_seconds(void);
+
+/* A private umxd (in a forked child, in a fresh /tmp directory) and a
+ * toolstack connection to it, for the benchmarks that need domains. */
+struct bench_umxd {
+	char dir[32];
+	pid_t pid;
+	umx_conn *ts;
+};
+int bench_umxd_start(struct bench_umxd *b);
+void bench_umxd_stop(struct bench_umxd *b);
+/* Create a domain and fork: 0 in the child (which is now that domain),
+ * the child's pid in the parent, -1 on error. */
+pid_t bench_domain_fork(umx_conn *ts, const char *name, uint32_t *domid);
 
 #endif

@@ -79,34 +79,14 @@ static double domain_start(umx_conn *ts, double secs)
 
 int main(void)
 {
-	char dir[] = "/tmp/umx-bench-XXXXXX";
-	umx_conn *ts = NULL;
-	pid_t daemon;
+	struct bench_umxd bu;
 	double secs = bench_seconds(), base, rate;
 
-	if (!mkdtemp(dir))
-		return 1;
-	daemon = fork();
-	if (daemon == 0) {
-		struct umxd_options opt = {.dir = dir};
-		struct umxd *u;
-		int r;
-		if (umxd_new(&opt, &u) < 0)
-			_exit(1);
-		r = umxd_run(u);
-		umxd_free(u);
-		_exit(r < 0);
-	}
-	for (int i = 0; i < 500 && umx_conn_open_toolstack(dir, &ts) < 0; i++)
-		usleep(10000);
-	if (!ts)
+	if (bench_umxd_start(&bu) < 0)
 		return 1;
 	base = bare_fork(secs);
-	rate = domain_start(ts, secs);
-	umx_conn_close(ts);
-	kill(daemon, SIGTERM);
-	waitpid(daemon, NULL, 0);
-	rmdir(dir);
+	rate = domain_start(bu.ts, secs);
+	bench_umxd_stop(&bu);
 	bench_report("domain start-to-ready (create+fork+HELLO)", rate, "fork + pipe handshake",
 	             base);
 	printf("%-40s %14.1f us per domain\n", "domain start-to-ready latency",

@@ -136,55 +136,27 @@ static int dom_measure(struct pp *pp, int out)
 	return 0;
 }
 
-static pid_t spawn_domain(umx_conn *ts, uint32_t *domid)
-{
-	int fd;
-	if (umx_domain_create(ts, NULL, 0, domid, &fd) < 0)
-		return -1;
-	pid_t pid = fork();
-	if (pid == 0) {
-		char buf[16];
-		snprintf(buf, sizeof(buf), "%d", fd);
-		setenv(UMX_DOMAIN_FD_ENV, buf, 1);
-		return 0;
-	}
-	close(fd);
-	umx_domain_set_pid(ts, *domid, pid);
-	return pid;
-}
-
 int main(void)
 {
-	char dir[] = "/tmp/umx-bench-XXXXXX";
+	struct bench_umxd bu;
 	struct pp pp = {.secs = bench_seconds()};
 	int res[2];
 	umx_conn *ts = NULL;
 	uint32_t a, b;
-	pid_t daemon, pa, pb;
+	pid_t pa, pb;
 	double rate = 0;
 
-	if (!mkdtemp(dir) || pipe(pp.to_a) || pipe(pp.to_b) || pipe(res))
+	if (pipe(pp.to_a) || pipe(pp.to_b) || pipe(res))
 		return 1;
-	daemon = fork();
-	if (daemon == 0) {
-		struct umxd_options opt = {.dir = dir};
-		struct umxd *u;
-		if (umxd_new(&opt, &u) < 0)
-			_exit(1);
-		int r = umxd_run(u);
-		umxd_free(u);
-		_exit(r < 0);
-	}
-	for (int i = 0; i < 500 && umx_conn_open_toolstack(dir, &ts) < 0; i++)
-		usleep(10000);
-	if (!ts)
+	if (bench_umxd_start(&bu) < 0)
 		return 1;
+	ts = bu.ts;
 
 	double base = eventfd_rtt(pp.secs);
 
-	if ((pa = spawn_domain(ts, &a)) == 0)
+	if ((pa = bench_domain_fork(ts, NULL, &a)) == 0)
 		_exit(dom_echo(&pp));
-	if ((pb = spawn_domain(ts, &b)) == 0)
+	if ((pb = bench_domain_fork(ts, NULL, &b)) == 0)
 		_exit(dom_measure(&pp, res[1]));
 	put(pp.to_a[1], b);
 	put(pp.to_b[1], a);
@@ -193,10 +165,7 @@ int main(void)
 	waitpid(pb, NULL, 0);
 	kill(pa, SIGKILL);
 	waitpid(pa, NULL, 0);
-	umx_conn_close(ts);
-	kill(daemon, SIGTERM);
-	waitpid(daemon, NULL, 0);
-	rmdir(dir);
+	bench_umxd_stop(&bu);
 
 	bench_report("evtchn notify round trip (umx ports)", rate, "bare eventfd ping-pong", base);
 	return rate > 0 ? 0 : 1;

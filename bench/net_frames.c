@@ -261,30 +261,17 @@ static double umx_rate(const char *dir, umx_conn *ts, size_t len, double secs)
 
 int main(void)
 {
-	char dir[] = "/tmp/umx-bench-XXXXXX";
+	struct bench_umxd bu;
+	const char *dir;
 	static const size_t sizes[] = {64, 1500};
 	double secs = bench_seconds();
 	umx_conn *ts = NULL;
-	pid_t daemon;
 
 	umx_log_set_level(getenv("BENCH_VERBOSE") ? UMX_LOG_DEBUG : UMX_LOG_WARN);
-	if (!mkdtemp(dir))
+	if (bench_umxd_start(&bu) < 0)
 		return 1;
-	daemon = fork();
-	if (daemon == 0) {
-		struct umxd_options opt = {.dir = dir};
-		struct umxd *u;
-		umx_log_set_level(UMX_LOG_WARN);
-		if (umxd_new(&opt, &u) < 0)
-			_exit(1);
-		int r = umxd_run(u);
-		umxd_free(u);
-		_exit(r < 0);
-	}
-	for (int i = 0; i < 500 && umx_conn_open_toolstack(dir, &ts) < 0; i++)
-		usleep(10000);
-	if (!ts)
-		return 1;
+	ts = bu.ts;
+	dir = bu.dir;
 	for (unsigned i = 0; i < 2; i++) {
 		char name[64], base[64];
 		double u = umx_rate(dir, ts, sizes[i], secs);
@@ -294,9 +281,6 @@ int main(void)
 		snprintf(base, sizeof(base), "UDP lo mmsg x%d", BATCH);
 		bench_report(name, u, base, l);
 	}
-	umx_conn_close(ts);
-	kill(daemon, SIGTERM);
-	waitpid(daemon, NULL, 0);
-	rmdir(dir);
+	bench_umxd_stop(&bu);
 	return 0;
 }

@@ -205,23 +205,6 @@ static double vchan_receiver(const struct job *j, umx_vchan *v)
 	return t1 > t0 && t0 ? (double)n * 1e9 / (double)(t1 - t0) : 0;
 }
 
-static pid_t spawn_domain(umx_conn *ts, uint32_t *domid)
-{
-	int fd;
-	if (umx_domain_create(ts, NULL, 0, domid, &fd) < 0)
-		return -1;
-	pid_t pid = fork();
-	if (pid == 0) {
-		char buf[16];
-		snprintf(buf, sizeof(buf), "%d", fd);
-		setenv(UMX_DOMAIN_FD_ENV, buf, 1);
-		return 0;
-	}
-	close(fd);
-	umx_domain_set_pid(ts, *domid, pid);
-	return pid;
-}
-
 /* The server domain sends (echoes, for ping-pong); the client domain
  * receives and measures. */
 static double vchan_run(umx_conn *ts, const struct job *j)
@@ -233,7 +216,7 @@ static double vchan_run(umx_conn *ts, const struct job *j)
 
 	if (pipe(ids) || pipe(res))
 		return 0;
-	if ((cpid = spawn_domain(ts, &cdom)) == 0) {
+	if ((cpid = bench_domain_fork(ts, NULL, &cdom)) == 0) {
 		char path[96];
 		umx_vchan *v;
 		if (read(ids[0], &sdom, sizeof(sdom)) != sizeof(sdom))
@@ -245,7 +228,7 @@ static double vchan_run(umx_conn *ts, const struct job *j)
 		umx_vchan_close(v);
 		_exit(write(res[1], &rate, sizeof(rate)) != sizeof(rate));
 	}
-	if ((spid = spawn_domain(ts, &sdom)) == 0) {
+	if ((spid = bench_domain_fork(ts, NULL, &sdom)) == 0) {
 		umx_vchan *v;
 		if (umx_vchan_server_open(cdom, "data/vchan/bench", RING_MIN, RING_MIN, &v) < 0)
 			_exit(1);
@@ -269,7 +252,7 @@ static double vchan_run(umx_conn *ts, const struct job *j)
 
 int main(void)
 {
-	char dir[] = "/tmp/umx-bench-XXXXXX";
+	struct bench_umxd bu;
 	static const struct {
 		const char *name;
 		enum mode mode;
@@ -282,27 +265,13 @@ int main(void)
 	        {"64 B ping-pong", PINGPONG, 64, "round trips/s"},
 	};
 	umx_conn *ts = NULL;
-	pid_t daemon;
 	int ok = 1;
 
 	signal(SIGPIPE, SIG_IGN);
 	memset(wbuf, 0xa5, sizeof(wbuf));
-	if (!mkdtemp(dir))
+	if (bench_umxd_start(&bu) < 0)
 		return 1;
-	daemon = fork();
-	if (daemon == 0) {
-		struct umxd_options opt = {.dir = dir};
-		struct umxd *u;
-		if (umxd_new(&opt, &u) < 0)
-			_exit(1);
-		int r = umxd_run(u);
-		umxd_free(u);
-		_exit(r < 0);
-	}
-	for (int i = 0; i < 500 && umx_conn_open_toolstack(dir, &ts) < 0; i++)
-		usleep(10000);
-	if (!ts)
-		return 1;
+	ts = bu.ts;
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct job j = {rows[i].mode, rows[i].size, bench_seconds()};
@@ -320,9 +289,6 @@ int main(void)
 			       1e6 / vc, sp > 0 ? 1e6 / sp : 0, pp > 0 ? 1e6 / pp : 0);
 		ok &= vc > 0;
 	}
-	umx_conn_close(ts);
-	kill(daemon, SIGTERM);
-	waitpid(daemon, NULL, 0);
-	rmdir(dir);
+	bench_umxd_stop(&bu);
 	return ok ? 0 : 1;
 }
