@@ -139,8 +139,7 @@ static char *read_node(umx_xs *xs, const char *dir, const char *name)
 {
 	char path[512], *v = NULL;
 	int n = snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (n < 0 || (size_t)n >= sizeof(path) ||
-	    umx_xs_read(xs, UMX_XS_NO_TX, path, &v, NULL) < 0)
+	if (n < 0 || (size_t)n >= sizeof(path) || umx_xs_read(xs, UMX_XS_NO_TX, path, &v, NULL) < 0)
 		return NULL;
 	return v;
 }
