@@ -5,8 +5,16 @@
  * measured in the same run: stream throughput with 1 KiB and 64 KiB writes
  * (the reader reads up to 64 KiB at a time), 64-byte packets per second,
  * and the round trip of a 64-byte ping-pong. Ratios are vchan / baseline.
+ *
+ * The same loops also run on Xen's own libxenvchan (Debian's, unmodified)
+ * between two domains of the same umxd through umx's drop-in libraries
+ * (libxenvchan_peer, next to this binary, and compat/lib): the ratio
+ * umx vchan / libxenvchan-on-umx shows what the drop-ins and libxenvchan's
+ * own code cost on the same rings and the same daemon.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -250,8 +258,96 @@ static double vchan_run(umx_conn *ts, const struct job *j)
 	return rate;
 }
 
+/* ---- Xen's libxenvchan on umx, through the drop-ins ---------------- */
+
+struct xen_peer {
+	char bin[PATH_MAX];    /* libxenvchan_peer */
+	char compat[PATH_MAX]; /* the drop-in libraries */
+};
+
+/* Both live in the build tree beside this binary; 0 when they are there. */
+static int xen_peer_find(struct xen_peer *x)
+{
+	char exe[PATH_MAX - 32], *slash; /* room for the suffixes below */
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return -1;
+	exe[n] = 0;
+	if ((slash = strrchr(exe, '/')))
+		*slash = 0;
+	snprintf(x->bin, sizeof(x->bin), "%s/libxenvchan_peer", exe);
+	snprintf(x->compat, sizeof(x->compat), "%s/../compat/lib", exe);
+	return access(x->bin, X_OK) == 0 ? 0 : -1;
+}
+
+/* In a child made a domain by bench_domain_fork: keep the domain's
+ * connection across exec, point the loader at the drop-ins, run the peer. */
+static void xen_peer_exec(const struct xen_peer *x, const char *role, uint32_t peer,
+                          const char *path, const struct job *j)
+{
+	static const char *const modes[] = {"stream", "packet", "pingpong"};
+	const char *fd_env = getenv(UMX_DOMAIN_FD_ENV);
+	char peer_s[16], ring_s[16], size_s[16], secs_s[32];
+	int fd = fd_env ? atoi(fd_env) : -1;
+
+	if (fd < 0 || fcntl(fd, F_SETFD, 0) < 0 || setenv("LD_LIBRARY_PATH", x->compat, 1) < 0)
+		_exit(126);
+	snprintf(peer_s, sizeof(peer_s), "%u", peer);
+	snprintf(ring_s, sizeof(ring_s), "%u", RING_MIN);
+	snprintf(size_s, sizeof(size_s), "%zu", j->wsize);
+	snprintf(secs_s, sizeof(secs_s), "%g", j->secs);
+	execl(x->bin, x->bin, "bench", role, peer_s, path, ring_s, modes[j->mode], size_s, secs_s,
+	      (char *)NULL);
+	_exit(127);
+}
+
+/* Same shape as vchan_run: the server domain sends, the client domain
+ * receives and prints its rate, which we read from its stdout. */
+static double xen_run(umx_conn *ts, const struct xen_peer *x, const struct job *j)
+{
+	int ids[2], res[2];
+	uint32_t cdom, sdom;
+	pid_t cpid, spid;
+	char line[64] = "";
+	double rate = 0;
+	ssize_t n;
+
+	if (pipe2(ids, O_CLOEXEC) || pipe2(res, O_CLOEXEC))
+		return 0;
+	if ((cpid = bench_domain_fork(ts, NULL, &cdom)) == 0) {
+		char path[96];
+		if (read(ids[0], &sdom, sizeof(sdom)) != sizeof(sdom) || dup2(res[1], 1) < 0)
+			_exit(1);
+		snprintf(path, sizeof(path), "/local/domain/%u/data/vchan/xen", sdom);
+		xen_peer_exec(x, "client", sdom, path, j);
+	}
+	if ((spid = bench_domain_fork(ts, NULL, &sdom)) == 0)
+		xen_peer_exec(x, "server", cdom, "data/vchan/xen", j);
+	close(res[1]);
+	if (write(ids[1], &sdom, sizeof(sdom)) != sizeof(sdom))
+		fprintf(stderr, "libxenvchan measurement failed\n");
+	n = read(res[0], line, sizeof(line) - 1);
+	if (n > 0) {
+		line[n] = 0;
+		rate = atof(line);
+	} else {
+		fprintf(stderr, "libxenvchan measurement failed (no rate from the client)\n");
+	}
+	waitpid(cpid, NULL, 0);
+	waitpid(spid, NULL, 0);
+	umx_domain_destroy(ts, cdom);
+	umx_domain_destroy(ts, sdom);
+	close(ids[0]);
+	close(ids[1]);
+	close(res[0]);
+	return rate;
+}
+
 int main(void)
 {
+	struct xen_peer xp;
+	int have_xen;
 	struct bench_umxd bu;
 	static const struct {
 		const char *name;
@@ -272,6 +368,11 @@ int main(void)
 	if (bench_umxd_start(&bu) < 0)
 		return 1;
 	ts = bu.ts;
+	have_xen = xen_peer_find(&xp) == 0;
+	if (!have_xen)
+		printf("note: %s not built (needs Debian's libxenvchan and libxen-dev): "
+		       "no libxenvchan rows\n",
+		       xp.bin);
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct job j = {rows[i].mode, rows[i].size, bench_seconds()};
@@ -288,6 +389,13 @@ int main(void)
 			printf("  round trip: vchan %.1f us, socketpair %.1f us, pipe %.1f us\n",
 			       1e6 / vc, sp > 0 ? 1e6 / sp : 0, pp > 0 ? 1e6 / pp : 0);
 		ok &= vc > 0;
+		if (have_xen) {
+			double xv = xen_run(ts, &xp, &j) * scale;
+			snprintf(name, sizeof(name), "vchan %s (%s), umx vs libxenvchan",
+			         rows[i].name, rows[i].unit);
+			bench_report(name, vc, "Xen's libxenvchan on umx (drop-ins)", xv);
+			ok &= xv > 0;
+		}
 	}
 	bench_umxd_stop(&bu);
 	return ok ? 0 : 1;
