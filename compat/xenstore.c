@@ -1,26 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Drop-in libxenstore.so.4 (Xen 4.17 ABI, VERS_4.0) speaking xs_wire to
- * umxd's store.
+ * Drop-in libxenstore.so.4 (Xen 4.17 ABI, VERS_4.0) on libumx's XenStore
+ * client (umx/xs.h), which owns the connection and the xs_wire framing.
  *
- * Where it connects:
- *  - inside a domain ($UMX_DOMAIN_FD, i.e. under `umx run`): a store
- *    connection of the domain's own, obtained over the domain's umxd
- *    connection, so the store sees the domain's identity (permissions,
- *    quotas) and relative paths resolve under /local/domain/<domid>;
- *  - otherwise $XENSTORED_PATH when set, else the toolstack socket
- *    $UMX_DIR/xenstored (as Xen's would use /var/run/xenstored/socket).
+ * Where it connects (umx_xs_open): inside a domain ($UMX_DOMAIN_FD, i.e.
+ * under `umx run`) a store connection of the domain's own, so the store
+ * sees the domain's identity (permissions, quotas) and relative paths
+ * resolve under /local/domain/<domid>; otherwise $XENSTORED_PATH when set,
+ * else the toolstack socket $UMX_DIR/xenstored (as Xen's would use
+ * /var/run/xenstored/socket).
  *
- * Like Xen's library: one request in flight per handle (callers are
- * serialized), request id 0, watch events queued in arrival order. The
- * first xs_watch/xs_read_watch/xs_check_watch/xs_fileno starts a reader
- * thread (all signals blocked) that owns the socket from then on, so
- * events arrive while the caller sleeps; xs_fileno() is a pipe that is
- * readable exactly while events are queued.
+ * What this layer adds on top of umx_xs: Xen's -1/NULL/false + errno edge,
+ * and Xen's watch model. The first xs_watch/xs_read_watch/xs_check_watch/
+ * xs_fileno starts a reader thread (all signals blocked) that waits for
+ * the socket to become readable and moves events from umx_xs into this
+ * handle's queue, so events arrive while the caller sleeps. Events that
+ * umx_xs queued while a request waited for its reply are moved after each
+ * request. xs_fileno() is a pipe that is readable exactly while events are
+ * queued — and, so that a poller does not sleep forever, once the
+ * connection is broken (xs_read_watch then fails).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -30,29 +33,26 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <xen/io/xs_wire.h>
 #include <xenstore.h>
 
 #include "compat.h"
-#include "umx/conn.h"
-#include "umx/ctl.h"
+#include "umx/xs.h"
 
+/* A queued watch event: body "path\0token\0", as on the wire. */
 struct msg {
-	struct xsd_sockmsg hdr;
-	char *body; /* hdr.len bytes + NUL */
+	uint32_t len;
+	char *body;
 	struct msg *next;
 };
 
 struct xs_handle {
-	int fd;
+	umx_xs *xs;
 	unsigned long flags;
-	pthread_mutex_t req_lock; /* one request in flight; socket reads w/o thread */
-	pthread_mutex_t lock;     /* everything below */
-	pthread_cond_t reply_cond, watch_cond;
-	struct msg *reply;
+	pthread_mutex_t lock; /* everything below */
+	pthread_cond_t watch_cond;
 	struct msg *w_head, *w_tail;
 	bool broken;
 	bool have_thread;
@@ -62,75 +62,25 @@ struct xs_handle {
 
 /* ---- connection -------------------------------------------------------- */
 
-static int connect_path(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd, r;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	return fd;
-}
-
-static int store_connect(void)
-{
-	const char *env;
-	umx_conn *c;
-	char path[PATH_MAX];
-	int r, n;
-
-	if (umx_conn_open_domain(&c) == 0) {
-		int fd = -1;
-		unsigned nfds = 0;
-
-		r = umx_conn_call(c, UMX_CTL_XS_CONNECT, NULL, 0, NULL, 0, NULL, &fd, 1, &nfds);
-		umx_conn_close(c);
-		if (r < 0)
-			return r;
-		return nfds == 1 ? fd : -EPROTO;
-	}
-	env = getenv("XENSTORED_PATH");
-	if (env && *env)
-		return connect_path(env);
-	if ((r = umx_conn_open_toolstack(NULL, &c)) < 0)
-		return r;
-	n = snprintf(path, sizeof(path), "%s/xenstored", umx_conn_dir(c));
-	umx_conn_close(c);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -ENAMETOOLONG;
-	return connect_path(path);
-}
-
 struct xs_handle *xs_open(unsigned long flags)
 {
-	struct xs_handle *h;
-	int fd = store_connect();
+	struct xs_handle *h = calloc(1, sizeof(*h));
+	int r;
 
-	if (fd < 0) {
-		compat_ret(fd);
-		return NULL;
-	}
-	h = calloc(1, sizeof(*h));
 	if (!h) {
-		close(fd);
 		errno = ENOMEM;
 		return NULL;
 	}
-	h->fd = fd;
+	/* XS_OPEN_READONLY/SOCKETONLY change nothing here: one socket, as in
+	 * Xen since 4.9, and no /dev/xen/xenbus. */
+	if ((r = umx_xs_open(&h->xs)) < 0) {
+		free(h);
+		compat_ret(r);
+		return NULL;
+	}
 	h->flags = flags;
 	h->pipe[0] = h->pipe[1] = -1;
-	pthread_mutex_init(&h->req_lock, NULL);
 	pthread_mutex_init(&h->lock, NULL);
-	pthread_cond_init(&h->reply_cond, NULL);
 	pthread_cond_init(&h->watch_cond, NULL);
 	return h;
 }
@@ -165,16 +115,13 @@ static void handle_free(struct xs_handle *h)
 		h->w_head = m->next;
 		msg_free(m);
 	}
-	msg_free(h->reply);
 	if (h->pipe[0] >= 0) {
 		close(h->pipe[0]);
 		close(h->pipe[1]);
 	}
-	close(h->fd);
-	pthread_cond_destroy(&h->reply_cond);
+	umx_xs_close(h->xs);
 	pthread_cond_destroy(&h->watch_cond);
 	pthread_mutex_destroy(&h->lock);
-	pthread_mutex_destroy(&h->req_lock);
 	free(h);
 }
 
@@ -183,8 +130,8 @@ void xs_close(struct xs_handle *xsh)
 	if (!xsh)
 		return;
 	if (xsh->have_thread) {
-		/* The reader sees end of file and exits. */
-		shutdown(xsh->fd, SHUT_RDWR);
+		/* The reader sees end of file, marks the handle broken, exits. */
+		shutdown(umx_xs_fd(xsh->xs), SHUT_RDWR);
 		pthread_join(xsh->thread, NULL);
 	}
 	handle_free(xsh);
@@ -202,92 +149,108 @@ void xs_daemon_destroy_postfork(struct xs_handle *h)
 		handle_free(h);
 }
 
-/* ---- messages ---------------------------------------------------------- */
+/* ---- watch events ------------------------------------------------------ */
 
-static int read_full(int fd, void *buf, size_t len)
+static void pipe_mark(struct xs_handle *h)
 {
-	for (size_t done = 0; done < len;) {
-		ssize_t n = read(fd, (char *)buf + done, len - done);
-		if (n == 0)
-			return -ECONNRESET;
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		done += (size_t)n;
-	}
-	return 0;
+	char c = 0;
+
+	if (h->pipe[1] >= 0)
+		(void)!write(h->pipe[1], &c, 1);
 }
 
-static int read_msg(int fd, struct msg **out)
+static void pipe_clear(struct xs_handle *h)
 {
-	struct msg *m = calloc(1, sizeof(*m));
-	int r;
+	char c;
 
-	if (!m)
-		return -ENOMEM;
-	if ((r = read_full(fd, &m->hdr, sizeof(m->hdr))) < 0)
-		goto err;
-	r = -EPROTO;
-	if (m->hdr.len > XENSTORE_PAYLOAD_MAX)
-		goto err;
-	r = -ENOMEM;
-	if (!(m->body = malloc(m->hdr.len + 1)))
-		goto err;
-	if ((r = read_full(fd, m->body, m->hdr.len)) < 0)
-		goto err;
-	m->body[m->hdr.len] = 0;
-	*out = m;
-	return 0;
-err:
-	msg_free(m);
-	return r;
+	if (h->pipe[0] >= 0)
+		(void)!read(h->pipe[0], &c, 1);
 }
 
 /* Caller holds h->lock. */
 static void queue_watch(struct xs_handle *h, struct msg *m)
 {
 	m->next = NULL;
-	if (h->w_tail)
+	if (h->w_tail) {
 		h->w_tail->next = m;
-	else {
+	} else {
 		h->w_head = m;
-		if (h->pipe[1] >= 0) {
-			char c = 0;
-			(void)!write(h->pipe[1], &c, 1);
-		}
+		if (!h->broken)
+			pipe_mark(h); /* a broken handle's pipe is already readable */
 	}
 	h->w_tail = m;
 	pthread_cond_broadcast(&h->watch_cond);
 }
 
+/* Caller holds h->lock. */
+static void mark_broken(struct xs_handle *h)
+{
+	if (!h->broken && !h->w_head)
+		pipe_mark(h);
+	h->broken = true;
+	pthread_cond_broadcast(&h->watch_cond);
+}
+
+/* Move every event umx_xs has (queued, or readable now) into our queue.
+ * Returns 0, or -errno once the connection is broken. */
+static int drain(struct xs_handle *h)
+{
+	for (;;) {
+		char *path, *token;
+		struct msg *m;
+		size_t pl, tl;
+		int r = umx_xs_read_watch(h->xs, &path, &token, 0);
+
+		if (r == -ETIMEDOUT)
+			return 0;
+		if (r < 0) {
+			pthread_mutex_lock(&h->lock);
+			mark_broken(h);
+			pthread_mutex_unlock(&h->lock);
+			return r;
+		}
+		pl = strlen(path) + 1;
+		tl = strlen(token) + 1;
+		m = calloc(1, sizeof(*m));
+		if (m && (m->body = malloc(pl + tl))) {
+			memcpy(m->body, path, pl);
+			memcpy(m->body + pl, token, tl);
+			m->len = (uint32_t)(pl + tl);
+		} else {
+			free(m);
+			m = NULL;
+		}
+		free(path);
+		free(token);
+		pthread_mutex_lock(&h->lock);
+		if (m)
+			queue_watch(h, m);
+		else
+			mark_broken(h); /* an event was lost: as Xen, no recovery */
+		pthread_mutex_unlock(&h->lock);
+		if (!m)
+			return -ENOMEM;
+	}
+}
+
 static void *reader(void *arg)
 {
 	struct xs_handle *h = arg;
-	struct msg *m;
+	struct pollfd p = {.fd = umx_xs_fd(h->xs), .events = POLLIN};
 
 	for (;;) {
-		int r = read_msg(h->fd, &m);
-
-		pthread_mutex_lock(&h->lock);
-		if (r < 0 || (m->hdr.type != XS_WATCH_EVENT && h->reply)) {
-			if (r == 0)
-				msg_free(m);
-			h->broken = true;
-			pthread_cond_broadcast(&h->reply_cond);
-			pthread_cond_broadcast(&h->watch_cond);
-			pthread_mutex_unlock(&h->lock);
+		/* Readable may also be a reply that a request is about to read
+		 * under umx_xs's lock; drain() then finds nothing and we wait
+		 * again. */
+		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+			break;
+		if (drain(h) < 0)
 			return NULL;
-		}
-		if (m->hdr.type == XS_WATCH_EVENT) {
-			queue_watch(h, m);
-		} else {
-			h->reply = m;
-			pthread_cond_broadcast(&h->reply_cond);
-		}
-		pthread_mutex_unlock(&h->lock);
 	}
+	pthread_mutex_lock(&h->lock);
+	mark_broken(h);
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
 }
 
 static int start_reader(struct xs_handle *h)
@@ -295,8 +258,7 @@ static int start_reader(struct xs_handle *h)
 	sigset_t all, old;
 	int r = 0;
 
-	/* With req_lock held nobody is reading the socket right now. */
-	pthread_mutex_lock(&h->req_lock);
+	pthread_mutex_lock(&h->lock);
 	if (!h->have_thread) {
 		sigfillset(&all);
 		pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -305,106 +267,44 @@ static int start_reader(struct xs_handle *h)
 		if (r == 0)
 			h->have_thread = true;
 	}
-	pthread_mutex_unlock(&h->req_lock);
+	pthread_mutex_unlock(&h->lock);
 	return r;
 }
 
-static int error_of(const char *s)
-{
-	for (size_t i = 0; i < sizeof(xsd_errors) / sizeof(xsd_errors[0]); i++)
-		if (!strcmp(s, xsd_errors[i].errstring))
-			return -xsd_errors[i].errnum;
-	return -EINVAL; /* as Xen's library does for an unknown name */
-}
+/* ---- requests ---------------------------------------------------------- */
 
-/* Send one request made of @n pieces and wait for its reply. Returns the
- * reply (body NUL-terminated) or -errno, the store's error included. */
+/* Send one request made of @n pieces (concatenated, as on the wire) and
+ * wait for its reply. Returns 0 with the reply (body NUL-terminated) or
+ * -errno, the store's error included. */
 static int talk(struct xs_handle *h, uint32_t type, xs_transaction_t t, const struct iovec *pieces,
-                unsigned n, struct msg **reply)
+                unsigned n, char **reply, unsigned *reply_len)
 {
-	struct xsd_sockmsg hdr = {.type = type, .req_id = 0, .tx_id = t, .len = 0};
-	struct iovec iov[8];
-	struct msghdr mh = {.msg_iov = iov};
-	struct msg *m = NULL;
-	int r = 0;
+	char buf[XENSTORE_PAYLOAD_MAX];
+	size_t len = 0, rlen = 0;
+	bool watching;
+	int r;
 
-	iov[0] = (struct iovec){&hdr, sizeof(hdr)};
 	for (unsigned i = 0; i < n; i++) {
-		iov[i + 1] = pieces[i];
-		hdr.len += (uint32_t)pieces[i].iov_len;
+		if (pieces[i].iov_len > sizeof(buf) - len)
+			return -E2BIG;
+		memcpy(buf + len, pieces[i].iov_base, pieces[i].iov_len);
+		len += pieces[i].iov_len;
 	}
-	if (hdr.len > XENSTORE_PAYLOAD_MAX)
-		return -E2BIG;
-	mh.msg_iovlen = n + 1;
-
-	pthread_mutex_lock(&h->req_lock);
+	r = umx_xs_request(h->xs, type, t, buf, len, reply, reply ? &rlen : NULL);
+	if (r == 0 && reply_len)
+		*reply_len = (unsigned)rlen;
 	pthread_mutex_lock(&h->lock);
-	if (h->broken)
-		r = -ECONNRESET;
+	watching = h->have_thread;
 	pthread_mutex_unlock(&h->lock);
-	if (r < 0)
-		goto out;
-	for (size_t total = sizeof(hdr) + hdr.len; total;) {
-		ssize_t w = sendmsg(h->fd, &mh, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			r = -errno;
-			goto broken;
-		}
-		total -= (size_t)w;
-		while (w > 0 && mh.msg_iovlen) {
-			if ((size_t)w >= mh.msg_iov->iov_len) {
-				w -= (ssize_t)mh.msg_iov->iov_len;
-				mh.msg_iov++;
-				mh.msg_iovlen--;
-			} else {
-				mh.msg_iov->iov_base = (char *)mh.msg_iov->iov_base + w;
-				mh.msg_iov->iov_len -= (size_t)w;
-				w = 0;
-			}
-		}
-	}
-	if (h->have_thread) {
+	/* Events that came in ahead of the reply were queued by umx_xs; the
+	 * socket may not be readable again, so the reader would miss them. */
+	if (watching)
+		(void)drain(h);
+	if (r == -EPIPE || r == -ECONNRESET) {
 		pthread_mutex_lock(&h->lock);
-		while (!h->reply && !h->broken)
-			pthread_cond_wait(&h->reply_cond, &h->lock);
-		m = h->reply;
-		h->reply = NULL;
+		mark_broken(h);
 		pthread_mutex_unlock(&h->lock);
-		if (!m) {
-			r = -ECONNRESET;
-			goto out;
-		}
-	} else {
-		for (;;) {
-			if ((r = read_msg(h->fd, &m)) < 0)
-				goto broken;
-			if (m->hdr.type != XS_WATCH_EVENT)
-				break;
-			pthread_mutex_lock(&h->lock);
-			queue_watch(h, m);
-			pthread_mutex_unlock(&h->lock);
-		}
 	}
-	if (m->hdr.type == XS_ERROR) {
-		r = error_of(m->body);
-		msg_free(m);
-		goto out;
-	}
-	if (m->hdr.type != type) {
-		msg_free(m);
-		r = -EPROTO;
-		goto broken;
-	}
-	*reply = m;
-	goto out;
-broken:
-	pthread_mutex_lock(&h->lock);
-	h->broken = true;
-	pthread_mutex_unlock(&h->lock);
-out:
-	pthread_mutex_unlock(&h->req_lock);
 	return r;
 }
 
@@ -412,12 +312,12 @@ out:
 static bool talk_ok(struct xs_handle *h, uint32_t type, xs_transaction_t t,
                     const struct iovec *pieces, unsigned n)
 {
-	struct msg *m;
-	int r = talk(h, type, t, pieces, n, &m);
+	char *body;
+	int r = talk(h, type, t, pieces, n, &body, NULL);
 
 	if (r < 0)
 		return compat_ret(r), false;
-	msg_free(m);
+	free(body);
 	return true;
 }
 
@@ -425,16 +325,11 @@ static bool talk_ok(struct xs_handle *h, uint32_t type, xs_transaction_t t,
 static char *talk_body(struct xs_handle *h, uint32_t type, xs_transaction_t t,
                        const struct iovec *pieces, unsigned n, unsigned *len)
 {
-	struct msg *m = NULL;
-	char *body;
-	int r = talk(h, type, t, pieces, n, &m);
+	char *body = NULL;
+	int r = talk(h, type, t, pieces, n, &body, len);
 
-	if (r < 0 || !m)
-		return compat_ret(r < 0 ? r : -EIO), NULL;
-	body = m->body;
-	if (len)
-		*len = m->hdr.len;
-	free(m);
+	if (r < 0)
+		return compat_ret(r), NULL;
 	return body;
 }
 
@@ -642,9 +537,8 @@ int xs_fileno(struct xs_handle *h)
 		if (pipe2(h->pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
 			r = -errno;
 			h->pipe[0] = h->pipe[1] = -1;
-		} else if (h->w_head) {
-			char c = 0;
-			(void)!write(h->pipe[1], &c, 1);
+		} else if (h->w_head || h->broken) {
+			pipe_mark(h);
 		}
 	}
 	if (r == 0)
@@ -657,21 +551,17 @@ int xs_fileno(struct xs_handle *h)
 static char **take_event(struct xs_handle *h, unsigned *num)
 {
 	struct msg *m = h->w_head;
+	char *body = m->body;
+	unsigned len = m->len;
 
 	h->w_head = m->next;
 	if (!h->w_head) {
 		h->w_tail = NULL;
-		if (h->pipe[0] >= 0) {
-			char c;
-			(void)!read(h->pipe[0], &c, 1);
-		}
+		if (!h->broken)
+			pipe_clear(h);
 	}
-	{
-		char *body = m->body;
-		unsigned len = m->hdr.len;
-		free(m);
-		return split(body, len, num);
-	}
+	free(m);
+	return split(body, len, num);
 }
 
 char **xs_read_watch(struct xs_handle *h, unsigned int *num)
@@ -687,7 +577,7 @@ char **xs_read_watch(struct xs_handle *h, unsigned int *num)
 	if (h->w_head)
 		v = take_event(h, num);
 	else
-		errno = ECONNRESET;
+		errno = EPIPE;
 	pthread_mutex_unlock(&h->lock);
 	return v;
 }
@@ -704,7 +594,7 @@ char **xs_check_watch(struct xs_handle *h)
 	if (h->w_head)
 		v = take_event(h, &num);
 	else
-		errno = h->broken ? ECONNRESET : EAGAIN;
+		errno = h->broken ? EPIPE : EAGAIN;
 	pthread_mutex_unlock(&h->lock);
 	return v;
 }
@@ -723,7 +613,7 @@ bool xs_unwatch(struct xs_handle *h, const char *path, const char *token)
 	for (pp = &h->w_head; *pp;) {
 		struct msg *m = *pp;
 		size_t plen = strlen(m->body);
-		const char *tok = plen < m->hdr.len ? m->body + plen + 1 : "";
+		const char *tok = plen < m->len ? m->body + plen + 1 : "";
 
 		if (!strcmp(tok, token) && xs_path_is_subpath(path, m->body)) {
 			*pp = m->next;
@@ -735,10 +625,8 @@ bool xs_unwatch(struct xs_handle *h, const char *path, const char *token)
 	h->w_tail = NULL;
 	for (struct msg *m = h->w_head; m; m = m->next)
 		h->w_tail = m;
-	if (!h->w_head && h->pipe[0] >= 0) {
-		char c;
-		(void)!read(h->pipe[0], &c, 1);
-	}
+	if (!h->w_head && !h->broken)
+		pipe_clear(h);
 	pthread_mutex_unlock(&h->lock);
 	return true;
 }
