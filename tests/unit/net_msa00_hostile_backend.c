@@ -13,29 +13,12 @@
 
 #include "umx_test.h"
 #include "net_util.h"
-#include "umx/barrier.h"
+#include "net_hostile.h"
 
-#define K      4 /* TX frames in flight at the start */
-#define SLOT_T 12u
-#define SLOT_R 8u
-
-enum scen {
-	TX_DUP,
-	TX_STALE,
-	TX_RANGE,
-	TX_NEVER,
-	TX_STATUS,
-	TX_NULL,
-	RX_DUP,
-	RX_CROSS,
-	RX_FLAGS,
-	RX_STATUS,
-	RING_AHEAD,
-	EV_STORM,
-};
+#define K 4 /* TX frames in flight at the start */
 
 struct ctx {
-	enum scen s;
+	enum nh_attack s;
 	int f2h[2], h2f[2];
 	uint32_t front;
 };
@@ -51,110 +34,15 @@ static void tx_frame(uint8_t *f, int i)
 	snprintf((char *)f + 14, 100, "TX-FRAME-%d-in-flight", i);
 }
 
-/* ---- the hostile backend ------------------------------------------------ */
+/* ---- the hostile backend (net_hostile.c) ------------------------------- */
 
 struct hb {
+	struct nh n;
 	umx_platform *p;
-	umx_plat_mapped *mtx, *mrx;
-	uint8_t *tx, *rx;
-	uint32_t port, txp, rxp;
 	struct netif_tx_request treq[K + 1];
 	uint32_t rx_grefs[256]; /* snapshot: responses overwrite the slots */
 	uint8_t snap[K + 1][200];
 };
-
-static int hb_setup(struct ctx *c, struct hb *h)
-{
-	char be[96], fe[96], path[160], *v;
-	unsigned long txref, rxref, evt;
-	umx_xs *xs;
-	uint32_t ref;
-	int port;
-
-	if (umx_platform_open(NULL, &h->p) < 0)
-		return -1;
-	xs = umx_plat_xs(h->p);
-	snprintf(be, sizeof(be), "/local/domain/%u/backend/vif/%u/0", umx_platform_domid(h->p),
-	         c->front);
-	snprintf(fe, sizeof(fe), "/local/domain/%u/device/vif/0", c->front);
-	/* Wait for the toolstack's directory, then announce InitWait. */
-	snprintf(path, sizeof(path), "%s/frontend-id", be);
-	for (int i = 0; umx_xs_read(xs, 0, path, &v, NULL) < 0; i++) {
-		if (i > 1000)
-			return -1;
-		usleep(10000);
-	}
-	free(v);
-	snprintf(path, sizeof(path), "%s/feature-rx-copy", be);
-	umx_xs_write_str(xs, 0, path, "1");
-	snprintf(path, sizeof(path), "%s/state", be);
-	umx_xs_write_str(xs, 0, path, "2");
-	for (int i = 0;; i++) {
-		snprintf(path, sizeof(path), "%s/state", fe);
-		if (umx_xs_read(xs, 0, path, &v, NULL) == 0) {
-			int s = atoi(v);
-			free(v);
-			if (s == 4)
-				break;
-		}
-		if (i > 1000)
-			return -1;
-		usleep(10000);
-	}
-#define RD(n, var)                                  \
-	snprintf(path, sizeof(path), "%s/" n, fe);  \
-	if (umx_xs_read(xs, 0, path, &v, NULL) < 0) \
-		return -1;                          \
-	var = strtoul(v, NULL, 10);                 \
-	free(v);
-	RD("tx-ring-ref", txref);
-	RD("rx-ring-ref", rxref);
-	RD("event-channel", evt);
-#undef RD
-	ref = (uint32_t)txref;
-	if (umx_plat_map(h->p, c->front, 1, &ref, false, NULL, &h->mtx) < 0)
-		return -1;
-	ref = (uint32_t)rxref;
-	if (umx_plat_map(h->p, c->front, 1, &ref, false, NULL, &h->mrx) < 0)
-		return -1;
-	if ((port = umx_plat_evtchn_bind(h->p, c->front, (uint32_t)evt)) <= 0)
-		return -1;
-	h->port = (uint32_t)port;
-	h->tx = umx_plat_map_addr(h->mtx);
-	h->rx = umx_plat_map_addr(h->mrx);
-	snprintf(path, sizeof(path), "%s/state", be);
-	return umx_xs_write_str(xs, 0, path, "4");
-}
-
-static void tx_rsp(struct hb *h, uint16_t id, int16_t status)
-{
-	struct netif_tx_response r = {.id = id, .status = status};
-	uint8_t *slot = h->tx + 64 + (h->txp % 256) * SLOT_T;
-	memset(slot, 0, SLOT_T);
-	memcpy(slot, &r, sizeof(r));
-	umx_store_release32(h->tx + 8, ++h->txp);
-}
-
-static void rx_rsp(struct hb *h, uint16_t id, uint16_t off, uint16_t flags, int16_t status)
-{
-	struct netif_rx_response r = {.id = id, .offset = off, .flags = flags, .status = status};
-	memcpy(h->rx + 64 + (h->rxp % 256) * SLOT_R, &r, sizeof(r));
-	umx_store_release32(h->rx + 8, ++h->rxp);
-}
-
-static struct netif_rx_request rx_req(struct hb *h, unsigned i)
-{
-	struct netif_rx_request r;
-	memcpy(&r, h->rx + 64 + (i % 256) * SLOT_R, sizeof(r));
-	return r;
-}
-
-static uint8_t *map_one(struct hb *h, uint32_t front, uint32_t gref, bool ro, umx_plat_mapped **m)
-{
-	if (umx_plat_map(h->p, front, 1, &gref, ro, NULL, m) < 0)
-		return NULL;
-	return umx_plat_map_addr(*m);
-}
 
 static int hb_sync(struct ctx *c, char say, char expect)
 {
@@ -167,12 +55,12 @@ static int hb_sync(struct ctx *c, char say, char expect)
 }
 
 /* Every page the backend can see: the canary must be in none of them. */
-static int canary_visible(struct ctx *c, struct hb *h, unsigned ntx)
+static int canary_visible(struct hb *h, unsigned ntx)
 {
 	for (unsigned i = 0; i < 256 + ntx; i++) {
 		uint32_t gref = i < 256 ? h->rx_grefs[i] : h->treq[i - 256].gref;
 		umx_plat_mapped *m;
-		uint8_t *pg = map_one(h, c->front, gref, i >= 256, &m);
+		uint8_t *pg = nh_map_one(&h->n, gref, i >= 256, &m);
 		if (!pg)
 			return -1;
 		if (memmem(pg, 4096, secret, sizeof(secret) - 1)) {
@@ -188,116 +76,76 @@ static int hostile(void *arg)
 {
 	struct ctx *c = arg;
 	struct hb h = {0};
+	uint8_t frame[200];
 	unsigned ntx = K;
 	int r;
 
 	close(c->f2h[1]); /* so that each side sees the other's death as EOF */
 	close(c->h2f[0]);
-	if (hb_setup(c, &h) < 0)
+	if (umx_platform_open(NULL, &h.p) < 0 || nh_connect(&h.n, h.p, c->front, 0, 10000) < 0)
 		return 60;
 	if (hb_sync(c, 0, 's') < 0)
 		return 61;
-	if (umx_load_acquire32(h.tx) < K)
+	if (nh_tx_req_prod(&h.n) < K)
 		return 62;
 	/* Snapshot the requests and their pages (read-only grants). */
 	for (int i = 0; i < K; i++) {
 		umx_plat_mapped *m;
 		uint8_t *pg;
-		memcpy(&h.treq[i], h.tx + 64 + (unsigned)i * SLOT_T, sizeof(h.treq[i]));
-		if (!(pg = map_one(&h, c->front, h.treq[i].gref, true, &m)))
+		h.treq[i] = nh_tx_req(&h.n, (uint32_t)i);
+		if (!(pg = nh_map_one(&h.n, h.treq[i].gref, true, &m)))
 			return 63;
 		memcpy(h.snap[i], pg, 200);
 		umx_plat_unmap(h.p, m);
 	}
-	if (umx_load_acquire32(h.rx) != 256)
+	if (nh_rx_req_prod(&h.n) != 256)
 		return 73; /* the frontend posts a full RX ring on connect */
 	for (unsigned i = 0; i < 256; i++)
-		h.rx_grefs[i] = rx_req(&h, i).gref;
+		h.rx_grefs[i] = nh_rx_req(&h.n, i).gref;
 	uint16_t id0 = h.treq[0].id;
-	switch (c->s) {
-	case TX_DUP:
-		tx_rsp(&h, id0, NETIF_RSP_OKAY);
-		tx_rsp(&h, id0, NETIF_RSP_OKAY);
-		break;
-	case TX_STALE:
-		tx_rsp(&h, id0, NETIF_RSP_OKAY);
-		umx_plat_evtchn_notify(h.p, h.port);
-		if (hb_sync(c, 'r', 's') < 0) /* the frontend reaped, sent one more */
-			return 64;
-		memcpy(&h.treq[K], h.tx + 64 + K * SLOT_T, sizeof(h.treq[K]));
-		if (h.treq[K].id == id0)
-			return 65; /* FIFO free list: id0 is not reused yet */
-		ntx = K + 1;
-		tx_rsp(&h, id0, NETIF_RSP_OKAY); /* late duplicate */
-		break;
-	case TX_RANGE:
-		tx_rsp(&h, 256, NETIF_RSP_OKAY);
-		break;
-	case TX_NEVER:
-		tx_rsp(&h, 200, NETIF_RSP_OKAY);
-		break;
-	case TX_STATUS:
-		tx_rsp(&h, id0, -7);
-		break;
-	case TX_NULL:
-		tx_rsp(&h, id0, NETIF_RSP_NULL);
-		break;
-	case RX_DUP: {
-		struct netif_rx_request q = rx_req(&h, 0);
-		umx_plat_mapped *m;
-		uint8_t *pg = map_one(&h, c->front, q.gref, false, &m);
-		if (!pg)
-			return 66;
-		tx_frame(pg, 99); /* what the frontend should receive, 60 bytes */
-		umx_plat_unmap(h.p, m);
-		rx_rsp(&h, q.id, 0, 0, 60);
-		rx_rsp(&h, q.id, 0, 0, 60);
-		break;
-	}
-	case RX_CROSS:
-		rx_rsp(&h, rx_req(&h, 0).id, 4000, 0, 200);
-		break;
-	case RX_FLAGS:
-		rx_rsp(&h, rx_req(&h, 0).id, 0, NETRXF_extra_info, 60);
-		break;
-	case RX_STATUS:
-		rx_rsp(&h, rx_req(&h, 0).id, 0, 0, -9);
-		break;
-	case RING_AHEAD:
-		umx_store_release32(h.tx + 8, 1000);
-		break;
-	case EV_STORM: /* events and nothing else, until the frontend has seen enough */
+	tx_frame(frame, 99); /* what NH_RX_DUP delivers, 60 bytes */
+	if (c->s == NH_EV_STORM) {
+		/* Events and nothing else, until the frontend has seen enough. */
 		if (write(c->h2f[1], "r", 1) != 1)
 			return 74;
 		fcntl(c->f2h[0], F_SETFL, O_NONBLOCK);
 		for (char ch = 0; read(c->f2h[0], &ch, 1) != 1 || ch != 'e';)
-			for (int i = 0; i < 1000; i++)
-				umx_plat_evtchn_notify(h.p, h.port);
+			nh_storm(&h.n, NH_STORM_BURST);
 		fcntl(c->f2h[0], F_SETFL, 0);
-		break;
-	}
-	if (c->s != EV_STORM) {
-		umx_plat_evtchn_notify(h.p, h.port);
+	} else {
+		if (nh_fire(&h.n, c->s, id0, frame, 60) < 0)
+			return 75;
+		if (c->s == NH_TX_STALE) {
+			if (hb_sync(c, 'r', 's') < 0) /* the frontend reaped, sent one more */
+				return 64;
+			h.treq[K] = nh_tx_req(&h.n, K);
+			if (h.treq[K].id == id0)
+				return 65; /* FIFO free list: id0 is not reused yet */
+			ntx = K + 1;
+			nh_stale_dup(&h.n, id0);
+		}
 		if (hb_sync(c, 'r', 'e') < 0)
 			return 67;
 	}
 	/* Pages of requests still in flight were never handed back. */
 	for (unsigned i = 0; i < ntx && i < K; i++) {
 		umx_plat_mapped *m;
-		uint8_t *pg = map_one(&h, c->front, h.treq[i].gref, true, &m);
+		uint8_t *pg = nh_map_one(&h.n, h.treq[i].gref, true, &m);
 		if (!pg)
 			return 68;
 		if (memcmp(pg, h.snap[i], 200))
 			return 69;
 		umx_plat_unmap(h.p, m);
 	}
-	r = canary_visible(c, &h, ntx);
+	r = canary_visible(&h, ntx);
 	if (r)
 		fprintf(stderr, "hostile: canary scan %d\n", r);
 	if (r)
 		return r < 0 ? 70 : 71;
 	if (hb_sync(c, 'v', 0) < 0)
 		return 72;
+	nh_disconnect(&h.n);
+	umx_platform_close(h.p);
 	return 0;
 }
 
@@ -339,7 +187,7 @@ static int frontend(void *arg)
 	}
 	if (write(c->f2h[1], "s", 1) != 1 || read(c->h2f[0], &ch, 1) != 1)
 		return 23;
-	if (c->s == TX_STALE) {
+	if (c->s == NH_TX_STALE) {
 		for (int i = 0; i < 20; i++)
 			umx_netfront_wait(nf, 20);
 		umx_netfront_stats(nf, &st);
@@ -351,7 +199,7 @@ static int frontend(void *arg)
 		if (write(c->f2h[1], "s", 1) != 1 || read(c->h2f[0], &ch, 1) != 1)
 			return 26;
 	}
-	if (c->s == EV_STORM) {
+	if (c->s == NH_EV_STORM) {
 		/* Not a protocol violation: the device stays up, the storm is
 		 * counted, and its wakeups are bounded per 100 ms window. */
 		long t0 = net_now_ms(), wakeups = 0, elapsed;
@@ -379,27 +227,27 @@ static int frontend(void *arg)
 	fprintf(stderr, "scenario %d: broken: %s\n", c->s, why);
 	umx_netfront_stats(nf, &st);
 	switch (c->s) {
-	case TX_DUP:
+	case NH_TX_DUP:
 		inflight = K - 1; /* the first response was honest */
 		                  /* fallthrough */
-	case TX_STALE:
+	case NH_TX_STALE:
 		if (!strstr(why, "not in flight"))
 			return 30;
 		break;
-	case TX_RANGE:
+	case NH_TX_RANGE:
 		if (!strstr(why, "out of range"))
 			return 31;
 		break;
-	case TX_NEVER:
+	case NH_TX_NEVER:
 		if (!strstr(why, "not in flight"))
 			return 32;
 		break;
-	case TX_STATUS:
-	case TX_NULL:
+	case NH_TX_STATUS:
+	case NH_TX_NULL:
 		if (!strstr(why, "status"))
 			return 33;
 		break;
-	case RX_DUP:
+	case NH_RX_DUP:
 		if (!strstr(why, "not posted") || frames != 1)
 			return 34;
 		tx_frame(f, 99);
@@ -407,26 +255,27 @@ static int frontend(void *arg)
 		if (st.rx_frames != 1 || st.rx_bytes != 60 || memcmp(got, f, 60))
 			return 35;
 		break;
-	case RX_CROSS:
+	case NH_RX_CROSS:
 		if (!strstr(why, "crosses the page") || frames)
 			return 36;
 		break;
-	case RX_FLAGS:
+	case NH_RX_FLAGS:
 		if (!strstr(why, "not negotiated") || frames)
 			return 37;
 		break;
-	case RX_STATUS:
+	case NH_RX_STATUS:
 		if (!strstr(why, "bogus status") || frames)
 			return 38;
 		break;
-	case RING_AHEAD:
+	case NH_RING_AHEAD:
 		if (!strstr(why, "TX ring"))
 			return 39;
 		break;
-	case EV_STORM:
+	case NH_EV_STORM:
+	case NH_COUNT:
 		break;
 	}
-	if (c->s == TX_STALE)
+	if (c->s == NH_TX_STALE)
 		inflight = K; /* K - 1 + the new one; the duplicate freed nothing */
 	if (st.tx_inflight != inflight)
 		return 40;
@@ -444,7 +293,7 @@ static int frontend(void *arg)
 	return 0;
 }
 
-static void run(enum scen s)
+static void run(enum nh_attack s)
 {
 	struct umx_test_daemon d;
 	struct ctx c = {.s = s};
@@ -470,62 +319,62 @@ static void run(enum scen s)
 static void duplicate_tx_id(void **s)
 {
 	(void)s;
-	run(TX_DUP);
+	run(NH_TX_DUP);
 }
 static void stale_tx_id_after_reuse_window(void **s)
 {
 	(void)s;
-	run(TX_STALE);
+	run(NH_TX_STALE);
 }
 static void out_of_range_tx_id(void **s)
 {
 	(void)s;
-	run(TX_RANGE);
+	run(NH_TX_RANGE);
 }
 static void tx_id_never_issued(void **s)
 {
 	(void)s;
-	run(TX_NEVER);
+	run(NH_TX_NEVER);
 }
 static void bogus_tx_status(void **s)
 {
 	(void)s;
-	run(TX_STATUS);
+	run(NH_TX_STATUS);
 }
 static void null_status_for_data_slot(void **s)
 {
 	(void)s;
-	run(TX_NULL);
+	run(NH_TX_NULL);
 }
 static void duplicate_rx_id(void **s)
 {
 	(void)s;
-	run(RX_DUP);
+	run(NH_RX_DUP);
 }
 static void rx_data_crossing_page_end(void **s)
 {
 	(void)s;
-	run(RX_CROSS);
+	run(NH_RX_CROSS);
 }
 static void rx_flags_not_negotiated(void **s)
 {
 	(void)s;
-	run(RX_FLAGS);
+	run(NH_RX_FLAGS);
 }
 static void bogus_rx_status(void **s)
 {
 	(void)s;
-	run(RX_STATUS);
+	run(NH_RX_STATUS);
 }
 static void response_producer_running_ahead(void **s)
 {
 	(void)s;
-	run(RING_AHEAD);
+	run(NH_RING_AHEAD);
 }
 static void backend_event_storm_is_rate_limited(void **s)
 {
 	(void)s;
-	run(EV_STORM);
+	run(NH_EV_STORM);
 }
 
 int main(void)
