@@ -20,7 +20,7 @@ BUILD       := build/release
 BUILD_GCC   := build/gcc
 BUILD_TEST  := build/test
 
-.PHONY: all build demo test test-quick test-xen bench fuzz lint format install deps clean
+.PHONY: all build build-gcc demo test test-quick test-xen bench fuzz lint format install deps clean
 
 all: build
 
@@ -40,10 +40,7 @@ demo: deps build
 # gcc must build everything warning-free too, optimised as `make` builds it
 # (some warnings only appear at -O2); the suite runs under clang's
 # ASan+UBSan because the fuzz smoke runs need clang's libFuzzer in the same tree.
-test: deps
-	cmake -S . -B $(BUILD_GCC) -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DCMAKE_C_COMPILER=gcc -DUMX_TESTS=ON
-	cmake --build $(BUILD_GCC) -j $(JOBS)
+test: deps build-gcc
 	@xen=0; UMX_BUILD_DIR=$(BUILD_GCC) bash tests/xen/run.bash || xen=1; \
 	  $(MAKE) --no-print-directory test-quick || exit 1; \
 	  [ $$xen = 0 ] || { echo "make test: the Xen harness failed (its report is above)"; exit 1; }
@@ -54,9 +51,15 @@ test-quick:
 	cmake --build $(BUILD_TEST) -j $(JOBS)
 	cd $(BUILD_TEST) && ctest --output-on-failure -j $(JOBS) --timeout 300
 
+build-gcc:
+	cmake -S . -B $(BUILD_GCC) -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_C_COMPILER=gcc -DUMX_TESTS=ON
+	cmake --build $(BUILD_GCC) -j $(JOBS)
+
 # Real Xen under QEMU; scenarios in tests/xen/scenarios (make test runs it too).
-test-xen: deps build
-	UMX_BUILD_DIR=$(BUILD) bash tests/xen/run.bash
+# The gcc build: scenarios also run test programs (tests/xen/tools).
+test-xen: deps build-gcc
+	UMX_BUILD_DIR=$(BUILD_GCC) bash tests/xen/run.bash
 
 bench: deps build
 	@sh scripts/bench.sh $(BUILD)

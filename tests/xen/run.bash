@@ -4,7 +4,8 @@
 # Usage: tests/xen/run.bash            (or `make test-xen`)
 # Environment:
 #   UMX_BUILD_DIR   umx build tree whose binaries go into the image
-#                   (default: build/release, else build/gcc, when built)
+#                   (default: build/gcc, else build/release, when built;
+#                   scenarios that run test programs need a UMX_TESTS build)
 #   XEN_CACHE       package cache (default build/xen-cache)
 #   XEN_ACCEL       auto (KVM when /dev/kvm is usable) | kvm | tcg
 #   XEN_TIMEOUT     hard limit for the QEMU run in seconds (default 300)
@@ -31,7 +32,7 @@ done
 cache=${XEN_CACHE:-build/xen-cache}
 umxbuild=${UMX_BUILD_DIR:-}
 if [ -z "$umxbuild" ]; then
-  for d in build/release build/gcc; do
+  for d in build/gcc build/release; do
     if [ -x "$d/tools/umx" ]; then umxbuild=$d; break; fi
   done
 fi
