@@ -57,7 +57,7 @@ build-gcc:
 	cmake --build $(BUILD_GCC) -j $(JOBS)
 
 # Real Xen under QEMU; scenarios in tests/xen/scenarios (make test runs it too).
-# The gcc build: scenarios also run test programs (tests/xen/tools).
+# The gcc build: scenarios also run test programs (tests/tools).
 test-xen: deps build-gcc
 	UMX_BUILD_DIR=$(BUILD_GCC) bash tests/xen/run.bash
 

@@ -1,11 +1,11 @@
 #!/bin/sh
 # The MSA02 rule between two domain processes on umxd, with the very program
-# that shows it on real Xen (tests/xen/tools/msa02_peer.c, scenario
+# that shows it on real Xen (tests/tools/msa02_peer.c, scenario
 # 60-msa02-on-xen): a page unshared while the peer maps it stays aside —
 # the peer keeps seeing what was granted, never the granter's later memory,
 # and its writes land in none of the granter's new pages.
 set -u
-peer=$(dirname "$UMX")/../tests/xen-tools/msa02_peer
+peer=$(dirname "$UMX")/../tests/msa02_peer
 [ -x "$peer" ] || { echo "FAIL: $peer not built"; exit 1; }
 dir=$(mktemp -d /tmp/umx-msa02-XXXXXX)
 export UMX_DIR="$dir"
