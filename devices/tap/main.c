@@ -95,7 +95,7 @@ int main(int argc, char **argv)
 	        {NULL, 0, NULL, 0},
 	};
 	const char *dev = "umx0", *netns = NULL;
-	uint64_t to_tap = 0, from_tap = 0, lost = 0;
+	uint64_t to_tap = 0, from_tap = 0, lost_to_tap = 0, lost_from_tap = 0;
 	unsigned handle = 0;
 	umx_platform *p = NULL;
 	umx_netfront *nf = NULL;
@@ -170,10 +170,11 @@ int main(int argc, char **argv)
 				continue;
 			if (len < 0)
 				break;
+			/* A TAP that is not up yet refuses writes (EIO). */
 			if (write(tap, frame, (size_t)len) == len)
 				to_tap++;
 			else
-				lost++;
+				lost_to_tap++;
 			if (i == BUDGET - 1)
 				busy = true;
 		}
@@ -184,7 +185,7 @@ int main(int argc, char **argv)
 			if (len < 0)
 				break;
 			if (len < (ssize_t)UMX_NET_ETH_HLEN) {
-				lost++;
+				lost_from_tap++;
 				continue;
 			}
 			for (int k = 0;
@@ -192,7 +193,7 @@ int main(int argc, char **argv)
 			     k++)
 				umx_netfront_wait(nf, 5);
 			if (r < 0)
-				lost++;
+				lost_from_tap++;
 			else
 				from_tap++;
 			if (i == BUDGET - 1)
@@ -203,9 +204,11 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* Per direction, so a drop says which side could not keep up. */
 	fprintf(stderr,
-	        "umx-tap: frames to %s %" PRIu64 ", from %s %" PRIu64 ", dropped %" PRIu64 "\n",
-	        dev, to_tap, dev, from_tap, lost);
+	        "umx-tap: frames to %s %" PRIu64 " (dropped %" PRIu64 "), from %s %" PRIu64
+	        " (dropped %" PRIu64 ")\n",
+	        dev, to_tap, lost_to_tap, dev, from_tap, lost_from_tap);
 	rc = 0;
 out:
 	umx_netfront_close(nf);
