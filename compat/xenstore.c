@@ -62,6 +62,17 @@ struct xs_handle {
 
 /* ---- connection -------------------------------------------------------- */
 
+/* As Xen's library, $XENSTORED_PATH names the socket — outside a domain;
+ * a domain's own store connection comes from its umxd connection. */
+static int store_open(umx_xs **xs)
+{
+	const char *env = getenv("XENSTORED_PATH");
+
+	if (env && *env && !getenv("UMX_DOMAIN_FD"))
+		return umx_xs_open_path(env, xs);
+	return umx_xs_open(xs);
+}
+
 struct xs_handle *xs_open(unsigned long flags)
 {
 	struct xs_handle *h = calloc(1, sizeof(*h));
@@ -73,7 +84,7 @@ struct xs_handle *xs_open(unsigned long flags)
 	}
 	/* XS_OPEN_READONLY/SOCKETONLY change nothing here: one socket, as in
 	 * Xen since 4.9, and no /dev/xen/xenbus. */
-	if ((r = umx_xs_open(&h->xs)) < 0) {
+	if ((r = store_open(&h->xs)) < 0) {
 		free(h);
 		compat_ret(r);
 		return NULL;
