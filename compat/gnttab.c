@@ -298,7 +298,8 @@ int xengnttab_unmap(xengnttab_handle *xgt, void *start_address, uint32_t count)
 
 /* GNTTABOP_copy. Segments between two grant refs go to umxd as they are;
  * a segment with a local virtual address is done by mapping the foreign
- * ref for the copy (read-only when it is the source). */
+ * ref for the copy (read-only when it is the source). The caller checked
+ * the segment with bad_segment(). */
 static int16_t copy_one(umx_gnt *g, xengnttab_grant_copy_segment_t *s)
 {
 	const bool sref = s->flags & GNTCOPY_source_gref, dref = s->flags & GNTCOPY_dest_gref;
@@ -307,9 +308,6 @@ static int16_t copy_one(umx_gnt *g, xengnttab_grant_copy_segment_t *s)
 	uint32_t ref;
 	char *page;
 
-	if ((sref && s->source.foreign.offset + s->len > PAGE) ||
-	    (dref && s->dest.foreign.offset + s->len > PAGE))
-		return GNTST_bad_copy_arg;
 	if (sref && dref) {
 		struct umx_gnt_copy_seg seg = {
 		        .source = {s->source.foreign.ref, s->source.foreign.domid,
@@ -321,10 +319,6 @@ static int16_t copy_one(umx_gnt *g, xengnttab_grant_copy_segment_t *s)
 		};
 		int r = umx_gnt_copy(g, 1, &seg, &st);
 		return r < 0 ? GNTST_general_error : st;
-	}
-	if (!sref && !dref) {
-		memmove(s->dest.virt, s->source.virt, s->len);
-		return GNTST_okay;
 	}
 	ref = sref ? s->source.foreign.ref : s->dest.foreign.ref;
 	if (umx_gnt_map_refs(g, sref ? s->source.foreign.domid : s->dest.foreign.domid, 1, &ref,
@@ -339,12 +333,30 @@ static int16_t copy_one(umx_gnt *g, xengnttab_grant_copy_segment_t *s)
 	return GNTST_okay;
 }
 
+/* What Linux's gntdev refuses for the whole call (EINVAL), not per
+ * segment: local -> local copies, and a grant side crossing its page. */
+static bool bad_segment(const xengnttab_grant_copy_segment_t *s)
+{
+	const bool sref = s->flags & GNTCOPY_source_gref, dref = s->flags & GNTCOPY_dest_gref;
+
+	return (!sref && !dref) || (sref && s->source.foreign.offset + s->len > PAGE) ||
+	       (dref && s->dest.foreign.offset + s->len > PAGE);
+}
+
+/* As xengnttab_grant_copy over gntdev: 0 with a GNTST_* status per segment
+ * (a bad ref or domain is a segment's status, not the call's), or -1 with
+ * EINVAL for a malformed segment. Unlike gntdev, which stops at the first
+ * malformed segment after copying the ones before it, nothing is copied
+ * when any segment is malformed. */
 int xengnttab_grant_copy(xengnttab_handle *xgt, uint32_t count,
                          xengnttab_grant_copy_segment_t *segs)
 {
 	umx_gnt *g;
 	int r;
 
+	for (uint32_t i = 0; i < count; i++)
+		if (bad_segment(&segs[i]))
+			return compat_ret(-EINVAL);
 	if ((r = gnt_get(&g)) < 0)
 		return compat_ret(r);
 	for (uint32_t i = 0; i < count; i++)
