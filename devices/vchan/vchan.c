@@ -166,24 +166,17 @@ static int send_notify(umx_vchan *v, uint8_t bit)
 
 /* ---- events ------------------------------------------------------------ */
 
-/* Bounded work per wakeup: a peer that keeps notifying cannot keep us
- * here (HARDENING 10). */
-#define VCHAN_DRAIN_MAX 64
-
-static int drain_events(umx_vchan *v)
+/* One event per call: the descriptor stays readable while more are
+ * pending, so a peer that keeps notifying costs us one wakeup per event
+ * and never keeps us here (HARDENING 10). 0, -EAGAIN (none), -errno. */
+static int take_event(umx_vchan *v)
 {
-	int n = 0;
+	int r = umx_plat_evtchn_pending(v->plat);
 
-	while (n < VCHAN_DRAIN_MAX) {
-		int r = umx_plat_evtchn_pending(v->plat);
-		if (r == -EAGAIN)
-			return n;
-		if (r < 0)
-			return r;
-		umx_plat_evtchn_unmask(v->plat, (uint32_t)r);
-		n++;
-	}
-	return n;
+	if (r < 0)
+		return r;
+	umx_plat_evtchn_unmask(v->plat, (uint32_t)r);
+	return 0;
 }
 
 int umx_vchan_wait(umx_vchan *v, int timeout_ms)
@@ -193,21 +186,21 @@ int umx_vchan_wait(umx_vchan *v, int timeout_ms)
 
 	if (!v->plat)
 		return -ETIMEDOUT;
-	r = drain_events(v);
-	if (r != 0)
-		return r < 0 ? r : 0;
-	if (timeout_ms == 0)
-		return -ETIMEDOUT;
-	pf.fd = umx_plat_evtchn_fd(v->plat);
-	pf.events = POLLIN;
-	pf.revents = 0;
-	r = poll(&pf, 1, timeout_ms);
-	if (r < 0)
-		return errno == EINTR ? -EINTR : -errno;
-	r = drain_events(v);
-	if (r < 0)
-		return r;
-	return r ? 0 : -ETIMEDOUT;
+	/* The event descriptor is readable while an event is pending, so one
+	 * poll both looks and waits: a wakeup costs poll + pending + unmask,
+	 * the ping-pong's hot path. */
+	if (timeout_ms != 0) {
+		pf.fd = umx_plat_evtchn_fd(v->plat);
+		pf.events = POLLIN;
+		pf.revents = 0;
+		r = poll(&pf, 1, timeout_ms);
+		if (r < 0)
+			return errno == EINTR ? -EINTR : -errno;
+		if (r == 0)
+			return -ETIMEDOUT;
+	}
+	r = take_event(v);
+	return r == -EAGAIN ? -ETIMEDOUT : r;
 }
 
 /* Blocking calls re-check at least this often, so a lost or withheld

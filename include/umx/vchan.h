@@ -99,7 +99,7 @@ void umx_vchan_set_blocking(umx_vchan *v, bool blocking);
 /* The descriptor to poll (POLLIN: an event came; call umx_vchan_wait()). */
 int umx_vchan_fd(const umx_vchan *v);
 
-/* Consume pending events, waiting up to @timeout_ms for one (-1: forever,
+/* Consume a pending event, waiting up to @timeout_ms for one (-1: forever,
  * 0: don't wait). Returns 0 (an event was consumed), -ETIMEDOUT, -errno. */
 int umx_vchan_wait(umx_vchan *v, int timeout_ms);
 
