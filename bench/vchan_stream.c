@@ -376,6 +376,9 @@ int main(void)
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct job j = {rows[i].mode, rows[i].size, bench_seconds()};
+		const char *only = getenv("BENCH_ROWS");
+		if (only && *only && !strstr(rows[i].name, only))
+			continue; /* e.g. BENCH_ROWS=packets: one row, for profiling */
 		double scale = rows[i].mode == STREAM ? 1.0 / 1048576.0 : 1.0;
 		double sp = baseline(&j, false) * scale;
 		double pp = baseline(&j, true) * scale;
