@@ -30,19 +30,8 @@ if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && [ -c /dev/net/tun ] &&
 else
 	echo "note: not root (or no ip/tun/netns): TAP part skipped, slirp part runs"
 fi
-"$UMXD" -f -d "$dir" 2>"$dir/umxd.log" &
-daemon=$!
-i=0
-until "$UMX" daemon status >/dev/null 2>&1; do
-	i=$((i + 1)); [ $i -lt 200 ] || fail "umxd did not come up"; sleep 0.05
-done
-domid() {
-	i=0
-	until id=$("$UMX" list | awk -v n="$1" '$2 == n { print $1 }') && [ -n "$id" ]; do
-		i=$((i + 1)); [ $i -lt 200 ] || fail "domain $1 never listed"; sleep 0.05
-	done
-	echo "$id"
-}
+. "$UMX_SOURCE_DIR/tests/harness/umxd.sh"
+umxd_start "$dir"
 port=$((20000 + ($$ + 7) % 20000))
 "$UMX" run --name switch -- "$bin/lwip/umx-vif" switch 2>"$dir/switch.log" &
 switch=$!

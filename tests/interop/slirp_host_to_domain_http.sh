@@ -21,19 +21,8 @@ fail() {
 }
 command -v curl >/dev/null || { echo "FAIL: curl not installed (make deps)"; exit 1; }
 command -v python3 >/dev/null || { echo "SKIP: python3 not installed (host HTTP server)"; exit 77; }
-"$UMXD" -f -d "$dir" 2>"$dir/umxd.log" &
-daemon=$!
-i=0
-until "$UMX" daemon status >/dev/null 2>&1; do
-	i=$((i + 1)); [ $i -lt 200 ] || fail "umxd did not come up"; sleep 0.05
-done
-domid() {
-	i=0
-	until id=$("$UMX" list | awk -v n="$1" '$2 == n { print $1 }') && [ -n "$id" ]; do
-		i=$((i + 1)); [ $i -lt 200 ] || fail "domain $1 never listed"; sleep 0.05
-	done
-	echo "$id"
-}
+. "$UMX_SOURCE_DIR/tests/harness/umxd.sh"
+umxd_start "$dir"
 port=$((20000 + $$ % 20000))
 "$UMX" run --name switch -- "$bin/lwip/umx-vif" switch 2>"$dir/switch.log" &
 pids="$pids $!"

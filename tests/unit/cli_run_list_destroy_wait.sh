@@ -18,12 +18,8 @@ grep -q "not running" "$out" || fail "status says why"
 "$UMX" list >"$out" 2>&1 && fail "list with no daemon"
 grep -q "umx daemon start" "$out" || fail "list suggests how to start umxd"
 
-"$UMXD" -f -d "$dir" 2>"$dir/umxd.log" &
-daemon=$!
-i=0
-until "$UMX" daemon status >/dev/null 2>&1; do
-	i=$((i + 1)); [ $i -lt 200 ] || fail "umxd did not come up"; sleep 0.05
-done
+. "$UMX_SOURCE_DIR/tests/harness/umxd.sh"
+umxd_start "$dir"
 
 "$UMX" info >"$out" || fail "info"
 grep -q "xenstore socket:   $dir/xenstored" "$out" || fail "info shows the xenstore socket"

@@ -11,20 +11,8 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; for f in "$dir"/*.err; do [ -f "$f" ] && { echo "== $f"; cat "$f"; }; done; exit 1; }
 
-"$UMXD" -f -d "$dir" 2>"$dir/umxd.log" &
-daemon=$!
-i=0
-until "$UMX" daemon status >/dev/null 2>&1; do
-	i=$((i + 1)); [ $i -lt 200 ] || fail "umxd did not come up"; sleep 0.05
-done
-
-# $1 name: wait until umx list shows it; print its domid.
-domid_of() {
-	i=0
-	until "$UMX" list | awk -v n="$1" '$2 == n { print $1; found = 1 } END { exit !found }'; do
-		i=$((i + 1)); [ $i -lt 200 ] || fail "$1 never listed"; sleep 0.05
-	done
-}
+. "$UMX_SOURCE_DIR/tests/harness/umxd.sh"
+umxd_start "$dir"
 
 head -c 4194304 /dev/urandom >"$dir/a.in"
 head -c 3000001 /dev/urandom >"$dir/b.in"
@@ -38,11 +26,11 @@ mkfifo "$dir/s1" "$dir/c2"
 	/local/domain/$s/data/vchan/pipe1 $s </dev/null >"$2"' "$dir/s1" "$UMX" "$dir/a.out" \
 	2>"$dir/cli1.err" &
 cpid=$!
-c=$(domid_of vcli1)
+c=$(domid vcli1)
 "$UMX" run --name vsrv1 -- "$UMX" vchan server data/vchan/pipe1 "$c" --stats \
 	<"$dir/a.in" 2>"$dir/srv1.err" &
 spid=$!
-s=$(domid_of vsrv1)
+s=$(domid vsrv1)
 echo "$s" >"$dir/s1"
 wait "$spid" || fail "server 1 failed"
 wait "$cpid" || fail "client 1 failed"
@@ -53,11 +41,11 @@ grep -q "sent 4194304 bytes" "$dir/srv1.err" || fail "server stats"
 "$UMX" run --name vsrv2 -- sh -c 'read c <"$0"; exec "$1" vchan server data/vchan/pipe2 $c \
 	-k --stats </dev/null >"$2"' "$dir/c2" "$UMX" "$dir/b.out" 2>"$dir/srv2.err" &
 spid=$!
-s=$(domid_of vsrv2)
+s=$(domid vsrv2)
 "$UMX" run --name vcli2 -- "$UMX" vchan client /local/domain/$s/data/vchan/pipe2 "$s" \
 	<"$dir/b.in" 2>"$dir/cli2.err" &
 cpid=$!
-c=$(domid_of vcli2)
+c=$(domid vcli2)
 echo "$c" >"$dir/c2"
 wait "$cpid" || fail "client 2 failed"
 wait "$spid" || fail "server 2 failed"

@@ -17,12 +17,8 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; cat "$dir"/*.out "$dir/umxd.log" 2>/dev/null | tail -40; exit 1; }
 
-"$UMXD" -f -d "$dir" 2>"$dir/umxd.log" &
-daemon=$!
-i=0
-until "$UMX" daemon status >/dev/null 2>&1; do
-	i=$((i + 1)); [ $i -lt 200 ] || fail "umxd did not come up"; sleep 0.05
-done
+. "$UMX_SOURCE_DIR/tests/harness/umxd.sh"
+umxd_start "$dir"
 # A directory both domains may write (b0: owner dom0, read/write for all).
 "$UMX" xs mkdir /msa02 && "$UMX" xs chmod /msa02 b0 || fail "store directory"
 
