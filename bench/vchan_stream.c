@@ -213,51 +213,6 @@ static double vchan_receiver(const struct job *j, umx_vchan *v)
 	return t1 > t0 && t0 ? (double)n * 1e9 / (double)(t1 - t0) : 0;
 }
 
-/* The server domain sends (echoes, for ping-pong); the client domain
- * receives and measures. */
-static double vchan_run(umx_conn *ts, const struct job *j)
-{
-	int ids[2], res[2];
-	uint32_t cdom, sdom;
-	pid_t cpid, spid;
-	double rate = 0;
-
-	if (pipe(ids) || pipe(res))
-		return 0;
-	if ((cpid = bench_domain_fork(ts, NULL, &cdom)) == 0) {
-		char path[96];
-		umx_vchan *v;
-		if (read(ids[0], &sdom, sizeof(sdom)) != sizeof(sdom))
-			_exit(1);
-		snprintf(path, sizeof(path), "/local/domain/%u/data/vchan/bench", sdom);
-		if (umx_vchan_client_open(sdom, path, 10000, &v) < 0)
-			_exit(1);
-		rate = vchan_receiver(j, v);
-		umx_vchan_close(v);
-		_exit(write(res[1], &rate, sizeof(rate)) != sizeof(rate));
-	}
-	if ((spid = bench_domain_fork(ts, NULL, &sdom)) == 0) {
-		umx_vchan *v;
-		if (umx_vchan_server_open(cdom, "data/vchan/bench", RING_MIN, RING_MIN, &v) < 0)
-			_exit(1);
-		vchan_sender(j, v);
-		umx_vchan_close(v);
-		_exit(0);
-	}
-	if (write(ids[1], &sdom, sizeof(sdom)) != sizeof(sdom) ||
-	    read(res[0], &rate, sizeof(rate)) != sizeof(rate))
-		fprintf(stderr, "vchan measurement failed\n");
-	waitpid(cpid, NULL, 0);
-	waitpid(spid, NULL, 0);
-	umx_domain_destroy(ts, cdom);
-	umx_domain_destroy(ts, sdom);
-	close(ids[0]);
-	close(ids[1]);
-	close(res[0]);
-	close(res[1]);
-	return rate;
-}
-
 /* ---- Xen's libxenvchan on umx, through the drop-ins ---------------- */
 
 struct xen_peer {
@@ -283,8 +238,9 @@ static int xen_peer_find(struct xen_peer *x)
 
 /* In a child made a domain by bench_domain_fork: keep the domain's
  * connection across exec, point the loader at the drop-ins, run the peer. */
-static void xen_peer_exec(const struct xen_peer *x, const char *role, uint32_t peer,
-                          const char *path, const struct job *j)
+static void __attribute__((noreturn))
+xen_peer_exec(const struct xen_peer *x, const char *role, uint32_t peer, const char *path,
+              const struct job *j)
 {
 	static const char *const modes[] = {"stream", "packet", "pingpong"};
 	const char *fd_env = getenv(UMX_DOMAIN_FD_ENV);
@@ -302,9 +258,11 @@ static void xen_peer_exec(const struct xen_peer *x, const char *role, uint32_t p
 	_exit(127);
 }
 
-/* Same shape as vchan_run: the server domain sends, the client domain
- * receives and prints its rate, which we read from its stdout. */
-static double xen_run(umx_conn *ts, const struct xen_peer *x, const struct job *j)
+/* One measurement between two fresh domains: the server domain sends
+ * (echoes, for ping-pong), the client domain receives, measures and writes
+ * its rate as a line to a pipe we read. @xen: run Xen's libxenvchan in both
+ * domains instead of umx's vchan. */
+static double pair_run(umx_conn *ts, const struct job *j, const struct xen_peer *xen)
 {
 	int ids[2], res[2];
 	uint32_t cdom, sdom;
@@ -317,22 +275,37 @@ static double xen_run(umx_conn *ts, const struct xen_peer *x, const struct job *
 		return 0;
 	if ((cpid = bench_domain_fork(ts, NULL, &cdom)) == 0) {
 		char path[96];
+		umx_vchan *v;
 		if (read(ids[0], &sdom, sizeof(sdom)) != sizeof(sdom) || dup2(res[1], 1) < 0)
 			_exit(1);
-		snprintf(path, sizeof(path), "/local/domain/%u/data/vchan/xen", sdom);
-		xen_peer_exec(x, "client", sdom, path, j);
+		snprintf(path, sizeof(path), "/local/domain/%u/data/vchan/bench", sdom);
+		if (xen)
+			xen_peer_exec(xen, "client", sdom, path, j);
+		if (umx_vchan_client_open(sdom, path, 10000, &v) < 0)
+			_exit(1);
+		rate = vchan_receiver(j, v);
+		umx_vchan_close(v);
+		printf("%.3f\n", rate);
+		_exit(fflush(stdout) != 0);
 	}
-	if ((spid = bench_domain_fork(ts, NULL, &sdom)) == 0)
-		xen_peer_exec(x, "server", cdom, "data/vchan/xen", j);
+	if ((spid = bench_domain_fork(ts, NULL, &sdom)) == 0) {
+		umx_vchan *v;
+		if (xen)
+			xen_peer_exec(xen, "server", cdom, "data/vchan/bench", j);
+		if (umx_vchan_server_open(cdom, "data/vchan/bench", RING_MIN, RING_MIN, &v) < 0)
+			_exit(1);
+		vchan_sender(j, v);
+		umx_vchan_close(v);
+		_exit(0);
+	}
 	close(res[1]);
-	if (write(ids[1], &sdom, sizeof(sdom)) != sizeof(sdom))
-		fprintf(stderr, "libxenvchan measurement failed\n");
-	n = read(res[0], line, sizeof(line) - 1);
-	if (n > 0) {
+	if (write(ids[1], &sdom, sizeof(sdom)) == sizeof(sdom) &&
+	    (n = read(res[0], line, sizeof(line) - 1)) > 0) {
 		line[n] = 0;
 		rate = atof(line);
 	} else {
-		fprintf(stderr, "libxenvchan measurement failed (no rate from the client)\n");
+		fprintf(stderr, "%s measurement failed (no rate from the client)\n",
+		        xen ? "libxenvchan" : "vchan");
 	}
 	waitpid(cpid, NULL, 0);
 	waitpid(spid, NULL, 0);
@@ -382,7 +355,7 @@ int main(void)
 		double scale = rows[i].mode == STREAM ? 1.0 / 1048576.0 : 1.0;
 		double sp = baseline(&j, false) * scale;
 		double pp = baseline(&j, true) * scale;
-		double vc = vchan_run(ts, &j) * scale;
+		double vc = pair_run(ts, &j, NULL) * scale;
 		char name[96];
 
 		snprintf(name, sizeof(name), "vchan %s (%s)", rows[i].name, rows[i].unit);
@@ -393,7 +366,7 @@ int main(void)
 			       1e6 / vc, sp > 0 ? 1e6 / sp : 0, pp > 0 ? 1e6 / pp : 0);
 		ok &= vc > 0;
 		if (have_xen) {
-			double xv = xen_run(ts, &xp, &j) * scale;
+			double xv = pair_run(ts, &j, &xp) * scale;
 			snprintf(name, sizeof(name), "vchan %s (%s), umx vs libxenvchan",
 			         rows[i].name, rows[i].unit);
 			bench_report(name, vc, "Xen's libxenvchan on umx (drop-ins)", xv);
