@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "umx_test.h"
+
 /* The drop-in @soname (e.g. "libxenstore.so.4") from <build>/compat/lib,
  * found next to $UMX (<build>/tools/umx). NULL, with a message, if not. */
 static inline void *compat_lib(const char *soname)
@@ -54,6 +56,25 @@ static inline void *compat_sym(void *lib, const char *name)
 			return 1;                                                             \
 		}                                                                             \
 	} while (0)
+
+/* A private umxd for a group of toolstack-side tests, and the drop-in
+ * they call (cmocka group setup/teardown bodies). */
+struct compat_group {
+	struct umx_test_daemon d;
+	void *lib;
+};
+
+static inline int compat_group_setup(struct compat_group *g, const char *soname)
+{
+	if (umx_test_daemon_start(&g->d) < 0)
+		return -1;
+	return (g->lib = compat_lib(soname)) ? 0 : -1;
+}
+
+static inline int compat_group_teardown(struct compat_group *g)
+{
+	return umx_test_daemon_stop(&g->d);
+}
 
 /* 1 if @fd becomes readable within @ms, 0 if not, -1 on error. */
 static inline int compat_readable(int fd, int ms)

@@ -13,23 +13,23 @@
 #include "compat_util.h"
 #include "umx_test.h"
 
-static void *L;
+static struct compat_group Grp;
+static void *L; /* Grp.lib, or the domain's own copy */
 #define XS(fn) COMPAT_SYM(L, fn)
-
-static struct umx_test_daemon D;
 
 static int setup(void **state)
 {
 	(void)state;
-	if (umx_test_daemon_start(&D) < 0)
+	if (compat_group_setup(&Grp, "libxenstore.so.4") < 0)
 		return -1;
-	return (L = compat_lib("libxenstore.so.4")) ? 0 : -1;
+	L = Grp.lib;
+	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	return umx_test_daemon_stop(&D);
+	return compat_group_teardown(&Grp);
 }
 
 static void put(struct xs_handle *h, xs_transaction_t t, const char *path, const char *v)
@@ -192,7 +192,7 @@ static void every_open_call_gives_a_working_handle(void **state)
 
 	/* $XENSTORED_PATH wins over $UMX_DIR, and a missing socket is the
 	 * connect's errno. */
-	assert_int_equal(asprintf(&dir, "%s/xenstored", D.dir) > 0, 1);
+	assert_int_equal(asprintf(&dir, "%s/xenstored", Grp.d.dir) > 0, 1);
 	setenv("XENSTORED_PATH", dir, 1);
 	assert_string_equal(XS(xs_daemon_socket)(), dir);
 	hs[0] = XS(xs_open)(0);

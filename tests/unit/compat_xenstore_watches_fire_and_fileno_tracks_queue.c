@@ -15,23 +15,23 @@
 #include "compat_util.h"
 #include "umx_test.h"
 
-static void *L;
+static struct compat_group Grp;
+static void *L; /* Grp.lib, or the domain's own copy */
 #define XS(fn) COMPAT_SYM(L, fn)
-
-static struct umx_test_daemon D;
 
 static int setup(void **state)
 {
 	(void)state;
-	if (umx_test_daemon_start(&D) < 0)
+	if (compat_group_setup(&Grp, "libxenstore.so.4") < 0)
 		return -1;
-	return (L = compat_lib("libxenstore.so.4")) ? 0 : -1;
+	L = Grp.lib;
+	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	return umx_test_daemon_stop(&D);
+	return compat_group_teardown(&Grp);
 }
 
 /* The next event, within 5 s, must be @path/@token. */
