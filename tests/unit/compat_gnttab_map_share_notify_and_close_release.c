@@ -63,9 +63,13 @@ static int event(xenevtchn_handle *x, evtchn_port_t want)
 {
 	int p;
 
-	if (compat_readable(E(xenevtchn_fd)(x), 5000) != 1)
+	if (compat_readable(E(xenevtchn_fd)(x), 5000) != 1) {
+		fprintf(stderr, "event: none within 5 s\n");
 		return 0;
+	}
 	p = E(xenevtchn_pending)(x);
+	if (p != (int)want)
+		fprintf(stderr, "event: pending %d, want %u\n", p, want);
 	return p == (int)want && E(xenevtchn_unmask)(x, want) == 0;
 }
 
@@ -109,6 +113,8 @@ static int granter(void *arg)
 	CHECK(umx_test_get_u32(p->m2g[0]) == 1);
 	CHECK(cleared(&px[21]));
 	CHECK(event(x, (evtchn_port_t)pg));
+	/* Only now step 2, or its event could merge with this one. */
+	CHECK(umx_test_put_u32(p->g2m[1], 1) == 0);
 	/* 2: M munmap()ed its mapping of ry and closed that handle. */
 	CHECK(umx_test_get_u32(p->m2g[0]) == 2);
 	CHECK(cleared(&py[22]));
@@ -203,6 +209,7 @@ static int mapper(void *arg)
 	CHECK(mx[21] == 1);
 	CHECK(G(xengnttab_unmap)(h, mx, 1) == 0);
 	CHECK(umx_test_put_u32(p->m2g[1], 1) == 0);
+	CHECK(umx_test_get_u32(p->g2m[0]) == 1);
 
 	/* 2: munmap() then close of the handle (libxenvchan's way). */
 	fds0 = umx_test_count_fds(getpid());
