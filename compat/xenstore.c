@@ -51,6 +51,9 @@ struct msg {
 struct xs_handle {
 	umx_xs *xs;
 	unsigned long flags;
+	/* Held while moving events from umx_xs to w_head, so that two
+	 * threads draining at once cannot swap two events. */
+	pthread_mutex_t drain_lock;
 	pthread_mutex_t lock; /* everything below */
 	pthread_cond_t watch_cond;
 	struct msg *w_head, *w_tail;
@@ -91,6 +94,7 @@ struct xs_handle *xs_open(unsigned long flags)
 	}
 	h->flags = flags;
 	h->pipe[0] = h->pipe[1] = -1;
+	pthread_mutex_init(&h->drain_lock, NULL);
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->watch_cond, NULL);
 	return h;
@@ -133,6 +137,7 @@ static void handle_free(struct xs_handle *h)
 	umx_xs_close(h->xs);
 	pthread_cond_destroy(&h->watch_cond);
 	pthread_mutex_destroy(&h->lock);
+	pthread_mutex_destroy(&h->drain_lock);
 	free(h);
 }
 
@@ -204,7 +209,7 @@ static void mark_broken(struct xs_handle *h)
 
 /* Move every event umx_xs has (queued, or readable now) into our queue.
  * Returns 0, or -errno once the connection is broken. */
-static int drain(struct xs_handle *h)
+static int drain_locked(struct xs_handle *h)
 {
 	for (;;) {
 		char *path, *token;
@@ -242,6 +247,16 @@ static int drain(struct xs_handle *h)
 		if (!m)
 			return -ENOMEM;
 	}
+}
+
+static int drain(struct xs_handle *h)
+{
+	int r;
+
+	pthread_mutex_lock(&h->drain_lock);
+	r = drain_locked(h);
+	pthread_mutex_unlock(&h->drain_lock);
+	return r;
 }
 
 static void *reader(void *arg)

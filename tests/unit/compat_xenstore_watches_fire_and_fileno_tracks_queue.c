@@ -4,8 +4,9 @@
  * keep their own tokens, xs_unwatch stops a watch (and with
  * XS_UNWATCH_FILTER drops its queued events), xs_fileno() is readable
  * exactly while an event is queued, xs_check_watch says EAGAIN when none
- * is, and a blocked xs_read_watch wakes for an event written by another
- * thread. */
+ * is, a blocked xs_read_watch wakes for an event written by another
+ * thread, and events keep their order while another thread's requests on
+ * the same handle move events too. */
 #include <pthread.h>
 #include <stdint.h>
 #include <unistd.h>
@@ -180,12 +181,69 @@ static void read_watch_blocks_until_another_thread_writes(void **state)
 	XS(xs_close)(h);
 }
 
+struct busy {
+	struct xs_handle *h;
+	volatile int stop;
+};
+
+/* Requests on the watching handle: each one also moves events that came
+ * in ahead of its reply, concurrently with the reader thread. */
+static void *busy_reader(void *arg)
+{
+	struct busy *b = arg;
+
+	while (!b->stop) {
+		unsigned n;
+		free(XS(xs_read)(b->h, XBT_NULL, "/o", &n));
+	}
+	return NULL;
+}
+
+static void events_keep_write_order_while_requests_run_on_the_handle(void **state)
+{
+	enum {
+		N = 400
+	};
+	struct xs_handle *h = XS(xs_open)(0), *w = XS(xs_open)(0);
+	struct busy b = {.stop = 0};
+	pthread_t t;
+
+	(void)state;
+	assert_true(h && w);
+	b.h = w;
+	put(h, "/o", "");
+	assert_true(XS(xs_watch)(w, "/o", "O"));
+	expect_event(w, "/o", "O");
+	assert_int_equal(pthread_create(&t, NULL, busy_reader, &b), 0);
+	for (int i = 0; i < N; i++) {
+		char path[32];
+
+		snprintf(path, sizeof(path), "/o/%d", i);
+		put(h, path, "v");
+	}
+	for (int i = 0; i < N; i++) {
+		char path[32], **v;
+		unsigned n;
+
+		snprintf(path, sizeof(path), "/o/%d", i);
+		v = XS(xs_read_watch)(w, &n);
+		assert_non_null(v);
+		assert_string_equal(v[XS_WATCH_PATH], path);
+		free(v);
+	}
+	b.stop = 1;
+	assert_int_equal(pthread_join(t, NULL), 0);
+	XS(xs_close)(w);
+	XS(xs_close)(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(watches_fire_with_path_token_and_fileno_readable_while_queued),
 	        cmocka_unit_test(unwatch_stops_the_watch_and_filter_drops_its_queued_events),
 	        cmocka_unit_test(read_watch_blocks_until_another_thread_writes),
+	        cmocka_unit_test(events_keep_write_order_while_requests_run_on_the_handle),
 	};
 	if (!getenv("UMX")) {
 		printf("SKIP: UMX not set (run under ctest)\n");
