@@ -12,7 +12,8 @@
  *    domain 0 or a reserved id (EINVAL), once only (EACCES), then no
  *    unbound ports (EACCES), interdomain binds to that domain only (EACCES
  *    for another), already-bound ports keep working;
- *  - bind_virq and fdopen are ENOSYS. */
+ *  - bind_virq and fdopen are ENOSYS;
+ *  - xenevtchn_close releases the ports still bound (descriptor count). */
 #include <fcntl.h>
 #include <stdint.h>
 #include <unistd.h>
@@ -104,6 +105,19 @@ static int side_a(void *arg)
 	CHECK(E(xenevtchn_close)(r) == 0);
 	CHECK(E(xenevtchn_unbind)(x, (evtchn_port_t)pa) == 0);
 	CHECK(E(xenevtchn_close)(x) == 0);
+
+	/* Close releases the ports it still has bound: no descriptor left. */
+	{
+		int fds0 = umx_test_count_fds(getpid());
+
+		CHECK((r = E(xenevtchn_open)(NULL, 0)));
+		for (int i = 0; i < 8; i++)
+			CHECK(E(xenevtchn_bind_unbound_port)(r, p->b) >= 0);
+		CHECK(umx_test_count_fds(getpid()) > fds0);
+		CHECK(E(xenevtchn_close)(r) == 0);
+		CHECK(umx_test_count_fds(getpid()) == fds0);
+	}
+	CHECK(umx_test_put_u32(p->a2b[1], 5) == 0); /* B may go */
 	return 0;
 }
 
@@ -143,6 +157,7 @@ static int side_b(void *arg)
 	CHECK(compat_readable(fd, 5000) == 1);
 	CHECK(E(xenevtchn_pending)(x) == pb2);
 	CHECK(umx_test_put_u32(p->b2a[1], 4) == 0);
+	CHECK(umx_test_get_u32(p->a2b[0]) == 5);
 	CHECK(E(xenevtchn_close)(x) == 0);
 	return 0;
 }

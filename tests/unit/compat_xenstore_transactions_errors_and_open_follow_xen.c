@@ -2,12 +2,14 @@
 /* Through the drop-in libxenstore.so.4: transactions (isolation, commit,
  * abort, EAGAIN on a conflicting write, ENOENT for an unknown id), Xen's
  * error convention (NULL/false + errno: ENOENT for a missing node, EINVAL
- * for a malformed path or permission, EACCES for another domain's node),
+ * for a malformed path or permission, E2BIG over the payload limit,
+ * EACCES for another domain's node),
  * and the ways to open a handle (xs_open flags, xs_daemon_open[_readonly],
  * xs_domain_open, $XENSTORED_PATH). */
 #include <stdint.h>
 #include <unistd.h>
 
+#include <xen/io/xs_wire.h>
 #include <xenstore.h>
 
 #include "compat_util.h"
@@ -147,6 +149,25 @@ static void errors_are_null_or_false_with_xen_errno(void **state)
 		assert_int_equal(got[1].id, 7);
 		assert_int_equal(got[1].perms, XS_PERM_READ);
 		free(got);
+	}
+	/* Over XENSTORE_PAYLOAD_MAX: E2BIG before anything is sent. */
+	{
+		static char big[XENSTORE_PAYLOAD_MAX + 1];
+
+		errno = 0;
+		assert_false(XS(xs_write)(h, XBT_NULL, "/big", big, sizeof(big)));
+		assert_int_equal(errno, E2BIG);
+		expect_enoent(h, XBT_NULL, "/big");
+	}
+	/* A node without children lists as an empty vector, not an error. */
+	{
+		char **none;
+
+		put(h, XBT_NULL, "/leaf", "v");
+		none = XS(xs_directory)(h, XBT_NULL, "/leaf", &n);
+		assert_non_null(none);
+		assert_int_equal(n, 0);
+		free(none);
 	}
 	/* A directory listing is one allocation with the names after it. */
 	put(h, XBT_NULL, "/dir/a", "");
