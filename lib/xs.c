@@ -343,28 +343,28 @@ static int split_list(const char *body, size_t len, char ***out, unsigned *count
 	return 0;
 }
 
-int umx_xs_directory(umx_xs *xs, uint32_t tx, const char *path, char ***names, unsigned *count)
+/* A request on @path whose reply is a list of strings. */
+static int list_req(umx_xs *xs, uint32_t type, uint32_t tx, const char *path, char ***out,
+                    unsigned *count)
 {
 	char *body;
 	size_t len;
-	int r = path_req(xs, XS_DIRECTORY, tx, path, &body, &len);
+	int r = path_req(xs, type, tx, path, &body, &len);
 	if (r < 0)
 		return r;
-	r = split_list(body, len, names, count);
+	r = split_list(body, len, out, count);
 	free(body);
 	return r;
 }
 
+int umx_xs_directory(umx_xs *xs, uint32_t tx, const char *path, char ***names, unsigned *count)
+{
+	return list_req(xs, XS_DIRECTORY, tx, path, names, count);
+}
+
 int umx_xs_get_perms(umx_xs *xs, uint32_t tx, const char *path, char ***perms, unsigned *count)
 {
-	char *body;
-	size_t len;
-	int r = path_req(xs, XS_GET_PERMS, tx, path, &body, &len);
-	if (r < 0)
-		return r;
-	r = split_list(body, len, perms, count);
-	free(body);
-	return r;
+	return list_req(xs, XS_GET_PERMS, tx, path, perms, count);
 }
 
 int umx_xs_set_perms(umx_xs *xs, uint32_t tx, const char *path, const char *const *perms,
