@@ -4,7 +4,8 @@
  * (tests/harness/net_hostile.c) against a real frontend on Xen, for the
  * harness scenario 50-hostile-netback: Linux's xen-netfront in the domU.
  *
- * One fresh vif (devid 1, 2, ...) per attack, so that each is judged on
+ * One fresh vif (devid 51, 52, ...: clear of the vifs other scenarios
+ * use) per attack, so that each is judged on
  * its own device: attach as the toolstack would, do the backend handshake,
  * serve honestly (answer ARP and ICMP echo for 10.50.N.1) until the domU
  * has pinged through it, hold the domU's next TX requests in flight, fire
@@ -38,6 +39,8 @@ struct vif {
 	uint8_t mac[UMX_NET_MAC_LEN];  /* ours (the "router") */
 	unsigned served_tx, served_rx; /* honest work done */
 };
+
+#define VIF_BASE 50u /* vif N is devid N, MAC ..:5a:DOMU:N, 10.50.N.0/24 */
 
 static volatile sig_atomic_t stop;
 
@@ -463,7 +466,7 @@ int main(int argc, char **argv)
 		for (int i = 0; i < n; i++)
 			if ((list[i] == NH_EV_STORM) == (pass == 1)) {
 				as[nv] = list[i];
-				ns[nv++] = (uint32_t)i + 1;
+				ns[nv++] = VIF_BASE + (uint32_t)i + 1;
 			}
 		if (nv)
 			fails += run_round(p, xsdir, domu, ++round, as, ns, nv);
