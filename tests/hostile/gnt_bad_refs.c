@@ -101,9 +101,7 @@ full:
 	free(handles);
 	if (gnt_ack(p->m2g[1], 1) < 0)
 		return 27;
-	umx_gnt_close(g);
-	umx_conn_close(c);
-	return 0;
+	return gnt_done(c, g);
 }
 
 /* Sends a MAP whose count disagrees with its length: umxd drops us. */
@@ -155,15 +153,13 @@ static int granter(void *arg)
 	for (i = 0; i < NSHARE; i++)
 		msg.refs[3 + i] = umx_gnt_share_ref(rw, i);
 	msg.count = 3 + NSHARE;
-	if (gnt_write_all(p->g2m[1], &msg, sizeof(msg)) < 0 || gnt_wait(p->m2g[0], NULL) < 0)
+	if (gnt_send_refs(p, &msg) < 0)
 		return 33;
 	/* Every pin was dropped: end access succeeds on every ref. */
 	if (umx_gnt_end_access(g, rw) != 0 || umx_gnt_end_access(g, ro) != 0 ||
 	    umx_gnt_end_access(g, other) != 0)
 		return 34;
-	umx_gnt_close(g);
-	umx_conn_close(c);
-	return 0;
+	return gnt_done(c, g);
 }
 
 static void test_bad_refs(void **state)

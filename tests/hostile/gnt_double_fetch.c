@@ -130,12 +130,8 @@ static int granter(void *arg)
 
 static void test_double_fetch(void **state)
 {
-	struct gnt_pipes p;
 	(void)state;
-
-	assert_int_equal(gnt_pipes_init(&p), 0);
-	umx_test_two_domains("mapper", mapper, 0, "granter", granter, 0, &p, &p.peer);
-	gnt_pipes_close(&p);
+	gnt_run_mapper_granter(mapper, granter);
 }
 
 int main(void)

@@ -72,9 +72,7 @@ static int granter(void *arg)
 	}
 	if (r != 0)
 		return 35;
-	umx_gnt_close(g);
-	umx_conn_close(c);
-	return 0;
+	return gnt_done(c, g);
 }
 
 static void test_peer_dies_with_1000_maps(void **state)

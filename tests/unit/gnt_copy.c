@@ -45,9 +45,7 @@ static int mapper(void *arg)
 		return 14;
 	if (gnt_ack(p->m2g[1], 1) < 0 || gnt_wait(p->g2m[0], NULL) < 0)
 		return 15;
-	umx_gnt_close(g);
-	umx_conn_close(c);
-	return 0;
+	return gnt_done(c, g);
 }
 
 static int granter(void *arg)
@@ -68,7 +66,7 @@ static int granter(void *arg)
 	msg.granter = umx_conn_domid(c);
 	msg.count = 1;
 	msg.refs[0] = umx_gnt_share_ref(s, 0);
-	if (gnt_write_all(p->g2m[1], &msg, sizeof(msg)) < 0 || gnt_wait(p->m2g[0], NULL) < 0)
+	if (gnt_send_refs(p, &msg) < 0)
 		return 32;
 	if (memcmp(va + 4096 - 16, "from the mapper", 16))
 		return 33;
@@ -77,19 +75,13 @@ static int granter(void *arg)
 		return 34;
 	if (gnt_ack(p->g2m[1], 1) < 0)
 		return 35;
-	umx_gnt_close(g);
-	umx_conn_close(c);
-	return 0;
+	return gnt_done(c, g);
 }
 
 static void test_copy(void **state)
 {
-	struct gnt_pipes p;
 	(void)state;
-
-	assert_int_equal(gnt_pipes_init(&p), 0);
-	umx_test_two_domains("mapper", mapper, 0, "granter", granter, 0, &p, &p.peer);
-	gnt_pipes_close(&p);
+	gnt_run_mapper_granter(mapper, granter);
 }
 
 int main(void)

@@ -31,9 +31,7 @@ static int mapper(void *arg)
 		return 15;
 	if (gnt_ack(p->m2g[1], 2) < 0)
 		return 16;
-	umx_gnt_close(g);
-	umx_conn_close(c);
-	return 0;
+	return gnt_done(c, g);
 }
 
 static int granter(void *arg)
@@ -61,7 +59,7 @@ static int granter(void *arg)
 	}
 	msg.granter = umx_conn_domid(c);
 	msg.count = 3;
-	if (gnt_write_all(p->g2m[1], &msg, sizeof(msg)) < 0 || gnt_wait(p->m2g[0], NULL) < 0)
+	if (gnt_send_refs(p, &msg) < 0)
 		return 23;
 	if (strcmp(va + 4096, "world"))
 		return 24;
@@ -70,19 +68,13 @@ static int granter(void *arg)
 		return 25;
 	if (umx_gnt_end_access(g, s) != 0)
 		return 26;
-	umx_gnt_close(g);
-	umx_conn_close(c);
-	return 0;
+	return gnt_done(c, g);
 }
 
 static void test_map_unmap_batch(void **state)
 {
-	struct gnt_pipes p;
 	(void)state;
-
-	assert_int_equal(gnt_pipes_init(&p), 0);
-	umx_test_two_domains("mapper", mapper, 0, "granter", granter, 0, &p, &p.peer);
-	gnt_pipes_close(&p);
+	gnt_run_mapper_granter(mapper, granter);
 }
 
 int main(void)

@@ -40,9 +40,7 @@ static int mapper(void *arg)
 		return 17;
 	if (gnt_ack(p->m2g[1], 2) < 0)
 		return 18;
-	umx_gnt_close(g);
-	umx_conn_close(c);
-	return 0;
+	return gnt_done(c, g);
 }
 
 static int granter(void *arg)
@@ -63,7 +61,7 @@ static int granter(void *arg)
 	msg.granter = umx_conn_domid(c);
 	msg.count = 1;
 	msg.refs[0] = umx_gnt_share_ref(s, 0);
-	if (gnt_write_all(p->g2m[1], &msg, sizeof(msg)) < 0 || gnt_wait(p->m2g[0], NULL) < 0)
+	if (gnt_send_refs(p, &msg) < 0)
 		return 22;
 	if (umx_gnt_end_access(g, s) != -EBUSY)
 		return 23;
@@ -97,19 +95,13 @@ static int granter(void *arg)
 		return 33;
 	if (((char *)umx_gnt_share_addr(again))[0] != 0)
 		return 34; /* handed out zeroed */
-	umx_gnt_close(g);
-	umx_conn_close(c);
-	return 0;
+	return gnt_done(c, g);
 }
 
 static void test_msa02_end_access_busy(void **state)
 {
-	struct gnt_pipes p;
 	(void)state;
-
-	assert_int_equal(gnt_pipes_init(&p), 0);
-	umx_test_two_domains("mapper", mapper, 0, "granter", granter, 0, &p, &p.peer);
-	gnt_pipes_close(&p);
+	gnt_run_mapper_granter(mapper, granter);
 }
 
 int main(void)

@@ -71,9 +71,7 @@ static int mapper(void *arg)
 	umx_gnt_unmap(g, m2);
 	if (gnt_ack(p->m2g[1], 1) < 0)
 		return 21;
-	umx_gnt_close(g);
-	umx_conn_close(c);
-	return 0;
+	return gnt_done(c, g);
 }
 
 static int granter(void *arg)
@@ -94,25 +92,19 @@ static int granter(void *arg)
 	msg.count = 2;
 	msg.refs[0] = umx_gnt_share_ref(ro, 0);
 	msg.refs[1] = umx_gnt_share_ref(rw, 0);
-	if (gnt_write_all(p->g2m[1], &msg, sizeof(msg)) < 0 || gnt_wait(p->m2g[0], NULL) < 0)
+	if (gnt_send_refs(p, &msg) < 0)
 		return 32;
 	if (strcmp(umx_gnt_share_addr(ro), "ro data") || ((char *)umx_gnt_share_addr(rw))[0])
 		return 33;
 	if (umx_gnt_end_access(g, ro) != 0 || umx_gnt_end_access(g, rw) != 0)
 		return 34;
-	umx_gnt_close(g);
-	umx_conn_close(c);
-	return 0;
+	return gnt_done(c, g);
 }
 
 static void test_readonly_enforced(void **state)
 {
-	struct gnt_pipes p;
 	(void)state;
-
-	assert_int_equal(gnt_pipes_init(&p), 0);
-	umx_test_two_domains("mapper", mapper, 0, "granter", granter, 0, &p, &p.peer);
-	gnt_pipes_close(&p);
+	gnt_run_mapper_granter(mapper, granter);
 }
 
 int main(void)

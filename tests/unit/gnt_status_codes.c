@@ -112,9 +112,7 @@ static int mapper(void *arg)
 		return 31;
 	if (gnt_ack(p->m2g[1], 1) < 0)
 		return 32;
-	umx_gnt_close(g);
-	umx_conn_close(c);
-	return 0;
+	return gnt_done(c, g);
 }
 
 static int granter(void *arg)
@@ -157,23 +155,17 @@ static int granter(void *arg)
 	}
 	msg.granter = umx_conn_domid(c);
 	msg.count = R_REGION0 + NREGIONS;
-	if (gnt_write_all(p->g2m[1], &msg, sizeof(msg)) < 0 || gnt_wait(p->m2g[0], NULL) < 0)
+	if (gnt_send_refs(p, &msg) < 0)
 		return 44;
 	if (memcmp((char *)umx_gnt_share_addr(s[R_RW]) + 100, "0123456789abcdef", 16))
 		return 45; /* the copy landed */
-	umx_gnt_close(g);
-	umx_conn_close(c);
-	return 0;
+	return gnt_done(c, g);
 }
 
 static void test_status_codes(void **state)
 {
-	struct gnt_pipes p;
 	(void)state;
-
-	assert_int_equal(gnt_pipes_init(&p), 0);
-	umx_test_two_domains("mapper", mapper, 0, "granter", granter, 0, &p, &p.peer);
-	gnt_pipes_close(&p);
+	gnt_run_mapper_granter(mapper, granter);
 }
 
 int main(void)

@@ -102,7 +102,7 @@ static int granter(void *arg)
 	msg.count = 1;
 	msg.flags = (uint32_t)port;
 	msg.refs[0] = umx_gnt_share_ref(s, 0);
-	if (gnt_write_all(p->g2m[1], &msg, sizeof(msg)) < 0 || gnt_wait(p->m2g[0], NULL) < 0)
+	if (gnt_send_refs(p, &msg) < 0)
 		return 33;
 	if (va[100] != 1)
 		return 34;           /* nothing happens while mapped */

@@ -13,6 +13,7 @@
 #include "umx/ctl.h"
 #include "umx/msg.h"
 #include "umx/grant.h"
+#include "umx_test.h"
 
 struct gnt_pipes {
 	int g2m[2];    /* granter -> mapper */
@@ -28,34 +29,32 @@ struct gnt_refs_msg {
 	uint32_t refs[1024];
 };
 
-static inline int gnt_write_all(int fd, const void *p, size_t n)
+/* Write all of @out, or (@out NULL) fill all of @in: @n bytes, retrying
+ * short transfers and EINTR. A closed pipe (0 bytes) is an error since
+ * every exchange here expects the peer to still be there. */
+static inline int gnt_xfer_all(int fd, const char *out, char *in, size_t n)
 {
-	const char *c = p;
-	while (n) {
-		ssize_t r = write(fd, c, n);
+	size_t done = 0;
+
+	while (done < n) {
+		ssize_t r = out ? write(fd, out + done, n - done) : read(fd, in + done, n - done);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			return -1;
-		c += r;
-		n -= (size_t)r;
+		done += (size_t)r;
 	}
 	return 0;
 }
 
+static inline int gnt_write_all(int fd, const void *p, size_t n)
+{
+	return gnt_xfer_all(fd, p, NULL, n);
+}
+
 static inline int gnt_read_all(int fd, void *p, size_t n)
 {
-	char *c = p;
-	while (n) {
-		ssize_t r = read(fd, c, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		c += r;
-		n -= (size_t)r;
-	}
-	return 0;
+	return gnt_xfer_all(fd, NULL, p, n);
 }
 
 static inline int gnt_pipes_init(struct gnt_pipes *p)
@@ -97,6 +96,35 @@ static inline int gnt_open(umx_conn **c, umx_gnt **g)
 	if (umx_gnt_open(*c, g) < 0)
 		return -1;
 	return 0;
+}
+
+/* Close what gnt_open opened; returns 0 so that a domain that got this far
+ * ends with `return gnt_done(c, g);`. */
+static inline int gnt_done(umx_conn *c, umx_gnt *g)
+{
+	umx_gnt_close(g);
+	umx_conn_close(c);
+	return 0;
+}
+
+/* Granter side: hand @msg to the mapper and wait for its acknowledgement,
+ * so the granter checks the pages only once the mapper is done with them. */
+static inline int gnt_send_refs(const struct gnt_pipes *p, const struct gnt_refs_msg *msg)
+{
+	if (gnt_write_all(p->g2m[1], msg, sizeof(*msg)) < 0 || gnt_wait(p->m2g[0], NULL) < 0)
+		return -1;
+	return 0;
+}
+
+/* The usual grant test: "mapper" first (its domid becomes the granter's
+ * peer), then "granter", over fresh pipes; both must exit 0. */
+static inline void gnt_run_mapper_granter(int (*mapper)(void *arg), int (*granter)(void *arg))
+{
+	struct gnt_pipes p;
+
+	assert_int_equal(gnt_pipes_init(&p), 0);
+	umx_test_two_domains("mapper", mapper, 0, "granter", granter, 0, &p, &p.peer);
+	gnt_pipes_close(&p);
 }
 
 /* One raw MAP request (bypassing the library) of @n refs, all with @flags;
