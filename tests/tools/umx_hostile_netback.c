@@ -243,6 +243,32 @@ static long rx_unasked(struct vif *v, unsigned rx_armed)
 	return r;
 }
 
+/* The domU's evidence for vif @v: what it saw, counters before and after
+ * the attack, then its dmesg lines (one value, split by line). */
+static void print_evidence(struct vif *v)
+{
+	static const char *const keys[] = {"if", "oper", "held", "id0", "id0-reused", "events"};
+	static const char *const multi[] = {"before", "after", "dmesg"};
+
+	printf("UMX-HOSTILE %u  ", v->n);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char *val = xs_get(v, keys[i]);
+		if (val)
+			printf(" %s=%s", keys[i], val);
+		free(val);
+	}
+	printf("\n");
+	for (size_t i = 0; i < sizeof(multi) / sizeof(multi[0]); i++) {
+		char *val = xs_get(v, multi[i]), *nl;
+		for (char *line = val; line && *line; line = nl ? nl + 1 : NULL) {
+			if ((nl = strchr(line, '\n')))
+				*nl = 0;
+			printf("UMX-HOSTILE %u   %s: %s\n", v->n, multi[i], line);
+		}
+		free(val);
+	}
+}
+
 static bool held_enough(struct vif *v, int nv)
 {
 	for (int k = 0; k < nv; k++)
@@ -402,6 +428,7 @@ static int run_round(umx_platform *p, const char *xsdir, uint32_t domu, int roun
 		       "fe-state=%-9s ping-after=%s\n",
 		       w->n, nh_attack_name[as[k]], honest ? honest : "?", buf, unasked, st,
 		       post ? post : "?");
+		print_evidence(w);
 		/* The attack must hit a working device, and be observed. */
 		if (!honest || strcmp(honest, "ok") || !post) {
 			fprintf(stderr, "hostile: vif %u: honest ping %s, report %s\n", w->n,
