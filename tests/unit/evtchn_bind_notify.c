@@ -6,26 +6,17 @@
 #include <poll.h>
 #include <unistd.h>
 
-#include "umx/evtchn.h"
-#include "umx_test.h"
-
-struct pipes {
-	int to_a[2], to_b[2];
-};
+#include "evtchn_util.h"
 
 static int side_a(void *arg)
 {
-	struct pipes *pp = arg;
+	struct evt_pipes *pp = arg;
 	umx_evtchn *h;
-	uint32_t domid_b = umx_test_get_u32(pp->to_a[0]);
-	int p;
+	uint32_t domid_b;
+	int p, rc;
 
-	if (umx_evtchn_open(&h) < 0)
-		return 10;
-	p = umx_evtchn_bind_unbound_port(h, domid_b);
-	if (p <= 0)
-		return 11;
-	umx_test_put_u32(pp->to_b[1], (uint32_t)p);
+	if ((rc = evt_a_offer(pp, &h, &domid_b, &p)) != 0)
+		return rc;
 	if (umx_test_get_u32(pp->to_a[0]) == 0xffffffffu) /* B bound */
 		return 12;
 	if (umx_test_evtchn_wait(h) != p) /* B -> A */
@@ -46,20 +37,14 @@ static int side_a(void *arg)
 
 static int side_b(void *arg)
 {
-	struct pipes *pp = arg;
+	struct evt_pipes *pp = arg;
 	umx_evtchn *h;
-	uint32_t domid_a = umx_test_get_u32(pp->to_b[0]);
-	uint32_t rport = umx_test_get_u32(pp->to_b[0]);
-	int q;
+	uint32_t domid_a, rport;
+	int q, rc;
 
-	if (umx_evtchn_open(&h) < 0)
-		return 20;
-	q = umx_evtchn_bind_interdomain(h, domid_a, rport);
-	if (q <= 0)
-		return 21;
-	/* A binder's new port starts pending (Xen). */
-	if (umx_test_evtchn_wait(h) != q || umx_evtchn_unmask(h, (uint32_t)q))
-		return 22;
+	/* Includes the check that a binder's new port starts pending (Xen). */
+	if ((rc = evt_b_bind(pp, &h, &domid_a, &rport, &q)) != 0)
+		return rc;
 	umx_test_put_u32(pp->to_a[1], (uint32_t)q);
 	if (umx_evtchn_notify(h, (uint32_t)q))
 		return 23;
@@ -103,22 +88,11 @@ static int loopback(void *arg)
 
 static void test_two_domains(void **state)
 {
-	struct umx_test_daemon d;
-	struct pipes pp;
-	uint32_t a, b;
-	pid_t pa, pb;
+	struct evt_pair x;
 	(void)state;
 
-	assert_int_equal(pipe(pp.to_a), 0);
-	assert_int_equal(pipe(pp.to_b), 0);
-	assert_int_equal(umx_test_daemon_start(&d), 0);
-	assert_int_equal(umx_test_domain_fork(&d, "a", side_a, &pp, &a, &pa), 0);
-	assert_int_equal(umx_test_domain_fork(&d, "b", side_b, &pp, &b, &pb), 0);
-	umx_test_put_u32(pp.to_a[1], b);
-	umx_test_put_u32(pp.to_b[1], a);
-	assert_int_equal(umx_test_domain_reap(&d, a, pa), 0);
-	assert_int_equal(umx_test_domain_reap(&d, b, pb), 0);
-	assert_int_equal(umx_test_daemon_stop(&d), 0);
+	evt_pair_start(&x, "a", side_a, "b", side_b);
+	evt_pair_finish(&x);
 }
 
 static void test_loopback(void **state)

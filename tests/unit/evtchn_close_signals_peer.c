@@ -7,27 +7,18 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "umx/evtchn.h"
-#include "umx_test.h"
-
-struct pipes {
-	int to_a[2], to_b[2];
-};
+#include "evtchn_util.h"
 
 static int side_a(void *arg)
 {
-	struct pipes *pp = arg;
+	struct evt_pipes *pp = arg;
 	umx_evtchn *h;
-	uint32_t domid_b = umx_test_get_u32(pp->to_a[0]);
+	uint32_t domid_b;
 	uint32_t q;
-	int p, r;
+	int p, r, rc;
 
-	if (umx_evtchn_open(&h) < 0)
-		return 10;
-	p = umx_evtchn_bind_unbound_port(h, domid_b);
-	if (p <= 0)
-		return 11;
-	umx_test_put_u32(pp->to_b[1], (uint32_t)p);
+	if ((rc = evt_a_offer(pp, &h, &domid_b, &p)) != 0)
+		return rc;
 	q = umx_test_get_u32(pp->to_a[0]); /* B bound q */
 	if (umx_evtchn_unbind(h, (uint32_t)p))
 		return 12;
@@ -52,17 +43,13 @@ static int side_a(void *arg)
 
 static int side_b(void *arg)
 {
-	struct pipes *pp = arg;
+	struct evt_pipes *pp = arg;
 	umx_evtchn *h;
-	uint32_t domid_a = umx_test_get_u32(pp->to_b[0]);
-	uint32_t rport = umx_test_get_u32(pp->to_b[0]);
-	int q;
+	uint32_t domid_a, rport;
+	int q, rc;
 
-	if (umx_evtchn_open(&h) < 0)
-		return 20;
-	q = umx_evtchn_bind_interdomain(h, domid_a, rport);
-	if (q <= 0 || umx_test_evtchn_wait(h) != q || umx_evtchn_unmask(h, (uint32_t)q))
-		return 21;
+	if ((rc = evt_b_bind(pp, &h, &domid_a, &rport, &q)) != 0)
+		return rc;
 	umx_test_put_u32(pp->to_a[1], (uint32_t)q);
 	if (umx_test_evtchn_wait(h) != q || umx_evtchn_unmask(h, (uint32_t)q)) /* A closed */
 		return 22;
@@ -86,22 +73,11 @@ static int side_b(void *arg)
 
 static void test_close_signals_peer(void **state)
 {
-	struct umx_test_daemon d;
-	struct pipes pp;
-	uint32_t a, b;
-	pid_t pa, pb;
+	struct evt_pair x;
 	(void)state;
 
-	assert_int_equal(pipe(pp.to_a), 0);
-	assert_int_equal(pipe(pp.to_b), 0);
-	assert_int_equal(umx_test_daemon_start(&d), 0);
-	assert_int_equal(umx_test_domain_fork(&d, "a", side_a, &pp, &a, &pa), 0);
-	assert_int_equal(umx_test_domain_fork(&d, "b", side_b, &pp, &b, &pb), 0);
-	umx_test_put_u32(pp.to_a[1], b);
-	umx_test_put_u32(pp.to_b[1], a);
-	assert_int_equal(umx_test_domain_reap(&d, a, pa), 0);
-	assert_int_equal(umx_test_domain_reap(&d, b, pb), 0);
-	assert_int_equal(umx_test_daemon_stop(&d), 0);
+	evt_pair_start(&x, "a", side_a, "b", side_b);
+	evt_pair_finish(&x);
 }
 
 int main(void)

@@ -6,43 +6,30 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "umx/evtchn.h"
-#include "umx_test.h"
-
-struct pipes {
-	int to_a[2], to_b[2], to_parent[2];
-};
+#include "evtchn_util.h"
 
 static int victim(void *arg)
 {
-	struct pipes *pp = arg;
+	struct evt_pipes *pp = arg;
 	umx_evtchn *h;
-	uint32_t domid_b = umx_test_get_u32(pp->to_a[0]);
-	int p;
+	uint32_t domid_b;
+	int p, rc;
 
-	if (umx_evtchn_open(&h) < 0)
-		return 10;
-	p = umx_evtchn_bind_unbound_port(h, domid_b);
-	if (p <= 0)
-		return 11;
-	umx_test_put_u32(pp->to_b[1], (uint32_t)p);
+	if ((rc = evt_a_offer(pp, &h, &domid_b, &p)) != 0)
+		return rc;
 	pause();
 	return 0;
 }
 
 static int survivor(void *arg)
 {
-	struct pipes *pp = arg;
+	struct evt_pipes *pp = arg;
 	umx_evtchn *h;
-	uint32_t domid_a = umx_test_get_u32(pp->to_b[0]);
-	uint32_t rport = umx_test_get_u32(pp->to_b[0]);
-	int q;
+	uint32_t domid_a, rport;
+	int q, rc;
 
-	if (umx_evtchn_open(&h) < 0)
-		return 20;
-	q = umx_evtchn_bind_interdomain(h, domid_a, rport);
-	if (q <= 0 || umx_test_evtchn_wait(h) != q || umx_evtchn_unmask(h, (uint32_t)q))
-		return 21;
+	if ((rc = evt_b_bind(pp, &h, &domid_a, &rport, &q)) != 0)
+		return rc;
 	umx_test_put_u32(pp->to_parent[1], 1);
 	if (umx_test_evtchn_wait(h) != q) /* the victim died */
 		return 22;
@@ -57,28 +44,18 @@ static int survivor(void *arg)
 
 static void test_peer_death(void **state)
 {
-	struct umx_test_daemon d;
-	struct pipes pp;
 	struct umx_ctl_domain_info info[4];
-	uint32_t a, b;
-	pid_t pa, pb;
+	struct evt_pair x;
 	(void)state;
 
-	assert_int_equal(pipe(pp.to_a), 0);
-	assert_int_equal(pipe(pp.to_b), 0);
-	assert_int_equal(pipe(pp.to_parent), 0);
-	assert_int_equal(umx_test_daemon_start(&d), 0);
-	assert_int_equal(umx_test_domain_fork(&d, "victim", victim, &pp, &a, &pa), 0);
-	assert_int_equal(umx_test_domain_fork(&d, "survivor", survivor, &pp, &b, &pb), 0);
-	umx_test_put_u32(pp.to_a[1], b);
-	umx_test_put_u32(pp.to_b[1], a);
-	assert_int_equal(umx_test_get_u32(pp.to_parent[0]), 1);
-	assert_int_equal(umx_domain_list(d.ts, a, info, 1), 1);
+	evt_pair_start(&x, "victim", victim, "survivor", survivor);
+	assert_int_equal(umx_test_get_u32(x.pp.to_parent[0]), 1);
+	assert_int_equal(umx_domain_list(x.d.ts, x.a, info, 1), 1);
 	assert_int_equal(info[0].ports, 1);
-	kill(pa, SIGKILL);
-	assert_int_equal(umx_test_domain_reap(&d, a, pa), 128 + SIGKILL);
-	assert_int_equal(umx_test_domain_reap(&d, b, pb), 0);
-	assert_int_equal(umx_test_daemon_stop(&d), 0);
+	kill(x.pa, SIGKILL);
+	assert_int_equal(umx_test_domain_reap(&x.d, x.a, x.pa), 128 + SIGKILL);
+	assert_int_equal(umx_test_domain_reap(&x.d, x.b, x.pb), 0);
+	assert_int_equal(umx_test_daemon_stop(&x.d), 0);
 }
 
 int main(void)
