@@ -8,39 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xenstore/xs_rawmsg.h"
-
-struct fx {
-	struct xs_store *st;
-	struct xs_conn *d0, *d5, *d6;
-	struct xs_raw_reply r;
-};
+#include "../unit/xs_util.h"
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	assert_non_null(f);
-	assert_int_equal(xs_store_new(NULL, &f->st), 0);
-	assert_int_equal(xs_store_domain_introduce(f->st, 5, "evil"), 0);
-	assert_int_equal(xs_store_domain_introduce(f->st, 6, "good"), 0);
-	f->d0 = xs_conn_new(f->st, 0, NULL, NULL);
-	f->d5 = xs_conn_new(f->st, 5, NULL, NULL);
-	f->d6 = xs_conn_new(f->st, 6, NULL, NULL);
-	assert_true(f->d0 && f->d5 && f->d6);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	xs_store_free(f->st);
-	free(f);
-	return 0;
+	return xs_fx_setup(state, "evil", "good", false);
 }
 
 /* The well-behaved domain still gets prompt, correct service. */
-static void others_fine(struct fx *f)
+static void others_fine(struct xs_fx *f)
 {
 	assert_int_equal(xs_raw_call(f->d6, XS_WRITE, 0, XS_V("data/ok\0fine"), &f->r), XS_WRITE);
 	assert_int_equal(xs_raw_call(f->d6, XS_READ, 0, XS_A("data/ok"), &f->r), XS_READ);
@@ -51,7 +27,7 @@ static void others_fine(struct fx *f)
 
 static void oversized_length(void **state)
 {
-	struct fx *f = *state;
+	struct xs_fx *f = *state;
 	struct xsd_sockmsg h = {XS_READ, 1, 0, XENSTORE_PAYLOAD_MAX + 1};
 	assert_int_equal(xs_conn_feed(f->d5, &h, sizeof(h)), -EPIPE);
 	assert_true(xs_conn_broken(f->d5));
@@ -68,7 +44,7 @@ static void oversized_length(void **state)
 
 static void truncated_then_gone(void **state)
 {
-	struct fx *f = *state;
+	struct xs_fx *f = *state;
 	unsigned char buf[64];
 	size_t n = xs_raw_encode(buf, XS_WRITE, 1, 0, XS_V("data/x\0value"));
 	/* half a header, then half a payload: nothing happens yet */
@@ -88,7 +64,7 @@ static void truncated_then_gone(void **state)
 
 static void malformed_payloads(void **state)
 {
-	struct fx *f = *state;
+	struct xs_fx *f = *state;
 	static const struct {
 		uint32_t type;
 		const char *p;
@@ -140,7 +116,7 @@ static void flood_is_throttled(void **state)
 {
 	/* A domain that sends without reading replies: input stops being
 	 * taken once "outstanding" replies are queued; memory stays bounded. */
-	struct fx *f = *state;
+	struct xs_fx *f = *state;
 	unsigned char buf[64];
 	size_t n = xs_raw_encode(buf, XS_READ, 1, 0, XS_A("name"));
 	long taken = 0;
@@ -165,7 +141,7 @@ static void watch_storm(void **state)
 {
 	/* 128 watches on a busy subtree, events never read: the watcher is cut
 	 * off at its memory quota, the writers are not slowed or failed. */
-	struct fx *f = *state;
+	struct xs_fx *f = *state;
 	char msg[128];
 	for (int i = 0; i < 128; i++) {
 		int n = snprintf(msg, sizeof(msg), "data%ctok%d", 0, i);
@@ -186,7 +162,7 @@ static void watch_storm(void **state)
 
 static void hoarded_transactions(void **state)
 {
-	struct fx *f = *state;
+	struct xs_fx *f = *state;
 	int ok = 0;
 	/* a domain: limited by its quota */
 	for (int i = 0; i < 5000; i++) {
@@ -208,7 +184,7 @@ static void hoarded_transactions(void **state)
 
 static void client_dies_mid_transaction(void **state)
 {
-	struct fx *f = *state;
+	struct xs_fx *f = *state;
 	assert_int_equal(xs_raw_call(f->d5, XS_TRANSACTION_START, 0, XS_A(""), &f->r),
 	                 XS_TRANSACTION_START);
 	uint32_t id = (uint32_t)atoi(f->r.body);
@@ -241,7 +217,7 @@ static void deep_tree(void **state)
 {
 	/* Depth ~1500 (the path limit): create, list, remove, release — all
 	 * iterative. */
-	struct fx *f = *state;
+	struct xs_fx *f = *state;
 	static char path[XENSTORE_ABS_PATH_MAX + 1];
 	size_t n = (size_t)snprintf(path, sizeof(path), "/local/domain/5/data");
 	while (n + 2 <= XENSTORE_ABS_PATH_MAX) {
@@ -263,14 +239,14 @@ static void deep_tree(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(oversized_length, setup, teardown),
-	        cmocka_unit_test_setup_teardown(truncated_then_gone, setup, teardown),
-	        cmocka_unit_test_setup_teardown(malformed_payloads, setup, teardown),
-	        cmocka_unit_test_setup_teardown(flood_is_throttled, setup, teardown),
-	        cmocka_unit_test_setup_teardown(watch_storm, setup, teardown),
-	        cmocka_unit_test_setup_teardown(hoarded_transactions, setup, teardown),
-	        cmocka_unit_test_setup_teardown(client_dies_mid_transaction, setup, teardown),
-	        cmocka_unit_test_setup_teardown(deep_tree, setup, teardown),
+	        cmocka_unit_test_setup_teardown(oversized_length, setup, xs_fx_teardown),
+	        cmocka_unit_test_setup_teardown(truncated_then_gone, setup, xs_fx_teardown),
+	        cmocka_unit_test_setup_teardown(malformed_payloads, setup, xs_fx_teardown),
+	        cmocka_unit_test_setup_teardown(flood_is_throttled, setup, xs_fx_teardown),
+	        cmocka_unit_test_setup_teardown(watch_storm, setup, xs_fx_teardown),
+	        cmocka_unit_test_setup_teardown(hoarded_transactions, setup, xs_fx_teardown),
+	        cmocka_unit_test_setup_teardown(client_dies_mid_transaction, setup, xs_fx_teardown),
+	        cmocka_unit_test_setup_teardown(deep_tree, setup, xs_fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL) ? 1 : 0;
 }

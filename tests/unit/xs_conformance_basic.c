@@ -6,36 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xenstore/xs_rawmsg.h"
-
-struct fx {
-	struct xs_store *st;
-	struct xs_conn *d0;
-	struct xs_raw_reply r;
-};
+#include "xs_util.h"
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	assert_non_null(f);
-	assert_int_equal(xs_store_new(NULL, &f->st), 0);
-	f->d0 = xs_conn_new(f->st, 0, NULL, NULL);
-	assert_non_null(f->d0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	xs_store_free(f->st);
-	free(f);
-	return 0;
+	return xs_fx_setup(state, NULL, NULL, false);
 }
 
 #define CALL(f, type, tx, ...) xs_raw_call((f)->d0, type, tx, __VA_ARGS__, &(f)->r)
 
-static void expect_err(struct fx *f, int type, const char *err)
+static void expect_err(struct xs_fx *f, int type, const char *err)
 {
 	assert_int_equal(type, XS_ERROR);
 	assert_string_equal(f->r.body, err);
@@ -44,7 +24,7 @@ static void expect_err(struct fx *f, int type, const char *err)
 
 static void write_read(void **state)
 {
-	struct fx *f = *state;
+	struct xs_fx *f = *state;
 	assert_int_equal(CALL(f, XS_WRITE, 0, XS_V("/a/b\0hello")), XS_WRITE);
 	assert_int_equal(f->r.h.len, 3);
 	assert_memory_equal(f->r.body, "OK", 3);
@@ -69,7 +49,7 @@ static void write_read(void **state)
 
 static void ids_echoed(void **state)
 {
-	struct fx *f = *state;
+	struct xs_fx *f = *state;
 	assert_true(xs_raw_send(f->d0, XS_READ, 0xdeadbeef, 0, XS_A("/tool")) > 0);
 	assert_true(xs_raw_recv(f->d0, &f->r));
 	assert_int_equal(f->r.h.req_id, 0xdeadbeef);
@@ -85,7 +65,7 @@ static void ids_echoed(void **state)
 static void split_stream(void **state)
 {
 	/* Debian's client writes header and payload separately; any split works. */
-	struct fx *f = *state;
+	struct xs_fx *f = *state;
 	unsigned char buf[64];
 	size_t n = xs_raw_encode(buf, XS_WRITE, 1, 0, XS_V("/s\0v1"));
 	n += xs_raw_encode(buf + n, XS_READ, 2, 0, XS_A("/s"));
@@ -102,7 +82,7 @@ static void split_stream(void **state)
 
 static void mkdir_rm(void **state)
 {
-	struct fx *f = *state;
+	struct xs_fx *f = *state;
 	assert_int_equal(CALL(f, XS_MKDIR, 0, XS_A("/m/n")), XS_MKDIR);
 	assert_int_equal(CALL(f, XS_WRITE, 0, XS_V("/m/n\0v")), XS_WRITE);
 	/* mkdir of an existing node keeps its value */
@@ -123,7 +103,7 @@ static void mkdir_rm(void **state)
 
 static void directory(void **state)
 {
-	struct fx *f = *state;
+	struct xs_fx *f = *state;
 	assert_int_equal(CALL(f, XS_WRITE, 0, XS_V("/d/zz\0")), XS_WRITE);
 	assert_int_equal(CALL(f, XS_WRITE, 0, XS_V("/d/aa\0")), XS_WRITE);
 	assert_int_equal(CALL(f, XS_WRITE, 0, XS_V("/d/mm\0")), XS_WRITE);
@@ -139,7 +119,7 @@ static void directory(void **state)
 
 static void directory_part(void **state)
 {
-	struct fx *f = *state;
+	struct xs_fx *f = *state;
 	char path[64];
 	/* 600 children of 12-byte names: more than one 4096-byte part. */
 	for (int i = 0; i < 600; i++) {
@@ -194,7 +174,7 @@ static void directory_part(void **state)
 
 static void perms_wire(void **state)
 {
-	struct fx *f = *state;
+	struct xs_fx *f = *state;
 	assert_int_equal(CALL(f, XS_GET_PERMS, 0, XS_A("/")), XS_GET_PERMS);
 	assert_int_equal(f->r.h.len, 3);
 	assert_memory_equal(f->r.body, "n0", 3);
@@ -219,7 +199,7 @@ static void perms_wire(void **state)
 
 static void paths(void **state)
 {
-	struct fx *f = *state;
+	struct xs_fx *f = *state;
 	char big[XENSTORE_ABS_PATH_MAX + 8];
 	expect_err(f, CALL(f, XS_READ, 0, XS_A("/a//b")), "EINVAL");
 	expect_err(f, CALL(f, XS_READ, 0, XS_A("/a/")), "EINVAL");
@@ -244,7 +224,7 @@ static void paths(void **state)
 
 static void missing_nul(void **state)
 {
-	struct fx *f = *state;
+	struct xs_fx *f = *state;
 	expect_err(f, CALL(f, XS_READ, 0, XS_V("/tool")), "EINVAL");
 	expect_err(f, CALL(f, XS_READ, 0, XS_A("/tool\0/x")), "EINVAL");
 	expect_err(f, CALL(f, XS_WRITE, 0, XS_V("/nonul")), "EINVAL");
@@ -254,7 +234,7 @@ static void missing_nul(void **state)
 
 static void domain_path_and_introduced(void **state)
 {
-	struct fx *f = *state;
+	struct xs_fx *f = *state;
 	assert_int_equal(CALL(f, XS_GET_DOMAIN_PATH, 0, XS_A("7")), XS_GET_DOMAIN_PATH);
 	assert_int_equal(f->r.h.len, sizeof("/local/domain/7"));
 	assert_string_equal(f->r.body, "/local/domain/7");
@@ -270,7 +250,7 @@ static void domain_path_and_introduced(void **state)
 
 static void unknown_types(void **state)
 {
-	struct fx *f = *state;
+	struct xs_fx *f = *state;
 	expect_err(f, CALL(f, XS_TYPE_COUNT, 0, XS_A("/")), "ENOSYS");
 	expect_err(f, CALL(f, XS_WATCH_EVENT, 0, XS_A("/")), "ENOSYS");
 	expect_err(f, CALL(f, XS_ERROR, 0, XS_A("/")), "ENOSYS");
@@ -284,17 +264,17 @@ static void unknown_types(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(write_read, setup, teardown),
-	        cmocka_unit_test_setup_teardown(ids_echoed, setup, teardown),
-	        cmocka_unit_test_setup_teardown(split_stream, setup, teardown),
-	        cmocka_unit_test_setup_teardown(mkdir_rm, setup, teardown),
-	        cmocka_unit_test_setup_teardown(directory, setup, teardown),
-	        cmocka_unit_test_setup_teardown(directory_part, setup, teardown),
-	        cmocka_unit_test_setup_teardown(perms_wire, setup, teardown),
-	        cmocka_unit_test_setup_teardown(paths, setup, teardown),
-	        cmocka_unit_test_setup_teardown(missing_nul, setup, teardown),
-	        cmocka_unit_test_setup_teardown(domain_path_and_introduced, setup, teardown),
-	        cmocka_unit_test_setup_teardown(unknown_types, setup, teardown),
+	        cmocka_unit_test_setup_teardown(write_read, setup, xs_fx_teardown),
+	        cmocka_unit_test_setup_teardown(ids_echoed, setup, xs_fx_teardown),
+	        cmocka_unit_test_setup_teardown(split_stream, setup, xs_fx_teardown),
+	        cmocka_unit_test_setup_teardown(mkdir_rm, setup, xs_fx_teardown),
+	        cmocka_unit_test_setup_teardown(directory, setup, xs_fx_teardown),
+	        cmocka_unit_test_setup_teardown(directory_part, setup, xs_fx_teardown),
+	        cmocka_unit_test_setup_teardown(perms_wire, setup, xs_fx_teardown),
+	        cmocka_unit_test_setup_teardown(paths, setup, xs_fx_teardown),
+	        cmocka_unit_test_setup_teardown(missing_nul, setup, xs_fx_teardown),
+	        cmocka_unit_test_setup_teardown(domain_path_and_introduced, setup, xs_fx_teardown),
+	        cmocka_unit_test_setup_teardown(unknown_types, setup, xs_fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL) ? 1 : 0;
 }

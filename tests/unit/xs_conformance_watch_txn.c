@@ -9,48 +9,17 @@
 #include <string.h>
 #include <time.h>
 
-#include "xenstore/xs_rawmsg.h"
-
-struct fx {
-	struct xs_store *st;
-	struct xs_conn *d0, *w0, *d5, *d6;
-	struct xs_raw_reply r;
-};
+#include "xs_util.h"
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	assert_non_null(f);
-	assert_int_equal(xs_store_new(NULL, &f->st), 0);
-	assert_int_equal(xs_store_domain_introduce(f->st, 5, "five"), 0);
-	assert_int_equal(xs_store_domain_introduce(f->st, 6, "six"), 0);
-	f->d0 = xs_conn_new(f->st, 0, NULL, NULL);
-	f->w0 = xs_conn_new(f->st, 0, NULL, NULL);
-	f->d5 = xs_conn_new(f->st, 5, NULL, NULL);
-	f->d6 = xs_conn_new(f->st, 6, NULL, NULL);
-	assert_true(f->d0 && f->w0 && f->d5 && f->d6);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	xs_store_free(f->st);
-	free(f);
-	return 0;
+	return xs_fx_setup(state, "five", "six", true);
 }
 
 #define CALL(f, c, type, tx, ...) xs_raw_call((f)->c, type, tx, __VA_ARGS__, &(f)->r)
 
-static void is_err(struct fx *f, int type, const char *err)
-{
-	assert_int_equal(type, XS_ERROR);
-	assert_string_equal(f->r.body, err);
-}
-
 /* Next message must be WATCH_EVENT(path, token). */
-static void event(struct fx *f, struct xs_conn *c, const char *path, const char *token)
+static void event(struct xs_fx *f, struct xs_conn *c, const char *path, const char *token)
 {
 	assert_true(xs_raw_recv(c, &f->r));
 	assert_int_equal(f->r.h.type, XS_WATCH_EVENT);
@@ -61,14 +30,14 @@ static void event(struct fx *f, struct xs_conn *c, const char *path, const char 
 	assert_int_equal(f->r.h.len, strlen(path) + strlen(token) + 2);
 }
 
-static void none(struct fx *f, struct xs_conn *c)
+static void none(struct xs_fx *f, struct xs_conn *c)
 {
 	assert_false(xs_raw_recv(c, &f->r));
 }
 
 static void watch_basics(void **state)
 {
-	struct fx *f = *state;
+	struct xs_fx *f = *state;
 	/* OK first, then the initial event, even for a missing node. */
 	assert_int_equal(CALL(f, w0, XS_WATCH, 0, XS_A("/w\0tok")), XS_WATCH);
 	event(f, f->w0, "/w", "tok");
@@ -92,13 +61,13 @@ static void watch_basics(void **state)
 	/* a second token on the same path: both fire, in registration order */
 	assert_int_equal(CALL(f, w0, XS_WATCH, 0, XS_A("/w\0tok2")), XS_WATCH);
 	event(f, f->w0, "/w", "tok2");
-	is_err(f, CALL(f, w0, XS_WATCH, 0, XS_A("/w\0tok2")), "EEXIST");
+	xs_fx_is_err(f, CALL(f, w0, XS_WATCH, 0, XS_A("/w\0tok2")), "EEXIST");
 	assert_int_equal(CALL(f, d0, XS_WRITE, 0, XS_V("/w\0c")), XS_WRITE);
 	event(f, f->w0, "/w", "tok");
 	event(f, f->w0, "/w", "tok2");
 	/* unwatch */
 	assert_int_equal(CALL(f, w0, XS_UNWATCH, 0, XS_A("/w\0tok")), XS_UNWATCH);
-	is_err(f, CALL(f, w0, XS_UNWATCH, 0, XS_A("/w\0tok")), "ENOENT");
+	xs_fx_is_err(f, CALL(f, w0, XS_UNWATCH, 0, XS_A("/w\0tok")), "ENOENT");
 	assert_int_equal(CALL(f, d0, XS_WRITE, 0, XS_V("/w\0d")), XS_WRITE);
 	event(f, f->w0, "/w", "tok2");
 	none(f, f->w0);
@@ -115,7 +84,7 @@ static void watch_basics(void **state)
 
 /* A request from a watcher whose own watch fires: as cxenstored, the
  * event is queued before the reply. */
-static int call_ev(struct fx *f, struct xs_conn *c, uint32_t type, const char *p, uint32_t len,
+static int call_ev(struct xs_fx *f, struct xs_conn *c, uint32_t type, const char *p, uint32_t len,
                    const char *path, const char *token)
 {
 	assert_true(xs_raw_send(c, type, 1, 0, p, len) > 0);
@@ -126,7 +95,7 @@ static int call_ev(struct fx *f, struct xs_conn *c, uint32_t type, const char *p
 
 static void watch_perms_and_relative(void **state)
 {
-	struct fx *f = *state;
+	struct xs_fx *f = *state;
 	/* domain 6 watches domain 5's data: registration is allowed (Xen), but
 	 * no event for a node it may not read. */
 	assert_int_equal(CALL(f, d6, XS_WATCH, 0, XS_A("/local/domain/5/data\0spy")), XS_WATCH);
@@ -153,7 +122,7 @@ static void watch_perms_and_relative(void **state)
 
 static void special_watches(void **state)
 {
-	struct fx *f = *state;
+	struct xs_fx *f = *state;
 	assert_int_equal(CALL(f, w0, XS_WATCH, 0, XS_A("@introduceDomain\0in")), XS_WATCH);
 	event(f, f->w0, "@introduceDomain", "in");
 	assert_int_equal(CALL(f, w0, XS_WATCH, 0, XS_A("@releaseDomain\0out")), XS_WATCH);
@@ -188,24 +157,24 @@ static void special_watches(void **state)
 	assert_int_equal(CALL(f, d0, XS_RESUME, 0, XS_A("8")), XS_RESUME);
 	assert_int_equal(CALL(f, d0, XS_RELEASE, 0, XS_A("8")), XS_RELEASE);
 	event(f, f->w0, "@releaseDomain", "out");
-	is_err(f, CALL(f, d0, XS_RELEASE, 0, XS_A("8")), "ENOENT");
-	is_err(f, CALL(f, d0, XS_RESUME, 0, XS_A("8")), "ENOENT");
-	is_err(f,
-	       CALL(f, d0, XS_INTRODUCE, 0,
-	            XS_A("0\0"
-	                 "1\0"
-	                 "1")),
-	       "EINVAL");
-	is_err(f,
-	       CALL(f, d0, XS_INTRODUCE, 0,
-	            XS_A("9\0"
-	                 "1")),
-	       "EINVAL");
+	xs_fx_is_err(f, CALL(f, d0, XS_RELEASE, 0, XS_A("8")), "ENOENT");
+	xs_fx_is_err(f, CALL(f, d0, XS_RESUME, 0, XS_A("8")), "ENOENT");
+	xs_fx_is_err(f,
+	             CALL(f, d0, XS_INTRODUCE, 0,
+	                  XS_A("0\0"
+	                       "1\0"
+	                       "1")),
+	             "EINVAL");
+	xs_fx_is_err(f,
+	             CALL(f, d0, XS_INTRODUCE, 0,
+	                  XS_A("9\0"
+	                       "1")),
+	             "EINVAL");
 	assert_int_equal(CALL(f, d0, XS_CONTROL, 0, XS_A("check")), XS_CONTROL);
-	is_err(f, CALL(f, d0, XS_CONTROL, 0, XS_A("nonsense")), "EINVAL");
+	xs_fx_is_err(f, CALL(f, d0, XS_CONTROL, 0, XS_A("nonsense")), "EINVAL");
 }
 
-static unsigned txn_start(struct fx *f, struct xs_conn *c)
+static unsigned txn_start(struct xs_fx *f, struct xs_conn *c)
 {
 	unsigned id;
 	assert_int_equal(xs_raw_call(c, XS_TRANSACTION_START, 0, XS_A(""), &f->r),
@@ -218,7 +187,7 @@ static unsigned txn_start(struct fx *f, struct xs_conn *c)
 
 static void txn_commit_and_isolation(void **state)
 {
-	struct fx *f = *state;
+	struct xs_fx *f = *state;
 	assert_int_equal(CALL(f, d0, XS_WRITE, 0, XS_V("/t/a\0old")), XS_WRITE);
 	assert_int_equal(CALL(f, w0, XS_WATCH, 0, XS_A("/t\0tw")), XS_WATCH);
 	event(f, f->w0, "/t", "tw");
@@ -236,7 +205,7 @@ static void txn_commit_and_isolation(void **state)
 	/* outside: nothing yet, no events */
 	assert_int_equal(CALL(f, d0, XS_READ, 0, XS_A("/t/a")), XS_READ);
 	assert_string_equal(f->r.body, "old");
-	is_err(f, CALL(f, d0, XS_READ, 0, XS_A("/t/b/c")), "ENOENT");
+	xs_fx_is_err(f, CALL(f, d0, XS_READ, 0, XS_A("/t/b/c")), "ENOENT");
 	none(f, f->w0);
 	assert_int_equal(CALL(f, d0, XS_TRANSACTION_END, id, XS_A("T")), XS_TRANSACTION_END);
 	assert_string_equal(f->r.body, "OK");
@@ -252,12 +221,12 @@ static void txn_commit_and_isolation(void **state)
 	event(f, f->w0, "/t/b/c", "tw");
 	none(f, f->w0);
 	/* the transaction is gone */
-	is_err(f, CALL(f, d0, XS_READ, id, XS_A("/t/a")), "ENOENT");
+	xs_fx_is_err(f, CALL(f, d0, XS_READ, id, XS_A("/t/a")), "ENOENT");
 }
 
 static void txn_conflict_and_abort(void **state)
 {
-	struct fx *f = *state;
+	struct xs_fx *f = *state;
 	assert_int_equal(CALL(f, d5, XS_WRITE, 0,
 	                      XS_V("data/n\0"
 	                           "1")),
@@ -278,7 +247,7 @@ static void txn_conflict_and_abort(void **state)
 	                 XS_WRITE);
 	assert_int_equal(CALL(f, d5, XS_TRANSACTION_END, a, XS_A("T")), XS_TRANSACTION_END);
 	/* b read a node a changed: EAGAIN, nothing of b applied */
-	is_err(f, CALL(f, d5, XS_TRANSACTION_END, b, XS_A("T")), "EAGAIN");
+	xs_fx_is_err(f, CALL(f, d5, XS_TRANSACTION_END, b, XS_A("T")), "EAGAIN");
 	assert_int_equal(f->r.h.tx_id, b);
 	assert_int_equal(CALL(f, d5, XS_READ, 0, XS_A("data/n")), XS_READ);
 	assert_string_equal(f->r.body, "2");
@@ -296,33 +265,33 @@ static void txn_conflict_and_abort(void **state)
 	                           "4")),
 	                 XS_WRITE);
 	assert_int_equal(CALL(f, d0, XS_WRITE, 0, XS_V("/local/domain/5/data/n\0x")), XS_WRITE);
-	is_err(f, CALL(f, d5, XS_TRANSACTION_END, a, XS_A("T")), "EAGAIN");
+	xs_fx_is_err(f, CALL(f, d5, XS_TRANSACTION_END, a, XS_A("T")), "EAGAIN");
 	/* creating a node someone else creates concurrently conflicts */
 	a = txn_start(f, f->d5);
-	is_err(f, CALL(f, d5, XS_READ, a, XS_A("data/fresh")), "ENOENT");
+	xs_fx_is_err(f, CALL(f, d5, XS_READ, a, XS_A("data/fresh")), "ENOENT");
 	assert_int_equal(CALL(f, d5, XS_WRITE, 0, XS_V("data/fresh\0o")), XS_WRITE);
 	assert_int_equal(CALL(f, d5, XS_WRITE, a, XS_V("data/fresh\0t")), XS_WRITE);
-	is_err(f, CALL(f, d5, XS_TRANSACTION_END, a, XS_A("T")), "EAGAIN");
+	xs_fx_is_err(f, CALL(f, d5, XS_TRANSACTION_END, a, XS_A("T")), "EAGAIN");
 	/* abort discards */
 	a = txn_start(f, f->d5);
 	assert_int_equal(CALL(f, d5, XS_WRITE, a, XS_V("data/gone\0x")), XS_WRITE);
 	assert_int_equal(CALL(f, d5, XS_TRANSACTION_END, a, XS_A("F")), XS_TRANSACTION_END);
-	is_err(f, CALL(f, d5, XS_READ, 0, XS_A("data/gone")), "ENOENT");
+	xs_fx_is_err(f, CALL(f, d5, XS_READ, 0, XS_A("data/gone")), "ENOENT");
 	/* protocol errors */
-	is_err(f, CALL(f, d5, XS_READ, 999, XS_A("data/n")), "ENOENT");
+	xs_fx_is_err(f, CALL(f, d5, XS_READ, 999, XS_A("data/n")), "ENOENT");
 	a = txn_start(f, f->d5);
-	is_err(f, CALL(f, d5, XS_TRANSACTION_END, a, XS_A("X")), "EINVAL");
-	is_err(f, CALL(f, d5, XS_TRANSACTION_START, a, XS_A("")), "EBUSY");
-	is_err(f, CALL(f, d5, XS_WATCH, a, XS_A("data\0t")), "EINVAL");
-	is_err(f, CALL(f, d5, XS_TRANSACTION_END, 0, XS_A("T")), "EINVAL");
+	xs_fx_is_err(f, CALL(f, d5, XS_TRANSACTION_END, a, XS_A("X")), "EINVAL");
+	xs_fx_is_err(f, CALL(f, d5, XS_TRANSACTION_START, a, XS_A("")), "EBUSY");
+	xs_fx_is_err(f, CALL(f, d5, XS_WATCH, a, XS_A("data\0t")), "EINVAL");
+	xs_fx_is_err(f, CALL(f, d5, XS_TRANSACTION_END, 0, XS_A("T")), "EINVAL");
 	/* another connection cannot use this connection's transaction */
-	is_err(f, CALL(f, d6, XS_READ, a, XS_A("name")), "ENOENT");
+	xs_fx_is_err(f, CALL(f, d6, XS_READ, a, XS_A("name")), "ENOENT");
 	assert_int_equal(CALL(f, d5, XS_TRANSACTION_END, a, XS_A("T")), XS_TRANSACTION_END);
 	/* quota: open transactions per domain */
 	unsigned ids[10];
 	for (int i = 0; i < 10; i++)
 		ids[i] = txn_start(f, f->d5);
-	is_err(f, CALL(f, d5, XS_TRANSACTION_START, 0, XS_A("")), "ENOSPC");
+	xs_fx_is_err(f, CALL(f, d5, XS_TRANSACTION_START, 0, XS_A("")), "ENOSPC");
 	for (int i = 0; i < 10; i++)
 		assert_int_equal(CALL(f, d5, XS_TRANSACTION_END, ids[i], XS_A("F")),
 		                 XS_TRANSACTION_END);
@@ -340,13 +309,13 @@ static void txn_conflict_and_abort(void **state)
 		if (type != XS_WRITE)
 			break;
 	}
-	is_err(f, type, "ENOSPC");
+	xs_fx_is_err(f, type, "ENOSPC");
 	assert_true(i < 5);
 }
 
 static void txn_timeout(void **state)
 {
-	struct fx *f = *state;
+	struct xs_fx *f = *state;
 	unsigned a = txn_start(f, f->d5);
 	(void)a;
 	xs_store_quota_set(f->st, XS_Q_TRANS_SECONDS, 0);
@@ -362,12 +331,12 @@ static void txn_timeout(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(watch_basics, setup, teardown),
-	        cmocka_unit_test_setup_teardown(watch_perms_and_relative, setup, teardown),
-	        cmocka_unit_test_setup_teardown(special_watches, setup, teardown),
-	        cmocka_unit_test_setup_teardown(txn_commit_and_isolation, setup, teardown),
-	        cmocka_unit_test_setup_teardown(txn_conflict_and_abort, setup, teardown),
-	        cmocka_unit_test_setup_teardown(txn_timeout, setup, teardown),
+	        cmocka_unit_test_setup_teardown(watch_basics, setup, xs_fx_teardown),
+	        cmocka_unit_test_setup_teardown(watch_perms_and_relative, setup, xs_fx_teardown),
+	        cmocka_unit_test_setup_teardown(special_watches, setup, xs_fx_teardown),
+	        cmocka_unit_test_setup_teardown(txn_commit_and_isolation, setup, xs_fx_teardown),
+	        cmocka_unit_test_setup_teardown(txn_conflict_and_abort, setup, xs_fx_teardown),
+	        cmocka_unit_test_setup_teardown(txn_timeout, setup, xs_fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL) ? 1 : 0;
 }
