@@ -8,7 +8,7 @@
 #                   scenarios that run test programs need a UMX_TESTS build)
 #   XEN_CACHE       package cache (default build/xen-cache)
 #   XEN_ACCEL       auto (KVM when /dev/kvm is usable) | kvm | tcg
-#   XEN_TIMEOUT     hard limit for the QEMU run in seconds (default 300)
+#   XEN_TIMEOUT     hard limit for the QEMU run in seconds (default 480)
 #   XEN_SCENARIOS   space-separated subset of scenario names to run (names
 #                   from tests/xen/pending/ are accepted too)
 #   XEN_CMDLINE_EXTRA  appended to Xen's command line (e.g. dom0_max_vcpus=1)
@@ -102,7 +102,7 @@ if [ "$accel" = auto ]; then
 fi
 case "$accel" in kvm|tcg) ;; *) die "XEN_ACCEL must be auto, kvm or tcg" ;; esac
 log="$work/console.log"
-timeout=${XEN_TIMEOUT:-300}
+timeout=${XEN_TIMEOUT:-480}
 qpid=""
 reason=""
 shown=0
