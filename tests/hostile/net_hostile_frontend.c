@@ -28,13 +28,11 @@ enum scen {
 
 struct ctx {
 	enum scen s;
-	int go[2];       /* parent → A, B, H (one byte each) */
-	int ping[2];     /* parent → A: start pinging */
-	int did[2];      /* H → parent: misbehaved (or flooding) */
-	int stop_h[2];   /* parent → H */
-	int stop_b[2];   /* parent → B */
-	int h_result[2]; /* H → parent: int */
-	int b_ready[2];  /* B → A: connected */
+	struct net_echo e; /* B; its go pipe starts A and H too (one byte each) */
+	int ping[2];       /* parent → A: start pinging */
+	int did[2];        /* H → parent: misbehaved (or flooding) */
+	int stop_h[2];     /* parent → H */
+	int h_result[2];   /* H → parent: int */
 };
 
 static const uint8_t mac_a[6] = {0x02, 0, 0, 0, 0, 0x0a};
@@ -52,10 +50,10 @@ static int dom_a(void *arg)
 	umx_netfront *nf;
 	char ch;
 
-	if (read(c->go[0], &ch, 1) != 1 || umx_platform_open(NULL, &p) < 0 ||
+	if (read(c->e.go[0], &ch, 1) != 1 || umx_platform_open(NULL, &p) < 0 ||
 	    umx_netfront_open(p, 0, 10000, &nf) < 0)
 		return 20;
-	if (read(c->ping[0], &ch, 1) != 1 || read(c->b_ready[0], &ch, 1) != 1)
+	if (read(c->ping[0], &ch, 1) != 1 || read(c->e.ready[0], &ch, 1) != 1)
 		return 21;
 	for (uint16_t seq = 1; seq <= PINGS; seq++) {
 		size_t n = net_icmp_echo(f, 8, mac_b, mac_a, ip_a, ip_b, seq);
@@ -78,123 +76,38 @@ static int dom_a(void *arg)
 static int dom_b(void *arg)
 {
 	struct ctx *c = arg;
-	static uint8_t f[128], got[UMX_NET_FRAME_MAX];
-	umx_platform *p;
-	umx_netfront *nf;
-	char ch;
-
-	if (read(c->go[0], &ch, 1) != 1 || umx_platform_open(NULL, &p) < 0 ||
-	    umx_netfront_open(p, 0, 10000, &nf) < 0)
-		return 40;
-	if (write(c->b_ready[1], "r", 1) != 1)
-		return 43;
-	fcntl(c->stop_b[0], F_SETFL, O_NONBLOCK);
-	while (read(c->stop_b[0], &ch, 1) != 1) {
-		int r = umx_netfront_recv(nf, got, sizeof(got));
-		if (r == -EAGAIN) {
-			umx_netfront_wait(nf, 20);
-			continue;
-		}
-		if (r < 0)
-			return 41;
-		/* Answer echo requests to us from A, by hand. */
-		if (r == 98 && !memcmp(got, mac_b, 6) && got[34] == 8) {
-			uint16_t seq = (uint16_t)(got[40] << 8 | got[41]);
-			size_t n = net_icmp_echo(f, 0, mac_a, mac_b, ip_b, ip_a, seq);
-			if (net_send_retry(nf, f, n, 5000) < 0)
-				return 42;
-		}
-	}
-	umx_netfront_close(nf);
-	umx_platform_close(p);
-	return 0;
+	return net_echo_domain(&c->e);
 }
 
 /* ---- the hostile frontend ----------------------------------------------- */
 
 struct hf {
-	umx_platform *p;
-	umx_plat_shared *txs, *rxs, *data;
-	uint8_t *tx, *rx;
-	uint32_t port, reqp;
+	struct net_rawfe r;
+	umx_plat_shared *data;
+	uint32_t reqp;
 	uint8_t mac[6];
 };
 
-static int hf_wait_state(umx_xs *xs, const char *be, int want)
-{
-	char path[160], *v;
-	snprintf(path, sizeof(path), "%s/state", be);
-	for (int i = 0; i < 1000; i++) {
-		if (umx_xs_read(xs, 0, path, &v, NULL) == 0) {
-			int s = atoi(v);
-			free(v);
-			if (s == want)
-				return 0;
-		}
-		usleep(10000);
-	}
-	return -1;
-}
-
 static int hf_setup(struct hf *h)
 {
-	char fe[96], path[160], *be = NULL, *v;
-	uint32_t bid;
-	umx_xs *xs;
-	int port;
+	static const char *const features[] = {"feature-persistent", NULL};
+	char path[160], *v;
 
-	if (umx_platform_open(NULL, &h->p) < 0)
+	if (net_rawfe_open(&h->r) < 0)
 		return -1;
-	xs = umx_plat_xs(h->p);
-	snprintf(fe, sizeof(fe), "/local/domain/%u/device/vif/0", umx_platform_domid(h->p));
-	snprintf(path, sizeof(path), "%s/backend", fe);
-	if (umx_xs_read(xs, 0, path, &be, NULL) < 0)
-		return -1;
-	snprintf(path, sizeof(path), "%s/backend-id", fe);
-	if (umx_xs_read(xs, 0, path, &v, NULL) < 0)
-		return -1;
-	bid = (uint32_t)atoi(v);
-	free(v);
-	snprintf(path, sizeof(path), "%s/mac", fe);
-	if (umx_xs_read(xs, 0, path, &v, NULL) < 0 || umx_net_parse_mac(v, h->mac) < 0)
+	snprintf(path, sizeof(path), "%s/mac", h->r.fe);
+	if (umx_xs_read(umx_plat_xs(h->r.p), 0, path, &v, NULL) < 0 ||
+	    umx_net_parse_mac(v, h->mac) < 0)
 		return -1;
 	free(v);
-	if (hf_wait_state(xs, be, 2) < 0)
+	if (umx_plat_share(h->r.p, h->r.bid, 1, true, NULL, &h->data) < 0)
 		return -1;
-	if (umx_plat_share(h->p, bid, 1, false, NULL, &h->txs) < 0 ||
-	    umx_plat_share(h->p, bid, 1, false, NULL, &h->rxs) < 0 ||
-	    umx_plat_share(h->p, bid, 1, true, NULL, &h->data) < 0)
-		return -1;
-	if ((port = umx_plat_evtchn_alloc_unbound(h->p, bid)) <= 0)
-		return -1;
-	h->port = (uint32_t)port;
-	h->tx = umx_plat_share_addr(h->txs);
-	h->rx = umx_plat_share_addr(h->rxs);
-	umx_store_relaxed32(h->tx + 4, 1); /* SHARED_RING_INIT: events at 1 */
-	umx_store_relaxed32(h->tx + 12, 1);
-	umx_store_relaxed32(h->rx + 4, 1);
-	umx_store_relaxed32(h->rx + 12, 1);
 	/* A frame to ourselves: the switch learns us, then drops hairpins. */
 	uint8_t *d = umx_plat_share_addr(h->data);
 	memcpy(d, h->mac, 6);
 	memcpy(d + 6, h->mac, 6);
 	net_put16(d + 12, 0x88b5);
-#define W(n, fmt, val)                             \
-	snprintf(path, sizeof(path), "%s/" n, fe); \
-	snprintf(v = malloc(32), 32, fmt, val);    \
-	if (umx_xs_write_str(xs, 0, path, v) < 0)  \
-		return -1;                         \
-	free(v);
-	W("tx-ring-ref", "%u", umx_plat_share_ref(h->txs, 0));
-	W("rx-ring-ref", "%u", umx_plat_share_ref(h->rxs, 0));
-	W("event-channel", "%u", h->port);
-	W("request-rx-copy", "%u", 1u);
-	W("feature-persistent", "%u", 1u);
-	W("state", "%u", 4u);
-#undef W
-	int r = hf_wait_state(xs, be, 4);
-	free(be);
-	return r;
+	return net_rawfe_connect(&h->r, features);
 }
 
 static void put_tx(struct hf *h, uint32_t gref, uint16_t off, uint16_t flags, uint16_t id,
@@ -202,13 +115,13 @@ static void put_tx(struct hf *h, uint32_t gref, uint16_t off, uint16_t flags, ui
 {
 	struct netif_tx_request q = {
 	        .gref = gref, .offset = off, .flags = flags, .id = id, .size = size};
-	memcpy(h->tx + 64 + (h->reqp++ % 256) * 12, &q, sizeof(q));
+	memcpy(h->r.tx + 64 + (h->reqp++ % 256) * 12, &q, sizeof(q));
 }
 
 static void publish(struct hf *h, uint32_t prod)
 {
-	umx_store_release32(h->tx, prod);
-	umx_plat_evtchn_notify(h->p, h->port);
+	umx_store_release32(h->r.tx, prod);
+	umx_plat_evtchn_notify(h->r.p, h->r.port);
 }
 
 static int hostile(void *arg)
@@ -219,7 +132,7 @@ static int hostile(void *arg)
 	char ch;
 	int result = 0;
 
-	if (read(c->go[0], &ch, 1) != 1 || hf_setup(&h) < 0)
+	if (read(c->e.go[0], &ch, 1) != 1 || hf_setup(&h) < 0)
 		return 60;
 	good = umx_plat_share_ref(h.data, 0);
 	switch (c->s) {
@@ -229,13 +142,13 @@ static int hostile(void *arg)
 		put_tx(&h, good, 0, 0, 3, 60); /* a good one: OKAY */
 		publish(&h, h.reqp);
 		/* Expect the answers: ERROR, ERROR, OKAY, ids echoed. */
-		for (int i = 0; i < 500 && umx_load_acquire32(h.tx + 8) < 3; i++)
+		for (int i = 0; i < 500 && umx_load_acquire32(h.r.tx + 8) < 3; i++)
 			usleep(10000);
-		if (umx_load_acquire32(h.tx + 8) != 3)
+		if (umx_load_acquire32(h.r.tx + 8) != 3)
 			return 61;
 		struct netif_tx_response r[3];
 		for (int i = 0; i < 3; i++)
-			memcpy(&r[i], h.tx + 64 + i * 12, sizeof(r[i]));
+			memcpy(&r[i], h.r.tx + 64 + i * 12, sizeof(r[i]));
 		if (r[0].id != 1 || r[0].status != NETIF_RSP_ERROR || r[1].id != 2 ||
 		    r[1].status != NETIF_RSP_ERROR || r[2].id != 3 || r[2].status != NETIF_RSP_OKAY)
 			result = 62;
@@ -275,7 +188,7 @@ static int hostile(void *arg)
 		if (c->s == FLOOD) {
 			/* Keep the ring full of valid requests, never reading a
 			 * response, never waiting. */
-			uint32_t rp = umx_load_acquire32(h.tx + 8);
+			uint32_t rp = umx_load_acquire32(h.r.tx + 8);
 			h.reqp = rp; /* responses overwrote the slots: refill */
 			for (uint16_t i = 0; i < 256; i++)
 				put_tx(&h, good, 0, 0, i, 60);
@@ -283,7 +196,7 @@ static int hostile(void *arg)
 		} else if (c->s == STORM) {
 			/* Events with no work at all, as fast as we can. */
 			for (int i = 0; i < 1000; i++)
-				umx_plat_evtchn_notify(h.p, h.port);
+				umx_plat_evtchn_notify(h.r.p, h.r.port);
 		} else {
 			usleep(10000);
 		}
@@ -299,15 +212,18 @@ static void run(enum scen s)
 	struct umx_net_port ports[UMX_NET_PORTS_MAX];
 	const struct umx_net_port *pa, *pb, *ph;
 	struct net_sw sw;
-	struct ctx c = {.s = s};
+	struct ctx c = {
+	        .s = s,
+	        .e = {.mac = mac_b, .ip = ip_b, .peer_mac = mac_a, .peer_ip = ip_a},
+	};
 	uint32_t sdom, adom, bdom, hdom;
 	pid_t spid, apid, bpid, hpid;
 	int n, hres = -1;
 	char ch;
 
 	assert_int_equal(net_sw_pipes(&sw), 0);
-	assert_int_equal(pipe(c.go) | pipe(c.ping) | pipe(c.did) | pipe(c.stop_h) | pipe(c.stop_b) |
-	                         pipe(c.h_result) | pipe(c.b_ready),
+	assert_int_equal(pipe(c.e.go) | pipe(c.ping) | pipe(c.did) | pipe(c.stop_h) |
+	                         pipe(c.e.stop) | pipe(c.h_result) | pipe(c.e.ready),
 	                 0);
 	assert_int_equal(umx_test_daemon_start(&d), 0);
 	assert_int_equal(umx_test_domain_fork(&d, "switch", net_switch_domain, &sw, &sdom, &spid),
@@ -318,7 +234,7 @@ static void run(enum scen s)
 	assert_int_equal(net_attach(adom, sdom, 0x0a), 0);
 	assert_int_equal(net_attach(bdom, sdom, 0x0b), 0);
 	assert_int_equal(net_attach(hdom, sdom, 0x66), 0);
-	assert_int_equal(write(c.go[1], "ggg", 3), 3);
+	assert_int_equal(write(c.e.go[1], "ggg", 3), 3);
 	assert_int_equal(read(c.did[0], &ch, 1), 1);
 	long t0 = net_now_ms();
 	if (s == DEATH)
@@ -327,7 +243,7 @@ static void run(enum scen s)
 	/* The honest pair, through the same switch, now. */
 	assert_int_equal(write(c.ping[1], "p", 1), 1);
 	assert_int_equal(umx_test_domain_reap(&d, adom, apid), 0);
-	assert_int_equal(write(c.stop_b[1], "s", 1), 1);
+	assert_int_equal(write(c.e.stop[1], "s", 1), 1);
 	assert_int_equal(umx_test_domain_reap(&d, bdom, bpid), 0);
 	if (s != DEATH) {
 		assert_int_equal(write(c.stop_h[1], "s", 1), 1);

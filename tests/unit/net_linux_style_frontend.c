@@ -22,124 +22,41 @@ static const uint8_t ip_l[4] = {10, 0, 0, 1};
 static const uint8_t ip_b[4] = {10, 0, 0, 2};
 
 struct ctx {
-	int go[2], stop_b[2], b_ready[2];
+	struct net_echo e; /* B; its go pipe starts L too */
 };
 
 static int dom_b(void *arg)
 {
 	struct ctx *c = arg;
-	static uint8_t f[128], got[UMX_NET_FRAME_MAX];
-	umx_platform *p;
-	umx_netfront *nf;
-	char ch;
-
-	if (read(c->go[0], &ch, 1) != 1 || umx_platform_open(NULL, &p) < 0 ||
-	    umx_netfront_open(p, 0, 10000, &nf) < 0)
-		return 40;
-	if (write(c->b_ready[1], "r", 1) != 1) /* connected: frames reach us */
-		return 43;
-	fcntl(c->stop_b[0], F_SETFL, O_NONBLOCK);
-	while (read(c->stop_b[0], &ch, 1) != 1) {
-		int r = umx_netfront_recv(nf, got, sizeof(got));
-		if (r == -EAGAIN) {
-			umx_netfront_wait(nf, 20);
-			continue;
-		}
-		if (r < 0)
-			return 41;
-		if (r == 98 && !memcmp(got, mac_b, 6) && got[34] == 8) {
-			uint16_t seq = (uint16_t)(got[40] << 8 | got[41]);
-			size_t n = net_icmp_echo(f, 0, mac_l, mac_b, ip_b, ip_l, seq);
-			if (net_send_retry(nf, f, n, 5000) < 0)
-				return 42;
-		}
-	}
-	umx_netfront_close(nf);
-	umx_platform_close(p);
-	return 0;
+	return net_echo_domain(&c->e);
 }
 
 struct lf {
-	umx_platform *p;
-	umx_plat_shared *txs, *rxs, *rxbuf[NRX];
-	uint8_t *tx, *rx;
-	uint32_t bid, port, txp, rxp, tx_cons, rx_cons;
+	struct net_rawfe r;
+	umx_plat_shared *rxbuf[NRX];
+	uint32_t txp, rxp, tx_cons, rx_cons;
 };
-
-static int wait_state(umx_xs *xs, const char *dir, int want)
-{
-	char path[160], *v;
-	snprintf(path, sizeof(path), "%s/state", dir);
-	for (int i = 0; i < 1000; i++) {
-		if (umx_xs_read(xs, 0, path, &v, NULL) == 0) {
-			int s = atoi(v);
-			free(v);
-			if (s == want)
-				return 0;
-		}
-		usleep(10000);
-	}
-	return -1;
-}
 
 static int lf_setup(struct lf *l)
 {
-	char fe[96], path[160], val[32], *be, *v;
-	umx_xs *xs;
-	int port;
+	/* No feature-persistent, as Linux. */
+	static const char *const features[] = {"feature-rx-notify", "feature-sg", NULL};
 
-	if (umx_platform_open(NULL, &l->p) < 0)
+	if (net_rawfe_open(&l->r) < 0)
 		return -1;
-	xs = umx_plat_xs(l->p);
-	snprintf(fe, sizeof(fe), "/local/domain/%u/device/vif/0", umx_platform_domid(l->p));
-	snprintf(path, sizeof(path), "%s/backend", fe);
-	if (umx_xs_read(xs, 0, path, &be, NULL) < 0)
-		return -1;
-	snprintf(path, sizeof(path), "%s/backend-id", fe);
-	if (umx_xs_read(xs, 0, path, &v, NULL) < 0)
-		return -1;
-	l->bid = (uint32_t)atoi(v);
-	free(v);
-	if (wait_state(xs, be, 2) < 0 ||
-	    umx_plat_share(l->p, l->bid, 1, false, NULL, &l->txs) < 0 ||
-	    umx_plat_share(l->p, l->bid, 1, false, NULL, &l->rxs) < 0 ||
-	    (port = umx_plat_evtchn_alloc_unbound(l->p, l->bid)) <= 0)
-		return -1;
-	l->port = (uint32_t)port;
-	l->tx = umx_plat_share_addr(l->txs);
-	l->rx = umx_plat_share_addr(l->rxs);
-	umx_store_relaxed32(l->tx + 4, 1);
-	umx_store_relaxed32(l->tx + 12, 1);
-	umx_store_relaxed32(l->rx + 4, 1);
-	umx_store_relaxed32(l->rx + 12, 1);
-#define W(n, fmt, x)                                \
-	snprintf(path, sizeof(path), "%s/" n, fe);  \
-	snprintf(val, sizeof(val), fmt, x);         \
-	if (umx_xs_write_str(xs, 0, path, val) < 0) \
-		return -1;
-	W("tx-ring-ref", "%u", umx_plat_share_ref(l->txs, 0));
-	W("rx-ring-ref", "%u", umx_plat_share_ref(l->rxs, 0));
-	W("event-channel", "%u", l->port);
-	W("request-rx-copy", "%u", 1u);
-	W("feature-rx-notify", "%u", 1u);
-	W("feature-sg", "%u", 1u);
-	W("state", "%u", 4u); /* no feature-persistent, as Linux */
-#undef W
-	int r = wait_state(xs, be, 4);
-	free(be);
-	return r;
+	return net_rawfe_connect(&l->r, features);
 }
 
 /* A fresh writable grant per RX buffer, as Linux's xennet_alloc_rx_buffers. */
 static int post_rx(struct lf *l, uint16_t id)
 {
 	struct netif_rx_request q = {.id = id};
-	if (umx_plat_share(l->p, l->bid, 1, false, NULL, &l->rxbuf[id]) < 0)
+	if (umx_plat_share(l->r.p, l->r.bid, 1, false, NULL, &l->rxbuf[id]) < 0)
 		return -1;
 	q.gref = umx_plat_share_ref(l->rxbuf[id], 0);
-	memcpy(l->rx + 64 + (l->rxp++ % 256) * 8, &q, sizeof(q));
-	umx_store_release32(l->rx, l->rxp);
-	return umx_plat_evtchn_notify(l->p, l->port);
+	memcpy(l->r.rx + 64 + (l->rxp++ % 256) * 8, &q, sizeof(q));
+	umx_store_release32(l->r.rx, l->rxp);
+	return umx_plat_evtchn_notify(l->r.p, l->r.port);
 }
 
 static int wait_index(const uint8_t *idx, uint32_t above)
@@ -159,12 +76,12 @@ static int dom_l(void *arg)
 	uint8_t f[128], want[128];
 	char ch;
 
-	if (read(c->go[0], &ch, 1) != 1 || lf_setup(&l) < 0)
+	if (read(c->e.go[0], &ch, 1) != 1 || lf_setup(&l) < 0)
 		return 20;
 	for (uint16_t i = 0; i < NRX; i++)
 		if (post_rx(&l, i) < 0)
 			return 21;
-	if (read(c->b_ready[0], &ch, 1) != 1)
+	if (read(c->e.ready[0], &ch, 1) != 1)
 		return 31;
 	for (uint16_t seq = 1; seq <= PINGS; seq++) {
 		struct netif_tx_request q = {.id = (uint16_t)(seq % 256), .size = 98};
@@ -174,31 +91,31 @@ static int dom_l(void *arg)
 		size_t n = net_icmp_echo(f, 8, mac_b, mac_l, ip_l, ip_b, seq);
 
 		/* A fresh read-only grant per packet, as xennet_start_xmit. */
-		if (umx_plat_share(l.p, l.bid, 1, true, NULL, &page) < 0)
+		if (umx_plat_share(l.r.p, l.r.bid, 1, true, NULL, &page) < 0)
 			return 22;
 		memcpy(umx_plat_share_addr(page), f, n);
 		q.gref = umx_plat_share_ref(page, 0);
-		memcpy(l.tx + 64 + (l.txp++ % 256) * 12, &q, sizeof(q));
-		umx_store_release32(l.tx, l.txp);
-		umx_plat_evtchn_notify(l.p, l.port);
-		if (wait_index(l.tx + 8, l.tx_cons) < 0)
+		memcpy(l.r.tx + 64 + (l.txp++ % 256) * 12, &q, sizeof(q));
+		umx_store_release32(l.r.tx, l.txp);
+		umx_plat_evtchn_notify(l.r.p, l.r.port);
+		if (wait_index(l.r.tx + 8, l.tx_cons) < 0)
 			return 23;
-		memcpy(&tr, l.tx + 64 + (l.tx_cons++ % 256) * 12, sizeof(tr));
+		memcpy(&tr, l.r.tx + 64 + (l.tx_cons++ % 256) * 12, sizeof(tr));
 		if (tr.id != q.id || tr.status != NETIF_RSP_OKAY)
 			return 24;
-		if (umx_plat_unshare(l.p, page) != 0)
+		if (umx_plat_unshare(l.r.p, page) != 0)
 			return 25; /* the backend kept a mapping */
 		/* The reply, into one of our buffers. */
-		if (wait_index(l.rx + 8, l.rx_cons) < 0)
+		if (wait_index(l.r.rx + 8, l.rx_cons) < 0)
 			return 26;
-		memcpy(&rr, l.rx + 64 + (l.rx_cons++ % 256) * 8, sizeof(rr));
+		memcpy(&rr, l.r.rx + 64 + (l.rx_cons++ % 256) * 8, sizeof(rr));
 		if (rr.id >= NRX || !l.rxbuf[rr.id] || rr.status != 98 || rr.offset + 98 > 4096)
 			return 27;
 		memcpy(f, (uint8_t *)umx_plat_share_addr(l.rxbuf[rr.id]) + rr.offset, 98);
 		n = net_icmp_echo(want, 0, mac_l, mac_b, ip_b, ip_l, seq);
 		if (memcmp(f, want, n))
 			return 28;
-		if (umx_plat_unshare(l.p, l.rxbuf[rr.id]) != 0)
+		if (umx_plat_unshare(l.r.p, l.rxbuf[rr.id]) != 0)
 			return 29;
 		l.rxbuf[rr.id] = NULL;
 		if (post_rx(&l, rr.id) < 0)
@@ -213,14 +130,16 @@ static void test_net_linux_style_frontend(void **state)
 	struct umx_net_port ports[UMX_NET_PORTS_MAX];
 	const struct umx_net_port *pl;
 	struct net_sw sw;
-	struct ctx c;
+	struct ctx c = {
+	        .e = {.mac = mac_b, .ip = ip_b, .peer_mac = mac_l, .peer_ip = ip_l},
+	};
 	uint32_t sdom, ldom, bdom;
 	pid_t spid, lpid, bpid;
 	int n;
 	(void)state;
 
 	assert_int_equal(net_sw_pipes(&sw), 0);
-	assert_int_equal(pipe(c.go) | pipe(c.stop_b) | pipe(c.b_ready), 0);
+	assert_int_equal(pipe(c.e.go) | pipe(c.e.stop) | pipe(c.e.ready), 0);
 	assert_int_equal(umx_test_daemon_start(&d), 0);
 	assert_int_equal(umx_test_domain_fork(&d, "switch", net_switch_domain, &sw, &sdom, &spid),
 	                 0);
@@ -228,9 +147,9 @@ static void test_net_linux_style_frontend(void **state)
 	assert_int_equal(umx_test_domain_fork(&d, "b", dom_b, &c, &bdom, &bpid), 0);
 	assert_int_equal(net_attach(ldom, sdom, 0x1c), 0);
 	assert_int_equal(net_attach(bdom, sdom, 0x0b), 0);
-	assert_int_equal(write(c.go[1], "gg", 2), 2);
+	assert_int_equal(write(c.e.go[1], "gg", 2), 2);
 	assert_int_equal(umx_test_domain_reap(&d, ldom, lpid), 0);
-	assert_int_equal(write(c.stop_b[1], "s", 1), 1);
+	assert_int_equal(write(c.e.stop[1], "s", 1), 1);
 	assert_int_equal(umx_test_domain_reap(&d, bdom, bpid), 0);
 	n = net_sw_stop(&sw, ports);
 	assert_int_equal(n, 2);

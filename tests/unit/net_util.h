@@ -12,8 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "umx/barrier.h"
 #include "umx/net.h"
 #include "umx/platform.h"
+#include "umx/xs.h"
 
 struct net_sw {
 	int stop[2];   /* parent → switch: any byte stops it */
@@ -189,6 +191,151 @@ static inline size_t net_icmp_echo(uint8_t *f, int type, const uint8_t *dst, con
 		icmp[8 + i] = (uint8_t)(0x10 + i);
 	net_put16(icmp + 2, net_csum(icmp, 64));
 	return 98;
+}
+
+/* ---- an honest peer domain ------------------------------------------- */
+
+/* The pipes of net_echo_domain; the parent creates them before forking. */
+struct net_echo {
+	int go[2];                         /* parent -> echo domain: start */
+	int ready[2];                      /* echo domain -> pinger: connected, frames reach it */
+	int stop[2];                       /* parent -> echo domain: stop */
+	const uint8_t *mac, *ip;           /* the echo domain's */
+	const uint8_t *peer_mac, *peer_ip; /* the pinger's, to answer */
+};
+
+/* A frontend that answers ICMP echo requests to its MAC until stopped, so
+ * a test's own frontend has an honest peer on the switch. Exits 0, or
+ * 40 (open), 41 (recv), 42 (send), 43 (signal ready). */
+static inline int net_echo_domain(struct net_echo *e)
+{
+	static uint8_t f[128], got[UMX_NET_FRAME_MAX];
+	umx_platform *p;
+	umx_netfront *nf;
+	char ch;
+
+	if (read(e->go[0], &ch, 1) != 1 || umx_platform_open(NULL, &p) < 0 ||
+	    umx_netfront_open(p, 0, 10000, &nf) < 0)
+		return 40;
+	if (write(e->ready[1], "r", 1) != 1)
+		return 43;
+	fcntl(e->stop[0], F_SETFL, O_NONBLOCK);
+	while (read(e->stop[0], &ch, 1) != 1) {
+		int r = umx_netfront_recv(nf, got, sizeof(got));
+		if (r == -EAGAIN) {
+			umx_netfront_wait(nf, 20);
+			continue;
+		}
+		if (r < 0)
+			return 41;
+		/* Answer echo requests to us, by hand. */
+		if (r == 98 && !memcmp(got, e->mac, 6) && got[34] == 8) {
+			uint16_t seq = (uint16_t)(got[40] << 8 | got[41]);
+			size_t n = net_icmp_echo(f, 0, e->peer_mac, e->mac, e->ip, e->peer_ip, seq);
+			if (net_send_retry(nf, f, n, 5000) < 0)
+				return 42;
+		}
+	}
+	umx_netfront_close(nf);
+	umx_platform_close(p);
+	return 0;
+}
+
+/* ---- a frontend written by hand (raw rings) --------------------------- */
+
+/* Poll (up to 10 s) until @dir/state reads @want; 0 or -1. */
+static inline int net_wait_state(umx_xs *xs, const char *dir, int want)
+{
+	char path[160], *v;
+	snprintf(path, sizeof(path), "%s/state", dir);
+	for (int i = 0; i < 1000; i++) {
+		if (umx_xs_read(xs, 0, path, &v, NULL) == 0) {
+			int s = atoi(v);
+			free(v);
+			if (s == want)
+				return 0;
+		}
+		usleep(10000);
+	}
+	return -1;
+}
+
+/* Vif 0 of this domain, set up by hand as a frontend driver would, so the
+ * test controls every ring write. */
+struct net_rawfe {
+	umx_platform *p;
+	umx_plat_shared *txs, *rxs;
+	uint8_t *tx, *rx; /* the shared rings */
+	uint32_t bid, port;
+	char fe[96]; /* our xenstore directory */
+	char *be;    /* the backend's, until net_rawfe_connect */
+};
+
+/* Open the platform, find the backend, wait for it to be InitWait, share
+ * the TX and RX ring pages with it, allocate the event channel and
+ * initialise both rings. 0 or -1. */
+static inline int net_rawfe_open(struct net_rawfe *r)
+{
+	char path[160], *v;
+	int port;
+
+	if (umx_platform_open(NULL, &r->p) < 0)
+		return -1;
+	snprintf(r->fe, sizeof(r->fe), "/local/domain/%u/device/vif/0", umx_platform_domid(r->p));
+	snprintf(path, sizeof(path), "%s/backend", r->fe);
+	if (umx_xs_read(umx_plat_xs(r->p), 0, path, &r->be, NULL) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/backend-id", r->fe);
+	if (umx_xs_read(umx_plat_xs(r->p), 0, path, &v, NULL) < 0)
+		return -1;
+	r->bid = (uint32_t)atoi(v);
+	free(v);
+	if (net_wait_state(umx_plat_xs(r->p), r->be, 2) < 0 ||
+	    umx_plat_share(r->p, r->bid, 1, false, NULL, &r->txs) < 0 ||
+	    umx_plat_share(r->p, r->bid, 1, false, NULL, &r->rxs) < 0 ||
+	    (port = umx_plat_evtchn_alloc_unbound(r->p, r->bid)) <= 0)
+		return -1;
+	r->port = (uint32_t)port;
+	r->tx = umx_plat_share_addr(r->txs);
+	r->rx = umx_plat_share_addr(r->rxs);
+	umx_store_relaxed32(r->tx + 4, 1); /* SHARED_RING_INIT: events at 1 */
+	umx_store_relaxed32(r->tx + 12, 1);
+	umx_store_relaxed32(r->rx + 4, 1);
+	umx_store_relaxed32(r->rx + 12, 1);
+	return 0;
+}
+
+/* Write @val under our vif directory. 0 or -1. */
+static inline int net_rawfe_write(struct net_rawfe *r, const char *key, uint32_t val)
+{
+	char path[160], v[16];
+
+	snprintf(path, sizeof(path), "%s/%s", r->fe, key);
+	snprintf(v, sizeof(v), "%u", val);
+	return umx_xs_write_str(umx_plat_xs(r->p), 0, path, v) < 0 ? -1 : 0;
+}
+
+/* Publish the rings, the event channel, request-rx-copy and each of the
+ * NULL-terminated @features (as 1), then Connected, and wait for the
+ * backend to connect too. 0 or -1. */
+static inline int net_rawfe_connect(struct net_rawfe *r, const char *const *features)
+{
+	int ret;
+
+	if (net_rawfe_write(r, "tx-ring-ref", umx_plat_share_ref(r->txs, 0)) < 0 ||
+	    net_rawfe_write(r, "rx-ring-ref", umx_plat_share_ref(r->rxs, 0)) < 0 ||
+	    net_rawfe_write(r, "event-channel", r->port) < 0 ||
+	    net_rawfe_write(r, "request-rx-copy", 1) < 0)
+		return -1;
+	for (; *features; features++)
+		if (net_rawfe_write(r, *features, 1) < 0)
+			return -1;
+	if (net_rawfe_write(r, "state", 4) < 0)
+		return -1;
+	ret = net_wait_state(umx_plat_xs(r->p), r->be, 4);
+	free(r->be);
+	r->be = NULL;
+	return ret;
 }
 
 #endif
