@@ -17,6 +17,18 @@
 
 static int sync_pipe[2]; /* hostile peer -> our side: "offer is up" */
 
+/* A client's start: both domids from the harness, then the hostile or
+ * our server's "offer is up". 0 or -1. */
+static int wait_offer(struct vpair *vp, uint32_t doms[2])
+{
+	char c;
+
+	if (read(vp->to_client[0], doms, 2 * sizeof(doms[0])) != 2 * sizeof(doms[0]) ||
+	    read(sync_pipe[0], &c, 1) != 1)
+		return -1;
+	return 0;
+}
+
 static uint64_t seed_from_env(void)
 {
 	const char *s = getenv("UMX_TEST_SEED");
@@ -36,18 +48,20 @@ struct raw_srv {
 static int raw_publish(struct raw_srv *s, uint32_t client, const char *path, const char *ref,
                        const char *port)
 {
+	static const char *const leaf[2] = {"ring-ref", "event-channel"};
+	const char *val[2] = {ref, port};
 	umx_xs *xs = umx_plat_xs(s->p);
 	char node[128], p0[16], p1[16];
 	const char *perms[2] = {p0, p1};
 
 	snprintf(p0, sizeof(p0), "n%u", umx_platform_domid(s->p));
 	snprintf(p1, sizeof(p1), "r%u", client);
-	snprintf(node, sizeof(node), "%s/ring-ref", path);
-	if (umx_xs_write_str(xs, 0, node, ref) < 0 || umx_xs_set_perms(xs, 0, node, perms, 2) < 0)
-		return -1;
-	snprintf(node, sizeof(node), "%s/event-channel", path);
-	if (umx_xs_write_str(xs, 0, node, port) < 0 || umx_xs_set_perms(xs, 0, node, perms, 2) < 0)
-		return -1;
+	for (int i = 0; i < 2; i++) {
+		snprintf(node, sizeof(node), "%s/%s", path, leaf[i]);
+		if (umx_xs_write_str(xs, 0, node, val[i]) < 0 ||
+		    umx_xs_set_perms(xs, 0, node, perms, 2) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -129,12 +143,11 @@ static int bad_client(void *arg)
 {
 	struct vpair *vp = arg;
 	uint32_t doms[2];
-	char path[96], c;
+	char path[96];
 	umx_vchan *v;
 	int r;
 
-	if (read(vp->to_client[0], doms, sizeof(doms)) != sizeof(doms) ||
-	    read(sync_pipe[0], &c, 1) != 1)
+	if (wait_offer(vp, doms) < 0)
 		return 20;
 	for (size_t i = 0; i < NBAD; i++) {
 		snprintf(path, sizeof(path), "/local/domain/%u/data/vchan/bad%zu", doms[0], i);
@@ -246,6 +259,20 @@ static void scribble(struct vchan_interface *c, uint64_t *rs)
 	}
 }
 
+/* One round of lies from either role: a shared field and a ring byte
+ * rewritten at random, sometimes an event, sometimes a pause, so the
+ * other end meets the lies in the middle of its calls. */
+static void lie(struct vchan_interface *page, unsigned char *rings, umx_platform *p, int port,
+                uint64_t *rs)
+{
+	scribble(page, rs);
+	memset(rings + (vt_rand(rs) % 8192), (int)*rs, 1);
+	if (vt_rand(rs) % 16 == 0)
+		umx_plat_evtchn_notify(p, (uint32_t)port);
+	if (vt_rand(rs) % 64 == 0)
+		usleep(50);
+}
+
 static int mutating_server(void *arg)
 {
 	struct vpair *vp = arg;
@@ -260,27 +287,20 @@ static int mutating_server(void *arg)
 	/* Wait for the client, then lie until killed. */
 	while (s.page->cli_live == 2)
 		usleep(1000);
-	for (;;) {
-		scribble(s.page, &rs);
-		memset(s.ring_mem + (vt_rand(&rs) % 8192), (int)rs, 1);
-		if (vt_rand(&rs) % 16 == 0)
-			umx_plat_evtchn_notify(s.p, (uint32_t)s.port);
-		if (vt_rand(&rs) % 64 == 0)
-			usleep(50);
-	}
+	for (;;)
+		lie(s.page, s.ring_mem, s.p, s.port, &rs);
 }
 
 static int our_client(void *arg)
 {
 	struct vpair *vp = arg;
 	uint32_t doms[2];
-	char path[96], c;
+	char path[96];
 	umx_vchan *v;
 	int r;
 
 	alarm(60);
-	if (read(vp->to_client[0], doms, sizeof(doms)) != sizeof(doms) ||
-	    read(sync_pipe[0], &c, 1) != 1)
+	if (wait_offer(vp, doms) < 0)
 		return 20;
 	snprintf(path, sizeof(path), "/local/domain/%u/data/vchan/mut", doms[0]);
 	for (int round = 0; round < 20; round++) {
@@ -323,21 +343,20 @@ struct raw_cli {
 static int raw_cli_open(struct raw_cli *c, uint32_t server, const char *path)
 {
 	struct umx_plat_notify n = {UMX_PLAT_NOTIFY_BYTE | UMX_PLAT_NOTIFY_EVENT, 20, 0};
+	static const char *const leaf[2] = {"ring-ref", "event-channel"};
 	char node[128], *val;
-	uint32_t ref, refs[2], rport;
+	uint32_t got[2], refs[2];
 
 	if (umx_platform_open(NULL, &c->p) < 0)
 		return -1;
-	snprintf(node, sizeof(node), "%s/ring-ref", path);
-	if (umx_xs_read(umx_plat_xs(c->p), 0, node, &val, NULL) < 0)
-		return -1;
-	ref = (uint32_t)atoi(val);
-	free(val);
-	snprintf(node, sizeof(node), "%s/event-channel", path);
-	if (umx_xs_read(umx_plat_xs(c->p), 0, node, &val, NULL) < 0)
-		return -1;
-	rport = (uint32_t)atoi(val);
-	free(val);
+	for (int i = 0; i < 2; i++) {
+		snprintf(node, sizeof(node), "%s/%s", path, leaf[i]);
+		if (umx_xs_read(umx_plat_xs(c->p), 0, node, &val, NULL) < 0)
+			return -1;
+		got[i] = (uint32_t)atoi(val);
+		free(val);
+	}
+	uint32_t ref = got[0], rport = got[1];
 	if ((c->port = umx_plat_evtchn_bind(c->p, server, rport)) < 0)
 		return -1;
 	n.port = (uint32_t)c->port;
@@ -352,29 +371,32 @@ static int raw_cli_open(struct raw_cli *c, uint32_t server, const char *path)
 	return 0;
 }
 
+/* A raw client on the path our server offers. 0, or the client's exit
+ * code for the step that failed (20 no offer, 21 map). */
+static int raw_cli_connect(struct vpair *vp, struct raw_cli *c)
+{
+	uint32_t doms[2];
+	char path[96];
+
+	if (wait_offer(vp, doms) < 0)
+		return 20;
+	vt_path(path, sizeof(path), doms[0], doms[1]);
+	if (raw_cli_open(c, doms[0], path) < 0)
+		return 21;
+	return 0;
+}
+
 static int mutating_client(void *arg)
 {
 	struct vpair *vp = arg;
-	uint32_t doms[2];
 	struct raw_cli c;
-	char path[96], ch;
 	uint64_t rs = seed_from_env() * 5 + 3;
+	int r;
 
-	if (read(vp->to_client[0], doms, sizeof(doms)) != sizeof(doms) ||
-	    read(sync_pipe[0], &ch, 1) != 1)
-		return 20;
-	vt_path(path, sizeof(path), doms[0], doms[1]);
-	if (raw_cli_open(&c, doms[0], path) < 0)
-		return 21;
-	for (;;) {
-		scribble(c.page, &rs);
-		memset((unsigned char *)umx_plat_map_addr(c.rings) + (vt_rand(&rs) % 8192), (int)rs,
-		       1);
-		if (vt_rand(&rs) % 16 == 0)
-			umx_plat_evtchn_notify(c.p, (uint32_t)c.port);
-		if (vt_rand(&rs) % 64 == 0)
-			usleep(50);
-	}
+	if ((r = raw_cli_connect(vp, &c)) != 0)
+		return r;
+	for (;;)
+		lie(c.page, umx_plat_map_addr(c.rings), c.p, c.port, &rs);
 }
 
 /* ---- 4. death after half a packet -------------------------------------- */
@@ -382,17 +404,12 @@ static int mutating_client(void *arg)
 static int half_packet_client(void *arg)
 {
 	struct vpair *vp = arg;
-	uint32_t doms[2];
 	struct raw_cli c;
-	char path[96], ch;
 	unsigned char *left;
+	int r;
 
-	if (read(vp->to_client[0], doms, sizeof(doms)) != sizeof(doms) ||
-	    read(sync_pipe[0], &ch, 1) != 1)
-		return 20;
-	vt_path(path, sizeof(path), doms[0], doms[1]);
-	if (raw_cli_open(&c, doms[0], path) < 0)
-		return 21;
+	if ((r = raw_cli_connect(vp, &c)) != 0)
+		return r;
 	left = umx_plat_map_addr(c.rings); /* left ring: client -> server */
 	vt_fill(11, 0, left, 10);
 	__atomic_store_n(&c.page->left.prod, 10, __ATOMIC_RELEASE);
@@ -428,18 +445,13 @@ static int packet_server(void *arg)
 static int storm_client(void *arg)
 {
 	struct vpair *vp = arg;
-	uint32_t doms[2];
 	struct raw_cli c;
-	char path[96], ch;
 	uint64_t end;
 	struct timespec ts;
+	int r;
 
-	if (read(vp->to_client[0], doms, sizeof(doms)) != sizeof(doms) ||
-	    read(sync_pipe[0], &ch, 1) != 1)
-		return 20;
-	vt_path(path, sizeof(path), doms[0], doms[1]);
-	if (raw_cli_open(&c, doms[0], path) < 0)
-		return 21;
+	if ((r = raw_cli_connect(vp, &c)) != 0)
+		return r;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	end = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 + 300;
 	do { /* events with no data, as fast as we can */

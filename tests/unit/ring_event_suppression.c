@@ -136,15 +136,22 @@ static void xen_back_answer(struct t_back_ring *x, uint32_t k)
 	}
 }
 
+/* Both pages zeroed and page a's rings (Xen's, both ends) set up; each
+ * lockstep test then sets up page b with umx playing one end. */
+static void pages_reset(struct pair *p)
+{
+	memset(pa, 0, sizeof(pa));
+	memset(pb, 0, sizeof(pb));
+	XEN_FRONT_RING_INIT(&p->xf, (struct t_sring *)pa, RBYTES);
+	BACK_RING_INIT(&p->xb, (struct t_sring *)pa, RBYTES);
+}
+
 static void lockstep_umx_front(void **state)
 {
 	(void)state;
 	static struct pair p;
 	uint64_t ida = 0, idb = 0;
-	memset(pa, 0, sizeof(pa));
-	memset(pb, 0, sizeof(pb));
-	XEN_FRONT_RING_INIT(&p.xf, (struct t_sring *)pa, RBYTES);
-	BACK_RING_INIT(&p.xb, (struct t_sring *)pa, RBYTES);
+	pages_reset(&p);
 	assert_int_equal(umx_ring_front_init(&p.u, pb, RBYTES, sizeof(struct t_req),
 	                                     sizeof(struct t_rsp), true),
 	                 0);
@@ -216,10 +223,7 @@ static void lockstep_umx_back(void **state)
 	(void)state;
 	static struct pair p;
 	uint64_t ida = 0, idb = 0;
-	memset(pa, 0, sizeof(pa));
-	memset(pb, 0, sizeof(pb));
-	XEN_FRONT_RING_INIT(&p.xf, (struct t_sring *)pa, RBYTES);
-	BACK_RING_INIT(&p.xb, (struct t_sring *)pa, RBYTES);
+	pages_reset(&p);
 	XEN_FRONT_RING_INIT(&p.xf2, (struct t_sring *)pb, RBYTES);
 	assert_int_equal(umx_ring_back_init(&p.u, pb, RBYTES, sizeof(struct t_req),
 	                                    sizeof(struct t_rsp), false),

@@ -18,6 +18,31 @@ static int signal_ready(void)
 	return write(ready[1], "r", 1) == 1 ? 0 : -1;
 }
 
+/* Start the pair, wait for @readies "killable now" signals and @settle_us
+ * more so the survivor is blocked, then kill -9 end @victim (0 server,
+ * 1 client): it must die by that signal and the survivor exit 0. */
+static void kill_one_end(struct vpair *vp, int (*srv)(void *arg), int (*cli)(void *arg),
+                         int readies, useconds_t settle_us, int victim)
+{
+	struct umx_test_daemon d;
+	uint32_t dom[2];
+	pid_t pid[2];
+	char c;
+
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(umx_test_daemon_start(&d), 0);
+	vt_start(&d, vp, srv, cli, dom, pid);
+	for (int i = 0; i < readies; i++)
+		assert_int_equal(read(ready[0], &c, 1), 1);
+	usleep(settle_us);
+	kill(pid[victim], SIGKILL);
+	assert_int_equal(umx_test_domain_reap(&d, dom[victim], pid[victim]), 128 + SIGKILL);
+	assert_int_equal(umx_test_domain_reap(&d, dom[!victim], pid[!victim]), 0);
+	assert_int_equal(umx_test_daemon_stop(&d), 0);
+	close(ready[0]);
+	close(ready[1]);
+}
+
 /* ---- orderly close by the client -------------------------------------- */
 
 /* The store layout libxenvchan writes: <path>/ring-ref and
@@ -147,24 +172,11 @@ static int srv_blocked_reader(void *arg)
 
 static void test_client_killed_is_eof_for_reader(void **state)
 {
-	struct umx_test_daemon d;
 	struct vpair vp = {.left_min = 1024, .right_min = 2048};
-	uint32_t dom[2];
-	pid_t pid[2];
-	char c;
 	(void)state;
 
-	assert_int_equal(pipe(ready), 0);
-	assert_int_equal(umx_test_daemon_start(&d), 0);
-	vt_start(&d, &vp, srv_blocked_reader, cli_writes_then_hangs, dom, pid);
-	assert_int_equal(read(ready[0], &c, 1), 1);
-	usleep(100000); /* let the server block in read */
-	kill(pid[1], SIGKILL);
-	assert_int_equal(umx_test_domain_reap(&d, dom[1], pid[1]), 128 + SIGKILL);
-	assert_int_equal(umx_test_domain_reap(&d, dom[0], pid[0]), 0);
-	assert_int_equal(umx_test_daemon_stop(&d), 0);
-	close(ready[0]);
-	close(ready[1]);
+	/* Ready once the client wrote; then let the server block in read. */
+	kill_one_end(&vp, srv_blocked_reader, cli_writes_then_hangs, 1, 100000, 1);
 }
 
 /* ---- kill -9 of the server while the client is blocked writing -------- */
@@ -206,25 +218,12 @@ static int cli_blocked_writer(void *arg)
 
 static void test_server_killed_fails_blocked_writer(void **state)
 {
-	struct umx_test_daemon d;
 	struct vpair vp = {.left_min = 16384, .right_min = 16384};
-	uint32_t dom[2];
-	pid_t pid[2];
-	char c;
 	(void)state;
 
-	assert_int_equal(pipe(ready), 0);
-	assert_int_equal(umx_test_daemon_start(&d), 0);
-	vt_start(&d, &vp, srv_never_reads, cli_blocked_writer, dom, pid);
-	assert_int_equal(read(ready[0], &c, 1), 1); /* server up */
-	assert_int_equal(read(ready[0], &c, 1), 1); /* client connected */
-	usleep(200000);                             /* client blocks on the full ring */
-	kill(pid[0], SIGKILL);
-	assert_int_equal(umx_test_domain_reap(&d, dom[0], pid[0]), 128 + SIGKILL);
-	assert_int_equal(umx_test_domain_reap(&d, dom[1], pid[1]), 0);
-	assert_int_equal(umx_test_daemon_stop(&d), 0);
-	close(ready[0]);
-	close(ready[1]);
+	/* Ready twice: server up, client connected; then the client blocks
+	 * on the full ring. */
+	kill_one_end(&vp, srv_never_reads, cli_blocked_writer, 2, 200000, 0);
 }
 
 int main(void)
