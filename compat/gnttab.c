@@ -142,6 +142,29 @@ static void obj_release(umx_gnt *g, struct obj *o)
 	free(o);
 }
 
+/* Unmap or unshare (@share) the object of @count pages at @addr. A count
+ * that does not match leaves it in place: -EINVAL. A shared page the peer
+ * still maps is not an error (gntalloc frees it when the peer unmaps):
+ * umx_gnt keeps it granted and never reuses it before then. */
+static int handle_release(struct xengntdev_handle *h, void *addr, uint32_t count, bool share)
+{
+	umx_gnt *g;
+	struct obj *o;
+	int r;
+
+	if ((r = gnt_get(&g)) < 0)
+		return compat_ret(r);
+	o = obj_take(h, addr, share);
+	if (!o)
+		return compat_ret(-EINVAL);
+	if (o->count != count) {
+		obj_add(h, o);
+		return compat_ret(-EINVAL);
+	}
+	obj_release(g, o);
+	return 0;
+}
+
 /* Close: objects the caller already munmap()ed are released; the address
  * range is first re-reserved (MAP_FIXED_NOREPLACE) so that the munmap done
  * by the release cannot hit a mapping someone else made there meanwhile.
@@ -279,21 +302,7 @@ void *xengnttab_map_grant_ref_notify(xengnttab_handle *xgt, uint32_t domid, uint
 
 int xengnttab_unmap(xengnttab_handle *xgt, void *start_address, uint32_t count)
 {
-	umx_gnt *g;
-	struct obj *o;
-	int r;
-
-	if ((r = gnt_get(&g)) < 0)
-		return compat_ret(r);
-	o = obj_take(xgt, start_address, false);
-	if (!o)
-		return compat_ret(-EINVAL);
-	if (o->count != count) {
-		obj_add(xgt, o);
-		return compat_ret(-EINVAL);
-	}
-	obj_release(g, o);
-	return 0;
+	return handle_release(xgt, start_address, count, false);
 }
 
 /* GNTTABOP_copy. Segments between two grant refs go to umxd as they are;
@@ -469,22 +478,5 @@ void *xengntshr_share_page_notify(xengntshr_handle *xgs, uint32_t domid, uint32_
 
 int xengntshr_unshare(xengntshr_handle *xgs, void *start_address, uint32_t count)
 {
-	umx_gnt *g;
-	struct obj *o;
-	int r;
-
-	if ((r = gnt_get(&g)) < 0)
-		return compat_ret(r);
-	o = obj_take(xgs, start_address, true);
-	if (!o)
-		return compat_ret(-EINVAL);
-	if (o->count != count) {
-		obj_add(xgs, o);
-		return compat_ret(-EINVAL);
-	}
-	/* A page the peer still maps is not an error (gntalloc frees it when
-	 * the peer unmaps): umx_gnt keeps it granted and never reuses it
-	 * before then. */
-	obj_release(g, o);
-	return 0;
+	return handle_release(xgs, start_address, count, true);
 }
