@@ -23,11 +23,10 @@ static int mapper(void *arg)
 	int16_t st[UMX_GNT_BATCH_MAX];
 	umx_conn *c;
 	umx_gnt *g;
+	int rc;
 
-	if (gnt_open(&c, &g) < 0)
-		return 10;
-	if (gnt_read_all(p->g2m[0], &msg, sizeof(msg)) < 0)
-		return 11;
+	if ((rc = gnt_mapper_start(p, &c, &g, &msg)) != 0)
+		return rc;
 	/* refs[0]: granted to another domain; [1]: GTF_transitive type;
 	 * [2]: read-only; [3..]: NSHARE writable pages. */
 	refs[0] = msg.refs[0];

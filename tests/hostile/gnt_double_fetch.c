@@ -27,11 +27,10 @@ static int mapper(void *arg)
 	umx_gnt_map *m;
 	umx_conn *c;
 	umx_gnt *g;
+	int rc;
 
-	if (gnt_open(&c, &g) < 0)
-		return 10;
-	if (gnt_read_all(p->g2m[0], &msg, sizeof(msg)) < 0)
-		return 11;
+	if ((rc = gnt_mapper_start(p, &c, &g, &msg)) != 0)
+		return rc;
 	srand(2);
 	for (i = 0; i < ROUNDS; i++) {
 		uint32_t ref = FIRST_REF + (uint32_t)rand() % NREFS;

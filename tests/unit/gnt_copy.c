@@ -14,11 +14,10 @@ static int mapper(void *arg)
 	umx_conn *c;
 	umx_gnt *g;
 	char *mine;
+	int rc;
 
-	if (gnt_open(&c, &g) < 0)
-		return 10;
-	if (gnt_read_all(p->g2m[0], &msg, sizeof(msg)) < 0)
-		return 11;
+	if ((rc = gnt_mapper_start(p, &c, &g, &msg)) != 0)
+		return rc;
 	/* Our own page (a frame of ours) to copy into and out of. */
 	if (umx_gnt_share_pages(g, msg.granter, 1, 0, &own) < 0)
 		return 12;

@@ -18,11 +18,10 @@ static int mapper(void *arg)
 	umx_gnt_map *m;
 	char *va;
 	size_t i;
+	int rc;
 
-	if (gnt_open(&c, &g) < 0)
-		return 10;
-	if (gnt_read_all(p->g2m[0], &msg, sizeof(msg)) < 0)
-		return 11;
+	if ((rc = gnt_mapper_start(p, &c, &g, &msg)) != 0)
+		return rc;
 	if (umx_gnt_map_refs(g, msg.granter, 1, msg.refs, 0, NULL, NULL, &m) < 0)
 		return 12;
 	va = umx_gnt_map_addr(m);

@@ -38,11 +38,10 @@ static int mapper(void *arg)
 	umx_conn *c;
 	umx_gnt *g;
 	char *va;
+	int rc;
 
-	if (gnt_open(&c, &g) < 0)
-		return 10;
-	if (gnt_read_all(p->g2m[0], &msg, sizeof(msg)) < 0)
-		return 11;
+	if ((rc = gnt_mapper_start(p, &c, &g, &msg)) != 0)
+		return rc;
 	/* refs[0]: granted read-only; refs[1]: granted writable. */
 	if (umx_gnt_map_refs(g, msg.granter, 1, &msg.refs[0], 0, NULL, &st, &m) != -EACCES ||
 	    st != -8 /* GNTST_permission_denied */)

@@ -36,11 +36,10 @@ static int mapper(void *arg)
 	umx_gnt_map *m;
 	umx_conn *c;
 	umx_gnt *g;
+	int rc;
 
-	if (gnt_open(&c, &g) < 0)
-		return 10;
-	if (gnt_read_all(p->g2m[0], &msg, sizeof(msg)) < 0)
-		return 11;
+	if ((rc = gnt_mapper_start(p, &c, &g, &msg)) != 0)
+		return rc;
 	ref = msg.refs[R_RW];
 	if (gnt_raw_map(c, 5000, 1, &ref, 0, st, NULL) < 0 || st[0] != GNTST_bad_domain)
 		return 12;

@@ -98,6 +98,18 @@ static inline int gnt_open(umx_conn **c, umx_gnt **g)
 	return 0;
 }
 
+/* Mapper side: open, then wait for the granter's refs. Returns 0, or the
+ * mapper's exit code for the step that failed (10 open, 11 no refs). */
+static inline int gnt_mapper_start(const struct gnt_pipes *p, umx_conn **c, umx_gnt **g,
+                                   struct gnt_refs_msg *msg)
+{
+	if (gnt_open(c, g) < 0)
+		return 10;
+	if (gnt_read_all(p->g2m[0], msg, sizeof(*msg)) < 0)
+		return 11;
+	return 0;
+}
+
 /* Close what gnt_open opened; returns 0 so that a domain that got this far
  * ends with `return gnt_done(c, g);`. */
 static inline int gnt_done(umx_conn *c, umx_gnt *g)
