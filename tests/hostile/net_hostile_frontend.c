@@ -221,13 +221,10 @@ static void run(enum scen s)
 	int n, hres = -1;
 	char ch;
 
-	assert_int_equal(net_sw_pipes(&sw), 0);
 	assert_int_equal(pipe(c.e.go) | pipe(c.ping) | pipe(c.did) | pipe(c.stop_h) |
 	                         pipe(c.e.stop) | pipe(c.h_result) | pipe(c.e.ready),
 	                 0);
-	assert_int_equal(umx_test_daemon_start(&d), 0);
-	assert_int_equal(umx_test_domain_fork(&d, "switch", net_switch_domain, &sw, &sdom, &spid),
-	                 0);
+	net_switch_start(&d, &sw, &sdom, &spid);
 	assert_int_equal(umx_test_domain_fork(&d, "a", dom_a, &c, &adom, &apid), 0);
 	assert_int_equal(umx_test_domain_fork(&d, "b", dom_b, &c, &bdom, &bpid), 0);
 	assert_int_equal(umx_test_domain_fork(&d, "hostile", hostile, &c, &hdom, &hpid), 0);
@@ -304,8 +301,7 @@ static void run(enum scen s)
 	}
 	if (s != GARBAGE_GREF && s != FLOOD && s != STORM)
 		assert_false(ph->connected);
-	assert_int_equal(umx_test_domain_reap(&d, sdom, spid), 0);
-	assert_int_equal(umx_test_daemon_stop(&d), 0);
+	net_switch_finish(&d, sdom, spid);
 }
 
 static void garbage_grefs_get_errors(void **st)

@@ -71,11 +71,8 @@ static void test_net_cli(void **state)
 		printf("UMX is not set (run through ctest)\n");
 		exit(77);
 	}
-	assert_int_equal(net_sw_pipes(&sw), 0);
 	assert_int_equal(pipe(c.go) | pipe(c.sent) | pipe(c.done), 0);
-	assert_int_equal(umx_test_daemon_start(&d), 0);
-	assert_int_equal(umx_test_domain_fork(&d, "switch", net_switch_domain, &sw, &sdom, &spid),
-	                 0);
+	net_switch_start(&d, &sw, &sdom, &spid);
 	assert_int_equal(umx_test_domain_fork(&d, "front", dom_front, &c, &fdom, &fpid), 0);
 
 	assert_int_equal(umx_cmd(out, sizeof(out),
@@ -109,8 +106,7 @@ static void test_net_cli(void **state)
 	assert_int_equal(umx_cmd(out, sizeof(out), "net list"), 0);
 	assert_null(strstr(out, "02:00:00:00:00:42"));
 	assert_int_equal(net_sw_stop(&sw, NULL), 0);
-	assert_int_equal(umx_test_domain_reap(&d, sdom, spid), 0);
-	assert_int_equal(umx_test_daemon_stop(&d), 0);
+	net_switch_finish(&d, sdom, spid);
 }
 
 int main(void)

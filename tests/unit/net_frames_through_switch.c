@@ -158,11 +158,8 @@ static void test_net_frames_through_switch(void **state)
 	int n;
 	(void)state;
 
-	assert_int_equal(net_sw_pipes(&sw), 0);
 	assert_int_equal(pipe(c.go_a) | pipe(c.go_b) | pipe(c.b_ready) | pipe(c.a_done), 0);
-	assert_int_equal(umx_test_daemon_start(&d), 0);
-	assert_int_equal(umx_test_domain_fork(&d, "switch", net_switch_domain, &sw, &sdom, &spid),
-	                 0);
+	net_switch_start(&d, &sw, &sdom, &spid);
 	assert_int_equal(umx_test_domain_fork(&d, "a", dom_a, &c, &adom, &apid), 0);
 	assert_int_equal(umx_test_domain_fork(&d, "b", dom_b, &c, &bdom, &bpid), 0);
 	assert_int_equal(net_attach(adom, sdom, 0x0a), 0);
@@ -186,8 +183,7 @@ static void test_net_frames_through_switch(void **state)
 	assert_int_equal(pb->tx_frames, 2 + PINGS);
 	assert_int_equal(pa->rx_bytes, 60 + PINGS * 98 + JUMBO);
 	assert_int_equal(pa->dropped + pb->dropped + pa->errors + pb->errors, 0);
-	assert_int_equal(umx_test_domain_reap(&d, sdom, spid), 0);
-	assert_int_equal(umx_test_daemon_stop(&d), 0);
+	net_switch_finish(&d, sdom, spid);
 }
 
 int main(void)

@@ -138,11 +138,8 @@ static void test_net_linux_style_frontend(void **state)
 	int n;
 	(void)state;
 
-	assert_int_equal(net_sw_pipes(&sw), 0);
 	assert_int_equal(pipe(c.e.go) | pipe(c.e.stop) | pipe(c.e.ready), 0);
-	assert_int_equal(umx_test_daemon_start(&d), 0);
-	assert_int_equal(umx_test_domain_fork(&d, "switch", net_switch_domain, &sw, &sdom, &spid),
-	                 0);
+	net_switch_start(&d, &sw, &sdom, &spid);
 	assert_int_equal(umx_test_domain_fork(&d, "linux", dom_l, &c, &ldom, &lpid), 0);
 	assert_int_equal(umx_test_domain_fork(&d, "b", dom_b, &c, &bdom, &bpid), 0);
 	assert_int_equal(net_attach(ldom, sdom, 0x1c), 0);
@@ -159,8 +156,7 @@ static void test_net_linux_style_frontend(void **state)
 	assert_int_equal(pl->rx_frames, PINGS);
 	assert_int_equal(pl->tx_frames, PINGS);
 	assert_int_equal(pl->errors + pl->dropped, 0);
-	assert_int_equal(umx_test_domain_reap(&d, sdom, spid), 0);
-	assert_int_equal(umx_test_daemon_stop(&d), 0);
+	net_switch_finish(&d, sdom, spid);
 }
 
 int main(void)

@@ -95,13 +95,10 @@ static void test_net_reconnect_and_detach(void **state)
 	int n;
 	(void)state;
 
-	assert_int_equal(net_sw_pipes(&sw), 0);
 	assert_int_equal(pipe(c.go) | pipe(c.a_done) | pipe(c.b_got) | pipe(c.detached) |
 	                         pipe(c.b_ready),
 	                 0);
-	assert_int_equal(umx_test_daemon_start(&d), 0);
-	assert_int_equal(umx_test_domain_fork(&d, "switch", net_switch_domain, &sw, &sdom, &spid),
-	                 0);
+	net_switch_start(&d, &sw, &sdom, &spid);
 	assert_int_equal(umx_test_domain_fork(&d, "a", dom_a, &c, &adom, &apid), 0);
 	assert_int_equal(umx_test_domain_fork(&d, "b", dom_b, &c, &bdom, &bpid), 0);
 	assert_int_equal(net_attach(adom, sdom, 0x0a), 0);
@@ -120,8 +117,7 @@ static void test_net_reconnect_and_detach(void **state)
 	assert_int_equal(ports[0].front_domid, adom);
 	assert_string_equal(ports[0].reason, "");
 	assert_int_equal(ports[0].rx_frames, 2);
-	assert_int_equal(umx_test_domain_reap(&d, sdom, spid), 0);
-	assert_int_equal(umx_test_daemon_stop(&d), 0);
+	net_switch_finish(&d, sdom, spid);
 }
 
 int main(void)

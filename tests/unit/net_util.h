@@ -16,6 +16,7 @@
 #include "umx/net.h"
 #include "umx/platform.h"
 #include "umx/xs.h"
+#include "umx_test.h"
 
 struct net_sw {
 	int stop[2];   /* parent → switch: any byte stops it */
@@ -53,6 +54,24 @@ static inline int net_switch_domain(void *arg)
 	umx_netback_close(nb);
 	umx_platform_close(p);
 	return 0;
+}
+
+/* Start umxd and the switch domain, whose ports every net test reads at
+ * the end (net_sw_stop). The test's own pipes are made before this, so
+ * that the switch inherits them as it always did. */
+static inline void net_switch_start(struct umx_test_daemon *d, struct net_sw *sw, uint32_t *sdom,
+                                    pid_t *spid)
+{
+	assert_int_equal(net_sw_pipes(sw), 0);
+	assert_int_equal(umx_test_daemon_start(d), 0);
+	assert_int_equal(umx_test_domain_fork(d, "switch", net_switch_domain, sw, sdom, spid), 0);
+}
+
+/* After net_sw_stop: the switch must exit 0 and umxd shut down cleanly. */
+static inline void net_switch_finish(struct umx_test_daemon *d, uint32_t sdom, pid_t spid)
+{
+	assert_int_equal(umx_test_domain_reap(d, sdom, spid), 0);
+	assert_int_equal(umx_test_daemon_stop(d), 0);
 }
 
 /* Stop the switch and read its ports; returns the count or -1. */
