@@ -393,7 +393,7 @@ static char **split(char *body, unsigned len, unsigned *num)
 char **xs_directory(struct xs_handle *h, xs_transaction_t t, const char *path, unsigned int *num)
 {
 	struct iovec p = STR(path);
-	unsigned len;
+	unsigned len = 0;
 	char *body = talk_body(h, XS_DIRECTORY, t, &p, 1, &len);
 
 	return body ? split(body, len, num) : NULL;
@@ -476,7 +476,7 @@ struct xs_permissions *xs_get_permissions(struct xs_handle *h, xs_transaction_t 
 {
 	struct iovec p = STR(path);
 	struct xs_permissions *perms;
-	unsigned len, n = 0;
+	unsigned len = 0, n = 0;
 	char *body = talk_body(h, XS_GET_PERMS, t, &p, 1, &len);
 
 	if (!body)
