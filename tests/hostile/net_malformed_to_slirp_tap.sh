@@ -5,19 +5,11 @@
 # them crashes, and HTTP through the forward and ping/TCP via TAP still work.
 set -eu
 bin=$(cd "$(dirname "$UMX")/.." && pwd)/devices
-dir=$(mktemp -d /tmp/umx-garbage-XXXXXX)
-export UMX_DIR="$dir"
+. "$UMX_SOURCE_DIR/tests/harness/umxd.sh"
+umx_test_dir umx-garbage
 ns="umxbad$$"
-pids=""
 with_tap=0
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	for p in $pids; do wait "$p" 2>/dev/null || true; done
-	[ -n "${daemon:-}" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null || true
-	[ $with_tap = 1 ] && ip netns del "$ns" 2>/dev/null || true
-	rm -rf "$dir"
-}
-trap cleanup EXIT
+cleanup_extra() { [ $with_tap = 1 ] && ip netns del "$ns" 2>/dev/null || true; }
 fail() {
 	echo "FAIL: $*"
 	for f in "$dir"/*.log; do echo "--- $f"; tail -20 "$f"; done
@@ -30,34 +22,18 @@ if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && [ -c /dev/net/tun ] &&
 else
 	echo "note: not root (or no ip/tun/netns): TAP part skipped, slirp part runs"
 fi
-. "$UMX_SOURCE_DIR/tests/harness/umxd.sh"
 umxd_start "$dir"
 port=$((20000 + ($$ + 7) % 20000))
-"$UMX" run --name switch -- "$bin/lwip/umx-vif" switch 2>"$dir/switch.log" &
-switch=$!
-pids="$pids $switch"
-sw=$(domid switch)
-"$UMX" run --name slirp -- "$bin/slirp/umx-slirp" --forward "tcp:$port:10.0.2.15:80" \
-	2>"$dir/slirp.log" &
-slirp=$!
-pids="$pids $slirp"
-"$bin/lwip/umx-vif" attach "$(domid slirp)" "$sw" 0 >/dev/null || fail "attach slirp"
-"$UMX" run --name web -- "$bin/lwip/umx-lwip-httpd" --ip 10.0.2.15/24 --gw 10.0.2.2 \
-	2>"$dir/web.log" &
-web=$!
-pids="$pids $web"
-"$bin/lwip/umx-vif" attach "$(domid web)" "$sw" 0 >/dev/null || fail "attach web"
+switch_start
+switch=$bg
+domain_bg slirp "$bin/slirp/umx-slirp" --forward "tcp:$port:10.0.2.15:80"
+slirp=$bg
+vif_attach slirp
+domain_bg web "$bin/lwip/umx-lwip-httpd" --ip 10.0.2.15/24 --gw 10.0.2.2
+web=$bg
+vif_attach web
 if [ $with_tap = 1 ]; then
-	"$UMX" run --name tap -- "$bin/tap/umx-tap" --netns "$ns" --dev umx0 2>"$dir/tap.log" &
-	tap=$!
-	pids="$pids $tap"
-	"$bin/lwip/umx-vif" attach "$(domid tap)" "$sw" 0 >/dev/null || fail "attach tap"
-	i=0
-	until ip -n "$ns" link show umx0 >/dev/null 2>&1; do
-		i=$((i + 1)); [ $i -lt 100 ] || fail "umx0 never appeared"; sleep 0.05
-	done
-	ip -n "$ns" addr add 10.0.2.100/24 dev umx0
-	ip -n "$ns" link set umx0 up
+	tap_start "$ns" 10.0.2.100/24
 fi
 i=0
 until curl -sS -m 5 -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null; do

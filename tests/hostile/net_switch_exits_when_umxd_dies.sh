@@ -12,12 +12,8 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; cat "$dir/sw.log" 2>/dev/null; exit 1; }
-"$UMXD" -f -d "$dir" 2>"$dir/umxd.log" &
-daemon=$!
-i=0
-until "$UMX" daemon status >/dev/null 2>&1; do
-	i=$((i + 1)); [ $i -lt 200 ] || fail "umxd did not start"; sleep 0.05
-done
+. "$UMX_SOURCE_DIR/tests/harness/umxd.sh"
+umxd_start "$dir"
 "$UMX" run --name sw -- "$UMX" net switch >"$dir/sw.log" 2>&1 &
 sw=$!
 i=0

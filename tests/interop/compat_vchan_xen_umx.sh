@@ -11,19 +11,11 @@ peer=$(dirname "$UMX")/../compat/bin/vchan_peer
 [ -x "$peer" ] || { echo "SKIP: vchan_peer not built (needs Debian libxenvchan + libxen-dev)"; exit 77; }
 "$UMX" vchan --help >/dev/null 2>&1 || { echo "FAIL: umx vchan missing"; exit 1; }
 bytes=${UMX_COMPAT_BYTES:-268435456}
-dir=$(mktemp -d)
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-"$UMXD" -f --dir "$dir" 2>"$dir/umxd.log" &
-pid=$!
-export UMX_DIR="$dir"
-i=0
-while [ ! -S "$dir/xenstored" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-fail=0
+. "$UMX_SOURCE_DIR/tests/harness/umxd.sh"
+fail() { echo "FAIL: $*"; exit 1; }
+umx_test_dir umx-compat
+umxd_start "$dir"
+failed=0
 
 # umx's end, run as a domain: publish our domid, wait for the Xen end's,
 # then gen | umx vchan ROLE ... -k | check. Args: role other mode
@@ -57,7 +49,7 @@ run() { # xen_role umx_role mode
 	urc=$?
 	cat "$dir/xen.out" "$dir/umx.out"
 	if [ $xrc -ne 0 ] || [ $urc -ne 0 ]; then
-		echo "FAIL: Xen $1 ($3) <-> umx $2: Xen rc $xrc, umx rc $urc"; fail=1
+		echo "FAIL: Xen $1 ($3) <-> umx $2: Xen rc $xrc, umx rc $urc"; failed=1
 	else
 		echo "ok: Xen's libxenvchan $1 ($3) <-> umx vchan $2, $bytes bytes each way"
 	fi
@@ -66,5 +58,5 @@ run server client stream
 run server client packet
 run client server stream
 run client server packet
-[ $fail -ne 0 ] && tail -20 "$dir/umxd.log"
-exit $fail
+[ $failed -ne 0 ] && tail -20 "$dir/umxd.log"
+exit $failed

@@ -9,19 +9,11 @@ set -u
 peer=$(dirname "$UMX")/../compat/bin/vchan_peer
 [ -x "$peer" ] || { echo "SKIP: vchan_peer not built (needs Debian libxenvchan + libxen-dev)"; exit 77; }
 bytes=${UMX_COMPAT_BYTES:-268435456}
-dir=$(mktemp -d)
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-"$UMXD" -f --dir "$dir" 2>"$dir/umxd.log" &
-pid=$!
-export UMX_DIR="$dir"
-i=0
-while [ ! -S "$dir/xenstored" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-fail=0
+. "$UMX_SOURCE_DIR/tests/harness/umxd.sh"
+fail() { echo "FAIL: $*"; exit 1; }
+umx_test_dir umx-compat
+umxd_start "$dir"
+failed=0
 
 pair() { # mode bytes [die]
 	rm -f "$dir"/*.domid
@@ -33,7 +25,7 @@ pair() { # mode bytes [die]
 	src=$?
 	cat "$dir/server.out" "$dir/client.out"
 	if [ $crc -ne 0 ] || [ $src -ne 0 ]; then
-		echo "FAIL: $1 ${3:-}: server rc $src, client rc $crc"; fail=1
+		echo "FAIL: $1 ${3:-}: server rc $src, client rc $crc"; failed=1
 	else
 		echo "ok: $1 ${3:-} ($2 bytes each way)"
 	fi
@@ -41,7 +33,7 @@ pair() { # mode bytes [die]
 pair stream "$bytes"
 pair packet "$bytes"
 pair stream 1 die
-if [ $fail -ne 0 ]; then
+if [ $failed -ne 0 ]; then
 	tail -20 "$dir/umxd.log"
 fi
-exit $fail
+exit $failed

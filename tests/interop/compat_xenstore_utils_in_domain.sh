@@ -8,22 +8,14 @@ for t in xenstore-read xenstore-write xenstore-ls xenstore-list xenstore-rm xens
 	command -v $t >/dev/null 2>&1 || { echo "SKIP: $t not installed (xenstore-utils)"; exit 77; }
 done
 [ -x "${UMXD:-}" ] && [ -x "${UMX:-}" ] || { echo "SKIP: UMXD/UMX not set"; exit 77; }
-dir=$(mktemp -d)
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-"$UMXD" -f --dir "$dir" 2>"$dir/umxd.log" &
-pid=$!
-export UMX_DIR="$dir"
-i=0
-while [ ! -S "$dir/xenstored" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-fail=0
+. "$UMX_SOURCE_DIR/tests/harness/umxd.sh"
+fail() { echo "FAIL: $*"; exit 1; }
+umx_test_dir umx-compat
+umxd_start "$dir"
+failed=0
 check() { # name expected actual
 	if [ "$2" != "$3" ]; then
-		echo "FAIL: $1"; echo "  expected: $2"; echo "  actual:   $3"; fail=1
+		echo "FAIL: $1"; echo "  expected: $2"; echo "  actual:   $3"; failed=1
 	else
 		echo "ok: $1"
 	fi
@@ -83,4 +75,4 @@ check "B cannot list A's dir (EACCES)" \
 	"ls-other=1 xenstore-ls: xs_directory (/local/domain/$a/data): Permission denied" \
 	"$(grep '^ls-other=' "$dir/b.out")"
 check "B's relative path is its own" "own-rel=none" "$(grep '^own-rel=' "$dir/b.out")"
-exit $fail
+exit $failed

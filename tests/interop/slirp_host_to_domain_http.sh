@@ -4,38 +4,19 @@
 # reaches a host service on loopback through slirp (10.0.2.2) — no root.
 set -eu
 bin=$(cd "$(dirname "$UMX")/.." && pwd)/devices
-dir=$(mktemp -d /tmp/umx-slirp-XXXXXX)
-export UMX_DIR="$dir"
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	for p in $pids; do wait "$p" 2>/dev/null || true; done
-	[ -n "${daemon:-}" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null || true
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() {
-	echo "FAIL: $*"
-	for f in "$dir"/*.log; do echo "--- $f"; cat "$f"; done
-	exit 1
-}
+. "$UMX_SOURCE_DIR/tests/harness/umxd.sh"
+umx_test_dir umx-slirp
+fail() { umx_fail_logs "$@"; }
 command -v curl >/dev/null || { echo "FAIL: curl not installed (make deps)"; exit 1; }
 command -v python3 >/dev/null || { echo "SKIP: python3 not installed (host HTTP server)"; exit 77; }
-. "$UMX_SOURCE_DIR/tests/harness/umxd.sh"
 umxd_start "$dir"
 port=$((20000 + $$ % 20000))
-"$UMX" run --name switch -- "$bin/lwip/umx-vif" switch 2>"$dir/switch.log" &
-pids="$pids $!"
-sw=$(domid switch)
-"$UMX" run --name slirp -- "$bin/slirp/umx-slirp" --forward "tcp:$port:10.0.2.15:80" \
-	2>"$dir/slirp.log" &
-slirp=$!
-pids="$pids $slirp"
-"$bin/lwip/umx-vif" attach "$(domid slirp)" "$sw" 0 >/dev/null || fail "attach slirp"
-"$UMX" run --name web -- "$bin/lwip/umx-lwip-httpd" --ip 10.0.2.15/24 --gw 10.0.2.2 \
-	2>"$dir/web.log" &
-pids="$pids $!"
-"$bin/lwip/umx-vif" attach "$(domid web)" "$sw" 0 >/dev/null || fail "attach web"
+switch_start
+domain_bg slirp "$bin/slirp/umx-slirp" --forward "tcp:$port:10.0.2.15:80"
+slirp=$bg
+vif_attach slirp
+domain_bg web "$bin/lwip/umx-lwip-httpd" --ip 10.0.2.15/24 --gw 10.0.2.2
+vif_attach web
 
 # host -> domain through the forward
 i=0

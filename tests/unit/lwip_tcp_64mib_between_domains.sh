@@ -3,29 +3,13 @@
 # every byte checked against the pattern (umx-lwip-httpd -> umx-lwip-get).
 set -eu
 bin=$(cd "$(dirname "$UMX")/.." && pwd)/devices
-dir=$(mktemp -d /tmp/umx-lwip-XXXXXX)
-export UMX_DIR="$dir"
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	for p in $pids; do wait "$p" 2>/dev/null || true; done
-	[ -n "${daemon:-}" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null || true
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() {
-	echo "FAIL: $*"
-	for f in "$dir"/*.log; do echo "--- $f"; cat "$f"; done
-	exit 1
-}
 . "$UMX_SOURCE_DIR/tests/harness/umxd.sh"
+umx_test_dir umx-lwip
+fail() { umx_fail_logs "$@"; }
 umxd_start "$dir"
-"$UMX" run --name switch -- "$bin/lwip/umx-vif" switch 2>"$dir/switch.log" &
-pids="$pids $!"
-sw=$(domid switch)
-"$UMX" run --name httpd -- "$bin/lwip/umx-lwip-httpd" --ip 10.0.0.2/24 2>"$dir/httpd.log" &
-pids="$pids $!"
-"$bin/lwip/umx-vif" attach "$(domid httpd)" "$sw" 0 >/dev/null || fail "attach httpd"
+switch_start
+domain_bg httpd "$bin/lwip/umx-lwip-httpd" --ip 10.0.0.2/24
+vif_attach httpd
 
 # Clients: the next domids (each run starts one domain, in order).
 "$bin/lwip/umx-vif" attach 3 "$sw" 0 >/dev/null || fail "attach client 1"

@@ -8,43 +8,18 @@ bin=$(cd "$(dirname "$UMX")/.." && pwd)/devices
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (ip netns, /dev/net/tun)"; exit 77; }
 command -v ip >/dev/null || { echo "SKIP: ip (iproute2) not installed"; exit 77; }
 [ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
-dir=$(mktemp -d /tmp/umx-tap-XXXXXX)
-export UMX_DIR="$dir"
+. "$UMX_SOURCE_DIR/tests/harness/umxd.sh"
+umx_test_dir umx-tap
 ns="umxtap$$"
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	for p in $pids; do wait "$p" 2>/dev/null || true; done
-	[ -n "${daemon:-}" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null || true
-	ip netns del "$ns" 2>/dev/null || true
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() {
-	echo "FAIL: $*"
-	for f in "$dir"/*.log; do echo "--- $f"; cat "$f"; done
-	exit 1
-}
+cleanup_extra() { ip netns del "$ns" 2>/dev/null || true; }
+fail() { umx_fail_logs "$@"; }
 ip netns add "$ns" 2>"$dir/netns.log" || { echo "SKIP: cannot create a network namespace: $(cat "$dir/netns.log")"; exit 77; }
 ip -n "$ns" link set lo up
-. "$UMX_SOURCE_DIR/tests/harness/umxd.sh"
 umxd_start "$dir"
-"$UMX" run --name switch -- "$bin/lwip/umx-vif" switch 2>"$dir/switch.log" &
-pids="$pids $!"
-sw=$(domid switch)
-"$UMX" run --name tap -- "$bin/tap/umx-tap" --netns "$ns" --dev umx0 2>"$dir/tap.log" &
-tap=$!
-pids="$pids $tap"
-"$bin/lwip/umx-vif" attach "$(domid tap)" "$sw" 0 >/dev/null || fail "attach tap"
-i=0
-until ip -n "$ns" link show umx0 >/dev/null 2>&1; do
-	i=$((i + 1)); [ $i -lt 100 ] || fail "umx0 never appeared in $ns"; sleep 0.05
-done
-ip -n "$ns" addr add 10.9.0.1/24 dev umx0
-ip -n "$ns" link set umx0 up
-"$UMX" run --name web -- "$bin/lwip/umx-lwip-httpd" --ip 10.9.0.2/24 2>"$dir/web.log" &
-pids="$pids $!"
-"$bin/lwip/umx-vif" attach "$(domid web)" "$sw" 0 >/dev/null || fail "attach web"
+switch_start
+tap_start "$ns" 10.9.0.1/24
+domain_bg web "$bin/lwip/umx-lwip-httpd" --ip 10.9.0.2/24
+vif_attach web
 
 command -v ping >/dev/null || fail "ping not installed: Debian iputils-ping (make deps)"
 command -v curl >/dev/null || fail "curl not installed (make deps)"
