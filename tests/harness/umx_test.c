@@ -124,6 +124,17 @@ int umx_test_domain_fork(struct umx_test_daemon *d, const char *name, int (*fn)(
 	return umx_domain_set_pid(d->ts, *domid, child);
 }
 
+int umx_test_domain_idle(void *arg)
+{
+	umx_conn *c;
+
+	(void)arg;
+	if (umx_conn_open_domain(&c) < 0)
+		return 10;
+	for (;;)
+		pause();
+}
+
 void umx_test_two_domains(const char *first_name, int (*first)(void *arg), int first_rc,
                           const char *second_name, int (*second)(void *arg), int second_rc,
                           void *arg, uint32_t *first_domid)

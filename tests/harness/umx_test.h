@@ -34,6 +34,9 @@ int umx_test_daemon_stop(struct umx_test_daemon *d);
  * $UMX_DOMAIN_FD set); the child exits with fn's return value. */
 int umx_test_domain_fork(struct umx_test_daemon *d, const char *name, int (*fn)(void *arg),
                          void *arg, uint32_t *domid, pid_t *pid);
+/* A domain body that connects and then waits to be killed: a live
+ * bystander or victim. Exits 10 if it cannot connect. */
+int umx_test_domain_idle(void *arg);
 /* The usual two-domain test: start umxd, fork @first as a domain, store its
  * domid in *@first_domid (inside @arg, so the second can name its peer),
  * fork @second, reap both, stop umxd. Fails the cmocka test unless each

@@ -24,16 +24,6 @@ static int child_says_hello(void *arg)
 	return 7;
 }
 
-static int child_sleeps(void *arg)
-{
-	umx_conn *c;
-	(void)arg;
-	if (umx_conn_open_domain(&c) < 0)
-		return 10;
-	pause();
-	return 0;
-}
-
 static void test_domain_identity_and_exit_status(void **state)
 {
 	struct umx_test_daemon d;
@@ -64,8 +54,8 @@ static void test_kill9_and_destroy(void **state)
 	(void)state;
 
 	assert_int_equal(umx_test_daemon_start(&d), 0);
-	assert_int_equal(umx_test_domain_fork(&d, "a", child_sleeps, NULL, &a, &pa), 0);
-	assert_int_equal(umx_test_domain_fork(&d, "b", child_sleeps, NULL, &b, &pb), 0);
+	assert_int_equal(umx_test_domain_fork(&d, "a", umx_test_domain_idle, NULL, &a, &pa), 0);
+	assert_int_equal(umx_test_domain_fork(&d, "b", umx_test_domain_idle, NULL, &b, &pb), 0);
 	assert_int_not_equal(a, b);
 	n = umx_domain_list(d.ts, 0, info, 8);
 	assert_int_equal(n, 2);

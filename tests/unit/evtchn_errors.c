@@ -12,16 +12,6 @@
 #include "umx_test.h"
 
 #include "umx/ctl.h"
-static int bystander(void *arg)
-{
-	(void)arg;
-	umx_conn *c;
-	if (umx_conn_open_domain(&c) < 0)
-		return 1;
-	pause();
-	return 0;
-}
-
 static int errors(void *arg)
 {
 	uint32_t other = *(uint32_t *)arg;
@@ -84,7 +74,8 @@ static void test_errors(void **state)
 	(void)state;
 
 	assert_int_equal(umx_test_daemon_start(&d), 0);
-	assert_int_equal(umx_test_domain_fork(&d, "bystander", bystander, NULL, &b, &pb), 0);
+	assert_int_equal(umx_test_domain_fork(&d, "bystander", umx_test_domain_idle, NULL, &b, &pb),
+	                 0);
 	assert_int_equal(umx_test_domain_fork(&d, "errors", errors, &b, &a, &pa), 0);
 	assert_int_equal(umx_test_domain_reap(&d, a, pa), 0);
 	kill(pb, SIGKILL);
