@@ -120,17 +120,10 @@ static int cli_writes_and_closes(void *arg)
 
 static void test_orderly_close_is_eof(void **state)
 {
-	struct umx_test_daemon d;
 	struct vpair vp = {.left_min = 8192, .right_min = 8192};
-	uint32_t dom[2];
-	pid_t pid[2];
 	(void)state;
 
-	assert_int_equal(umx_test_daemon_start(&d), 0);
-	vt_start(&d, &vp, srv_reads_to_eof, cli_writes_and_closes, dom, pid);
-	assert_int_equal(umx_test_domain_reap(&d, dom[1], pid[1]), 0);
-	assert_int_equal(umx_test_domain_reap(&d, dom[0], pid[0]), 0);
-	assert_int_equal(umx_test_daemon_stop(&d), 0);
+	vt_run(&vp, srv_reads_to_eof, cli_writes_and_closes);
 }
 
 /* ---- kill -9 of the client while the server is blocked reading -------- */

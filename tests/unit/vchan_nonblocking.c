@@ -135,19 +135,12 @@ static int client(void *arg)
 
 static void test_nonblocking(void **state)
 {
-	struct umx_test_daemon d;
 	struct vpair vp = {.left_min = 4096, .right_min = 4096};
-	uint32_t dom[2];
-	pid_t pid[2];
 	(void)state;
 
 	assert_int_equal(pipe(s2c), 0);
 	assert_int_equal(pipe(c2s), 0);
-	assert_int_equal(umx_test_daemon_start(&d), 0);
-	vt_start(&d, &vp, server, client, dom, pid);
-	assert_int_equal(umx_test_domain_reap(&d, dom[1], pid[1]), 0);
-	assert_int_equal(umx_test_domain_reap(&d, dom[0], pid[0]), 0);
-	assert_int_equal(umx_test_daemon_stop(&d), 0);
+	vt_run(&vp, server, client);
 }
 
 int main(void)

@@ -97,4 +97,20 @@ static inline void vt_start(struct umx_test_daemon *d, struct vpair *vp, int (*s
 	assert_int_equal(write(vp->to_client[1], dom, 2 * sizeof(dom[0])), 2 * sizeof(dom[0]));
 }
 
+/* The usual vchan test: a private umxd, @client and @server as in
+ * vt_start; both must exit 0 (the client is reaped first) and umxd must
+ * stop cleanly. */
+static inline void vt_run(struct vpair *vp, int (*server)(void *), int (*client)(void *))
+{
+	struct umx_test_daemon d;
+	uint32_t dom[2];
+	pid_t pid[2];
+
+	assert_int_equal(umx_test_daemon_start(&d), 0);
+	vt_start(&d, vp, server, client, dom, pid);
+	assert_int_equal(umx_test_domain_reap(&d, dom[1], pid[1]), 0);
+	assert_int_equal(umx_test_domain_reap(&d, dom[0], pid[0]), 0);
+	assert_int_equal(umx_test_daemon_stop(&d), 0);
+}
+
 #endif
