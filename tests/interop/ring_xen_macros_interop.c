@@ -63,8 +63,12 @@ static int wait_evt(int fd)
 	return eventfd_read(fd, &v);
 }
 
-static int kick(int fd)
+/* Send the event a push asked for (@notify), counting it in @kicks. */
+static int kick(int fd, int notify, unsigned *kicks)
 {
+	if (!notify)
+		return 0;
+	(*kicks)++;
 	return eventfd_write(fd, 1);
 }
 
@@ -88,11 +92,8 @@ static int xen_front(struct chan *c, unsigned *kicks)
 		batch = batch % 37 + 1;
 		int notify;
 		RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&f, notify);
-		if (notify) {
-			(*kicks)++;
-			if (kick(c->f2b) < 0)
-				return -1;
-		}
+		if (kick(c->f2b, notify, kicks) < 0)
+			return -1;
 		RING_IDX rp = f.sring->rsp_prod;
 		xen_rmb();
 		if (RING_RESPONSE_PROD_OVERFLOW(&f, rp))
@@ -148,11 +149,8 @@ static int xen_back(struct chan *c, unsigned *kicks)
 		}
 		int notify;
 		RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&b, notify);
-		if (notify) {
-			(*kicks)++;
-			if (kick(c->b2f) < 0)
-				return -1;
-		}
+		if (kick(c->b2f, notify, kicks) < 0)
+			return -1;
 		if (n || served == NREQ)
 			continue;
 		int more;
@@ -189,11 +187,8 @@ static int umx_front(struct chan *c, unsigned *kicks)
 		bool notify;
 		if (umx_ring_push(&f, &notify) < 0)
 			return -1;
-		if (notify) {
-			(*kicks)++;
-			if (kick(c->f2b) < 0)
-				return -1;
-		}
+		if (kick(c->f2b, notify, kicks) < 0)
+			return -1;
 		struct t_rsp out[16];
 		int n = umx_ring_take(&f, out, 16);
 		if (n < 0) {
@@ -246,11 +241,8 @@ static int umx_back(struct chan *c, unsigned *kicks)
 		bool notify;
 		if (umx_ring_push(&b, &notify) < 0)
 			return -1;
-		if (notify) {
-			(*kicks)++;
-			if (kick(c->b2f) < 0)
-				return -1;
-		}
+		if (kick(c->b2f, notify, kicks) < 0)
+			return -1;
 		if (n || served == NREQ)
 			continue;
 		bool more;
