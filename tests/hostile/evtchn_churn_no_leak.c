@@ -87,7 +87,7 @@ static void test_churn_no_leak(void **state)
 	struct pipes pp;
 	uint32_t l, v;
 	pid_t pl, pv;
-	int base, fds;
+	int base;
 	(void)state;
 
 	assert_int_equal(pipe(pp.to_peer), 0);
@@ -109,9 +109,7 @@ static void test_churn_no_leak(void **state)
 	}
 	umx_test_put_u32(pp.to_peer[1], 0);
 	assert_int_equal(umx_test_domain_reap(&d, l, pl), 0);
-	for (int i = 0; i < 100 && (fds = umx_test_count_fds(d.pid)) != base; i++)
-		usleep(50 * 1000);
-	assert_int_equal(fds, base);
+	assert_int_equal(umx_test_wait_fds(d.pid, base), base);
 	assert_int_equal(umx_test_daemon_stop(&d), 0);
 }
 

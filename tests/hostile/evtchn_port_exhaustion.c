@@ -61,7 +61,7 @@ static int neighbour(void *arg)
 static void test_port_exhaustion(void **state)
 {
 	struct umx_test_daemon d;
-	int to_hog[2], from_hog[2], sync[2], base, fds;
+	int to_hog[2], from_hog[2], sync[2], base;
 	uint32_t a, b;
 	pid_t pa, pb;
 	char c;
@@ -79,9 +79,7 @@ static void test_port_exhaustion(void **state)
 	assert_int_equal(umx_test_domain_reap(&d, b, pb), 0);
 	assert_int_equal(write(to_hog[1], &c, 1), 1);
 	assert_int_equal(umx_test_domain_reap(&d, a, pa), 0);
-	for (int i = 0; i < 100 && (fds = umx_test_count_fds(d.pid)) != base; i++)
-		usleep(50 * 1000);
-	assert_int_equal(fds, base);
+	assert_int_equal(umx_test_wait_fds(d.pid, base), base);
 	assert_int_equal(umx_test_daemon_stop(&d), 0);
 }
 
