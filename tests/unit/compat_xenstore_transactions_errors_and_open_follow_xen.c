@@ -12,27 +12,8 @@
 #include <xen/io/xs_wire.h>
 #include <xenstore.h>
 
-#include "compat_util.h"
+#include "compat_xs_group.h"
 #include "umx_test.h"
-
-static struct compat_group Grp;
-static void *L; /* Grp.lib, or the domain's own copy */
-#define XS(fn) COMPAT_SYM(L, fn)
-
-static int setup(void **state)
-{
-	(void)state;
-	if (compat_group_setup(&Grp, "libxenstore.so.4") < 0)
-		return -1;
-	L = Grp.lib;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	return compat_group_teardown(&Grp);
-}
 
 static void put(struct xs_handle *h, xs_transaction_t t, const char *path, const char *v)
 {
