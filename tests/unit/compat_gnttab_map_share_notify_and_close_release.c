@@ -6,7 +6,7 @@
  *    one bad ref fails the whole map; count 0 is EINVAL;
  *  - xengnttab_map_grant_ref_notify: unmapping clears the byte and signals
  *    the port; so does closing the handle after munmap(); so does K's
- *    death by SIGKILL (byte only);
+ *    death by SIGKILL (byte and event, on a port of its own);
  *  - xengntshr_share_page_notify: unsharing clears the byte in the page
  *    the peer still maps and signals the peer;
  *  - xengntshr_unshare needs the exact count; share of 0 pages is EINVAL;
@@ -77,10 +77,10 @@ static int granter(void *arg)
 {
 	struct pipes *p = arg;
 	xengntshr_handle *s, *s2;
-	xenevtchn_handle *x;
+	xenevtchn_handle *x, *xk;
 	uint32_t refs[MANY], rx, ry, rz, rn, rw, gdom;
 	uint8_t *many, *px, *py, *pz, *pn, *pw;
-	int pg, fds0;
+	int pg, pk, fds0;
 
 	close(p->g2m[0]);
 	close(p->m2g[1]);
@@ -89,6 +89,10 @@ static int granter(void *arg)
 	CHECK((s = G(xengntshr_open)(NULL, 0)));
 	CHECK((x = E(xenevtchn_open)(NULL, 0)));
 	CHECK((pg = E(xenevtchn_bind_unbound_port)(x, p->m)) >= 0);
+	/* K's notify port on a handle of its own: K dies whenever the parent
+	 * kills it, and its event must not be taken for one of M's. */
+	CHECK((xk = E(xenevtchn_open)(NULL, 0)));
+	CHECK((pk = E(xenevtchn_bind_unbound_port)(xk, p->k)) >= 0);
 	errno = 0;
 	CHECK(!G(xengntshr_share_pages)(s, p->m, 0, refs, 1) && errno == EINVAL);
 	CHECK((many = G(xengntshr_share_pages)(s, p->m, MANY, refs, 1)));
@@ -108,6 +112,7 @@ static int granter(void *arg)
 	CHECK(umx_test_put_u32(p->g2m[1], rn) == 0);
 	CHECK(umx_test_put_u32(p->g2k[1], gdom) == 0);
 	CHECK(umx_test_put_u32(p->g2k[1], rz) == 0);
+	CHECK(umx_test_put_u32(p->g2k[1], (uint32_t)pk) == 0);
 
 	/* 1: M unmapped its notify mapping of rx. */
 	CHECK(umx_test_get_u32(p->m2g[0]) == 1);
@@ -122,6 +127,7 @@ static int granter(void *arg)
 	/* 3: K was killed -9 while mapping rz. */
 	CHECK(umx_test_get_u32(p->p2g[0]) == 3);
 	CHECK(cleared(&pz[23]));
+	CHECK(event(xk, (evtchn_port_t)pk));
 
 	/* 4: M has unmapped the 64 pages: exact count, then done. */
 	errno = 0;
@@ -149,6 +155,7 @@ static int granter(void *arg)
 	CHECK(G(xengntshr_unshare)(s, pz, 1) == 0);
 	CHECK(G(xengntshr_close)(s) == 0);
 	CHECK(E(xenevtchn_close)(x) == 0);
+	CHECK(E(xenevtchn_close)(xk) == 0);
 	return 0;
 }
 
@@ -245,15 +252,20 @@ static int killed(void *arg)
 {
 	struct pipes *p = arg;
 	xengnttab_handle *h;
-	uint32_t gdom, rz;
+	xenevtchn_handle *x;
+	uint32_t gdom, rz, pk;
+	int lk;
 	uint8_t *mz;
 
 	CHECK(load() == 0);
 	CHECK((h = G(xengnttab_open)(NULL, 0)));
+	CHECK((x = E(xenevtchn_open)(NULL, 0)));
 	gdom = umx_test_get_u32(p->g2k[0]);
 	rz = umx_test_get_u32(p->g2k[0]);
+	pk = umx_test_get_u32(p->g2k[0]);
+	CHECK((lk = E(xenevtchn_bind_interdomain)(x, gdom, pk)) >= 0);
 	CHECK((mz = G(xengnttab_map_grant_ref_notify)(h, gdom, rz, PROT_READ | PROT_WRITE, 23,
-	                                              0xffffffffu)));
+	                                              (evtchn_port_t)lk)));
 	CHECK(mz[23] == 1);
 	CHECK(umx_test_put_u32(p->k2p[1], 1) == 0);
 	pause(); /* until SIGKILL */
