@@ -28,11 +28,15 @@ double bench_seconds(void)
 
 void bench_report(const char *name, double ops, const char *base_name, double base_ops)
 {
+	/* A name that ends in its unit, "(MiB/s)", says what the figures are. */
+	size_t n = strlen(name);
+	const char *unit = n > 3 && !strcmp(name + n - 3, "/s)") ? "" : " ops/s";
+
 	if (base_name && base_ops > 0)
-		printf("%-40s %14.0f ops/s   %-28s %14.0f ops/s   ratio %.2fx\n", name, ops,
-		       base_name, base_ops, ops / base_ops);
+		printf("%-40s %14.0f%s   %-28s %14.0f%s   ratio %.2fx\n", name, ops, unit,
+		       base_name, base_ops, unit, ops / base_ops);
 	else
-		printf("%-40s %14.0f ops/s\n", name, ops);
+		printf("%-40s %14.0f%s\n", name, ops, unit);
 	fflush(stdout);
 }
 

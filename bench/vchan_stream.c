@@ -367,7 +367,7 @@ int main(void)
 		ok &= vc > 0;
 		if (have_xen) {
 			double xv = pair_run(ts, &j, &xp) * scale;
-			snprintf(name, sizeof(name), "vchan %s (%s), umx vs libxenvchan",
+			snprintf(name, sizeof(name), "vchan %s, umx vs libxenvchan (%s)",
 			         rows[i].name, rows[i].unit);
 			bench_report(name, vc, "Xen's libxenvchan on umx (drop-ins)", xv);
 			ok &= xv > 0;
