@@ -58,10 +58,13 @@ if [ -n "$umxbuild" ]; then
   done
 fi
 for s in "$scen"/*/; do
+  # A scenario with no half would pass without running anything.
+  [ -f "$s/dom0" ] || [ -f "$s/domU" ] ||
+    die "scenario $(basename "$s") has neither a dom0 nor a domU script"
   [ -f "$s/needs" ] || continue
   for b in $(sed 's/#.*//' "$s/needs"); do
     [ -n "$umxbuild" ] && [ -x "$umxbuild/$b" ] ||
-      die "scenario $(basename "$s") needs '$b' from the umx build (UMX_BUILD_DIR=${umxbuild:-unset}); build it first"
+      die "scenario $(basename "$s") needs '$b' from the umx build (UMX_BUILD_DIR=${umxbuild:-unset}); build it with 'make build-gcc' (test programs need -DUMX_TESTS=ON; the libxenvchan peers need Debian's libxen-dev and libxenmisc4.17: 'make deps')"
     umx_list="$umx_list $umxbuild/$b"
   done
 done
