@@ -2,9 +2,11 @@
 # Debian's unmodified xenstore-read/-write/-ls/-list/-rm run inside a umx
 # domain through the drop-in libxenstore (umx run --xen-compat) and see
 # that domain's view: relative paths under /local/domain/<domid>, its own
-# nodes writable, another domain's nodes EACCES.
+# nodes writable, another domain's nodes EACCES — until their owner grants
+# read access with xenstore-chmod, which xenstore-ls -p then shows.
 set -u
-for t in xenstore-read xenstore-write xenstore-ls xenstore-list xenstore-rm xenstore-exists; do
+for t in xenstore-read xenstore-write xenstore-ls xenstore-list xenstore-rm xenstore-exists \
+	xenstore-chmod; do
 	command -v $t >/dev/null 2>&1 || { echo "SKIP: $t not installed (xenstore-utils)"; exit 77; }
 done
 [ -x "${UMXD:-}" ] && [ -x "${UMX:-}" ] || { echo "SKIP: UMXD/UMX not set"; exit 77; }
@@ -34,6 +36,12 @@ echo "abs=$(xenstore-read /local/domain/$d/data/greeting)"
 echo "list=$(xenstore-list data | tr '\n' ' ')"
 echo "ls=$(xenstore-ls data | tr '\n' ' ')"
 xenstore-rm data/n; echo "rm=$? exists-after-rm=$(xenstore-exists data/n; echo $?)"
+# data/shared: owned by A, readable by B only (Xen's n<owner> r<reader>).
+i=0; while [ ! -e "$DIR/b.domid" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+b=$(cat "$DIR/b.domid")
+xenstore-write data/shared "for B" && xenstore-chmod data/shared "n$d" "r$b" || exit 1
+echo "perms=$(xenstore-ls -p data | awk '/^shared / { print $NF }')"
+touch "$DIR/a.shared"
 i=0; while [ ! -e "$DIR/b.done" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 EOS
 cat >"$dir/b.sh" <<'EOS'
@@ -41,11 +49,15 @@ set -u
 i=0; while [ ! -e "$DIR/a.domid" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 a=$(cat "$DIR/a.domid")
 d=$(xenstore-read domid)
+echo "$d" >"$DIR/b.domid.tmp" && mv "$DIR/b.domid.tmp" "$DIR/b.domid"
 [ "$d" != "$a" ] && echo "b-distinct=yes"
 out=$(xenstore-read /local/domain/$a/data/greeting 2>&1); echo "read-other=$? $out"
 out=$(xenstore-write /local/domain/$a/data/evil x 2>&1); echo "write-other=$? $out"
 out=$(xenstore-ls /local/domain/$a/data 2>&1); echo "ls-other=$? $out"
 echo "own-rel=$(xenstore-read data/greeting 2>/dev/null || echo none)"
+i=0; while [ ! -e "$DIR/a.shared" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+out=$(xenstore-read /local/domain/$a/data/shared 2>&1); echo "read-shared=$? $out"
+out=$(xenstore-write /local/domain/$a/data/shared y 2>&1); echo "write-shared=$? $out"
 touch "$DIR/b.done"
 EOS
 export DIR="$dir"
@@ -75,4 +87,11 @@ check "B cannot list A's dir (EACCES)" \
 	"ls-other=1 xenstore-ls: xs_directory (/local/domain/$a/data): Permission denied" \
 	"$(grep '^ls-other=' "$dir/b.out")"
 check "B's relative path is its own" "own-rel=none" "$(grep '^own-rel=' "$dir/b.out")"
+b=$(cat "$dir/b.domid" 2>/dev/null)
+check "xenstore-ls -p shows A's chmod" "perms=(n$a,r$b)" \
+	"$(grep '^perms=' "$dir/a.out")"
+check "B reads the node A granted it" "read-shared=0 for B" "$(grep '^read-shared=' "$dir/b.out")"
+check "B still cannot write it (read only)" \
+	"write-shared=1 xenstore-write: could not write path /local/domain/$a/data/shared" \
+	"$(grep '^write-shared=' "$dir/b.out")"
 exit $failed
