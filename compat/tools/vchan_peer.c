@@ -3,9 +3,12 @@
  * vchan_peer — one end of a libxenvchan connection for the interop tests:
  * uses whatever libxenvchan/libxengnttab/libxenevtchn/libxenstore the
  * dynamic linker finds (Debian's libxenvchan on umx's drop-ins under
- * `umx run --xen-compat`).
+ * `umx run --xen-compat`). Built a second time with -DVCHAN_PEER_UMX as
+ * umx_vchan_peer, on umx's own vchan (vchan_peer_umx.h maps the calls), so
+ * that both ends of a mixed pair run the same traffic pattern.
  *
- *   vchan_peer server|client RENDEZVOUS_DIR stream|packet BYTES SEED [die]
+ *   vchan_peer server|client RENDEZVOUS_DIR stream|packet BYTES SEED
+ *              [close|die|die-server]
  *
  * Each end writes its domid to RENDEZVOUS_DIR/<role>.domid and waits for
  * the other's; the server listens at /local/domain/<server>/data/vchan.
@@ -27,6 +30,10 @@
  * "die" (given to both): the client _exit()s right after connecting,
  * without closing; the server must then see the vchan closed (the unmap
  * notify is done on death) — it hangs until the timeout otherwise.
+ * "die-server" (given to both): the same the other way round — the server
+ * _exit()s once the client is connected; the client must see the vchan
+ * closed through the unmap notify of the granter's share (its srv_live
+ * byte cleared + an event when the granting process dies).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,8 +44,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef VCHAN_PEER_UMX
+#include "vchan_peer_umx.h"
+#else
 #include <libxenvchan.h>
 #include <xenstore.h>
+
+static void vp_set_nonblocking(struct libxenvchan *v)
+{
+	v->blocking = 0;
+}
+#endif
 
 #define RING_SIZE    65536
 #define STREAM_MAX   65536
@@ -197,7 +213,7 @@ static int gen_or_check(int check, int server, uint64_t total, uint64_t seed)
 int main(int argc, char **argv)
 {
 	struct libxenvchan *v = NULL;
-	int server, packet, self, peer, die, close_first;
+	int server, packet, self, peer, die, die_server, close_first;
 	uint64_t total, seed, sent = 0, rcvd = 0, mism = 0;
 	struct sizes ssz, rsz;
 	size_t spend = 0, rpend = 0; /* size of the message in progress */
@@ -210,8 +226,8 @@ int main(int argc, char **argv)
 		return gen_or_check(!strcmp(argv[1], "check"), !strcmp(argv[2], "server"),
 		                    strtoull(argv[3], NULL, 0), strtoull(argv[4], NULL, 0));
 	if (argc < 6) {
-		fprintf(stderr,
-		        "usage: vchan_peer server|client DIR stream|packet BYTES SEED [die]\n");
+		fprintf(stderr, "usage: vchan_peer server|client DIR stream|packet BYTES SEED "
+		                "[close|die|die-server]\n");
 		return 2;
 	}
 	server = !strcmp(argv[1], "server");
@@ -219,6 +235,7 @@ int main(int argc, char **argv)
 	total = strtoull(argv[4], NULL, 0);
 	seed = strtoull(argv[5], NULL, 0);
 	die = argc > 6 && !strcmp(argv[6], "die");
+	die_server = argc > 6 && !strcmp(argv[6], "die-server");
 	close_first = argc > 6 && !strcmp(argv[6], "close");
 	alarm(TIMEOUT_SECS);
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -256,15 +273,23 @@ int main(int argc, char **argv)
 		printf("vchan_peer: client connected, dying without close\n");
 		_exit(0);
 	}
-	if (die) {
-		/* The client's death clears cli_live (unmap notify) and signals. */
+	if (die_server && server) {
+		printf("vchan_peer: server sees the client, dying without close\n");
+		_exit(0);
+	}
+	if (die || die_server) {
+		/* The peer's death clears its live byte (unmap notify of its
+		 * mapping, or of its share for the server) and signals. */
 		while (libxenvchan_is_open(v))
-			libxenvchan_wait(v);
-		printf("vchan_peer: server saw the client die\n");
+			if (libxenvchan_wait(v) < 0) {
+				perror("vchan_peer: libxenvchan_wait");
+				return 1;
+			}
+		printf("vchan_peer: %s saw the %s die\n", argv[1], server ? "client" : "server");
 		libxenvchan_close(v);
 		return 0;
 	}
-	v->blocking = 0;
+	vp_set_nonblocking(v);
 
 	/* Direction seeds: server->client and client->server differ. */
 	{

@@ -1,14 +1,21 @@
 #!/bin/sh
 # Mixed vchan interop: Debian's unmodified libxenvchan (vchan_peer, through
-# umx's drop-in Xen libraries) against umx's own vchan (`umx vchan`), both
-# roles each way: Xen's server <-> umx client and umx server <-> Xen's
-# client, UMX_COMPAT_BYTES (default 256 MiB) each way at once, with random
-# message sizes on the Xen side in stream and packet modes; umx's side is
-# fed and checked through pipes by vchan_peer gen/check, every byte.
+# umx's drop-in Xen libraries) against umx's own vchan, both roles each way:
+# Xen's server <-> umx client and umx server <-> Xen's client,
+# UMX_COMPAT_BYTES (default 256 MiB) each way at once.
+# Stream: umx's end is the `umx vchan` CLI, fed and checked through pipes by
+# vchan_peer gen/check, every byte; the Xen side writes random sizes.
+# Packet: umx's end is umx_vchan_peer, the same vchan_peer.c built on
+# umx_vchan_send/recv, so both ends send and receive the same random packet
+# sizes and check every byte and every packet boundary.
+# Death: the peer that dies without closing (client, then server, on either
+# side) is seen as gone by the other end (unmap notify on process death).
 set -u
 [ -x "${UMXD:-}" ] && [ -x "${UMX:-}" ] || { echo "SKIP: UMXD/UMX not set"; exit 77; }
 peer=$(dirname "$UMX")/../compat/bin/vchan_peer
 [ -x "$peer" ] || { echo "SKIP: vchan_peer not built (needs Debian libxenvchan + libxen-dev)"; exit 77; }
+upeer=$(dirname "$UMX")/../compat/bin/umx_vchan_peer
+[ -x "$upeer" ] || { echo "FAIL: umx_vchan_peer not built next to vchan_peer"; exit 1; }
 "$UMX" vchan --help >/dev/null 2>&1 || { echo "FAIL: umx vchan missing"; exit 1; }
 bytes=${UMX_COMPAT_BYTES:-268435456}
 . "$UMX_SOURCE_DIR/tests/harness/umxd.sh"
@@ -54,9 +61,32 @@ run() { # xen_role umx_role mode
 		echo "ok: Xen's libxenvchan $1 ($3) <-> umx vchan $2, $bytes bytes each way"
 	fi
 }
+# Both ends vchan_peer: Xen's libxenvchan (drop-ins) and umx's vchan
+# (umx_vchan_peer, plain `umx run`). Args: xen_role mode bytes [die|die-server]
+peers() {
+	rm -f "$dir"/*.domid
+	[ "$1" = server ] && urole=client || urole=server
+	"$UMX" run -- "$upeer" "$urole" "$dir" "$2" "$3" 42 ${4:-} >"$dir/umx.out" 2>&1 &
+	upid=$!
+	"$UMX" run --xen-compat -- "$peer" "$1" "$dir" "$2" "$3" 42 ${4:-} >"$dir/xen.out" 2>&1
+	xrc=$?
+	wait $upid
+	urc=$?
+	cat "$dir/xen.out" "$dir/umx.out"
+	if [ $xrc -ne 0 ] || [ $urc -ne 0 ]; then
+		echo "FAIL: Xen $1 ($2${4:+ $4}) <-> umx_vchan_peer $urole: Xen rc $xrc, umx rc $urc"
+		failed=1
+	else
+		echo "ok: Xen's libxenvchan $1 ($2${4:+ $4}) <-> umx_vchan_peer $urole, $3 bytes each way"
+	fi
+}
 run server client stream
-run server client packet
 run client server stream
-run client server packet
+peers server packet "$bytes"
+peers client packet "$bytes"
+peers server stream 1 die
+peers client stream 1 die
+peers server stream 1 die-server
+peers client stream 1 die-server
 [ $failed -ne 0 ] && tail -20 "$dir/umxd.log"
 exit $failed

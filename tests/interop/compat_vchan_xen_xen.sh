@@ -3,7 +3,9 @@
 # umx's drop-in libxengnttab/libxenevtchn/libxenstore (umx run --xen-compat):
 # UMX_COMPAT_BYTES (default 256 MiB) each way with random message sizes in
 # stream and packet modes, every byte checked; then a client that dies
-# without closing is seen as gone by the server (unmap notify on death).
+# without closing is seen as gone by the server (unmap notify of its
+# mapping on death), and a server that dies is seen as gone by the client
+# (unmap notify of the granter's share on death).
 set -u
 [ -x "${UMXD:-}" ] && [ -x "${UMX:-}" ] || { echo "SKIP: UMXD/UMX not set"; exit 77; }
 peer=$(dirname "$UMX")/../compat/bin/vchan_peer
@@ -33,6 +35,7 @@ pair() { # mode bytes [die]
 pair stream "$bytes"
 pair packet "$bytes"
 pair stream 1 die
+pair stream 1 die-server
 if [ $failed -ne 0 ]; then
 	tail -20 "$dir/umxd.log"
 fi
