@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * netback's learning L2 switch: every vif is a port. Source MACs are
+ * learnt into a direct-mapped forwarding table; unicast to a known MAC
+ * goes to that port, everything else floods to every connected port.
+ * Each port has a bounded queue (UMX_NET_PORT_QUEUE frames,
+ * PORT_QUEUE_BYTES), flushed to its RX ring by back.c; a full queue drops
+ * (counted), so one flooding frontend cannot hold the others' memory.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "back_priv.h"
+
+static unsigned fdb_hash(const uint8_t *mac)
+{
+	uint32_t h = 2166136261u;
+	for (unsigned i = 0; i < UMX_NET_MAC_LEN; i++)
+		h = (h ^ mac[i]) * 16777619u;
+	return h & (FDB_SIZE - 1);
+}
+
+static void fdb_learn(struct umx_netback *nb, const uint8_t *mac, struct nb_vif *v)
+{
+	/* Direct-mapped: a collision replaces the older entry (it is relearnt,
+	 * and until then its frames are flooded). */
+	struct fdb_ent *e = &nb->fdb[fdb_hash(mac)];
+	memcpy(e->mac, mac, UMX_NET_MAC_LEN);
+	e->v = v;
+}
+
+static struct nb_vif *fdb_lookup(struct umx_netback *nb, const uint8_t *mac)
+{
+	struct fdb_ent *e = &nb->fdb[fdb_hash(mac)];
+	return e->v && !memcmp(e->mac, mac, UMX_NET_MAC_LEN) ? e->v : NULL;
+}
+
+/* Queue a copy of @frame towards @v; flushed to its RX ring later. */
+static void port_enqueue(struct nb_vif *v, const uint8_t *frame, size_t len)
+{
+	struct qframe *q;
+
+	if (!v->info.connected || v->qn == UMX_NET_PORT_QUEUE ||
+	    v->qbytes + len > PORT_QUEUE_BYTES) {
+		v->info.dropped++;
+		return;
+	}
+	q = &v->q[(v->qhead + v->qn) % UMX_NET_PORT_QUEUE];
+	q->data = malloc(len);
+	if (!q->data) {
+		v->info.dropped++;
+		return;
+	}
+	memcpy(q->data, frame, len);
+	q->len = (uint32_t)len;
+	v->qn++;
+	v->qbytes += len;
+}
+
+void nb_switch_input(struct nb_vif *src, const uint8_t *frame, size_t len)
+{
+	struct umx_netback *nb = src->nb;
+	const uint8_t *dst = frame, *smac = frame + UMX_NET_MAC_LEN;
+	struct nb_vif *to;
+
+	if (!nb) {
+		src->sink_fn(src->ctx, frame, len);
+		return;
+	}
+	if (!(smac[0] & 1))
+		fdb_learn(nb, smac, src);
+	if (!(dst[0] & 1) && (to = fdb_lookup(nb, dst)) != NULL) {
+		if (to != src)
+			port_enqueue(to, frame, len);
+		return;
+	}
+	for (unsigned i = 0; i < nb->nvifs; i++)
+		if (nb->vifs[i] != src && nb->vifs[i]->info.connected)
+			port_enqueue(nb->vifs[i], frame, len);
+}
+
+void nb_fdb_forget(struct umx_netback *nb, struct nb_vif *v)
+{
+	for (unsigned i = 0; i < FDB_SIZE; i++)
+		if (nb->fdb[i].v == v)
+			nb->fdb[i].v = NULL;
+}

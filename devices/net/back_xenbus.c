@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * netback's side of the xenbus handshake (xen/io/netif.h): each vif the
+ * toolstack creates under this domain's backend/vif/ gets our feature
+ * nodes and InitWait; when the frontend reaches Initialised/Connected its
+ * ring refs and event channels are read (hostile: checked, a bad value
+ * fails that vif alone), mapped and bound, and we go Connected. Closing or
+ * a vanished frontend disconnects the port; a frontend that starts over
+ * from Initialising gets a fresh connection.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "back_priv.h"
+#include "umx/log.h"
+
+static int vif_connect(struct nb_vif *v)
+{
+	struct umx_netback *nb = v->nb;
+	unsigned long txref, rxref, evtchn = 0, evt_tx = 0, evt_rx = 0, copy = 0, persistent = 0;
+	char path[192];
+	int port;
+
+#define RD(name, var, must)                                                                   \
+	do {                                                                                  \
+		snprintf(path, sizeof(path), "%s/" name, v->fe);                              \
+		if (net_xs_read_uint(nb->xs, path, &(var)) < 0 && (must))                     \
+			return nb_vif_fail(v, "frontend node %s missing or malformed", name); \
+	} while (0)
+	RD("tx-ring-ref", txref, true);
+	RD("rx-ring-ref", rxref, true);
+	RD("event-channel-tx", evt_tx, false);
+	RD("event-channel-rx", evt_rx, false);
+	RD("event-channel", evtchn, !(evt_tx && evt_rx));
+	RD("request-rx-copy", copy, false);
+	RD("feature-persistent", persistent, false);
+#undef RD
+	if (copy != 1)
+		return nb_vif_fail(v,
+		                   "frontend does not request rx-copy (flipping is not supported)");
+	if (evt_tx && evt_rx)
+		evtchn = evt_tx; /* split: TX on this one, RX below */
+	if (txref > UINT32_MAX || rxref > UINT32_MAX || evtchn == 0 || evtchn > UINT32_MAX ||
+	    evt_rx > UINT32_MAX)
+		return nb_vif_fail(v, "frontend ring refs or event channel out of range");
+	v->persistent = persistent == 1;
+	uint32_t r32 = (uint32_t)txref;
+	if (umx_plat_map(nb->p, v->info.front_domid, 1, &r32, false, NULL, &v->m_tx) < 0) {
+		v->m_tx = NULL;
+		return nb_vif_fail(v, "cannot map tx-ring-ref %lu", txref);
+	}
+	r32 = (uint32_t)rxref;
+	if (umx_plat_map(nb->p, v->info.front_domid, 1, &r32, false, NULL, &v->m_rx) < 0) {
+		v->m_rx = NULL;
+		return nb_vif_fail(v, "cannot map rx-ring-ref %lu", rxref);
+	}
+	port = umx_plat_evtchn_bind(nb->p, v->info.front_domid, (uint32_t)evtchn);
+	if (port <= 0)
+		return nb_vif_fail(v, "cannot bind event channel %lu", evtchn);
+	v->port = v->port_rx = (uint32_t)port;
+	if (evt_tx && evt_rx) {
+		port = umx_plat_evtchn_bind(nb->p, v->info.front_domid, (uint32_t)evt_rx);
+		if (port <= 0)
+			return nb_vif_fail(v, "cannot bind event channel %lu", evt_rx);
+		v->port_rx = (uint32_t)port;
+	}
+	if (umx_ring_back_init(&v->tx, umx_plat_map_addr(v->m_tx), NET_PAGE,
+	                       sizeof(struct netif_tx_request), sizeof(struct netif_tx_response),
+	                       false) < 0 ||
+	    umx_ring_back_init(&v->rx, umx_plat_map_addr(v->m_rx), NET_PAGE,
+	                       sizeof(struct netif_rx_request), sizeof(struct netif_rx_response),
+	                       false) < 0)
+		return nb_vif_fail(v, "cannot attach rings");
+	v->rings = true;
+	v->info.connected = true;
+	nb->busy = true;
+	net_xs_set_state(nb->xs, v->be, XenbusStateConnected);
+	umx_info("netback: vif %u.%u connected%s", v->info.front_domid, v->info.handle,
+	         v->persistent ? " (persistent)" : "");
+	return 0;
+}
+
+/* The frontend's state node changed (or vanished). */
+static void vif_frontend_changed(struct nb_vif *v)
+{
+	struct umx_netback *nb = v->nb;
+	int s = net_xs_state(nb->xs, v->fe);
+	int bs = net_xs_state(nb->xs, v->be);
+
+	/* A toolstack may write the backend directory before the frontend's
+	 * (libxl uses one transaction; scripts and other toolstacks may not):
+	 * a frontend that never existed is not yet there, not gone. */
+	if (s < 0 && !v->fe_seen)
+		return;
+	if (s >= 0)
+		v->fe_seen = true;
+	switch (s) {
+	case XenbusStateInitialising:
+		if (bs == XenbusStateClosed || bs == XenbusStateClosing) {
+			if (v->info.connected)
+				nb_vif_disconnect(v);
+			v->info.reason[0] = 0; /* a reconnect starts afresh */
+			net_xs_set_state(nb->xs, v->be, XenbusStateInitWait);
+		}
+		break;
+	case XenbusStateInitialised:
+	case XenbusStateConnected:
+		if (!v->info.connected && !v->info.reason[0] && bs == XenbusStateInitWait)
+			vif_connect(v);
+		break;
+	default: /* Closing, Closed, unknown, or gone with its domain */
+		if (v->info.connected)
+			nb_vif_disconnect(v);
+		if (bs >= 0 && bs != XenbusStateClosed)
+			net_xs_set_state(nb->xs, v->be, XenbusStateClosed);
+		break;
+	}
+}
+
+void nb_vif_free(struct umx_netback *nb, struct nb_vif *v)
+{
+	char path[160];
+	char token[48];
+
+	snprintf(path, sizeof(path), "%s/state", v->fe);
+	snprintf(token, sizeof(token), "fe:%u:%u", v->info.front_domid, v->info.handle);
+	umx_xs_unwatch(nb->xs, path, token);
+	nb_vif_disconnect(v);
+	free(v);
+}
+
+static void vif_new(struct umx_netback *nb, uint32_t fdom, uint32_t handle)
+{
+	struct nb_vif *v;
+	char path[192], token[48], *val = NULL;
+	unsigned long fid;
+
+	if (nb->nvifs == UMX_NET_PORTS_MAX) {
+		umx_warn("netback: more than %u vifs, ignoring %u.%u", UMX_NET_PORTS_MAX, fdom,
+		         handle);
+		return;
+	}
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return;
+	v->nb = nb;
+	v->info.front_domid = fdom;
+	v->info.handle = handle;
+	snprintf(v->be, sizeof(v->be), "%s/%u/%u", nb->dir, fdom, handle);
+	/* The toolstack's nodes: frontend path and id must agree with the
+	 * directory we found them in. */
+	snprintf(path, sizeof(path), "%s/frontend-id", v->be);
+	if (net_xs_read_uint(nb->xs, path, &fid) < 0 || fid != fdom)
+		goto bad;
+	snprintf(path, sizeof(path), "%s/frontend", v->be);
+	if (umx_xs_read(nb->xs, UMX_XS_NO_TX, path, &val, NULL) < 0 || strlen(val) >= sizeof(v->fe))
+		goto bad;
+	snprintf(v->fe, sizeof(v->fe), "%s", val);
+	free(val);
+	val = NULL;
+	snprintf(path, sizeof(path), "%s/mac", v->be);
+	if (umx_xs_read(nb->xs, UMX_XS_NO_TX, path, &val, NULL) == 0)
+		umx_net_parse_mac(val, v->info.mac);
+	free(val);
+	val = NULL;
+	snprintf(path, sizeof(path), "%s/feature-rx-copy", v->be);
+	net_xs_printf(nb->xs, UMX_XS_NO_TX, path, "1");
+	snprintf(path, sizeof(path), "%s/feature-rx-flip", v->be);
+	net_xs_printf(nb->xs, UMX_XS_NO_TX, path, "0");
+	snprintf(path, sizeof(path), "%s/feature-sg", v->be);
+	net_xs_printf(nb->xs, UMX_XS_NO_TX, path, "1");
+	snprintf(path, sizeof(path), "%s/feature-persistent", v->be);
+	net_xs_printf(nb->xs, UMX_XS_NO_TX, path, "1");
+	snprintf(path, sizeof(path), "%s/feature-split-event-channels", v->be);
+	net_xs_printf(nb->xs, UMX_XS_NO_TX, path, "1");
+	/* No checksum offload: a Linux netfront then sends complete checksums
+	 * (the switch forwards frames as they are; nothing fills them in). */
+	snprintf(path, sizeof(path), "%s/feature-no-csum-offload", v->be);
+	net_xs_printf(nb->xs, UMX_XS_NO_TX, path, "1");
+	net_xs_set_state(nb->xs, v->be, XenbusStateInitWait);
+	nb->vifs[nb->nvifs++] = v;
+	snprintf(path, sizeof(path), "%s/state", v->fe);
+	snprintf(token, sizeof(token), "fe:%u:%u", fdom, handle);
+	umx_xs_watch(nb->xs, path, token); /* fires once now */
+	return;
+bad:
+	free(val);
+	umx_warn("netback: vif %u.%u: toolstack nodes missing or inconsistent", fdom, handle);
+	free(v);
+}
+
+static struct nb_vif *vif_find(struct umx_netback *nb, uint32_t fdom, uint32_t handle)
+{
+	for (unsigned i = 0; i < nb->nvifs; i++)
+		if (nb->vifs[i]->info.front_domid == fdom && nb->vifs[i]->info.handle == handle)
+			return nb->vifs[i];
+	return NULL;
+}
+
+void nb_rescan(struct umx_netback *nb)
+{
+	char **doms = NULL, **hs, path[160];
+	unsigned nd = 0, nh;
+
+	for (unsigned i = 0; i < nb->nvifs; i++)
+		nb->vifs[i]->gone = true;
+	if (umx_xs_directory(nb->xs, UMX_XS_NO_TX, nb->dir, &doms, &nd) < 0)
+		nd = 0;
+	for (unsigned i = 0; i < nd; i++) {
+		char *end;
+		unsigned long d = strtoul(doms[i], &end, 10);
+		if (*end || d >= 32752)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", nb->dir, doms[i]);
+		if (umx_xs_directory(nb->xs, UMX_XS_NO_TX, path, &hs, &nh) < 0)
+			continue;
+		for (unsigned j = 0; j < nh; j++) {
+			unsigned long h = strtoul(hs[j], &end, 10);
+			struct nb_vif *v;
+			if (*end || h > 65535)
+				continue;
+			if ((v = vif_find(nb, (uint32_t)d, (uint32_t)h)) != NULL)
+				v->gone = false;
+			else
+				vif_new(nb, (uint32_t)d, (uint32_t)h);
+		}
+		free(hs);
+	}
+	free(doms);
+	for (unsigned i = 0; i < nb->nvifs;) {
+		struct nb_vif *v = nb->vifs[i];
+		if (v->gone) {
+			umx_info("netback: vif %u.%u removed", v->info.front_domid, v->info.handle);
+			nb->vifs[i] = nb->vifs[--nb->nvifs];
+			nb_vif_free(nb, v);
+		} else {
+			i++;
+		}
+	}
+}
+
+void nb_handle_watch(struct umx_netback *nb, const char *path, const char *token)
+{
+	unsigned fdom, handle;
+
+	if (!strcmp(token, "be")) {
+		/* Only directory-level changes (a vif added or removed), not our
+		 * own writes below a vif. */
+		size_t n = strlen(nb->dir);
+		unsigned depth = 0;
+		if (strncmp(path, nb->dir, n) != 0)
+			return;
+		for (const char *c = path + n; *c; c++)
+			depth += *c == '/';
+		if (depth <= 2)
+			nb_rescan(nb);
+		return;
+	}
+	if (sscanf(token, "fe:%u:%u", &fdom, &handle) == 2) {
+		struct nb_vif *v = vif_find(nb, fdom, handle);
+		if (v)
+			vif_frontend_changed(v);
+	}
+}
+
+void nb_publish_stats(struct umx_netback *nb)
+{
+	char path[192];
+
+	for (unsigned i = 0; i < nb->nvifs; i++) {
+		struct umx_net_port *s = &nb->vifs[i]->info;
+		snprintf(path, sizeof(path), "%s/statistics", nb->vifs[i]->be);
+		net_xs_printf(nb->xs, UMX_XS_NO_TX, path,
+		              "rx_frames=%llu rx_bytes=%llu tx_frames=%llu tx_bytes=%llu "
+		              "dropped=%llu errors=%llu",
+		              (unsigned long long)s->rx_frames, (unsigned long long)s->rx_bytes,
+		              (unsigned long long)s->tx_frames, (unsigned long long)s->tx_bytes,
+		              (unsigned long long)s->dropped, (unsigned long long)s->errors);
+	}
+}
