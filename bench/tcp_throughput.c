@@ -212,10 +212,10 @@ int main(int argc, char **argv)
 		return 1;
 	memcpy(build, exe, strlen(exe) + 1);
 	path(p_umxd, "daemon/umxd");
-	path(p_vif, "devices/lwip/umx-vif");
-	path(p_httpd, "devices/lwip/umx-lwip-httpd");
-	path(p_get, "devices/lwip/umx-lwip-get");
-	path(p_slirp, "devices/slirp/umx-slirp");
+	path(p_vif, "tools/vif/umx-vif");
+	path(p_httpd, "tools/lwip/umx-lwip-httpd");
+	path(p_get, "tools/lwip/umx-lwip-get");
+	path(p_slirp, "tools/slirp/umx-slirp");
 	if (access(p_httpd, X_OK) != 0 || access(p_slirp, X_OK) != 0) {
 		fprintf(stderr, "bench_tcp_throughput: lwIP/slirp programs not built in %s\n",
 		        build);

@@ -46,7 +46,7 @@ say "5. Two domains share a page (grant) and signal each other (event channel)"
 say "6. TCP/IP in domains: lwIP serves HTTP; the host fetches it through slirp, a domain over the switch"
 echo "  (switch = netback domain; web = lwIP HTTP server domain; slirp = user-mode NAT"
 echo "   router domain forwarding a host port to web; fetch = lwIP client domain)"
-lw="$build/devices/lwip"
+lw="$build/tools/lwip"
 port=$((20000 + $$ % 20000))
 domid() {
 	i=0
@@ -55,16 +55,16 @@ domid() {
 	done
 	echo "$id"
 }
-"$umx" run --name switch -- "$lw/umx-vif" switch 2>"$dir/switch.log" &
+"$umx" run --name switch -- "$build/tools/vif/umx-vif" switch 2>"$dir/switch.log" &
 net_pids="$!"
 sw=$(domid switch)
 "$umx" run --name web -- "$lw/umx-lwip-httpd" --ip 10.0.2.15/24 --gw 10.0.2.2 2>"$dir/web.log" &
 net_pids="$net_pids $!"
-"$lw/umx-vif" attach "$(domid web)" "$sw" >/dev/null
-"$umx" run --name slirp -- "$build/devices/slirp/umx-slirp" --forward "tcp:$port:10.0.2.15:80" \
+"$build/tools/vif/umx-vif" attach "$(domid web)" "$sw" >/dev/null
+"$umx" run --name slirp -- "$build/tools/slirp/umx-slirp" --forward "tcp:$port:10.0.2.15:80" \
 	2>"$dir/slirp.log" &
 net_pids="$net_pids $!"
-"$lw/umx-vif" attach "$(domid slirp)" "$sw" >/dev/null
+"$build/tools/vif/umx-vif" attach "$(domid slirp)" "$sw" >/dev/null
 "$umx" list
 echo "\$ curl http://127.0.0.1:$port/"
 i=0
@@ -79,7 +79,7 @@ echo "\$ umx run --name fetch -- umx-lwip-get --server 10.0.2.15 --path /bytes/6
 "$umx" run --name fetch -- "$lw/umx-lwip-get" --ip 10.0.2.16/24 --server 10.0.2.15 \
 	--path /bytes/67108864 --check 2>"$dir/fetch.log" &
 fetch=$!
-"$lw/umx-vif" attach "$(domid fetch)" "$sw" >/dev/null
+"$build/tools/vif/umx-vif" attach "$(domid fetch)" "$sw" >/dev/null
 wait "$fetch" || { cat "$dir/fetch.log"; exit 1; }
 sed 's/$/ (domain -> domain via the switch)/' "$dir/fetch.log"
 for p in $net_pids; do kill "$p" 2>/dev/null || true; done

@@ -60,17 +60,17 @@ domain_bg() {
 	pids="$pids $bg"
 }
 
-# The helpers below run the device programs from $bin (the build's devices
+# The helpers below run the device programs from $bin (the build's tools
 # directory), which the test sets.
 
 # vif_attach NAME: vif 0 of domain NAME on the switch domain $sw.
 vif_attach() {
-	"$bin/lwip/umx-vif" attach "$(domid "$1")" "$sw" 0 >/dev/null || fail "attach $1"
+	"$bin/vif/umx-vif" attach "$(domid "$1")" "$sw" 0 >/dev/null || fail "attach $1"
 }
 
-# switch_start: the lwIP switch domain (devices' umx-vif), its domid in $sw.
+# switch_start: the lwIP switch domain (tools/vif's umx-vif), its domid in $sw.
 switch_start() {
-	domain_bg switch "$bin/lwip/umx-vif" switch
+	domain_bg switch "$bin/vif/umx-vif" switch
 	sw=$(domid switch)
 }
 

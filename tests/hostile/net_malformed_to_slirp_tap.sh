@@ -4,7 +4,7 @@
 # TAP bridge (as root, in its own namespace) and an lwIP domain: none of
 # them crashes, and HTTP through the forward and ping/TCP via TAP still work.
 set -eu
-bin=$(cd "$(dirname "$UMX")/.." && pwd)/devices
+bin=$(cd "$(dirname "$UMX")/.." && pwd)/tools
 . "$UMX_SOURCE_DIR/tests/harness/umxd.sh"
 umx_test_dir umx-garbage
 ns="umxbad$$"
@@ -43,8 +43,8 @@ done
 last=$("$UMX" list | awk 'NR > 1 { print $1 }' | sort -n | tail -1)
 for seed in 1 2 3; do
 	next=$((last + 1)) last=$((last + 1))
-	"$bin/lwip/umx-vif" attach "$next" "$sw" 0 >/dev/null || fail "attach garbage"
-	"$UMX" run --name "garbage$seed" -- "$bin/tap/umx-net-garbage" --count 20000 \
+	"$bin/vif/umx-vif" attach "$next" "$sw" 0 >/dev/null || fail "attach garbage"
+	"$UMX" run --name "garbage$seed" -- "$bin/../tests/umx_net_garbage" --count 20000 \
 		--seed "$seed" 2>>"$dir/garbage.log" || fail "garbage domain $seed"
 done
 cat "$dir/garbage.log"

@@ -4,7 +4,7 @@
 # and the domain fetches a page from a server in the namespace. The host's
 # own interfaces are never touched.
 set -eu
-bin=$(cd "$(dirname "$UMX")/.." && pwd)/devices
+bin=$(cd "$(dirname "$UMX")/.." && pwd)/tools
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (ip netns, /dev/net/tun)"; exit 77; }
 command -v ip >/dev/null || { echo "SKIP: ip (iproute2) not installed"; exit 77; }
 [ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
@@ -52,7 +52,7 @@ if command -v python3 >/dev/null; then
 		i=$((i + 1)); [ $i -lt 100 ] || fail "namespace HTTP server"; sleep 0.1
 	done
 	next=$(($(domid web) + 1))
-	"$bin/lwip/umx-vif" attach "$next" "$sw" 0 >/dev/null || fail "attach client"
+	"$bin/vif/umx-vif" attach "$next" "$sw" 0 >/dev/null || fail "attach client"
 	"$UMX" run --name out -- "$bin/lwip/umx-lwip-get" --ip 10.9.0.3/24 --server 10.9.0.1 \
 		--port 8000 --path /hello.txt >"$dir/out" 2>"$dir/out.log" ||
 		fail "domain -> namespace over TCP"

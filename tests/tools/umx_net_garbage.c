@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * umx-net-garbage — a hostile domain for the slirp and TAP tests: sends
+ * umx_net_garbage — a hostile domain for the slirp and TAP tests: sends
  * malformed Ethernet frames through its vif (broadcast and to slirp's
  * gateway MAC): random bytes, IPv4 with lying header and total lengths,
  * TCP with bad data offsets and flag soup, UDP to DHCP/DNS with lying
  * lengths, bogus ARP, truncated ICMP, IPv6 junk, minimum and maximum size
  * frames. Deterministic for a --seed. Exits 0 once all are sent.
  *
- *   umx run -- umx-net-garbage [--count N] [--seed S] [--handle H]
+ *   umx run -- umx_net_garbage [--count N] [--seed S] [--handle H]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -151,12 +151,12 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr,
-			        "usage: umx-net-garbage [--count N] [--seed S] [--handle H]\n");
+			        "usage: umx_net_garbage [--count N] [--seed S] [--handle H]\n");
 			return 2;
 		}
 	}
 	if ((r = umx_platform_open(NULL, &p)) < 0) {
-		fprintf(stderr, "umx-net-garbage: platform: %s\n", strerror(-r));
+		fprintf(stderr, "umx_net_garbage: platform: %s\n", strerror(-r));
 		return 1;
 	}
 	for (int waited = 0;; waited += 50) {
@@ -166,7 +166,7 @@ int main(int argc, char **argv)
 		usleep(50 * 1000);
 	}
 	if (r < 0) {
-		fprintf(stderr, "umx-net-garbage: vif %u: %s\n", handle, strerror(-r));
+		fprintf(stderr, "umx_net_garbage: vif %u: %s\n", handle, strerror(-r));
 		umx_platform_close(p);
 		return 1;
 	}
@@ -188,7 +188,7 @@ int main(int argc, char **argv)
 				break;
 		}
 	}
-	fprintf(stderr, "umx-net-garbage: sent %lu of %lu malformed frames (ring full %lu)\n", sent,
+	fprintf(stderr, "umx_net_garbage: sent %lu of %lu malformed frames (ring full %lu)\n", sent,
 	        count, full);
 	umx_netfront_close(nf);
 	umx_platform_close(p);
