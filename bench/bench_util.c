@@ -12,13 +12,6 @@
 #include "umx/domain.h"
 #include "umxd.h"
 
-uint64_t bench_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 double bench_seconds(void)
 {
 	const char *s = getenv("BENCH_SECONDS");

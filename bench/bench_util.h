@@ -5,10 +5,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "umx/clock.h" /* umx_clock_ns(): the benchmarks' clock */
 #include "umx/conn.h"
 
-/* Monotonic time in nanoseconds. */
-uint64_t bench_now_ns(void);
 /* Print one result line: name, ops/s, and the ratio against a baseline. */
 void bench_report(const char *name, double ops_per_sec, const char *base_name,
                   double base_ops_per_sec);

@@ -18,9 +18,9 @@
 
 static double bare_fork(double secs)
 {
-	uint64_t t0 = bench_now_ns(), end = t0 + (uint64_t)(secs * 1e9);
+	uint64_t t0 = umx_clock_ns(), end = t0 + (uint64_t)(secs * 1e9);
 	unsigned long n = 0;
-	while (bench_now_ns() < end) {
+	while (umx_clock_ns() < end) {
 		int p[2];
 		char c;
 		pid_t pid;
@@ -37,14 +37,14 @@ static double bare_fork(double secs)
 		close(p[1]);
 		n++;
 	}
-	return (double)n / ((double)(bench_now_ns() - t0) / 1e9);
+	return (double)n / ((double)(umx_clock_ns() - t0) / 1e9);
 }
 
 static double domain_start(umx_conn *ts, double secs)
 {
-	uint64_t t0 = bench_now_ns(), end = t0 + (uint64_t)(secs * 1e9);
+	uint64_t t0 = umx_clock_ns(), end = t0 + (uint64_t)(secs * 1e9);
 	unsigned long n = 0;
-	while (bench_now_ns() < end) {
+	while (umx_clock_ns() < end) {
 		int p[2], fd;
 		uint32_t domid;
 		char c;
@@ -74,7 +74,7 @@ static double domain_start(umx_conn *ts, double secs)
 		close(p[0]);
 		close(p[1]);
 	}
-	return (double)n / ((double)(bench_now_ns() - t0) / 1e9);
+	return (double)n / ((double)(umx_clock_ns() - t0) / 1e9);
 }
 
 int main(void)

@@ -66,9 +66,9 @@ static double eventfd_rtt(double secs)
 				_exit(1);
 		}
 	}
-	t0 = bench_now_ns();
+	t0 = umx_clock_ns();
 	end = t0 + (uint64_t)(secs * 1e9);
-	while (bench_now_ns() < end) {
+	while (umx_clock_ns() < end) {
 		for (int i = 0; i < 256; i++) {
 			if (write(ping, &one, sizeof(one)) != sizeof(one))
 				exit(1);
@@ -76,7 +76,7 @@ static double eventfd_rtt(double secs)
 		}
 		n += 256;
 	}
-	double rate = (double)n * 1e9 / (double)(bench_now_ns() - t0);
+	double rate = (double)n * 1e9 / (double)(umx_clock_ns() - t0);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	close(ping);
@@ -118,9 +118,9 @@ static int dom_measure(struct pp *pp, int out)
 	if (wait_port(h) != q) /* the binder's initial event */
 		return 1;
 	umx_evtchn_unmask(h, (uint32_t)q);
-	t0 = bench_now_ns();
+	t0 = umx_clock_ns();
 	end = t0 + (uint64_t)(pp->secs * 1e9);
-	while (bench_now_ns() < end) {
+	while (umx_clock_ns() < end) {
 		for (int i = 0; i < 256; i++) {
 			umx_evtchn_notify(h, (uint32_t)q);
 			if (wait_port(h) != q)
@@ -129,7 +129,7 @@ static int dom_measure(struct pp *pp, int out)
 		}
 		n += 256;
 	}
-	double rate = (double)n * 1e9 / (double)(bench_now_ns() - t0);
+	double rate = (double)n * 1e9 / (double)(umx_clock_ns() - t0);
 	if (write(out, &rate, sizeof(rate)) != sizeof(rate))
 		return 1;
 	umx_evtchn_close(h);

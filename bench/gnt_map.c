@@ -38,11 +38,11 @@ static uint32_t page_sum(const volatile char *p, uint32_t n)
 
 static double bench_grant(umx_gnt *g, uint32_t granter, const uint32_t *refs, uint32_t batch)
 {
-	uint64_t t0 = bench_now_ns(), end = t0 + (uint64_t)(bench_seconds() * 1e9), n = 0;
+	uint64_t t0 = umx_clock_ns(), end = t0 + (uint64_t)(bench_seconds() * 1e9), n = 0;
 	umx_gnt_map *m;
 	uint32_t sink = 0;
 
-	while (bench_now_ns() < end) {
+	while (umx_clock_ns() < end) {
 		for (unsigned k = 0; k < 16; k++) {
 			if (umx_gnt_map_refs(g, granter, batch, refs, 0, NULL, NULL, &m) < 0)
 				return -1;
@@ -52,20 +52,20 @@ static double bench_grant(umx_gnt *g, uint32_t granter, const uint32_t *refs, ui
 		}
 	}
 	(void)sink;
-	return (double)n / ((double)(bench_now_ns() - t0) / 1e9);
+	return (double)n / ((double)(umx_clock_ns() - t0) / 1e9);
 }
 
 /* Baseline: the memfd travels over a socket each time and is mapped. */
 static double bench_memfd(int memfd, uint32_t batch)
 {
-	uint64_t t0 = bench_now_ns(), end = t0 + (uint64_t)(bench_seconds() * 1e9), n = 0;
+	uint64_t t0 = umx_clock_ns(), end = t0 + (uint64_t)(bench_seconds() * 1e9), n = 0;
 	struct umx_msg *msg = malloc(sizeof(*msg));
 	int sv[2];
 	uint32_t sink = 0;
 
 	if (!msg || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -1;
-	while (bench_now_ns() < end) {
+	while (umx_clock_ns() < end) {
 		for (unsigned k = 0; k < 16; k++) {
 			void *p;
 			int fd;
@@ -87,7 +87,7 @@ static double bench_memfd(int memfd, uint32_t batch)
 	close(sv[0]);
 	close(sv[1]);
 	free(msg);
-	return (double)n / ((double)(bench_now_ns() - t0) / 1e9);
+	return (double)n / ((double)(umx_clock_ns() - t0) / 1e9);
 }
 
 static int granter_main(uint32_t peer)

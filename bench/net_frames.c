@@ -65,15 +65,15 @@ static double udp_rate(size_t len, double secs)
 			if (r <= 0)
 				continue;
 			if (!t0) {
-				t0 = bench_now_ns();
+				t0 = umx_clock_ns();
 				end = t0 + (uint64_t)(secs * 1e9);
 				continue;
 			}
 			n += (uint64_t)r;
-			if (bench_now_ns() >= end)
+			if (umx_clock_ns() >= end)
 				break;
 		}
-		rate = (double)n * 1e9 / (double)(bench_now_ns() - t0);
+		rate = (double)n * 1e9 / (double)(umx_clock_ns() - t0);
 		if (write(res[1], &rate, sizeof(rate)) != sizeof(rate))
 			_exit(1);
 		_exit(0);
@@ -182,14 +182,14 @@ static int dom_recv(struct run *r)
 		if (e < 0)
 			return 1;
 		if (!t0) {
-			t0 = bench_now_ns();
+			t0 = umx_clock_ns();
 			end = t0 + (uint64_t)(r->secs * 1e9);
 			continue;
 		}
-		if ((++n & 255) == 0 && bench_now_ns() >= end)
+		if ((++n & 255) == 0 && umx_clock_ns() >= end)
 			break;
 	}
-	rate = (double)n * 1e9 / (double)(bench_now_ns() - t0);
+	rate = (double)n * 1e9 / (double)(umx_clock_ns() - t0);
 	if (write(r->res[1], &rate, sizeof(rate)) != sizeof(rate))
 		return 1;
 	umx_netfront_close(nf);

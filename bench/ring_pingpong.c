@@ -152,7 +152,7 @@ static double ring_pingpong(bool poll_mode)
 	pid_t pid = start_back(&l, poll_mode);
 	struct umx_ring r;
 	umx_ring_front_init(&r, l.page, RBYTES, sizeof(struct msg), sizeof(struct msg), false);
-	uint64_t n = 0, t0 = bench_now_ns(), end = t0 + (uint64_t)(bench_seconds() * 1e9), now;
+	uint64_t n = 0, t0 = umx_clock_ns(), end = t0 + (uint64_t)(bench_seconds() * 1e9), now;
 	do {
 		struct msg q = {.id = n, .payload = {n}}, a;
 		bool notify;
@@ -165,7 +165,7 @@ static double ring_pingpong(bool poll_mode)
 		if (a.id != n || a.payload[0] != ~n)
 			fprintf(stderr, "bad response\n"), exit(2);
 		n++;
-	} while ((now = bench_now_ns()) < end);
+	} while ((now = umx_clock_ns()) < end);
 	stop_back(&r, &l, pid);
 	return (double)n * 1e9 / (double)(now - t0);
 }
@@ -177,7 +177,7 @@ static double ring_batched(void)
 	struct umx_ring r;
 	struct msg out[4 * BATCH];
 	umx_ring_front_init(&r, l.page, RBYTES, sizeof(struct msg), sizeof(struct msg), false);
-	uint64_t sent = 0, done = 0, t0 = bench_now_ns(),
+	uint64_t sent = 0, done = 0, t0 = umx_clock_ns(),
 	         end = t0 + (uint64_t)(bench_seconds() * 1e9), now;
 	do {
 		if (umx_ring_space(&r) >= BATCH) {
@@ -197,7 +197,7 @@ static double ring_batched(void)
 		for (int i = 0; i < n; i++, done++)
 			if (out[i].id != done)
 				fprintf(stderr, "bad response\n"), exit(2);
-	} while ((now = bench_now_ns()) < end);
+	} while ((now = umx_clock_ns()) < end);
 	stop_back(&r, &l, pid);
 	return (double)done * 1e9 / (double)(now - t0);
 }
@@ -221,13 +221,13 @@ static double eventfd_pingpong(void)
 			eventfd_write(b, 1);
 		}
 	}
-	uint64_t n = 0, t0 = bench_now_ns(), end = t0 + (uint64_t)(bench_seconds() * 1e9), now;
+	uint64_t n = 0, t0 = umx_clock_ns(), end = t0 + (uint64_t)(bench_seconds() * 1e9), now;
 	do {
 		eventfd_t v;
 		eventfd_write(a, 1);
 		eventfd_read(b, &v);
 		n++;
-	} while ((now = bench_now_ns()) < end);
+	} while ((now = umx_clock_ns()) < end);
 	eventfd_write(a, 2);
 	waitpid(pid, NULL, 0);
 	close(a);
@@ -254,14 +254,14 @@ static double pipe_batched(void)
 	close(p[0]);
 	struct msg out[BATCH];
 	memset(out, 0, sizeof(out));
-	uint64_t n = 0, t0 = bench_now_ns(), end = t0 + (uint64_t)(bench_seconds() * 1e9), now;
+	uint64_t n = 0, t0 = umx_clock_ns(), end = t0 + (uint64_t)(bench_seconds() * 1e9), now;
 	do {
 		for (int i = 0; i < BATCH; i++)
 			out[i].id = n + (uint64_t)i;
 		if (write(p[1], out, sizeof(out)) != (ssize_t)sizeof(out))
 			die("write");
 		n += BATCH;
-	} while ((now = bench_now_ns()) < end);
+	} while ((now = umx_clock_ns()) < end);
 	close(p[1]);
 	waitpid(pid, NULL, 0);
 	return (double)n * 1e9 / (double)(now - t0);

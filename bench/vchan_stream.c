@@ -79,7 +79,7 @@ static int fd_read_all(int fd, void *p, size_t n)
  * (bytes/s, packets/s or round trips/s) measured by the receiving end. */
 static void fd_sender(const struct job *j, int wfd, int rfd)
 {
-	uint64_t end = bench_now_ns() + (uint64_t)(j->secs * 1e9);
+	uint64_t end = umx_clock_ns() + (uint64_t)(j->secs * 1e9);
 
 	if (j->mode == PINGPONG) {
 		/* the echo side */
@@ -88,7 +88,7 @@ static void fd_sender(const struct job *j, int wfd, int rfd)
 				break;
 		return;
 	}
-	while (bench_now_ns() < end)
+	while (umx_clock_ns() < end)
 		for (int i = 0; i < 64; i++)
 			if (fd_write_all(wfd, wbuf, j->wsize) < 0)
 				return;
@@ -100,9 +100,9 @@ static double fd_receiver(const struct job *j, int wfd, int rfd)
 
 	if (j->mode == PINGPONG) {
 		uint64_t end;
-		t0 = bench_now_ns();
+		t0 = umx_clock_ns();
 		end = t0 + (uint64_t)(j->secs * 1e9);
-		while (bench_now_ns() < end) {
+		while (umx_clock_ns() < end) {
 			for (int i = 0; i < 64; i++) {
 				if (fd_write_all(wfd, wbuf, j->wsize) < 0 ||
 				    fd_read_all(rfd, rbuf, j->wsize) < 0)
@@ -110,7 +110,7 @@ static double fd_receiver(const struct job *j, int wfd, int rfd)
 			}
 			n += 64;
 		}
-		return (double)n * 1e9 / (double)(bench_now_ns() - t0);
+		return (double)n * 1e9 / (double)(umx_clock_ns() - t0);
 	}
 	for (;;) {
 		ssize_t r = j->mode == PACKET
@@ -119,10 +119,10 @@ static double fd_receiver(const struct job *j, int wfd, int rfd)
 		if (r <= 0)
 			break;
 		if (!t0)
-			t0 = bench_now_ns();
+			t0 = umx_clock_ns();
 		n += j->mode == PACKET ? 1 : (uint64_t)r;
 	}
-	t1 = bench_now_ns();
+	t1 = umx_clock_ns();
 	return t1 > t0 && t0 ? (double)n * 1e9 / (double)(t1 - t0) : 0;
 }
 
@@ -166,7 +166,7 @@ static double baseline(const struct job *j, bool use_pipe)
 
 static void vchan_sender(const struct job *j, umx_vchan *v)
 {
-	uint64_t end = bench_now_ns() + (uint64_t)(j->secs * 1e9);
+	uint64_t end = umx_clock_ns() + (uint64_t)(j->secs * 1e9);
 
 	if (j->mode == PINGPONG) {
 		while (umx_vchan_recv(v, rbuf, j->wsize) == (int)j->wsize)
@@ -174,7 +174,7 @@ static void vchan_sender(const struct job *j, umx_vchan *v)
 				break;
 		return;
 	}
-	while (bench_now_ns() < end)
+	while (umx_clock_ns() < end)
 		for (int i = 0; i < 64; i++) {
 			int r = j->mode == PACKET ? umx_vchan_send(v, wbuf, j->wsize)
 			                          : umx_vchan_write(v, wbuf, j->wsize);
@@ -189,16 +189,16 @@ static double vchan_receiver(const struct job *j, umx_vchan *v)
 
 	if (j->mode == PINGPONG) {
 		uint64_t end;
-		t0 = bench_now_ns();
+		t0 = umx_clock_ns();
 		end = t0 + (uint64_t)(j->secs * 1e9);
-		while (bench_now_ns() < end) {
+		while (umx_clock_ns() < end) {
 			for (int i = 0; i < 64; i++)
 				if (umx_vchan_send(v, wbuf, j->wsize) != (int)j->wsize ||
 				    umx_vchan_recv(v, rbuf, j->wsize) != (int)j->wsize)
 					return 0;
 			n += 64;
 		}
-		return (double)n * 1e9 / (double)(bench_now_ns() - t0);
+		return (double)n * 1e9 / (double)(umx_clock_ns() - t0);
 	}
 	for (;;) {
 		int r = j->mode == PACKET ? umx_vchan_recv(v, rbuf, j->wsize)
@@ -206,10 +206,10 @@ static double vchan_receiver(const struct job *j, umx_vchan *v)
 		if (r <= 0)
 			break;
 		if (!t0)
-			t0 = bench_now_ns();
+			t0 = umx_clock_ns();
 		n += j->mode == PACKET ? 1 : (uint64_t)r;
 	}
-	t1 = bench_now_ns();
+	t1 = umx_clock_ns();
 	return t1 > t0 && t0 ? (double)n * 1e9 / (double)(t1 - t0) : 0;
 }
 

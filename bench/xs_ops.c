@@ -69,7 +69,7 @@ static void client(const char *sock, int id, bool do_write, uint64_t end_ns, int
 	int n = snprintf(req, sizeof(req), "/bench/c%d%cvalue-%d", id, 0, id);
 	if (call(fd, XS_WRITE, req, (uint32_t)n))
 		_exit(1);
-	while (bench_now_ns() < end_ns) {
+	while (umx_clock_ns() < end_ns) {
 		for (int i = 0; i < 64; i++) {
 			int rc = do_write ? call(fd, XS_WRITE, req, (uint32_t)n)
 			                  : call(fd, XS_READ, req, (uint32_t)strlen(req) + 1);
@@ -89,7 +89,7 @@ static double run_clients(const char *sock, int nclients, bool do_write)
 	uint64_t total = 0, start, end;
 	if (pipe(p))
 		return 0;
-	start = bench_now_ns();
+	start = umx_clock_ns();
 	end = start + (uint64_t)(bench_seconds() * 1e9);
 	pid_t pids[8];
 	for (int i = 0; i < nclients && i < 8; i++) {
@@ -109,7 +109,7 @@ static double run_clients(const char *sock, int nclients, bool do_write)
 	for (int i = 0; i < nclients && i < 8; i++)
 		if (pids[i] > 0)
 			waitpid(pids[i], NULL, 0);
-	return (double)total / ((double)(bench_now_ns() - start) / 1e9);
+	return (double)total / ((double)(umx_clock_ns() - start) / 1e9);
 }
 
 /* Baseline: the same socket round trip to a process that only echoes each
@@ -166,16 +166,16 @@ static double run_engine(bool do_write)
 	xs_conn_feed(c, in, wn);
 	xs_conn_pop(c, out, sizeof(out));
 	size_t n = do_write ? wn : xs_raw_encode(in, XS_READ, 0, 0, req, 9);
-	start = bench_now_ns();
+	start = umx_clock_ns();
 	end = start + (uint64_t)(bench_seconds() * 1e9);
-	while (bench_now_ns() < end) {
+	while (umx_clock_ns() < end) {
 		for (int i = 0; i < 256; i++) {
 			xs_conn_feed(c, in, n);
 			xs_conn_pop(c, out, sizeof(out));
 		}
 		ops += 256;
 	}
-	double r = (double)ops / ((double)(bench_now_ns() - start) / 1e9);
+	double r = (double)ops / ((double)(umx_clock_ns() - start) / 1e9);
 	xs_store_free(st);
 	return r;
 }

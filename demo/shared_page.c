@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "umx/clock.h"
 #include "umx/barrier.h"
 #include "umx/domain.h"
 #include "umx/evtchn.h"
@@ -31,13 +32,6 @@
 struct offer {
 	uint32_t domid, ref, port;
 };
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Wait for an event on @port, then unmask it. */
 static int wait_event(umx_evtchn *e, uint32_t port)
@@ -149,7 +143,7 @@ static int front(int sock)
 	printf("[front dom%u] mapped dom%u's grant ref %u, bound local port %d\n",
 	       umx_conn_domid(c), o.domid, o.ref, port);
 	fflush(stdout);
-	t0 = now();
+	t0 = umx_clock_s();
 	for (uint32_t i = 0; i < ROUNDS; i++) {
 		umx_store_release32(page, 2 * i + 1); /* R1: pairs with A1 in back() */
 		umx_evtchn_notify(e, (uint32_t)port);
@@ -165,7 +159,7 @@ static int front(int sock)
 			return 25;
 		}
 	}
-	t1 = now();
+	t1 = umx_clock_s();
 	printf("[front dom%u] %u round trips through the shared page: %.0f round trips/s\n",
 	       umx_conn_domid(c), ROUNDS, ROUNDS / (t1 - t0));
 	fflush(stdout);

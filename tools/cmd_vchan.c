@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "umx.h"
+#include "umx/clock.h"
 #include "umx/vchan.h"
 
 #define IO_CHUNK (64u * 1024)
@@ -42,13 +43,6 @@ static void vchan_usage(FILE *f)
 	           "                     at most 1048576)\n"
 	           "  --wait SECS        client: wait for the server's offer (default 10)\n"
 	           "  --stats            print bytes and rate to stderr at exit\n");
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int write_full(int fd, const unsigned char *p, size_t n)
@@ -275,9 +269,9 @@ int cmd_vchan(int argc, char **argv)
 		b.in_fd = b.out_fd = fd;
 		b.is_socket = true;
 	}
-	t0 = now_s();
+	t0 = umx_clock_s();
 	r = bridge_run(&b);
-	dt = now_s() - t0;
+	dt = umx_clock_s() - t0;
 	if (r < 0)
 		fprintf(stderr, "umx vchan %s: %s\n", pos[0],
 		        umx_vchan_broken(b.v) ? umx_vchan_broken(b.v) : strerror(-r));

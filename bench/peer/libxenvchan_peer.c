@@ -36,18 +36,12 @@
 
 #include <libxenvchan.h>
 
+#include "umx/clock.h"
+
 #define CHUNK         65536
 #define CONNECT_TRIES 1000 /* x 10 ms */
 
 static uint8_t inbuf[CHUNK], outbuf[CHUNK];
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static struct libxenvchan *open_vchan(int server, int peer, const char *path, size_t ring)
 {
@@ -168,7 +162,7 @@ enum mode {
 
 static void bench_send(struct libxenvchan *v, enum mode m, size_t size, double secs)
 {
-	uint64_t end = now_ns() + (uint64_t)(secs * 1e9);
+	uint64_t end = umx_clock_ns() + (uint64_t)(secs * 1e9);
 
 	if (m == PINGPONG) {
 		while (libxenvchan_recv(v, outbuf, size) == (int)size)
@@ -176,7 +170,7 @@ static void bench_send(struct libxenvchan *v, enum mode m, size_t size, double s
 				break;
 		return;
 	}
-	while (now_ns() < end)
+	while (umx_clock_ns() < end)
 		for (int i = 0; i < 64; i++) {
 			int r = m == PACKET ? libxenvchan_send(v, inbuf, size)
 			                    : libxenvchan_write(v, inbuf, size);
@@ -191,16 +185,16 @@ static double bench_recv(struct libxenvchan *v, enum mode m, size_t size, double
 
 	if (m == PINGPONG) {
 		uint64_t end;
-		t0 = now_ns();
+		t0 = umx_clock_ns();
 		end = t0 + (uint64_t)(secs * 1e9);
-		while (now_ns() < end) {
+		while (umx_clock_ns() < end) {
 			for (int i = 0; i < 64; i++)
 				if (libxenvchan_send(v, inbuf, size) != (int)size ||
 				    libxenvchan_recv(v, outbuf, size) != (int)size)
 					return 0;
 			n += 64;
 		}
-		return (double)n * 1e9 / (double)(now_ns() - t0);
+		return (double)n * 1e9 / (double)(umx_clock_ns() - t0);
 	}
 	for (;;) {
 		int r = m == PACKET ? libxenvchan_recv(v, outbuf, size)
@@ -208,10 +202,10 @@ static double bench_recv(struct libxenvchan *v, enum mode m, size_t size, double
 		if (r <= 0)
 			break;
 		if (!t0)
-			t0 = now_ns();
+			t0 = umx_clock_ns();
 		n += m == PACKET ? 1 : (uint64_t)r;
 	}
-	return t0 && now_ns() > t0 ? (double)n * 1e9 / (double)(now_ns() - t0) : 0;
+	return t0 && umx_clock_ns() > t0 ? (double)n * 1e9 / (double)(umx_clock_ns() - t0) : 0;
 }
 
 static int usage(void)

@@ -44,6 +44,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "umx/clock.h"
+
 #ifdef VCHAN_PEER_UMX
 #include "vchan_peer_umx.h"
 #else
@@ -89,13 +91,6 @@ static size_t next_size(struct sizes *s)
 {
 	s->state = splitmix(s->state);
 	return 1 + (size_t)(s->state % s->max);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int read_domid_file(const char *path)
@@ -298,7 +293,7 @@ int main(int argc, char **argv)
 		size_t max = packet ? PACKET_MAX : STREAM_MAX;
 		ssz = (struct sizes){out_seed, max};
 		rsz = (struct sizes){in_seed, max};
-		t0 = now();
+		t0 = umx_clock_s();
 		while (sent < total || rcvd < total) {
 			int progress = 0, n;
 
@@ -371,7 +366,7 @@ int main(int argc, char **argv)
 		}
 	}
 	{
-		double dt = now() - t0;
+		double dt = umx_clock_s() - t0;
 		printf("vchan_peer: %s %s %llu bytes each way in %.2f s: %.1f MiB/s each way, "
 		       "%llu bad chunks\n",
 		       argv[1], argv[3], (unsigned long long)total, dt,

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "umx/clock.h"
 #include "umx/log.h"
 #include "xs_engine.h"
 
@@ -41,10 +42,8 @@ void xs_store_quota_set(struct xs_store *st, enum xs_quota q, unsigned value)
 
 static uint64_t mono_ms(void *ctx)
 {
-	struct timespec ts;
 	(void)ctx;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return umx_clock_ms();
 }
 
 void xs_store_set_clock(struct xs_store *st, uint64_t (*now_ms)(void *ctx), void *ctx)

@@ -27,14 +27,8 @@
 #include <time.h>
 
 #include "back_priv.h"
+#include "umx/clock.h"
 #include "umx/log.h"
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- port lifetime ------------------------------------------------------ */
 
@@ -428,7 +422,7 @@ int umx_netback_poll(umx_netback *nb, int timeout_ms)
 		timeout_ms = 10;
 	if (poll(pf, 2, nb->busy ? 0 : timeout_ms) < 0 && errno != EINTR)
 		return -errno;
-	now = now_ms();
+	now = (int64_t)umx_clock_ms();
 	/* Events only say "look"; every connected port is looked at below.
 	 * A port stays masked until its work was done (storm_check). */
 	while ((port = umx_plat_evtchn_pending(nb->p)) >= 0) {
@@ -495,9 +489,9 @@ int umx_netback_poll(umx_netback *nb, int timeout_ms)
 	for (unsigned i = 0; i < nb->nvifs; i++)
 		if (nb->vifs[i]->kicked && nb->vifs[i]->info.connected)
 			storm_check(nb, nb->vifs[i], now);
-	if (now_ms() - nb->stats_at >= 1000) {
+	if ((int64_t)umx_clock_ms() - nb->stats_at >= 1000) {
 		nb_publish_stats(nb);
-		nb->stats_at = now_ms();
+		nb->stats_at = (int64_t)umx_clock_ms();
 	}
 	return 0;
 }

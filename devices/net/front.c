@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "net_priv.h"
+#include "umx/clock.h"
 #include "umx/log.h"
 
 enum {
@@ -87,8 +88,6 @@ struct umx_netfront {
 	int64_t win_start, held_until; /* event-storm window, masked until */
 	uint32_t win_spurious;
 };
-
-static int64_t now_ms(void);
 
 static int nf_fail(umx_netfront *nf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -386,7 +385,7 @@ int umx_netfront_wait(umx_netfront *nf, int timeout_ms)
 {
 	struct pollfd pf[2];
 	bool more_rx = false, more_tx = false, kicked = false;
-	int64_t now = now_ms();
+	int64_t now = (int64_t)umx_clock_ms();
 	int port, reaped = 0;
 
 	if (!nf->p)
@@ -427,7 +426,7 @@ int umx_netfront_wait(umx_netfront *nf, int timeout_ms)
 	if (kicked) {
 		/* HARDENING 10: an event with no new responses is spurious. */
 		bool work = reaped > 0 || (!nf->reason[0] && umx_ring_unconsumed(&nf->rx) > 0);
-		now = now_ms();
+		now = (int64_t)umx_clock_ms();
 		if (now - nf->win_start >= 100) {
 			nf->win_start = now;
 			nf->win_spurious = 0;
@@ -521,17 +520,10 @@ int netfront_detached_new(void *tx_ring, void *rx_ring, void *tx_pool, void *rx_
 	return 0;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait until the backend's state is one of @want (bitmask of 1 << state). */
 static int wait_backend(umx_netfront *nf, unsigned want, int timeout_ms)
 {
-	int64_t end = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	int64_t end = timeout_ms < 0 ? -1 : (int64_t)umx_clock_ms() + timeout_ms;
 
 	for (;;) {
 		char *path, *token;
@@ -539,7 +531,7 @@ static int wait_backend(umx_netfront *nf, unsigned want, int timeout_ms)
 
 		if (s >= 0 && (want & (1u << s)))
 			return s;
-		left = end < 0 ? -1 : (int)(end - now_ms());
+		left = end < 0 ? -1 : (int)(end - (int64_t)umx_clock_ms());
 		if (end >= 0 && left <= 0)
 			return -ETIMEDOUT;
 		r = umx_xs_read_watch(nf->xs, &path, &token, left);

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "umx/clock.h"
 #include "umx/log.h"
 #include "vchan_priv.h"
 
@@ -278,13 +279,6 @@ static int try_write(umx_vchan *v, const void *buf, size_t len, bool all)
 	return -EAGAIN;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static inline void cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -318,7 +312,7 @@ static void spin_for(umx_vchan *v, bool reading, size_t need)
 
 	if (!ns)
 		return;
-	end = now_ns() + ns;
+	end = umx_clock_ns() + ns;
 
 	do {
 		for (int i = 0; i < 64; i++)
@@ -327,7 +321,7 @@ static void spin_for(umx_vchan *v, bool reading, size_t need)
 		                    : umx_bytering_space_avail(&v->wr);
 		if (avail < 0 || (size_t)avail >= need || umx_load_relaxed8(v->peer_live) != 1)
 			return;
-	} while (now_ns() < end);
+	} while (umx_clock_ns() < end);
 }
 
 static int do_read(umx_vchan *v, void *buf, size_t len, bool all)
@@ -762,17 +756,10 @@ static int read_u32(umx_xs *xs, const char *path, const char *leaf, uint32_t *ou
 	return r;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static int find_offer(umx_vchan *v, const char *path, int wait_ms, uint32_t *rport)
 {
 	umx_xs *xs = umx_plat_xs(v->plat);
-	uint64_t end = now_ms() + (uint64_t)(wait_ms < 0 ? 0 : wait_ms);
+	uint64_t end = umx_clock_ms() + (uint64_t)(wait_ms < 0 ? 0 : wait_ms);
 
 	for (;;) {
 		int r = read_u32(xs, path, "ring-ref", &v->ring_ref);
@@ -781,7 +768,7 @@ static int find_offer(umx_vchan *v, const char *path, int wait_ms, uint32_t *rpo
 		/* The server writes both nodes in one transaction. Until then
 		 * they are missing (or unreadable to us). */
 		if ((r != -ENOENT && r != -EACCES) || wait_ms == 0 ||
-		    (wait_ms > 0 && now_ms() >= end))
+		    (wait_ms > 0 && umx_clock_ms() >= end))
 			return r;
 		usleep(20000);
 	}

@@ -13,6 +13,7 @@
 #include <xen/io/libxenvchan.h>
 
 #include "../unit/vchan_util.h"
+#include "umx/clock.h"
 #include "umx/platform.h"
 
 static int sync_pipe[2]; /* hostile peer -> our side: "offer is up" */
@@ -447,18 +448,15 @@ static int storm_client(void *arg)
 	struct vpair *vp = arg;
 	struct raw_cli c;
 	uint64_t end;
-	struct timespec ts;
 	int r;
 
 	if ((r = raw_cli_connect(vp, &c)) != 0)
 		return r;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	end = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 + 300;
+	end = umx_clock_ms() + 300;
 	do { /* events with no data, as fast as we can */
 		for (int i = 0; i < 1000; i++)
 			umx_plat_evtchn_notify(c.p, (uint32_t)c.port);
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-	} while ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 < end);
+	} while (umx_clock_ms() < end);
 	*(unsigned char *)umx_plat_map_addr(c.rings) = 0x42;
 	__atomic_store_n(&c.page->left.prod, 1, __ATOMIC_RELEASE);
 	umx_plat_evtchn_notify(c.p, (uint32_t)c.port);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "umx/clock.h"
 #include "umx/barrier.h"
 #include "umx/net.h"
 #include "umx/platform.h"
@@ -112,9 +113,7 @@ static inline int net_attach(uint32_t front, uint32_t back, uint8_t last)
 
 static inline long net_now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long)umx_clock_ms();
 }
 
 /* One frame within @ms, or a negative errno. */

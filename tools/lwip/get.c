@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include "umx/clock.h"
 #include "umx/log.h"
 #include "lwip_inc.h"
 
@@ -55,14 +56,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void fail(const char *why)
@@ -298,12 +291,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	ip_addr_set_ip4_u32_val(dst, sa.s_addr);
-	t0 = now_s();
+	t0 = umx_clock_s();
 	deadline = t0 + timeout;
 	g.state = RETRY;
-	while (!stop && now_s() < deadline) {
-		if (g.state == RETRY && now_s() >= retry_at) {
-			if (now_s() > t0 + 10)
+	while (!stop && umx_clock_s() < deadline) {
+		if (g.state == RETRY && umx_clock_s() >= retry_at) {
+			if (umx_clock_s() > t0 + 10)
 				break; /* refused for too long */
 			g.pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
 			if (!g.pcb) {
@@ -319,7 +312,7 @@ int main(int argc, char **argv)
 				fail("tcp_connect");
 				break;
 			}
-			retry_at = now_s() + 0.2;
+			retry_at = umx_clock_s() + 0.2;
 		}
 		if (g.state == DONE || g.state == FAILED)
 			break;
@@ -329,7 +322,7 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	t1 = now_s();
+	t1 = umx_clock_s();
 	if (g.state != DONE) {
 		fprintf(stderr, "umx-lwip-get: %s after %" PRIu64 " bytes\n",
 		        g.why[0] ? g.why : "timed out", g.got);

@@ -32,6 +32,7 @@
 
 #include <slirp/libslirp.h>
 
+#include "umx/clock.h"
 #include "umx/log.h"
 #include "umx/net.h"
 #include "umx/platform.h"
@@ -66,14 +67,6 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* ---- slirp's callbacks -------------------------------------------------- */
 static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 {
@@ -102,7 +95,7 @@ static void cb_guest_error(const char *msg, void *opaque)
 static int64_t cb_clock_get_ns(void *opaque)
 {
 	(void)opaque;
-	return now_ns();
+	return (int64_t)umx_clock_ns();
 }
 
 static void *cb_timer_new(SlirpTimerCb cb, void *cb_opaque, void *opaque)
@@ -209,7 +202,7 @@ static int cb_get_revents(int idx, void *opaque)
 
 static void run_timers(struct router *rt)
 {
-	int64_t now = now_ns() / 1000000;
+	int64_t now = (int64_t)umx_clock_ms();
 	bool again = true;
 
 	/* A callback may free or re-arm timers: restart the walk after each. */
@@ -228,7 +221,7 @@ static void run_timers(struct router *rt)
 
 static uint32_t next_timer_ms(const struct router *rt, uint32_t timeout)
 {
-	int64_t now = now_ns() / 1000000;
+	int64_t now = (int64_t)umx_clock_ms();
 
 	for (const struct rtimer *t = rt->timers; t; t = t->next) {
 		if (t->expire_ms < 0)
