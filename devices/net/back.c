@@ -64,7 +64,7 @@ void nb_vif_disconnect(struct nb_vif *v)
 		umx_plat_evtchn_unbind(nb->p, v->port);
 	v->port = v->port_rx = 0;
 	v->kicked = false;
-	v->held_until = 0;
+	v->storm = (struct evstorm){0};
 	v->rings = false;
 }
 
@@ -380,25 +380,20 @@ static uint64_t work_count(const struct nb_vif *v)
 
 /*
  * HARDENING 10: an event that brought no work is spurious. Count it; past
- * UMX_NET_STORM_EVENTS in a 100 ms window keep the port masked until the
- * window ends (events that arrive meanwhile stay pending, and every
+ * UMX_NET_STORM_EVENTS in a window the port stays masked until the window
+ * ends (evstorm.h; events that arrive meanwhile stay pending, and every
  * connected port's rings are polled each round anyway), so a frontend
  * notifying in a loop costs the backend a bounded number of wakeups.
  */
-static void storm_check(struct umx_netback *nb, struct nb_vif *v, int64_t now)
+static void storm_check(struct umx_netback *nb, struct nb_vif *v, uint64_t now)
 {
+	bool work = work_count(v) != v->work_mark;
+
 	v->kicked = false;
-	if (now - v->win_start >= 100) {
-		v->win_start = now;
-		v->win_spurious = 0;
-	}
-	if (work_count(v) == v->work_mark) {
+	if (!work)
 		v->info.spurious_events++;
-		if (++v->win_spurious > UMX_NET_STORM_EVENTS) {
-			v->held_until = v->win_start + 100;
-			return;
-		}
-	}
+	if (!evstorm_event(&v->storm, now, work, UMX_NET_STORM_EVENTS))
+		return;
 	umx_plat_evtchn_unmask(nb->p, v->port);
 	if (v->port_rx != v->port)
 		umx_plat_evtchn_unmask(nb->p, v->port_rx);
@@ -408,21 +403,19 @@ int umx_netback_poll(umx_netback *nb, int timeout_ms)
 {
 	struct pollfd pf[2];
 	char *path, *token;
-	bool held = false;
-	int64_t now;
+	uint64_t now = umx_clock_ms();
 	int port;
 
 	pf[0].fd = umx_plat_evtchn_fd(nb->p);
 	pf[0].events = POLLIN;
 	pf[1].fd = umx_xs_fd(nb->xs);
 	pf[1].events = POLLIN;
+	/* Wake when a held port's hold ends. */
 	for (unsigned i = 0; i < nb->nvifs; i++)
-		held |= nb->vifs[i]->held_until != 0;
-	if (held && (timeout_ms < 0 || timeout_ms > 10))
-		timeout_ms = 10;
+		timeout_ms = evstorm_timeout(&nb->vifs[i]->storm, now, timeout_ms);
 	if (poll(pf, 2, nb->busy ? 0 : timeout_ms) < 0 && errno != EINTR)
 		return -errno;
-	now = (int64_t)umx_clock_ms();
+	now = umx_clock_ms();
 	/* Events only say "look"; every connected port is looked at below.
 	 * A port stays masked until its work was done (storm_check). */
 	while ((port = umx_plat_evtchn_pending(nb->p)) >= 0) {
@@ -437,12 +430,9 @@ int umx_netback_poll(umx_netback *nb, int timeout_ms)
 	}
 	for (unsigned i = 0; i < nb->nvifs; i++) {
 		struct nb_vif *v = nb->vifs[i];
-		if (v->held_until && now >= v->held_until) {
-			v->held_until = 0;
-			if (v->info.connected) {
-				umx_plat_evtchn_unmask(nb->p, v->port);
-				umx_plat_evtchn_unmask(nb->p, v->port_rx);
-			}
+		if (evstorm_release(&v->storm, now) && v->info.connected) {
+			umx_plat_evtchn_unmask(nb->p, v->port);
+			umx_plat_evtchn_unmask(nb->p, v->port_rx);
 		}
 	}
 	for (;;) {
@@ -489,9 +479,9 @@ int umx_netback_poll(umx_netback *nb, int timeout_ms)
 	for (unsigned i = 0; i < nb->nvifs; i++)
 		if (nb->vifs[i]->kicked && nb->vifs[i]->info.connected)
 			storm_check(nb, nb->vifs[i], now);
-	if ((int64_t)umx_clock_ms() - nb->stats_at >= 1000) {
+	if (umx_clock_ms() - nb->stats_at >= 1000) {
 		nb_publish_stats(nb);
-		nb->stats_at = (int64_t)umx_clock_ms();
+		nb->stats_at = umx_clock_ms();
 	}
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../common/evstorm.h"
 #include "net_priv.h"
 
 #define PCACHE_SIZE      1024u /* persistent mappings per port */
@@ -50,8 +51,7 @@ struct nb_vif {
 	bool notify_rx; /* ... on the RX port */
 	bool kicked;    /* a port fired; left masked until handled */
 	uint64_t work_mark;
-	int64_t win_start, held_until; /* event-storm window, masked until */
-	uint32_t win_spurious;
+	struct evstorm storm; /* both ports stay masked while held */
 
 	struct netif_tx_request chain[UMX_NET_SLOTS_MAX];
 	unsigned nchain;
@@ -83,7 +83,7 @@ struct umx_netback {
 	unsigned nvifs;
 	struct fdb_ent fdb[FDB_SIZE];
 	bool busy;
-	int64_t stats_at;
+	uint64_t stats_at;
 };
 
 /* back.c: a port's lifetime. */

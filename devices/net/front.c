@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../common/evstorm.h"
 #include "net_priv.h"
 #include "umx/clock.h"
 #include "umx/log.h"
@@ -85,8 +86,7 @@ struct umx_netfront {
 	bool frame_drop;
 
 	struct umx_net_stats st;
-	int64_t win_start, held_until; /* event-storm window, masked until */
-	uint32_t win_spurious;
+	struct evstorm storm; /* both ports stay masked while held */
 };
 
 static int nf_fail(umx_netfront *nf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -385,20 +385,16 @@ int umx_netfront_wait(umx_netfront *nf, int timeout_ms)
 {
 	struct pollfd pf[2];
 	bool more_rx = false, more_tx = false, kicked = false;
-	int64_t now = (int64_t)umx_clock_ms();
+	uint64_t now = umx_clock_ms();
 	int port, reaped = 0;
 
 	if (!nf->p)
 		return -ENOTCONN;
-	if (nf->held_until) {
-		if (now >= nf->held_until) {
-			nf->held_until = 0;
-			umx_plat_evtchn_unmask(nf->p, nf->port);
-			umx_plat_evtchn_unmask(nf->p, nf->port_rx);
-		} else if (timeout_ms < 0 || timeout_ms > nf->held_until - now) {
-			timeout_ms = (int)(nf->held_until - now);
-		}
+	if (evstorm_release(&nf->storm, now)) {
+		umx_plat_evtchn_unmask(nf->p, nf->port);
+		umx_plat_evtchn_unmask(nf->p, nf->port_rx);
 	}
+	timeout_ms = evstorm_timeout(&nf->storm, now, timeout_ms);
 	if (!nf->reason[0]) {
 		if (umx_ring_final_check(&nf->rx, &more_rx) < 0)
 			return nf_ring_fail(nf, &nf->rx);
@@ -426,17 +422,10 @@ int umx_netfront_wait(umx_netfront *nf, int timeout_ms)
 	if (kicked) {
 		/* HARDENING 10: an event with no new responses is spurious. */
 		bool work = reaped > 0 || (!nf->reason[0] && umx_ring_unconsumed(&nf->rx) > 0);
-		now = (int64_t)umx_clock_ms();
-		if (now - nf->win_start >= 100) {
-			nf->win_start = now;
-			nf->win_spurious = 0;
-		}
-		if (!work) {
+
+		if (!work)
 			nf->st.spurious_events++;
-			if (++nf->win_spurious > UMX_NET_STORM_EVENTS)
-				nf->held_until = nf->win_start + 100;
-		}
-		if (!nf->held_until) {
+		if (evstorm_event(&nf->storm, umx_clock_ms(), work, UMX_NET_STORM_EVENTS)) {
 			umx_plat_evtchn_unmask(nf->p, nf->port);
 			umx_plat_evtchn_unmask(nf->p, nf->port_rx);
 		}

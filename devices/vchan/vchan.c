@@ -208,20 +208,31 @@ int umx_vchan_wait(umx_vchan *v, int timeout_ms)
  * event can delay but never hang us. */
 #define VCHAN_RECHECK_MS 500
 
-/* Wakeups in a row that brought no progress before we start pacing them:
- * an event storm costs us at most ~1000 wakeups/s, not a spinning CPU. */
-#define VCHAN_SPURIOUS_MAX 1000u
+/* Wakeups without progress allowed per storm window (evstorm.h) before we
+ * stop waiting on events until the window ends: an event storm costs us
+ * at most ~1000 wakeups/s, not a spinning CPU. */
+#define VCHAN_SPURIOUS_MAX 100u
 
 static int block(umx_vchan *v)
 {
-	int r = umx_vchan_wait(v, VCHAN_RECHECK_MS);
+	uint64_t now = umx_clock_ms();
+	int r;
 
-	if (r == 0 && ++v->spurious > VCHAN_SPURIOUS_MAX) {
-		if (v->spurious == VCHAN_SPURIOUS_MAX + 1)
-			umx_warn("vchan (peer %u): event storm without progress; pacing wakeups",
-			         v->peer);
-		usleep(1000);
+	/* The previous wakeup is judged now: did the attempt after it move data? */
+	if (v->woke && !evstorm_event(&v->storm, now, v->progress, VCHAN_SPURIOUS_MAX) &&
+	    !v->storm_warned) {
+		v->storm_warned = true;
+		umx_warn("vchan (peer %u): event storm without progress; pacing wakeups", v->peer);
 	}
+	v->woke = v->progress = false;
+	if (evstorm_held(&v->storm)) {
+		/* Sleep out the window; the events stay pending for the next wait. */
+		usleep((useconds_t)evstorm_timeout(&v->storm, now, -1) * 1000);
+		evstorm_release(&v->storm, umx_clock_ms());
+		return 0;
+	}
+	r = umx_vchan_wait(v, VCHAN_RECHECK_MS);
+	v->woke = r == 0;
 	return r == -ETIMEDOUT || r == -EINTR ? 0 : r;
 }
 
@@ -241,7 +252,7 @@ static int try_read(umx_vchan *v, void *buf, size_t len, bool all)
 		        : umx_bytering_read(&v->rd, buf, len);
 		if (n > 0 || (n == 0 && !len)) {
 			int r = send_notify(v, VCHAN_NOTIFY_READ);
-			v->spurious = 0;
+			v->progress = true;
 			return r < 0 ? r : n;
 		}
 		if (n < 0 && n != -EAGAIN)
@@ -268,7 +279,7 @@ static int try_write(umx_vchan *v, const void *buf, size_t len, bool all)
 		        : umx_bytering_write(&v->wr, buf, len);
 		if (n > 0 || (n == 0 && !len)) {
 			int r = send_notify(v, VCHAN_NOTIFY_WRITE);
-			v->spurious = 0;
+			v->progress = true;
 			return r < 0 ? r : n;
 		}
 		if (n < 0 && n != -EAGAIN)

@@ -18,6 +18,8 @@
 #include "umx/platform.h"
 #include "umx/vchan.h"
 
+#include "../common/evstorm.h"
+
 #define VCHAN_PAGE_SHIFT   12
 #define VCHAN_PAGE_SIZE    (1u << VCHAN_PAGE_SHIFT)
 #define VCHAN_SMALL_ORDER  10 /* ring at offset 1024 of the control page */
@@ -67,7 +69,10 @@ struct umx_vchan {
 	bool peer_seen_live; /* server: cli_live was 1 once */
 	bool peer_gone;      /* sticky end of stream */
 	bool broken;
-	unsigned spurious; /* wakeups in a row without progress */
+	struct evstorm storm; /* wakeups that brought no progress (block()) */
+	bool woke;            /* block() returned on an event ... */
+	bool progress;        /* ... and data moved since */
+	bool storm_warned;
 	uint32_t peer;
 	uint32_t port;
 	bool port_bound;
