@@ -207,14 +207,8 @@ int umx_lwip_open(umx_platform *p, const struct umx_lwip_config *cfg, umx_lwip *
 	if (!l)
 		return -ENOMEM;
 	l->p = p;
-	/* The toolstack may still be writing device/vif/<handle>. */
-	for (int waited = 0;; waited += 50) {
-		r = umx_netfront_open(p, cfg->handle, cfg->connect_timeout_ms, &l->nf);
-		if (r != -ENOENT ||
-		    (cfg->connect_timeout_ms >= 0 && waited >= cfg->connect_timeout_ms))
-			break;
-		usleep(50 * 1000);
-	}
+	/* Waits for the toolstack's nodes too (device/vif/<handle>). */
+	r = umx_netfront_open(p, cfg->handle, cfg->connect_timeout_ms, &l->nf);
 	if (r < 0) {
 		free(l);
 		return r;

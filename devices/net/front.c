@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../common/evstorm.h"
 #include "net_priv.h"
@@ -593,11 +594,42 @@ static void release(umx_netfront *nf)
 		umx_plat_evtchn_unbind(nf->p, nf->port);
 }
 
+/* The toolstack's nodes of this vif: backend-id, backend, mac. */
+static int read_vif_nodes(umx_netfront *nf)
+{
+	char path[192], *val = NULL;
+	unsigned long bid;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/backend-id", nf->fe);
+	if ((r = net_xs_read_uint(nf->xs, path, &bid)) < 0)
+		return r;
+	if (bid >= 32752 || bid == umx_platform_domid(nf->p))
+		return -EINVAL;
+	nf->backend_id = (uint32_t)bid;
+	snprintf(path, sizeof(path), "%s/backend", nf->fe);
+	if ((r = umx_xs_read(nf->xs, UMX_XS_NO_TX, path, &val, NULL)) < 0)
+		return r;
+	if (strlen(val) >= sizeof(nf->be)) {
+		free(val);
+		return -ENAMETOOLONG;
+	}
+	strcpy(nf->be, val);
+	free(val);
+	snprintf(path, sizeof(path), "%s/mac", nf->fe);
+	if ((r = umx_xs_read(nf->xs, UMX_XS_NO_TX, path, &val, NULL)) < 0)
+		return r;
+	r = umx_net_parse_mac(val, nf->mac);
+	free(val);
+	return r;
+}
+
 int umx_netfront_open(umx_platform *p, unsigned handle, int timeout_ms, umx_netfront **out)
 {
 	umx_netfront *nf = calloc(1, sizeof(*nf));
-	char path[192], *val = NULL;
-	unsigned long bid, split = 0;
+	uint64_t end = umx_clock_ms() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms);
+	char path[192];
+	unsigned long split = 0;
 	int r, port;
 
 	if (!nf)
@@ -607,30 +639,11 @@ int umx_netfront_open(umx_platform *p, unsigned handle, int timeout_ms, umx_netf
 	nf->handle = handle;
 	snprintf(nf->fe, sizeof(nf->fe), "/local/domain/%u/device/vif/%u", umx_platform_domid(p),
 	         handle);
-	snprintf(path, sizeof(path), "%s/backend-id", nf->fe);
-	if ((r = net_xs_read_uint(nf->xs, path, &bid)) < 0)
+	/* The toolstack may not have written (all of) the vif's nodes yet. */
+	while ((r = read_vif_nodes(nf)) == -ENOENT && (timeout_ms < 0 || umx_clock_ms() < end))
+		usleep(50 * 1000);
+	if (r < 0)
 		goto err;
-	if (bid >= 32752 || bid == umx_platform_domid(p)) {
-		r = -EINVAL;
-		goto err;
-	}
-	nf->backend_id = (uint32_t)bid;
-	snprintf(path, sizeof(path), "%s/backend", nf->fe);
-	if ((r = umx_xs_read(nf->xs, UMX_XS_NO_TX, path, &val, NULL)) < 0)
-		goto err;
-	if (strlen(val) >= sizeof(nf->be)) {
-		r = -ENAMETOOLONG;
-		goto err;
-	}
-	strcpy(nf->be, val);
-	free(val);
-	val = NULL;
-	snprintf(path, sizeof(path), "%s/mac", nf->fe);
-	if ((r = umx_xs_read(nf->xs, UMX_XS_NO_TX, path, &val, NULL)) < 0 ||
-	    (r = umx_net_parse_mac(val, nf->mac)) < 0)
-		goto err;
-	free(val);
-	val = NULL;
 	if (net_xs_state(nf->xs, nf->fe) != XenbusStateInitialising &&
 	    (r = net_xs_set_state(nf->xs, nf->fe, XenbusStateInitialising)) < 0)
 		goto err;
@@ -684,7 +697,6 @@ err_unwatch:
 	snprintf(path, sizeof(path), "%s/state", nf->be);
 	umx_xs_unwatch(nf->xs, path, "netfront");
 err:
-	free(val);
 	free(nf);
 	return r;
 }

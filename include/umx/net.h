@@ -85,7 +85,8 @@ typedef struct umx_netfront umx_netfront;
 
 /*
  * Connect vif @handle of this domain (device/vif/<handle>, written by the
- * toolstack): waits up to @timeout_ms (-1 forever) for the backend's
+ * toolstack): waits up to @timeout_ms (-1 forever) for the toolstack's
+ * nodes (-ENOENT when they never appear) and as long for the backend's
  * InitWait, shares the rings and buffer pools, publishes them, and waits
  * for the backend's Connected. @p stays the caller's and must outlive the
  * device; its event channel descriptor is the device's (use one netfront

@@ -10,7 +10,6 @@
  *   umx run -- umx_net_garbage [--count N] [--seed S] [--handle H]
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 
 #include "umx/net.h"
 #include "umx/platform.h"
+#include "prog.h"
 
 static uint64_t rng = 0x2545f4914f6cdd1dull;
 
@@ -122,50 +122,38 @@ static size_t make(uint8_t *f, const uint8_t src[6], unsigned kind)
 	return len;
 }
 
+static int opt_seed(const char *arg, void *dst)
+{
+	char *end;
+
+	errno = 0;
+	*(uint64_t *)dst = strtoull(arg, &end, 0) | 1; /* xorshift: never 0 */
+	return errno || end == arg || *end ? -EINVAL : 0;
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	        {"count", required_argument, NULL, 'c'},
-	        {"seed", required_argument, NULL, 's'},
-	        {"handle", required_argument, NULL, 'h'},
-	        {NULL, 0, NULL, 0},
-	};
 	static uint8_t f[9100];
 	unsigned long count = 20000, sent = 0, full = 0;
 	unsigned handle = 0;
+	const struct prog_opt opts[] = {
+	        PROG_OPT("count", PROG_ULONG, &count),
+	        PROG_OPT_FN("seed", opt_seed, &rng),
+	        PROG_OPT("handle", PROG_UINT, &handle),
+	        PROG_OPT_END,
+	};
 	umx_platform *p = NULL;
 	umx_netfront *nf = NULL;
 	uint8_t mac[6];
-	int c, r;
+	int r;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			count = strtoul(optarg, NULL, 10);
-			break;
-		case 's':
-			rng = strtoull(optarg, NULL, 0) | 1;
-			break;
-		case 'h':
-			handle = (unsigned)strtoul(optarg, NULL, 10);
-			break;
-		default:
-			fprintf(stderr,
-			        "usage: umx_net_garbage [--count N] [--seed S] [--handle H]\n");
-			return 2;
-		}
-	}
-	if ((r = umx_platform_open(NULL, &p)) < 0) {
-		fprintf(stderr, "umx_net_garbage: platform: %s\n", strerror(-r));
+	if (prog_parse("umx_net_garbage", argc, argv, opts,
+	               "usage: umx_net_garbage [--count N] [--seed S] [--handle H]\n") < 0)
+		return 2;
+	if (prog_platform_open("umx_net_garbage", &p) < 0)
 		return 1;
-	}
-	for (int waited = 0;; waited += 50) {
-		r = umx_netfront_open(p, handle, 30000, &nf);
-		if (r != -ENOENT || waited >= 30000)
-			break;
-		usleep(50 * 1000);
-	}
-	if (r < 0) {
+	/* Waits for the toolstack to attach the vif, too. */
+	if ((r = umx_netfront_open(p, handle, 30000, &nf)) < 0) {
 		fprintf(stderr, "umx_net_garbage: vif %u: %s\n", handle, strerror(-r));
 		umx_platform_close(p);
 		return 1;

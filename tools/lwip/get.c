@@ -11,7 +11,6 @@
  * the pattern (LEN bytes), e.g. behind curl on the host.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,8 +21,8 @@
 #include <arpa/inet.h>
 
 #include "umx/clock.h"
-#include "umx/log.h"
 #include "lwip_inc.h"
+#include "prog.h"
 
 #define HEAD_MAX 4096
 
@@ -49,14 +48,6 @@ static struct {
 	long bad_at; /* first pattern mismatch, or -1 */
 	char why[128];
 } g = {.bad_at = -1, .content_length = -1};
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static void fail(const char *why)
 {
@@ -200,92 +191,50 @@ static int verify_stdin(long long want)
 	return 0;
 }
 
-static void usage(void)
-{
-	fprintf(stderr,
-	        "usage: umx-lwip-get --server A.B.C.D [--port P] [--path /P] [--check] [--quiet]\n"
-	        "                    [--ip A.B.C.D/LEN] [--gw A.B.C.D] [--handle N] [--timeout S]\n"
-	        "       umx-lwip-get --verify-stdin [LEN]\n");
-}
+static const char usage[] =
+        "usage: umx-lwip-get --server A.B.C.D [--port P] [--path /P] [--check] [--quiet]\n"
+        "                    [--ip A.B.C.D/LEN] [--gw A.B.C.D] [--handle N] [--timeout S]\n"
+        "       umx-lwip-get --verify-stdin [LEN]\n";
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	        {"ip", required_argument, NULL, 'i'},
-	        {"gw", required_argument, NULL, 'g'},
-	        {"server", required_argument, NULL, 's'},
-	        {"port", required_argument, NULL, 'p'},
-	        {"path", required_argument, NULL, 'P'},
-	        {"handle", required_argument, NULL, 'h'},
-	        {"check", no_argument, NULL, 'c'},
-	        {"quiet", no_argument, NULL, 'q'},
-	        {"timeout", required_argument, NULL, 't'},
-	        {"verify-stdin", no_argument, NULL, 'v'},
-	        {NULL, 0, NULL, 0},
-	};
 	struct umx_lwip_config cfg = {.addr = "10.0.2.16/24", .connect_timeout_ms = 30000};
 	const char *server = NULL, *path = "/";
 	unsigned port = 80;
 	double timeout = 120, t0, t1, deadline, retry_at = 0;
+	bool verify = false;
+	const struct prog_opt opts[] = {
+	        PROG_OPT("ip", PROG_STR, &cfg.addr),
+	        PROG_OPT("gw", PROG_STR, &cfg.gateway),
+	        PROG_OPT("server", PROG_STR, &server),
+	        PROG_OPT_MAX("port", PROG_UINT, &port, 65535),
+	        PROG_OPT("path", PROG_STR, &path),
+	        PROG_OPT("handle", PROG_UINT, &cfg.handle),
+	        PROG_OPT("check", PROG_FLAG, &g.check),
+	        PROG_OPT("quiet", PROG_FLAG, &g.quiet),
+	        PROG_OPT("timeout", PROG_DOUBLE, &timeout),
+	        PROG_OPT("verify-stdin", PROG_FLAG, &verify),
+	        PROG_OPT_END,
+	};
 	umx_platform *p = NULL;
 	umx_lwip *l = NULL;
 	ip_addr_t dst;
 	struct in_addr sa;
-	int c, r, rc = 1;
-	bool verify = false;
+	int r, rc = 1, optind_ = prog_parse("umx-lwip-get", argc, argv, opts, usage);
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			cfg.addr = optarg;
-			break;
-		case 'g':
-			cfg.gateway = optarg;
-			break;
-		case 's':
-			server = optarg;
-			break;
-		case 'p':
-			port = (unsigned)strtoul(optarg, NULL, 10);
-			break;
-		case 'P':
-			path = optarg;
-			break;
-		case 'h':
-			cfg.handle = (unsigned)strtoul(optarg, NULL, 10);
-			break;
-		case 'c':
-			g.check = true;
-			break;
-		case 'q':
-			g.quiet = true;
-			break;
-		case 't':
-			timeout = strtod(optarg, NULL);
-			break;
-		case 'v':
-			verify = true;
-			break;
-		default:
-			usage();
-			return 2;
-		}
-	}
+	if (optind_ < 0)
+		return 2;
 	if (verify)
-		return verify_stdin(optind < argc ? strtoll(argv[optind], NULL, 10) : -1);
+		return verify_stdin(optind_ < argc ? strtoll(argv[optind_], NULL, 10) : -1);
 	if (!server || inet_pton(AF_INET, server, &sa) != 1) {
-		usage();
+		fputs(usage, stderr);
 		return 2;
 	}
-	umx_log_ident("umx-lwip-get");
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
+	prog_start("umx-lwip-get");
 	snprintf(g.req, sizeof(g.req),
 	         "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: umx-lwip-get\r\n\r\n", path, server);
-	if ((r = umx_platform_open(NULL, &p)) < 0) {
-		fprintf(stderr, "umx-lwip-get: platform: %s (run it with umx run)\n", strerror(-r));
+	if (prog_platform_open("umx-lwip-get", &p) < 0)
 		return 1;
-	}
 	if ((r = umx_lwip_open(p, &cfg, &l)) < 0) {
 		fprintf(stderr, "umx-lwip-get: vif %u: %s\n", cfg.handle, strerror(-r));
 		goto out;
@@ -294,7 +243,7 @@ int main(int argc, char **argv)
 	t0 = umx_clock_s();
 	deadline = t0 + timeout;
 	g.state = RETRY;
-	while (!stop && umx_clock_s() < deadline) {
+	while (!prog_stop && umx_clock_s() < deadline) {
 		if (g.state == RETRY && umx_clock_s() >= retry_at) {
 			if (umx_clock_s() > t0 + 10)
 				break; /* refused for too long */

@@ -8,15 +8,14 @@
  * --max N responses.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "umx/log.h"
 #include "lwip_inc.h"
+#include "prog.h"
 
 #define REQ_MAX   2048
 #define CHUNK_MAX 65536
@@ -31,16 +30,9 @@ struct conn {
 	uint64_t body_len, body_off; /* pattern bytes */
 };
 
-static volatile sig_atomic_t stop;
 static unsigned long served, max_served;
 static uint32_t domid;
 static uint8_t chunk[CHUNK_MAX];
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static void conn_free(struct conn *c)
 {
@@ -206,62 +198,33 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	return ERR_OK;
 }
 
-static void usage(void)
-{
-	fprintf(stderr, "usage: umx-lwip-httpd [--ip A.B.C.D/LEN] [--gw A.B.C.D] [--port P]\n"
-	                "                      [--handle N] [--max RESPONSES]\n");
-}
+static const char usage[] = "usage: umx-lwip-httpd [--ip A.B.C.D/LEN] [--gw A.B.C.D] [--port P]\n"
+                            "                      [--handle N] [--max RESPONSES]\n";
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	        {"ip", required_argument, NULL, 'i'},
-	        {"gw", required_argument, NULL, 'g'},
-	        {"port", required_argument, NULL, 'p'},
-	        {"handle", required_argument, NULL, 'h'},
-	        {"max", required_argument, NULL, 'm'},
-	        {"help", no_argument, NULL, '?'},
-	        {NULL, 0, NULL, 0},
-	};
 	struct umx_lwip_config cfg = {.addr = "10.0.2.15/24", .connect_timeout_ms = 30000};
-	struct umx_lwip_stats st;
 	unsigned port = 80;
+	const struct prog_opt opts[] = {
+	        PROG_OPT("ip", PROG_STR, &cfg.addr),
+	        PROG_OPT("gw", PROG_STR, &cfg.gateway),
+	        PROG_OPT_MAX("port", PROG_UINT, &port, 65535),
+	        PROG_OPT("handle", PROG_UINT, &cfg.handle),
+	        PROG_OPT("max", PROG_ULONG, &max_served),
+	        PROG_OPT_END,
+	};
+	struct umx_lwip_stats st;
 	umx_platform *p = NULL;
 	umx_lwip *l = NULL;
 	struct tcp_pcb *lpcb;
-	int c, r, rc = 1;
+	int r, rc = 1;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			cfg.addr = optarg;
-			break;
-		case 'g':
-			cfg.gateway = optarg;
-			break;
-		case 'p':
-			port = (unsigned)strtoul(optarg, NULL, 10);
-			break;
-		case 'h':
-			cfg.handle = (unsigned)strtoul(optarg, NULL, 10);
-			break;
-		case 'm':
-			max_served = strtoul(optarg, NULL, 10);
-			break;
-		default:
-			usage();
-			return 2;
-		}
-	}
-	umx_log_ident("umx-lwip-httpd");
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
+	if (prog_parse("umx-lwip-httpd", argc, argv, opts, usage) < 0)
+		return 2;
+	prog_start("umx-lwip-httpd");
 	signal(SIGPIPE, SIG_IGN);
-	if ((r = umx_platform_open(NULL, &p)) < 0) {
-		fprintf(stderr, "umx-lwip-httpd: platform: %s (run it with umx run)\n",
-		        strerror(-r));
+	if (prog_platform_open("umx-lwip-httpd", &p) < 0)
 		return 1;
-	}
 	domid = umx_platform_domid(p);
 	if ((r = umx_lwip_open(p, &cfg, &l)) < 0) {
 		fprintf(stderr, "umx-lwip-httpd: vif %u: %s\n", cfg.handle, strerror(-r));
@@ -276,7 +239,7 @@ int main(int argc, char **argv)
 	tcp_accept(lpcb, on_accept);
 	fprintf(stderr, "umx-lwip-httpd: domain %u serving HTTP on %s port %u\n", domid, cfg.addr,
 	        port);
-	while (!stop && (!max_served || served < max_served)) {
+	while (!prog_stop && (!max_served || served < max_served)) {
 		r = umx_lwip_poll(l, 200);
 		if (r == -EPROTO) {
 			fprintf(stderr, "umx-lwip-httpd: netfront broken: %s\n",

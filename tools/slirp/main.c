@@ -20,7 +20,6 @@
  * reject; nothing here parses them.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -36,6 +35,7 @@
 #include "umx/log.h"
 #include "umx/net.h"
 #include "umx/platform.h"
+#include "prog.h"
 
 #define PFD_MAX     1024
 #define RX_BUDGET   256
@@ -58,14 +58,6 @@ struct router {
 	uint64_t to_slirp, from_slirp, tx_lost, too_many_fds;
 	uint8_t frame[UMX_NET_FRAME_MAX];
 };
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 /* ---- slirp's callbacks -------------------------------------------------- */
 static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
@@ -257,6 +249,11 @@ struct forward {
 	int host_port, guest_port;
 };
 
+struct forwards {
+	struct forward f[FORWARD_MAX];
+	unsigned n;
+};
+
 /* [tcp:|udp:][HOSTADDR:]HOSTPORT:GUESTIP:GUESTPORT */
 static int parse_forward(const char *arg, struct forward *f)
 {
@@ -291,109 +288,94 @@ static int parse_forward(const char *arg, struct forward *f)
 	return 0;
 }
 
-static void usage(void)
+/* --forward, repeatable. */
+static int opt_forward(const char *arg, void *dst)
 {
-	fprintf(stderr,
-	        "usage: umx-slirp [--forward [tcp:|udp:][HOSTADDR:]HOSTPORT:GUESTIP:GUESTPORT]...\n"
-	        "                 [--net 10.0.2.0/24] [--host 10.0.2.2] [--dhcp-start 10.0.2.15]\n"
-	        "                 [--dns 10.0.2.3] [--restrict] [--handle N]\n"
-	        "Run it as a domain (umx run) and attach its vif to a switch domain.\n");
+	struct forwards *fw = dst;
+
+	if (fw->n == FORWARD_MAX || parse_forward(arg, &fw->f[fw->n]) < 0)
+		return -EINVAL;
+	fw->n++;
+	return 0;
 }
 
-static int parse_ip(const char *s, struct in_addr *a)
+static int opt_ip(const char *arg, void *dst)
 {
-	return inet_pton(AF_INET, s, a) == 1 ? 0 : -EINVAL;
+	return inet_pton(AF_INET, arg, dst) == 1 ? 0 : -EINVAL;
 }
+
+/* --net A.B.C.D[/LEN], LEN 8..30 (default 24). */
+struct net_opt {
+	struct in_addr *net;
+	int *prefix;
+};
+
+static int opt_net(const char *arg, void *dst)
+{
+	const struct net_opt *o = dst;
+	char buf[INET_ADDRSTRLEN + 4], *slash;
+	int prefix = 24;
+
+	if (strlen(arg) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, arg);
+	if ((slash = strchr(buf, '/')) != NULL) {
+		*slash = '\0';
+		prefix = atoi(slash + 1);
+	}
+	if (opt_ip(buf, o->net) < 0 || prefix < 8 || prefix > 30)
+		return -EINVAL;
+	*o->prefix = prefix;
+	return 0;
+}
+
+static const char usage[] =
+        "usage: umx-slirp [--forward [tcp:|udp:][HOSTADDR:]HOSTPORT:GUESTIP:GUESTPORT]...\n"
+        "                 [--net 10.0.2.0/24] [--host 10.0.2.2] [--dhcp-start 10.0.2.15]\n"
+        "                 [--dns 10.0.2.3] [--restrict] [--handle N]\n"
+        "Run it as a domain (umx run) and attach its vif to a switch domain.\n";
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	        {"forward", required_argument, NULL, 'f'},
-	        {"net", required_argument, NULL, 'n'},
-	        {"host", required_argument, NULL, 'H'},
-	        {"dhcp-start", required_argument, NULL, 'd'},
-	        {"dns", required_argument, NULL, 's'},
-	        {"restrict", no_argument, NULL, 'r'},
-	        {"handle", required_argument, NULL, 'h'},
-	        {"help", no_argument, NULL, '?'},
-	        {NULL, 0, NULL, 0},
-	};
 	static struct router rt;
-	struct forward fw[FORWARD_MAX];
-	unsigned nfw = 0, handle = 0;
+	static struct forwards fw;
+	unsigned handle = 0;
 	SlirpConfig cfg;
-	int c, r, prefix = 24, rc = 1;
-	char *slash;
+	int r, prefix = 24, rc = 1;
+	bool restrict_ = false;
+	struct net_opt net = {&cfg.vnetwork, &prefix};
+	const struct prog_opt opts[] = {
+	        PROG_OPT_FN("forward", opt_forward, &fw),
+	        PROG_OPT_FN("net", opt_net, &net),
+	        PROG_OPT_FN("host", opt_ip, &cfg.vhost),
+	        PROG_OPT_FN("dhcp-start", opt_ip, &cfg.vdhcp_start),
+	        PROG_OPT_FN("dns", opt_ip, &cfg.vnameserver),
+	        PROG_OPT("restrict", PROG_FLAG, &restrict_),
+	        PROG_OPT("handle", PROG_UINT, &handle),
+	        PROG_OPT_END,
+	};
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.version = 4;
 	cfg.in_enabled = true;
-	parse_ip("10.0.2.0", &cfg.vnetwork);
-	parse_ip("10.0.2.2", &cfg.vhost);
-	parse_ip("10.0.2.15", &cfg.vdhcp_start);
-	parse_ip("10.0.2.3", &cfg.vnameserver);
+	opt_ip("10.0.2.0", &cfg.vnetwork);
+	opt_ip("10.0.2.2", &cfg.vhost);
+	opt_ip("10.0.2.15", &cfg.vdhcp_start);
+	opt_ip("10.0.2.3", &cfg.vnameserver);
 	cfg.vhostname = "umx";
 	cfg.if_mtu = 1500;
 	cfg.if_mru = 1500;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (nfw == FORWARD_MAX || parse_forward(optarg, &fw[nfw]) < 0) {
-				fprintf(stderr, "umx-slirp: bad --forward %s\n", optarg);
-				return 2;
-			}
-			nfw++;
-			break;
-		case 'n':
-			slash = strchr(optarg, '/');
-			if (slash) {
-				*slash = '\0';
-				prefix = atoi(slash + 1);
-			}
-			if (parse_ip(optarg, &cfg.vnetwork) < 0 || prefix < 8 || prefix > 30) {
-				fprintf(stderr, "umx-slirp: bad --net\n");
-				return 2;
-			}
-			break;
-		case 'H':
-		case 'd':
-		case 's':
-			if (parse_ip(optarg, c == 'H'   ? &cfg.vhost
-			                     : c == 'd' ? &cfg.vdhcp_start
-			                                : &cfg.vnameserver) < 0) {
-				fprintf(stderr, "umx-slirp: bad address %s\n", optarg);
-				return 2;
-			}
-			break;
-		case 'r':
-			cfg.restricted = 1;
-			break;
-		case 'h':
-			handle = (unsigned)strtoul(optarg, NULL, 10);
-			break;
-		default:
-			usage();
-			return 2;
-		}
-	}
+	if (prog_parse("umx-slirp", argc, argv, opts, usage) < 0)
+		return 2;
+	cfg.restricted = restrict_;
 	cfg.vnetmask.s_addr = htonl(~(0xffffffffu >> prefix));
-	umx_log_ident("umx-slirp");
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
+	prog_start("umx-slirp");
 	signal(SIGPIPE, SIG_IGN);
 
-	if ((r = umx_platform_open(NULL, &rt.p)) < 0) {
-		fprintf(stderr, "umx-slirp: platform: %s (run it with umx run)\n", strerror(-r));
+	if (prog_platform_open("umx-slirp", &rt.p) < 0)
 		return 1;
-	}
-	for (int waited = 0;; waited += 50) {
-		r = umx_netfront_open(rt.p, handle, 30000, &rt.nf);
-		if (r != -ENOENT || waited >= 30000)
-			break;
-		struct timespec ts = {0, 50 * 1000 * 1000};
-		nanosleep(&ts, NULL); /* the toolstack has not attached the vif yet */
-	}
-	if (r < 0) {
+	/* Waits for the toolstack to attach the vif, too. */
+	if ((r = umx_netfront_open(rt.p, handle, 30000, &rt.nf)) < 0) {
 		fprintf(stderr, "umx-slirp: vif %u: %s\n", handle, strerror(-r));
 		goto out;
 	}
@@ -402,19 +384,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "umx-slirp: slirp_new failed\n");
 		goto out;
 	}
-	for (unsigned i = 0; i < nfw; i++) {
+	for (unsigned i = 0; i < fw.n; i++) {
 		char h[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
 
-		inet_ntop(AF_INET, &fw[i].host, h, sizeof(h));
-		inet_ntop(AF_INET, &fw[i].guest, g, sizeof(g));
-		if (slirp_add_hostfwd(rt.slirp, fw[i].udp, fw[i].host, fw[i].host_port, fw[i].guest,
-		                      fw[i].guest_port) < 0) {
+		inet_ntop(AF_INET, &fw.f[i].host, h, sizeof(h));
+		inet_ntop(AF_INET, &fw.f[i].guest, g, sizeof(g));
+		if (slirp_add_hostfwd(rt.slirp, fw.f[i].udp, fw.f[i].host, fw.f[i].host_port,
+		                      fw.f[i].guest, fw.f[i].guest_port) < 0) {
 			fprintf(stderr, "umx-slirp: cannot forward %s:%d (in use?)\n", h,
-			        fw[i].host_port);
+			        fw.f[i].host_port);
 			goto out;
 		}
-		fprintf(stderr, "umx-slirp: forward %s %s:%d -> %s:%d\n", fw[i].udp ? "udp" : "tcp",
-		        h, fw[i].host_port, g, fw[i].guest_port);
+		fprintf(stderr, "umx-slirp: forward %s %s:%d -> %s:%d\n",
+		        fw.f[i].udp ? "udp" : "tcp", h, fw.f[i].host_port, g, fw.f[i].guest_port);
 	}
 	{
 		char n[INET_ADDRSTRLEN], h[INET_ADDRSTRLEN];
@@ -426,7 +408,7 @@ int main(int argc, char **argv)
 	}
 
 	bool busy = false;
-	while (!stop) {
+	while (!prog_stop) {
 		uint32_t timeout = busy ? 0 : 1000;
 		int n;
 

@@ -17,7 +17,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <sched.h>
@@ -30,20 +29,13 @@
 #include <linux/if_tun.h>
 #include <sys/ioctl.h>
 
-#include "umx/log.h"
 #include "umx/net.h"
 #include "umx/platform.h"
+#include "prog.h"
 
 #define BUDGET 256
 
-static volatile sig_atomic_t stop;
 static uint8_t frame[UMX_NET_FRAME_MAX];
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static int enter_netns(const char *name)
 {
@@ -79,48 +71,28 @@ static int tap_open(const char *name)
 	return fd;
 }
 
-static void usage(void)
-{
-	fprintf(stderr, "usage: umx-tap [--dev NAME] [--netns NAME] [--handle N]\n"
-	                "Run it as a domain (umx run) and attach its vif to a switch domain.\n");
-}
+static const char usage[] = "usage: umx-tap [--dev NAME] [--netns NAME] [--handle N]\n"
+                            "Run it as a domain (umx run) and attach its vif to a switch domain.\n";
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	        {"dev", required_argument, NULL, 'd'},
-	        {"netns", required_argument, NULL, 'n'},
-	        {"handle", required_argument, NULL, 'h'},
-	        {"help", no_argument, NULL, '?'},
-	        {NULL, 0, NULL, 0},
-	};
 	const char *dev = "umx0", *netns = NULL;
-	uint64_t to_tap = 0, from_tap = 0, lost_to_tap = 0, lost_from_tap = 0;
 	unsigned handle = 0;
+	const struct prog_opt opts[] = {
+	        PROG_OPT("dev", PROG_STR, &dev),
+	        PROG_OPT("netns", PROG_STR, &netns),
+	        PROG_OPT("handle", PROG_UINT, &handle),
+	        PROG_OPT_END,
+	};
+	uint64_t to_tap = 0, from_tap = 0, lost_to_tap = 0, lost_from_tap = 0;
 	umx_platform *p = NULL;
 	umx_netfront *nf = NULL;
-	int c, r, tap = -1, rc = 1;
+	int r, tap = -1, rc = 1;
 	bool busy = false;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			dev = optarg;
-			break;
-		case 'n':
-			netns = optarg;
-			break;
-		case 'h':
-			handle = (unsigned)strtoul(optarg, NULL, 10);
-			break;
-		default:
-			usage();
-			return 2;
-		}
-	}
-	umx_log_ident("umx-tap");
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
+	if (prog_parse("umx-tap", argc, argv, opts, usage) < 0)
+		return 2;
+	prog_start("umx-tap");
 	if (netns && (r = enter_netns(netns)) < 0) {
 		fprintf(stderr, "umx-tap: netns %s: %s\n", netns, strerror(-r));
 		return 1;
@@ -130,24 +102,17 @@ int main(int argc, char **argv)
 		        strerror(-tap));
 		return 1;
 	}
-	if ((r = umx_platform_open(NULL, &p)) < 0) {
-		fprintf(stderr, "umx-tap: platform: %s (run it with umx run)\n", strerror(-r));
+	if (prog_platform_open("umx-tap", &p) < 0)
 		goto out;
-	}
-	for (int waited = 0;; waited += 50) {
-		r = umx_netfront_open(p, handle, 30000, &nf);
-		if (r != -ENOENT || waited >= 30000)
-			break;
-		usleep(50 * 1000); /* the toolstack has not attached the vif yet */
-	}
-	if (r < 0) {
+	/* Waits for the toolstack to attach the vif, too. */
+	if ((r = umx_netfront_open(p, handle, 30000, &nf)) < 0) {
 		fprintf(stderr, "umx-tap: vif %u: %s\n", handle, strerror(-r));
 		goto out;
 	}
 	fprintf(stderr, "umx-tap: domain %u bridges vif %u and %s%s%s\n", umx_platform_domid(p),
 	        handle, dev, netns ? " in netns " : "", netns ? netns : "");
 
-	while (!stop) {
+	while (!prog_stop) {
 		struct pollfd pf[3] = {
 		        {.fd = umx_netfront_fd(nf), .events = POLLIN},
 		        {.fd = umx_xs_fd(umx_plat_xs(p)), .events = POLLIN},

@@ -10,7 +10,6 @@
  * When `umx net` grows the same verbs, the tests can switch to it.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,14 +17,7 @@
 #include "umx/net.h"
 #include "umx/platform.h"
 #include "umx/xs.h"
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
+#include "prog.h"
 
 static int run_switch(void)
 {
@@ -34,20 +26,16 @@ static int run_switch(void)
 	struct umx_net_port ports[UMX_NET_PORTS_MAX];
 	int r, n;
 
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
-	if ((r = umx_platform_open(NULL, &p)) < 0) {
-		fprintf(stderr, "umx-vif switch: platform: %s (run it with umx run)\n",
-		        strerror(-r));
+	prog_start("umx-vif");
+	if (prog_platform_open("umx-vif switch", &p) < 0)
 		return 1;
-	}
 	if ((r = umx_netback_open(p, &nb)) < 0) {
 		fprintf(stderr, "umx-vif switch: netback: %s\n", strerror(-r));
 		umx_platform_close(p);
 		return 1;
 	}
 	fprintf(stderr, "umx-vif: switch in domain %u\n", umx_platform_domid(p));
-	r = umx_netback_run(nb, &stop);
+	r = umx_netback_run(nb, &prog_stop);
 	n = umx_netback_ports(nb, ports, UMX_NET_PORTS_MAX);
 	for (int i = 0; i < n; i++) {
 		char mac[18];
