@@ -8,7 +8,7 @@
  *
  * The same loops also run on Xen's own libxenvchan (Debian's, unmodified)
  * between two domains of the same umxd through umx's drop-in libraries
- * (libxenvchan_peer, next to this binary, and compat/lib): the ratio
+ * (compat/bin/vchan_peer bench, and compat/lib): the ratio
  * umx vchan / libxenvchan-on-umx shows what the drop-ins and libxenvchan's
  * own code cost on the same rings and the same daemon.
  */
@@ -216,7 +216,7 @@ static double vchan_receiver(const struct job *j, umx_vchan *v)
 /* ---- Xen's libxenvchan on umx, through the drop-ins ---------------- */
 
 struct xen_peer {
-	char bin[PATH_MAX];    /* libxenvchan_peer */
+	char bin[PATH_MAX];    /* compat/bin/vchan_peer */
 	char compat[PATH_MAX]; /* the drop-in libraries */
 };
 
@@ -231,7 +231,7 @@ static int xen_peer_find(struct xen_peer *x)
 	exe[n] = 0;
 	if ((slash = strrchr(exe, '/')))
 		*slash = 0;
-	snprintf(x->bin, sizeof(x->bin), "%s/libxenvchan_peer", exe);
+	snprintf(x->bin, sizeof(x->bin), "%s/../compat/bin/vchan_peer", exe);
 	snprintf(x->compat, sizeof(x->compat), "%s/../compat/lib", exe);
 	return access(x->bin, X_OK) == 0 ? 0 : -1;
 }

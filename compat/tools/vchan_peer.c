@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vchan_peer — one end of a libxenvchan connection for the interop tests:
- * uses whatever libxenvchan/libxengnttab/libxenevtchn/libxenstore the
- * dynamic linker finds (Debian's libxenvchan on umx's drop-ins under
- * `umx run --xen-compat`). Built a second time with -DVCHAN_PEER_UMX as
- * umx_vchan_peer, on umx's own vchan (vchan_peer_umx.h maps the calls), so
- * that both ends of a mixed pair run the same traffic pattern.
+ * vchan_peer — one end of a libxenvchan connection, for the interop tests,
+ * the vchan benchmark and the real-Xen harness: it uses whatever
+ * libxenvchan/libxengnttab/libxenevtchn/libxenstore the dynamic linker
+ * finds (Debian's on real Xen, or Debian's libxenvchan on umx's drop-ins
+ * under `umx run --xen-compat`). Built a second time with -DVCHAN_PEER_UMX
+ * as umx_vchan_peer, on umx's own vchan (vchan_peer_umx.h maps the calls),
+ * so that both ends of a mixed pair run the same traffic pattern.
  *
  *   vchan_peer server|client RENDEZVOUS_DIR stream|packet BYTES SEED
  *              [close|die|die-server]
@@ -17,13 +18,6 @@
  * receiver drawing the same sizes as the sender). The content at stream
  * position i is a function of (direction seed, i), so the receiver checks
  * every byte. Exit 0: all data received intact; 1: failure.
- *
- *   vchan_peer gen|check server|client BYTES SEED
- *
- * gen writes to stdout the stream that the given role would send; check
- * reads stdin and verifies it is that stream (for a peer that is not
- * vchan_peer, e.g. `umx vchan` between two pipes).
- *
  * "close" (server): close as soon as both directions are done instead of
  * waiting for the client to close first (for a client that only exits
  * when the server closes, like `umx vchan -k`).
@@ -34,14 +28,37 @@
  * _exit()s once the client is connected; the client must see the vchan
  * closed through the unmap notify of the granter's share (its srv_live
  * byte cleared + an event when the granting process dies).
+ *
+ *   vchan_peer gen|check server|client BYTES SEED
+ *
+ * gen writes to stdout the stream that the given role would send; check
+ * reads stdin and verifies it is that stream (for a peer that is not
+ * vchan_peer, e.g. `umx vchan` between two pipes).
+ *
+ *   vchan_peer pipe server|client PEER_DOMID PATH RING [IN_BYTES]
+ *
+ * stdin -> vchan and vchan -> stdout at once. The server offers PATH with
+ * rings of at least RING bytes each way (the client takes the server's
+ * sizes). Once stdin has ended, everything written has been read by the
+ * peer and IN_BYTES have arrived (or the peer has closed), it closes the
+ * vchan: a peer that waits for the close (`umx vchan -k`) then ends too,
+ * having lost nothing. Exit 0 when IN_BYTES (if given) arrived.
+ *
+ *   vchan_peer bench server|client PEER_DOMID PATH RING MODE SIZE SECS
+ *
+ * The loops of bench/vchan_stream.c: the server sends (MODE stream:
+ * SIZE-byte writes; packet: SIZE-byte sends; pingpong: it echoes) for SECS
+ * seconds and closes; the client receives (stream: reads of up to 64 KiB)
+ * and prints the rate on stdout (bytes/s, packets/s or round trips/s).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "umx/clock.h"
@@ -52,14 +69,62 @@
 #include <libxenvchan.h>
 #include <xenstore.h>
 
-static void vp_set_nonblocking(struct libxenvchan *v)
+static void vp_set_blocking(struct libxenvchan *v, int blocking)
 {
-	v->blocking = 0;
+	v->blocking = blocking;
 }
 #endif
 
+#define CHUNK         65536
+#define CONNECT_TRIES 3000 /* x 10 ms */
+
+/* Offer @path to @peer (and wait until it has connected), or connect to
+ * the one @peer offers (retrying while it is not there yet). */
+static struct libxenvchan *open_vchan(int server, int peer, const char *path, size_t ring)
+{
+	struct libxenvchan *v = NULL;
+
+	if (server) {
+		v = libxenvchan_server_init(NULL, peer, path, ring, ring);
+		if (!v) {
+			perror("vchan_peer: libxenvchan_server_init");
+			return NULL;
+		}
+		/* server_init returns before the client has connected. */
+		while (libxenvchan_is_open(v) == 2)
+			if (libxenvchan_wait(v) < 0) {
+				perror("vchan_peer: wait for the client");
+				libxenvchan_close(v);
+				return NULL;
+			}
+		return v;
+	}
+	for (int i = 0; i < CONNECT_TRIES && !v; i++)
+		if (!(v = libxenvchan_client_init(NULL, peer, path)))
+			usleep(10000);
+	if (!v)
+		perror("vchan_peer: libxenvchan_client_init");
+	return v;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* ---- server|client: both directions at once, every byte checked ------- */
+
 #define RING_SIZE    65536
-#define STREAM_MAX   65536
+#define STREAM_MAX   CHUNK
 #define PACKET_MAX   16384
 #define TIMEOUT_SECS 600
 
@@ -155,7 +220,7 @@ static uint64_t dir_seed(uint64_t seed, int server)
 
 static int gen_or_check(int check, int server, uint64_t total, uint64_t seed)
 {
-	static uint8_t buf[65536], expect[65536];
+	static uint8_t buf[CHUNK], expect[CHUNK];
 	uint64_t pos = 0, s = dir_seed(seed, server);
 
 	while (pos < total) {
@@ -179,15 +244,9 @@ static int gen_or_check(int check, int server, uint64_t total, uint64_t seed)
 			}
 		} else {
 			stream_fill(s, pos, buf, n);
-			for (size_t off = 0; off < n;) {
-				r = write(1, buf + off, n - off);
-				if (r < 0 && errno == EINTR)
-					continue;
-				if (r <= 0) {
-					perror("vchan_peer gen");
-					return 1;
-				}
-				off += (size_t)r;
+			if (write_all(1, buf, n) < 0) {
+				perror("vchan_peer gen");
+				return 1;
 			}
 			r = (ssize_t)n;
 		}
@@ -205,9 +264,9 @@ static int gen_or_check(int check, int server, uint64_t total, uint64_t seed)
 	return 0;
 }
 
-int main(int argc, char **argv)
+static int run_interop(int argc, char **argv)
 {
-	struct libxenvchan *v = NULL;
+	struct libxenvchan *v;
 	int server, packet, self, peer, die, die_server, close_first;
 	uint64_t total, seed, sent = 0, rcvd = 0, mism = 0;
 	struct sizes ssz, rsz;
@@ -217,14 +276,6 @@ int main(int argc, char **argv)
 	char path[128];
 	double t0;
 
-	if (argc == 5 && (!strcmp(argv[1], "gen") || !strcmp(argv[1], "check")))
-		return gen_or_check(!strcmp(argv[1], "check"), !strcmp(argv[2], "server"),
-		                    strtoull(argv[3], NULL, 0), strtoull(argv[4], NULL, 0));
-	if (argc < 6) {
-		fprintf(stderr, "usage: vchan_peer server|client DIR stream|packet BYTES SEED "
-		                "[close|die|die-server]\n");
-		return 2;
-	}
 	server = !strcmp(argv[1], "server");
 	packet = !strcmp(argv[3], "packet");
 	total = strtoull(argv[4], NULL, 0);
@@ -244,26 +295,8 @@ int main(int argc, char **argv)
 	if (peer < 0)
 		return 1;
 	snprintf(path, sizeof(path), "/local/domain/%d/data/vchan", server ? self : peer);
-	if (server) {
-		v = libxenvchan_server_init(NULL, peer, path, RING_SIZE, RING_SIZE);
-		if (!v) {
-			perror("vchan_peer: libxenvchan_server_init");
-			return 1;
-		}
-		/* Wait for the client to connect (server_init does not). */
-		while (libxenvchan_is_open(v) == 2)
-			libxenvchan_wait(v);
-	} else {
-		for (int i = 0; i < 3000 && !v; i++) {
-			v = libxenvchan_client_init(NULL, peer, path);
-			if (!v)
-				usleep(10000);
-		}
-		if (!v) {
-			perror("vchan_peer: libxenvchan_client_init");
-			return 1;
-		}
-	}
+	if (!(v = open_vchan(server, peer, path, RING_SIZE)))
+		return 1;
 	if (die && !server) {
 		printf("vchan_peer: client connected, dying without close\n");
 		_exit(0);
@@ -284,7 +317,7 @@ int main(int argc, char **argv)
 		libxenvchan_close(v);
 		return 0;
 	}
-	vp_set_nonblocking(v);
+	vp_set_blocking(v, 0);
 
 	/* Direction seeds: server->client and client->server differ. */
 	{
@@ -379,4 +412,198 @@ int main(int argc, char **argv)
 	}
 	libxenvchan_close(v);
 	return mism ? 1 : 0;
+}
+
+/* ---- pipe: stdin/stdout through the vchan ------------------------------ */
+
+static uint8_t inbuf[CHUNK], outbuf[CHUNK];
+
+static int run_pipe(struct libxenvchan *v, long long want_in)
+{
+	size_t pend = 0, off = 0;
+	long long got = 0;
+	int in_open = 1, ring_size;
+
+	vp_set_blocking(v, 0);
+	ring_size = libxenvchan_buffer_space(v); /* empty at the start */
+	if (fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK) < 0)
+		return 1;
+	for (;;) {
+		struct pollfd pf[2] = {{libxenvchan_fd_for_select(v), POLLIN, 0}, {0, POLLIN, 0}};
+		int progress = 0, n;
+
+		if (in_open && !pend) {
+			ssize_t r = read(0, inbuf, sizeof(inbuf));
+			if (r > 0) {
+				pend = (size_t)r;
+				off = 0;
+			} else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+				in_open = 0;
+			}
+		}
+		if (pend) {
+			n = libxenvchan_write(v, inbuf + off, pend);
+			if (n < 0) {
+				fprintf(stderr, "vchan_peer: peer closed while we wrote\n");
+				return 1;
+			}
+			off += (size_t)n;
+			pend -= (size_t)n;
+			progress |= n > 0;
+		}
+		n = libxenvchan_read(v, outbuf, sizeof(outbuf));
+		if (n > 0) {
+			if (write_all(1, outbuf, (size_t)n) < 0) {
+				perror("vchan_peer: stdout");
+				return 1;
+			}
+			got += n;
+			progress = 1;
+		} else if (n < 0 || !libxenvchan_is_open(v)) {
+			if (libxenvchan_data_ready(v) == 0)
+				break; /* peer closed and drained */
+		}
+		if (!in_open && !pend && (want_in < 0 || got >= want_in) &&
+		    libxenvchan_buffer_space(v) >= ring_size)
+			break; /* our data is all read by the peer */
+		if (progress)
+			continue;
+		/* Both queries also ask the peer to notify us. */
+		if (libxenvchan_data_ready(v) > 0 || (pend && libxenvchan_buffer_space(v) > 0))
+			continue;
+		if (poll(pf, in_open && !pend ? 2 : 1, 1000) < 0 && errno != EINTR)
+			return 1;
+		if (pf[0].revents)
+			libxenvchan_wait(v); /* consumes the event and unmasks */
+	}
+	libxenvchan_close(v);
+	if (want_in >= 0 && got != want_in) {
+		fprintf(stderr, "vchan_peer: received %lld of %lld bytes\n", got, want_in);
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- bench: the loops of bench/vchan_stream.c ------------------------- */
+
+enum mode {
+	STREAM,
+	PACKET,
+	PINGPONG
+};
+
+static void bench_send(struct libxenvchan *v, enum mode m, size_t size, double secs)
+{
+	uint64_t end = umx_clock_ns() + (uint64_t)(secs * 1e9);
+
+	if (m == PINGPONG) {
+		while (libxenvchan_recv(v, outbuf, size) == (int)size)
+			if (libxenvchan_send(v, outbuf, size) != (int)size)
+				break;
+		return;
+	}
+	while (umx_clock_ns() < end)
+		for (int i = 0; i < 64; i++) {
+			int r = m == PACKET ? libxenvchan_send(v, inbuf, size)
+			                    : libxenvchan_write(v, inbuf, size);
+			if (r != (int)size)
+				return;
+		}
+}
+
+static double bench_recv(struct libxenvchan *v, enum mode m, size_t size, double secs)
+{
+	uint64_t n = 0, t0 = 0;
+
+	if (m == PINGPONG) {
+		uint64_t end;
+		t0 = umx_clock_ns();
+		end = t0 + (uint64_t)(secs * 1e9);
+		while (umx_clock_ns() < end) {
+			for (int i = 0; i < 64; i++)
+				if (libxenvchan_send(v, inbuf, size) != (int)size ||
+				    libxenvchan_recv(v, outbuf, size) != (int)size)
+					return 0;
+			n += 64;
+		}
+		return (double)n * 1e9 / (double)(umx_clock_ns() - t0);
+	}
+	for (;;) {
+		int r = m == PACKET ? libxenvchan_recv(v, outbuf, size)
+		                    : libxenvchan_read(v, outbuf, sizeof(outbuf));
+		if (r <= 0)
+			break;
+		if (!t0)
+			t0 = umx_clock_ns();
+		n += m == PACKET ? 1 : (uint64_t)r;
+	}
+	return t0 && umx_clock_ns() > t0 ? (double)n * 1e9 / (double)(umx_clock_ns() - t0) : 0;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: vchan_peer server|client DIR stream|packet BYTES SEED "
+	                "[close|die|die-server]\n"
+	                "       vchan_peer gen|check server|client BYTES SEED\n"
+	                "       vchan_peer pipe server|client PEER_DOMID PATH RING [IN_BYTES]\n"
+	                "       vchan_peer bench server|client PEER_DOMID PATH RING "
+	                "stream|packet|pingpong SIZE SECS\n");
+	return 2;
+}
+
+/* pipe and bench: an end given its peer and path. */
+static int run_direct(int argc, char **argv)
+{
+	struct libxenvchan *v;
+	int server = !strcmp(argv[2], "server"), peer = atoi(argv[3]);
+	size_t ring = strtoul(argv[5], NULL, 0);
+
+	signal(SIGPIPE, SIG_IGN);
+	if (!strcmp(argv[1], "pipe") && argc <= 7) {
+		long long want = argc == 7 ? strtoll(argv[6], NULL, 0) : -1;
+		if (!(v = open_vchan(server, peer, argv[4], ring)))
+			return 1;
+		return run_pipe(v, want);
+	}
+	if (!strcmp(argv[1], "bench") && argc == 9) {
+		enum mode m = !strcmp(argv[6], "packet")     ? PACKET
+		              : !strcmp(argv[6], "pingpong") ? PINGPONG
+		                                             : STREAM;
+		size_t size = strtoul(argv[7], NULL, 0);
+		double secs = atof(argv[8]);
+
+		if (!size || size > CHUNK)
+			return usage();
+		memset(inbuf, 0xa5, sizeof(inbuf));
+		if (!(v = open_vchan(server, peer, argv[4], ring)))
+			return 1;
+		vp_set_blocking(v, 1);
+		if (server) {
+			bench_send(v, m, size, secs);
+		} else {
+			double rate = bench_recv(v, m, size, secs);
+			printf("%.3f\n", rate);
+		}
+		libxenvchan_close(v);
+		return 0;
+	}
+	return usage();
+}
+
+static int is_role(const char *s)
+{
+	return !strcmp(s, "server") || !strcmp(s, "client");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 5 && (!strcmp(argv[1], "gen") || !strcmp(argv[1], "check")) && is_role(argv[2]))
+		return gen_or_check(!strcmp(argv[1], "check"), !strcmp(argv[2], "server"),
+		                    strtoull(argv[3], NULL, 0), strtoull(argv[4], NULL, 0));
+	if (argc >= 6 && (!strcmp(argv[1], "pipe") || !strcmp(argv[1], "bench")) &&
+	    is_role(argv[2]))
+		return run_direct(argc, argv);
+	if (argc >= 6 && is_role(argv[1]))
+		return run_interop(argc, argv);
+	return usage();
 }

@@ -38,9 +38,14 @@ static inline int vp_ret(int r)
 	return r;
 }
 
-static inline void vp_set_nonblocking(umx_vchan *v)
+static inline void vp_set_blocking(umx_vchan *v, int blocking)
 {
-	umx_vchan_set_blocking(v, false);
+	umx_vchan_set_blocking(v, blocking != 0);
+}
+
+static inline int libxenvchan_fd_for_select(umx_vchan *v)
+{
+	return umx_vchan_fd(v);
 }
 
 static inline umx_vchan *libxenvchan_server_init(void *logger, int domain, const char *path,
