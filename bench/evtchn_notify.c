@@ -95,7 +95,7 @@ static int dom_echo(struct pp *pp)
 	umx_evtchn *h;
 	uint32_t b = get(pp->to_a[0]);
 	int p;
-	if (umx_evtchn_open(&h) < 0 || (p = umx_evtchn_bind_unbound_port(h, b)) <= 0)
+	if (umx_evtchn_open(&h) < 0 || (p = umx_evtchn_alloc_unbound(h, b)) <= 0)
 		return 1;
 	put(pp->to_b[1], (uint32_t)p);
 	for (;;) {

@@ -98,7 +98,7 @@ static int granter_main(uint32_t peer)
 	umx_gnt *g;
 	char b;
 
-	if (umx_conn_open_domain(&c) < 0 || umx_gnt_open(c, &g) < 0 ||
+	if (umx_conn_open_domain(&c) < 0 || umx_gnt_open(&g) < 0 ||
 	    umx_gnt_share_pages(g, peer, NPAGES, 0, &s) < 0)
 		return 1;
 	msg[0] = umx_conn_domid(c);
@@ -120,7 +120,7 @@ static int mapper_main(void)
 	umx_gnt *g;
 	int memfd;
 
-	if (umx_conn_open_domain(&c) < 0 || umx_gnt_open(c, &g) < 0)
+	if (umx_conn_open_domain(&c) < 0 || umx_gnt_open(&g) < 0)
 		return 1;
 	if (read(pipe_g2m[0], msg, sizeof(msg)) != (ssize_t)sizeof(msg))
 		return 1;

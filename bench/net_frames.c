@@ -111,21 +111,21 @@ struct run {
 	int go[2];   /* parent → fronts: vifs attached */
 };
 
-static int open_front(struct run *r, umx_platform **p, umx_netfront **nf)
+static int open_front(struct run *r, umx_plat **p, umx_netfront **nf)
 {
 	char c;
-	if (read(r->go[0], &c, 1) != 1 || umx_platform_open(NULL, p) < 0)
+	if (read(r->go[0], &c, 1) != 1 || umx_plat_open(NULL, p) < 0)
 		return -1;
 	return umx_netfront_open(*p, 0, 10000, nf);
 }
 
 static int dom_switch(struct run *r)
 {
-	umx_platform *p;
+	umx_plat *p;
 	umx_netback *nb;
 	char c;
 
-	if (umx_platform_open(NULL, &p) < 0)
+	if (umx_plat_open(NULL, &p) < 0)
 		return 2;
 	if (umx_netback_open(p, &nb) < 0)
 		return 3;
@@ -133,14 +133,14 @@ static int dom_switch(struct run *r)
 	while (read(r->stop[0], &c, 1) != 1)
 		umx_netback_poll(nb, 100);
 	umx_netback_close(nb);
-	umx_platform_close(p);
+	umx_plat_close(p);
 	return 0;
 }
 
 static int dom_send(struct run *r)
 {
 	static uint8_t f[2048];
-	umx_platform *p;
+	umx_plat *p;
 	umx_netfront *nf;
 	char c;
 
@@ -159,14 +159,14 @@ static int dom_send(struct run *r)
 			return 1;
 	}
 	umx_netfront_close(nf);
-	umx_platform_close(p);
+	umx_plat_close(p);
 	return 0;
 }
 
 static int dom_recv(struct run *r)
 {
 	static uint8_t f[UMX_NET_FRAME_MAX];
-	umx_platform *p;
+	umx_plat *p;
 	umx_netfront *nf;
 	uint64_t n = 0, t0 = 0, end = 0;
 	double rate;
@@ -193,7 +193,7 @@ static int dom_recv(struct run *r)
 	if (write(r->res[1], &rate, sizeof(rate)) != sizeof(rate))
 		return 1;
 	umx_netfront_close(nf);
-	umx_platform_close(p);
+	umx_plat_close(p);
 	return 0;
 }
 

@@ -136,7 +136,7 @@ xenevtchn_port_or_error_t xenevtchn_bind_unbound_port(xenevtchn_handle *xce, uin
 {
 	if (xce->restrict_domid != NO_RESTRICT)
 		return compat_ret(-EACCES);
-	return port_add(xce, umx_evtchn_bind_unbound_port(xce->e, domid));
+	return port_add(xce, umx_evtchn_alloc_unbound(xce->e, domid));
 }
 
 xenevtchn_port_or_error_t xenevtchn_bind_interdomain(xenevtchn_handle *xce, uint32_t domid,

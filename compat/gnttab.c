@@ -3,11 +3,11 @@
  * Drop-in libxengnttab.so.1 (Xen 4.17 ABI) on umx grants (umx/grant.h).
  *
  * Xen's library is a thin layer over Linux's gntdev (mapper) and gntalloc
- * (granter). Here every handle of the process shares one umx_gnt, opened
- * on the domain's connection the first time and kept for the process's
- * life (a domain has one grant table; its mappings may outlive a handle,
- * as they do with gntdev). Each handle records what it shared or mapped so
- * that closing it releases what the caller has already munmap()ed.
+ * (granter). Here every handle opens the process's one umx_gnt (a domain
+ * has one grant table; umx_gnt_open() counts the opens), and mappings left
+ * in place at close keep that open, as gntdev's outlive their descriptor.
+ * Each handle records what it shared or mapped so that closing it releases
+ * what the caller has already munmap()ed.
  *
  * Semantics kept from Linux:
  *  - map_grant_ref_notify / share_page_notify: the byte is cleared and the
@@ -36,7 +36,6 @@
 #include "umx/conn.h"
 #include "umx/grant.h"
 
-#define PAGE      4096u
 #define NO_NOTIFY 0xffffffffu /* Xen: notify offset/port -1 = none */
 
 struct obj {
@@ -49,31 +48,10 @@ struct obj {
 
 struct xengntdev_handle {
 	pthread_mutex_t lock;
-	int fd; /* xengnttab_fd(): a descriptor of the grant table */
+	int fd;       /* xengnttab_fd(): a descriptor of the grant table */
+	umx_gnt *gnt; /* this handle's open of the process's one umx_gnt */
 	struct obj *objs;
 };
-
-static pthread_mutex_t proc_lock = PTHREAD_MUTEX_INITIALIZER;
-static umx_gnt *proc_gnt;
-
-/* The process's umx_gnt, opened once on the domain connection. */
-static int gnt_get(umx_gnt **out)
-{
-	umx_conn *c;
-	int r = 0;
-
-	pthread_mutex_lock(&proc_lock);
-	if (!proc_gnt) {
-		if ((r = umx_conn_open_domain(&c)) == 0) {
-			if ((r = umx_gnt_open(c, &proc_gnt)) < 0)
-				umx_conn_close(c);
-			/* On success the connection stays referenced for life. */
-		}
-	}
-	*out = proc_gnt;
-	pthread_mutex_unlock(&proc_lock);
-	return r;
-}
 
 static struct xengntdev_handle *handle_open(void)
 {
@@ -83,28 +61,33 @@ static struct xengntdev_handle *handle_open(void)
 	uint32_t frames;
 	int r, fd;
 
-	if ((r = gnt_get(&g)) < 0) {
+	if ((r = umx_gnt_open(&g)) < 0) {
 		compat_ret(r);
 		return NULL;
 	}
 	if ((r = umx_conn_open_domain(&c)) < 0) {
+		umx_gnt_close(g);
 		compat_ret(r);
 		return NULL;
 	}
 	fd = umx_conn_grant_table_fd(c, &frames);
 	umx_conn_close(c);
 	if (fd < 0 || (fd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0) {
-		compat_ret(fd < 0 && errno == 0 ? -EBADF : -errno);
+		r = fd < 0 && errno == 0 ? -EBADF : -errno;
+		umx_gnt_close(g);
+		compat_ret(r);
 		return NULL;
 	}
 	h = calloc(1, sizeof(*h));
 	if (!h) {
 		close(fd);
+		umx_gnt_close(g);
 		errno = ENOMEM;
 		return NULL;
 	}
 	pthread_mutex_init(&h->lock, NULL);
 	h->fd = fd;
+	h->gnt = g;
 	return h;
 }
 
@@ -148,12 +131,8 @@ static void obj_release(umx_gnt *g, struct obj *o)
  * umx_gnt keeps it granted and never reuses it before then. */
 static int handle_release(struct xengntdev_handle *h, void *addr, uint32_t count, bool share)
 {
-	umx_gnt *g;
 	struct obj *o;
-	int r;
 
-	if ((r = gnt_get(&g)) < 0)
-		return compat_ret(r);
 	o = obj_take(h, addr, share);
 	if (!o)
 		return compat_ret(-EINVAL);
@@ -161,24 +140,27 @@ static int handle_release(struct xengntdev_handle *h, void *addr, uint32_t count
 		obj_add(h, o);
 		return compat_ret(-EINVAL);
 	}
-	obj_release(g, o);
+	obj_release(h->gnt, o);
 	return 0;
 }
 
 /* Close: objects the caller already munmap()ed are released; the address
  * range is first re-reserved (MAP_FIXED_NOREPLACE) so that the munmap done
  * by the release cannot hit a mapping someone else made there meanwhile.
- * Objects still mapped stay valid for the process's life, as with gntdev. */
+ * Objects still mapped stay valid for the process's life, as with gntdev:
+ * the handle's open of the umx_gnt stays with them (it is not closed, so
+ * the last close cannot unmap them). */
 static int handle_close(struct xengntdev_handle *h)
 {
 	umx_gnt *g;
 	struct obj *o;
+	bool kept = false;
 
 	if (!h)
 		return 0;
-	(void)gnt_get(&g);
+	g = h->gnt;
 	while ((o = h->objs)) {
-		size_t len = (size_t)o->count * PAGE;
+		size_t len = (size_t)o->count * UMX_PAGE_SIZE;
 		void *p;
 
 		h->objs = o->next;
@@ -191,7 +173,10 @@ static int handle_close(struct xengntdev_handle *h)
 		if (p != MAP_FAILED)
 			munmap(p, len); /* old kernel: the flag was only a hint */
 		free(o);                /* still mapped: stays with umx_gnt */
+		kept = true;
 	}
+	if (!kept)
+		umx_gnt_close(g);
 	close(h->fd);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
@@ -224,17 +209,13 @@ int xengnttab_set_max_grants(xengnttab_handle *xgt, uint32_t nr_grants)
 static void *map_refs(xengnttab_handle *xgt, uint32_t count, uint32_t domid, const uint32_t *refs,
                       int prot, const struct umx_gnt_notify *notify)
 {
-	umx_gnt *g;
+	umx_gnt *g = xgt->gnt;
 	umx_gnt_map *m;
 	struct obj *o;
 	int r;
 
 	if (count == 0 || !(prot & PROT_READ)) {
 		errno = EINVAL;
-		return NULL;
-	}
-	if ((r = gnt_get(&g)) < 0) {
-		compat_ret(r);
 		return NULL;
 	}
 	o = calloc(1, sizeof(*o));
@@ -286,7 +267,7 @@ void *xengnttab_map_grant_ref_notify(xengnttab_handle *xgt, uint32_t domid, uint
 	struct umx_gnt_notify n = {0};
 
 	if (notify_offset != NO_NOTIFY) {
-		if (notify_offset >= PAGE) {
+		if (notify_offset >= UMX_PAGE_SIZE) {
 			errno = EINVAL;
 			return NULL;
 		}
@@ -348,8 +329,8 @@ static bool bad_segment(const xengnttab_grant_copy_segment_t *s)
 {
 	const bool sref = s->flags & GNTCOPY_source_gref, dref = s->flags & GNTCOPY_dest_gref;
 
-	return (!sref && !dref) || (sref && s->source.foreign.offset + s->len > PAGE) ||
-	       (dref && s->dest.foreign.offset + s->len > PAGE);
+	return (!sref && !dref) || (sref && s->source.foreign.offset + s->len > UMX_PAGE_SIZE) ||
+	       (dref && s->dest.foreign.offset + s->len > UMX_PAGE_SIZE);
 }
 
 /* As xengnttab_grant_copy over gntdev: 0 with a GNTST_* status per segment
@@ -360,16 +341,11 @@ static bool bad_segment(const xengnttab_grant_copy_segment_t *s)
 int xengnttab_grant_copy(xengnttab_handle *xgt, uint32_t count,
                          xengnttab_grant_copy_segment_t *segs)
 {
-	umx_gnt *g;
-	int r;
-
 	for (uint32_t i = 0; i < count; i++)
 		if (bad_segment(&segs[i]))
 			return compat_ret(-EINVAL);
-	if ((r = gnt_get(&g)) < 0)
-		return compat_ret(r);
 	for (uint32_t i = 0; i < count; i++)
-		segs[i].status = copy_one(g, &segs[i]);
+		segs[i].status = copy_one(xgt->gnt, &segs[i]);
 	return 0;
 }
 
@@ -415,18 +391,14 @@ int xengntshr_fd(xengntshr_handle *xgs)
 static void *share(xengntshr_handle *xgs, uint32_t domid, int count, uint32_t *refs, int writable,
                    uint32_t notify_offset, evtchn_port_t notify_port)
 {
-	umx_gnt *g;
+	umx_gnt *g = xgs->gnt;
 	umx_gnt_share *s;
 	struct obj *o;
-	uint32_t flags = 0;
+	struct umx_gnt_notify n = {0};
 	int r;
 
 	if (count <= 0) {
 		errno = EINVAL;
-		return NULL;
-	}
-	if ((r = gnt_get(&g)) < 0) {
-		compat_ret(r);
 		return NULL;
 	}
 	o = calloc(1, sizeof(*o));
@@ -439,15 +411,18 @@ static void *share(xengntshr_handle *xgs, uint32_t domid, int count, uint32_t *r
 	if (r < 0)
 		goto fail;
 	if (notify_offset != NO_NOTIFY) {
-		flags |= UMX_GNT_NOTIFY_BYTE;
-		if (notify_offset >= PAGE * (uint32_t)count) {
+		n.flags |= UMX_GNT_NOTIFY_BYTE;
+		n.offset = notify_offset;
+		if (notify_offset >= UMX_PAGE_SIZE * (uint32_t)count) {
 			r = -EINVAL;
 			goto fail_share;
 		}
 	}
-	if (notify_port != NO_NOTIFY)
-		flags |= UMX_GNT_NOTIFY_EVENT;
-	if (flags && (r = umx_gnt_share_set_notify(g, s, notify_offset, notify_port, flags)) < 0)
+	if (notify_port != NO_NOTIFY) {
+		n.flags |= UMX_GNT_NOTIFY_EVENT;
+		n.port = notify_port;
+	}
+	if (n.flags && (r = umx_gnt_share_set_notify(g, s, &n)) < 0)
 		goto fail_share;
 	for (int i = 0; i < count; i++)
 		refs[i] = umx_gnt_share_ref(s, (uint32_t)i);

@@ -210,7 +210,7 @@ int umxd_h_evt_alloc_unbound(struct umxd_conn *c, struct umx_msg *m)
 		return -EBADMSG;
 	if (!dom)
 		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
-	remote = req.remote_domid == UMX_EVT_DOMID_SELF ? dom->domid : req.remote_domid;
+	remote = req.remote_domid == UMX_EVTCHN_DOMID_SELF ? dom->domid : req.remote_domid;
 	if (remote != dom->domid && !umxd_domain_live(c->umxd, remote))
 		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
 	if ((r = port_alloc(dom->evt, &port)) < 0)
@@ -239,7 +239,7 @@ int umxd_h_evt_bind_interdomain(struct umxd_conn *c, struct umx_msg *m)
 		return -EBADMSG;
 	if (!dom)
 		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
-	remote = req.remote_domid == UMX_EVT_DOMID_SELF ? dom->domid : req.remote_domid;
+	remote = req.remote_domid == UMX_EVTCHN_DOMID_SELF ? dom->domid : req.remote_domid;
 	rd = remote == dom->domid ? dom : umxd_domain_live(c->umxd, remote);
 	if (!rd || !rd->evt)
 		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);

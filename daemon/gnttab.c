@@ -33,7 +33,7 @@
 #include "umx/log.h"
 #include "umxd.h"
 
-#define GNT_ENTRIES_PER_FRAME (UMXD_PAGE_SIZE / sizeof(grant_entry_v1_t))
+#define GNT_ENTRIES_PER_FRAME (UMX_PAGE_SIZE / sizeof(grant_entry_v1_t))
 #define GNT_REGION_PAGES_MAX  (64u * 1024u) /* 256 MiB per region */
 #define GNT_REGIONS_MAX       4096u         /* per domain */
 #define GNT_FRAMES_MAX        (1u << 28)    /* frame numbers are never reused */
@@ -122,7 +122,7 @@ static grant_entry_v1_t *gnt_entry(struct umxd_gnt *g, uint32_t ref)
 int umxd_gnt_domain_init(struct umxd_domain *dom, uint32_t frames)
 {
 	struct umxd_gnt *g = calloc(1, sizeof(*g));
-	size_t len = (size_t)frames * UMXD_PAGE_SIZE;
+	size_t len = (size_t)frames * UMX_PAGE_SIZE;
 	int r;
 
 	if (!g)
@@ -163,7 +163,7 @@ uint32_t umxd_gnt_table_frames(const struct umxd_domain *dom)
 
 static void region_destroy(struct gnt_region *r)
 {
-	munmap(r->mem, (size_t)r->npages * UMXD_PAGE_SIZE);
+	munmap(r->mem, (size_t)r->npages * UMX_PAGE_SIZE);
 	close(r->rw_fd);
 	close(r->ro_fd);
 	free(r);
@@ -219,7 +219,7 @@ int umxd_h_gnt_region_alloc(struct umxd_conn *c, struct umx_msg *m)
 	if (!r)
 		return umxd_reply(c, m, -ENOMEM, NULL, 0, NULL, 0);
 	r->rw_fd = r->ro_fd = -1;
-	len = (size_t)req.npages * UMXD_PAGE_SIZE;
+	len = (size_t)req.npages * UMX_PAGE_SIZE;
 	r->rw_fd = memfd_create("umx-grant-region", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (r->rw_fd < 0 || ftruncate(r->rw_fd, (off_t)len) < 0)
 		goto err;
@@ -449,8 +449,8 @@ static int handle_alloc(struct umxd_gnt *g, uint32_t *out)
 
 static void notify_byte(struct gnt_region *r, uint32_t page, uint32_t offset)
 {
-	if (r && page < r->npages && offset < UMXD_PAGE_SIZE)
-		umx_store_release8(r->mem + (size_t)page * UMXD_PAGE_SIZE + offset, 0);
+	if (r && page < r->npages && offset < UMX_PAGE_SIZE)
+		umx_store_release8(r->mem + (size_t)page * UMX_PAGE_SIZE + offset, 0);
 }
 
 /* Tear down mapping @h of @mapper: notify, unpin, drop references. */
@@ -463,12 +463,12 @@ static void handle_release(struct umxd_domain *mapper, uint32_t h)
 
 	if (granter && granter->gnt && granter->gnt->active) {
 		act = &granter->gnt->active[hd->ref];
-		if (hd->notify_flags & UMX_GNTMAP_NOTIFY_BYTE)
+		if (hd->notify_flags & UMX_GNT_NOTIFY_BYTE)
 			notify_byte(act->region, act->page, hd->notify_offset);
 		sent_put(mg, act->region->id, hd->ro);
 		unpin_ref(granter, hd->ref, hd->ro);
 	}
-	if (hd->notify_flags & UMX_GNTMAP_NOTIFY_EVENT)
+	if (hd->notify_flags & UMX_GNT_NOTIFY_EVENT)
 		(void)umxd_evt_notify_remote(mapper, hd->notify_port);
 	hd->in_use = false;
 	hd->next_free = mg->free_handle;
@@ -492,16 +492,16 @@ static int16_t map_one(struct umxd_domain *mapper, struct umxd_domain *granter,
                        int *fds, unsigned *nfds)
 {
 	struct umxd_gnt *mg = mapper->gnt;
-	bool ro = op->flags & UMX_GNTMAP_READONLY;
+	bool ro = op->flags & UMX_GNT_MAP_READONLY;
 	struct gnt_active *act;
 	struct gnt_sent *s;
 	struct gnt_handle *hd;
 	uint32_t h;
 	int16_t st;
 
-	if (op->flags & ~(UMX_GNTMAP_READONLY | UMX_GNTMAP_NOTIFY_BYTE | UMX_GNTMAP_NOTIFY_EVENT))
+	if (op->flags & ~(UMX_GNT_MAP_READONLY | UMX_GNT_NOTIFY_BYTE | UMX_GNT_NOTIFY_EVENT))
 		return GNTST_general_error;
-	if ((op->flags & UMX_GNTMAP_NOTIFY_BYTE) && op->notify_offset >= UMXD_PAGE_SIZE)
+	if ((op->flags & UMX_GNT_NOTIFY_BYTE) && op->notify_offset >= UMX_PAGE_SIZE)
 		return GNTST_general_error;
 	if (!granter || !granter->gnt || granter->gnt->dead)
 		return GNTST_bad_domain;
@@ -548,14 +548,14 @@ static int16_t map_one(struct umxd_domain *mapper, struct umxd_domain *granter,
 	hd->ro = ro;
 	hd->granter = granter->domid;
 	hd->ref = op->ref;
-	hd->notify_flags = op->flags & (UMX_GNTMAP_NOTIFY_BYTE | UMX_GNTMAP_NOTIFY_EVENT);
+	hd->notify_flags = op->flags & (UMX_GNT_NOTIFY_BYTE | UMX_GNT_NOTIFY_EVENT);
 	hd->notify_offset = op->notify_offset;
 	hd->notify_port = op->notify_port;
 	mg->handles_in_use++;
 	umxd_domain_ref(granter);
 	res->handle = h;
 	res->region = act->region->id;
-	res->offset = (uint64_t)act->page * UMXD_PAGE_SIZE;
+	res->offset = (uint64_t)act->page * UMX_PAGE_SIZE;
 	return GNTST_okay;
 }
 
@@ -641,7 +641,7 @@ static int16_t copy_side_get(struct umxd_domain *caller, const struct umx_ctl_gn
 		r = region_by_frame(caller->gnt, s->ref_or_frame);
 		if (!r)
 			return GNTST_bad_page;
-		*page = r->mem + (size_t)(s->ref_or_frame - r->base_frame) * UMXD_PAGE_SIZE;
+		*page = r->mem + (size_t)(s->ref_or_frame - r->base_frame) * UMX_PAGE_SIZE;
 		return GNTST_okay;
 	}
 	d = s->domid <= UMXD_DOMID_LAST ? umxd_domain_get(caller->umxd, s->domid) : NULL;
@@ -650,7 +650,7 @@ static int16_t copy_side_get(struct umxd_domain *caller, const struct umx_ctl_gn
 	st = pin_ref(d, caller->domid, s->ref_or_frame, ro, &act);
 	if (st != GNTST_okay)
 		return st;
-	*page = act->region->mem + (size_t)act->page * UMXD_PAGE_SIZE;
+	*page = act->region->mem + (size_t)act->page * UMX_PAGE_SIZE;
 	*pinned = d;
 	return GNTST_okay;
 }
@@ -678,16 +678,16 @@ int umxd_h_gnt_copy(struct umxd_conn *c, struct umx_msg *m)
 		int16_t st;
 
 		memcpy(&op, m->payload + sizeof(req) + i * sizeof(op), sizeof(op));
-		if ((op.flags & ~(UMX_GNTCOPY_SOURCE_GREF | UMX_GNTCOPY_DEST_GREF)) ||
-		    op.len > UMXD_PAGE_SIZE || op.source.offset > UMXD_PAGE_SIZE - op.len ||
-		    op.dest.offset > UMXD_PAGE_SIZE - op.len) {
+		if ((op.flags & ~(UMX_GNT_COPY_SOURCE_GREF | UMX_GNT_COPY_DEST_GREF)) ||
+		    op.len > UMX_PAGE_SIZE || op.source.offset > UMX_PAGE_SIZE - op.len ||
+		    op.dest.offset > UMX_PAGE_SIZE - op.len) {
 			rep.st[i] = GNTST_bad_copy_arg;
 			continue;
 		}
-		st = copy_side_get(c->dom, &op.source, op.flags & UMX_GNTCOPY_SOURCE_GREF, true,
+		st = copy_side_get(c->dom, &op.source, op.flags & UMX_GNT_COPY_SOURCE_GREF, true,
 		                   &src, &ps);
 		if (st == GNTST_okay)
-			st = copy_side_get(c->dom, &op.dest, op.flags & UMX_GNTCOPY_DEST_GREF,
+			st = copy_side_get(c->dom, &op.dest, op.flags & UMX_GNT_COPY_DEST_GREF,
 			                   false, &dst, &pd);
 		if (st == GNTST_okay)
 			memmove(dst + op.dest.offset, src + op.source.offset, op.len);
@@ -706,7 +706,7 @@ static void share_notify_perform(struct umxd_domain *dom, const struct gnt_share
 {
 	struct umxd_gnt *g = dom->gnt;
 
-	if (n->flags & UMX_GNTMAP_NOTIFY_BYTE) {
+	if (n->flags & UMX_GNT_NOTIFY_BYTE) {
 		/* Our own domain's entry: its frame is its own business, but it
 		 * must name one of its regions. */
 		uint32_t frame = umx_load_relaxed32(&gnt_entry(g, n->ref)->frame);
@@ -714,7 +714,7 @@ static void share_notify_perform(struct umxd_domain *dom, const struct gnt_share
 		if (r)
 			notify_byte(r, frame - r->base_frame, n->offset);
 	}
-	if (n->flags & UMX_GNTMAP_NOTIFY_EVENT)
+	if (n->flags & UMX_GNT_NOTIFY_EVENT)
 		(void)umxd_evt_notify_remote(dom, n->port);
 }
 
@@ -730,8 +730,8 @@ int umxd_h_gnt_share_notify(struct umxd_conn *c, struct umx_msg *m)
 		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
 	g = c->dom->gnt;
 	if (req.ref >= g->nentries || !req.flags ||
-	    (req.flags & ~(UMX_GNTMAP_NOTIFY_BYTE | UMX_GNTMAP_NOTIFY_EVENT)) ||
-	    req.offset >= UMXD_PAGE_SIZE)
+	    (req.flags & ~(UMX_GNT_NOTIFY_BYTE | UMX_GNT_NOTIFY_EVENT)) ||
+	    req.offset >= UMX_PAGE_SIZE)
 		return umxd_reply(c, m, -EINVAL, NULL, 0, NULL, 0);
 	for (n = g->share_notifies; n; n = n->next)
 		if (n->ref == req.ref)
@@ -831,7 +831,7 @@ void umxd_gnt_domain_free(struct umxd_domain *dom)
 	}
 	free(g->handles);
 	free(g->active);
-	munmap(g->table, (size_t)g->frames * UMXD_PAGE_SIZE);
+	munmap(g->table, (size_t)g->frames * UMX_PAGE_SIZE);
 	close(g->table_fd);
 	free(g);
 	dom->gnt = NULL;

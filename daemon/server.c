@@ -163,7 +163,7 @@ static int h_hello(struct umxd_conn *c, struct umx_msg *m)
 	}
 	c->hello = true;
 	r.version = UMX_CTL_VERSION;
-	r.page_size = UMXD_PAGE_SIZE;
+	r.page_size = UMX_PAGE_SIZE;
 	if (c->dom) {
 		r.domid = c->dom->domid;
 		r.grant_frames = umxd_gnt_table_frames(c->dom);

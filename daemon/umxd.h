@@ -27,7 +27,6 @@
 #define UMXD_GRANT_FRAMES_DEFAULT 4u
 #define UMXD_GRANT_FRAMES_MAX     64u
 #define UMXD_MSGS_PER_WAKEUP      32u
-#define UMXD_PAGE_SIZE            4096u
 /* Socket paths live in sockaddr_un (108 bytes) with a short file name. */
 #define UMXD_DIR_MAX 96u
 

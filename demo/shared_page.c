@@ -63,11 +63,11 @@ static int back(int sock, uint32_t front_domid)
 	char ok;
 	int port, r;
 
-	if (umx_conn_open_domain(&c) < 0 || umx_gnt_open(c, &g) < 0 || umx_evtchn_open(&e) < 0)
+	if (umx_conn_open_domain(&c) < 0 || umx_gnt_open(&g) < 0 || umx_evtchn_open(&e) < 0)
 		return 10;
 	if (umx_gnt_share_pages(g, front_domid, 1, 0, &s) < 0)
 		return 11;
-	port = umx_evtchn_bind_unbound_port(e, front_domid);
+	port = umx_evtchn_alloc_unbound(e, front_domid);
 	if (port < 0)
 		return 12;
 	page = umx_gnt_share_addr(s);
@@ -130,7 +130,7 @@ static int front(int sock)
 	char ok;
 	int port;
 
-	if (umx_conn_open_domain(&c) < 0 || umx_gnt_open(c, &g) < 0 || umx_evtchn_open(&e) < 0)
+	if (umx_conn_open_domain(&c) < 0 || umx_gnt_open(&g) < 0 || umx_evtchn_open(&e) < 0)
 		return 20;
 	if (read(sock, &o, sizeof(o)) != sizeof(o))
 		return 21;

@@ -50,7 +50,7 @@ static void get_bytes(struct in *in, void *out, size_t n)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct in in = {data, size};
-	uint8_t *tx = malloc(NET_PAGE), *rx = malloc(NET_PAGE);
+	uint8_t *tx = malloc(UMX_PAGE_SIZE), *rx = malloc(UMX_PAGE_SIZE);
 	struct nb_vif *v;
 	uint32_t ntx, nrx, prod, len;
 	const char *broken;
@@ -58,14 +58,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!pages[0]) {
 		umx_log_set_level((enum umx_log_level)0);
 		for (unsigned i = 0; i < NPAGES; i++) {
-			pages[i] = malloc(NET_PAGE);
-			memset(pages[i], (int)(0x40 + i), NET_PAGE);
+			pages[i] = malloc(UMX_PAGE_SIZE);
+			memset(pages[i], (int)(0x40 + i), UMX_PAGE_SIZE);
 		}
 	}
 	if (!tx || !rx)
 		abort();
-	memset(tx, 0, NET_PAGE);
-	memset(rx, 0, NET_PAGE);
+	memset(tx, 0, UMX_PAGE_SIZE);
+	memset(rx, 0, UMX_PAGE_SIZE);
 	ntx = get(&in, 1);
 	prod = get(&in, 4);
 	for (uint32_t i = 0; i < ntx; i++)
@@ -92,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(&rsp_prod, tx + 8, 4);
 		CHECK(rsp_prod <= prod);
 	}
-	if (len && len <= NPAGES * NET_PAGE) {
+	if (len && len <= NPAGES * UMX_PAGE_SIZE) {
 		uint8_t *frame = malloc(len);
 		memset(frame, 0x5a, len);
 		int r = netback_detached_rx(v, frame, len);

@@ -31,9 +31,9 @@ static uint8_t *tx_pool, *rx_pool;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static uint8_t frame[3 * NET_PAGE];
+	static uint8_t frame[3 * UMX_PAGE_SIZE];
 	struct in in = {data, size};
-	uint8_t *tx = malloc(NET_PAGE), *rx = malloc(NET_PAGE), *buf;
+	uint8_t *tx = malloc(UMX_PAGE_SIZE), *rx = malloc(UMX_PAGE_SIZE), *buf;
 	struct umx_net_stats st;
 	umx_netfront *nf;
 	uint32_t nframes, ntx, nrx, flags, slots = 0;
@@ -41,22 +41,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!tx_pool) {
 		umx_log_set_level((enum umx_log_level)0);
-		tx_pool = malloc((size_t)NET_TX_IDS * NET_PAGE);
-		rx_pool = malloc((size_t)NET_RX_IDS * NET_PAGE);
+		tx_pool = malloc((size_t)NET_TX_IDS * UMX_PAGE_SIZE);
+		rx_pool = malloc((size_t)NET_RX_IDS * UMX_PAGE_SIZE);
 		memset(frame, 0xab, sizeof(frame));
 	}
 	if (!tx || !rx)
 		abort();
-	memset(tx, 0, NET_PAGE);
-	memset(rx, 0, NET_PAGE);
-	memset(rx_pool, 0, (size_t)NET_RX_IDS * NET_PAGE);
+	memset(tx, 0, UMX_PAGE_SIZE);
+	memset(rx, 0, UMX_PAGE_SIZE);
+	memset(rx_pool, 0, (size_t)NET_RX_IDS * UMX_PAGE_SIZE);
 	CHECK(netfront_detached_new(tx, rx, tx_pool, rx_pool, &nf) == 0);
 
 	nframes = get(&in, 1) % 8;
 	for (uint32_t i = 0; i < nframes; i++) {
-		size_t len = i % 3 == 2 ? 2 * NET_PAGE + 100 : 60 + i * 100;
+		size_t len = i % 3 == 2 ? 2 * UMX_PAGE_SIZE + 100 : 60 + i * 100;
 		CHECK(umx_netfront_send(nf, frame, len) == 0);
-		slots += (uint32_t)((len + NET_PAGE - 1) / NET_PAGE);
+		slots += (uint32_t)((len + UMX_PAGE_SIZE - 1) / UMX_PAGE_SIZE);
 	}
 	ntx = get(&in, 1);
 	for (uint32_t i = 0; i < ntx; i++)
@@ -71,7 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(rx + 8, &rprod, 4);
 	/* The RX pages hold whatever the backend wrote. */
 	for (unsigned pg = 0; pg < 4 && in.n; pg++)
-		get_bytes(&in, rx_pool + (size_t)pg * NET_PAGE, in.n < NET_PAGE ? in.n : NET_PAGE);
+		get_bytes(&in, rx_pool + (size_t)pg * UMX_PAGE_SIZE,
+		          in.n < UMX_PAGE_SIZE ? in.n : UMX_PAGE_SIZE);
 
 	int r = netfront_reap_tx(nf);
 	umx_netfront_stats(nf, &st);

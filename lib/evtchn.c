@@ -15,8 +15,6 @@
 #include "umx/ctl.h"
 #include "umx/evtchn.h"
 
-_Static_assert(UMX_EVTCHN_DOMID_SELF == UMX_EVT_DOMID_SELF, "DOMID_SELF");
-
 struct evt_slot {
 	int own;    /* eventfd we read; -1: port not held */
 	int notify; /* eventfd the remote end reads */
@@ -121,7 +119,7 @@ err:
 	return r;
 }
 
-int umx_evtchn_bind_unbound_port(umx_evtchn *h, uint32_t remote_domid)
+int umx_evtchn_alloc_unbound(umx_evtchn *h, uint32_t remote_domid)
 {
 	struct umx_ctl_evt_alloc_unbound req = {.remote_domid = remote_domid};
 	uint32_t port = 0;

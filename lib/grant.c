@@ -21,7 +21,6 @@
 #include "umx/grant.h"
 #include "umx/msg.h"
 
-#define PAGE              UMX_GNT_PAGE_SIZE
 #define POOL_REGION_PAGES 64u
 #define NO_FD             0xffffu
 
@@ -95,27 +94,32 @@ struct umx_gnt {
 
 /* The domain's grant table is one per process (its connection is), and
  * so is the ref allocator over it: two handles allocating refs from the
- * same table independently would hand out the same refs. Every open of the
- * same connection therefore returns the same handle, counted. */
+ * same table independently would hand out the same refs. Every open
+ * therefore returns the same handle, counted; this is the one place that
+ * keeps it, so no user needs a process-wide handle of its own. */
 static pthread_mutex_t gnt_open_lock = PTHREAD_MUTEX_INITIALIZER;
 static umx_gnt *gnt_shared;
 
 static int gnt_open_new(umx_conn *conn, umx_gnt **out);
 
-int umx_gnt_open(umx_conn *conn, umx_gnt **out)
+int umx_gnt_open(umx_gnt **out)
 {
+	umx_conn *conn;
 	int r = 0;
 
 	pthread_mutex_lock(&gnt_open_lock);
-	if (gnt_shared && gnt_shared->conn == conn) {
+	if (gnt_shared) {
 		gnt_shared->opens++;
-		*out = gnt_shared;
-	} else if (gnt_shared) {
-		r = -EBUSY; /* one domain connection per process */
-	} else if ((r = gnt_open_new(conn, &gnt_shared)) == 0) {
-		gnt_shared->opens = 1;
-		*out = gnt_shared;
+	} else if ((r = umx_conn_open_domain(&conn)) == 0) {
+		/* The handle holds this open of the connection until its last
+		 * close. */
+		if ((r = gnt_open_new(conn, &gnt_shared)) < 0)
+			umx_conn_close(conn);
+		else
+			gnt_shared->opens = 1;
 	}
+	if (r == 0)
+		*out = gnt_shared;
 	pthread_mutex_unlock(&gnt_open_lock);
 	return r;
 }
@@ -134,7 +138,7 @@ static int gnt_open_new(umx_conn *conn, umx_gnt **out)
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return -ENOMEM;
-	t = mmap(NULL, (size_t)frames * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	t = mmap(NULL, (size_t)frames * UMX_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (t == MAP_FAILED) {
 		free(g);
 		return -errno;
@@ -142,10 +146,10 @@ static int gnt_open_new(umx_conn *conn, umx_gnt **out)
 	g->conn = conn;
 	g->table = t;
 	g->frames = frames;
-	g->nentries = frames * (PAGE / (uint32_t)sizeof(grant_entry_v1_t));
+	g->nentries = frames * (UMX_PAGE_SIZE / (uint32_t)sizeof(grant_entry_v1_t));
 	g->free_refs = malloc(g->nentries * sizeof(uint32_t));
 	if (!g->free_refs) {
-		munmap(t, (size_t)frames * PAGE);
+		munmap(t, (size_t)frames * UMX_PAGE_SIZE);
 		free(g);
 		return -ENOMEM;
 	}
@@ -302,22 +306,24 @@ int umx_gnt_share_pages(umx_gnt *g, uint32_t peer, uint32_t count, uint32_t flag
 	ret = pool_take(g, peer, count, s->pages);
 	if (ret < 0)
 		goto err;
-	va = mmap(NULL, (size_t)count * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	va = mmap(NULL, (size_t)count * UMX_PAGE_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+	          0);
 	if (va == MAP_FAILED) {
 		ret = -errno;
 		goto err_pages;
 	}
 	for (i = 0; i < count; i++) {
 		struct page_slot *p = &s->pages[i];
-		if (mmap(va + (size_t)i * PAGE, PAGE, PROT_READ | PROT_WRITE,
-		         MAP_SHARED | MAP_FIXED, p->r->fd, (off_t)p->page * PAGE) == MAP_FAILED) {
+		if (mmap(va + (size_t)i * UMX_PAGE_SIZE, UMX_PAGE_SIZE, PROT_READ | PROT_WRITE,
+		         MAP_SHARED | MAP_FIXED, p->r->fd,
+		         (off_t)p->page * UMX_PAGE_SIZE) == MAP_FAILED) {
 			ret = -errno;
-			munmap(va, (size_t)count * PAGE);
+			munmap(va, (size_t)count * UMX_PAGE_SIZE);
 			goto err_pages;
 		}
 	}
 	/* Grant only zeroed pages (HARDENING 11). */
-	memset(va, 0, (size_t)count * PAGE);
+	memset(va, 0, (size_t)count * UMX_PAGE_SIZE);
 	for (i = 0; i < count; i++) {
 		struct page_slot *p = &s->pages[i];
 		grant_entry_v1_t *e;
@@ -374,18 +380,17 @@ uint32_t umx_gnt_share_frame(const umx_gnt_share *s, uint32_t i)
 	return s->pages[i].r->base_frame + s->pages[i].page;
 }
 
-int umx_gnt_share_set_notify(umx_gnt *g, umx_gnt_share *s, uint32_t offset, uint32_t port,
-                             uint32_t flags)
+int umx_gnt_share_set_notify(umx_gnt *g, umx_gnt_share *s, const struct umx_gnt_notify *n)
 {
 	struct umx_ctl_gnt_share_notify req;
 
-	if (!flags || (flags & ~(UMX_GNT_NOTIFY_BYTE | UMX_GNT_NOTIFY_EVENT)) ||
-	    offset / PAGE >= s->count)
+	if (!n->flags || (n->flags & ~(UMX_GNT_NOTIFY_BYTE | UMX_GNT_NOTIFY_EVENT)) ||
+	    n->offset / UMX_PAGE_SIZE >= s->count)
 		return -EINVAL;
-	req.ref = s->pages[offset / PAGE].ref;
-	req.flags = flags;
-	req.offset = offset % PAGE;
-	req.port = port;
+	req.ref = s->pages[n->offset / UMX_PAGE_SIZE].ref;
+	req.flags = n->flags;
+	req.offset = n->offset % UMX_PAGE_SIZE;
+	req.port = n->port;
 	return umx_conn_call(g->conn, UMX_CTL_GNT_SHARE_NOTIFY, &req, sizeof(req), NULL, 0, NULL,
 	                     NULL, 0, NULL);
 }
@@ -425,7 +430,7 @@ int umx_gnt_end_access(umx_gnt *g, umx_gnt_share *s)
 
 	pthread_mutex_lock(&g->lock);
 	share_unlink(g, s);
-	munmap(s->addr, (size_t)s->count * PAGE);
+	munmap(s->addr, (size_t)s->count * UMX_PAGE_SIZE);
 	for (i = 0; i < s->count; i++) {
 		/* gntalloc: the share's notify fires when the share goes. */
 		un.ref = s->pages[i].ref;
@@ -536,11 +541,10 @@ static int map_batch(umx_gnt *g, uint32_t granter, uint32_t n, const uint32_t *r
 	for (i = 0; i < n; i++) {
 		struct umx_ctl_gnt_map_op op = {0};
 		op.ref = refs[idx[i]];
-		op.flags = (flags & UMX_GNT_MAP_READONLY) ? UMX_GNTMAP_READONLY : 0;
-		if (notify && notify->flags && notify->offset / PAGE == idx[i]) {
-			op.flags |=
-			        notify->flags & (UMX_GNTMAP_NOTIFY_BYTE | UMX_GNTMAP_NOTIFY_EVENT);
-			op.notify_offset = notify->offset % PAGE;
+		op.flags = (flags & UMX_GNT_MAP_READONLY) ? UMX_GNT_MAP_READONLY : 0;
+		if (notify && notify->flags && notify->offset / UMX_PAGE_SIZE == idx[i]) {
+			op.flags |= notify->flags & (UMX_GNT_NOTIFY_BYTE | UMX_GNT_NOTIFY_EVENT);
+			op.notify_offset = notify->offset % UMX_PAGE_SIZE;
 			op.notify_port = notify->port;
 		}
 		memcpy(req + 8 + i * sizeof(op), &op, sizeof(op));
@@ -589,7 +593,7 @@ static int map_batch(umx_gnt *g, uint32_t granter, uint32_t n, const uint32_t *r
 		}
 		fc->count++;
 		pages[idx[i]].fc = fc;
-		if (res.offset % PAGE) {
+		if (res.offset % UMX_PAGE_SIZE) {
 			ret = -EPROTO;
 			status[idx[i]] = GNTST_general_error;
 		}
@@ -611,7 +615,7 @@ static void map_free(umx_gnt *g, umx_gnt_map *m)
 			live[n++] = m->pages[i];
 	unmap_handles(g, live, n);
 	if (m->addr)
-		munmap(m->addr, (size_t)m->count * PAGE);
+		munmap(m->addr, (size_t)m->count * UMX_PAGE_SIZE);
 	free(m);
 }
 
@@ -629,7 +633,7 @@ int umx_gnt_map_refs(umx_gnt *g, uint32_t granter, uint32_t count, const uint32_
 	if (count == 0 || count > 65536 || (flags & ~UMX_GNT_MAP_READONLY) ||
 	    (notify && notify->flags &&
 	     ((notify->flags & ~(UMX_GNT_NOTIFY_BYTE | UMX_GNT_NOTIFY_EVENT)) ||
-	      notify->offset / PAGE >= count)))
+	      notify->offset / UMX_PAGE_SIZE >= count)))
 		return -EINVAL;
 	if (!st && count > UMX_GNT_BATCH_MAX) {
 		st = malloc(count * sizeof(*st));
@@ -676,7 +680,8 @@ int umx_gnt_map_refs(umx_gnt *g, uint32_t granter, uint32_t count, const uint32_
 	}
 	if (ret < 0)
 		goto fail;
-	va = mmap(NULL, (size_t)count * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	va = mmap(NULL, (size_t)count * UMX_PAGE_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+	          0);
 	if (va == MAP_FAILED) {
 		ret = -errno;
 		goto fail;
@@ -684,8 +689,9 @@ int umx_gnt_map_refs(umx_gnt *g, uint32_t granter, uint32_t count, const uint32_
 	m->addr = va;
 	prot = (flags & UMX_GNT_MAP_READONLY) ? PROT_READ : PROT_READ | PROT_WRITE;
 	for (i = 0; i < count; i++) {
-		if (mmap(va + (size_t)i * PAGE, PAGE, prot, MAP_SHARED | MAP_FIXED,
-		         m->pages[i].fc->fd, (off_t)m->pages[i].offset) == MAP_FAILED) {
+		if (mmap(va + (size_t)i * UMX_PAGE_SIZE, UMX_PAGE_SIZE, prot,
+		         MAP_SHARED | MAP_FIXED, m->pages[i].fc->fd,
+		         (off_t)m->pages[i].offset) == MAP_FAILED) {
 			ret = -errno;
 			goto fail;
 		}
@@ -728,7 +734,7 @@ int umx_gnt_unmap(umx_gnt *g, umx_gnt_map *m)
 	}
 	/* munmap first: once umxd is told, the page may be reused by its
 	 * owner; we must not be able to see that. */
-	munmap(m->addr, (size_t)m->count * PAGE);
+	munmap(m->addr, (size_t)m->count * UMX_PAGE_SIZE);
 	m->addr = NULL;
 	map_free(g, m);
 	pthread_mutex_unlock(&g->lock);
@@ -781,7 +787,7 @@ void umx_gnt_close(umx_gnt *g)
 	while (g->maps) {
 		umx_gnt_map *m = g->maps;
 		g->maps = m->next;
-		munmap(m->addr, (size_t)m->count * PAGE);
+		munmap(m->addr, (size_t)m->count * UMX_PAGE_SIZE);
 		m->addr = NULL;
 		map_free(g, m);
 	}
@@ -804,7 +810,8 @@ void umx_gnt_close(umx_gnt *g)
 		close(f->fd);
 		free(f);
 	}
-	munmap(g->table, (size_t)g->frames * PAGE);
+	munmap(g->table, (size_t)g->frames * UMX_PAGE_SIZE);
+	umx_conn_close(g->conn);
 	free(g->free_refs);
 	free(g->deferred);
 	pthread_mutex_destroy(&g->lock);

@@ -13,7 +13,7 @@
 
 #define PLAT_MAX_PAGES 4096u
 
-static const struct umx_platform_ops *backend(const char *name)
+static const struct umx_plat_ops *backend(const char *name)
 {
 	if (!name) {
 		name = getenv("UMX_PLATFORM");
@@ -23,17 +23,17 @@ static const struct umx_platform_ops *backend(const char *name)
 			               : "xen";
 	}
 	if (!strcmp(name, "umxd"))
-		return &umx_platform_umxd;
+		return &umx_plat_umxd;
 	if (!strcmp(name, "xen"))
-		return &umx_platform_xen;
+		return &umx_plat_xen;
 	umx_warn("platform '%s' is not available in this build", name);
 	return NULL;
 }
 
-int umx_platform_open(const char *name, umx_platform **out)
+int umx_plat_open(const char *name, umx_plat **out)
 {
-	const struct umx_platform_ops *ops = backend(name);
-	umx_platform *p;
+	const struct umx_plat_ops *ops = backend(name);
+	umx_plat *p;
 	int r;
 
 	if (!ops)
@@ -50,7 +50,7 @@ int umx_platform_open(const char *name, umx_platform **out)
 	return 0;
 }
 
-void umx_platform_close(umx_platform *p)
+void umx_plat_close(umx_plat *p)
 {
 	if (!p)
 		return;
@@ -58,25 +58,35 @@ void umx_platform_close(umx_platform *p)
 	free(p);
 }
 
-const char *umx_platform_name(const umx_platform *p)
+const char *umx_plat_name(const umx_plat *p)
 {
 	return p->ops->name;
 }
 
-uint32_t umx_platform_domid(const umx_platform *p)
+uint32_t umx_plat_domid(const umx_plat *p)
 {
 	return p->domid;
 }
 
-int umx_plat_share(umx_platform *p, uint32_t peer, uint32_t count, bool readonly,
-                   const struct umx_plat_notify *notify, umx_plat_shared **out)
+/* The unmap notify asked for, if any, names only known flags and a byte
+ * inside the @count pages. */
+static bool notify_ok(const struct umx_gnt_notify *n, uint32_t count)
+{
+	if (!n || !n->flags)
+		return true;
+	return !(n->flags & ~(UMX_GNT_NOTIFY_BYTE | UMX_GNT_NOTIFY_EVENT)) &&
+	       n->offset / UMX_PAGE_SIZE < count;
+}
+
+int umx_plat_share(umx_plat *p, uint32_t peer, uint32_t count, bool readonly,
+                   const struct umx_gnt_notify *notify, umx_plat_shared **out)
 {
 	umx_plat_shared *s;
 	int r;
 
 	if (count == 0 || count > PLAT_MAX_PAGES)
 		return -EINVAL;
-	if (notify && notify->flags && notify->offset >= count * 4096u)
+	if (!notify_ok(notify, count))
 		return -EINVAL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -108,7 +118,7 @@ uint32_t umx_plat_share_ref(const umx_plat_shared *s, uint32_t i)
 	return s->refs[i];
 }
 
-int umx_plat_unshare(umx_platform *p, umx_plat_shared *s)
+int umx_plat_unshare(umx_plat *p, umx_plat_shared *s)
 {
 	int r;
 	if (!s)
@@ -119,15 +129,15 @@ int umx_plat_unshare(umx_platform *p, umx_plat_shared *s)
 	return r;
 }
 
-int umx_plat_map(umx_platform *p, uint32_t granter, uint32_t count, const uint32_t *refs,
-                 bool readonly, const struct umx_plat_notify *notify, umx_plat_mapped **out)
+int umx_plat_map(umx_plat *p, uint32_t granter, uint32_t count, const uint32_t *refs, bool readonly,
+                 const struct umx_gnt_notify *notify, umx_plat_mapped **out)
 {
 	umx_plat_mapped *m;
 	int r;
 
 	if (count == 0 || count > PLAT_MAX_PAGES)
 		return -EINVAL;
-	if (notify && notify->flags && notify->offset >= count * 4096u)
+	if (!notify_ok(notify, count))
 		return -EINVAL;
 	m = calloc(1, sizeof(*m));
 	if (!m)
@@ -146,7 +156,7 @@ void *umx_plat_map_addr(const umx_plat_mapped *m)
 	return m->addr;
 }
 
-int umx_plat_unmap(umx_platform *p, umx_plat_mapped *m)
+int umx_plat_unmap(umx_plat *p, umx_plat_mapped *m)
 {
 	int r;
 	if (!m)
@@ -156,42 +166,42 @@ int umx_plat_unmap(umx_platform *p, umx_plat_mapped *m)
 	return r;
 }
 
-int umx_plat_evtchn_fd(umx_platform *p)
+int umx_plat_evtchn_fd(umx_plat *p)
 {
 	return p->ops->evtchn_fd(p);
 }
 
-int umx_plat_evtchn_alloc_unbound(umx_platform *p, uint32_t remote)
+int umx_plat_evtchn_alloc_unbound(umx_plat *p, uint32_t remote)
 {
 	return p->ops->alloc_unbound(p, remote);
 }
 
-int umx_plat_evtchn_bind(umx_platform *p, uint32_t remote, uint32_t remote_port)
+int umx_plat_evtchn_bind_interdomain(umx_plat *p, uint32_t remote, uint32_t remote_port)
 {
 	return p->ops->bind(p, remote, remote_port);
 }
 
-int umx_plat_evtchn_unbind(umx_platform *p, uint32_t port)
+int umx_plat_evtchn_unbind(umx_plat *p, uint32_t port)
 {
 	return p->ops->unbind(p, port);
 }
 
-int umx_plat_evtchn_notify(umx_platform *p, uint32_t port)
+int umx_plat_evtchn_notify(umx_plat *p, uint32_t port)
 {
 	return p->ops->notify(p, port);
 }
 
-int umx_plat_evtchn_pending(umx_platform *p)
+int umx_plat_evtchn_pending(umx_plat *p)
 {
 	return p->ops->pending(p);
 }
 
-int umx_plat_evtchn_unmask(umx_platform *p, uint32_t port)
+int umx_plat_evtchn_unmask(umx_plat *p, uint32_t port)
 {
 	return p->ops->unmask(p, port);
 }
 
-umx_xs *umx_plat_xs(umx_platform *p)
+umx_xs *umx_plat_xs(umx_plat *p)
 {
 	return p->xs;
 }

@@ -6,27 +6,27 @@
 
 #include "umx/platform.h"
 
-struct umx_platform_ops {
+struct umx_plat_ops {
 	const char *name;
-	int (*open)(umx_platform *p);
-	void (*close)(umx_platform *p);
-	int (*share)(umx_platform *p, uint32_t peer, uint32_t count, bool ro,
-	             const struct umx_plat_notify *n, umx_plat_shared *s);
-	int (*unshare)(umx_platform *p, umx_plat_shared *s);
-	int (*map)(umx_platform *p, uint32_t granter, uint32_t count, const uint32_t *refs, bool ro,
-	           const struct umx_plat_notify *n, umx_plat_mapped *m);
-	int (*unmap)(umx_platform *p, umx_plat_mapped *m);
-	int (*evtchn_fd)(umx_platform *p);
-	int (*alloc_unbound)(umx_platform *p, uint32_t remote);
-	int (*bind)(umx_platform *p, uint32_t remote, uint32_t rport);
-	int (*unbind)(umx_platform *p, uint32_t port);
-	int (*notify)(umx_platform *p, uint32_t port);
-	int (*pending)(umx_platform *p);
-	int (*unmask)(umx_platform *p, uint32_t port);
+	int (*open)(umx_plat *p);
+	void (*close)(umx_plat *p);
+	int (*share)(umx_plat *p, uint32_t peer, uint32_t count, bool ro,
+	             const struct umx_gnt_notify *n, umx_plat_shared *s);
+	int (*unshare)(umx_plat *p, umx_plat_shared *s);
+	int (*map)(umx_plat *p, uint32_t granter, uint32_t count, const uint32_t *refs, bool ro,
+	           const struct umx_gnt_notify *n, umx_plat_mapped *m);
+	int (*unmap)(umx_plat *p, umx_plat_mapped *m);
+	int (*evtchn_fd)(umx_plat *p);
+	int (*alloc_unbound)(umx_plat *p, uint32_t remote);
+	int (*bind)(umx_plat *p, uint32_t remote, uint32_t rport);
+	int (*unbind)(umx_plat *p, uint32_t port);
+	int (*notify)(umx_plat *p, uint32_t port);
+	int (*pending)(umx_plat *p);
+	int (*unmask)(umx_plat *p, uint32_t port);
 };
 
-struct umx_platform {
-	const struct umx_platform_ops *ops;
+struct umx_plat {
+	const struct umx_plat_ops *ops;
 	uint32_t domid;
 	umx_xs *xs;
 	void *priv; /* the backend's state */
@@ -45,7 +45,7 @@ struct umx_plat_mapped {
 	void *priv;
 };
 
-extern const struct umx_platform_ops umx_platform_umxd;
-extern const struct umx_platform_ops umx_platform_xen;
+extern const struct umx_plat_ops umx_plat_umxd;
+extern const struct umx_plat_ops umx_plat_xen;
 
 #endif

@@ -15,7 +15,7 @@ struct umxd_priv {
 	umx_evtchn *evt;
 };
 
-static int u_open(umx_platform *p)
+static int u_open(umx_plat *p)
 {
 	struct umxd_priv *u = calloc(1, sizeof(*u));
 	int r;
@@ -24,7 +24,7 @@ static int u_open(umx_platform *p)
 		return -ENOMEM;
 	if ((r = umx_conn_open_domain(&u->conn)) < 0)
 		goto err;
-	if ((r = umx_gnt_open(u->conn, &u->gnt)) < 0 || (r = umx_evtchn_open(&u->evt)) < 0 ||
+	if ((r = umx_gnt_open(&u->gnt)) < 0 || (r = umx_evtchn_open(&u->evt)) < 0 ||
 	    (r = umx_xs_open(&p->xs)) < 0)
 		goto err;
 	p->domid = umx_conn_domid(u->conn);
@@ -41,7 +41,7 @@ err:
 	return r;
 }
 
-static void u_close(umx_platform *p)
+static void u_close(umx_plat *p)
 {
 	struct umxd_priv *u = p->priv;
 	umx_xs_close(p->xs);
@@ -51,8 +51,8 @@ static void u_close(umx_platform *p)
 	free(u);
 }
 
-static int u_share(umx_platform *p, uint32_t peer, uint32_t count, bool ro,
-                   const struct umx_plat_notify *n, umx_plat_shared *s)
+static int u_share(umx_plat *p, uint32_t peer, uint32_t count, bool ro,
+                   const struct umx_gnt_notify *n, umx_plat_shared *s)
 {
 	struct umxd_priv *u = p->priv;
 	umx_gnt_share *gs;
@@ -61,9 +61,7 @@ static int u_share(umx_platform *p, uint32_t peer, uint32_t count, bool ro,
 	if (r < 0)
 		return r;
 	if (n && n->flags) {
-		uint32_t fl = ((n->flags & UMX_PLAT_NOTIFY_BYTE) ? UMX_GNT_NOTIFY_BYTE : 0) |
-		              ((n->flags & UMX_PLAT_NOTIFY_EVENT) ? UMX_GNT_NOTIFY_EVENT : 0);
-		r = umx_gnt_share_set_notify(u->gnt, gs, n->offset, n->port, fl);
+		r = umx_gnt_share_set_notify(u->gnt, gs, n);
 		if (r < 0) {
 			umx_gnt_end_access(u->gnt, gs);
 			return r;
@@ -76,28 +74,21 @@ static int u_share(umx_platform *p, uint32_t peer, uint32_t count, bool ro,
 	return 0;
 }
 
-static int u_unshare(umx_platform *p, umx_plat_shared *s)
+static int u_unshare(umx_plat *p, umx_plat_shared *s)
 {
 	struct umxd_priv *u = p->priv;
 	return umx_gnt_end_access(u->gnt, s->priv);
 }
 
-static int u_map(umx_platform *p, uint32_t granter, uint32_t count, const uint32_t *refs, bool ro,
-                 const struct umx_plat_notify *n, umx_plat_mapped *m)
+static int u_map(umx_plat *p, uint32_t granter, uint32_t count, const uint32_t *refs, bool ro,
+                 const struct umx_gnt_notify *n, umx_plat_mapped *m)
 {
 	struct umxd_priv *u = p->priv;
-	struct umx_gnt_notify gn = {0};
 	umx_gnt_map *gm;
 	int r;
 
-	if (n && n->flags) {
-		gn.flags = ((n->flags & UMX_PLAT_NOTIFY_BYTE) ? UMX_GNT_NOTIFY_BYTE : 0) |
-		           ((n->flags & UMX_PLAT_NOTIFY_EVENT) ? UMX_GNT_NOTIFY_EVENT : 0);
-		gn.offset = n->offset;
-		gn.port = n->port;
-	}
 	r = umx_gnt_map_refs(u->gnt, granter, count, refs, ro ? UMX_GNT_MAP_READONLY : 0,
-	                     gn.flags ? &gn : NULL, NULL, &gm);
+	                     n && n->flags ? n : NULL, NULL, &gm);
 	if (r < 0)
 		return r;
 	m->addr = umx_gnt_map_addr(gm);
@@ -105,48 +96,48 @@ static int u_map(umx_platform *p, uint32_t granter, uint32_t count, const uint32
 	return 0;
 }
 
-static int u_unmap(umx_platform *p, umx_plat_mapped *m)
+static int u_unmap(umx_plat *p, umx_plat_mapped *m)
 {
 	struct umxd_priv *u = p->priv;
 	return umx_gnt_unmap(u->gnt, m->priv);
 }
 
-static int u_evtchn_fd(umx_platform *p)
+static int u_evtchn_fd(umx_plat *p)
 {
 	return umx_evtchn_fd(((struct umxd_priv *)p->priv)->evt);
 }
 
-static int u_alloc_unbound(umx_platform *p, uint32_t remote)
+static int u_alloc_unbound(umx_plat *p, uint32_t remote)
 {
-	return umx_evtchn_bind_unbound_port(((struct umxd_priv *)p->priv)->evt, remote);
+	return umx_evtchn_alloc_unbound(((struct umxd_priv *)p->priv)->evt, remote);
 }
 
-static int u_bind(umx_platform *p, uint32_t remote, uint32_t rport)
+static int u_bind(umx_plat *p, uint32_t remote, uint32_t rport)
 {
 	return umx_evtchn_bind_interdomain(((struct umxd_priv *)p->priv)->evt, remote, rport);
 }
 
-static int u_unbind(umx_platform *p, uint32_t port)
+static int u_unbind(umx_plat *p, uint32_t port)
 {
 	return umx_evtchn_unbind(((struct umxd_priv *)p->priv)->evt, port);
 }
 
-static int u_notify(umx_platform *p, uint32_t port)
+static int u_notify(umx_plat *p, uint32_t port)
 {
 	return umx_evtchn_notify(((struct umxd_priv *)p->priv)->evt, port);
 }
 
-static int u_pending(umx_platform *p)
+static int u_pending(umx_plat *p)
 {
 	return umx_evtchn_pending(((struct umxd_priv *)p->priv)->evt);
 }
 
-static int u_unmask(umx_platform *p, uint32_t port)
+static int u_unmask(umx_plat *p, uint32_t port)
 {
 	return umx_evtchn_unmask(((struct umxd_priv *)p->priv)->evt, port);
 }
 
-const struct umx_platform_ops umx_platform_umxd = {
+const struct umx_plat_ops umx_plat_umxd = {
         .name = "umxd",
         .open = u_open,
         .close = u_close,

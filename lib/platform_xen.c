@@ -30,8 +30,6 @@
 #include "platform_ops.h"
 #include "umx/log.h"
 
-#define XEN_PAGE 4096u
-
 struct xen_priv {
 	int gntalloc, gntdev, evtchn;
 };
@@ -52,7 +50,7 @@ static int open_dev(const char *path)
 	return fd < 0 ? -errno : fd;
 }
 
-static int x_open(umx_platform *p)
+static int x_open(umx_plat *p)
 {
 	struct xen_priv *x = calloc(1, sizeof(*x));
 	char *v = NULL;
@@ -115,7 +113,7 @@ err:
 	return r;
 }
 
-static void x_close(umx_platform *p)
+static void x_close(umx_plat *p)
 {
 	struct xen_priv *x = p->priv;
 	umx_xs_close(p->xs);
@@ -125,8 +123,8 @@ static void x_close(umx_platform *p)
 	free(x);
 }
 
-static int x_share(umx_platform *p, uint32_t peer, uint32_t count, bool ro,
-                   const struct umx_plat_notify *n, umx_plat_shared *s)
+static int x_share(umx_plat *p, uint32_t peer, uint32_t count, bool ro,
+                   const struct umx_gnt_notify *n, umx_plat_shared *s)
 {
 	struct xen_priv *x = p->priv;
 	size_t sz = sizeof(struct ioctl_gntalloc_alloc_gref) + count * sizeof(uint32_t);
@@ -146,8 +144,8 @@ static int x_share(umx_platform *p, uint32_t peer, uint32_t count, bool ro,
 		r = -errno;
 		goto out;
 	}
-	addr = mmap(NULL, (size_t)count * XEN_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, x->gntalloc,
-	            (off_t)a->index);
+	addr = mmap(NULL, (size_t)count * UMX_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+	            x->gntalloc, (off_t)a->index);
 	if (addr == MAP_FAILED) {
 		struct ioctl_gntalloc_dealloc_gref d = {.index = a->index, .count = count};
 		r = -errno;
@@ -157,14 +155,13 @@ static int x_share(umx_platform *p, uint32_t peer, uint32_t count, bool ro,
 	if (n && n->flags) {
 		struct ioctl_gntalloc_unmap_notify un = {
 		        .index = a->index + n->offset,
-		        .action =
-		                ((n->flags & UMX_PLAT_NOTIFY_BYTE) ? UNMAP_NOTIFY_CLEAR_BYTE : 0) |
-		                ((n->flags & UMX_PLAT_NOTIFY_EVENT) ? UNMAP_NOTIFY_SEND_EVENT : 0),
+		        .action = ((n->flags & UMX_GNT_NOTIFY_BYTE) ? UNMAP_NOTIFY_CLEAR_BYTE : 0) |
+		                  ((n->flags & UMX_GNT_NOTIFY_EVENT) ? UNMAP_NOTIFY_SEND_EVENT : 0),
 		        .event_channel_port = n->port};
 		if (ioctl(x->gntalloc, IOCTL_GNTALLOC_SET_UNMAP_NOTIFY, &un) < 0) {
 			struct ioctl_gntalloc_dealloc_gref d = {.index = a->index, .count = count};
 			r = -errno;
-			munmap(addr, (size_t)count * XEN_PAGE);
+			munmap(addr, (size_t)count * UMX_PAGE_SIZE);
 			(void)ioctl(x->gntalloc, IOCTL_GNTALLOC_DEALLOC_GREF, &d);
 			goto out;
 		}
@@ -182,7 +179,7 @@ out:
 	return r;
 }
 
-static int x_unshare(umx_platform *p, umx_plat_shared *s)
+static int x_unshare(umx_plat *p, umx_plat_shared *s)
 {
 	struct xen_priv *x = p->priv;
 	struct xen_share *xs = s->priv;
@@ -191,15 +188,15 @@ static int x_unshare(umx_platform *p, umx_plat_shared *s)
 
 	/* Unmapping our view first is what lets gntalloc release (and fire
 	 * the unmap notify); the kernel defers pages the peer still maps. */
-	munmap(s->addr, (size_t)xs->count * XEN_PAGE);
+	munmap(s->addr, (size_t)xs->count * UMX_PAGE_SIZE);
 	if (ioctl(x->gntalloc, IOCTL_GNTALLOC_DEALLOC_GREF, &d) < 0)
 		r = -errno;
 	free(xs);
 	return r;
 }
 
-static int x_map(umx_platform *p, uint32_t granter, uint32_t count, const uint32_t *refs, bool ro,
-                 const struct umx_plat_notify *n, umx_plat_mapped *m)
+static int x_map(umx_plat *p, uint32_t granter, uint32_t count, const uint32_t *refs, bool ro,
+                 const struct umx_gnt_notify *n, umx_plat_mapped *m)
 {
 	struct xen_priv *x = p->priv;
 	size_t sz = sizeof(struct ioctl_gntdev_map_grant_ref) +
@@ -222,7 +219,7 @@ static int x_map(umx_platform *p, uint32_t granter, uint32_t count, const uint32
 		r = -errno;
 		goto out;
 	}
-	addr = mmap(NULL, (size_t)count * XEN_PAGE, ro ? PROT_READ : PROT_READ | PROT_WRITE,
+	addr = mmap(NULL, (size_t)count * UMX_PAGE_SIZE, ro ? PROT_READ : PROT_READ | PROT_WRITE,
 	            MAP_SHARED, x->gntdev, (off_t)g->index);
 	if (addr == MAP_FAILED) {
 		struct ioctl_gntdev_unmap_grant_ref u = {.index = g->index, .count = count};
@@ -233,14 +230,13 @@ static int x_map(umx_platform *p, uint32_t granter, uint32_t count, const uint32
 	if (n && n->flags) {
 		struct ioctl_gntdev_unmap_notify un = {
 		        .index = g->index + n->offset,
-		        .action =
-		                ((n->flags & UMX_PLAT_NOTIFY_BYTE) ? UNMAP_NOTIFY_CLEAR_BYTE : 0) |
-		                ((n->flags & UMX_PLAT_NOTIFY_EVENT) ? UNMAP_NOTIFY_SEND_EVENT : 0),
+		        .action = ((n->flags & UMX_GNT_NOTIFY_BYTE) ? UNMAP_NOTIFY_CLEAR_BYTE : 0) |
+		                  ((n->flags & UMX_GNT_NOTIFY_EVENT) ? UNMAP_NOTIFY_SEND_EVENT : 0),
 		        .event_channel_port = n->port};
 		if (ioctl(x->gntdev, IOCTL_GNTDEV_SET_UNMAP_NOTIFY, &un) < 0) {
 			struct ioctl_gntdev_unmap_grant_ref u = {.index = g->index, .count = count};
 			r = -errno;
-			munmap(addr, (size_t)count * XEN_PAGE);
+			munmap(addr, (size_t)count * UMX_PAGE_SIZE);
 			(void)ioctl(x->gntdev, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u);
 			goto out;
 		}
@@ -257,58 +253,58 @@ out:
 	return r;
 }
 
-static int x_unmap(umx_platform *p, umx_plat_mapped *m)
+static int x_unmap(umx_plat *p, umx_plat_mapped *m)
 {
 	struct xen_priv *x = p->priv;
 	struct xen_map *xm = m->priv;
 	struct ioctl_gntdev_unmap_grant_ref u = {.index = xm->index, .count = xm->count};
 	int r = 0;
 
-	munmap(m->addr, (size_t)xm->count * XEN_PAGE);
+	munmap(m->addr, (size_t)xm->count * UMX_PAGE_SIZE);
 	if (ioctl(x->gntdev, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u) < 0)
 		r = -errno;
 	free(xm);
 	return r;
 }
 
-static int x_evtchn_fd(umx_platform *p)
+static int x_evtchn_fd(umx_plat *p)
 {
 	return ((struct xen_priv *)p->priv)->evtchn;
 }
 
-static int x_ioctl_port(umx_platform *p, unsigned long req, void *arg)
+static int x_ioctl_port(umx_plat *p, unsigned long req, void *arg)
 {
 	int r = ioctl(((struct xen_priv *)p->priv)->evtchn, req, arg);
 	return r < 0 ? -errno : r;
 }
 
-static int x_alloc_unbound(umx_platform *p, uint32_t remote)
+static int x_alloc_unbound(umx_plat *p, uint32_t remote)
 {
 	struct ioctl_evtchn_bind_unbound_port b = {.remote_domain = remote};
 	return x_ioctl_port(p, IOCTL_EVTCHN_BIND_UNBOUND_PORT, &b);
 }
 
-static int x_bind(umx_platform *p, uint32_t remote, uint32_t rport)
+static int x_bind(umx_plat *p, uint32_t remote, uint32_t rport)
 {
 	struct ioctl_evtchn_bind_interdomain b = {.remote_domain = remote, .remote_port = rport};
 	return x_ioctl_port(p, IOCTL_EVTCHN_BIND_INTERDOMAIN, &b);
 }
 
-static int x_unbind(umx_platform *p, uint32_t port)
+static int x_unbind(umx_plat *p, uint32_t port)
 {
 	struct ioctl_evtchn_unbind u = {.port = port};
 	int r = x_ioctl_port(p, IOCTL_EVTCHN_UNBIND, &u);
 	return r < 0 ? r : 0;
 }
 
-static int x_notify(umx_platform *p, uint32_t port)
+static int x_notify(umx_plat *p, uint32_t port)
 {
 	struct ioctl_evtchn_notify n = {.port = port};
 	int r = x_ioctl_port(p, IOCTL_EVTCHN_NOTIFY, &n);
 	return r < 0 ? r : 0;
 }
 
-static int x_pending(umx_platform *p)
+static int x_pending(umx_plat *p)
 {
 	uint32_t port;
 	ssize_t n = read(((struct xen_priv *)p->priv)->evtchn, &port, sizeof(port));
@@ -319,13 +315,13 @@ static int x_pending(umx_platform *p)
 	return -EIO;
 }
 
-static int x_unmask(umx_platform *p, uint32_t port)
+static int x_unmask(umx_plat *p, uint32_t port)
 {
 	ssize_t n = write(((struct xen_priv *)p->priv)->evtchn, &port, sizeof(port));
 	return n == sizeof(port) ? 0 : (n < 0 ? -errno : -EIO);
 }
 
-const struct umx_platform_ops umx_platform_xen = {
+const struct umx_plat_ops umx_plat_xen = {
         .name = "xen",
         .open = x_open,
         .close = x_close,

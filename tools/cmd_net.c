@@ -225,7 +225,7 @@ static void on_signal(int sig)
 
 static int net_switch(void)
 {
-	umx_platform *p;
+	umx_plat *p;
 	umx_netback *nb;
 	int r;
 
@@ -233,16 +233,16 @@ static int net_switch(void)
 		fprintf(stderr, "umx net switch: run it as a domain: umx run -- umx net switch\n");
 		return 2;
 	}
-	if ((r = umx_platform_open(NULL, &p)) < 0 || (r = umx_netback_open(p, &nb)) < 0) {
+	if ((r = umx_plat_open(NULL, &p)) < 0 || (r = umx_netback_open(p, &nb)) < 0) {
 		fprintf(stderr, "umx net switch: %s\n", strerror(-r));
 		return 1;
 	}
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
-	fprintf(stderr, "umx net switch: domain %u serving backend/vif\n", umx_platform_domid(p));
+	fprintf(stderr, "umx net switch: domain %u serving backend/vif\n", umx_plat_domid(p));
 	r = umx_netback_run(nb, &stop);
 	umx_netback_close(nb);
-	umx_platform_close(p);
+	umx_plat_close(p);
 	return r < 0 ? 1 : 0;
 }
 

@@ -23,7 +23,7 @@
 #define TX_WAIT_MS 2000
 
 struct umx_lwip {
-	umx_platform *p;
+	umx_plat *p;
 	umx_netfront *nf;
 	struct netif netif;
 	struct pbuf *spare; /* an RX pbuf kept across empty polls */
@@ -182,7 +182,7 @@ int umx_lwip_poll(umx_lwip *l, int timeout_ms)
 	return umx_netfront_link_up(l->nf) ? 0 : -ENOTCONN;
 }
 
-int umx_lwip_open(umx_platform *p, const struct umx_lwip_config *cfg, umx_lwip **out)
+int umx_lwip_open(umx_plat *p, const struct umx_lwip_config *cfg, umx_lwip **out)
 {
 	static bool lwip_ready;
 	ip4_addr_t addr, mask, gw;

@@ -126,7 +126,7 @@ static int tx_chain(struct nb_vif *v)
 		return nb_vif_fail(v, "fragments (%u bytes) exceed the frame size %u", rest, total);
 	for (unsigned i = 0; i < v->nchain; i++) {
 		uint32_t sz = i ? c[i].size : total - rest;
-		if ((uint32_t)c[i].offset + sz > NET_PAGE)
+		if ((uint32_t)c[i].offset + sz > UMX_PAGE_SIZE)
 			return nb_vif_fail(v, "slot %u: offset %u + size %u crosses the page end",
 			                   i, c[i].offset, sz);
 	}
@@ -210,7 +210,7 @@ static int vif_tx(struct nb_vif *v, unsigned budget)
 
 static int rx_put(struct nb_vif *v, const uint8_t *frame, size_t len)
 {
-	unsigned slots = (unsigned)((len + NET_PAGE - 1) / NET_PAGE);
+	unsigned slots = (unsigned)((len + UMX_PAGE_SIZE - 1) / UMX_PAGE_SIZE);
 	struct netif_rx_request req[UMX_NET_SLOTS_MAX];
 	int n;
 
@@ -223,7 +223,8 @@ static int rx_put(struct nb_vif *v, const uint8_t *frame, size_t len)
 	if (n != (int)slots)
 		return n < 0 ? vif_ring_fail(v, &v->rx) : nb_vif_fail(v, "RX requests vanished");
 	for (unsigned i = 0; i < slots; i++) {
-		size_t off = (size_t)i * NET_PAGE, sz = len - off < NET_PAGE ? len - off : NET_PAGE;
+		size_t off = (size_t)i * UMX_PAGE_SIZE,
+		       sz = len - off < UMX_PAGE_SIZE ? len - off : UMX_PAGE_SIZE;
 		struct netif_rx_response rsp;
 		umx_plat_mapped *tmp;
 		uint8_t *pg = nb_get_page(v, req[i].gref, true, &tmp);
@@ -286,9 +287,9 @@ int netback_detached_new(void *tx_ring, void *rx_ring, nb_page_fn page, nb_sink_
 	v->page_fn = page;
 	v->sink_fn = sink;
 	v->ctx = ctx;
-	if ((r = umx_ring_back_init(&v->tx, tx_ring, NET_PAGE, sizeof(struct netif_tx_request),
+	if ((r = umx_ring_back_init(&v->tx, tx_ring, UMX_PAGE_SIZE, sizeof(struct netif_tx_request),
 	                            sizeof(struct netif_tx_response), false)) < 0 ||
-	    (r = umx_ring_back_init(&v->rx, rx_ring, NET_PAGE, sizeof(struct netif_rx_request),
+	    (r = umx_ring_back_init(&v->rx, rx_ring, UMX_PAGE_SIZE, sizeof(struct netif_rx_request),
 	                            sizeof(struct netif_rx_response), false)) < 0) {
 		free(v);
 		return r;
@@ -332,7 +333,7 @@ void netback_detached_free(struct nb_vif *v)
 
 /* ---- public ------------------------------------------------------------- */
 
-int umx_netback_open(umx_platform *p, umx_netback **out)
+int umx_netback_open(umx_plat *p, umx_netback **out)
 {
 	umx_netback *nb = calloc(1, sizeof(*nb));
 	int r;
@@ -341,7 +342,7 @@ int umx_netback_open(umx_platform *p, umx_netback **out)
 		return -ENOMEM;
 	nb->p = p;
 	nb->xs = umx_plat_xs(p);
-	nb->domid = umx_platform_domid(p);
+	nb->domid = umx_plat_domid(p);
 	snprintf(nb->dir, sizeof(nb->dir), "/local/domain/%u/backend/vif", nb->domid);
 	if ((r = umx_xs_watch(nb->xs, nb->dir, "be")) < 0) {
 		free(nb);

@@ -75,7 +75,7 @@ struct fdb_ent {
 };
 
 struct umx_netback {
-	umx_platform *p;
+	umx_plat *p;
 	umx_xs *xs;
 	uint32_t domid;
 	char dir[96]; /* /local/domain/<me>/backend/vif */

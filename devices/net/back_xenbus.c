@@ -55,20 +55,21 @@ static int vif_connect(struct nb_vif *v)
 		v->m_rx = NULL;
 		return nb_vif_fail(v, "cannot map rx-ring-ref %lu", rxref);
 	}
-	port = umx_plat_evtchn_bind(nb->p, v->info.front_domid, (uint32_t)evtchn);
+	port = umx_plat_evtchn_bind_interdomain(nb->p, v->info.front_domid, (uint32_t)evtchn);
 	if (port <= 0)
 		return nb_vif_fail(v, "cannot bind event channel %lu", evtchn);
 	v->port = v->port_rx = (uint32_t)port;
 	if (evt_tx && evt_rx) {
-		port = umx_plat_evtchn_bind(nb->p, v->info.front_domid, (uint32_t)evt_rx);
+		port = umx_plat_evtchn_bind_interdomain(nb->p, v->info.front_domid,
+		                                        (uint32_t)evt_rx);
 		if (port <= 0)
 			return nb_vif_fail(v, "cannot bind event channel %lu", evt_rx);
 		v->port_rx = (uint32_t)port;
 	}
-	if (umx_ring_back_init(&v->tx, umx_plat_map_addr(v->m_tx), NET_PAGE,
+	if (umx_ring_back_init(&v->tx, umx_plat_map_addr(v->m_tx), UMX_PAGE_SIZE,
 	                       sizeof(struct netif_tx_request), sizeof(struct netif_tx_response),
 	                       false) < 0 ||
-	    umx_ring_back_init(&v->rx, umx_plat_map_addr(v->m_rx), NET_PAGE,
+	    umx_ring_back_init(&v->rx, umx_plat_map_addr(v->m_rx), UMX_PAGE_SIZE,
 	                       sizeof(struct netif_rx_request), sizeof(struct netif_rx_response),
 	                       false) < 0)
 		return nb_vif_fail(v, "cannot attach rings");

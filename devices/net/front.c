@@ -60,7 +60,7 @@ static void idq_put(struct idq *q, uint16_t id)
 }
 
 struct umx_netfront {
-	umx_platform *p; /* NULL when detached (fuzzing) */
+	umx_plat *p; /* NULL when detached (fuzzing) */
 	umx_xs *xs;
 	unsigned handle;
 	uint32_t backend_id;
@@ -207,7 +207,7 @@ int umx_netfront_sendv(umx_netfront *nf, const struct iovec *iov, unsigned n)
 	if (n == 0 || n > UMX_NET_SLOTS_MAX)
 		return -EINVAL;
 	for (unsigned i = 0; i < n; i++) {
-		if (iov[i].iov_len == 0 || iov[i].iov_len > NET_PAGE)
+		if (iov[i].iov_len == 0 || iov[i].iov_len > UMX_PAGE_SIZE)
 			return -EINVAL;
 		total += iov[i].iov_len;
 	}
@@ -226,7 +226,7 @@ int umx_netfront_sendv(umx_netfront *nf, const struct iovec *iov, unsigned n)
 		struct netif_tx_request req;
 		uint16_t id = idq_get(&nf->tx_free);
 
-		memcpy(nf->txpool + (size_t)id * NET_PAGE, iov[i].iov_base, iov[i].iov_len);
+		memcpy(nf->txpool + (size_t)id * UMX_PAGE_SIZE, iov[i].iov_base, iov[i].iov_len);
 		memset(&req, 0, sizeof(req));
 		req.gref = nf->tx_refs[id];
 		req.offset = 0;
@@ -255,9 +255,9 @@ int umx_netfront_send(umx_netfront *nf, const void *frame, size_t len)
 
 	if (len < UMX_NET_ETH_HLEN || len > UMX_NET_FRAME_MAX)
 		return -EINVAL;
-	for (size_t off = 0; off < len; off += NET_PAGE) {
+	for (size_t off = 0; off < len; off += UMX_PAGE_SIZE) {
 		iov[n].iov_base = (void *)((const uint8_t *)frame + off);
-		iov[n].iov_len = len - off < NET_PAGE ? len - off : NET_PAGE;
+		iov[n].iov_len = len - off < UMX_PAGE_SIZE ? len - off : UMX_PAGE_SIZE;
 		n++;
 	}
 	return umx_netfront_sendv(nf, iov, n);
@@ -306,7 +306,7 @@ int umx_netfront_recv(umx_netfront *nf, void *buf, size_t cap)
 		if (rsp.status < 0 && rsp.status != NETIF_RSP_ERROR &&
 		    rsp.status != NETIF_RSP_DROPPED)
 			return nf_fail(nf, "RX response id %u: bogus status %d", id, rsp.status);
-		if (rsp.status > 0 && (uint32_t)rsp.offset + (uint32_t)rsp.status > NET_PAGE)
+		if (rsp.status > 0 && (uint32_t)rsp.offset + (uint32_t)rsp.status > UMX_PAGE_SIZE)
 			return nf_fail(nf,
 			               "RX response id %u: offset %u + size %d crosses the page",
 			               id, rsp.offset, rsp.status);
@@ -319,7 +319,8 @@ int umx_netfront_recv(umx_netfront *nf, void *buf, size_t cap)
 		} else if (!nf->frame_drop) {
 			/* Copy out of the granted page once, before anyone reads it. */
 			memcpy(nf->frame + nf->frame_len,
-			       nf->rxpool + (size_t)id * NET_PAGE + rsp.offset, (size_t)rsp.status);
+			       nf->rxpool + (size_t)id * UMX_PAGE_SIZE + rsp.offset,
+			       (size_t)rsp.status);
 			nf->frame_len += (size_t)rsp.status;
 		}
 		nf->rx_state[id] = ID_FREE;
@@ -469,11 +470,11 @@ static int nf_core_init(umx_netfront *nf, void *tx_ring, void *rx_ring)
 {
 	int r;
 
-	r = umx_ring_front_init(&nf->tx, tx_ring, NET_PAGE, sizeof(struct netif_tx_request),
+	r = umx_ring_front_init(&nf->tx, tx_ring, UMX_PAGE_SIZE, sizeof(struct netif_tx_request),
 	                        sizeof(struct netif_tx_response), true);
 	if (r < 0)
 		return r;
-	r = umx_ring_front_init(&nf->rx, rx_ring, NET_PAGE, sizeof(struct netif_rx_request),
+	r = umx_ring_front_init(&nf->rx, rx_ring, UMX_PAGE_SIZE, sizeof(struct netif_rx_request),
 	                        sizeof(struct netif_rx_response), true);
 	if (r < 0)
 		return r;
@@ -604,7 +605,7 @@ static int read_vif_nodes(umx_netfront *nf)
 	snprintf(path, sizeof(path), "%s/backend-id", nf->fe);
 	if ((r = net_xs_read_uint(nf->xs, path, &bid)) < 0)
 		return r;
-	if (bid >= 32752 || bid == umx_platform_domid(nf->p))
+	if (bid >= 32752 || bid == umx_plat_domid(nf->p))
 		return -EINVAL;
 	nf->backend_id = (uint32_t)bid;
 	snprintf(path, sizeof(path), "%s/backend", nf->fe);
@@ -624,7 +625,7 @@ static int read_vif_nodes(umx_netfront *nf)
 	return r;
 }
 
-int umx_netfront_open(umx_platform *p, unsigned handle, int timeout_ms, umx_netfront **out)
+int umx_netfront_open(umx_plat *p, unsigned handle, int timeout_ms, umx_netfront **out)
 {
 	umx_netfront *nf = calloc(1, sizeof(*nf));
 	uint64_t end = umx_clock_ms() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms);
@@ -637,7 +638,7 @@ int umx_netfront_open(umx_platform *p, unsigned handle, int timeout_ms, umx_netf
 	nf->p = p;
 	nf->xs = umx_plat_xs(p);
 	nf->handle = handle;
-	snprintf(nf->fe, sizeof(nf->fe), "/local/domain/%u/device/vif/%u", umx_platform_domid(p),
+	snprintf(nf->fe, sizeof(nf->fe), "/local/domain/%u/device/vif/%u", umx_plat_domid(p),
 	         handle);
 	/* The toolstack may not have written (all of) the vif's nodes yet. */
 	while ((r = read_vif_nodes(nf)) == -ENOENT && (timeout_ms < 0 || umx_clock_ms() < end))

@@ -12,7 +12,6 @@
 #include "umx/net.h"
 #include "umx/ring.h"
 
-#define NET_PAGE    4096u
 #define NET_RING_SZ 256u /* entries of a one-page TX or RX ring */
 #define NET_TX_IDS  NET_RING_SZ
 #define NET_RX_IDS  NET_RING_SZ

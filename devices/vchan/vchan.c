@@ -17,7 +17,6 @@
  */
 #include <errno.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +32,7 @@
 
 int vchan_min_order(size_t size)
 {
-	int order = VCHAN_PAGE_SHIFT;
+	int order = UMX_PAGE_SHIFT;
 
 	if (size > UMX_VCHAN_MAX_RING)
 		return -EINVAL;
@@ -44,7 +43,7 @@ int vchan_min_order(size_t size)
 
 static uint32_t ring_pages(unsigned order)
 {
-	return order >= VCHAN_PAGE_SHIFT ? 1u << (order - VCHAN_PAGE_SHIFT) : 0;
+	return order >= UMX_PAGE_SHIFT ? 1u << (order - UMX_PAGE_SHIFT) : 0;
 }
 
 static uint32_t inpage_offset(unsigned order)
@@ -57,7 +56,7 @@ static uint32_t inpage_offset(unsigned order)
 int vchan_layout_parse(const void *page, struct vchan_layout *l, const char **why)
 {
 	const struct vchan_interface *c = page;
-	uint32_t limit = VCHAN_PAGE_SIZE, n;
+	uint32_t limit = UMX_PAGE_SIZE, n;
 
 	/* Copy once: the peer may rewrite the page under us. */
 	l->left_order = umx_load_relaxed16(&c->left_order);
@@ -67,7 +66,7 @@ int vchan_layout_parse(const void *page, struct vchan_layout *l, const char **wh
 		*why = "ring order outside 10..20";
 		return -EPROTO;
 	}
-	if (l->left_order == l->right_order && l->left_order < VCHAN_PAGE_SHIFT) {
+	if (l->left_order == l->right_order && l->left_order < UMX_PAGE_SHIFT) {
 		*why = "both rings at the same in-page offset";
 		return -EPROTO;
 	}
@@ -472,41 +471,6 @@ uint32_t umx_vchan_port(const umx_vchan *v)
 
 /* ---- setup ------------------------------------------------------------- */
 
-/*
- * Grant operations go through one platform handle per process, shared by
- * every vchan: on umxd all handles of a domain share its one grant table,
- * and separate handles would hand out the same references. Events and the
- * store stay per vchan (each its own descriptor, as libxenvchan's).
- */
-static pthread_mutex_t gplat_lock = PTHREAD_MUTEX_INITIALIZER;
-static umx_platform *gplat;
-static unsigned gplat_refs;
-
-static int gplat_get(umx_platform **out)
-{
-	int r = 0;
-
-	pthread_mutex_lock(&gplat_lock);
-	if (!gplat)
-		r = umx_platform_open(NULL, &gplat);
-	if (r == 0) {
-		gplat_refs++;
-		*out = gplat;
-	}
-	pthread_mutex_unlock(&gplat_lock);
-	return r;
-}
-
-static void gplat_put(void)
-{
-	pthread_mutex_lock(&gplat_lock);
-	if (gplat_refs && --gplat_refs == 0) {
-		umx_platform_close(gplat);
-		gplat = NULL;
-	}
-	pthread_mutex_unlock(&gplat_lock);
-}
-
 /* Point the byte rings at their buffers. Left: client writes, server
  * reads. Right: the other way. */
 static int attach_rings(umx_vchan *v, const struct vchan_layout *l, void *left, void *right)
@@ -559,29 +523,27 @@ int vchan_attach_local(umx_vchan *v, bool is_server, void *ctrl_page, void *left
 
 static void release(umx_vchan *v)
 {
-	if (v->gp) {
+	if (v->plat) {
+		/* Grants first, while the notify port is still bound. */
 		if (v->m_right)
-			umx_plat_unmap(v->gp, v->m_right);
+			umx_plat_unmap(v->plat, v->m_right);
 		if (v->m_left)
-			umx_plat_unmap(v->gp, v->m_left);
+			umx_plat_unmap(v->plat, v->m_left);
 		if (v->m_ctrl)
-			umx_plat_unmap(v->gp, v->m_ctrl);
+			umx_plat_unmap(v->plat, v->m_ctrl);
 		/* -EBUSY: the peer still maps them; the platform keeps the pages
 		 * out of reuse and releases them later (MSA02). */
 		if (v->sh_right)
-			umx_plat_unshare(v->gp, v->sh_right);
+			umx_plat_unshare(v->plat, v->sh_right);
 		if (v->sh_left)
-			umx_plat_unshare(v->gp, v->sh_left);
+			umx_plat_unshare(v->plat, v->sh_left);
 		if (v->sh_ctrl)
-			umx_plat_unshare(v->gp, v->sh_ctrl);
-		gplat_put();
-	}
-	if (v->plat) {
+			umx_plat_unshare(v->plat, v->sh_ctrl);
 		if (v->xs_path) /* as libxenvchan: the whole path goes */
 			umx_xs_rm(umx_plat_xs(v->plat), UMX_XS_NO_TX, v->xs_path);
 		if (v->port_bound)
 			umx_plat_evtchn_unbind(v->plat, v->port);
-		umx_platform_close(v->plat);
+		umx_plat_close(v->plat);
 	}
 	free(v->xs_path);
 	free(v);
@@ -625,7 +587,7 @@ static int advertise(umx_vchan *v, const char *path)
 
 	/* As libxenvchan: owner (us) with no access for others, read for the
 	 * client. */
-	snprintf(p0, sizeof(p0), "n%u", umx_platform_domid(v->plat));
+	snprintf(p0, sizeof(p0), "n%u", umx_plat_domid(v->plat));
 	snprintf(p1, sizeof(p1), "r%u", v->peer);
 	for (int tries = 0; tries < 100; tries++) {
 		uint32_t tx;
@@ -648,8 +610,8 @@ static int advertise(umx_vchan *v, const char *path)
 int umx_vchan_server_open(uint32_t client, const char *path, size_t left_min, size_t right_min,
                           umx_vchan **out)
 {
-	struct umx_plat_notify n = {UMX_PLAT_NOTIFY_BYTE | UMX_PLAT_NOTIFY_EVENT,
-	                            (uint32_t)VCHAN_OFF_SRV_LIVE, 0};
+	struct umx_gnt_notify n = {UMX_GNT_NOTIFY_BYTE | UMX_GNT_NOTIFY_EVENT,
+	                           (uint32_t)VCHAN_OFF_SRV_LIVE, 0};
 	struct vchan_layout l;
 	umx_vchan *v;
 	int lo = vchan_min_order(left_min), ro = vchan_min_order(right_min), r;
@@ -676,22 +638,18 @@ int umx_vchan_server_open(uint32_t client, const char *path, size_t left_min, si
 	v->is_server = true;
 	v->blocking = true;
 	v->peer = client;
-	if ((r = umx_platform_open(NULL, &v->plat)) < 0)
+	if ((r = umx_plat_open(NULL, &v->plat)) < 0)
 		goto err;
 	if ((r = umx_plat_evtchn_alloc_unbound(v->plat, client)) < 0)
 		goto err;
 	v->port = (uint32_t)r;
 	v->port_bound = true;
 	n.port = v->port;
-	if ((r = gplat_get(&v->gp)) < 0) {
-		v->gp = NULL;
-		goto err;
-	}
-	if ((r = umx_plat_share(v->gp, client, 1, false, &n, &v->sh_ctrl)) < 0)
+	if ((r = umx_plat_share(v->plat, client, 1, false, &n, &v->sh_ctrl)) < 0)
 		goto err;
 	v->ctrl = umx_plat_share_addr(v->sh_ctrl);
 	v->ring_ref = umx_plat_share_ref(v->sh_ctrl, 0);
-	memset(v->ctrl, 0, VCHAN_PAGE_SIZE);
+	memset(v->ctrl, 0, UMX_PAGE_SIZE);
 	l.left_order = (uint16_t)lo;
 	l.right_order = (uint16_t)ro;
 	l.left_pages = ring_pages((unsigned)lo);
@@ -699,10 +657,10 @@ int umx_vchan_server_open(uint32_t client, const char *path, size_t left_min, si
 	l.left_off = inpage_offset((unsigned)lo);
 	l.right_off = inpage_offset((unsigned)ro);
 	if (l.left_pages &&
-	    (r = umx_plat_share(v->gp, client, l.left_pages, false, NULL, &v->sh_left)) < 0)
+	    (r = umx_plat_share(v->plat, client, l.left_pages, false, NULL, &v->sh_left)) < 0)
 		goto err;
 	if (l.right_pages &&
-	    (r = umx_plat_share(v->gp, client, l.right_pages, false, NULL, &v->sh_right)) < 0)
+	    (r = umx_plat_share(v->plat, client, l.right_pages, false, NULL, &v->sh_right)) < 0)
 		goto err;
 	for (uint32_t i = 0; i < l.left_pages; i++)
 		v->ctrl->grants[i] = umx_plat_share_ref(v->sh_left, i);
@@ -787,8 +745,8 @@ static int find_offer(umx_vchan *v, const char *path, int wait_ms, uint32_t *rpo
 
 int umx_vchan_client_open(uint32_t server, const char *path, int wait_ms, umx_vchan **out)
 {
-	struct umx_plat_notify n = {UMX_PLAT_NOTIFY_BYTE | UMX_PLAT_NOTIFY_EVENT,
-	                            (uint32_t)VCHAN_OFF_CLI_LIVE, 0};
+	struct umx_gnt_notify n = {UMX_GNT_NOTIFY_BYTE | UMX_GNT_NOTIFY_EVENT,
+	                           (uint32_t)VCHAN_OFF_CLI_LIVE, 0};
 	struct vchan_layout *l = NULL;
 	const char *why = NULL;
 	uint32_t rport = 0;
@@ -806,20 +764,16 @@ int umx_vchan_client_open(uint32_t server, const char *path, int wait_ms, umx_vc
 	}
 	v->blocking = true;
 	v->peer = server;
-	if ((r = umx_platform_open(NULL, &v->plat)) < 0)
+	if ((r = umx_plat_open(NULL, &v->plat)) < 0)
 		goto err;
 	if ((r = find_offer(v, path, wait_ms, &rport)) < 0)
 		goto err;
-	if ((r = umx_plat_evtchn_bind(v->plat, server, rport)) < 0)
+	if ((r = umx_plat_evtchn_bind_interdomain(v->plat, server, rport)) < 0)
 		goto err;
 	v->port = (uint32_t)r;
 	v->port_bound = true;
 	n.port = v->port;
-	if ((r = gplat_get(&v->gp)) < 0) {
-		v->gp = NULL;
-		goto err;
-	}
-	if ((r = umx_plat_map(v->gp, server, 1, &v->ring_ref, false, &n, &v->m_ctrl)) < 0)
+	if ((r = umx_plat_map(v->plat, server, 1, &v->ring_ref, false, &n, &v->m_ctrl)) < 0)
 		goto err;
 	v->ctrl = umx_plat_map_addr(v->m_ctrl);
 	if ((r = vchan_layout_parse(v->ctrl, l, &why)) < 0) {
@@ -828,12 +782,12 @@ int umx_vchan_client_open(uint32_t server, const char *path, int wait_ms, umx_vc
 	}
 	/* Left is ours to write; right we only read (mapped read-only, as
 	 * libxenvchan does). */
-	if (l->left_pages && (r = umx_plat_map(v->gp, server, l->left_pages, l->grants, false, NULL,
-	                                       &v->m_left)) < 0)
+	if (l->left_pages && (r = umx_plat_map(v->plat, server, l->left_pages, l->grants, false,
+	                                       NULL, &v->m_left)) < 0)
 		goto err;
 	if (l->right_pages &&
-	    (r = umx_plat_map(v->gp, server, l->right_pages, l->grants + l->left_pages, true, NULL,
-	                      &v->m_right)) < 0)
+	    (r = umx_plat_map(v->plat, server, l->right_pages, l->grants + l->left_pages, true,
+	                      NULL, &v->m_right)) < 0)
 		goto err;
 	r = attach_rings(v, l, v->m_left ? umx_plat_map_addr(v->m_left) : NULL,
 	                 v->m_right ? umx_plat_map_addr(v->m_right) : NULL);

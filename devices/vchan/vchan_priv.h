@@ -20,14 +20,12 @@
 
 #include "../common/evstorm.h"
 
-#define VCHAN_PAGE_SHIFT   12
-#define VCHAN_PAGE_SIZE    (1u << VCHAN_PAGE_SHIFT)
 #define VCHAN_SMALL_ORDER  10 /* ring at offset 1024 of the control page */
 #define VCHAN_LARGE_ORDER  11 /* ring at offset 2048 */
 #define VCHAN_SMALL_OFFSET 1024u
 #define VCHAN_LARGE_OFFSET 2048u
 /* Both rings at the maximum order: 2 * 256 grants. */
-#define VCHAN_MAX_GRANTS (2u << (UMX_VCHAN_MAX_ORDER - VCHAN_PAGE_SHIFT))
+#define VCHAN_MAX_GRANTS (2u << (UMX_VCHAN_MAX_ORDER - UMX_PAGE_SHIFT))
 
 /* The wire layout, byte for byte (xen/io/libxenvchan.h). */
 _Static_assert(sizeof(struct ring_shared) == 8, "ring_shared");
@@ -41,7 +39,7 @@ _Static_assert(offsetof(struct vchan_interface, cli_notify) == 22, "cli_notify")
 _Static_assert(offsetof(struct vchan_interface, srv_notify) == 23, "srv_notify");
 _Static_assert(offsetof(struct vchan_interface, grants) == 24, "grants");
 _Static_assert(sizeof(struct vchan_interface) == 24, "vchan_interface");
-_Static_assert(24 + 4 * VCHAN_MAX_GRANTS <= VCHAN_PAGE_SIZE, "grants fit in the page");
+_Static_assert(24 + 4 * VCHAN_MAX_GRANTS <= UMX_PAGE_SIZE, "grants fit in the page");
 
 #define VCHAN_OFF_CLI_LIVE offsetof(struct vchan_interface, cli_live)
 #define VCHAN_OFF_SRV_LIVE offsetof(struct vchan_interface, srv_live)
@@ -54,7 +52,7 @@ struct vchan_layout {
 	uint32_t grants[VCHAN_MAX_GRANTS];
 };
 
-/* Copy the orders and grants out of @page (VCHAN_PAGE_SIZE bytes, hostile)
+/* Copy the orders and grants out of @page (UMX_PAGE_SIZE bytes, hostile)
  * once and validate them. 0 or -EPROTO (with @why set). */
 int vchan_layout_parse(const void *page, struct vchan_layout *l, const char **why);
 
@@ -62,8 +60,7 @@ int vchan_layout_parse(const void *page, struct vchan_layout *l, const char **wh
 int vchan_min_order(size_t size);
 
 struct umx_vchan {
-	umx_platform *plat; /* events, store; NULL: local attach (fuzzing) */
-	umx_platform *gp;   /* grants: the process-wide handle (vchan.c) */
+	umx_plat *plat; /* grants, events, store; NULL: local attach (fuzzing) */
 	bool is_server;
 	bool blocking;
 	bool peer_seen_live; /* server: cli_live was 1 once */

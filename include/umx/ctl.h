@@ -20,6 +20,9 @@
 
 #include <stdint.h>
 
+#include "umx/evtchn.h"
+#include "umx/grant.h"
+
 #define UMX_CTL_VERSION 1u
 #define UMX_CTL_REPLY   0x80000000u
 #define UMX_NAME_MAX    64u
@@ -167,10 +170,6 @@ struct umx_ctl_region_free {
 
 #define UMX_GNT_BATCH_MAX 64u
 
-#define UMX_GNTMAP_READONLY     0x1u
-#define UMX_GNTMAP_NOTIFY_BYTE  0x2u /* clear byte notify_offset on unmap */
-#define UMX_GNTMAP_NOTIFY_EVENT 0x4u /* signal notify_port on unmap */
-
 struct umx_ctl_gnt_map_req {
 	uint32_t granter;
 	uint32_t count;
@@ -178,7 +177,7 @@ struct umx_ctl_gnt_map_req {
 };
 struct umx_ctl_gnt_map_op {
 	uint32_t ref;
-	uint32_t flags; /* UMX_GNTMAP_* */
+	uint32_t flags; /* UMX_GNT_MAP_READONLY | UMX_GNT_NOTIFY_* (umx/grant.h) */
 	uint32_t notify_offset;
 	uint32_t notify_port;
 };
@@ -208,9 +207,7 @@ struct umx_ctl_gnt_status_reply {
 };
 
 /* COPY: like GNTTABOP_copy. Each side is either a grant ref of @domid
- * (UMX_GNTCOPY_*_GREF) or one of the caller's own frames. */
-#define UMX_GNTCOPY_SOURCE_GREF 0x1u
-#define UMX_GNTCOPY_DEST_GREF   0x2u
+ * (UMX_GNT_COPY_*_GREF, umx/grant.h) or one of the caller's own frames. */
 struct umx_ctl_gnt_copy_side {
 	uint32_t ref_or_frame;
 	uint32_t domid;
@@ -233,7 +230,7 @@ struct umx_ctl_gnt_copy_req {
  * clear byte @offset of the page and/or signal @port (gntalloc semantics). */
 struct umx_ctl_gnt_share_notify {
 	uint32_t ref;
-	uint32_t flags; /* UMX_GNTMAP_NOTIFY_BYTE | UMX_GNTMAP_NOTIFY_EVENT */
+	uint32_t flags; /* UMX_GNT_NOTIFY_* (umx/grant.h) */
 	uint32_t offset;
 	uint32_t port;
 };
@@ -247,9 +244,9 @@ struct umx_ctl_gnt_unshare {
 /* Both replies carry two eventfds: [0] is read by the owner of the port
  * (pending), [1] is written to notify the remote end. Ports are 1..
  * UMX_EVT_PORTS_MAX per domain (0 is never a valid port, as in Xen). A
- * remote domid of UMX_EVT_DOMID_SELF means the caller itself (loopback). */
-#define UMX_EVT_PORTS_MAX  1024u
-#define UMX_EVT_DOMID_SELF 0x7FF0u /* DOMID_SELF */
+ * remote domid of UMX_EVTCHN_DOMID_SELF (umx/evtchn.h) means the caller
+ * itself (loopback). */
+#define UMX_EVT_PORTS_MAX 1024u
 struct umx_ctl_evt_alloc_unbound {
 	uint32_t remote_domid;
 	uint32_t pad;

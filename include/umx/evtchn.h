@@ -4,9 +4,10 @@
  *
  * An event channel connects a port of one domain to a port of another (or
  * the same) domain. One side offers a port to a remote domain
- * (bind_unbound_port, Xen's EVTCHNOP_alloc_unbound); the remote binds to it
- * (bind_interdomain). Either side then notifies the other; a notify is a
- * write to an eventfd that the peer reads, with no daemon hop.
+ * (alloc_unbound, Xen's EVTCHNOP_alloc_unbound; libxenevtchn calls it
+ * bind_unbound_port); the remote binds to it (bind_interdomain). Either
+ * side then notifies the other; a notify is a write to an eventfd that the
+ * peer reads, with no daemon hop.
  *
  * A handle has one pollable descriptor for all its ports (umx_evtchn_fd(),
  * like xenevtchn_fd()). When it is readable, umx_evtchn_pending() returns a
@@ -45,7 +46,7 @@ int umx_evtchn_fd(const umx_evtchn *h);
 /* Allocate a port offered to @remote_domid (which must be running, or be
  * us). Returns the port (> 0), -ESRCH for an unknown domain, -ENOSPC when
  * our domain has no free port, -EMFILE/-ENFILE out of descriptors. */
-int umx_evtchn_bind_unbound_port(umx_evtchn *h, uint32_t remote_domid);
+int umx_evtchn_alloc_unbound(umx_evtchn *h, uint32_t remote_domid);
 /* Bind a new local port to @remote_port of @remote_domid, which must be
  * unbound and offered to us. Returns the local port, -ESRCH for an unknown
  * domain, -EINVAL for a port that is not (or no longer) offered to us. */

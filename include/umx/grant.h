@@ -16,7 +16,7 @@
  * the same peer, so even a peer that keeps a mapping forever learns nothing
  * it was not sent.
  *
- * Ownership: a umx_gnt is one per domain connection; shares and maps are
+ * Ownership: a umx_gnt is one per process (its domain); shares and maps are
  * owned by it and must be ended/unmapped before umx_gnt_close() (which
  * releases what is left). Calls are serialized by one mutex.
  * All functions return 0 (or a count) or -errno.
@@ -28,21 +28,43 @@
 
 #include "umx/conn.h"
 
-#define UMX_GNT_PAGE_SIZE 4096u
+/* The page: the unit of every grant, share and mapping (Xen's 4 KiB page
+ * on x86 and Arm). The one definition umx, its devices and umxd use. */
+#define UMX_PAGE_SHIFT 12
+#define UMX_PAGE_SIZE  (1u << UMX_PAGE_SHIFT)
 
 typedef struct umx_gnt umx_gnt;
 typedef struct umx_gnt_share umx_gnt_share;
 typedef struct umx_gnt_map umx_gnt_map;
 
-/* Open the grant interface of domain connection @conn (which must outlive
- * it). Maps the domain's grant table. The table and its ref allocator are
- * one per process: every open returns the same handle (counted), so users
- * in one process never hand out the same ref twice. */
-int umx_gnt_open(umx_conn *conn, umx_gnt **out);
+/* Open the grant interface of this process's domain (its connection,
+ * $UMX_DOMAIN_FD, as umx_evtchn_open() and umx_xs_open() use it) and map
+ * the domain's grant table. The table and its ref allocator are one per
+ * process: every open returns the same handle (counted), so users in one
+ * process never hand out the same ref twice and need no handle of their
+ * own to share. -ENOENT when the process is not a domain. */
+int umx_gnt_open(umx_gnt **out);
 /* Drop one open. The last one unmaps what is left mapped, ends what can be
  * ended and frees the library's state. Pages still mapped by peers stay
  * with umxd. */
 void umx_gnt_close(umx_gnt *g);
+
+/* ---- unmap notify ------------------------------------------------------ */
+
+/* Linux's unmap notify (gntdev/gntalloc UNMAP_NOTIFY_*): when a mapping or
+ * a share goes away, including when its holder dies, clear one byte of it
+ * and/or signal a port, so the peer learns that the other end is gone.
+ * umxd performs it, so it happens even on SIGKILL. One flag set for the
+ * grant API, the platform API and the control messages; the bits do not
+ * overlap UMX_GNT_MAP_READONLY, so a map op carries both in one field. */
+#define UMX_GNT_NOTIFY_BYTE  0x2u /* clear the byte at @offset */
+#define UMX_GNT_NOTIFY_EVENT 0x4u /* send an event on @port */
+
+struct umx_gnt_notify {
+	uint32_t flags;  /* UMX_GNT_NOTIFY_* (0: none) */
+	uint32_t offset; /* byte offset in the whole mapping or share */
+	uint32_t port;   /* our local event channel port */
+};
 
 /* ---- granter ---------------------------------------------------------- */
 
@@ -59,11 +81,11 @@ uint32_t umx_gnt_share_count(const umx_gnt_share *s);
 uint32_t umx_gnt_share_ref(const umx_gnt_share *s, uint32_t i);
 /* Frame number of page @i (for umx_gnt_copy with a local side). */
 uint32_t umx_gnt_share_frame(const umx_gnt_share *s, uint32_t i);
-/* gntalloc's unmap notify, performed by umxd when this share ends or we
- * die: clear byte @offset of the share (page offset / 4096) and/or signal
- * @port (UMX_GNT_NOTIFY_*). */
-int umx_gnt_share_set_notify(umx_gnt *g, umx_gnt_share *s, uint32_t offset, uint32_t port,
-                             uint32_t flags);
+/* gntalloc's unmap notify for this share, performed by umxd when the
+ * share ends or we die: @n->offset is a byte offset in the whole share (in
+ * page @n->offset / UMX_PAGE_SIZE). -EINVAL for no or unknown flags or an
+ * offset past the share. */
+int umx_gnt_share_set_notify(umx_gnt *g, umx_gnt_share *s, const struct umx_gnt_notify *n);
 /* End access to every page of @s and free @s (its address is unmapped in
  * every case). 0: all pages went back to the pool. -EBUSY: some page is
  * still mapped by the peer: it stays granted on the library's deferred
@@ -76,14 +98,6 @@ int umx_gnt_reap(umx_gnt *g);
 /* ---- mapper ----------------------------------------------------------- */
 
 #define UMX_GNT_MAP_READONLY 0x1u
-#define UMX_GNT_NOTIFY_BYTE  0x2u /* clear a byte when the mapping goes */
-#define UMX_GNT_NOTIFY_EVENT 0x4u /* signal a port when the mapping goes */
-
-struct umx_gnt_notify {
-	uint32_t flags;  /* UMX_GNT_NOTIFY_* (0: none) */
-	uint32_t offset; /* byte offset in the whole mapping */
-	uint32_t port;   /* our local port */
-};
 
 /* Map @count refs of @granter contiguously. All or nothing: on failure,
  * nothing stays mapped; @status (optional, @count entries) receives each

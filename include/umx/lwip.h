@@ -56,7 +56,7 @@ struct umx_lwip_stats {
  * Connect vif @cfg->handle through @p (which must outlive the handle), bring
  * up lwIP with the static address, and make the netif the default route.
  */
-int umx_lwip_open(umx_platform *p, const struct umx_lwip_config *cfg, umx_lwip **out);
+int umx_lwip_open(umx_plat *p, const struct umx_lwip_config *cfg, umx_lwip **out);
 /* Take the netif down, close the netfront. lwIP's pcbs stay the caller's. */
 void umx_lwip_close(umx_lwip *l);
 

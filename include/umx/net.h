@@ -92,7 +92,7 @@ typedef struct umx_netfront umx_netfront;
  * device; its event channel descriptor is the device's (use one netfront
  * per platform handle, or dispatch umx_netfront_port() yourself).
  */
-int umx_netfront_open(umx_platform *p, unsigned handle, int timeout_ms, umx_netfront **out);
+int umx_netfront_open(umx_plat *p, unsigned handle, int timeout_ms, umx_netfront **out);
 /* Closing → Closed, unshare everything (busy pages stay with the platform). */
 void umx_netfront_close(umx_netfront *nf);
 
@@ -136,7 +136,7 @@ struct umx_net_port {
  * domain's backend/vif/ (watched), all connected to one learning switch.
  * Counters are published in backend/vif/<domid>/<n>/statistics.
  */
-int umx_netback_open(umx_platform *p, umx_netback **out);
+int umx_netback_open(umx_plat *p, umx_netback **out);
 void umx_netback_close(umx_netback *nb);
 /* One round: wait up to @timeout_ms for events, then handle store changes,
  * rings and the switch. Returns 0 or -errno (a port's failure is not one). */

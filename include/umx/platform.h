@@ -13,10 +13,10 @@
  *    maps a page: the platform keeps the page out of any reuse and releases
  *    it later by itself; the caller must treat the memory as gone either way.
  *  - Shared pages are zeroed and dedicated to that peer.
- *  - Unmap notify (byte clear + event) happens when a mapping or share goes
- *    away, including when the process dies.
+ *  - Unmap notify (struct umx_gnt_notify: byte clear and/or event) happens
+ *    when a mapping or share goes away, including when the process dies.
  *
- * Selection: umx_platform_open(NULL) uses $UMX_PLATFORM ("umxd" or "xen");
+ * Selection: umx_plat_open(NULL) uses $UMX_PLATFORM ("umxd" or "xen");
  * else "umxd" inside a umx domain ($UMX_DOMAIN_FD), else "xen" when
  * /proc/xen/capabilities exists, else "umxd". All calls return 0 (or a
  * count, port, ...) or -errno.
@@ -27,54 +27,46 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "umx/grant.h" /* UMX_PAGE_SIZE, struct umx_gnt_notify */
 #include "umx/xs.h"
 
-typedef struct umx_platform umx_platform;
+typedef struct umx_plat umx_plat;
 typedef struct umx_plat_shared umx_plat_shared;
 typedef struct umx_plat_mapped umx_plat_mapped;
 
-#define UMX_PLAT_NOTIFY_BYTE  0x1u /* clear the byte at the offset */
-#define UMX_PLAT_NOTIFY_EVENT 0x2u /* send an event on the port */
-
-struct umx_plat_notify {
-	uint32_t flags;  /* UMX_PLAT_NOTIFY_*; 0 = none */
-	uint32_t offset; /* byte offset in the whole share/mapping */
-	uint32_t port;   /* our local event channel port */
-};
-
-int umx_platform_open(const char *name, umx_platform **out);
-void umx_platform_close(umx_platform *p);
-const char *umx_platform_name(const umx_platform *p);
-uint32_t umx_platform_domid(const umx_platform *p);
+int umx_plat_open(const char *name, umx_plat **out);
+void umx_plat_close(umx_plat *p);
+const char *umx_plat_name(const umx_plat *p);
+uint32_t umx_plat_domid(const umx_plat *p);
 
 /* ---- granter side ------------------------------------------------------ */
 /* Share @count zeroed, contiguous pages with @peer. */
-int umx_plat_share(umx_platform *p, uint32_t peer, uint32_t count, bool readonly,
-                   const struct umx_plat_notify *notify, umx_plat_shared **out);
+int umx_plat_share(umx_plat *p, uint32_t peer, uint32_t count, bool readonly,
+                   const struct umx_gnt_notify *notify, umx_plat_shared **out);
 void *umx_plat_share_addr(const umx_plat_shared *s);
 uint32_t umx_plat_share_ref(const umx_plat_shared *s, uint32_t i);
 /* End the peer's access and free @s: 0, or -EBUSY (deferred, see above). */
-int umx_plat_unshare(umx_platform *p, umx_plat_shared *s);
+int umx_plat_unshare(umx_plat *p, umx_plat_shared *s);
 
 /* ---- mapper side ------------------------------------------------------- */
-int umx_plat_map(umx_platform *p, uint32_t granter, uint32_t count, const uint32_t *refs,
-                 bool readonly, const struct umx_plat_notify *notify, umx_plat_mapped **out);
+int umx_plat_map(umx_plat *p, uint32_t granter, uint32_t count, const uint32_t *refs, bool readonly,
+                 const struct umx_gnt_notify *notify, umx_plat_mapped **out);
 void *umx_plat_map_addr(const umx_plat_mapped *m);
-int umx_plat_unmap(umx_platform *p, umx_plat_mapped *m);
+int umx_plat_unmap(umx_plat *p, umx_plat_mapped *m);
 
 /* ---- event channels ---------------------------------------------------- */
 /* One pollable descriptor for all ports of this platform handle. */
-int umx_plat_evtchn_fd(umx_platform *p);
-int umx_plat_evtchn_alloc_unbound(umx_platform *p, uint32_t remote);
-int umx_plat_evtchn_bind(umx_platform *p, uint32_t remote, uint32_t remote_port);
-int umx_plat_evtchn_unbind(umx_platform *p, uint32_t port);
-int umx_plat_evtchn_notify(umx_platform *p, uint32_t port);
+int umx_plat_evtchn_fd(umx_plat *p);
+int umx_plat_evtchn_alloc_unbound(umx_plat *p, uint32_t remote);
+int umx_plat_evtchn_bind_interdomain(umx_plat *p, uint32_t remote, uint32_t remote_port);
+int umx_plat_evtchn_unbind(umx_plat *p, uint32_t port);
+int umx_plat_evtchn_notify(umx_plat *p, uint32_t port);
 /* A pending port (left masked) or -EAGAIN. */
-int umx_plat_evtchn_pending(umx_platform *p);
-int umx_plat_evtchn_unmask(umx_platform *p, uint32_t port);
+int umx_plat_evtchn_pending(umx_plat *p);
+int umx_plat_evtchn_unmask(umx_plat *p, uint32_t port);
 
 /* ---- store ------------------------------------------------------------- */
 /* The platform's store connection (owned by the platform handle). */
-umx_xs *umx_plat_xs(umx_platform *p);
+umx_xs *umx_plat_xs(umx_plat *p);
 
 #endif /* UMX_PLATFORM_H */

@@ -51,7 +51,7 @@
  * packet larger than the ring). Reads return 0 at end of stream (the peer
  * closed and everything it wrote has been read).
  *
- * A handle owns its own platform handle (umx_platform_open(NULL)), hence
+ * A handle owns its own platform handle (umx_plat_open(NULL)), hence
  * its own event-channel descriptor, as libxenvchan owns its xenevtchn.
  * Not thread-safe: one thread per handle.
  */

@@ -57,7 +57,7 @@ static int write_node(umx_xs *xs, const char *dir, const char *name, const char 
 	return umx_xs_write_str(xs, UMX_XS_NO_TX, path, val);
 }
 
-int nh_connect(struct nh *h, umx_platform *p, uint32_t front, uint32_t devid, int timeout_ms)
+int nh_connect(struct nh *h, umx_plat *p, uint32_t front, uint32_t devid, int timeout_ms)
 {
 	char be[96], fe[96];
 	unsigned long v, txref, rxref, evt;
@@ -69,7 +69,7 @@ int nh_connect(struct nh *h, umx_platform *p, uint32_t front, uint32_t devid, in
 	h->p = p;
 	h->front = front;
 	h->devid = devid;
-	snprintf(be, sizeof(be), "/local/domain/%u/backend/vif/%u/%u", umx_platform_domid(p), front,
+	snprintf(be, sizeof(be), "/local/domain/%u/backend/vif/%u/%u", umx_plat_domid(p), front,
 	         devid);
 	snprintf(fe, sizeof(fe), "/local/domain/%u/device/vif/%u", front, devid);
 	/* Wait for the toolstack's directory, then announce InitWait with the
@@ -98,7 +98,7 @@ int nh_connect(struct nh *h, umx_platform *p, uint32_t front, uint32_t devid, in
 	ref = (uint32_t)rxref;
 	if ((r = umx_plat_map(p, front, 1, &ref, false, NULL, &h->mrx)) < 0)
 		goto fail;
-	if ((r = umx_plat_evtchn_bind(p, front, (uint32_t)evt)) <= 0) {
+	if ((r = umx_plat_evtchn_bind_interdomain(p, front, (uint32_t)evt)) <= 0) {
 		r = r < 0 ? r : -EINVAL;
 		goto fail;
 	}

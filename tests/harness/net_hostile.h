@@ -43,7 +43,7 @@ enum nh_attack {
 extern const char *const nh_attack_name[NH_COUNT];
 
 struct nh {
-	umx_platform *p;
+	umx_plat *p;
 	uint32_t front;
 	umx_plat_mapped *mtx, *mrx;
 	uint8_t *tx, *rx;  /* the shared rings */
@@ -55,7 +55,7 @@ struct nh {
 /* The backend half of the vif handshake for vif @devid of @front (the
  * toolstack's backend directory must exist or appear within @timeout_ms).
  * 0 with the rings mapped and the backend Connected, or -errno. */
-int nh_connect(struct nh *h, umx_platform *p, uint32_t front, uint32_t devid, int timeout_ms);
+int nh_connect(struct nh *h, umx_plat *p, uint32_t front, uint32_t devid, int timeout_ms);
 /* Unmap the rings and unbind the event channel (the store is left alone). */
 void nh_disconnect(struct nh *h);
 

@@ -29,7 +29,7 @@ static int peer(void *arg)
 	if (umx_evtchn_open(&h) < 0)
 		return 10;
 	for (int i = 0; i < CYCLES; i++) {
-		int p = umx_evtchn_bind_unbound_port(h, UMX_EVTCHN_DOMID_SELF);
+		int p = umx_evtchn_alloc_unbound(h, UMX_EVTCHN_DOMID_SELF);
 		int q = umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)p);
 		if (p <= 0 || q <= 0 || umx_evtchn_notify(h, (uint32_t)p))
 			return 11;
@@ -43,7 +43,7 @@ static int peer(void *arg)
 			return 13;
 	}
 	while ((v = umx_test_get_u32(pp->to_peer[0])) != 0 && v != 0xffffffffu) {
-		int p = umx_evtchn_bind_unbound_port(h, v);
+		int p = umx_evtchn_alloc_unbound(h, v);
 		if (p <= 0)
 			return 14;
 		umx_test_put_u32(pp->to_victim[1], (uint32_t)p);
@@ -72,7 +72,7 @@ static int victim(void *arg)
 	if (umx_evtchn_open(&h) < 0)
 		return 20;
 	q = umx_evtchn_bind_interdomain(h, peer_domid, port);
-	p = umx_evtchn_bind_unbound_port(h, UMX_EVTCHN_DOMID_SELF);
+	p = umx_evtchn_alloc_unbound(h, UMX_EVTCHN_DOMID_SELF);
 	if (q <= 0 || p <= 0 ||
 	    umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)p) <= 0)
 		return 21;

@@ -22,7 +22,7 @@ static int hog(void *arg)
 
 	if (umx_evtchn_open(&h) < 0)
 		return 10;
-	while ((p = umx_evtchn_bind_unbound_port(h, UMX_EVTCHN_DOMID_SELF)) > 0) {
+	while ((p = umx_evtchn_alloc_unbound(h, UMX_EVTCHN_DOMID_SELF)) > 0) {
 		last = p;
 		n++;
 	}
@@ -35,7 +35,7 @@ static int hog(void *arg)
 		return 13;
 	/* A freed port is reusable. */
 	if (umx_evtchn_unbind(h, (uint32_t)last) ||
-	    umx_evtchn_bind_unbound_port(h, UMX_EVTCHN_DOMID_SELF) != last)
+	    umx_evtchn_alloc_unbound(h, UMX_EVTCHN_DOMID_SELF) != last)
 		return 14;
 	umx_evtchn_close(h);
 	return 0;
@@ -49,7 +49,7 @@ static int neighbour(void *arg)
 
 	if (umx_evtchn_open(&h) < 0)
 		return 20;
-	p = umx_evtchn_bind_unbound_port(h, UMX_EVTCHN_DOMID_SELF);
+	p = umx_evtchn_alloc_unbound(h, UMX_EVTCHN_DOMID_SELF);
 	q = umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)p);
 	if (p <= 0 || q <= 0 || umx_test_evtchn_wait(h) != q || umx_evtchn_unmask(h, (uint32_t)q) ||
 	    umx_evtchn_notify(h, (uint32_t)p) || umx_test_evtchn_wait(h) != q)

@@ -46,11 +46,11 @@ static int dom_a(void *arg)
 {
 	struct ctx *c = arg;
 	static uint8_t f[128], want[128], got[UMX_NET_FRAME_MAX];
-	umx_platform *p;
+	umx_plat *p;
 	umx_netfront *nf;
 	char ch;
 
-	if (read(c->e.go[0], &ch, 1) != 1 || umx_platform_open(NULL, &p) < 0 ||
+	if (read(c->e.go[0], &ch, 1) != 1 || umx_plat_open(NULL, &p) < 0 ||
 	    umx_netfront_open(p, 0, 10000, &nf) < 0)
 		return 20;
 	if (read(c->ping[0], &ch, 1) != 1 || read(c->e.ready[0], &ch, 1) != 1)
@@ -69,7 +69,7 @@ static int dom_a(void *arg)
 			return 23;
 	}
 	umx_netfront_close(nf);
-	umx_platform_close(p);
+	umx_plat_close(p);
 	return 0;
 }
 

@@ -39,7 +39,7 @@ static uint64_t seed_from_env(void)
 /* ---- a raw server: publishes whatever control page it likes ------------ */
 
 struct raw_srv {
-	umx_platform *p;
+	umx_plat *p;
 	umx_plat_shared *ctrl, *rings;
 	struct vchan_interface *page;
 	unsigned char *ring_mem;
@@ -55,7 +55,7 @@ static int raw_publish(struct raw_srv *s, uint32_t client, const char *path, con
 	char node[128], p0[16], p1[16];
 	const char *perms[2] = {p0, p1};
 
-	snprintf(p0, sizeof(p0), "n%u", umx_platform_domid(s->p));
+	snprintf(p0, sizeof(p0), "n%u", umx_plat_domid(s->p));
 	snprintf(p1, sizeof(p1), "r%u", client);
 	for (int i = 0; i < 2; i++) {
 		snprintf(node, sizeof(node), "%s/%s", path, leaf[i]);
@@ -69,13 +69,13 @@ static int raw_publish(struct raw_srv *s, uint32_t client, const char *path, con
 /* A well-formed vchan: both rings order 12, granted. */
 /* @p: a platform handle to reuse, or NULL. One per process: every handle
  * of a domain shares its grant table. */
-static int raw_srv_open(struct raw_srv *s, uint32_t client, umx_platform *p)
+static int raw_srv_open(struct raw_srv *s, uint32_t client, umx_plat *p)
 {
-	struct umx_plat_notify n = {UMX_PLAT_NOTIFY_BYTE | UMX_PLAT_NOTIFY_EVENT, 21, 0};
+	struct umx_gnt_notify n = {UMX_GNT_NOTIFY_BYTE | UMX_GNT_NOTIFY_EVENT, 21, 0};
 
 	if (p)
 		s->p = p;
-	else if (umx_platform_open(NULL, &s->p) < 0)
+	else if (umx_plat_open(NULL, &s->p) < 0)
 		return -1;
 	if ((s->port = umx_plat_evtchn_alloc_unbound(s->p, client)) < 0)
 		return -1;
@@ -263,7 +263,7 @@ static void scribble(struct vchan_interface *c, uint64_t *rs)
 /* One round of lies from either role: a shared field and a ring byte
  * rewritten at random, sometimes an event, sometimes a pause, so the
  * other end meets the lies in the middle of its calls. */
-static void lie(struct vchan_interface *page, unsigned char *rings, umx_platform *p, int port,
+static void lie(struct vchan_interface *page, unsigned char *rings, umx_plat *p, int port,
                 uint64_t *rs)
 {
 	scribble(page, rs);
@@ -335,7 +335,7 @@ static int our_server(void *arg)
 }
 
 struct raw_cli {
-	umx_platform *p;
+	umx_plat *p;
 	umx_plat_mapped *ctrl, *rings;
 	struct vchan_interface *page;
 	int port;
@@ -343,12 +343,12 @@ struct raw_cli {
 
 static int raw_cli_open(struct raw_cli *c, uint32_t server, const char *path)
 {
-	struct umx_plat_notify n = {UMX_PLAT_NOTIFY_BYTE | UMX_PLAT_NOTIFY_EVENT, 20, 0};
+	struct umx_gnt_notify n = {UMX_GNT_NOTIFY_BYTE | UMX_GNT_NOTIFY_EVENT, 20, 0};
 	static const char *const leaf[2] = {"ring-ref", "event-channel"};
 	char node[128], *val;
 	uint32_t got[2], refs[2];
 
-	if (umx_platform_open(NULL, &c->p) < 0)
+	if (umx_plat_open(NULL, &c->p) < 0)
 		return -1;
 	for (int i = 0; i < 2; i++) {
 		snprintf(node, sizeof(node), "%s/%s", path, leaf[i]);
@@ -358,7 +358,7 @@ static int raw_cli_open(struct raw_cli *c, uint32_t server, const char *path)
 		free(val);
 	}
 	uint32_t ref = got[0], rport = got[1];
-	if ((c->port = umx_plat_evtchn_bind(c->p, server, rport)) < 0)
+	if ((c->port = umx_plat_evtchn_bind_interdomain(c->p, server, rport)) < 0)
 		return -1;
 	n.port = (uint32_t)c->port;
 	if (umx_plat_map(c->p, server, 1, &ref, false, &n, &c->ctrl) < 0)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * msa02_peer — the MSA02 rule (a granted page is never reused while the peer
- * still maps it) shown on whichever platform umx_platform_open() picks: real
+ * still maps it) shown on whichever platform umx_plat_open() picks: real
  * Xen (tests/xen scenario 60-msa02-on-xen) or umxd (tests/interop).
  *
  *   msa02_peer grant PEER_DOMID STORE_DIR     the granter
@@ -34,7 +34,6 @@
 #include "umx/platform.h"
 #include "umx/xs.h"
 
-#define PAGE        4096u
 #define CHURN_BYTES (64u << 20)
 #define CHURN_SHARE 256u
 #define WAIT_SECS   120
@@ -56,7 +55,7 @@ static long find(const void *mem, size_t len, const char *pat)
 {
 	size_t n = strlen(pat);
 
-	for (size_t off = 0; off + n <= len; off += PAGE)
+	for (size_t off = 0; off + n <= len; off += UMX_PAGE_SIZE)
 		if (!memcmp((const char *)mem + off, pat, n))
 			return (long)off;
 	return -1;
@@ -97,7 +96,7 @@ static char *await(umx_xs *xs, const char *dir, const char *key)
 	return v;
 }
 
-static int granter(umx_platform *p, uint32_t peer, const char *dir)
+static int granter(umx_plat *p, uint32_t peer, const char *dir)
 {
 	umx_xs *xs = umx_plat_xs(p);
 	umx_plat_shared *s, *churn_s[CHURN_SHARE];
@@ -111,7 +110,7 @@ static int granter(umx_platform *p, uint32_t peer, const char *dir)
 		fprintf(stderr, "msa02_peer: share: %s\n", strerror(-r));
 		return 2;
 	}
-	fill(umx_plat_share_addr(s), PAGE, ORIGINAL);
+	fill(umx_plat_share_addr(s), UMX_PAGE_SIZE, ORIGINAL);
 	snprintf(buf, sizeof(buf), "%u", umx_plat_share_ref(s, 0));
 	if (put(xs, dir, "ref", buf) < 0 || !(v = await(xs, dir, "mapped")))
 		return 2;
@@ -134,7 +133,7 @@ static int granter(umx_platform *p, uint32_t peer, const char *dir)
 	for (; nchurn < CHURN_SHARE; nchurn++) {
 		if (umx_plat_share(p, peer, 1, false, NULL, &churn_s[nchurn]) < 0)
 			break;
-		fill(umx_plat_share_addr(churn_s[nchurn]), PAGE, CANARY);
+		fill(umx_plat_share_addr(churn_s[nchurn]), UMX_PAGE_SIZE, CANARY);
 	}
 	printf("msa02_peer: churned %u MiB of anonymous memory and %u fresh granted pages\n",
 	       CHURN_BYTES >> 20, nchurn);
@@ -150,7 +149,7 @@ static int granter(umx_platform *p, uint32_t peer, const char *dir)
 		bad = 1;
 	}
 	for (unsigned i = 0; i < nchurn; i++) {
-		if (find(umx_plat_share_addr(churn_s[i]), PAGE, MARKER) >= 0) {
+		if (find(umx_plat_share_addr(churn_s[i]), UMX_PAGE_SIZE, MARKER) >= 0) {
 			printf("msa02_peer: FAIL: the mapper's write landed in a page we "
 			       "granted afterwards\n");
 			bad = 1;
@@ -163,7 +162,7 @@ static int granter(umx_platform *p, uint32_t peer, const char *dir)
 	return bad;
 }
 
-static int mapper(umx_platform *p, uint32_t granter_id, const char *dir)
+static int mapper(umx_plat *p, uint32_t granter_id, const char *dir)
 {
 	umx_xs *xs = umx_plat_xs(p);
 	umx_plat_mapped *m;
@@ -181,24 +180,24 @@ static int mapper(umx_platform *p, uint32_t granter_id, const char *dir)
 		return 2;
 	}
 	page = umx_plat_map_addr(m);
-	if (!holds(page, PAGE, ORIGINAL)) {
+	if (!holds(page, UMX_PAGE_SIZE, ORIGINAL)) {
 		fprintf(stderr, "msa02_peer: the page does not hold what was granted\n");
 		return 2;
 	}
 	if (put(xs, dir, "mapped", "1") < 0 || !(v = await(xs, dir, "churned")))
 		return 2;
 	free(v);
-	if (find(page, PAGE, CANARY) >= 0) {
+	if (find(page, UMX_PAGE_SIZE, CANARY) >= 0) {
 		printf("msa02_peer: FAIL: our mapping shows the granter's reused memory\n");
 		bad = 1;
-	} else if (!holds(page, PAGE, ORIGINAL)) {
+	} else if (!holds(page, UMX_PAGE_SIZE, ORIGINAL)) {
 		printf("msa02_peer: FAIL: our mapping changed after the unshare\n");
 		bad = 1;
 	} else {
 		printf("msa02_peer: ok: our mapping still holds the granted content after the "
 		       "unshare and the granter's churn\n");
 	}
-	fill(page, PAGE, MARKER); /* must land in the kept page, nowhere else */
+	fill(page, UMX_PAGE_SIZE, MARKER); /* must land in the kept page, nowhere else */
 	put(xs, dir, "checked", bad ? "mapping showed reused memory" : "ok");
 	umx_plat_unmap(p, m);
 	return bad;
@@ -206,7 +205,7 @@ static int mapper(umx_platform *p, uint32_t granter_id, const char *dir)
 
 int main(int argc, char **argv)
 {
-	umx_platform *p;
+	umx_plat *p;
 	int r;
 
 	if (argc != 4 || (strcmp(argv[1], "grant") && strcmp(argv[1], "map"))) {
@@ -215,14 +214,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if ((r = umx_platform_open(NULL, &p)) < 0) {
+	if ((r = umx_plat_open(NULL, &p)) < 0) {
 		fprintf(stderr, "msa02_peer: no platform: %s\n", strerror(-r));
 		return 2;
 	}
-	printf("msa02_peer: %s on the %s platform, domain %u\n", argv[1], umx_platform_name(p),
-	       umx_platform_domid(p));
+	printf("msa02_peer: %s on the %s platform, domain %u\n", argv[1], umx_plat_name(p),
+	       umx_plat_domid(p));
 	r = !strcmp(argv[1], "grant") ? granter(p, (uint32_t)atoi(argv[2]), argv[3])
 	                              : mapper(p, (uint32_t)atoi(argv[2]), argv[3]);
-	umx_platform_close(p);
+	umx_plat_close(p);
 	return r;
 }

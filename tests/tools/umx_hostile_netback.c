@@ -179,7 +179,7 @@ static void teardown(struct vif *v)
 	char be[96], fe[96], path[128], st[16];
 
 	nh_disconnect(&v->h);
-	snprintf(be, sizeof(be), "/local/domain/%u/backend/vif/%u/%u", umx_platform_domid(v->h.p),
+	snprintf(be, sizeof(be), "/local/domain/%u/backend/vif/%u/%u", umx_plat_domid(v->h.p),
 	         v->domu, v->n);
 	snprintf(fe, sizeof(fe), "/local/domain/%u/device/vif/%u", v->domu, v->n);
 	snprintf(path, sizeof(path), "%s/state", be);
@@ -283,7 +283,7 @@ static bool held_enough(struct vif *v, int nv)
  * round (XSDIR/round/R/{vifs,armed,fired,reported}). Returns the number of
  * attacks that were not delivered and observed.
  */
-static int run_round(umx_platform *p, const char *xsdir, uint32_t domu, int round,
+static int run_round(umx_plat *p, const char *xsdir, uint32_t domu, int round,
                      const enum nh_attack *as, const uint32_t *ns, int nv)
 {
 	struct vif v[NH_COUNT];
@@ -311,7 +311,7 @@ static int run_round(umx_platform *p, const char *xsdir, uint32_t domu, int roun
 		umx_net_format_mac(femac, macs);
 		xs_put(&v[k], "mac", macs);
 		xs_put(&v[k], "attack", nh_attack_name[as[k]]);
-		if ((r = umx_net_attach(v[k].xs, domu, umx_platform_domid(p), (int)n, femac)) < 0 ||
+		if ((r = umx_net_attach(v[k].xs, domu, umx_plat_domid(p), (int)n, femac)) < 0 ||
 		    (r = nh_connect(&v[k].h, p, domu, n, 20000)) < 0) {
 			fprintf(stderr, "hostile: vif %u: attach and handshake: %s\n", n,
 			        strerror(-r));
@@ -453,7 +453,7 @@ int main(int argc, char **argv)
 {
 	enum nh_attack list[NH_COUNT], as[NH_COUNT];
 	uint32_t ns[NH_COUNT];
-	umx_platform *p;
+	umx_plat *p;
 	char num[16];
 	int fails = 0, n = 0, r, nv = 0, round = 0;
 
@@ -476,7 +476,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hostile: unknown attack name\n");
 		return 2;
 	}
-	if ((r = umx_platform_open(NULL, &p)) < 0) {
+	if ((r = umx_plat_open(NULL, &p)) < 0) {
 		fprintf(stderr, "hostile: platform: %s\n", strerror(-r));
 		return 1;
 	}
@@ -498,7 +498,7 @@ int main(int argc, char **argv)
 		if (nv)
 			fails += run_round(p, xsdir, domu, ++round, as, ns, nv);
 	}
-	umx_platform_close(p);
+	umx_plat_close(p);
 	if (stop)
 		fprintf(stderr, "hostile: stopped by a signal\n");
 	return fails || stop ? 1 : 0;

@@ -142,7 +142,7 @@ int main(int argc, char **argv)
 	        PROG_OPT("handle", PROG_UINT, &handle),
 	        PROG_OPT_END,
 	};
-	umx_platform *p = NULL;
+	umx_plat *p = NULL;
 	umx_netfront *nf = NULL;
 	uint8_t mac[6];
 	int r;
@@ -155,7 +155,7 @@ int main(int argc, char **argv)
 	/* Waits for the toolstack to attach the vif, too. */
 	if ((r = umx_netfront_open(p, handle, 30000, &nf)) < 0) {
 		fprintf(stderr, "umx_net_garbage: vif %u: %s\n", handle, strerror(-r));
-		umx_platform_close(p);
+		umx_plat_close(p);
 		return 1;
 	}
 	umx_netfront_mac(nf, mac);
@@ -179,6 +179,6 @@ int main(int argc, char **argv)
 	fprintf(stderr, "umx_net_garbage: sent %lu of %lu malformed frames (ring full %lu)\n", sent,
 	        count, full);
 	umx_netfront_close(nf);
-	umx_platform_close(p);
+	umx_plat_close(p);
 	return 0;
 }

@@ -25,7 +25,7 @@ static int granter(void *arg)
 	char ch;
 
 	if (read(l->to_granter[0], &ch, 1) != 1 || umx_conn_open_domain(&c) < 0 ||
-	    umx_gnt_open(c, &g) < 0 || umx_gnt_share_pages(g, l->mapper_domid, 1, 0, &s) < 0)
+	    umx_gnt_open(&g) < 0 || umx_gnt_share_pages(g, l->mapper_domid, 1, 0, &s) < 0)
 		return 10;
 	strcpy(umx_gnt_share_addr(s), "still here");
 	msg[0] = umx_conn_domid(c);
@@ -45,7 +45,7 @@ static int mapper(void *arg)
 	uint32_t msg[2];
 	char ch;
 
-	if (umx_conn_open_domain(&c) < 0 || umx_gnt_open(c, &g) < 0)
+	if (umx_conn_open_domain(&c) < 0 || umx_gnt_open(&g) < 0)
 		return 20;
 	if (write(l->to_granter[1], "g", 1) != 1 ||
 	    read(l->to_mapper[0], msg, sizeof(msg)) != sizeof(msg))

@@ -72,7 +72,7 @@ static int loopback(void *arg)
 
 	if (umx_evtchn_open(&h) < 0)
 		return 30;
-	p = umx_evtchn_bind_unbound_port(h, UMX_EVTCHN_DOMID_SELF);
+	p = umx_evtchn_alloc_unbound(h, UMX_EVTCHN_DOMID_SELF);
 	q = umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)p);
 	if (p <= 0 || q <= 0 || p == q)
 		return 31;

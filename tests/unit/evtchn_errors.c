@@ -21,9 +21,9 @@ static int errors(void *arg)
 
 	if (umx_evtchn_open(&h) < 0)
 		return 10;
-	if (umx_evtchn_bind_unbound_port(h, 9999) != -ESRCH ||
-	    umx_evtchn_bind_unbound_port(h, 0) != -ESRCH ||
-	    umx_evtchn_bind_unbound_port(h, 0xffffffffu) != -ESRCH)
+	if (umx_evtchn_alloc_unbound(h, 9999) != -ESRCH ||
+	    umx_evtchn_alloc_unbound(h, 0) != -ESRCH ||
+	    umx_evtchn_alloc_unbound(h, 0xffffffffu) != -ESRCH)
 		return 11;
 	if (umx_evtchn_bind_interdomain(h, 9999, 1) != -ESRCH)
 		return 12;
@@ -34,11 +34,11 @@ static int errors(void *arg)
 	    umx_evtchn_bind_interdomain(h, other, 1) != -EINVAL)
 		return 13;
 	/* Offered to the bystander, not to us. */
-	p = umx_evtchn_bind_unbound_port(h, other);
+	p = umx_evtchn_alloc_unbound(h, other);
 	if (p <= 0 || umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)p) != -EINVAL)
 		return 14;
 	/* Double bind. */
-	p = umx_evtchn_bind_unbound_port(h, UMX_EVTCHN_DOMID_SELF);
+	p = umx_evtchn_alloc_unbound(h, UMX_EVTCHN_DOMID_SELF);
 	q = umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)p);
 	if (p <= 0 || q <= 0 ||
 	    umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)p) != -EINVAL ||

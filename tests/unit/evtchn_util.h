@@ -54,7 +54,7 @@ static inline int evt_a_offer(struct evt_pipes *pp, umx_evtchn **h, uint32_t *do
 	*domid_b = umx_test_get_u32(pp->to_a[0]);
 	if (umx_evtchn_open(h) < 0)
 		return 10;
-	*port = umx_evtchn_bind_unbound_port(*h, *domid_b);
+	*port = umx_evtchn_alloc_unbound(*h, *domid_b);
 	if (*port <= 0)
 		return 11;
 	umx_test_put_u32(pp->to_b[1], (uint32_t)*port);

@@ -52,7 +52,7 @@ static int mapper(void *arg)
 	if (gnt_raw_map(c, msg.granter, 1, &ref, 0, st, NULL) < 0 || st[0] != GNTST_general_error)
 		return 15;
 	ref = msg.refs[R_OTHER];
-	if (gnt_raw_map(c, msg.granter, 1, &ref, UMX_GNTMAP_READONLY, st, NULL) < 0 ||
+	if (gnt_raw_map(c, msg.granter, 1, &ref, UMX_GNT_MAP_READONLY, st, NULL) < 0 ||
 	    st[0] != GNTST_general_error)
 		return 16;
 	ref = msg.refs[R_FORGED];

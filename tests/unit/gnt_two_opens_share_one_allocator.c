@@ -12,11 +12,11 @@ static int two_handles(void *arg)
 	umx_conn *c;
 	umx_gnt *g1, *g2;
 	umx_gnt_share *s1[8], *s2[8];
-	umx_platform *p1, *p2;
+	umx_plat *p1, *p2;
 	umx_plat_shared *ps1, *ps2;
 	uint32_t peer = *(uint32_t *)arg;
 
-	if (umx_conn_open_domain(&c) < 0 || umx_gnt_open(c, &g1) < 0 || umx_gnt_open(c, &g2) < 0)
+	if (umx_conn_open_domain(&c) < 0 || umx_gnt_open(&g1) < 0 || umx_gnt_open(&g2) < 0)
 		return 10;
 	for (int i = 0; i < 8; i++)
 		if (umx_gnt_share_pages(g1, peer, 1, 0, &s1[i]) < 0 ||
@@ -31,7 +31,7 @@ static int two_handles(void *arg)
 		if (umx_gnt_end_access(g1, s1[i]) < 0 || umx_gnt_end_access(g1, s2[i]) < 0)
 			return 13;
 	umx_gnt_close(g1);
-	if (umx_platform_open("umxd", &p1) < 0 || umx_platform_open("umxd", &p2) < 0)
+	if (umx_plat_open("umxd", &p1) < 0 || umx_plat_open("umxd", &p2) < 0)
 		return 14;
 	if (umx_plat_share(p1, peer, 1, false, NULL, &ps1) < 0 ||
 	    umx_plat_share(p2, peer, 1, false, NULL, &ps2) < 0)
@@ -40,8 +40,8 @@ static int two_handles(void *arg)
 		return 16;
 	umx_plat_unshare(p1, ps1);
 	umx_plat_unshare(p2, ps2);
-	umx_platform_close(p2);
-	umx_platform_close(p1);
+	umx_plat_close(p2);
+	umx_plat_close(p1);
 	return 0;
 }
 

@@ -91,7 +91,7 @@ static int granter(void *arg)
 
 	if (gnt_open(&c, &g) < 0 || umx_evtchn_open(&e) < 0)
 		return 30;
-	port = umx_evtchn_bind_unbound_port(e, p->peer);
+	port = umx_evtchn_alloc_unbound(e, p->peer);
 	if (port <= 0)
 		return 31;
 	if (umx_gnt_share_pages(g, p->peer, 1, 0, &s) < 0)
@@ -126,7 +126,8 @@ static int granter(void *arg)
 	if (wait_event(e, port, 500) < 0)
 		return 40;
 	/* gntalloc side: a share's notify fires when the share ends. */
-	if (umx_gnt_share_set_notify(g, s, 300, 0, UMX_GNT_NOTIFY_BYTE) < 0)
+	if (umx_gnt_share_set_notify(g, s, &(struct umx_gnt_notify){UMX_GNT_NOTIFY_BYTE, 300, 0}) <
+	    0)
 		return 41;
 	if (va[300] != 1)
 		return 42;

@@ -93,7 +93,7 @@ static inline int gnt_open(umx_conn **c, umx_gnt **g)
 {
 	if (umx_conn_open_domain(c) < 0)
 		return -1;
-	if (umx_gnt_open(*c, g) < 0)
+	if (umx_gnt_open(g) < 0)
 		return -1;
 	return 0;
 }

@@ -17,11 +17,11 @@ static int dom_front(void *arg)
 {
 	struct ctx *c = arg;
 	uint8_t f[60] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 0x42, 0x88, 0xb5};
-	umx_platform *p;
+	umx_plat *p;
 	umx_netfront *nf;
 	char ch;
 
-	if (read(c->go[0], &ch, 1) != 1 || umx_platform_open(NULL, &p) < 0 ||
+	if (read(c->go[0], &ch, 1) != 1 || umx_plat_open(NULL, &p) < 0 ||
 	    umx_netfront_open(p, 3, 10000, &nf) < 0)
 		return 20;
 	if (umx_netfront_send(nf, f, sizeof(f)) < 0)
@@ -29,7 +29,7 @@ static int dom_front(void *arg)
 	if (write(c->sent[1], "s", 1) != 1 || read(c->done[0], &ch, 1) != 1)
 		return 22;
 	umx_netfront_close(nf);
-	umx_platform_close(p);
+	umx_plat_close(p);
 	return 0;
 }
 

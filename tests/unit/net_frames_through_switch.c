@@ -33,16 +33,16 @@ static void jumbo(uint8_t *f, const uint8_t *dst, const uint8_t *src)
 		f[i] = (uint8_t)(i * 7 + (i >> 8));
 }
 
-static int open_vif(umx_netfront **nf, umx_platform **p)
+static int open_vif(umx_netfront **nf, umx_plat **p)
 {
 	uint8_t mac[6];
-	if (umx_platform_open(NULL, p) < 0 || umx_netfront_open(*p, 0, 10000, nf) < 0)
+	if (umx_plat_open(NULL, p) < 0 || umx_netfront_open(*p, 0, 10000, nf) < 0)
 		return -1;
 	umx_netfront_mac(*nf, mac);
 	/* The switch offers split event channels; the frontend takes them. */
 	char path[96], *v;
 	snprintf(path, sizeof(path), "/local/domain/%u/device/vif/0/event-channel-rx",
-	         umx_platform_domid(*p));
+	         umx_plat_domid(*p));
 	if (umx_xs_read(umx_plat_xs(*p), 0, path, &v, NULL) < 0)
 		return -1;
 	free(v);
@@ -53,7 +53,7 @@ static int dom_a(void *arg)
 {
 	struct ctx *c = arg;
 	static uint8_t f[JUMBO], want[JUMBO], got[UMX_NET_FRAME_MAX];
-	umx_platform *p;
+	umx_plat *p;
 	umx_netfront *nf;
 	size_t n;
 	char ch;
@@ -98,7 +98,7 @@ static int dom_a(void *arg)
 	if (write(c->a_done[1], "d", 1) != 1)
 		return 29;
 	umx_netfront_close(nf);
-	umx_platform_close(p);
+	umx_plat_close(p);
 	return 0;
 }
 
@@ -106,7 +106,7 @@ static int dom_b(void *arg)
 {
 	struct ctx *c = arg;
 	static uint8_t f[JUMBO], want[JUMBO], got[UMX_NET_FRAME_MAX];
-	umx_platform *p;
+	umx_plat *p;
 	umx_netfront *nf;
 	size_t n;
 	char ch;
@@ -142,7 +142,7 @@ static int dom_b(void *arg)
 	if (read(c->a_done[0], &ch, 1) != 1)
 		return 48;
 	umx_netfront_close(nf);
-	umx_platform_close(p);
+	umx_plat_close(p);
 	return 0;
 }
 

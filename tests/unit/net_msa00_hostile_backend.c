@@ -38,7 +38,7 @@ static void tx_frame(uint8_t *f, int i)
 
 struct hb {
 	struct nh n;
-	umx_platform *p;
+	umx_plat *p;
 	struct netif_tx_request treq[K + 1];
 	uint32_t rx_grefs[256]; /* snapshot: responses overwrite the slots */
 	uint8_t snap[K + 1][200];
@@ -82,7 +82,7 @@ static int hostile(void *arg)
 
 	close(c->f2h[1]); /* so that each side sees the other's death as EOF */
 	close(c->h2f[0]);
-	if (umx_platform_open(NULL, &h.p) < 0 || nh_connect(&h.n, h.p, c->front, 0, 10000) < 0)
+	if (umx_plat_open(NULL, &h.p) < 0 || nh_connect(&h.n, h.p, c->front, 0, 10000) < 0)
 		return 60;
 	if (hb_sync(c, 0, 's') < 0)
 		return 61;
@@ -145,7 +145,7 @@ static int hostile(void *arg)
 	if (hb_sync(c, 'v', 0) < 0)
 		return 72;
 	nh_disconnect(&h.n);
-	umx_platform_close(h.p);
+	umx_plat_close(h.p);
 	return 0;
 }
 
@@ -168,7 +168,7 @@ static int frontend(void *arg)
 	static uint8_t f[200], got[UMX_NET_FRAME_MAX];
 	char *priv = strdup(secret); /* private memory with the canary */
 	struct umx_net_stats st;
-	umx_platform *p;
+	umx_plat *p;
 	umx_netfront *nf;
 	const char *why;
 	uint32_t inflight = K;
@@ -178,7 +178,7 @@ static int frontend(void *arg)
 	close(c->h2f[1]);
 	if (read(c->f2h[0], &ch, 1) != 1) /* attached */
 		return 20;
-	if (umx_platform_open(NULL, &p) < 0 || umx_netfront_open(p, 0, 10000, &nf) < 0)
+	if (umx_plat_open(NULL, &p) < 0 || umx_netfront_open(p, 0, 10000, &nf) < 0)
 		return 21;
 	for (int i = 0; i < K; i++) {
 		tx_frame(f, i);
@@ -218,7 +218,7 @@ static int frontend(void *arg)
 			return 51;
 		free(priv);
 		umx_netfront_close(nf);
-		umx_platform_close(p);
+		umx_plat_close(p);
 		return 0;
 	}
 	if (drive_until_broken(nf, got, sizeof(got), &frames) < 0)
@@ -289,7 +289,7 @@ static int frontend(void *arg)
 		return 42;
 	free(priv);
 	umx_netfront_close(nf);
-	umx_platform_close(p);
+	umx_plat_close(p);
 	return 0;
 }
 

@@ -27,11 +27,11 @@ static int dom_a(void *arg)
 {
 	struct ctx *c = arg;
 	uint8_t f[60];
-	umx_platform *p;
+	umx_plat *p;
 	umx_netfront *nf;
 	char ch;
 
-	if (read(c->go[0], &ch, 1) != 1 || umx_platform_open(NULL, &p) < 0 ||
+	if (read(c->go[0], &ch, 1) != 1 || umx_plat_open(NULL, &p) < 0 ||
 	    read(c->b_ready[0], &ch, 1) != 1)
 		return 20;
 	for (int round = 1; round <= 2; round++) {
@@ -44,7 +44,7 @@ static int dom_a(void *arg)
 			return 23;
 		umx_netfront_close(nf);
 	}
-	umx_platform_close(p);
+	umx_plat_close(p);
 	return write(c->a_done[1], "d", 1) == 1 ? 0 : 24;
 }
 
@@ -52,11 +52,11 @@ static int dom_b(void *arg)
 {
 	struct ctx *c = arg;
 	uint8_t got[UMX_NET_FRAME_MAX], want[60];
-	umx_platform *p;
+	umx_plat *p;
 	umx_netfront *nf;
 	char ch;
 
-	if (read(c->go[0], &ch, 1) != 1 || umx_platform_open(NULL, &p) < 0 ||
+	if (read(c->go[0], &ch, 1) != 1 || umx_plat_open(NULL, &p) < 0 ||
 	    umx_netfront_open(p, 0, 10000, &nf) < 0)
 		return 40;
 	if (write(c->b_ready[1], "r", 1) != 1)
@@ -78,7 +78,7 @@ static int dom_b(void *arg)
 	if (umx_netfront_send(nf, want, 60) != -ENOTCONN)
 		return 45;
 	umx_netfront_close(nf);
-	umx_platform_close(p);
+	umx_plat_close(p);
 	return 0;
 }
 

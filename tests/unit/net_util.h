@@ -34,12 +34,12 @@ static inline int net_switch_domain(void *arg)
 {
 	struct net_sw *sw = arg;
 	struct umx_net_port ports[UMX_NET_PORTS_MAX];
-	umx_platform *p;
+	umx_plat *p;
 	umx_netback *nb;
 	char c;
 	int n;
 
-	if (umx_platform_open(NULL, &p) < 0)
+	if (umx_plat_open(NULL, &p) < 0)
 		return 10;
 	if (umx_netback_open(p, &nb) < 0)
 		return 11;
@@ -53,7 +53,7 @@ static inline int net_switch_domain(void *arg)
 	            (ssize_t)(sizeof(ports[0]) * (size_t)n))
 		return 13;
 	umx_netback_close(nb);
-	umx_platform_close(p);
+	umx_plat_close(p);
 	return 0;
 }
 
@@ -228,11 +228,11 @@ struct net_echo {
 static inline int net_echo_domain(struct net_echo *e)
 {
 	static uint8_t f[128], got[UMX_NET_FRAME_MAX];
-	umx_platform *p;
+	umx_plat *p;
 	umx_netfront *nf;
 	char ch;
 
-	if (read(e->go[0], &ch, 1) != 1 || umx_platform_open(NULL, &p) < 0 ||
+	if (read(e->go[0], &ch, 1) != 1 || umx_plat_open(NULL, &p) < 0 ||
 	    umx_netfront_open(p, 0, 10000, &nf) < 0)
 		return 40;
 	if (write(e->ready[1], "r", 1) != 1)
@@ -255,7 +255,7 @@ static inline int net_echo_domain(struct net_echo *e)
 		}
 	}
 	umx_netfront_close(nf);
-	umx_platform_close(p);
+	umx_plat_close(p);
 	return 0;
 }
 
@@ -281,7 +281,7 @@ static inline int net_wait_state(umx_xs *xs, const char *dir, int want)
 /* Vif 0 of this domain, set up by hand as a frontend driver would, so the
  * test controls every ring write. */
 struct net_rawfe {
-	umx_platform *p;
+	umx_plat *p;
 	umx_plat_shared *txs, *rxs;
 	uint8_t *tx, *rx; /* the shared rings */
 	uint32_t bid, port;
@@ -297,9 +297,9 @@ static inline int net_rawfe_open(struct net_rawfe *r)
 	char path[160], *v;
 	int port;
 
-	if (umx_platform_open(NULL, &r->p) < 0)
+	if (umx_plat_open(NULL, &r->p) < 0)
 		return -1;
-	snprintf(r->fe, sizeof(r->fe), "/local/domain/%u/device/vif/0", umx_platform_domid(r->p));
+	snprintf(r->fe, sizeof(r->fe), "/local/domain/%u/device/vif/0", umx_plat_domid(r->p));
 	snprintf(path, sizeof(path), "%s/backend", r->fe);
 	if (umx_xs_read(umx_plat_xs(r->p), 0, path, &r->be, NULL) < 0)
 		return -1;

@@ -11,22 +11,22 @@
 
 static void test_selection(void **state)
 {
-	umx_platform *p = NULL;
+	umx_plat *p = NULL;
 	int before = umx_test_count_fds(getpid());
 	(void)state;
 
-	assert_int_equal(umx_platform_open("bogus", &p), -ENOTSUP);
+	assert_int_equal(umx_plat_open("bogus", &p), -ENOTSUP);
 	if (access("/dev/xen/gntalloc", F_OK) == 0) {
 		print_message("running on Xen: the xen backend is exercised by tests/xen\n");
 	} else {
-		assert_int_equal(umx_platform_open("xen", &p), -ENOENT);
+		assert_int_equal(umx_plat_open("xen", &p), -ENOENT);
 		setenv("UMX_PLATFORM", "xen", 1);
-		assert_int_equal(umx_platform_open(NULL, &p), -ENOENT);
+		assert_int_equal(umx_plat_open(NULL, &p), -ENOENT);
 		unsetenv("UMX_PLATFORM");
 	}
 	/* Not a domain and no Xen: the umxd backend says so. */
 	unsetenv("UMX_DOMAIN_FD");
-	assert_int_equal(umx_platform_open(NULL, &p), -ENOENT);
+	assert_int_equal(umx_plat_open(NULL, &p), -ENOENT);
 	assert_int_equal(umx_test_count_fds(getpid()), before);
 }
 

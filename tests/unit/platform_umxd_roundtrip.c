@@ -19,7 +19,7 @@ struct pair {
 	uint32_t front_domid;
 };
 
-static int wait_port(umx_platform *p, uint32_t port)
+static int wait_port(umx_plat *p, uint32_t port)
 {
 	struct pollfd pf = {.fd = umx_plat_evtchn_fd(p), .events = POLLIN};
 	for (int i = 0; i < 100; i++) {
@@ -39,7 +39,7 @@ static int wait_port(umx_platform *p, uint32_t port)
 static int back(void *arg)
 {
 	struct pair *pr = arg;
-	umx_platform *p;
+	umx_plat *p;
 	umx_plat_shared *s;
 	char path[64], val[32], c;
 	const char *perms[2];
@@ -47,9 +47,9 @@ static int back(void *arg)
 	volatile uint8_t *page;
 	int port;
 
-	if (read(pr->to_back[0], &c, 1) != 1 || umx_platform_open(NULL, &p) < 0)
+	if (read(pr->to_back[0], &c, 1) != 1 || umx_plat_open(NULL, &p) < 0)
 		return 10;
-	if (strcmp(umx_platform_name(p), "umxd"))
+	if (strcmp(umx_plat_name(p), "umxd"))
 		return 11;
 	if (umx_plat_share(p, pr->front_domid, 2, false, NULL, &s) < 0)
 		return 12;
@@ -58,12 +58,12 @@ static int back(void *arg)
 		return 13;
 	page = umx_plat_share_addr(s);
 	page[4096 + 7] = 1; /* the byte the mapper's unmap notify clears */
-	snprintf(p0, sizeof(p0), "n%u", umx_platform_domid(p));
+	snprintf(p0, sizeof(p0), "n%u", umx_plat_domid(p));
 	snprintf(p1, sizeof(p1), "r%u", pr->front_domid);
 	perms[0] = p0;
 	perms[1] = p1;
 	snprintf(val, sizeof(val), "%u %u %u %d", umx_plat_share_ref(s, 0),
-	         umx_plat_share_ref(s, 1), umx_platform_domid(p), port);
+	         umx_plat_share_ref(s, 1), umx_plat_domid(p), port);
 	snprintf(path, sizeof(path), "data/offer");
 	if (umx_xs_write_str(umx_plat_xs(p), 0, path, val) < 0 ||
 	    umx_xs_set_perms(umx_plat_xs(p), 0, path, perms, 2) < 0)
@@ -80,22 +80,22 @@ static int back(void *arg)
 		return 19;
 	if (wait_port(p, (uint32_t)port) < 0) /* the unmap notify event */
 		return 20;
-	umx_platform_close(p);
+	umx_plat_close(p);
 	return 0;
 }
 
 static int front(void *arg)
 {
 	struct pair *pr = arg;
-	umx_platform *p;
+	umx_plat *p;
 	umx_plat_mapped *m;
-	struct umx_plat_notify n = {UMX_PLAT_NOTIFY_BYTE | UMX_PLAT_NOTIFY_EVENT, 4096 + 7, 0};
+	struct umx_gnt_notify n = {UMX_GNT_NOTIFY_BYTE | UMX_GNT_NOTIFY_EVENT, 4096 + 7, 0};
 	char *val, path[64], c;
 	uint32_t refs[2], bdom;
 	int bport, port;
 	uint8_t *page;
 
-	if (umx_platform_open(NULL, &p) < 0)
+	if (umx_plat_open(NULL, &p) < 0)
 		return 30;
 	if (write(pr->to_back[1], "s", 1) != 1 || read(pr->to_front[0], &c, 1) != 1)
 		return 31;
@@ -110,7 +110,7 @@ static int front(void *arg)
 	if (sscanf(val, "%u %u %u %d", &refs[0], &refs[1], &bdom, &bport) != 4)
 		return 33;
 	free(val);
-	port = umx_plat_evtchn_bind(p, bdom, (uint32_t)bport);
+	port = umx_plat_evtchn_bind_interdomain(p, bdom, (uint32_t)bport);
 	if (port < 0)
 		return 34;
 	n.port = (uint32_t)port;
@@ -126,7 +126,7 @@ static int front(void *arg)
 		return 38;
 	if (umx_plat_unmap(p, m) < 0)
 		return 39;
-	umx_platform_close(p);
+	umx_plat_close(p);
 	return 0;
 }
 

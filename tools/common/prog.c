@@ -107,9 +107,9 @@ void prog_start(const char *name)
 	signal(SIGINT, on_signal);
 }
 
-int prog_platform_open(const char *name, umx_platform **p)
+int prog_platform_open(const char *name, umx_plat **p)
 {
-	int r = umx_platform_open(NULL, p);
+	int r = umx_plat_open(NULL, p);
 
 	if (r < 0)
 		fprintf(stderr, "%s: platform: %s (run it with umx run)\n", name, strerror(-r));

@@ -62,8 +62,8 @@ int prog_parse(const char *name, int argc, char **argv, const struct prog_opt *o
 /* Log as @name; SIGTERM and SIGINT set prog_stop. */
 void prog_start(const char *name);
 
-/* umx_platform_open(), telling the user to use `umx run` when it fails.
+/* umx_plat_open(), telling the user to use `umx run` when it fails.
  * 0 or -errno. */
-int prog_platform_open(const char *name, umx_platform **p);
+int prog_platform_open(const char *name, umx_plat **p);
 
 #endif

@@ -216,7 +216,7 @@ int main(int argc, char **argv)
 	        PROG_OPT("verify-stdin", PROG_FLAG, &verify),
 	        PROG_OPT_END,
 	};
-	umx_platform *p = NULL;
+	umx_plat *p = NULL;
 	umx_lwip *l = NULL;
 	ip_addr_t dst;
 	struct in_addr sa;
@@ -296,6 +296,6 @@ out:
 	for (int i = 0; l && i < 10; i++)
 		umx_lwip_poll(l, 10);
 	umx_lwip_close(l);
-	umx_platform_close(p);
+	umx_plat_close(p);
 	return rc;
 }

@@ -214,7 +214,7 @@ int main(int argc, char **argv)
 	        PROG_OPT_END,
 	};
 	struct umx_lwip_stats st;
-	umx_platform *p = NULL;
+	umx_plat *p = NULL;
 	umx_lwip *l = NULL;
 	struct tcp_pcb *lpcb;
 	int r, rc = 1;
@@ -225,7 +225,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (prog_platform_open("umx-lwip-httpd", &p) < 0)
 		return 1;
-	domid = umx_platform_domid(p);
+	domid = umx_plat_domid(p);
 	if ((r = umx_lwip_open(p, &cfg, &l)) < 0) {
 		fprintf(stderr, "umx-lwip-httpd: vif %u: %s\n", cfg.handle, strerror(-r));
 		goto out;
@@ -258,6 +258,6 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	umx_lwip_close(l);
-	umx_platform_close(p);
+	umx_plat_close(p);
 	return rc;
 }

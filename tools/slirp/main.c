@@ -49,7 +49,7 @@ struct rtimer {
 };
 
 struct router {
-	umx_platform *p;
+	umx_plat *p;
 	umx_netfront *nf;
 	Slirp *slirp;
 	struct pollfd pfd[PFD_MAX];
@@ -404,7 +404,7 @@ int main(int argc, char **argv)
 		inet_ntop(AF_INET, &cfg.vnetwork, n, sizeof(n));
 		inet_ntop(AF_INET, &cfg.vhost, h, sizeof(h));
 		fprintf(stderr, "umx-slirp: domain %u: slirp %s on %s/%d, gateway %s\n",
-		        umx_platform_domid(rt.p), slirp_version_string(), n, prefix, h);
+		        umx_plat_domid(rt.p), slirp_version_string(), n, prefix, h);
 	}
 
 	bool busy = false;
@@ -447,6 +447,6 @@ out:
 		free(t);
 	}
 	umx_netfront_close(rt.nf);
-	umx_platform_close(rt.p);
+	umx_plat_close(rt.p);
 	return rc;
 }

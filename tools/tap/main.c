@@ -85,7 +85,7 @@ int main(int argc, char **argv)
 	        PROG_OPT_END,
 	};
 	uint64_t to_tap = 0, from_tap = 0, lost_to_tap = 0, lost_from_tap = 0;
-	umx_platform *p = NULL;
+	umx_plat *p = NULL;
 	umx_netfront *nf = NULL;
 	int r, tap = -1, rc = 1;
 	bool busy = false;
@@ -109,8 +109,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "umx-tap: vif %u: %s\n", handle, strerror(-r));
 		goto out;
 	}
-	fprintf(stderr, "umx-tap: domain %u bridges vif %u and %s%s%s\n", umx_platform_domid(p),
-	        handle, dev, netns ? " in netns " : "", netns ? netns : "");
+	fprintf(stderr, "umx-tap: domain %u bridges vif %u and %s%s%s\n", umx_plat_domid(p), handle,
+	        dev, netns ? " in netns " : "", netns ? netns : "");
 
 	while (!prog_stop) {
 		struct pollfd pf[3] = {
@@ -177,7 +177,7 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	umx_netfront_close(nf);
-	umx_platform_close(p);
+	umx_plat_close(p);
 	if (tap >= 0)
 		close(tap);
 	return rc;

@@ -21,7 +21,7 @@
 
 static int run_switch(void)
 {
-	umx_platform *p = NULL;
+	umx_plat *p = NULL;
 	umx_netback *nb = NULL;
 	struct umx_net_port ports[UMX_NET_PORTS_MAX];
 	int r, n;
@@ -31,10 +31,10 @@ static int run_switch(void)
 		return 1;
 	if ((r = umx_netback_open(p, &nb)) < 0) {
 		fprintf(stderr, "umx-vif switch: netback: %s\n", strerror(-r));
-		umx_platform_close(p);
+		umx_plat_close(p);
 		return 1;
 	}
-	fprintf(stderr, "umx-vif: switch in domain %u\n", umx_platform_domid(p));
+	fprintf(stderr, "umx-vif: switch in domain %u\n", umx_plat_domid(p));
 	r = umx_netback_run(nb, &prog_stop);
 	n = umx_netback_ports(nb, ports, UMX_NET_PORTS_MAX);
 	for (int i = 0; i < n; i++) {
@@ -51,7 +51,7 @@ static int run_switch(void)
 		        ports[i].reason[0] ? " disconnected: " : "", ports[i].reason);
 	}
 	umx_netback_close(nb);
-	umx_platform_close(p);
+	umx_plat_close(p);
 	return r < 0 ? 1 : 0;
 }
 
