@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Grant memory: regions are memfds bound to one peer for life. A region is
+ * destroyed once its owner freed it (or died) and no mapping of its pages
+ * remains. Each mapping holds a reference on the granter's domain record,
+ * so a dead granter's table and regions outlive it while mapped.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "gnttab.h"
+#include "umx/barrier.h"
+
+void gnt_region_destroy(struct gnt_region *r)
+{
+	munmap(r->mem, (size_t)r->npages * UMX_PAGE_SIZE);
+	close(r->rw_fd);
+	close(r->ro_fd);
+	free(r);
+}
+
+void gnt_region_maybe_destroy(struct umxd_gnt *g, struct gnt_region *r)
+{
+	struct gnt_region **pp;
+
+	if (!r->freed || r->maps)
+		return;
+	for (pp = &g->regions; *pp; pp = &(*pp)->next) {
+		if (*pp == r) {
+			*pp = r->next;
+			g->nregions--;
+			gnt_region_destroy(r);
+			return;
+		}
+	}
+}
+
+struct gnt_region *gnt_region_by_frame(struct umxd_gnt *g, uint32_t frame)
+{
+	struct gnt_region *r;
+
+	for (r = g->regions; r; r = r->next)
+		if (!r->freed && frame >= r->base_frame && frame - r->base_frame < r->npages)
+			return r;
+	return NULL;
+}
+
+void gnt_region_clear_byte(struct gnt_region *r, uint32_t page, uint32_t offset)
+{
+	if (r && page < r->npages && offset < UMX_PAGE_SIZE)
+		umx_store_release8(r->mem + (size_t)page * UMX_PAGE_SIZE + offset, 0);
+}
+
+int umxd_h_gnt_region_alloc(struct umxd_conn *c, struct umx_msg *m)
+{
+	struct umx_ctl_region_alloc req;
+	struct umx_ctl_region_reply rep = {0};
+	struct umxd_gnt *g;
+	struct gnt_region *r;
+	char path[64];
+	size_t len;
+
+	if (umx_msg_get_exact(m, &req, sizeof(req)) < 0)
+		return -EBADMSG;
+	if (!c->dom || !c->dom->gnt)
+		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
+	g = c->dom->gnt;
+	if (req.peer < UMXD_DOMID_FIRST || req.peer > UMXD_DOMID_LAST ||
+	    req.peer == c->dom->domid || req.npages == 0 || req.npages > GNT_REGION_PAGES_MAX)
+		return umxd_reply(c, m, -EINVAL, NULL, 0, NULL, 0);
+	if (g->nregions >= GNT_REGIONS_MAX || GNT_FRAMES_MAX - g->next_frame < req.npages)
+		return umxd_reply(c, m, -ENOSPC, NULL, 0, NULL, 0);
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return umxd_reply(c, m, -ENOMEM, NULL, 0, NULL, 0);
+	r->rw_fd = r->ro_fd = -1;
+	len = (size_t)req.npages * UMX_PAGE_SIZE;
+	r->rw_fd = memfd_create("umx-grant-region", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (r->rw_fd < 0 || ftruncate(r->rw_fd, (off_t)len) < 0)
+		goto err;
+	/* The size is fixed for life: no one can shrink it under a mapping. */
+	if (fcntl(r->rw_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+		goto err;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", r->rw_fd);
+	r->ro_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->ro_fd < 0)
+		goto err;
+	r->mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, r->rw_fd, 0);
+	if (r->mem == MAP_FAILED)
+		goto err;
+	r->id = ++c->dom->umxd->next_region_id;
+	r->owner = c->dom;
+	r->peer = req.peer;
+	r->npages = req.npages;
+	r->base_frame = g->next_frame;
+	g->next_frame += req.npages;
+	r->next = g->regions;
+	g->regions = r;
+	g->nregions++;
+	rep.base_frame = r->base_frame;
+	rep.npages = r->npages;
+	return umxd_reply(c, m, 0, &rep.base_frame, sizeof(rep) - sizeof(rep.result), &r->rw_fd, 1);
+err : {
+	int e = -errno;
+	if (r->rw_fd >= 0)
+		close(r->rw_fd);
+	if (r->ro_fd >= 0)
+		close(r->ro_fd);
+	free(r);
+	return umxd_reply(c, m, e, NULL, 0, NULL, 0);
+}
+}
+
+int umxd_h_gnt_region_free(struct umxd_conn *c, struct umx_msg *m)
+{
+	struct umx_ctl_region_free req;
+	struct gnt_region *r;
+
+	if (umx_msg_get_exact(m, &req, sizeof(req)) < 0)
+		return -EBADMSG;
+	if (!c->dom || !c->dom->gnt)
+		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
+	for (r = c->dom->gnt->regions; r; r = r->next)
+		if (!r->freed && r->base_frame == req.base_frame)
+			break;
+	if (!r)
+		return umxd_reply(c, m, -ENOENT, NULL, 0, NULL, 0);
+	r->freed = true;
+	gnt_region_maybe_destroy(c->dom->gnt, r);
+	return umxd_reply(c, m, 0, NULL, 0, NULL, 0);
+}
