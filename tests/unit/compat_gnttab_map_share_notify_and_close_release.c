@@ -227,11 +227,12 @@ static int mapper(void *arg)
 	CHECK(munmap(my, PG) == 0);
 	CHECK(G(xengnttab_close)(h2) == 0);
 	CHECK(umx_test_count_fds(getpid()) == fds0);
+	/* Map rn for step 4 before the granter may go on to unshare it. */
+	CHECK((mn = G(xengnttab_map_grant_ref)(h, gdom, rn, PROT_READ)));
+	CHECK(mn[20] == 1);
 	CHECK(umx_test_put_u32(p->m2g[1], 2) == 0);
 
 	/* 4: the granter unshares a notify share we still map. */
-	CHECK((mn = G(xengnttab_map_grant_ref)(h, gdom, rn, PROT_READ)));
-	CHECK(mn[20] == 1);
 	CHECK(umx_test_get_u32(p->g2m[0]) == 4);
 	CHECK(cleared(&mn[20]));
 	CHECK(event(x, (evtchn_port_t)pm));
