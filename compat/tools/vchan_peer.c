@@ -158,6 +158,18 @@ static size_t next_size(struct sizes *s)
 	return 1 + (size_t)(s->state % s->max);
 }
 
+/* The message in progress (*@pend bytes left of it), or a new one of the
+ * next size, at most @left. */
+static void next_message(struct sizes *s, size_t *pend, uint64_t left)
+{
+	size_t n;
+
+	if (*pend)
+		return;
+	n = next_size(s);
+	*pend = n > left ? (size_t)left : n;
+}
+
 static int read_domid_file(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -331,11 +343,7 @@ static int run_interop(int argc, char **argv)
 			int progress = 0, n;
 
 			if (sent < total) {
-				if (!spend) {
-					spend = next_size(&ssz);
-					if (spend > total - sent)
-						spend = (size_t)(total - sent);
-				}
+				next_message(&ssz, &spend, total - sent);
 				stream_fill(out_seed, sent, sbuf, spend);
 				n = packet ? libxenvchan_send(v, sbuf, spend)
 				           : libxenvchan_write(v, sbuf, spend);
@@ -351,11 +359,7 @@ static int run_interop(int argc, char **argv)
 				}
 			}
 			if (rcvd < total) {
-				if (!rpend) {
-					rpend = next_size(&rsz);
-					if (rpend > total - rcvd)
-						rpend = (size_t)(total - rcvd);
-				}
+				next_message(&rsz, &rpend, total - rcvd);
 				n = packet ? libxenvchan_recv(v, rbuf, rpend)
 				           : libxenvchan_read(v, rbuf, rpend);
 				if (n < 0) {

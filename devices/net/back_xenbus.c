@@ -131,6 +131,21 @@ void nb_vif_free(struct umx_netback *nb, struct nb_vif *v)
 	free(v);
 }
 
+/* What we offer a frontend (xen/io/netif.h). */
+static const struct {
+	const char *name, *value;
+} features[] = {
+        {"feature-rx-copy", "1"},
+        {"feature-rx-flip", "0"},
+        {"feature-sg", "1"},
+        {"feature-persistent", "1"},
+        {"feature-split-event-channels", "1"},
+        /* No checksum offload: a Linux netfront then sends complete
+         * checksums (the switch forwards frames as they are; one sent
+         * blank anyway is completed, csum.c). */
+        {"feature-no-csum-offload", "1"},
+};
+
 static void vif_new(struct umx_netback *nb, uint32_t fdom, uint32_t handle)
 {
 	struct nb_vif *v;
@@ -165,20 +180,10 @@ static void vif_new(struct umx_netback *nb, uint32_t fdom, uint32_t handle)
 		umx_net_parse_mac(val, v->info.mac);
 	free(val);
 	val = NULL;
-	snprintf(path, sizeof(path), "%s/feature-rx-copy", v->be);
-	net_xs_printf(nb->xs, UMX_XS_NO_TX, path, "1");
-	snprintf(path, sizeof(path), "%s/feature-rx-flip", v->be);
-	net_xs_printf(nb->xs, UMX_XS_NO_TX, path, "0");
-	snprintf(path, sizeof(path), "%s/feature-sg", v->be);
-	net_xs_printf(nb->xs, UMX_XS_NO_TX, path, "1");
-	snprintf(path, sizeof(path), "%s/feature-persistent", v->be);
-	net_xs_printf(nb->xs, UMX_XS_NO_TX, path, "1");
-	snprintf(path, sizeof(path), "%s/feature-split-event-channels", v->be);
-	net_xs_printf(nb->xs, UMX_XS_NO_TX, path, "1");
-	/* No checksum offload: a Linux netfront then sends complete checksums
-	 * (the switch forwards frames as they are; nothing fills them in). */
-	snprintf(path, sizeof(path), "%s/feature-no-csum-offload", v->be);
-	net_xs_printf(nb->xs, UMX_XS_NO_TX, path, "1");
+	for (unsigned i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", v->be, features[i].name);
+		net_xs_printf(nb->xs, UMX_XS_NO_TX, path, "%s", features[i].value);
+	}
 	net_xs_set_state(nb->xs, v->be, XenbusStateInitWait);
 	nb->vifs[nb->nvifs++] = v;
 	snprintf(path, sizeof(path), "%s/state", v->fe);

@@ -157,6 +157,19 @@ static void post_rx(umx_netfront *nf)
 		nf_notify(nf, true);
 }
 
+/* A response's id must name a request of @ring we have outstanding (TX:
+ * "in flight", RX: "posted"): 0, or the device is broken (-EPROTO). */
+static int check_id(umx_netfront *nf, const char *ring, unsigned id, const uint8_t *state,
+                    unsigned n, const char *outstanding)
+{
+	if (id >= n)
+		return nf_fail(nf, "%s response id %u out of range", ring, id);
+	if (state[id] != ID_PENDING)
+		return nf_fail(nf, "%s response id %u not %s (duplicate, stale or never sent)",
+		               ring, id, outstanding);
+	return 0;
+}
+
 int netfront_reap_tx(umx_netfront *nf)
 {
 	struct netif_tx_response rsp[TX_REAP_BATCH];
@@ -173,13 +186,8 @@ int netfront_reap_tx(umx_netfront *nf)
 			int16_t status = rsp[i].status;
 
 			/* Everything is checked before the id is released. */
-			if (id >= NET_TX_IDS)
-				return nf_fail(nf, "TX response id %u out of range", id);
-			if (nf->tx_state[id] != ID_PENDING)
-				return nf_fail(nf,
-				               "TX response id %u not in flight (duplicate, "
-				               "stale or never sent)",
-				               id);
+			if (check_id(nf, "TX", id, nf->tx_state, NET_TX_IDS, "in flight") < 0)
+				return -EPROTO;
 			if (status == NETIF_RSP_NULL)
 				return nf_fail(nf, "TX response id %u: NULL status for a data slot",
 				               id);
@@ -293,13 +301,8 @@ int umx_netfront_recv(umx_netfront *nf, void *buf, size_t cap)
 		}
 		/* rsp is our private copy: validate it, then use it. */
 		id = rsp.id;
-		if (id >= NET_RX_IDS)
-			return nf_fail(nf, "RX response id %u out of range", id);
-		if (nf->rx_state[id] != ID_PENDING)
-			return nf_fail(nf,
-			               "RX response id %u not posted (duplicate, stale or never "
-			               "posted)",
-			               id);
+		if (check_id(nf, "RX", id, nf->rx_state, NET_RX_IDS, "posted") < 0)
+			return -EPROTO;
 		if (rsp.flags & ~(NETRXF_data_validated | NETRXF_csum_blank | NETRXF_more_data))
 			return nf_fail(nf, "RX response id %u: flags %#x not negotiated", id,
 			               rsp.flags);
