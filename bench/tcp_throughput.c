@@ -186,7 +186,7 @@ static double host_get(int port, uint64_t bytes)
 
 int main(int argc, char **argv)
 {
-	char dir[] = "/tmp/umx-bench-tcp-XXXXXX", exe[PATH_MAX], p_umxd[PATH_MAX], p_vif[PATH_MAX],
+	char dir[] = "/tmp/umx-bench-tcp-XXXXXX", exe[PATH_MAX], p_umxd[PATH_MAX], p_umx[PATH_MAX],
 	     p_httpd[PATH_MAX], p_get[PATH_MAX], p_slirp[PATH_MAX], nbuf[64], fwd[64],
 	     logp[PATH_MAX];
 	uint64_t bytes = (uint64_t)(128.0 * 1024 * 1024 * bench_seconds());
@@ -212,7 +212,7 @@ int main(int argc, char **argv)
 		return 1;
 	memcpy(build, exe, strlen(exe) + 1);
 	path(p_umxd, "daemon/umxd");
-	path(p_vif, "tools/vif/umx-vif");
+	path(p_umx, "tools/umx");
 	path(p_httpd, "tools/lwip/umx-lwip-httpd");
 	path(p_get, "tools/lwip/umx-lwip-get");
 	path(p_slirp, "tools/slirp/umx-slirp");
@@ -238,7 +238,7 @@ int main(int argc, char **argv)
 	if (!ts || umx_xs_open(&xs) < 0)
 		goto out;
 	{
-		const char *sw_a[] = {p_vif, "switch", NULL};
+		const char *sw_a[] = {p_umx, "net", "switch", NULL};
 		const char *web_a[] = {p_httpd, "--ip", "10.0.2.15/24", "--gw", "10.0.2.2", NULL};
 		const char *sl_a[] = {p_slirp, "--forward", fwd, NULL};
 

@@ -55,16 +55,16 @@ domid() {
 	done
 	echo "$id"
 }
-"$umx" run --name switch -- "$build/tools/vif/umx-vif" switch 2>"$dir/switch.log" &
+"$umx" run --name switch -- "$umx" net switch 2>"$dir/switch.log" &
 net_pids="$!"
 sw=$(domid switch)
 "$umx" run --name web -- "$lw/umx-lwip-httpd" --ip 10.0.2.15/24 --gw 10.0.2.2 2>"$dir/web.log" &
 net_pids="$net_pids $!"
-"$build/tools/vif/umx-vif" attach "$(domid web)" "$sw" >/dev/null
+"$umx" net attach "$(domid web)" "$sw" >/dev/null
 "$umx" run --name slirp -- "$build/tools/slirp/umx-slirp" --forward "tcp:$port:10.0.2.15:80" \
 	2>"$dir/slirp.log" &
 net_pids="$net_pids $!"
-"$build/tools/vif/umx-vif" attach "$(domid slirp)" "$sw" >/dev/null
+"$umx" net attach "$(domid slirp)" "$sw" >/dev/null
 "$umx" list
 echo "\$ curl http://127.0.0.1:$port/"
 i=0
@@ -79,7 +79,7 @@ echo "\$ umx run --name fetch -- umx-lwip-get --server 10.0.2.15 --path /bytes/6
 "$umx" run --name fetch -- "$lw/umx-lwip-get" --ip 10.0.2.16/24 --server 10.0.2.15 \
 	--path /bytes/67108864 --check 2>"$dir/fetch.log" &
 fetch=$!
-"$build/tools/vif/umx-vif" attach "$(domid fetch)" "$sw" >/dev/null
+"$umx" net attach "$(domid fetch)" "$sw" >/dev/null
 wait "$fetch" || { cat "$dir/fetch.log"; exit 1; }
 sed 's/$/ (domain -> domain via the switch)/' "$dir/fetch.log"
 for p in $net_pids; do kill "$p" 2>/dev/null || true; done

@@ -223,6 +223,28 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+/* On stderr at exit: what each port carried, and why it was cut off. */
+static void print_ports(const umx_netback *nb)
+{
+	struct umx_net_port ports[UMX_NET_PORTS_MAX];
+	int n = umx_netback_ports(nb, ports, UMX_NET_PORTS_MAX);
+
+	for (int i = 0; i < n && i < (int)UMX_NET_PORTS_MAX; i++) {
+		char mac[18];
+
+		umx_net_format_mac(ports[i].mac, mac);
+		fprintf(stderr,
+		        "umx net switch: port dom%u/%u %s rx %llu frames tx %llu frames dropped "
+		        "%llu "
+		        "errors %llu%s%s\n",
+		        ports[i].front_domid, ports[i].handle, mac,
+		        (unsigned long long)ports[i].rx_frames,
+		        (unsigned long long)ports[i].tx_frames,
+		        (unsigned long long)ports[i].dropped, (unsigned long long)ports[i].errors,
+		        ports[i].reason[0] ? " disconnected: " : "", ports[i].reason);
+	}
+}
+
 static int net_switch(void)
 {
 	umx_plat *p;
@@ -241,6 +263,7 @@ static int net_switch(void)
 	signal(SIGINT, on_signal);
 	fprintf(stderr, "umx net switch: domain %u serving backend/vif\n", umx_plat_domid(p));
 	r = umx_netback_run(nb, &stop);
+	print_ports(nb);
 	umx_netback_close(nb);
 	umx_plat_close(p);
 	return r < 0 ? 1 : 0;

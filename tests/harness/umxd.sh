@@ -65,12 +65,12 @@ domain_bg() {
 
 # vif_attach NAME: vif 0 of domain NAME on the switch domain $sw.
 vif_attach() {
-	"$bin/vif/umx-vif" attach "$(domid "$1")" "$sw" 0 >/dev/null || fail "attach $1"
+	"$UMX" net attach "$(domid "$1")" "$sw" --handle 0 >/dev/null || fail "attach $1"
 }
 
-# switch_start: the lwIP switch domain (tools/vif's umx-vif), its domid in $sw.
+# switch_start: the switch domain (umx net switch), its domid in $sw.
 switch_start() {
-	domain_bg switch "$bin/vif/umx-vif" switch
+	domain_bg switch "$UMX" net switch
 	sw=$(domid switch)
 }
 

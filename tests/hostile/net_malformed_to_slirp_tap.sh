@@ -43,7 +43,7 @@ done
 last=$("$UMX" list | awk 'NR > 1 { print $1 }' | sort -n | tail -1)
 for seed in 1 2 3; do
 	next=$((last + 1)) last=$((last + 1))
-	"$bin/vif/umx-vif" attach "$next" "$sw" 0 >/dev/null || fail "attach garbage"
+	"$UMX" net attach "$next" "$sw" --handle 0 >/dev/null || fail "attach garbage"
 	"$UMX" run --name "garbage$seed" -- "$bin/../tests/umx_net_garbage" --count 20000 \
 		--seed "$seed" 2>>"$dir/garbage.log" || fail "garbage domain $seed"
 done

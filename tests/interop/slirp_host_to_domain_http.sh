@@ -41,7 +41,7 @@ until curl -s -o /dev/null "http://127.0.0.1:$hport/hello.txt"; do
 	i=$((i + 1)); [ $i -lt 100 ] || fail "host HTTP server"; sleep 0.1
 done
 next=$(($(domid web) + 1))
-"$bin/vif/umx-vif" attach "$next" "$sw" 0 >/dev/null || fail "attach client"
+"$UMX" net attach "$next" "$sw" --handle 0 >/dev/null || fail "attach client"
 "$UMX" run --name out -- "$bin/lwip/umx-lwip-get" --ip 10.0.2.16/24 --gw 10.0.2.2 \
 	--server 10.0.2.2 --port "$hport" --path /hello.txt >"$dir/out" 2>"$dir/out.log" ||
 	fail "domain -> host through slirp"

@@ -52,7 +52,7 @@ if command -v python3 >/dev/null; then
 		i=$((i + 1)); [ $i -lt 100 ] || fail "namespace HTTP server"; sleep 0.1
 	done
 	next=$(($(domid web) + 1))
-	"$bin/vif/umx-vif" attach "$next" "$sw" 0 >/dev/null || fail "attach client"
+	"$UMX" net attach "$next" "$sw" --handle 0 >/dev/null || fail "attach client"
 	"$UMX" run --name out -- "$bin/lwip/umx-lwip-get" --ip 10.9.0.3/24 --server 10.9.0.1 \
 		--port 8000 --path /hello.txt >"$dir/out" 2>"$dir/out.log" ||
 		fail "domain -> namespace over TCP"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * prog.h — what the programs on the device cores (tools/lwip, slirp, tap,
- * vif, and the test-only frame sources) share: long options parsed from
+ * and the test-only frame sources) share: long options parsed from
  * one table, the stop flag SIGTERM/SIGINT set, and opening the platform
  * with the message that says how to run them.
  */

@@ -4,7 +4,7 @@
  * switch, Debian's libslirp behind it. No root needed.
  *
  *   umx run --name slirp -- umx-slirp --forward tcp:8080:10.0.2.15:80 &
- *   umx-vif attach <slirp domid> <switch domid>
+ *   umx net attach <slirp domid> <switch domid>
  *
  * Domains on the switch reach the host through slirp (outbound TCP/UDP is
  * NATed onto the host's sockets; 10.0.2.2 is the host's loopback), get an

@@ -6,7 +6,7 @@
  *
  *   ip netns add umx
  *   umx run --name tap -- umx-tap --netns umx --dev umx0 &
- *   umx-vif attach <tap domid> <switch domid>
+ *   umx net attach <tap domid> <switch domid>
  *   ip -n umx link set umx0 up; ip -n umx addr add 10.9.0.1/24 dev umx0
  *
  * --netns NAME enters /run/netns/NAME before creating the TAP, so the
