@@ -4,10 +4,16 @@
  * process has said HELLO on its connection (it knows its domid) — beside a
  * bare fork + pipe handshake, which is what starting a helper process
  * costs without umx. Measured in the same run; the ratio is printed.
+ *
+ * Then the same through umx_domain_spawn (what `umx run` does: fork, exec a
+ * program, HELLO), sandboxed beside --no-sandbox, interleaved so both see
+ * the same machine; the difference is what the sandbox costs per domain.
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -77,15 +83,85 @@ static double domain_start(umx_conn *ts, double secs)
 	return (double)n / ((double)(umx_clock_ns() - t0) / 1e9);
 }
 
-int main(void)
+/* The spawned program: this binary again, told to say HELLO and report. */
+static int ready_child(const char *fd_arg)
+{
+	umx_conn *c;
+	int fd = atoi(fd_arg);
+	if (umx_conn_open_domain(&c) < 0)
+		return 1;
+	return write(fd, "r", 1) == 1 ? 0 : 1;
+}
+
+/* One spawn to ready, then its end; returns the start-to-ready time in ns. */
+static uint64_t spawn_once(umx_conn *ts, char *const argv[], int rfd, unsigned flags)
+{
+	struct umx_spawn_opts o = {.flags = flags};
+	struct umx_domain_proc proc;
+	uint64_t t0 = bench_now_ns(), dt;
+	char c;
+	int st;
+
+	if (umx_domain_spawn(ts, "bench", &o, argv, &proc) < 0) {
+		fprintf(stderr, "spawn: %s\n", proc.why);
+		return 0;
+	}
+	if (read(rfd, &c, 1) != 1)
+		return 0;
+	dt = bench_now_ns() - t0;
+	if (umx_domain_proc_wait(ts, &proc, &st) < 0 || st != 0)
+		return 0;
+	return dt ? dt : 1;
+}
+
+static int sandbox_rows(umx_conn *ts, double secs)
+{
+	char exe[4096], fdbuf[16];
+	char *argv[] = {exe, "--domain-ready", fdbuf, NULL};
+	uint64_t sum_sb = 0, sum_plain = 0, end = bench_now_ns() + (uint64_t)(secs * 2e9);
+	unsigned long n = 0;
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	int p[2];
+
+	if (len <= 0 || pipe2(p, O_CLOEXEC) < 0)
+		return 1;
+	exe[len] = 0;
+	/* The write end is the one descriptor the program inherits besides
+	 * its connection. */
+	fcntl(p[1], F_SETFD, 0);
+	snprintf(fdbuf, sizeof(fdbuf), "%d", p[1]);
+	while (bench_now_ns() < end || n < 3) {
+		uint64_t a = spawn_once(ts, argv, p[0], 0);
+		uint64_t b = spawn_once(ts, argv, p[0], UMX_SPAWN_NO_SANDBOX);
+		if (!a || !b)
+			return 1;
+		sum_sb += a;
+		sum_plain += b;
+		n++;
+	}
+	close(p[0]);
+	close(p[1]);
+	bench_report("spawn start-to-ready, sandboxed", 1e9 * (double)n / (double)sum_sb,
+	             "spawn --no-sandbox", 1e9 * (double)n / (double)sum_plain);
+	printf("%-40s %14.1f us per domain (%.1f vs %.1f us, %lu each)\n", "sandbox cost",
+	       ((double)sum_sb - (double)sum_plain) / (double)n / 1e3,
+	       (double)sum_sb / (double)n / 1e3, (double)sum_plain / (double)n / 1e3, n);
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	struct bench_umxd bu;
 	double secs = bench_seconds(), base, rate;
 
+	if (argc == 3 && !strcmp(argv[1], "--domain-ready"))
+		return ready_child(argv[2]);
 	if (bench_umxd_start(&bu) < 0)
 		return 1;
 	base = bare_fork(secs);
 	rate = domain_start(bu.ts, secs);
+	if (sandbox_rows(bu.ts, secs) != 0)
+		rate = 0;
 	bench_umxd_stop(&bu);
 	bench_report("domain start-to-ready (create+fork+HELLO)", rate, "fork + pipe handshake",
 	             base);

@@ -14,6 +14,12 @@ umx_require_header(xen/io/ring.h libxen-dev)
 umx_require_header(xen/grant_table.h libxen-dev)
 umx_require_header(xen/io/xs_wire.h libxen-dev)
 
+# The domain sandbox's seccomp filter (lib/sandbox.c).
+pkg_check_modules(SECCOMP IMPORTED_TARGET libseccomp)
+if(NOT SECCOMP_FOUND)
+  message(FATAL_ERROR "libseccomp not found: install Debian package 'libseccomp-dev' (make deps)")
+endif()
+
 if(UMX_TESTS)
   pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
 endif()

@@ -14,10 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "umx/log.h"
 #include "umxd.h"
+
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
 
 struct umxd_domain *umxd_domain_get(struct umxd *umxd, uint32_t domid)
 {
@@ -115,6 +120,7 @@ int umxd_domain_create(struct umxd *umxd, const char *name, uint32_t grant_frame
 	dom->refs = owner ? 2 : 1;
 	dom->owner = owner;
 	dom->state = UMX_DOM_STARTING;
+	dom->pidfd = -1;
 	if (*name)
 		snprintf(dom->name, sizeof(dom->name), "%s", name);
 	else
@@ -230,19 +236,125 @@ static struct umxd_domain *owned_domain(struct umxd_conn *c, uint32_t domid)
 	return dom && dom->state != UMX_DOM_DEAD ? dom : NULL;
 }
 
-int umxd_h_domain_set_pid(struct umxd_conn *c, struct umx_msg *m)
-{
-	struct umx_ctl_domain_pid req;
-	struct umxd_domain *dom;
+/* ---- the domain's process: a pidfd, never a pid number ----------------- */
 
-	if (umx_msg_get_exact(m, &req, sizeof(req)) < 0)
+/* The pid (in our pid namespace) of the process behind @pidfd, from the
+ * kernel's own account of it: -ESRCH once it is gone, -EBADF when @pidfd is
+ * no pidfd at all. */
+static int pidfd_pid(int pidfd)
+{
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	long pid;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = 0;
+	p = strstr(buf, "\nPid:\t");
+	if (!p)
+		return -EBADF;
+	pid = strtol(p + 6, NULL, 10);
+	if (pid <= 0) /* -1: exited; 0: not visible from our namespace */
+		return -ESRCH;
+	return (int)pid;
+}
+
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[4096], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	p = strstr(buf, "\nPPid:\t");
+	return p ? (pid_t)strtol(p + 7, NULL, 10) : -1;
+}
+
+/* Is @pid a descendant of @ancestor? Bounded: the chain is the kernel's, but
+ * a loop must never run unbounded on anything read at run time. */
+static bool descends_from(pid_t pid, pid_t ancestor)
+{
+	for (int depth = 0; depth < 64 && pid > 1; depth++) {
+		pid = parent_of(pid);
+		if (pid == ancestor)
+			return true;
+	}
+	return false;
+}
+
+static void proc_ended(struct umxd_io *io, uint32_t events, void *ctx)
+{
+	struct umxd_domain *dom = ctx;
+	(void)io;
+	(void)events;
+	umx_debug("domain %u (%s): its process %d ended", dom->domid, dom->name, (int)dom->pid);
+	umxd_domain_proc_release(dom);
+	umxd_domain_unref(dom); /* may free it */
+}
+
+void umxd_domain_proc_release(struct umxd_domain *dom)
+{
+	if (dom->proc_io)
+		umxd_io_del(dom->proc_io);
+	dom->proc_io = NULL;
+	if (dom->pidfd >= 0)
+		close(dom->pidfd);
+	dom->pidfd = -1;
+}
+
+int umxd_h_domain_set_pidfd(struct umxd_conn *c, struct umx_msg *m)
+{
+	struct umx_ctl_domain_pidfd req;
+	struct umxd_domain *dom;
+	int pidfd, pid;
+
+	if (umx_msg_get_exact(m, &req, sizeof(req)) < 0 || m->nfds != 1)
 		return -EBADMSG;
 	dom = owned_domain(c, req.domid);
 	if (!dom)
 		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
-	if (dom->owner != c || req.pid <= 0)
+	if (dom->owner != c || dom->pidfd >= 0 ||
+	    (req.flags & ~(UMX_DOMAIN_F_NO_SANDBOX | UMX_DOMAIN_F_NET_HOST)))
 		return umxd_reply(c, m, -EPERM, NULL, 0, NULL, 0);
-	dom->pid = req.pid;
+	pidfd = m->fds[0];
+	pid = pidfd_pid(pidfd);
+	if (pid < 0)
+		return umxd_reply(c, m, pid == -ESRCH ? -ESRCH : -EBADF, NULL, 0, NULL, 0);
+	/* Only the launcher's own child (or its descendant) can be the domain:
+	 * anything else would let a toolstack client aim `destroy` at a
+	 * process it did not start. The pidfd pins the process, so once it is
+	 * known to be alive after the walk, @pid named it throughout. */
+	if (!descends_from(pid, c->peer_pid) ||
+	    syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0) {
+		umx_warn("domain %u: toolstack pid %d offered process %d, not its descendant: "
+		         "refused",
+		         dom->domid, (int)c->peer_pid, pid);
+		return umxd_reply(c, m, -EPERM, NULL, 0, NULL, 0);
+	}
+	dom->proc_io = umxd_io_add(c->umxd->loop, pidfd, EPOLLIN, proc_ended, dom);
+	if (!dom->proc_io)
+		return umxd_reply(c, m, -ENOMEM, NULL, 0, NULL, 0);
+	dom->pidfd = umx_msg_take_fd(m, 0);
+	dom->pid = pid;
+	dom->flags = req.flags;
+	/* The record, and so its domid (and the uid a sandbox derives from
+	 * it), stays taken while any process of the domain may live. */
+	umxd_domain_ref(dom);
 	if (dom->state == UMX_DOM_STARTING)
 		dom->state = UMX_DOM_RUNNING;
 	return umxd_reply(c, m, 0, NULL, 0, NULL, 0);
@@ -294,6 +406,7 @@ int umxd_h_domain_list(struct umxd_conn *c, struct umx_msg *m)
 		i->domid = dom->domid;
 		i->pid = dom->pid;
 		i->state = dom->state;
+		i->flags = dom->flags;
 		i->exit_status = dom->exited ? dom->exit_status : -1;
 		umxd_gnt_stats(dom, &i->grants_active, &i->pages_mapped, &i->regions);
 		i->ports = umxd_evt_port_count(dom);
@@ -316,8 +429,8 @@ int umxd_h_domain_destroy(struct umxd_conn *c, struct umx_msg *m)
 		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
 	umx_info("domain %u (%s): destroyed by toolstack pid %d", dom->domid, dom->name,
 	         (int)c->peer_pid);
-	if (dom->pid > 0)
-		kill(dom->pid, SIGKILL);
+	if (dom->pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, dom->pidfd, SIGKILL, NULL, 0);
 	umxd_domain_died(dom, "destroyed");
 	return umxd_reply(c, m, 0, NULL, 0, NULL, 0);
 }

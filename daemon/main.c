@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -86,6 +87,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	umx_log_ident("umxd");
+	/* umxd holds every domain's grant table and memory: nothing of our uid
+	 * may read it through /proc/<pid>/mem, take its descriptors through
+	 * /proc/<pid>/fd or ptrace, and it leaves no core dump behind. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		umx_warn("cannot make umxd undumpable: %s", strerror(errno));
 	/* Every port, region and connection costs umxd a descriptor: take all
 	 * the kernel allows us, so limits are umx's quotas, not the default
 	 * soft limit. */

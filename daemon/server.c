@@ -21,6 +21,7 @@
 
 #include "umx/conn.h"
 #include "umx/log.h"
+#include "peer.h"
 #include "umxd.h"
 
 enum who {
@@ -40,7 +41,7 @@ static const struct {
 } handlers[] = {
         {UMX_CTL_HELLO, WHO_ANY, h_hello},
         {UMX_CTL_DOMAIN_CREATE, WHO_DOM0, umxd_h_domain_create},
-        {UMX_CTL_DOMAIN_SET_PID, WHO_DOM0, umxd_h_domain_set_pid},
+        {UMX_CTL_DOMAIN_SET_PIDFD, WHO_DOM0, umxd_h_domain_set_pidfd},
         {UMX_CTL_DOMAIN_EXITED, WHO_DOM0, umxd_h_domain_exited},
         {UMX_CTL_DOMAIN_LIST, WHO_DOM0, umxd_h_domain_list},
         {UMX_CTL_DOMAIN_DESTROY, WHO_DOM0, umxd_h_domain_destroy},
@@ -290,6 +291,7 @@ static void ctl_accept(struct umxd_io *io, uint32_t events, void *ctx)
 	for (int i = 0; i < 16; i++) {
 		struct ucred cred;
 		socklen_t len = sizeof(cred);
+		const char *why;
 		int fd = accept4(umxd->ctl_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct umxd_conn *c;
 
@@ -302,6 +304,12 @@ static void ctl_accept(struct umxd_io *io, uint32_t events, void *ctx)
 		    (cred.uid != umxd->uid && cred.uid != 0)) {
 			umx_warn("refused control client pid %d uid %u: not uid %u", (int)cred.pid,
 			         (unsigned)cred.uid, (unsigned)umxd->uid);
+			close(fd);
+			continue;
+		}
+		if (umxd_peer_check(cred.pid, cred.uid, &why) < 0) {
+			umx_warn("refused control client pid %d uid %u: %s", (int)cred.pid,
+			         (unsigned)cred.uid, why);
 			close(fd);
 			continue;
 		}
@@ -453,6 +461,7 @@ void umxd_free(struct umxd *umxd)
 	for (uint32_t d = UMXD_DOMID_FIRST; d <= UMXD_DOMID_LAST; d++) {
 		struct umxd_domain *dom = umxd->domains[d];
 		if (dom) {
+			umxd_domain_proc_release(dom);
 			umxd_gnt_domain_release(dom);
 			umxd_evt_domain_release(dom);
 			umxd_gnt_domain_free(dom);

@@ -58,7 +58,10 @@ struct umxd_domain {
 	struct umxd *umxd;
 	uint32_t domid;
 	char name[UMX_NAME_MAX];
-	pid_t pid;
+	pid_t pid;               /* for display only, read from pidfd */
+	int pidfd;               /* its process, from the launcher; -1 until told */
+	struct umxd_io *proc_io; /* pidfd readable: the process ended */
+	uint32_t flags;          /* UMX_DOMAIN_F_* from the launcher */
 	enum umx_domain_state state;
 	bool exited; /* exit status known */
 	int exit_status;
@@ -137,7 +140,9 @@ void umxd_domain_died(struct umxd_domain *dom, const char *why);
 void umxd_domain_forget_conn(struct umxd *umxd, struct umxd_conn *conn);
 
 int umxd_h_domain_create(struct umxd_conn *c, struct umx_msg *m);
-int umxd_h_domain_set_pid(struct umxd_conn *c, struct umx_msg *m);
+int umxd_h_domain_set_pidfd(struct umxd_conn *c, struct umx_msg *m);
+/* Stop tracking the domain's process (umxd shutting down). */
+void umxd_domain_proc_release(struct umxd_domain *dom);
 int umxd_h_domain_exited(struct umxd_conn *c, struct umx_msg *m);
 int umxd_h_domain_list(struct umxd_conn *c, struct umx_msg *m);
 int umxd_h_domain_destroy(struct umxd_conn *c, struct umx_msg *m);

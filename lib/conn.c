@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -150,6 +151,10 @@ int umx_conn_open_domain(umx_conn **out)
 		r = -EINVAL;
 		goto out;
 	}
+	/* A domain's memory holds what its peers granted it and its own
+	 * secrets: nothing of the same uid may read it through /proc or
+	 * ptrace, and it leaves no core dump behind. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	domain_conn = conn_new((int)fd);
 	if (!domain_conn) {
 		r = -ENOMEM;
@@ -208,6 +213,14 @@ int umx_conn_call(umx_conn *c, uint32_t type, const void *req, size_t req_len, v
                   size_t reply_len, size_t *reply_len_out, int *fds, unsigned max_fds,
                   unsigned *nfds)
 {
+	return umx_conn_call_send_fd(c, type, req, req_len, -1, reply, reply_len, reply_len_out,
+	                             fds, max_fds, nfds);
+}
+
+int umx_conn_call_send_fd(umx_conn *c, uint32_t type, const void *req, size_t req_len, int send_fd,
+                          void *reply, size_t reply_len, size_t *reply_len_out, int *fds,
+                          unsigned max_fds, unsigned *nfds)
+{
 	struct umx_msg *m = &c->msg;
 	uint32_t id;
 	int32_t result;
@@ -218,7 +231,8 @@ int umx_conn_call(umx_conn *c, uint32_t type, const void *req, size_t req_len, v
 		*nfds = 0;
 	pthread_mutex_lock(&c->lock);
 	id = c->next_id++;
-	r = umx_msg_send(c->fd, type, id, req, req_len, NULL, 0);
+	r = umx_msg_send(c->fd, type, id, req, req_len, send_fd >= 0 ? &send_fd : NULL,
+	                 send_fd >= 0 ? 1 : 0);
 	if (r < 0)
 		goto out;
 	r = umx_msg_recv(c->fd, m);

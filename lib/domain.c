@@ -6,9 +6,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "sandbox.h"
 #include "umx/domain.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
 
 int umx_domain_create(umx_conn *ts, const char *name, uint32_t grant_frames, uint32_t *domid,
                       int *conn_fd)
@@ -33,11 +43,23 @@ int umx_domain_create(umx_conn *ts, const char *name, uint32_t grant_frames, uin
 	return 0;
 }
 
+int umx_domain_set_pidfd(umx_conn *ts, uint32_t domid, int pidfd, uint32_t flags)
+{
+	struct umx_ctl_domain_pidfd req = {.domid = domid, .flags = flags};
+	if (pidfd < 0)
+		return -EBADF;
+	return umx_conn_call_send_fd(ts, UMX_CTL_DOMAIN_SET_PIDFD, &req, sizeof(req), pidfd, NULL,
+	                             0, NULL, NULL, 0, NULL);
+}
+
 int umx_domain_set_pid(umx_conn *ts, uint32_t domid, pid_t pid)
 {
-	struct umx_ctl_domain_pid req = {.domid = domid, .pid = (int32_t)pid};
-	return umx_conn_call(ts, UMX_CTL_DOMAIN_SET_PID, &req, sizeof(req), NULL, 0, NULL, NULL, 0,
-	                     NULL);
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), r;
+	if (pidfd < 0)
+		return -errno;
+	r = umx_domain_set_pidfd(ts, domid, pidfd, UMX_DOMAIN_F_NO_SANDBOX);
+	close(pidfd);
+	return r;
 }
 
 int umx_domain_exited(umx_conn *ts, uint32_t domid, int status)
@@ -86,43 +108,194 @@ int umx_domain_wait(umx_conn *ts, uint32_t domid, int *status)
 	return r;
 }
 
-int umx_domain_spawn(umx_conn *ts, const char *name, uint32_t grant_frames, char *const argv[],
-                     void (*setup)(void *arg), void *arg, uint32_t *domid, pid_t *pid)
+/* The program's environment: ours, with its connection and domid. In a
+ * sandbox LeakSanitizer cannot stop the world (it needs ptrace, which the
+ * filter denies), so sanitized programs are told not to try. */
+struct domain_env {
+	char **env;
+	char fd_var[32];
+	char domid_var[32];
+	char *lsan_var;
+};
+
+static int domain_env_make(struct domain_env *e, int fd, uint32_t domid, bool sandbox)
 {
+	extern char **environ;
+	const char *lsan = getenv("LSAN_OPTIONS");
+	size_t n = 0, k = 0;
+
+	while (environ[n])
+		n++;
+	e->env = calloc(n + 4, sizeof(*e->env));
+	if (!e->env)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (!strncmp(environ[i], UMX_DOMAIN_FD_ENV "=", sizeof(UMX_DOMAIN_FD_ENV)) ||
+		    !strncmp(environ[i], "UMX_DOMID=", 10) ||
+		    (sandbox && !strncmp(environ[i], "LSAN_OPTIONS=", 13)))
+			continue;
+		e->env[k++] = environ[i];
+	}
+	snprintf(e->fd_var, sizeof(e->fd_var), UMX_DOMAIN_FD_ENV "=%d", fd);
+	e->env[k++] = e->fd_var;
+	/* for scripts; the connection is the identity */
+	snprintf(e->domid_var, sizeof(e->domid_var), "UMX_DOMID=%u", domid);
+	e->env[k++] = e->domid_var;
+	if (sandbox) {
+		if (asprintf(&e->lsan_var, "LSAN_OPTIONS=%s%sdetect_leaks=0", lsan ? lsan : "",
+		             lsan && *lsan ? ":" : "") < 0) {
+			e->lsan_var = NULL;
+			free(e->env);
+			e->env = NULL;
+			return -ENOMEM;
+		}
+		e->env[k++] = e->lsan_var;
+	}
+	return 0;
+}
+
+static void domain_env_free(struct domain_env *e)
+{
+	free(e->env);
+	free(e->lsan_var);
+	e->env = NULL;
+	e->lsan_var = NULL;
+}
+
+int umx_domain_spawn(umx_conn *ts, const char *name, const struct umx_spawn_opts *opts,
+                     char *const argv[], struct umx_domain_proc *proc)
+{
+	static const struct umx_spawn_opts defaults;
+	const char *base_env = getenv("UMX_UID_BASE");
+	bool sandbox;
+	struct domain_env env = {0};
 	int fd, r;
 	pid_t child;
 
-	r = umx_domain_create(ts, name, grant_frames, domid, &fd);
-	if (r < 0)
-		return r;
-	child = fork();
-	if (child < 0) {
-		r = -errno;
-		close(fd);
-		umx_domain_destroy(ts, *domid);
+	if (!opts)
+		opts = &defaults;
+	sandbox = !(opts->flags & UMX_SPAWN_NO_SANDBOX);
+	memset(proc, 0, sizeof(*proc));
+	proc->pidfd = proc->status_fd = -1;
+	r = umx_domain_create(ts, name, opts->grant_frames, &proc->domid, &fd);
+	if (r < 0) {
+		snprintf(proc->why, sizeof(proc->why), "cannot create the domain: %s",
+		         strerror(-r));
 		return r;
 	}
-	if (child == 0) {
-		char buf[16];
-		int flags = fcntl(fd, F_GETFD);
-		/* The domain's connection is the one descriptor it inherits on
-		 * purpose; everything else we hold is close-on-exec. */
-		if (flags < 0 || fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
+	if ((r = domain_env_make(&env, fd, proc->domid, sandbox)) < 0)
+		goto fail;
+	if (sandbox) {
+		struct umx_sandbox_opts so = {
+		        .net_host = opts->flags & UMX_SPAWN_NET_HOST,
+		        .binds = opts->binds,
+		        .nbinds = opts->nbinds,
+		        .uid_base = opts->uid_base,
+		        .umx_dir = umx_conn_dir(ts),
+		};
+		if (!so.uid_base && base_env && *base_env) {
+			char *end;
+			unsigned long v = strtoul(base_env, &end, 0);
+			if (*end || v > UINT32_MAX) {
+				snprintf(proc->why, sizeof(proc->why),
+				         "UMX_UID_BASE=%s is not a number", base_env);
+				r = -EINVAL;
+				goto fail;
+			}
+			so.uid_base = (uint32_t)v;
+		}
+		if (!so.uid_base)
+			so.uid_base = UMX_UID_BASE_DEFAULT;
+		r = umx_sandbox_spawn(&so, proc->domid, fd, argv, env.env, &proc->pid, &proc->pidfd,
+		                      &proc->status_fd, proc->why, sizeof(proc->why));
+		if (r < 0)
+			goto fail;
+	} else {
+		child = fork();
+		if (child < 0) {
+			r = -errno;
+			snprintf(proc->why, sizeof(proc->why), "fork: %s", strerror(errno));
+			goto fail;
+		}
+		if (child == 0) {
+			int flags = fcntl(fd, F_GETFD);
+			/* The domain's connection is the one descriptor it inherits
+			 * on purpose; everything else we hold is close-on-exec. */
+			if (flags < 0 || fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
+				_exit(127);
+			signal(SIGPIPE, SIG_DFL);
+			execvpe(argv[0], argv, env.env);
+			fprintf(stderr, "umx: cannot run %s: %s\n", argv[0], strerror(errno));
 			_exit(127);
-		snprintf(buf, sizeof(buf), "%d", fd);
-		setenv(UMX_DOMAIN_FD_ENV, buf, 1);
-		snprintf(buf, sizeof(buf), "%u", *domid);
-		setenv("UMX_DOMID", buf, 1); /* for scripts; the connection is the identity */
-		signal(SIGPIPE, SIG_DFL);
-		if (setup)
-			setup(arg);
-		execvp(argv[0], argv);
-		fprintf(stderr, "umx: cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
+		}
+		proc->pid = child;
+		/* Our unreaped child: its pid cannot be reused yet. */
+		proc->pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+		if (proc->pidfd < 0) {
+			r = -errno;
+			snprintf(proc->why, sizeof(proc->why), "pidfd_open: %s", strerror(errno));
+			kill(child, SIGKILL);
+			while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+				;
+			goto fail;
+		}
 	}
+	domain_env_free(&env);
 	close(fd);
-	*pid = child;
-	return umx_domain_set_pid(ts, *domid, child);
+	fd = -1;
+	r = umx_domain_set_pidfd(
+	        ts, proc->domid, proc->pidfd,
+	        (sandbox ? 0 : UMX_DOMAIN_F_NO_SANDBOX) |
+	                (opts->flags & UMX_SPAWN_NET_HOST ? UMX_DOMAIN_F_NET_HOST : 0));
+	if (r < 0) {
+		snprintf(proc->why, sizeof(proc->why), "umxd refused the domain's process: %s",
+		         strerror(-r));
+		umx_domain_proc_signal(proc, SIGKILL);
+		umx_domain_proc_wait(ts, proc, NULL);
+		return r;
+	}
+	return 0;
+fail:
+	domain_env_free(&env);
+	if (fd >= 0)
+		close(fd);
+	umx_domain_destroy(ts, proc->domid);
+	return r;
+}
+
+int umx_domain_proc_signal(const struct umx_domain_proc *proc, int sig)
+{
+	if (proc->pidfd < 0)
+		return -EBADF;
+	return syscall(SYS_pidfd_send_signal, proc->pidfd, sig, NULL, 0) < 0 ? -errno : 0;
+}
+
+int umx_domain_proc_wait(umx_conn *ts, struct umx_domain_proc *proc, int *status)
+{
+	int st = 0, r = 0;
+
+	if (proc->pid <= 0)
+		return -ECHILD;
+	while (waitpid(proc->pid, &st, 0) < 0) {
+		if (errno != EINTR) {
+			r = -errno;
+			break;
+		}
+	}
+	if (r == 0) {
+		if (proc->status_fd >= 0)
+			st = umx_sandbox_status(proc->status_fd, st);
+		umx_domain_exited(ts, proc->domid, st);
+		if (status)
+			*status = st;
+	}
+	if (proc->status_fd >= 0)
+		close(proc->status_fd);
+	if (proc->pidfd >= 0)
+		close(proc->pidfd);
+	proc->status_fd = proc->pidfd = -1;
+	proc->pid = 0;
+	return r;
 }
 
 int umx_daemon_info(umx_conn *ts, struct umx_daemon_info *info)

@@ -30,6 +30,11 @@ say "2. Start a long-running domain and list domains"
 sleeper=$!
 until "$umx" list | grep -q sleeper; do sleep 0.05; done
 "$umx" list
+echo "\$ umx run -- sh -c 'id -u; ls /proc | grep -c \"^[0-9]\"; ip -o link | cut -d: -f2; touch /etc/x'"
+echo "  (each domain is sandboxed: its own uid as root, only its own processes,"
+echo "   only loopback, the host read-only; --no-sandbox turns that off)"
+"$umx" run -- sh -c 'id -u; ls /proc | grep -c "^[0-9]"; ip -o link | cut -d: -f2; touch /etc/x' 2>&1 |
+	sed 's/^/  /' || true
 
 say "3. Xen's own xenstore-ls (Debian's xenstore-utils) reads umxd's store"
 echo "\$ XENSTORED_PATH=$dir/xenstored xenstore-ls -p /local/domain"
@@ -61,7 +66,9 @@ sw=$(domid switch)
 "$umx" run --name web -- "$lw/umx-lwip-httpd" --ip 10.0.2.15/24 --gw 10.0.2.2 2>"$dir/web.log" &
 net_pids="$net_pids $!"
 "$umx" net attach "$(domid web)" "$sw" >/dev/null
-"$umx" run --name slirp -- "$build/tools/slirp/umx-slirp" --forward "tcp:$port:10.0.2.15:80" \
+# slirp is the NAT to the host's network, so it keeps the host's (--net host);
+# every other domain has only its own loopback.
+"$umx" run --name slirp --net host -- "$build/tools/slirp/umx-slirp" --forward "tcp:$port:10.0.2.15:80" \
 	2>"$dir/slirp.log" &
 net_pids="$net_pids $!"
 "$umx" net attach "$(domid slirp)" "$sw" >/dev/null
@@ -99,9 +106,10 @@ domid_of() {
 	done
 }
 mkfifo "$dir/vchan-server"
-"$umx" run --name vchan-rx -- sh -c 'read s <"$0"; "$1" vchan client -k \
+# The fifo reaches the sandboxed domain as a descriptor: its /tmp is its own.
+"$umx" run --name vchan-rx -- sh -c 'read s <&3; "$0" vchan client -k \
 	/local/domain/$s/data/vchan/demo "$s" </dev/null | wc -c | sed "s/^/  client received /; s/$/ bytes/"' \
-	"$dir/vchan-server" "$umx" &
+	"$umx" 3<>"$dir/vchan-server" &
 rx=$!
 c=$(domid_of vchan-rx)
 "$umx" run --name vchan-tx -- sh -c 'head -c 67108864 /dev/zero |

@@ -4,6 +4,7 @@
 set -eu
 PKGS="cmake ninja-build pkg-config gcc clang libclang-rt-14-dev make
 libxen-dev libxenmisc4.17 xenstore-utils libcmocka-dev liburing-dev libslirp-dev
+libseccomp-dev
 liblwip-dev iproute2 iputils-ping curl
 clang-format clang-tidy cppcheck procps
 qemu-system-x86 busybox-static cpio gzip binutils"

@@ -27,12 +27,33 @@ static const char *state_name(uint32_t s)
 	return "?";
 }
 
-static volatile sig_atomic_t forward_to;
+static struct umx_domain_proc running;
 
 static void forward_signal(int sig)
 {
-	if (forward_to > 0)
-		kill((pid_t)forward_to, sig);
+	if (running.pid > 0)
+		umx_domain_proc_signal(&running, sig);
+}
+
+/* --bind SRC[:DST] and --ro-bind SRC[:DST]. The strings stay in argv. */
+static int add_bind(struct umx_bind *binds, unsigned *n, unsigned max, char *arg, unsigned flags)
+{
+	char *colon = strchr(arg, ':');
+	if (*n == max) {
+		fprintf(stderr, "umx run: at most %u binds\n", max);
+		return -1;
+	}
+	if (colon)
+		*colon = 0;
+	if (!*arg || (colon && colon[1] != '/')) {
+		fprintf(stderr, "umx run: --%sbind SRC[:DST]: DST must be absolute\n",
+		        flags & UMX_BIND_RO ? "ro-" : "");
+		return -1;
+	}
+	binds[*n].src = arg;
+	binds[*n].dst = colon ? colon + 1 : NULL;
+	binds[(*n)++].flags = flags;
+	return 0;
 }
 
 /* `umx run --xen-compat`: put the drop-in Xen libraries first on
@@ -95,19 +116,30 @@ static int write_domid_file(const char *path, uint32_t domid)
 	return 0;
 }
 
+static const char run_usage[] =
+        "usage: umx run [--name N] [--grant-frames K] [--xen-compat] [--domid-file F]\n"
+        "               [--no-sandbox] [--net host] [--bind SRC[:DST]] [--ro-bind SRC[:DST]]\n"
+        "               [--uid-base UID] -- CMD ARGS...\n";
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {{"name", required_argument, NULL, 'n'},
 	                                     {"grant-frames", required_argument, NULL, 'g'},
 	                                     {"xen-compat", no_argument, NULL, 'X'},
 	                                     {"domid-file", required_argument, NULL, 'D'},
+	                                     {"no-sandbox", no_argument, NULL, 'S'},
+	                                     {"net", required_argument, NULL, 'N'},
+	                                     {"bind", required_argument, NULL, 'b'},
+	                                     {"ro-bind", required_argument, NULL, 'r'},
+	                                     {"uid-base", required_argument, NULL, 'u'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
+	static struct umx_bind binds[32];
+	struct umx_spawn_opts so = {0};
 	const char *name = NULL, *domid_file = NULL;
-	unsigned long frames = 0;
+	unsigned long frames = 0, base;
 	umx_conn *ts;
-	uint32_t domid;
-	pid_t pid;
+	char *end;
 	int c, r, st;
 
 	optind = 1;
@@ -135,52 +167,103 @@ int cmd_run(int argc, char **argv)
 				return 1;
 			}
 			break;
+		case 'S':
+			so.flags |= UMX_SPAWN_NO_SANDBOX;
+			break;
+		case 'N':
+			if (strcmp(optarg, "host") != 0) {
+				fprintf(stderr, "umx run: --net takes 'host' (the default is a "
+				                "network namespace with only loopback)\n");
+				return 2;
+			}
+			so.flags |= UMX_SPAWN_NET_HOST;
+			break;
+		case 'b':
+		case 'r':
+			if (add_bind(binds, &so.nbinds, sizeof(binds) / sizeof(binds[0]), optarg,
+			             c == 'r' ? UMX_BIND_RO : 0) < 0)
+				return 2;
+			break;
+		case 'u':
+			errno = 0;
+			base = strtoul(optarg, &end, 0);
+			if (errno || *end || base < 65536 || base > 0xfffffffeu - 32752u) {
+				fprintf(stderr, "umx run: --uid-base takes 65536..%u\n",
+				        0xfffffffeu - 32752u);
+				return 2;
+			}
+			so.uid_base = (uint32_t)base;
+			break;
 		case 'h':
-			printf("usage: umx run [--name N] [--grant-frames K] [--xen-compat] -- CMD "
-			       "ARGS...\n"
+			printf("%s"
 			       "Run CMD as a new domain. It inherits its connection to umxd as\n"
 			       "$UMX_DOMAIN_FD; its domid is in $UMX_DOMID. umx run exits with\n"
-			       "CMD's status; SIGINT/SIGTERM are passed on to CMD.\n"
+			       "CMD's status; SIGINT/SIGTERM/SIGHUP are passed on to CMD.\n"
 			       "--domid-file F writes the new domid to F once the domain runs\n"
 			       "(for scripts that start domains in the background).\n"
 			       "--xen-compat puts umx's drop-in libxengnttab, libxenevtchn and\n"
 			       "libxenstore first on LD_LIBRARY_PATH, so unmodified Xen binaries\n"
-			       "(libxenvchan users, xenstore-*) run on umxd.\n");
+			       "(libxenvchan users, xenstore-*) run on umxd.\n"
+			       "\n"
+			       "The domain runs in a sandbox: its own user, pid, mount, IPC and\n"
+			       "network namespaces (only loopback), the host filesystem read-only\n"
+			       "with a private /tmp, umx's runtime directories hidden, no\n"
+			       "capabilities, and a seccomp filter (no ptrace, mount, new\n"
+			       "namespaces...). As root it runs as uid/gid UID+domid\n"
+			       "(--uid-base, $UMX_UID_BASE, default %u).\n"
+			       "--bind SRC[:DST], --ro-bind SRC[:DST]  make a host path visible\n"
+			       "                   (writable or read-only) at DST (default SRC)\n"
+			       "--net host         keep the host's network (what slirp needs)\n"
+			       "--no-sandbox       a plain process of your uid, as umx used to "
+			       "run\n"
+			       "                   domains; `umx list` marks it\n",
+			       run_usage, UMX_UID_BASE_DEFAULT);
 			return 0;
 		default:
 			return 2;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "usage: umx run [--name N] [--grant-frames K] [--xen-compat] -- "
-		                "CMD ARGS...\n");
+		fputs(run_usage, stderr);
 		return 2;
 	}
+	if (so.nbinds)
+		so.binds = binds;
+	so.grant_frames = (uint32_t)frames;
 	if (tool_connect(&ts) < 0)
 		return 1;
-	r = umx_domain_spawn(ts, name, (uint32_t)frames, argv + optind, NULL, NULL, &domid, &pid);
+	r = umx_domain_spawn(ts, name, &so, argv + optind, &running);
 	if (r < 0) {
-		fprintf(stderr, "umx run: cannot start domain: %s\n", strerror(-r));
+		fprintf(stderr, "umx run: cannot start domain: %s\n",
+		        running.why[0] ? running.why : strerror(-r));
 		umx_conn_close(ts);
 		return 1;
 	}
-	if (domid_file && write_domid_file(domid_file, domid) < 0)
+	if (domid_file && write_domid_file(domid_file, running.domid) < 0)
 		fprintf(stderr, "umx run: cannot write %s: %s\n", domid_file, strerror(errno));
-	forward_to = pid;
 	signal(SIGINT, forward_signal);
 	signal(SIGTERM, forward_signal);
 	signal(SIGHUP, forward_signal);
-	while (waitpid(pid, &st, 0) < 0) {
-		if (errno != EINTR) {
-			perror("umx run: waitpid");
-			return 1;
-		}
-	}
-	umx_domain_exited(ts, domid, st);
+	r = umx_domain_proc_wait(ts, &running, &st);
 	umx_conn_close(ts);
+	if (r < 0) {
+		fprintf(stderr, "umx run: waitpid: %s\n", strerror(-r));
+		return 1;
+	}
 	if (WIFSIGNALED(st))
 		return 128 + WTERMSIG(st);
 	return WEXITSTATUS(st);
+}
+
+/* "yes", "net-host" (sandboxed on the host's network), "no" (--no-sandbox),
+ * or "-" before its launcher said (no process reported yet). */
+static const char *sandbox_name(const struct umx_ctl_domain_info *d)
+{
+	if (d->pid <= 0)
+		return "-";
+	if (d->flags & UMX_DOMAIN_F_NO_SANDBOX)
+		return "no";
+	return d->flags & UMX_DOMAIN_F_NET_HOST ? "net-host" : "yes";
 }
 
 static void json_string(const char *s)
@@ -215,8 +298,8 @@ int cmd_list(int argc, char **argv)
 	if (json)
 		printf("[");
 	else
-		printf("%-6s %-20s %-8s %-8s %7s %7s %6s %8s\n", "DOMID", "NAME", "PID", "STATE",
-		       "GRANTED", "MAPPED", "PORTS", "REGIONS");
+		printf("%-6s %-20s %-8s %-8s %7s %7s %6s %8s %-8s\n", "DOMID", "NAME", "PID",
+		       "STATE", "GRANTED", "MAPPED", "PORTS", "REGIONS", "SANDBOX");
 	for (;;) {
 		int n = umx_domain_list(ts, start, info, UMX_CTL_LIST_MAX);
 		if (n < 0) {
@@ -232,14 +315,15 @@ int cmd_list(int argc, char **argv)
 				       d->domid);
 				json_string(d->name);
 				printf(", \"pid\": %d, \"state\": \"%s\", \"grants_active\": %u, "
-				       "\"pages_mapped\": %u, \"ports\": %u, \"regions\": %u}",
+				       "\"pages_mapped\": %u, \"ports\": %u, \"regions\": %u, "
+				       "\"sandbox\": \"%s\"}",
 				       d->pid, state_name(d->state), d->grants_active,
-				       d->pages_mapped, d->ports, d->regions);
+				       d->pages_mapped, d->ports, d->regions, sandbox_name(d));
 				first = 0;
 			} else {
-				printf("%-6u %-20s %-8d %-8s %7u %7u %6u %8u\n", d->domid, d->name,
-				       d->pid, state_name(d->state), d->grants_active,
-				       d->pages_mapped, d->ports, d->regions);
+				printf("%-6u %-20s %-8d %-8s %7u %7u %6u %8u %-8s\n", d->domid,
+				       d->name, d->pid, state_name(d->state), d->grants_active,
+				       d->pages_mapped, d->ports, d->regions, sandbox_name(d));
 			}
 			start = d->domid + 1;
 		}

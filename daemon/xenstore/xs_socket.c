@@ -15,6 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "peer.h"
 #include "umx/log.h"
 #include "xs_engine.h"
 
@@ -200,9 +201,15 @@ static void on_accept(struct umxd_io *io, uint32_t events, void *ctx)
 			return;
 		struct ucred cred;
 		socklen_t len = sizeof(cred);
+		const char *why;
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) || cred.uid != geteuid()) {
 			umx_warn("xenstore: refusing a client of uid %d (pid %d): not our uid",
 			         (int)cred.uid, (int)cred.pid);
+			close(fd);
+			continue;
+		}
+		if (umxd_peer_check(cred.pid, cred.uid, &why) < 0) {
+			umx_warn("xenstore: refusing a client pid %d: %s", (int)cred.pid, why);
 			close(fd);
 			continue;
 		}

@@ -48,6 +48,12 @@ int umx_conn_call(umx_conn *conn, uint32_t type, const void *req, size_t req_len
                   size_t reply_len, size_t *reply_len_out, int *fds, unsigned max_fds,
                   unsigned *nfds);
 
+/* The same, with one descriptor attached to the request (@send_fd; the
+ * caller keeps it: the receiver gets its own copy). */
+int umx_conn_call_send_fd(umx_conn *conn, uint32_t type, const void *req, size_t req_len,
+                          int send_fd, void *reply, size_t reply_len, size_t *reply_len_out,
+                          int *fds, unsigned max_fds, unsigned *nfds);
+
 /* Internal to libumx and its drop-ins: the grant table the daemon handed
  * this domain at HELLO (descriptor owned by the connection). */
 int umx_conn_grant_table_fd(const umx_conn *conn, uint32_t *frames);

@@ -23,7 +23,7 @@
 #include "umx/evtchn.h"
 #include "umx/grant.h"
 
-#define UMX_CTL_VERSION 1u
+#define UMX_CTL_VERSION 2u
 #define UMX_CTL_REPLY   0x80000000u
 #define UMX_NAME_MAX    64u
 
@@ -35,7 +35,7 @@ enum umx_ctl_type {
 
 	/* domain 0 (toolstack) */
 	UMX_CTL_DOMAIN_CREATE = 0x100,
-	UMX_CTL_DOMAIN_SET_PID,
+	UMX_CTL_DOMAIN_SET_PIDFD,
 	UMX_CTL_DOMAIN_EXITED,
 	UMX_CTL_DOMAIN_LIST,
 	UMX_CTL_DOMAIN_DESTROY,
@@ -90,9 +90,14 @@ struct umx_ctl_domain_reply {
 	uint32_t domid;
 };
 
-struct umx_ctl_domain_pid {
+/* DOMAIN_SET_PIDFD: the domain's process, as a pidfd attached to the
+ * request (never a pid number: umxd signals only what it holds). The process
+ * must be a descendant of the sender. */
+#define UMX_DOMAIN_F_NO_SANDBOX 0x1u /* started with --no-sandbox */
+#define UMX_DOMAIN_F_NET_HOST   0x2u /* sandboxed, but on the host's network */
+struct umx_ctl_domain_pidfd {
 	uint32_t domid;
-	int32_t pid;
+	uint32_t flags; /* UMX_DOMAIN_F_* */
 };
 
 struct umx_ctl_domain_exited {
@@ -121,6 +126,8 @@ struct umx_ctl_domain_info {
 	uint32_t pages_mapped;  /* pages of other domains it maps */
 	uint32_t ports;
 	uint32_t regions;
+	uint32_t flags; /* UMX_DOMAIN_F_* as its launcher reported them */
+	uint32_t pad;
 	char name[UMX_NAME_MAX];
 };
 #define UMX_CTL_LIST_MAX ((16u * 1024u - 8u) / sizeof(struct umx_ctl_domain_info))

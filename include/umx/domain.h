@@ -22,6 +22,14 @@
  * process and close it here). @name may be NULL; @grant_frames 0 = default. */
 int umx_domain_create(umx_conn *ts, const char *name, uint32_t grant_frames, uint32_t *domid,
                       int *conn_fd);
+/* Tell umxd which process is the domain: @pidfd (a pidfd of our child or
+ * descendant; umxd keeps its own copy, the caller still owns @pidfd) and
+ * @flags (UMX_DOMAIN_F_*, shown by `umx list`). umxd refuses a process that
+ * is not a descendant of the caller, and only ever signals it through the
+ * pidfd. */
+int umx_domain_set_pidfd(umx_conn *ts, uint32_t domid, int pidfd, uint32_t flags);
+/* The same for a child @pid that runs without a sandbox (in-process
+ * domains of tests and benchmarks): takes a pidfd of it and sends that. */
 int umx_domain_set_pid(umx_conn *ts, uint32_t domid, pid_t pid);
 /* Report the wait(2) status of the domain's process. */
 int umx_domain_exited(umx_conn *ts, uint32_t domid, int status);
@@ -31,12 +39,63 @@ int umx_domain_destroy(umx_conn *ts, uint32_t domid);
 /* Block until the domain is dead; *@status is its wait(2) status or -1. */
 int umx_domain_wait(umx_conn *ts, uint32_t domid, int *status);
 
-/* Fork and exec @argv as a new domain: create, spawn with $UMX_DOMAIN_FD,
- * report the pid. Returns 0 with *@domid and *@pid set. The caller reaps the
- * child and reports the status with umx_domain_exited(). @setup, if given,
- * runs in the child before exec (e.g. to set the environment). */
-int umx_domain_spawn(umx_conn *ts, const char *name, uint32_t grant_frames, char *const argv[],
-                     void (*setup)(void *arg), void *arg, uint32_t *domid, pid_t *pid);
+/*
+ * Starting a domain's program: umx_domain_spawn().
+ *
+ * By default the program runs in a sandbox (docs/SECURITY.md, "The domain
+ * sandbox"): its own user, pid, mount, IPC and network namespaces, the host
+ * filesystem read-only with a private /tmp, umx's runtime directories
+ * hidden, no capabilities, no_new_privs and a seccomp filter. As root each
+ * domain runs as its own uid and gid, @uid_base + domid. Binds add host
+ * paths, as bubblewrap's --bind and --ro-bind do.
+ */
+#define UMX_BIND_RO 0x1u /* read-only bind */
+struct umx_bind {
+	const char *src; /* host path */
+	const char *dst; /* path inside the domain; NULL = same as @src */
+	unsigned flags;  /* UMX_BIND_* */
+};
+
+#define UMX_SPAWN_NO_SANDBOX 0x1u /* today's behaviour: a plain child process */
+#define UMX_SPAWN_NET_HOST   0x2u /* keep the host's network namespace */
+
+/* The default first uid (and gid) of the range for domains started as root:
+ * domain D runs as base + D. The range base+1..base+32751 must belong to
+ * nobody else; $UMX_UID_BASE overrides it. 0x7ff00000 lies in the range
+ * systemd leaves unused (between container ranges and 2^31). */
+#define UMX_UID_BASE_DEFAULT 0x7ff00000u
+
+struct umx_spawn_opts {
+	uint32_t grant_frames; /* 0 = default */
+	unsigned flags;        /* UMX_SPAWN_* */
+	const struct umx_bind *binds;
+	unsigned nbinds;
+	uint32_t uid_base; /* 0 = $UMX_UID_BASE, else UMX_UID_BASE_DEFAULT */
+};
+
+/* A running domain program, filled by umx_domain_spawn(). */
+struct umx_domain_proc {
+	uint32_t domid;
+	pid_t pid;     /* our child: the program, or the sandbox's init */
+	int pidfd;     /* of @pid */
+	int status_fd; /* sandbox: where init reports the program's status; else -1 */
+	char why[256]; /* after a failure: one line saying why */
+};
+
+/* Create a domain and start @argv in it with $UMX_DOMAIN_FD and $UMX_DOMID
+ * set. @opts may be NULL (defaults). Returns 0 with @proc filled, or -errno
+ * with @proc->why explaining (kernel refusals name the setting to change).
+ * The caller must end with umx_domain_proc_wait(). */
+int umx_domain_spawn(umx_conn *ts, const char *name, const struct umx_spawn_opts *opts,
+                     char *const argv[], struct umx_domain_proc *proc);
+/* Send @sig to the program (through the sandbox's init, which forwards
+ * SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH; SIGKILL
+ * ends the whole domain). Async-signal-safe. Returns 0 or -errno. */
+int umx_domain_proc_signal(const struct umx_domain_proc *proc, int sig);
+/* Wait for the program to end (restarting after signals), report its
+ * status to umxd, release @proc. *@status is the program's wait(2) status,
+ * exactly as if it had been our own child. Returns 0 or -errno. */
+int umx_domain_proc_wait(umx_conn *ts, struct umx_domain_proc *proc, int *status);
 
 struct umx_daemon_info {
 	uint32_t version;

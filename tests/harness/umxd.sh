@@ -53,9 +53,16 @@ umx_fail_logs() {
 # domain_bg NAME CMD...: run CMD as domain NAME in the background, stderr to
 # $dir/NAME.log; its pid is added to $pids and left in $bg.
 domain_bg() {
-	_n=$1
-	shift
-	"$UMX" run --name "$_n" -- "$@" 2>"$dir/$_n.log" &
+	domain_bg_with "" "$@"
+}
+
+# domain_bg_with "OPTIONS" NAME CMD...: the same with `umx run` OPTIONS
+# (word-split), e.g. "--net host" for slirp, which needs the host network.
+domain_bg_with() {
+	_o=$1 _n=$2
+	shift 2
+	# shellcheck disable=SC2086
+	"$UMX" run $_o --name "$_n" -- "$@" 2>"$dir/$_n.log" &
 	bg=$!
 	pids="$pids $bg"
 }
@@ -78,7 +85,9 @@ switch_start() {
 # namespace NS (once it appears, 5 s) with ADDR, up; its pid in $tap (for
 # the test's liveness checks).
 tap_start() {
-	domain_bg tap "$bin/tap/umx-tap" --netns "$1" --dev umx0
+	# The bridge makes its TAP device in a host network namespace: that
+	# takes the host's CAP_NET_ADMIN, which no sandboxed domain has.
+	domain_bg_with --no-sandbox tap "$bin/tap/umx-tap" --netns "$1" --dev umx0
 	tap=$bg
 	vif_attach tap
 	_i=0

@@ -26,7 +26,8 @@ umxd_start "$dir"
 port=$((20000 + ($$ + 7) % 20000))
 switch_start
 switch=$bg
-domain_bg slirp "$bin/slirp/umx-slirp" --forward "tcp:$port:10.0.2.15:80"
+# slirp is the NAT to the host network: it runs with the host's.
+domain_bg_with "--net host" slirp "$bin/slirp/umx-slirp" --forward "tcp:$port:10.0.2.15:80"
 slirp=$bg
 vif_attach slirp
 domain_bg web "$bin/lwip/umx-lwip-httpd" --ip 10.0.2.15/24 --gw 10.0.2.2

@@ -22,11 +22,16 @@ bytes=${UMX_COMPAT_BYTES:-268435456}
 fail() { echo "FAIL: $*"; exit 1; }
 umx_test_dir umx-compat
 umxd_start "$dir"
+# The domains exchange their domids through files in $share, bound into
+# their sandboxes (their /tmp is their own, $dir is umxd's and stays
+# hidden); sticky and world-writable, as root each domain has its own uid.
+share="$dir/share"
+mkdir -m 1777 "$share"
 failed=0
 
 # umx's end, run as a domain: publish our domid, wait for the Xen end's,
 # then gen | umx vchan ROLE ... -k | check. Args: role other mode
-cat >"$dir/umx_end.sh" <<'EOS'
+cat >"$share/umx_end.sh" <<'EOS'
 set -u
 role=$1 other=$2
 me=$(xenstore-read domid) || exit 1
@@ -44,13 +49,13 @@ fi
 EOS
 
 run() { # xen_role umx_role mode
-	rm -f "$dir"/*.domid
+	rm -f "$share"/*.domid
 	extra=
 	[ "$1" = server ] && extra=close
-	DIR="$dir" PEER="$peer" BYTES="$bytes" UMX="$UMX" \
-		"$UMX" run --xen-compat -- sh "$dir/umx_end.sh" "$2" "$1" >"$dir/umx.out" 2>&1 &
+	DIR="$share" PEER="$peer" BYTES="$bytes" UMX="$UMX" \
+		"$UMX" run --xen-compat --bind "$share" -- sh "$share/umx_end.sh" "$2" "$1" >"$dir/umx.out" 2>&1 &
 	upid=$!
-	"$UMX" run --xen-compat -- "$peer" "$1" "$dir" "$3" "$bytes" 42 $extra >"$dir/xen.out" 2>&1
+	"$UMX" run --xen-compat --bind "$share" -- "$peer" "$1" "$share" "$3" "$bytes" 42 $extra >"$dir/xen.out" 2>&1
 	xrc=$?
 	wait $upid
 	urc=$?
@@ -64,11 +69,11 @@ run() { # xen_role umx_role mode
 # Both ends vchan_peer: Xen's libxenvchan (drop-ins) and umx's vchan
 # (umx_vchan_peer, plain `umx run`). Args: xen_role mode bytes [die|die-server]
 peers() {
-	rm -f "$dir"/*.domid
+	rm -f "$share"/*.domid
 	[ "$1" = server ] && urole=client || urole=server
-	"$UMX" run -- "$upeer" "$urole" "$dir" "$2" "$3" 42 ${4:-} >"$dir/umx.out" 2>&1 &
+	"$UMX" run --bind "$share" -- "$upeer" "$urole" "$share" "$2" "$3" 42 ${4:-} >"$dir/umx.out" 2>&1 &
 	upid=$!
-	"$UMX" run --xen-compat -- "$peer" "$1" "$dir" "$2" "$3" 42 ${4:-} >"$dir/xen.out" 2>&1
+	"$UMX" run --xen-compat --bind "$share" -- "$peer" "$1" "$share" "$2" "$3" 42 ${4:-} >"$dir/xen.out" 2>&1
 	xrc=$?
 	wait $upid
 	urc=$?

@@ -15,13 +15,18 @@ bytes=${UMX_COMPAT_BYTES:-268435456}
 fail() { echo "FAIL: $*"; exit 1; }
 umx_test_dir umx-compat
 umxd_start "$dir"
+# The domains exchange their domids through files in $share, bound into
+# their sandboxes (their /tmp is their own, $dir is umxd's and stays
+# hidden); sticky and world-writable, as root each domain has its own uid.
+share="$dir/share"
+mkdir -m 1777 "$share"
 failed=0
 
 pair() { # mode bytes [die]
-	rm -f "$dir"/*.domid
-	"$UMX" run --xen-compat -- "$peer" server "$dir" "$1" "$2" 42 ${3:-} >"$dir/server.out" 2>&1 &
+	rm -f "$share"/*.domid
+	"$UMX" run --xen-compat --bind "$share" -- "$peer" server "$share" "$1" "$2" 42 ${3:-} >"$dir/server.out" 2>&1 &
 	spid=$!
-	"$UMX" run --xen-compat -- "$peer" client "$dir" "$1" "$2" 42 ${3:-} >"$dir/client.out" 2>&1
+	"$UMX" run --xen-compat --bind "$share" -- "$peer" client "$share" "$1" "$2" 42 ${3:-} >"$dir/client.out" 2>&1
 	crc=$?
 	wait $spid
 	src=$?

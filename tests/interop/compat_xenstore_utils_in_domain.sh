@@ -24,9 +24,15 @@ check() { # name expected actual
 }
 
 
+# The domains share files through $share, bound into both sandboxes
+# (their /tmp is their own, $dir is umxd's and stays hidden); sticky and
+# world-writable, because as root each domain runs as a uid of its own.
+share="$dir/share"
+mkdir -m 1777 "$share"
+
 # Domain A: writes relative nodes, checks its view, leaves a node behind
 # and waits (so B can try it) until B is done.
-cat >"$dir/a.sh" <<'EOS'
+cat >"$share/a.sh" <<'EOS'
 set -u
 d=$(xenstore-read domid) || { echo "A: no relative domid"; exit 1; }
 echo "$d" >"$DIR/a.domid.tmp" && mv "$DIR/a.domid.tmp" "$DIR/a.domid"
@@ -44,7 +50,7 @@ echo "perms=$(xenstore-ls -p data | awk '/^shared / { print $NF }')"
 touch "$DIR/a.shared"
 i=0; while [ ! -e "$DIR/b.done" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 EOS
-cat >"$dir/b.sh" <<'EOS'
+cat >"$share/b.sh" <<'EOS'
 set -u
 i=0; while [ ! -e "$DIR/a.domid" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 a=$(cat "$DIR/a.domid")
@@ -60,15 +66,15 @@ out=$(xenstore-read /local/domain/$a/data/shared 2>&1); echo "read-shared=$? $ou
 out=$(xenstore-write /local/domain/$a/data/shared y 2>&1); echo "write-shared=$? $out"
 touch "$DIR/b.done"
 EOS
-export DIR="$dir"
-"$UMX" run --xen-compat -- sh "$dir/a.sh" >"$dir/a.out" 2>&1 &
+export DIR="$share"
+"$UMX" run --xen-compat --bind "$share" -- sh "$share/a.sh" >"$dir/a.out" 2>&1 &
 apid=$!
-"$UMX" run --xen-compat -- sh "$dir/b.sh" >"$dir/b.out" 2>&1
+"$UMX" run --xen-compat --bind "$share" -- sh "$share/b.sh" >"$dir/b.out" 2>&1
 brc=$?
 wait $apid
 arc=$?
 cat "$dir/a.out" "$dir/b.out"
-a=$(cat "$dir/a.domid" 2>/dev/null)
+a=$(cat "$share/a.domid" 2>/dev/null)
 check "A exit" 0 "$arc"
 check "B exit" 0 "$brc"
 check "A reads its relative node" "rel=hello from A" "$(grep '^rel=' "$dir/a.out")"
@@ -87,7 +93,7 @@ check "B cannot list A's dir (EACCES)" \
 	"ls-other=1 xenstore-ls: xs_directory (/local/domain/$a/data): Permission denied" \
 	"$(grep '^ls-other=' "$dir/b.out")"
 check "B's relative path is its own" "own-rel=none" "$(grep '^own-rel=' "$dir/b.out")"
-b=$(cat "$dir/b.domid" 2>/dev/null)
+b=$(cat "$share/b.domid" 2>/dev/null)
 check "xenstore-ls -p shows A's chmod" "perms=(n$a,r$b)" \
 	"$(grep '^perms=' "$dir/a.out")"
 check "B reads the node A granted it" "read-shared=0 for B" "$(grep '^read-shared=' "$dir/b.out")"

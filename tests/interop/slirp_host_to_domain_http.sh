@@ -12,7 +12,8 @@ command -v python3 >/dev/null || { echo "SKIP: python3 not installed (host HTTP 
 umxd_start "$dir"
 port=$((20000 + $$ % 20000))
 switch_start
-domain_bg slirp "$bin/slirp/umx-slirp" --forward "tcp:$port:10.0.2.15:80"
+# slirp is the NAT to the host network: it runs with the host's.
+domain_bg_with "--net host" slirp "$bin/slirp/umx-slirp" --forward "tcp:$port:10.0.2.15:80"
 slirp=$bg
 vif_attach slirp
 domain_bg web "$bin/lwip/umx-lwip-httpd" --ip 10.0.2.15/24 --gw 10.0.2.2

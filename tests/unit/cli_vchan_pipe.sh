@@ -22,8 +22,10 @@ mkfifo "$dir/s1" "$dir/c2"
 #    end: -k keeps it receiving until the server closes.
 # The client domain is started first (it waits for the offer), so the
 # server learns its domid.
-"$UMX" run --name vcli1 -- sh -c 'read s <"$0"; exec "$1" vchan client -k \
-	/local/domain/$s/data/vchan/pipe1 $s </dev/null >"$2"' "$dir/s1" "$UMX" "$dir/a.out" \
+# The domains see none of $dir (their /tmp is their own): the fifo and the
+# output reach them as inherited descriptors, as any sandboxed program's.
+"$UMX" run --name vcli1 -- sh -c 'read s <&3; exec "$0" vchan client -k \
+	/local/domain/$s/data/vchan/pipe1 $s </dev/null' "$UMX" 3<>"$dir/s1" >"$dir/a.out" \
 	2>"$dir/cli1.err" &
 cpid=$!
 c=$(domid vcli1)
@@ -38,8 +40,8 @@ cmp "$dir/a.in" "$dir/a.out" || fail "server -> client data differs"
 grep -q "sent 4194304 bytes" "$dir/srv1.err" || fail "server stats"
 
 # 2. client -> server, the server keeps open until the client closes.
-"$UMX" run --name vsrv2 -- sh -c 'read c <"$0"; exec "$1" vchan server data/vchan/pipe2 $c \
-	-k --stats </dev/null >"$2"' "$dir/c2" "$UMX" "$dir/b.out" 2>"$dir/srv2.err" &
+"$UMX" run --name vsrv2 -- sh -c 'read c <&3; exec "$0" vchan server data/vchan/pipe2 $c \
+	-k --stats </dev/null' "$UMX" 3<>"$dir/c2" >"$dir/b.out" 2>"$dir/srv2.err" &
 spid=$!
 s=$(domid vsrv2)
 "$UMX" run --name vcli2 -- "$UMX" vchan client /local/domain/$s/data/vchan/pipe2 "$s" \

@@ -22,13 +22,19 @@ umxd_start "$dir"
 # A directory both domains may write (b0: owner dom0, read/write for all).
 "$UMX" xs mkdir /msa02 && "$UMX" xs chmod /msa02 b0 || fail "store directory"
 
-# Each side learns the other's domid from the --domid-file it waits for.
+# Each side learns the other's domid from the --domid-file it waits for,
+# in a directory bound read-only into both sandboxes (their /tmp is their
+# own, and $dir, the umxd directory, stays hidden).
+ids="$dir/ids"
+mkdir -m 755 "$ids"
 await='i=0; while [ ! -s "$0" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done'
-"$UMX" run --domid-file "$dir/m.id" -- sh -c "$await"'; exec "$1" map "$(cat "$0")" /msa02' \
-	"$dir/g.id" "$peer" >"$dir/map.out" 2>&1 &
+"$UMX" run --ro-bind "$ids" --domid-file "$ids/m.id" -- \
+	sh -c "$await"'; exec "$1" map "$(cat "$0")" /msa02' "$ids/g.id" "$peer" \
+	>"$dir/map.out" 2>&1 &
 m=$!
-"$UMX" run --domid-file "$dir/g.id" -- sh -c "$await"'; exec "$1" grant "$(cat "$0")" /msa02' \
-	"$dir/m.id" "$peer" >"$dir/grant.out" 2>&1 &
+"$UMX" run --ro-bind "$ids" --domid-file "$ids/g.id" -- \
+	sh -c "$await"'; exec "$1" grant "$(cat "$0")" /msa02' "$ids/m.id" "$peer" \
+	>"$dir/grant.out" 2>&1 &
 g=$!
 wait $g; grc=$?
 wait $m; mrc=$?

@@ -1,0 +1,876 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The domain sandbox (sandbox.h): namespaces, mounts, identity, seccomp, and
+ * the small init that runs as pid 1 of a domain.
+ *
+ * Order matters, and each step says why it sits where it does:
+ *  launcher: resolve the program, build the environment and the seccomp
+ *            program, clone3(CLONE_NEW* | CLONE_PIDFD), write the child's
+ *            uid/gid maps (as root only the launcher may map another uid),
+ *            send "go", wait for "ready" or one line saying what failed.
+ *  init:     identity (as root: its own uid), close what it must not hold,
+ *            clone bind sources before anything hides them, make the host
+ *            read-only, private /tmp and /dev/shm, hide umx's directories,
+ *            a /proc of its own, binds, loopback up, cwd, drop every
+ *            capability, no_new_privs, seccomp; fork the program; report.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <net/if.h>
+#include <pthread.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+
+/* Kernel interfaces glibc 2.36 does not wrap (numbers >= 424 are the same
+ * on every architecture). */
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+#ifndef MOUNT_ATTR_RDONLY
+#define MOUNT_ATTR_RDONLY 0x00000001
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+
+struct clone_args_v0 { /* struct clone_args, CLONE_ARGS_SIZE_VER0 */
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+struct mount_attr_v0 { /* struct mount_attr, MOUNT_ATTR_SIZE_VER0 */
+	uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+
+#define MAX_BINDS  64u
+#define MAX_HIDDEN 8u
+
+/* Messages from init to the launcher on the status socket. */
+enum {
+	MSG_READY = 1,
+	MSG_FAILED = 2,
+	MSG_STATUS = 3
+};
+struct init_msg {
+	int32_t type;
+	int32_t value; /* FAILED: -errno; STATUS: the program's wait status */
+	char why[200];
+};
+
+/* Everything init needs, prepared by the launcher (init may not allocate). */
+struct plan {
+	const struct umx_sandbox_opts *o;
+	char *const *argv;
+	char *const *envp;
+	int conn_fd;
+	int sock; /* init's end of the status socket */
+	bool root;
+	uid_t uid;
+	gid_t gid;
+	char exec_path[PATH_MAX];
+	bool prog_bind; /* the program lives where the domain cannot see it */
+	char prog_real[PATH_MAX];
+	char cwd[PATH_MAX];
+	char hidden[MAX_HIDDEN][PATH_MAX];
+	unsigned nhidden;
+	struct {
+		char src[PATH_MAX];
+		char dst[PATH_MAX];
+		bool ro;
+	} binds[MAX_BINDS];
+	unsigned nbinds;
+};
+
+/* ---- the seccomp program (built once per process, by the launcher) ---- */
+
+static struct sock_filter *filter;
+static unsigned short filter_len;
+static int filter_err;
+static pthread_once_t filter_once = PTHREAD_ONCE_INIT;
+
+/* Denied with EPERM: tracing and reading other processes, taking their
+ * descriptors, kernel attack surface a domain has no use for, and every
+ * way to mount or to enter or make namespaces. */
+static const char *const denied[] = {
+        "ptrace",
+        "process_vm_readv",
+        "process_vm_writev",
+        "pidfd_getfd",
+        "kcmp",
+        "bpf",
+        "perf_event_open",
+        "keyctl",
+        "add_key",
+        "request_key",
+        "mount",
+        "umount2",
+        "pivot_root",
+        "chroot",
+        "move_mount",
+        "open_tree",
+        "fsopen",
+        "fsconfig",
+        "fsmount",
+        "fspick",
+        "mount_setattr",
+        "unshare",
+        "setns",
+        "userfaultfd",
+        "lookup_dcookie",
+        "open_by_handle_at",
+        "quotactl",
+        "quotactl_fd",
+};
+
+static void filter_build(void)
+{
+	static const uint64_t ns_flags[] = {CLONE_NEWNS,  CLONE_NEWCGROUP, CLONE_NEWUTS,
+	                                    CLONE_NEWIPC, CLONE_NEWUSER,   CLONE_NEWPID,
+	                                    CLONE_NEWNET};
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	int r = 0, fd = -1;
+	struct stat st;
+
+	if (!ctx) {
+		filter_err = -ENOMEM;
+		return;
+	}
+	/* 32-bit entry points reach the same kernel: filter them alike. */
+	if (seccomp_arch_native() == SCMP_ARCH_X86_64) {
+		if ((r = seccomp_arch_add(ctx, SCMP_ARCH_X86)) < 0 ||
+		    (r = seccomp_arch_add(ctx, SCMP_ARCH_X32)) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++) {
+		int nr = seccomp_syscall_resolve_name(denied[i]);
+		if (nr == __NR_SCMP_ERROR) {
+			r = -ENOSYS;
+			goto out;
+		}
+		if ((r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0)) < 0)
+			goto out;
+	}
+	/* i386's old umount(2) has no x86_64 counterpart. */
+	if (seccomp_arch_native() == SCMP_ARCH_X86_64 &&
+	    (r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(umount), 0)) < 0 &&
+	    r != -EDOM)
+		goto out;
+	/* clone3 passes its flags in memory, out of a filter's reach: make it
+	 * look absent, so libc falls back to clone, whose flags we can see. */
+	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0)) < 0)
+		goto out;
+	for (size_t i = 0; i < sizeof(ns_flags) / sizeof(ns_flags[0]); i++)
+		if ((r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+		                          SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]))) <
+		    0)
+			goto out;
+	/* Typing into the launcher's terminal would run commands outside the
+	 * sandbox (CVE-2017-5226 in bubblewrap). The kernel reads the ioctl
+	 * number as 32 bits: compare only those. */
+	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+	                          SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCSTI))) < 0 ||
+	    (r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+	                          SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCLINUX))) < 0)
+		goto out;
+
+	fd = memfd_create("umx-seccomp", MFD_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	if ((r = seccomp_export_bpf(ctx, fd)) < 0)
+		goto out;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) ||
+	    st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+		r = -E2BIG;
+		goto out;
+	}
+	filter = malloc((size_t)st.st_size);
+	if (!filter) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (pread(fd, filter, (size_t)st.st_size, 0) != st.st_size) {
+		r = -EIO;
+		free(filter);
+		filter = NULL;
+		goto out;
+	}
+	filter_len = (unsigned short)(st.st_size / sizeof(struct sock_filter));
+out:
+	if (fd >= 0)
+		close(fd);
+	seccomp_release(ctx);
+	filter_err = r < 0 ? r : 0;
+}
+
+/* ---- why the kernel refused a namespace, in one line ----------------- */
+
+static long read_sysctl(const char *path)
+{
+	char buf[32];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return strtol(buf, NULL, 10);
+}
+
+static void explain_clone_error(int err, bool net, char *why, size_t len)
+{
+	static const char *const kinds[] = {"user", "pid", "mnt", "ipc", "uts", "cgroup", "net"};
+	char path[64];
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (!net && !strcmp(kinds[i], "net"))
+			continue;
+		snprintf(path, sizeof(path), "/proc/sys/user/max_%s_namespaces", kinds[i]);
+		if (read_sysctl(path) == 0) {
+			snprintf(why, len,
+			         "%s namespaces are disabled (user.max_%s_namespaces = 0): raise "
+			         "it (sysctl -w user.max_%s_namespaces=10000) or use --no-sandbox",
+			         kinds[i], kinds[i], kinds[i]);
+			return;
+		}
+	}
+	if (err == ENOSPC) {
+		snprintf(why, len,
+		         "too many namespaces (a user.max_*_namespaces limit is reached): raise it "
+		         "with sysctl, or use --no-sandbox");
+	} else if (err == EPERM && read_sysctl("/proc/sys/kernel/unprivileged_userns_clone") == 0) {
+		snprintf(why, len,
+		         "unprivileged user namespaces are disabled "
+		         "(kernel.unprivileged_userns_clone = 0): sysctl -w "
+		         "kernel.unprivileged_userns_clone=1, or use --no-sandbox");
+	} else if (err == EPERM &&
+	           read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1) {
+		snprintf(why, len,
+		         "AppArmor restricts unprivileged user namespaces "
+		         "(kernel.apparmor_restrict_unprivileged_userns = 1): set it to 0 or give "
+		         "umx an AppArmor profile with 'userns', or use --no-sandbox");
+	} else if (err == EPERM) {
+		snprintf(
+		        why, len,
+		        "the kernel refused new namespaces (EPERM: a container's seccomp policy or "
+		        "a security module?); allow user namespaces, or use --no-sandbox");
+	} else if (err == EUSERS) {
+		snprintf(
+		        why, len,
+		        "user namespaces nested too deep (the kernel allows 32); use --no-sandbox");
+	} else if (err == EINVAL || err == ENOSYS) {
+		snprintf(why, len,
+		         "this kernel lacks clone3 or namespaces (CONFIG_USER_NS, CONFIG_PID_NS, "
+		         "CONFIG_NET_NS; Linux 5.3 or later); use --no-sandbox");
+	} else {
+		snprintf(why, len, "cannot create the domain's namespaces: %s", strerror(err));
+	}
+}
+
+/* ---- launcher: preparing the plan --------------------------------------- */
+
+static bool under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return !strncmp(path, dir, n) && (path[n] == '/' || path[n] == 0);
+}
+
+/* The program's path as execvp would find it. */
+static int resolve_program(const char *name, char *out, size_t len)
+{
+	const char *path = getenv("PATH");
+	if (strchr(name, '/'))
+		return snprintf(out, len, "%s", name) < (int)len ? 0 : -ENAMETOOLONG;
+	if (!path || !*path)
+		path = "/bin:/usr/bin";
+	for (const char *p = path; *p;) {
+		const char *end = strchrnul(p, ':');
+		struct stat st;
+		int n = snprintf(out, len, "%.*s%s%s", (int)(end - p), p, end == p ? "" : "/",
+		                 name);
+		if (n > 0 && n < (int)len && access(out, X_OK) == 0 && stat(out, &st) == 0 &&
+		    S_ISREG(st.st_mode))
+			return 0;
+		p = *end ? end + 1 : end;
+	}
+	return -ENOENT;
+}
+
+static void add_hidden(struct plan *pl, const char *dir)
+{
+	char real[PATH_MAX];
+	if (!dir || !*dir || !realpath(dir, real) || pl->nhidden == MAX_HIDDEN)
+		return;
+	if (under(real, "/tmp") || !strcmp(real, "/"))
+		return; /* the domain's /tmp is its own already */
+	for (unsigned i = 0; i < pl->nhidden; i++)
+		if (under(real, pl->hidden[i]))
+			return;
+	snprintf(pl->hidden[pl->nhidden++], PATH_MAX, "%s", real);
+}
+
+static int plan_make(struct plan *pl, const struct umx_sandbox_opts *o, uint32_t domid,
+                     char *const argv[], char *why, size_t why_len)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	char buf[PATH_MAX];
+
+	pl->o = o;
+	pl->root = geteuid() == 0;
+	if (pl->root) {
+		uint64_t id = (uint64_t)o->uid_base + domid;
+		if (o->uid_base < 65536 || id >= 0xfffffffeu) {
+			snprintf(why, why_len, "the uid base %u is out of range (65536..%u)",
+			         o->uid_base, 0xfffffffeu - 32752u);
+			return -ERANGE;
+		}
+		pl->uid = pl->gid = (uid_t)id;
+	} else {
+		pl->uid = geteuid();
+		pl->gid = getegid();
+	}
+	if (resolve_program(argv[0], pl->exec_path, sizeof(pl->exec_path)) < 0)
+		snprintf(pl->exec_path, sizeof(pl->exec_path), "%s", argv[0]); /* exec reports */
+	if (!getcwd(pl->cwd, sizeof(pl->cwd)))
+		snprintf(pl->cwd, sizeof(pl->cwd), "/");
+
+	/* Runtime directories of umx (and the caller's other sockets, which a
+	 * same-uid domain could otherwise reach): hidden under empty tmpfs. */
+	add_hidden(pl, o->umx_dir);
+	if (umx_default_dir(buf, sizeof(buf)) == 0)
+		add_hidden(pl, buf);
+	add_hidden(pl, "/run/umx");
+	add_hidden(pl, xdg);
+	add_hidden(pl, "/run/user");
+
+	if (realpath(pl->exec_path, pl->prog_real)) {
+		pl->prog_bind = under(pl->prog_real, "/tmp");
+		for (unsigned i = 0; i < pl->nhidden; i++)
+			pl->prog_bind |= under(pl->prog_real, pl->hidden[i]);
+		if (pl->prog_bind)
+			snprintf(pl->exec_path, sizeof(pl->exec_path), "%s", pl->prog_real);
+	}
+
+	if (o->nbinds > MAX_BINDS) {
+		snprintf(why, why_len, "too many binds (at most %u)", MAX_BINDS);
+		return -E2BIG;
+	}
+	for (unsigned i = 0; i < o->nbinds; i++) {
+		const struct umx_bind *b = &o->binds[i];
+		const char *dst = b->dst && *b->dst ? b->dst : b->src;
+		if (!realpath(b->src, pl->binds[i].src)) {
+			snprintf(why, why_len, "--%sbind %s: %s",
+			         b->flags & UMX_BIND_RO ? "ro-" : "", b->src, strerror(errno));
+			return -errno;
+		}
+		if (dst[0] != '/') {
+			snprintf(why, why_len, "--%sbind %s: the destination must be absolute",
+			         b->flags & UMX_BIND_RO ? "ro-" : "", dst);
+			return -EINVAL;
+		}
+		snprintf(pl->binds[i].dst, PATH_MAX, "%s", dst);
+		pl->binds[i].ro = b->flags & UMX_BIND_RO;
+	}
+	pl->nbinds = o->nbinds;
+	return 0;
+}
+
+static int write_file(const char *path, const char *data)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n, len = (ssize_t)strlen(data);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, data, (size_t)len);
+	err = n == len ? 0 : n < 0 ? -errno : -EIO;
+	close(fd);
+	return err;
+}
+
+/* The child's identity mapping. Unprivileged: our own uid and gid, nothing
+ * else (setgroups must be denied first). Root: the domain's uid and gid
+ * only, so nothing inside is root on the host or shares another domain's
+ * uid. Only a process outside the child's namespace can map an id that is
+ * not its own, hence the launcher does it. */
+static int write_maps(pid_t pid, const struct plan *pl, char *why, size_t why_len)
+{
+	char path[64], map[64];
+	int r;
+
+	if (!pl->root) {
+		snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+		if ((r = write_file(path, "deny")) < 0 && r != -ENOENT)
+			goto fail;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)pl->uid, (unsigned)pl->uid);
+	if ((r = write_file(path, map)) < 0)
+		goto fail;
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)pl->gid, (unsigned)pl->gid);
+	if ((r = write_file(path, map)) < 0)
+		goto fail;
+	return 0;
+fail:
+	snprintf(why, why_len, "cannot write the domain's %s: %s", path, strerror(-r));
+	return r;
+}
+
+/* ---- init (pid 1 of the domain): no allocation from here on ------------ */
+
+static void init_fail(const struct plan *pl, int err, const char *fmt, const char *arg)
+{
+	struct init_msg m = {.type = MSG_FAILED, .value = -err};
+	int n = snprintf(m.why, sizeof(m.why), fmt, arg);
+	if (n >= 0 && (size_t)n < sizeof(m.why) - 3)
+		snprintf(m.why + n, sizeof(m.why) - (size_t)n, ": %s", strerror(err));
+	(void)!write(pl->sock, &m, sizeof(m));
+	_exit(127);
+}
+
+/* Close everything inherited that was not meant to outlive an exec (the
+ * launcher's toolstack connection, say), keeping @keep. Init never execs, so
+ * close-on-exec would not do it. */
+static int close_cloexec_fds(int keep)
+{
+	char buf[4096];
+	int dfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	long n;
+
+	if (dfd < 0)
+		return -errno;
+	while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + off);
+			char *end;
+			long fd = strtol(d->d_name, &end, 10);
+			int fl;
+			off += d->d_reclen;
+			if (*end || end == d->d_name || fd == dfd || fd == keep)
+				continue;
+			fl = fcntl((int)fd, F_GETFD);
+			if (fl >= 0 && (fl & FD_CLOEXEC))
+				close((int)fd);
+		}
+	}
+	close(dfd);
+	return n < 0 ? -errno : 0;
+}
+
+static int mkdirs(const char *path, bool file)
+{
+	char p[PATH_MAX];
+	size_t len = strlen(path);
+	int fd;
+
+	if (len >= sizeof(p))
+		return -ENAMETOOLONG;
+	memcpy(p, path, len + 1);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = 0;
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (!file)
+		return mkdir(p, 0755) < 0 && errno != EEXIST ? -errno : 0;
+	fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return errno == EISDIR ? -EISDIR : -errno;
+	close(fd);
+	return 0;
+}
+
+static int tree_clone(const char *src, bool ro)
+{
+	struct mount_attr_v0 a = {.attr_set = MOUNT_ATTR_RDONLY};
+	int fd = (int)syscall(SYS_open_tree, AT_FDCWD, src,
+	                      OPEN_TREE_CLONE | O_CLOEXEC | AT_RECURSIVE);
+	if (fd < 0)
+		return -errno;
+	if (ro &&
+	    syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static int tree_attach(int fd, const char *dst)
+{
+	struct stat st;
+	int r;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if ((r = mkdirs(dst, !S_ISDIR(st.st_mode))) < 0)
+		return r;
+	return syscall(SYS_move_mount, fd, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0 ? -errno
+	                                                                                   : 0;
+}
+
+static int loopback_up(void)
+{
+	struct ifreq ifr = {0};
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = 0;
+
+	if (s < 0)
+		return -errno;
+	memcpy(ifr.ifr_name, "lo", 3);
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		r = -errno;
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (!r && ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		r = -errno;
+	close(s);
+	return r;
+}
+
+static int drop_capabilities(void)
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2] = {{0}};
+
+	/* Bounding set first: dropping it needs CAP_SETPCAP, gone below. */
+	for (int cap = 0; cap <= 63; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+			return -errno;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return -errno;
+	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
+}
+
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+static volatile pid_t init_child;
+
+static void init_forward(int sig)
+{
+	if (init_child > 0)
+		kill(init_child, sig);
+}
+
+static void exec_program(const struct plan *pl, const sigset_t *mask)
+{
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	char msg[PATH_MAX + 256];
+	int err, n;
+
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaction(forwarded[i], &dfl, NULL);
+	sigaction(SIGPIPE, &dfl, NULL);
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	execve(pl->exec_path, pl->argv, pl->envp);
+	err = errno;
+	if (err == ENOEXEC) { /* as execvp does: a script without #! */
+		char *sh[] = {"/bin/sh", (char *)pl->exec_path, NULL};
+		execve("/bin/sh", sh, pl->envp);
+	}
+	if (err == EACCES && pl->root)
+		n = snprintf(msg, sizeof(msg),
+		             "umx: cannot run %s: permission denied to the domain's uid %u: make "
+		             "it (and its directories) world-readable and executable, --ro-bind it "
+		             "from a readable place, or use --no-sandbox\n",
+		             pl->exec_path, (unsigned)pl->uid);
+	else
+		n = snprintf(msg, sizeof(msg), "umx: cannot run %s: %s\n", pl->exec_path,
+		             strerror(err));
+	if (n > 0)
+		(void)!write(2, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+	_exit(127);
+}
+
+static void init_main(const struct plan *pl)
+{
+	static const struct mount_attr_v0 ro = {.attr_set = MOUNT_ATTR_RDONLY};
+	struct sock_fprog prog = {.len = filter_len, .filter = filter};
+	struct sigaction fwd = {.sa_handler = init_forward};
+	int bind_fd[MAX_BINDS], prog_fd = -1, status = 0, r, fl;
+	struct init_msg m = {.type = MSG_READY};
+	struct stat st;
+	sigset_t block, old;
+	char go;
+	pid_t child, w;
+
+	/* Hold forwarded signals until the program exists to take them. */
+	sigemptyset(&block);
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaddset(&block, forwarded[i]);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	/* The launcher writes our id maps, then says go. */
+	if (read(pl->sock, &go, 1) != 1)
+		_exit(127);
+
+	fl = fcntl(pl->conn_fd, F_GETFD);
+	if (fl < 0 || fcntl(pl->conn_fd, F_SETFD, fl & ~FD_CLOEXEC) < 0)
+		init_fail(pl, errno, "the domain connection%s", "");
+	if ((r = close_cloexec_fds(pl->sock)) < 0)
+		init_fail(pl, -r, "closing inherited descriptors%s", "");
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		init_fail(pl, errno, "making / private%s", "");
+	/* Bind sources first: /tmp and umx's directories are hidden next. */
+	for (unsigned i = 0; i < pl->nbinds; i++)
+		if ((bind_fd[i] = tree_clone(pl->binds[i].src, pl->binds[i].ro)) < 0)
+			init_fail(pl, -bind_fd[i], "cannot bind %s", pl->binds[i].src);
+	if (pl->prog_bind && (prog_fd = tree_clone(pl->prog_real, true)) < 0)
+		init_fail(pl, -prog_fd, "cannot bind the program %s", pl->prog_real);
+	if (pl->root) {
+		/* Root's supplementary groups would follow us into the domain. */
+		if (setgroups(0, NULL) < 0)
+			init_fail(pl, errno, "setgroups%s", "");
+		/* The domain's uid from here on (bind sources above were opened
+		 * with the launcher's rights), so the mount points we create are
+		 * its own; root is not mapped here, so our capabilities in the
+		 * namespace stay until we drop them below. */
+		if (setresgid(pl->gid, pl->gid, pl->gid) < 0 ||
+		    setresuid(pl->uid, pl->uid, pl->uid) < 0)
+			init_fail(pl, errno, "cannot take the domain's uid%s", "");
+	}
+
+	if (syscall(SYS_mount_setattr, AT_FDCWD, "/", AT_RECURSIVE, &ro, sizeof(ro)) < 0)
+		init_fail(pl, errno, "making the host filesystem read-only%s", "");
+	if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
+		init_fail(pl, errno, "a private /tmp%s", "");
+	if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) &&
+	    mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
+		init_fail(pl, errno, "a private /dev/shm%s", "");
+	for (unsigned i = 0; i < pl->nhidden; i++) {
+		if (stat(pl->hidden[i], &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if (mount("tmpfs", pl->hidden[i], "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		          "mode=0755,size=64k,nr_inodes=64") < 0)
+			init_fail(pl, errno, "cannot hide %s", pl->hidden[i]);
+	}
+	/* A /proc of our pid namespace: the domain sees only itself. */
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		init_fail(pl, errno,
+		          "cannot mount /proc for the domain's pid namespace (is the host's /proc "
+		          "partly covered, as in some containers?)%s",
+		          "");
+	/* Its own sysfs too, or /sys/class/net would list the host's devices. */
+	if (!pl->o->net_host &&
+	    mount("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		init_fail(pl, errno, "cannot mount /sys for the domain's network namespace%s", "");
+	for (unsigned i = 0; i < pl->nbinds; i++) {
+		if ((r = tree_attach(bind_fd[i], pl->binds[i].dst)) < 0)
+			init_fail(pl, -r,
+			          r == -EROFS ? "cannot bind to %s: it does not exist, and the "
+			                        "domain's host filesystem is read-only (bind into "
+			                        "/tmp or onto an existing path)"
+			                      : "cannot bind to %s",
+			          pl->binds[i].dst);
+		close(bind_fd[i]);
+	}
+	if (prog_fd >= 0) {
+		if ((r = tree_attach(prog_fd, pl->prog_real)) < 0)
+			init_fail(pl, -r, "cannot bind the program to %s", pl->prog_real);
+		close(prog_fd);
+	}
+	for (unsigned i = 0; i < pl->nhidden; i++)
+		(void)syscall(SYS_mount_setattr, AT_FDCWD, pl->hidden[i], 0, &ro, sizeof(ro));
+	if (!pl->o->net_host && (r = loopback_up()) < 0)
+		init_fail(pl, -r, "bringing up lo%s", "");
+	/* Our old working directory may be one of those now hidden: enter it
+	 * again by name, through the domain's view. */
+	if (chdir(pl->cwd) < 0 && chdir("/") < 0)
+		init_fail(pl, errno, "chdir%s", "");
+
+	if ((r = drop_capabilities()) < 0)
+		init_fail(pl, -r, "dropping capabilities%s", "");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		init_fail(pl, errno, "no_new_privs%s", "");
+	/* Nothing in the domain may read or trace init (it holds a copy of the
+	 * launcher's memory). */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+		init_fail(pl, errno, "loading the seccomp filter%s", "");
+
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaction(forwarded[i], &fwd, NULL);
+	/* vfork: the program execs at once, so copying init's memory (a copy
+	 * of the launcher's) would be wasted time on every domain start. */
+	child = vfork();
+	if (child < 0)
+		init_fail(pl, errno, "fork%s", "");
+	if (child == 0)
+		exec_program(pl, &old); /* never returns; our socket is close-on-exec */
+	init_child = child;
+	(void)!write(pl->sock, &m, sizeof(m));
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	sigprocmask(SIG_UNBLOCK, &block, NULL);
+
+	/* Reap everything (orphans are ours as pid 1) until the program ends;
+	 * our exit then ends whatever of the domain is left. */
+	for (;;) {
+		w = waitpid(-1, &status, 0);
+		if (w == child)
+			break;
+		if (w < 0 && errno != EINTR)
+			_exit(127);
+	}
+	m.type = MSG_STATUS;
+	m.value = status;
+	(void)!write(pl->sock, &m, sizeof(m));
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
+/* ---- launcher: spawn and status ---------------------------------------- */
+
+int umx_sandbox_spawn(const struct umx_sandbox_opts *o, uint32_t domid, int conn_fd,
+                      char *const argv[], char *const envp[], pid_t *pid, int *pidfd,
+                      int *status_fd, char *why, size_t why_len)
+{
+	struct clone_args_v0 ca = {0};
+	struct init_msg m;
+	struct plan *pl;
+	int sv[2] = {-1, -1}, pfd = -1, r;
+	ssize_t n;
+	pid_t child;
+
+	pthread_once(&filter_once, filter_build);
+	if (filter_err < 0) {
+		snprintf(why, why_len, "cannot build the seccomp filter: %s",
+		         strerror(-filter_err));
+		return filter_err;
+	}
+	pl = calloc(1, sizeof(*pl));
+	if (!pl)
+		return -ENOMEM;
+	if ((r = plan_make(pl, o, domid, argv, why, why_len)) < 0)
+		goto out;
+	pl->argv = argv;
+	pl->envp = envp;
+	pl->conn_fd = conn_fd;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		r = -errno;
+		snprintf(why, why_len, "socketpair: %s", strerror(errno));
+		goto out;
+	}
+	pl->sock = sv[1];
+
+	ca.flags = CLONE_PIDFD | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC |
+	           CLONE_NEWUTS | CLONE_NEWCGROUP | (o->net_host ? 0 : CLONE_NEWNET);
+	ca.pidfd = (uint64_t)(uintptr_t)&pfd;
+	ca.exit_signal = SIGCHLD;
+	child = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	if (child < 0) {
+		r = -errno;
+		explain_clone_error(errno, !o->net_host, why, why_len);
+		goto out;
+	}
+	if (child == 0) {
+		close(sv[0]);
+		init_main(pl); /* does not return */
+	}
+	close(sv[1]);
+	sv[1] = -1;
+	if ((r = write_maps(child, pl, why, why_len)) < 0 || write(sv[0], "g", 1) != 1) {
+		if (r == 0) {
+			r = -EIO;
+			snprintf(why, why_len, "the domain's init went away");
+		}
+		goto kill;
+	}
+	do
+		n = read(sv[0], &m, sizeof(m));
+	while (n < 0 && errno == EINTR);
+	if (n != sizeof(m) || m.type != MSG_READY) {
+		if (n == sizeof(m) && m.type == MSG_FAILED && m.value < 0) {
+			m.why[sizeof(m.why) - 1] = 0;
+			snprintf(why, why_len, "sandbox: %s", m.why);
+			r = m.value;
+		} else {
+			snprintf(why, why_len, "sandbox: the domain's init died while starting");
+			r = -ECHILD;
+		}
+		goto kill;
+	}
+	*pid = child;
+	*pidfd = pfd;
+	*status_fd = sv[0];
+	free(pl);
+	return 0;
+kill:
+	syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
+	while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+		;
+	close(pfd);
+out:
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	free(pl);
+	return r;
+}
+
+int umx_sandbox_status(int status_fd, int init_status)
+{
+	struct init_msg m;
+	ssize_t n;
+
+	/* init wrote the status before it exited, so it is there already. */
+	do
+		n = recv(status_fd, &m, sizeof(m), MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n == sizeof(m) && m.type == MSG_STATUS)
+		return m.value;
+	return init_status;
+}
