@@ -606,6 +606,11 @@ static void init_forward(int sig)
 		kill(init_child, sig);
 }
 
+/* Dispositions of the forwarded signals as the launcher left them: the
+ * program gets those (an ignored SIGINT stays ignored, as it would be for
+ * a child of the launcher), not init's forwarding handlers. */
+static struct sigaction inherited[sizeof(forwarded) / sizeof(forwarded[0])];
+
 static void exec_program(const struct plan *pl, const sigset_t *mask)
 {
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
@@ -613,7 +618,7 @@ static void exec_program(const struct plan *pl, const sigset_t *mask)
 	int err, n;
 
 	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
-		sigaction(forwarded[i], &dfl, NULL);
+		sigaction(forwarded[i], &inherited[i], NULL);
 	sigaction(SIGPIPE, &dfl, NULL);
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	execve(pl->exec_path, pl->argv, pl->envp);
@@ -743,7 +748,7 @@ static void init_main(const struct plan *pl)
 		init_fail(pl, errno, "loading the seccomp filter%s", "");
 
 	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
-		sigaction(forwarded[i], &fwd, NULL);
+		sigaction(forwarded[i], &fwd, &inherited[i]);
 	/* vfork: the program execs at once, so copying init's memory (a copy
 	 * of the launcher's) would be wasted time on every domain start. */
 	child = vfork();

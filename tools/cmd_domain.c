@@ -28,11 +28,14 @@ static const char *state_name(uint32_t s)
 }
 
 static struct umx_domain_proc running;
+static volatile sig_atomic_t pending_signal;
 
+/* A signal that comes while the domain is still being started is kept and
+ * passed on once it runs, so a script's `kill` is never lost. */
 static void forward_signal(int sig)
 {
-	if (running.pid > 0)
-		umx_domain_proc_signal(&running, sig);
+	if (running.pid <= 0 || umx_domain_proc_signal(&running, sig) < 0)
+		pending_signal = sig;
 }
 
 /* --bind SRC[:DST] and --ro-bind SRC[:DST]. The strings stay in argv. */
@@ -232,6 +235,11 @@ int cmd_run(int argc, char **argv)
 	so.grant_frames = (uint32_t)frames;
 	if (tool_connect(&ts) < 0)
 		return 1;
+	running.pid = 0;
+	running.pidfd = -1;
+	signal(SIGINT, forward_signal);
+	signal(SIGTERM, forward_signal);
+	signal(SIGHUP, forward_signal);
 	r = umx_domain_spawn(ts, name, &so, argv + optind, &running);
 	if (r < 0) {
 		fprintf(stderr, "umx run: cannot start domain: %s\n",
@@ -241,9 +249,8 @@ int cmd_run(int argc, char **argv)
 	}
 	if (domid_file && write_domid_file(domid_file, running.domid) < 0)
 		fprintf(stderr, "umx run: cannot write %s: %s\n", domid_file, strerror(errno));
-	signal(SIGINT, forward_signal);
-	signal(SIGTERM, forward_signal);
-	signal(SIGHUP, forward_signal);
+	if (pending_signal)
+		umx_domain_proc_signal(&running, pending_signal);
 	r = umx_domain_proc_wait(ts, &running, &st);
 	umx_conn_close(ts);
 	if (r < 0) {
