@@ -74,7 +74,8 @@ static int domid_of(umx_conn *ts, const char *name, uint32_t *domid)
 	return -ENOENT;
 }
 
-/* umx run --name NAME -- PROG ARGS..., then attach its vif to @sw. */
+/* umx run --name NAME -- PROG ARGS..., then attach its vif to @sw. slirp,
+ * the NAT to the host's network, runs with the host's (--net host). */
 static int start_domain(umx_conn *ts, umx_xs *xs, uint32_t sw, const char *name,
                         const char *const prog[], int err_fd, uint32_t *domid)
 {
@@ -88,6 +89,10 @@ static int start_domain(umx_conn *ts, umx_xs *xs, uint32_t sw, const char *name,
 	argv[n++] = "run";
 	argv[n++] = "--name";
 	argv[n++] = name;
+	if (!strcmp(name, "slirp")) {
+		argv[n++] = "--net";
+		argv[n++] = "host";
+	}
 	argv[n++] = "--";
 	for (int i = 0; prog[i] && n < 23; i++)
 		argv[n++] = prog[i];
