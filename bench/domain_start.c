@@ -98,7 +98,7 @@ static uint64_t spawn_once(umx_conn *ts, char *const argv[], int rfd, unsigned f
 {
 	struct umx_spawn_opts o = {.flags = flags};
 	struct umx_domain_proc proc;
-	uint64_t t0 = bench_now_ns(), dt;
+	uint64_t t0 = umx_clock_ns(), dt;
 	char c;
 	int st;
 
@@ -108,7 +108,7 @@ static uint64_t spawn_once(umx_conn *ts, char *const argv[], int rfd, unsigned f
 	}
 	if (read(rfd, &c, 1) != 1)
 		return 0;
-	dt = bench_now_ns() - t0;
+	dt = umx_clock_ns() - t0;
 	if (umx_domain_proc_wait(ts, &proc, &st) < 0 || st != 0)
 		return 0;
 	return dt ? dt : 1;
@@ -118,7 +118,7 @@ static int sandbox_rows(umx_conn *ts, double secs)
 {
 	char exe[4096], fdbuf[16];
 	char *argv[] = {exe, "--domain-ready", fdbuf, NULL};
-	uint64_t sum_sb = 0, sum_plain = 0, end = bench_now_ns() + (uint64_t)(secs * 2e9);
+	uint64_t sum_sb = 0, sum_plain = 0, end = umx_clock_ns() + (uint64_t)(secs * 2e9);
 	unsigned long n = 0;
 	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	int p[2];
@@ -130,7 +130,7 @@ static int sandbox_rows(umx_conn *ts, double secs)
 	 * its connection. */
 	fcntl(p[1], F_SETFD, 0);
 	snprintf(fdbuf, sizeof(fdbuf), "%d", p[1]);
-	while (bench_now_ns() < end || n < 3) {
+	while (umx_clock_ns() < end || n < 3) {
 		uint64_t a = spawn_once(ts, argv, p[0], 0);
 		uint64_t b = spawn_once(ts, argv, p[0], UMX_SPAWN_NO_SANDBOX);
 		if (!a || !b)
