@@ -415,6 +415,8 @@ static int plan_make(struct plan *pl, const struct umx_sandbox_opts *o, uint32_t
 			         b->flags & UMX_BIND_RO ? "ro-" : "", b->src, strerror(errno));
 			return -errno;
 		}
+		if (dst == b->src && dst[0] != '/')
+			dst = pl->binds[i].src; /* a relative SRC lands where it really is */
 		if (dst[0] != '/') {
 			snprintf(why, why_len, "--%sbind %s: the destination must be absolute",
 			         b->flags & UMX_BIND_RO ? "ro-" : "", dst);
