@@ -8,7 +8,7 @@
 
 /* Resolve one side of a copy to umxd's mapping of the page; pins a gref
  * transiently (released by copy_side_put). */
-static int16_t copy_side_get(struct umxd_domain *caller, const struct umx_ctl_gnt_copy_side *s,
+static int16_t copy_side_get(struct umxd_domain *caller, const struct umx_gnt_copy_side *s,
                              bool gref, bool ro, uint8_t **page, struct umxd_domain **pinned)
 {
 	struct gnt_active *act;
@@ -38,26 +38,27 @@ static int16_t copy_side_get(struct umxd_domain *caller, const struct umx_ctl_gn
 int umxd_h_gnt_copy(struct umxd_conn *c, struct umx_msg *m)
 {
 	struct umx_ctl_gnt_copy_req req;
-	struct umx_ctl_gnt_copy_op op;
+	struct umx_gnt_copy_seg ops[UMX_GNT_BATCH_MAX];
 	struct status_body rep;
+	struct umx_msg_rd r;
 	unsigned i;
+	int n;
 
-	if (m->hdr.len < sizeof(req))
-		return -EBADMSG;
-	memcpy(&req, m->payload, sizeof(req));
-	if (umx_msg_check_array(m, sizeof(req), req.count, sizeof(op), UMX_GNT_BATCH_MAX) < 0 ||
-	    req.count == 0)
-		return -EBADMSG;
+	umx_msg_rd_msg(&r, m);
+	n = umx_msg_get_batch(&r, &req, sizeof(req), offsetof(struct umx_ctl_gnt_copy_req, count),
+	                      ops, sizeof(ops[0]), UMX_GNT_BATCH_MAX);
+	if (n < 0)
+		return n;
 	if (!c->dom || !c->dom->gnt)
 		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
 	memset(&rep, 0, sizeof(rep));
 	rep.count = req.count;
 	for (i = 0; i < req.count; i++) {
+		const struct umx_gnt_copy_seg op = ops[i];
 		struct umxd_domain *ps = NULL, *pd = NULL;
 		uint8_t *src = NULL, *dst = NULL;
 		int16_t st;
 
-		memcpy(&op, m->payload + sizeof(req) + i * sizeof(op), sizeof(op));
 		if ((op.flags & ~(UMX_GNT_COPY_SOURCE_GREF | UMX_GNT_COPY_DEST_GREF)) ||
 		    op.len > UMX_PAGE_SIZE || op.source.offset > UMX_PAGE_SIZE - op.len ||
 		    op.dest.offset > UMX_PAGE_SIZE - op.len) {
@@ -77,5 +78,5 @@ int umxd_h_gnt_copy(struct umxd_conn *c, struct umx_msg *m)
 			gnt_unpin_ref(pd, op.dest.ref_or_frame, false);
 		rep.st[i] = st;
 	}
-	return umxd_reply(c, m, 0, &rep, 4 + req.count * sizeof(int16_t), NULL, 0);
+	return umxd_reply(c, m, 0, &rep, status_body_len(&rep), NULL, 0);
 }

@@ -163,58 +163,59 @@ static int16_t map_one(struct umxd_domain *mapper, struct umxd_domain *granter,
 int umxd_h_gnt_map(struct umxd_conn *c, struct umx_msg *m)
 {
 	struct umx_ctl_gnt_map_req req;
-	const struct umx_ctl_gnt_map_op *ops;
+	struct umx_ctl_gnt_map_op ops[UMX_GNT_BATCH_MAX];
 	struct umx_ctl_gnt_map_res res[UMX_GNT_BATCH_MAX];
-	uint8_t body[4 + sizeof(res)];
-	struct umx_ctl_gnt_map_op op;
+	uint8_t body[sizeof(uint32_t) + sizeof(res)];
 	struct umxd_domain *granter;
+	struct umx_msg_wr w;
+	struct umx_msg_rd r;
 	int fds[UMX_MSG_MAX_FDS];
 	unsigned nfds = 0, i;
+	int n;
 
-	if (m->hdr.len < sizeof(req))
-		return -EBADMSG;
-	memcpy(&req, m->payload, sizeof(req));
-	if (umx_msg_check_array(m, sizeof(req), req.count, sizeof(*ops), UMX_GNT_BATCH_MAX) < 0 ||
-	    req.count == 0)
-		return -EBADMSG;
+	umx_msg_rd_msg(&r, m);
+	n = umx_msg_get_batch(&r, &req, sizeof(req), offsetof(struct umx_ctl_gnt_map_req, count),
+	                      ops, sizeof(ops[0]), UMX_GNT_BATCH_MAX);
+	if (n < 0)
+		return n;
 	if (!c->dom || !c->dom->gnt)
 		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
-	ops = (const void *)(m->payload + sizeof(req));
 	granter =
 	        req.granter <= UMXD_DOMID_LAST ? umxd_domain_get(c->dom->umxd, req.granter) : NULL;
 	memset(res, 0, sizeof(res));
 	for (i = 0; i < req.count; i++) {
-		memcpy(&op, &ops[i], sizeof(op));
 		res[i].fd_index = GNT_NO_FD;
-		res[i].status = map_one(c->dom, granter, &op, &res[i], fds, &nfds);
+		res[i].status = map_one(c->dom, granter, &ops[i], &res[i], fds, &nfds);
 	}
 	/* Body after the result: count, then the results (ctl.h layout). */
-	memcpy(body, &req.count, 4);
-	memcpy(body + 4, res, req.count * sizeof(res[0]));
-	return umxd_reply(c, m, 0, body, 4 + req.count * sizeof(res[0]), fds, nfds);
+	umx_msg_wr_init(&w, body, sizeof(body));
+	UMX_MSG_PUT(&w, &req.count);
+	umx_msg_put(&w, res, req.count * sizeof(res[0]));
+	return umxd_reply(c, m, 0, w.p, w.len, fds, nfds);
 }
 
 int umxd_h_gnt_unmap(struct umxd_conn *c, struct umx_msg *m)
 {
 	struct umx_ctl_gnt_unmap_req req;
+	uint32_t handles[UMX_GNT_BATCH_MAX];
 	struct status_body rep;
-	uint32_t h;
+	struct umx_msg_rd r;
 	unsigned i;
+	int n;
 
-	if (m->hdr.len < sizeof(req))
-		return -EBADMSG;
-	memcpy(&req, m->payload, sizeof(req));
-	if (umx_msg_check_array(m, sizeof(req), req.count, sizeof(uint32_t), UMX_GNT_BATCH_MAX) <
-	            0 ||
-	    req.count == 0)
-		return -EBADMSG;
+	umx_msg_rd_msg(&r, m);
+	n = umx_msg_get_batch(&r, &req, sizeof(req), offsetof(struct umx_ctl_gnt_unmap_req, count),
+	                      handles, sizeof(handles[0]), UMX_GNT_BATCH_MAX);
+	if (n < 0)
+		return n;
 	if (!c->dom || !c->dom->gnt)
 		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
 	memset(&rep, 0, sizeof(rep));
 	rep.count = req.count;
 	for (i = 0; i < req.count; i++) {
 		struct umxd_gnt *g = c->dom->gnt;
-		memcpy(&h, m->payload + sizeof(req) + i * sizeof(h), sizeof(h));
+		uint32_t h = handles[i];
+
 		if (h >= g->nhandles || !g->handles[h].in_use) {
 			rep.st[i] = GNTST_bad_handle;
 			continue;
@@ -222,5 +223,5 @@ int umxd_h_gnt_unmap(struct umxd_conn *c, struct umx_msg *m)
 		gnt_handle_release(c->dom, h);
 		rep.st[i] = GNTST_okay;
 	}
-	return umxd_reply(c, m, 0, &rep, 4 + req.count * sizeof(int16_t), NULL, 0);
+	return umxd_reply(c, m, 0, &rep, status_body_len(&rep), NULL, 0);
 }

@@ -107,6 +107,11 @@ struct status_body {
 	int16_t st[UMX_GNT_BATCH_MAX];
 };
 _Static_assert(offsetof(struct status_body, st) == 4, "status array follows count");
+/* Its length on the wire: the count, then exactly count statuses. */
+static inline size_t status_body_len(const struct status_body *b)
+{
+	return offsetof(struct status_body, st) + b->count * sizeof(b->st[0]);
+}
 
 static inline grant_entry_v1_t *gnt_entry(struct umxd_gnt *g, uint32_t ref)
 {

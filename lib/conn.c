@@ -222,6 +222,7 @@ int umx_conn_call_send_fd(umx_conn *c, uint32_t type, const void *req, size_t re
                           unsigned max_fds, unsigned *nfds)
 {
 	struct umx_msg *m = &c->msg;
+	struct umx_msg_rd rd;
 	uint32_t id;
 	int32_t result;
 	size_t body;
@@ -238,13 +239,10 @@ int umx_conn_call_send_fd(umx_conn *c, uint32_t type, const void *req, size_t re
 	r = umx_msg_recv(c->fd, m);
 	if (r < 0)
 		goto out;
+	/* The result, then the typed body (its type is the caller's). */
+	umx_msg_rd_msg(&rd, m);
 	if (m->hdr.type != (type | UMX_CTL_REPLY) || m->hdr.id != id ||
-	    m->hdr.len < sizeof(result)) {
-		r = -EPROTO;
-		goto out_fds;
-	}
-	memcpy(&result, m->payload, sizeof(result));
-	if (result > 0) {
+	    UMX_MSG_GET(&rd, &result) < 0 || result > 0) {
 		r = -EPROTO;
 		goto out_fds;
 	}
@@ -252,7 +250,7 @@ int umx_conn_call_send_fd(umx_conn *c, uint32_t type, const void *req, size_t re
 		r = result;
 		goto out_fds;
 	}
-	body = m->hdr.len - sizeof(result);
+	body = rd.len - rd.off;
 	if (reply_len_out) {
 		if (body > reply_len) {
 			r = -EPROTO;
@@ -263,8 +261,7 @@ int umx_conn_call_send_fd(umx_conn *c, uint32_t type, const void *req, size_t re
 		r = -EPROTO;
 		goto out_fds;
 	}
-	if (body)
-		memcpy(reply, m->payload + sizeof(result), body);
+	(void)umx_msg_get(&rd, reply, body); /* the rest, exactly: cannot fail */
 	for (unsigned i = 0; i < m->nfds && fds && i < max_fds; i++) {
 		fds[i] = umx_msg_take_fd(m, i);
 		if (nfds)

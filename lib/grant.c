@@ -502,23 +502,28 @@ static void fc_put(umx_gnt *g, struct fd_cache *fc)
 
 static void unmap_handles(umx_gnt *g, struct map_page *pages, uint32_t count)
 {
-	uint8_t buf[8 + UMX_GNT_BATCH_MAX * 4];
-	uint8_t rep[4 + UMX_GNT_BATCH_MAX * 2];
-	uint32_t done = 0, n, i;
+	struct umx_ctl_gnt_unmap_req req = {0};
+	uint8_t buf[sizeof(req) + UMX_GNT_BATCH_MAX * sizeof(uint32_t)];
+	uint8_t rep[sizeof(uint32_t) + UMX_GNT_BATCH_MAX * sizeof(int16_t)];
+	struct umx_msg_wr w;
+	uint32_t done = 0, i;
 	size_t rlen;
 
 	while (done < count) {
-		n = count - done > UMX_GNT_BATCH_MAX ? UMX_GNT_BATCH_MAX : count - done;
-		memset(buf, 0, 8);
-		memcpy(buf, &n, 4);
-		for (i = 0; i < n; i++)
-			memcpy(buf + 8 + i * 4, &pages[done + i].handle, 4);
-		(void)umx_conn_call(g->conn, UMX_CTL_GNT_UNMAP, buf, 8 + n * 4, rep, sizeof(rep),
-		                    &rlen, NULL, 0, NULL);
-		for (i = 0; i < n; i++)
+		req.count = count - done > UMX_GNT_BATCH_MAX ? UMX_GNT_BATCH_MAX : count - done;
+		umx_msg_wr_init(&w, buf, sizeof(buf));
+		UMX_MSG_PUT(&w, &req);
+		for (i = 0; i < req.count; i++)
+			UMX_MSG_PUT(&w, &pages[done + i].handle);
+		/* Cannot fail: the buffer holds a full batch. A failed unmap
+		 * leaves nothing to undo here; umxd releases at our death. */
+		if (umx_msg_wr_end(&w) == 0)
+			(void)umx_conn_call(g->conn, UMX_CTL_GNT_UNMAP, w.p, w.len, rep,
+			                    sizeof(rep), &rlen, NULL, 0, NULL);
+		for (i = 0; i < req.count; i++)
 			if (pages[done + i].fc)
 				fc_put(g, pages[done + i].fc);
-		done += n;
+		done += req.count;
 	}
 }
 
@@ -527,35 +532,42 @@ static int map_batch(umx_gnt *g, uint32_t granter, uint32_t n, const uint32_t *r
                      const uint32_t *idx, uint32_t flags, const struct umx_gnt_notify *notify,
                      int16_t *status, struct map_page *pages)
 {
-	uint8_t req[8 + UMX_GNT_BATCH_MAX * sizeof(struct umx_ctl_gnt_map_op)];
-	uint8_t rep[4 + UMX_GNT_BATCH_MAX * sizeof(struct umx_ctl_gnt_map_res)];
-	struct umx_ctl_gnt_map_res res;
+	struct umx_ctl_gnt_map_req req = {.granter = granter, .count = n};
+	uint8_t buf[sizeof(req) + UMX_GNT_BATCH_MAX * sizeof(struct umx_ctl_gnt_map_op)];
+	struct umx_ctl_gnt_map_res res[UMX_GNT_BATCH_MAX];
+	uint8_t rep[sizeof(uint32_t) + sizeof(res)];
+	struct umx_msg_wr w;
+	struct umx_msg_rd r;
+	uint32_t cnt;
 	int fds[UMX_MSG_MAX_FDS];
 	unsigned nfds = 0, k;
 	size_t rlen = 0;
-	uint32_t i, cnt;
+	uint32_t i;
 	int ret;
 
-	memcpy(req, &granter, 4);
-	memcpy(req + 4, &n, 4);
+	umx_msg_wr_init(&w, buf, sizeof(buf));
+	UMX_MSG_PUT(&w, &req);
 	for (i = 0; i < n; i++) {
 		struct umx_ctl_gnt_map_op op = {0};
 		op.ref = refs[idx[i]];
-		op.flags = (flags & UMX_GNT_MAP_READONLY) ? UMX_GNT_MAP_READONLY : 0;
+		op.flags = flags & UMX_GNT_MAP_READONLY;
 		if (notify && notify->flags && notify->offset / UMX_PAGE_SIZE == idx[i]) {
 			op.flags |= notify->flags & (UMX_GNT_NOTIFY_BYTE | UMX_GNT_NOTIFY_EVENT);
 			op.notify_offset = notify->offset % UMX_PAGE_SIZE;
 			op.notify_port = notify->port;
 		}
-		memcpy(req + 8 + i * sizeof(op), &op, sizeof(op));
+		UMX_MSG_PUT(&w, &op);
 	}
-	ret = umx_conn_call(g->conn, UMX_CTL_GNT_MAP, req,
-	                    8 + n * sizeof(struct umx_ctl_gnt_map_op), rep, sizeof(rep), &rlen, fds,
+	if ((ret = umx_msg_wr_end(&w)) < 0)
+		return ret;
+	ret = umx_conn_call(g->conn, UMX_CTL_GNT_MAP, w.p, w.len, rep, sizeof(rep), &rlen, fds,
 	                    UMX_MSG_MAX_FDS, &nfds);
 	if (ret < 0)
 		return ret;
-	memcpy(&cnt, rep, 4);
-	if (rlen != 4 + n * sizeof(res) || cnt != n) {
+	/* Reply body: count, then exactly that many results, one per op. */
+	umx_msg_rd_init(&r, rep, rlen);
+	if (umx_msg_get_batch(&r, &cnt, sizeof(cnt), 0, res, sizeof(res[0]), UMX_GNT_BATCH_MAX) !=
+	    (int)n) {
 		ret = -EPROTO;
 		goto out;
 	}
@@ -563,16 +575,15 @@ static int map_batch(umx_gnt *g, uint32_t granter, uint32_t n, const uint32_t *r
 		struct fd_cache *fc;
 		bool ro = flags & UMX_GNT_MAP_READONLY;
 
-		memcpy(&res, rep + 4 + i * sizeof(res), sizeof(res));
-		status[idx[i]] = res.status;
-		if (res.status != GNTST_okay)
+		status[idx[i]] = res[i].status;
+		if (res[i].status != GNTST_okay)
 			continue;
 		pages[idx[i]].mapped = true;
-		pages[idx[i]].handle = res.handle;
-		pages[idx[i]].offset = res.offset;
-		fc = fc_find(g, res.region, ro);
-		if (res.fd_index != NO_FD) {
-			if (res.fd_index >= nfds || fds[res.fd_index] < 0 || fc ||
+		pages[idx[i]].handle = res[i].handle;
+		pages[idx[i]].offset = res[i].offset;
+		fc = fc_find(g, res[i].region, ro);
+		if (res[i].fd_index != NO_FD) {
+			if (res[i].fd_index >= nfds || fds[res[i].fd_index] < 0 || fc ||
 			    !(fc = calloc(1, sizeof(*fc)))) {
 				/* umxd and we disagree (should not happen), or no
 				 * memory: fail the op, the handle is unmapped. */
@@ -580,10 +591,10 @@ static int map_batch(umx_gnt *g, uint32_t granter, uint32_t n, const uint32_t *r
 				status[idx[i]] = GNTST_general_error;
 				continue;
 			}
-			fc->region = res.region;
+			fc->region = res[i].region;
 			fc->ro = ro;
-			fc->fd = fds[res.fd_index];
-			fds[res.fd_index] = -1;
+			fc->fd = fds[res[i].fd_index];
+			fds[res[i].fd_index] = -1;
 			fc->next = g->fds;
 			g->fds = fc;
 		} else if (!fc) {
@@ -593,7 +604,7 @@ static int map_batch(umx_gnt *g, uint32_t granter, uint32_t n, const uint32_t *r
 		}
 		fc->count++;
 		pages[idx[i]].fc = fc;
-		if (res.offset % UMX_PAGE_SIZE) {
+		if (res[i].offset % UMX_PAGE_SIZE) {
 			ret = -EPROTO;
 			status[idx[i]] = GNTST_general_error;
 		}
@@ -743,30 +754,35 @@ int umx_gnt_unmap(umx_gnt *g, umx_gnt_map *m)
 
 /* ---- copy ------------------------------------------------------------- */
 
-_Static_assert(sizeof(struct umx_gnt_copy_seg) == sizeof(struct umx_ctl_gnt_copy_op),
-               "public copy segment is the wire op");
-
 int umx_gnt_copy(umx_gnt *g, uint32_t count, const struct umx_gnt_copy_seg *segs, int16_t *status)
 {
-	uint8_t req[8 + UMX_GNT_BATCH_MAX * sizeof(struct umx_ctl_gnt_copy_op)];
-	uint8_t rep[4 + UMX_GNT_BATCH_MAX * 2];
+	struct umx_ctl_gnt_copy_req req = {.count = count};
+	uint8_t buf[sizeof(req) + UMX_GNT_BATCH_MAX * sizeof(*segs)];
+	int16_t st[UMX_GNT_BATCH_MAX];
+	uint8_t rep[sizeof(uint32_t) + sizeof(st)];
+	struct umx_msg_wr w;
+	struct umx_msg_rd r;
 	size_t rlen = 0;
 	uint32_t cnt;
 	int ret;
 
 	if (count == 0 || count > UMX_GNT_BATCH_MAX)
 		return -EINVAL;
-	memset(req, 0, 8);
-	memcpy(req, &count, 4);
-	memcpy(req + 8, segs, count * sizeof(*segs));
-	ret = umx_conn_call(g->conn, UMX_CTL_GNT_COPY, req, 8 + count * sizeof(*segs), rep,
-	                    sizeof(rep), &rlen, NULL, 0, NULL);
+	umx_msg_wr_init(&w, buf, sizeof(buf));
+	UMX_MSG_PUT(&w, &req);
+	umx_msg_put(&w, segs, count * sizeof(*segs));
+	if ((ret = umx_msg_wr_end(&w)) < 0)
+		return ret;
+	ret = umx_conn_call(g->conn, UMX_CTL_GNT_COPY, w.p, w.len, rep, sizeof(rep), &rlen, NULL, 0,
+	                    NULL);
 	if (ret < 0)
 		return ret;
-	memcpy(&cnt, rep, 4);
-	if (cnt != count || rlen != 4 + count * 2)
+	/* Reply body: count, then exactly that many statuses. */
+	umx_msg_rd_init(&r, rep, rlen);
+	if (umx_msg_get_batch(&r, &cnt, sizeof(cnt), 0, st, sizeof(st[0]), UMX_GNT_BATCH_MAX) !=
+	    (int)count)
 		return -EPROTO;
-	memcpy(status, rep + 4, count * 2);
+	memcpy(status, st, count * sizeof(st[0]));
 	return 0;
 }
 

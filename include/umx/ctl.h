@@ -8,7 +8,7 @@
  * payload starts with `int32_t result` (0 or -errno) followed by the typed
  * reply body when result is 0. Payload layouts are fixed-size structs with
  * explicit padding; variable parts are arrays whose count is in the head,
- * checked exactly by umx_msg_check_array().
+ * checked exactly by umx_msg_get_batch().
  *
  * Who may send what: a connection to the control socket is domain 0 (the
  * toolstack): UMX_CTL_DOMAIN_* and DAEMON_*. A domain's own connection
@@ -213,25 +213,15 @@ struct umx_ctl_gnt_status_reply {
 	/* int16_t status[count] follows (GNTST_*) */
 };
 
-/* COPY: like GNTTABOP_copy. Each side is either a grant ref of @domid
- * (UMX_GNT_COPY_*_GREF, umx/grant.h) or one of the caller's own frames. */
-struct umx_ctl_gnt_copy_side {
-	uint32_t ref_or_frame;
-	uint32_t domid;
-	uint32_t offset;
-	uint32_t pad;
-};
-struct umx_ctl_gnt_copy_op {
-	struct umx_ctl_gnt_copy_side source;
-	struct umx_ctl_gnt_copy_side dest;
-	uint32_t len;
-	uint32_t flags;
-};
+/* COPY: like GNTTABOP_copy. The ops are umx/grant.h's struct
+ * umx_gnt_copy_seg: each side is either a grant ref of @domid
+ * (UMX_GNT_COPY_*_GREF) or one of the caller's own frames. */
 struct umx_ctl_gnt_copy_req {
 	uint32_t count;
 	uint32_t pad;
-	/* struct umx_ctl_gnt_copy_op[count] follows */
+	/* struct umx_gnt_copy_seg[count] follows */
 };
+_Static_assert(sizeof(struct umx_gnt_copy_seg) == 40, "COPY op: fixed wire layout");
 
 /* SHARE_NOTIFY: when the caller's share of @ref ends (UNSHARE or death),
  * clear byte @offset of the page and/or signal @port (gntalloc semantics). */
