@@ -112,6 +112,7 @@ struct plan {
 	bool prog_bind; /* the program lives where the domain cannot see it */
 	char prog_real[PATH_MAX];
 	char cwd[PATH_MAX];
+	int last_cap; /* the kernel's highest capability number */
 	char hidden[MAX_HIDDEN][PATH_MAX];
 	unsigned nhidden;
 	struct {
@@ -383,6 +384,9 @@ static int plan_make(struct plan *pl, const struct umx_sandbox_opts *o, uint32_t
 	}
 	if (resolve_program(argv[0], pl->exec_path, sizeof(pl->exec_path)) < 0)
 		snprintf(pl->exec_path, sizeof(pl->exec_path), "%s", argv[0]); /* exec reports */
+	pl->last_cap = (int)read_sysctl("/proc/sys/kernel/cap_last_cap");
+	if (pl->last_cap < CAP_LAST_CAP || pl->last_cap > 63)
+		pl->last_cap = 63;
 	if (!getcwd(pl->cwd, sizeof(pl->cwd)))
 		snprintf(pl->cwd, sizeof(pl->cwd), "/");
 
@@ -585,13 +589,13 @@ static int loopback_up(void)
 	return r;
 }
 
-static int drop_capabilities(void)
+static int drop_capabilities(int last_cap)
 {
 	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct d[2] = {{0}};
 
 	/* Bounding set first: dropping it needs CAP_SETPCAP, gone below. */
-	for (int cap = 0; cap <= 63; cap++)
+	for (int cap = 0; cap <= last_cap; cap++)
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
 			return -errno;
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
@@ -739,7 +743,7 @@ static void init_main(const struct plan *pl)
 	if (chdir(pl->cwd) < 0 && chdir("/") < 0)
 		init_fail(pl, errno, "chdir%s", "");
 
-	if ((r = drop_capabilities()) < 0)
+	if ((r = drop_capabilities(pl->last_cap)) < 0)
 		init_fail(pl, -r, "dropping capabilities%s", "");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		init_fail(pl, errno, "no_new_privs%s", "");
