@@ -48,6 +48,7 @@
 #include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -76,7 +77,7 @@
 #include "umx/xs.h"
 
 /* What the victim keeps and the attacker hunts for. */
-#define HEAP_PATTERN  "VICTIM-PRIVATE-HEAP."
+#define HEAP_PATTERN  heap_pattern
 #define THIRD_PATTERN "GRANTED-TO-THIRD-ONLY."
 #define RO_PATTERN    "READ-ONLY-FOR-ATTACKER."
 #define RW_PATTERN    "READ-WRITE-FOR-ATTACKER."
@@ -86,6 +87,17 @@
 #define MARK          "PWNED-BY-ATTACKER"
 #define HEAP_LEN      4096u
 #define PAGE          4096u
+
+/* The victim's heap holds "VICTIM-PRIVATE-HEAP.<token>." over and over, the
+ * token its own random number (told to its attacker): an attacker that
+ * scans every process it can open (without a sandbox, as root: all of
+ * them) must not find, and write, the victim of a test running beside. */
+static char heap_pattern[64] = "VICTIM-PRIVATE-HEAP.";
+
+static void heap_pattern_set(unsigned long long token)
+{
+	snprintf(heap_pattern, sizeof(heap_pattern), "VICTIM-PRIVATE-HEAP.%016llx.", token);
+}
 
 /* LeakSanitizer stops the world with ptrace, which a domain's sandbox
  * denies: in a domain it could only fail, and turn every exit status into
@@ -445,6 +457,7 @@ static int victim_open(void)
 static void victim_setup(uint32_t attacker, uint32_t third)
 {
 	uint32_t me = umx_conn_domid(V.conn), ref_third = 0, ref_ro = 0, ref_rw = 0;
+	unsigned long long token;
 	int port = 0, r;
 
 	V.heap = malloc(HEAP_LEN);
@@ -452,6 +465,11 @@ static void victim_setup(uint32_t attacker, uint32_t third)
 		say("error malloc\n");
 		return;
 	}
+	if (getrandom(&token, sizeof(token), 0) != sizeof(token)) {
+		say("error getrandom\n");
+		return;
+	}
+	heap_pattern_set(token);
 	fill(V.heap, HEAP_LEN, HEAP_PATTERN);
 	snprintf(V.secret_path, sizeof(V.secret_path), "/local/domain/%u/data/secret", me);
 	if ((r = umx_xs_write_str(V.xs, 0, V.secret_path, STORE_SECRET)) < 0) {
@@ -470,8 +488,9 @@ static void victim_setup(uint32_t attacker, uint32_t third)
 		say("error evtchn: %s\n", strerror(-port));
 		return;
 	}
-	say("ok victim=%u heap=%p ref_third=%u ref_ro=%u ref_rw=%u port_third=%d ns_pid=%d\n", me,
-	    (void *)V.heap, ref_third, ref_ro, ref_rw, port, (int)getpid());
+	say("ok victim=%u heap=%p token=%llu ref_third=%u ref_ro=%u ref_rw=%u port_third=%d "
+	    "ns_pid=%d\n",
+	    me, (void *)V.heap, token, ref_third, ref_ro, ref_rw, port, (int)getpid());
 }
 
 /* A grant, a port and a readable node for domain @dead, which the test is
@@ -1713,6 +1732,7 @@ int main(int argc, char **argv)
 			continue;
 		if (read_params() < 0)
 			cannot_run("no parameters on stdin");
+		heap_pattern_set(param("token") ? strtoull(param("token"), NULL, 10) : 0);
 		attacks[i].fn();
 		note("%s: %s", attacks[i].name,
 		     verdict == OK              ? "every attempt refused as expected"
