@@ -16,6 +16,30 @@
 #include "umx_test.h"
 #include "umx/evtchn.h"
 
+_Noreturn void umx_test_child_fail(const char *file, int line, const char *what, const char *expr)
+{
+	int e = errno;
+
+	if (e)
+		fprintf(stderr, "%s:%d: %s(%s) failed (errno %d: %s)\n", file, line, what, expr, e,
+		        strerror(e));
+	else
+		fprintf(stderr, "%s:%d: %s(%s) failed\n", file, line, what, expr);
+	/* _exit: the child must not run the parent's atexit handlers or
+	 * flush stdio buffers it inherited. */
+	_exit(1);
+}
+
+_Noreturn void umx_test_child_fail_rc(const char *file, int line, const char *call, long long rc)
+{
+	if (rc >= -4095)
+		fprintf(stderr, "%s:%d: CHILD_CHECK_OK(%s) failed: %lld (%s)\n", file, line, call,
+		        rc, strerror((int)-rc));
+	else
+		fprintf(stderr, "%s:%d: CHILD_CHECK_OK(%s) failed: %lld\n", file, line, call, rc);
+	_exit(1);
+}
+
 static void rm_rf(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -129,8 +153,7 @@ int umx_test_domain_idle(void *arg)
 	umx_conn *c;
 
 	(void)arg;
-	if (umx_conn_open_domain(&c) < 0)
-		return 10;
+	CHILD_CHECK_OK(umx_conn_open_domain(&c));
 	for (;;)
 		pause();
 }
@@ -148,9 +171,51 @@ void umx_test_two_domains(const char *first_name, int (*first)(void *arg), int f
 	if (first_domid)
 		*first_domid = d1;
 	assert_int_equal(umx_test_domain_fork(&d, second_name, second, arg, &d2, &p2), 0);
-	assert_int_equal(umx_test_domain_reap(&d, d2, p2), second_rc);
-	assert_int_equal(umx_test_domain_reap(&d, d1, p1), first_rc);
+	umx_test_domains_reap(&d, 2, (uint32_t[]){d1, d2}, (pid_t[]){p1, p2},
+	                      (int[]){first_rc, second_rc});
 	assert_int_equal(umx_test_daemon_stop(&d), 0);
+}
+
+static int exit_code(int status)
+{
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+void umx_test_domains_reap(struct umx_test_daemon *d, unsigned n, const uint32_t *domid,
+                           const pid_t *pid, const int *want)
+{
+	bool done[8] = {false};
+	unsigned left = n;
+	int bad = -1, bad_rc = 0, killed = 0;
+
+	assert_true(n <= 8);
+	while (left) {
+		bool reaped = false;
+		for (unsigned i = 0; i < n; i++) {
+			int status;
+			if (done[i] || waitpid(pid[i], &status, WNOHANG) != pid[i])
+				continue;
+			done[i] = reaped = true;
+			left--;
+			umx_domain_exited(d->ts, domid[i], status);
+			if (bad < 0 && exit_code(status) != want[i]) {
+				bad = (int)i;
+				bad_rc = exit_code(status);
+				for (unsigned k = 0; k < n; k++)
+					if (!done[k])
+						killed += kill(pid[k], SIGKILL) == 0;
+			}
+		}
+		if (!reaped) {
+			struct timespec ts = {0, 5 * 1000 * 1000};
+			nanosleep(&ts, NULL);
+		}
+	}
+	if (bad >= 0) {
+		fprintf(stderr, "domain %u ended with %d, not %d; %d other domain(s) killed\n",
+		        domid[bad], bad_rc, want[bad], killed);
+		assert_int_equal(bad_rc, want[bad]);
+	}
 }
 
 int umx_test_domain_reap(struct umx_test_daemon *d, uint32_t domid, pid_t pid)

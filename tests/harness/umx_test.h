@@ -23,6 +23,33 @@ struct umx_test_daemon {
 	umx_conn *ts; /* toolstack connection */
 };
 
+/*
+ * Checks in a child process (a forked domain, a thread in one), where
+ * cmocka cannot fail the test: on failure they print file, line, the
+ * expression and what it returned, then exit the process with 1, so the
+ * harness's "1 != 0" comes with the reason above it. Each evaluates its
+ * argument once.
+ *
+ *   CHILD_CHECK(expr)     expr must be true (errno is printed if set);
+ *   CHILD_CHECK_OK(call)  call follows the 0-or-count / -errno rule and
+ *                         must not return a negative errno;
+ *   CHILD_FAIL(why)       unconditional failure with a reason.
+ */
+#define CHILD_CHECK(expr)                                                              \
+	do {                                                                           \
+		if (!(expr))                                                           \
+			umx_test_child_fail(__FILE__, __LINE__, "CHILD_CHECK", #expr); \
+	} while (0)
+#define CHILD_CHECK_OK(call)                                                          \
+	do {                                                                          \
+		long long umx_ck_r_ = (long long)(call);                              \
+		if (umx_ck_r_ < 0)                                                    \
+			umx_test_child_fail_rc(__FILE__, __LINE__, #call, umx_ck_r_); \
+	} while (0)
+#define CHILD_FAIL(why) umx_test_child_fail(__FILE__, __LINE__, "CHILD_FAIL", why)
+_Noreturn void umx_test_child_fail(const char *file, int line, const char *what, const char *expr);
+_Noreturn void umx_test_child_fail_rc(const char *file, int line, const char *call, long long rc);
+
 /* Start $UMXD -f in a fresh temporary directory and connect as toolstack;
  * sets UMX_DIR for children. Returns 0 or -errno. */
 int umx_test_daemon_start(struct umx_test_daemon *d);
@@ -35,7 +62,7 @@ int umx_test_daemon_stop(struct umx_test_daemon *d);
 int umx_test_domain_fork(struct umx_test_daemon *d, const char *name, int (*fn)(void *arg),
                          void *arg, uint32_t *domid, pid_t *pid);
 /* A domain body that connects and then waits to be killed: a live
- * bystander or victim. Exits 10 if it cannot connect. */
+ * bystander or victim (a failed connect fails the child). */
 int umx_test_domain_idle(void *arg);
 /* The usual two-domain test: start umxd, fork @first as a domain, store its
  * domid in *@first_domid (inside @arg, so the second can name its peer),
@@ -47,6 +74,13 @@ void umx_test_two_domains(const char *first_name, int (*first)(void *arg), int f
 /* Reap a child started above and report its status to umxd; returns the
  * child's exit code, or 128+signal. */
 int umx_test_domain_reap(struct umx_test_daemon *d, uint32_t domid, pid_t pid);
+/* Reap the @n domains started above in whatever order they end; as soon
+ * as one ends other than with @want[i], SIGKILL the rest, so one failed
+ * CHILD_CHECK ends the test at once instead of leaving its peer blocked
+ * until ctest's timeout. Fails the cmocka test unless every domain ended
+ * as wanted (the first one that did not is named). */
+void umx_test_domains_reap(struct umx_test_daemon *d, unsigned n, const uint32_t *domid,
+                           const pid_t *pid, const int *want);
 
 /* Poll (up to 5 s) until umxd lists no domain; returns the last count.
  * Deaths are seen asynchronously (a closed connection), so tests that

@@ -12,7 +12,7 @@
 
 #include <xenstore.h>
 
-#include "../unit/compat_util.h"
+#include "compat_util.h"
 #include "umx_test.h"
 
 static void *L;
@@ -45,44 +45,44 @@ static int domain(void *arg)
 	int fd;
 
 	alarm(30); /* a hang is a failure (SIGALRM), not a stuck ctest */
-	CHECK((L = compat_lib("libxenstore.so.4")));
-	CHECK((plain = XS(xs_open)(0)));
-	CHECK((watching = XS(xs_open)(0)));
-	CHECK(XS(xs_write)(plain, XBT_NULL, "data/x", "1", 1));
-	CHECK(XS(xs_watch)(watching, "data", "T"));
-	CHECK((v = XS(xs_read_watch)(watching, &n))); /* the initial event */
+	CHILD_CHECK((L = compat_lib("libxenstore.so.4")));
+	CHILD_CHECK((plain = XS(xs_open)(0)));
+	CHILD_CHECK((watching = XS(xs_open)(0)));
+	CHILD_CHECK(XS(xs_write)(plain, XBT_NULL, "data/x", "1", 1));
+	CHILD_CHECK(XS(xs_watch)(watching, "data", "T"));
+	CHILD_CHECK((v = XS(xs_read_watch)(watching, &n))); /* the initial event */
 	free(v);
-	CHECK((fd = XS(xs_fileno)(watching)) >= 0);
-	CHECK(compat_readable(fd, 0) == 0);
-	CHECK(pthread_create(&t, NULL, blocked_reader, watching) == 0);
+	CHILD_CHECK((fd = XS(xs_fileno)(watching)) >= 0);
+	CHILD_CHECK(compat_readable(fd, 0) == 0);
+	CHILD_CHECK(pthread_create(&t, NULL, blocked_reader, watching) == 0);
 	usleep(100 * 1000); /* let it block */
-	CHECK(write(io->to_parent, "r", 1) == 1);
-	CHECK(read(io->from_parent, &c, 1) == 1); /* umxd is dead now */
+	CHILD_CHECK(write(io->to_parent, "r", 1) == 1);
+	CHILD_CHECK(read(io->from_parent, &c, 1) == 1); /* umxd is dead now */
 
-	CHECK(pthread_join(t, &res) == 0);
-	CHECK(res == NULL);
-	CHECK(compat_readable(fd, 5000) == 1);
+	CHILD_CHECK(pthread_join(t, &res) == 0);
+	CHILD_CHECK(res == NULL);
+	CHILD_CHECK(compat_readable(fd, 5000) == 1);
 	errno = 0;
-	CHECK(XS(xs_check_watch)(watching) == NULL && dead_errno(errno));
+	CHILD_CHECK(XS(xs_check_watch)(watching) == NULL && dead_errno(errno));
 	errno = 0;
-	CHECK(XS(xs_read_watch)(watching, &n) == NULL && dead_errno(errno));
+	CHILD_CHECK(XS(xs_read_watch)(watching, &n) == NULL && dead_errno(errno));
 	errno = 0;
-	CHECK(XS(xs_read)(plain, XBT_NULL, "data/x", &n) == NULL && dead_errno(errno));
+	CHILD_CHECK(XS(xs_read)(plain, XBT_NULL, "data/x", &n) == NULL && dead_errno(errno));
 	errno = 0;
-	CHECK(XS(xs_read)(plain, XBT_NULL, "data/x", &n) == NULL && dead_errno(errno));
+	CHILD_CHECK(XS(xs_read)(plain, XBT_NULL, "data/x", &n) == NULL && dead_errno(errno));
 	errno = 0;
-	CHECK(!XS(xs_write)(plain, XBT_NULL, "data/x", "2", 1) && dead_errno(errno));
+	CHILD_CHECK(!XS(xs_write)(plain, XBT_NULL, "data/x", "2", 1) && dead_errno(errno));
 	errno = 0;
-	CHECK(XS(xs_transaction_start)(plain) == XBT_NULL && dead_errno(errno));
+	CHILD_CHECK(XS(xs_transaction_start)(plain) == XBT_NULL && dead_errno(errno));
 	errno = 0;
-	CHECK(!XS(xs_watch)(watching, "data/y", "U") && dead_errno(errno));
+	CHILD_CHECK(!XS(xs_watch)(watching, "data/y", "U") && dead_errno(errno));
 	errno = 0;
-	CHECK(XS(xs_directory)(watching, XBT_NULL, "data", &n) == NULL && dead_errno(errno));
+	CHILD_CHECK(XS(xs_directory)(watching, XBT_NULL, "data", &n) == NULL && dead_errno(errno));
 	XS(xs_close)(watching);
 	XS(xs_close)(plain);
 	/* A new handle cannot connect: NULL with errno, no crash. */
 	errno = 0;
-	CHECK(XS(xs_open)(0) == NULL && errno != 0);
+	CHILD_CHECK(XS(xs_open)(0) == NULL && errno != 0);
 	return 0;
 }
 

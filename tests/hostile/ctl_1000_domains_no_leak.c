@@ -14,8 +14,7 @@ static int child_hello_then(void *arg)
 	int mode = (int)(intptr_t)arg;
 	if (mode == 0)
 		return 0; /* die before saying anything */
-	if (umx_conn_open_domain(&c) < 0)
-		return 10;
+	CHILD_CHECK_OK(umx_conn_open_domain(&c));
 	if (mode == 1)
 		return 0; /* exit with the connection open */
 	pause();          /* wait for kill -9 */

@@ -15,8 +15,7 @@ static int flood(void *arg)
 	umx_conn *c;
 	int ok = 0, refused = 0;
 	(void)arg;
-	if (umx_conn_open_domain(&c) < 0)
-		return 10;
+	CHILD_CHECK_OK(umx_conn_open_domain(&c));
 	for (int i = 0; i < ASKS; i++) {
 		int fd = -1, r;
 		unsigned nfds = 0;
@@ -26,17 +25,16 @@ static int flood(void *arg)
 		else if (r == -EMFILE)
 			refused++;
 		else
-			return 11;
+			CHILD_FAIL("XS_CONNECT failed other than with EMFILE");
 	}
-	if (ok != 64 || refused != ASKS - 64)
-		return 12;
+	CHILD_CHECK(ok == 64);
+	CHILD_CHECK(refused == ASKS - 64);
 	/* The domain's control connection still works. */
 	{
 		int fd = -1;
 		unsigned nfds = 0;
-		if (umx_conn_call(c, UMX_CTL_XS_CONNECT, NULL, 0, NULL, 0, NULL, &fd, 1, &nfds) !=
-		    -EMFILE)
-			return 13;
+		CHILD_CHECK(umx_conn_call(c, UMX_CTL_XS_CONNECT, NULL, 0, NULL, 0, NULL, &fd, 1,
+		                          &nfds) == -EMFILE);
 	}
 	return 0;
 }

@@ -26,35 +26,30 @@ static int peer(void *arg)
 	umx_evtchn *h;
 	uint32_t v;
 
-	if (umx_evtchn_open(&h) < 0)
-		return 10;
+	CHILD_CHECK_OK(umx_evtchn_open(&h));
 	for (int i = 0; i < CYCLES; i++) {
 		int p = umx_evtchn_alloc_unbound(h, UMX_EVTCHN_DOMID_SELF);
 		int q = umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)p);
-		if (p <= 0 || q <= 0 || umx_evtchn_notify(h, (uint32_t)p))
-			return 11;
+		CHILD_CHECK(p > 0);
+		CHILD_CHECK(q > 0);
+		CHILD_CHECK(umx_evtchn_notify(h, (uint32_t)p) == 0);
 		while (umx_evtchn_pending(h) > 0)
 			;
 		/* Close either end first, and sometimes leave one unbound. */
 		uint32_t first = (uint32_t)(i & 1 ? p : q), second = (uint32_t)(i & 1 ? q : p);
-		if (umx_evtchn_unbind(h, first) || (i % 3 && umx_evtchn_unbind(h, second)))
-			return 12;
-		if (i % 3 == 0 && umx_evtchn_unbind(h, second))
-			return 13;
+		CHILD_CHECK(umx_evtchn_unbind(h, first) == 0);
+		CHILD_CHECK(umx_evtchn_unbind(h, second) == 0);
 	}
 	while ((v = umx_test_get_u32(pp->to_peer[0])) != 0 && v != 0xffffffffu) {
 		int p = umx_evtchn_alloc_unbound(h, v);
-		if (p <= 0)
-			return 14;
+		CHILD_CHECK(p > 0);
 		umx_test_put_u32(pp->to_victim[1], (uint32_t)p);
 		int e;
 		while ((e = umx_test_evtchn_wait(h)) != p) {
-			if (e < 0)
-				return 15;
+			CHILD_CHECK_OK(e);
 			umx_evtchn_unmask(h, (uint32_t)e);
 		}
-		if (umx_evtchn_unbind(h, (uint32_t)p))
-			return 16;
+		CHILD_CHECK(umx_evtchn_unbind(h, (uint32_t)p) == 0);
 		umx_test_put_u32(pp->to_parent[1], 2);
 	}
 	umx_evtchn_close(h);
@@ -69,13 +64,12 @@ static int victim(void *arg)
 	umx_evtchn *h;
 	int q, p;
 
-	if (umx_evtchn_open(&h) < 0)
-		return 20;
+	CHILD_CHECK_OK(umx_evtchn_open(&h));
 	q = umx_evtchn_bind_interdomain(h, peer_domid, port);
 	p = umx_evtchn_alloc_unbound(h, UMX_EVTCHN_DOMID_SELF);
-	if (q <= 0 || p <= 0 ||
-	    umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)p) <= 0)
-		return 21;
+	CHILD_CHECK(q > 0);
+	CHILD_CHECK(p > 0);
+	CHILD_CHECK(umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)p) > 0);
 	umx_test_put_u32(pp->to_parent[1], 1);
 	pause();
 	return 0;

@@ -20,23 +20,21 @@ static int hog(void *arg)
 	uint32_t n = 0;
 	int p, last = 0;
 
-	if (umx_evtchn_open(&h) < 0)
-		return 10;
+	CHILD_CHECK_OK(umx_evtchn_open(&h));
 	while ((p = umx_evtchn_alloc_unbound(h, UMX_EVTCHN_DOMID_SELF)) > 0) {
 		last = p;
 		n++;
 	}
-	if (p != -ENOSPC || n != UMX_EVT_PORTS_MAX)
-		return 11;
-	if (umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)last) != -ENOSPC)
-		return 12;
+	CHILD_CHECK(p == -ENOSPC);
+	CHILD_CHECK(n == UMX_EVT_PORTS_MAX);
+	CHILD_CHECK(umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)last) ==
+	            -ENOSPC);
 	char c = 1;
-	if (write(sync[1], &c, 1) != 1 || read(sync[0], &c, 1) != 1)
-		return 13;
+	CHILD_CHECK(write(sync[1], &c, 1) == 1);
+	CHILD_CHECK(read(sync[0], &c, 1) == 1);
 	/* A freed port is reusable. */
-	if (umx_evtchn_unbind(h, (uint32_t)last) ||
-	    umx_evtchn_alloc_unbound(h, UMX_EVTCHN_DOMID_SELF) != last)
-		return 14;
+	CHILD_CHECK(umx_evtchn_unbind(h, (uint32_t)last) == 0);
+	CHILD_CHECK(umx_evtchn_alloc_unbound(h, UMX_EVTCHN_DOMID_SELF) == last);
 	umx_evtchn_close(h);
 	return 0;
 }
@@ -47,13 +45,15 @@ static int neighbour(void *arg)
 	int p, q;
 	(void)arg;
 
-	if (umx_evtchn_open(&h) < 0)
-		return 20;
+	CHILD_CHECK_OK(umx_evtchn_open(&h));
 	p = umx_evtchn_alloc_unbound(h, UMX_EVTCHN_DOMID_SELF);
 	q = umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)p);
-	if (p <= 0 || q <= 0 || umx_test_evtchn_wait(h) != q || umx_evtchn_unmask(h, (uint32_t)q) ||
-	    umx_evtchn_notify(h, (uint32_t)p) || umx_test_evtchn_wait(h) != q)
-		return 21;
+	CHILD_CHECK(p > 0);
+	CHILD_CHECK(q > 0);
+	CHILD_CHECK(umx_test_evtchn_wait(h) == q);
+	CHILD_CHECK(umx_evtchn_unmask(h, (uint32_t)q) == 0);
+	CHILD_CHECK(umx_evtchn_notify(h, (uint32_t)p) == 0);
+	CHILD_CHECK(umx_test_evtchn_wait(h) == q);
 	umx_evtchn_close(h);
 	return 0;
 }

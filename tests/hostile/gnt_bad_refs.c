@@ -10,7 +10,7 @@
 #include <xen/xen.h>
 #include <xen/grant_table.h>
 
-#include "../unit/gnt_util.h"
+#include "gnt_util.h"
 #include "umx_test.h"
 
 #define NSHARE 260u
@@ -23,47 +23,41 @@ static int mapper(void *arg)
 	int16_t st[UMX_GNT_BATCH_MAX];
 	umx_conn *c;
 	umx_gnt *g;
-	int rc;
 
-	if ((rc = gnt_mapper_start(p, &c, &g, &msg)) != 0)
-		return rc;
+	gnt_mapper_start(p, &c, &g, &msg);
 	/* refs[0]: granted to another domain; [1]: GTF_transitive type;
 	 * [2]: read-only; [3..]: NSHARE writable pages. */
 	refs[0] = msg.refs[0];
-	if (gnt_raw_map(c, msg.granter, 1, refs, 0, st, NULL) < 0 || st[0] != GNTST_general_error)
-		return 12;
+	CHILD_CHECK_OK(gnt_raw_map(c, msg.granter, 1, refs, 0, st, NULL));
+	CHILD_CHECK(st[0] == GNTST_general_error);
 	refs[0] = msg.refs[1];
-	if (gnt_raw_map(c, msg.granter, 1, refs, 0, st, NULL) < 0 || st[0] != GNTST_general_error)
-		return 13;
+	CHILD_CHECK_OK(gnt_raw_map(c, msg.granter, 1, refs, 0, st, NULL));
+	CHILD_CHECK(st[0] == GNTST_general_error);
 	refs[0] = msg.refs[2];
-	if (gnt_raw_map(c, msg.granter, 1, refs, 0, st, NULL) < 0 ||
-	    st[0] != GNTST_permission_denied)
-		return 14;
+	CHILD_CHECK_OK(gnt_raw_map(c, msg.granter, 1, refs, 0, st, NULL));
+	CHILD_CHECK(st[0] == GNTST_permission_denied);
 	refs[0] = msg.refs[3];
-	if (gnt_raw_map(c, msg.granter, 1, refs, 0x80, st, NULL) < 0 || /* unknown op flag */
-	    st[0] != GNTST_general_error)
-		return 15;
+	CHILD_CHECK_OK(gnt_raw_map(c, msg.granter, 1, refs, 0x80, st, NULL));
+	CHILD_CHECK(/* unknown op flag */ st[0] == GNTST_general_error);
 	refs[0] = UINT32_MAX;
-	if (gnt_raw_map(c, msg.granter, 1, refs, 0, st, NULL) < 0 || st[0] != GNTST_bad_gntref)
-		return 16;
-	if (gnt_raw_map(c, UINT32_MAX, 1, refs, 0, st, NULL) < 0 || st[0] != GNTST_bad_domain)
-		return 17;
+	CHILD_CHECK_OK(gnt_raw_map(c, msg.granter, 1, refs, 0, st, NULL));
+	CHILD_CHECK(st[0] == GNTST_bad_gntref);
+	CHILD_CHECK_OK(gnt_raw_map(c, UINT32_MAX, 1, refs, 0, st, NULL));
+	CHILD_CHECK(st[0] == GNTST_bad_domain);
 	for (h = 0; h < 1000; h += 7) {
-		if (gnt_raw_unmap(c, 1, &h, st) < 0 || st[0] != GNTST_bad_handle)
-			return 18;
+		CHILD_CHECK_OK(gnt_raw_unmap(c, 1, &h, st));
+		CHILD_CHECK(st[0] == GNTST_bad_handle);
 	}
 	/* Map-count overflow: 255 pins per ref, then 64K handles in all. */
 	handles = malloc(70000 * sizeof(*handles));
-	if (!handles)
-		return 19;
+	CHILD_CHECK(handles);
 	for (i = 0; i < UMX_GNT_BATCH_MAX; i++)
 		refs[i] = msg.refs[3];
 	for (j = 0; j < 4; j++) {
-		if (gnt_raw_map(c, msg.granter, UMX_GNT_BATCH_MAX, refs, 0, st, handles + nh) < 0)
-			return 20;
+		CHILD_CHECK_OK(
+		        gnt_raw_map(c, msg.granter, UMX_GNT_BATCH_MAX, refs, 0, st, handles + nh));
 		for (i = 0; i < UMX_GNT_BATCH_MAX; i++) {
-			if (nh < 255 ? st[i] != GNTST_okay : st[i] != GNTST_general_error)
-				return 21;
+			CHILD_CHECK(st[i] == (nh < 255 ? GNTST_okay : GNTST_general_error));
 			if (st[i] == GNTST_okay)
 				nh++;
 		}
@@ -74,32 +68,29 @@ static int mapper(void *arg)
 			uint32_t base = nh;
 			for (i = 0; i < UMX_GNT_BATCH_MAX; i++)
 				refs[i] = msg.refs[3 + j];
-			if (gnt_raw_map(c, msg.granter, k < 3 ? 64 : 63, refs, 0, st,
-			                handles + base) < 0)
-				return 22;
+			CHILD_CHECK_OK(gnt_raw_map(c, msg.granter, k < 3 ? 64 : 63, refs, 0, st,
+			                           handles + base));
 			for (i = 0; i < (k < 3 ? 64u : 63u); i++) {
 				if (st[i] == GNTST_okay)
 					handles[nh++] = handles[base + i];
 				else if (st[i] == GNTST_no_device_space)
 					goto full;
 				else
-					return 23;
+					CHILD_FAIL("a map batch failed other than at the cap");
 			}
 		}
 	}
-	return 24; /* never hit the cap */
+	CHILD_FAIL("70000 maps never hit the per-domain cap");
 full:
-	if (nh != 64u * 1024u)
-		return 25;
+	CHILD_CHECK(nh == 64u * 1024u);
 	for (i = 0; i < nh; i += UMX_GNT_BATCH_MAX) {
 		uint32_t n = nh - i < UMX_GNT_BATCH_MAX ? nh - i : UMX_GNT_BATCH_MAX;
-		if (gnt_raw_unmap(c, n, handles + i, st) < 0 || st[0] != GNTST_okay ||
-		    st[n - 1] != GNTST_okay)
-			return 26;
+		CHILD_CHECK_OK(gnt_raw_unmap(c, n, handles + i, st));
+		CHILD_CHECK(st[0] == GNTST_okay);
+		CHILD_CHECK(st[n - 1] == GNTST_okay);
 	}
 	free(handles);
-	if (gnt_ack(p->m2g[1], 1) < 0)
-		return 27;
+	CHILD_CHECK_OK(gnt_ack(p->m2g[1], 1));
 	return gnt_done(c, g);
 }
 
@@ -112,11 +103,9 @@ static int garbage(void *arg)
 	size_t rlen;
 	(void)arg;
 
-	if (umx_conn_open_domain(&c) < 0)
-		return 10;
-	if (umx_conn_call(c, UMX_CTL_GNT_MAP, req, sizeof(req), rep, sizeof(rep), &rlen, NULL, 0,
-	                  NULL) != -ECONNRESET)
-		return 11;
+	CHILD_CHECK_OK(umx_conn_open_domain(&c));
+	CHILD_CHECK(umx_conn_call(c, UMX_CTL_GNT_MAP, req, sizeof(req), rep, sizeof(rep), &rlen,
+	                          NULL, 0, NULL) == -ECONNRESET);
 	return 0;
 }
 
@@ -131,16 +120,13 @@ static int granter(void *arg)
 	umx_gnt *g;
 	int tfd;
 
-	if (gnt_open(&c, &g) < 0)
-		return 30;
-	if (umx_gnt_share_pages(g, 999, 1, 0, &other) < 0 ||
-	    umx_gnt_share_pages(g, p->peer, 1, UMX_GNT_SHARE_READONLY, &ro) < 0 ||
-	    umx_gnt_share_pages(g, p->peer, NSHARE, 0, &rw) < 0)
-		return 31;
+	CHILD_CHECK_OK(gnt_open(&c, &g));
+	CHILD_CHECK_OK(umx_gnt_share_pages(g, 999, 1, 0, &other));
+	CHILD_CHECK_OK(umx_gnt_share_pages(g, p->peer, 1, UMX_GNT_SHARE_READONLY, &ro));
+	CHILD_CHECK_OK(umx_gnt_share_pages(g, p->peer, NSHARE, 0, &rw));
 	tfd = umx_conn_grant_table_fd(c, &frames);
 	t = mmap(NULL, frames * 4096u, PROT_READ | PROT_WRITE, MAP_SHARED, tfd, 0);
-	if (t == MAP_FAILED)
-		return 32;
+	CHILD_CHECK(t != MAP_FAILED);
 	/* A transitive entry (v2-only type) naming a good frame. */
 	t[1900].frame = umx_gnt_share_frame(rw, 0);
 	t[1900].domid = (domid_t)p->peer;
@@ -152,12 +138,11 @@ static int granter(void *arg)
 	for (i = 0; i < NSHARE; i++)
 		msg.refs[3 + i] = umx_gnt_share_ref(rw, i);
 	msg.count = 3 + NSHARE;
-	if (gnt_send_refs(p, &msg) < 0)
-		return 33;
+	CHILD_CHECK_OK(gnt_send_refs(p, &msg));
 	/* Every pin was dropped: end access succeeds on every ref. */
-	if (umx_gnt_end_access(g, rw) != 0 || umx_gnt_end_access(g, ro) != 0 ||
-	    umx_gnt_end_access(g, other) != 0)
-		return 34;
+	CHILD_CHECK(umx_gnt_end_access(g, rw) == 0);
+	CHILD_CHECK(umx_gnt_end_access(g, ro) == 0);
+	CHILD_CHECK(umx_gnt_end_access(g, other) == 0);
 	return gnt_done(c, g);
 }
 

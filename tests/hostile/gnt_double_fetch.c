@@ -9,7 +9,7 @@
 #include <xen/xen.h>
 #include <xen/grant_table.h>
 
-#include "../unit/gnt_util.h"
+#include "gnt_util.h"
 #include "umx/barrier.h"
 #include "umx_test.h"
 
@@ -27,10 +27,8 @@ static int mapper(void *arg)
 	umx_gnt_map *m;
 	umx_conn *c;
 	umx_gnt *g;
-	int rc;
 
-	if ((rc = gnt_mapper_start(p, &c, &g, &msg)) != 0)
-		return rc;
+	gnt_mapper_start(p, &c, &g, &msg);
 	srand(2);
 	for (i = 0; i < ROUNDS; i++) {
 		uint32_t ref = FIRST_REF + (uint32_t)rand() % NREFS;
@@ -40,19 +38,16 @@ static int mapper(void *arg)
 			continue;
 		va = umx_gnt_map_addr(m);
 		/* Pages bound to us say MAPPER (or were zeroed before that). */
-		if (!memcmp(va, "OTHER!", 6))
-			return 12;
-		if (memcmp(va, "MAPPER", 6) && va[0])
-			return 13;
+		CHILD_CHECK(memcmp(va, "OTHER!", 6) != 0);
+		CHILD_CHECK(!va[0] || memcmp(va, "MAPPER", 6) == 0);
 		ok++;
-		if (umx_gnt_unmap(g, m) < 0)
-			return 14;
+		CHILD_CHECK_OK(umx_gnt_unmap(g, m));
 	}
-	if (gnt_ack(p->m2g[1], 1) < 0)
-		return 15;
+	CHILD_CHECK_OK(gnt_ack(p->m2g[1], 1));
 	umx_gnt_close(g);
 	umx_conn_close(c);
-	return ok ? 0 : 16; /* the storm must not hide every valid entry */
+	CHILD_CHECK(ok > 0); /* the storm must not hide every valid entry */
+	return 0;
 }
 
 static int granter(void *arg)
@@ -66,11 +61,9 @@ static int granter(void *arg)
 	umx_gnt *g;
 	int tfd;
 
-	if (gnt_open(&c, &g) < 0)
-		return 30;
-	if (umx_gnt_share_pages(g, p->peer, NPAGES, 0, &mine) < 0 ||
-	    umx_gnt_share_pages(g, OTHER_PEER, NPAGES, 0, &other) < 0)
-		return 31;
+	CHILD_CHECK_OK(gnt_open(&c, &g));
+	CHILD_CHECK_OK(umx_gnt_share_pages(g, p->peer, NPAGES, 0, &mine));
+	CHILD_CHECK_OK(umx_gnt_share_pages(g, OTHER_PEER, NPAGES, 0, &other));
 	for (i = 0; i < NPAGES; i++) {
 		memcpy((char *)umx_gnt_share_addr(mine) + i * 4096, "MAPPER", 6);
 		memcpy((char *)umx_gnt_share_addr(other) + i * 4096, "OTHER!", 6);
@@ -79,11 +72,9 @@ static int granter(void *arg)
 	}
 	tfd = umx_conn_grant_table_fd(c, &frames);
 	t = mmap(NULL, frames * 4096u, PROT_READ | PROT_WRITE, MAP_SHARED, tfd, 0);
-	if (t == MAP_FAILED)
-		return 32;
+	CHILD_CHECK(t != MAP_FAILED);
 	msg.granter = umx_conn_domid(c);
-	if (gnt_write_all(p->g2m[1], &msg, sizeof(msg)) < 0)
-		return 33;
+	CHILD_CHECK_OK(gnt_write_all(p->g2m[1], &msg, sizeof(msg)));
 	srand(1);
 	fcntl(p->m2g[0], F_SETFL, O_NONBLOCK);
 	/* Rewrite until the mapper is done (its ack makes m2g readable). */

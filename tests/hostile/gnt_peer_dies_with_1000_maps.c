@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "../unit/gnt_util.h"
+#include "gnt_util.h"
 #include "umx_test.h"
 
 #define NMAPS 1000u
@@ -26,16 +26,13 @@ static int mapper(void *arg)
 	umx_gnt *g;
 	uint32_t i;
 
-	if (gnt_open(&c, &g) < 0)
-		return 10;
-	if (gnt_read_all(x->p.g2m[0], &msg, sizeof(msg)) < 0)
-		return 11;
+	CHILD_CHECK_OK(gnt_open(&c, &g));
+	CHILD_CHECK_OK(gnt_read_all(x->p.g2m[0], &msg, sizeof(msg)));
 	/* 1000 separate mappings (handles), over 16 regions. */
 	for (i = 0; i < NMAPS; i++)
-		if (umx_gnt_map_refs(g, msg.granter, 1, &msg.refs[i], 0, NULL, NULL, &m[i]) < 0)
-			return 12;
-	if (gnt_ack(x->to_parent[1], 'M') < 0)
-		return 13;
+		CHILD_CHECK_OK(
+		        umx_gnt_map_refs(g, msg.granter, 1, &msg.refs[i], 0, NULL, NULL, &m[i]));
+	CHILD_CHECK_OK(gnt_ack(x->to_parent[1], 'M'));
 	for (;;)
 		pause();
 }
@@ -51,27 +48,22 @@ static int granter(void *arg)
 	uint32_t i;
 	int r;
 
-	if (gnt_open(&c, &g) < 0)
-		return 30;
-	if (umx_gnt_share_pages(g, x->p.peer, NMAPS, 0, &s) < 0)
-		return 31;
+	CHILD_CHECK_OK(gnt_open(&c, &g));
+	CHILD_CHECK_OK(umx_gnt_share_pages(g, x->p.peer, NMAPS, 0, &s));
 	msg.granter = umx_conn_domid(c);
 	msg.count = NMAPS;
 	for (i = 0; i < NMAPS; i++)
 		msg.refs[i] = umx_gnt_share_ref(s, i);
-	if (gnt_ack(x->to_parent[1], 'S') < 0 || gnt_wait(x->from_parent[0], NULL) < 0)
-		return 32;
-	if (gnt_write_all(x->p.g2m[1], &msg, sizeof(msg)) < 0)
-		return 33;
-	if (gnt_wait(x->from_parent[0], NULL) < 0) /* the mapper is dead */
-		return 34;
+	CHILD_CHECK_OK(gnt_ack(x->to_parent[1], 'S'));
+	CHILD_CHECK_OK(gnt_wait(x->from_parent[0], NULL));
+	CHILD_CHECK_OK(gnt_write_all(x->p.g2m[1], &msg, sizeof(msg)));
+	CHILD_CHECK_OK(gnt_wait(x->from_parent[0], NULL)); /* the mapper is dead */
 	r = umx_gnt_end_access(g, s);
 	for (i = 0; r != 0 && i < 5000; i++) {
 		nanosleep(&ts, NULL);
 		r = umx_gnt_reap(g);
 	}
-	if (r != 0)
-		return 35;
+	CHILD_CHECK(r == 0);
 	return gnt_done(c, g);
 }
 

@@ -10,7 +10,7 @@
 #include <xen/io/netif.h>
 
 #include "umx_test.h"
-#include "../unit/net_util.h"
+#include "net_util.h"
 #include "umx/barrier.h"
 
 #define PINGS 50
@@ -50,23 +50,22 @@ static int dom_a(void *arg)
 	umx_netfront *nf;
 	char ch;
 
-	if (read(c->e.go[0], &ch, 1) != 1 || umx_plat_open(NULL, &p) < 0 ||
-	    umx_netfront_open(p, 0, 10000, &nf) < 0)
-		return 20;
-	if (read(c->ping[0], &ch, 1) != 1 || read(c->e.ready[0], &ch, 1) != 1)
-		return 21;
+	CHILD_CHECK(read(c->e.go[0], &ch, 1) == 1);
+	CHILD_CHECK_OK(umx_plat_open(NULL, &p));
+	CHILD_CHECK_OK(umx_netfront_open(p, 0, 10000, &nf));
+	CHILD_CHECK(read(c->ping[0], &ch, 1) == 1);
+	CHILD_CHECK(read(c->e.ready[0], &ch, 1) == 1);
 	for (uint16_t seq = 1; seq <= PINGS; seq++) {
 		size_t n = net_icmp_echo(f, 8, mac_b, mac_a, ip_a, ip_b, seq);
 		int r;
-		if (net_send_retry(nf, f, n, 5000) < 0)
-			return 22;
+		CHILD_CHECK_OK(net_send_retry(nf, f, n, 5000));
 		n = net_icmp_echo(want, 0, mac_a, mac_b, ip_b, ip_a, seq);
 		/* Skip anything else the switch floods our way. */
 		do
 			r = net_recv_timeout(nf, got, sizeof(got), 5000);
 		while (r > 0 && (r != (int)n || memcmp(got, want, n)) && memcmp(got, mac_a, 6));
-		if (r != (int)n || memcmp(got, want, n))
-			return 23;
+		CHILD_CHECK(r == (int)n);
+		CHILD_CHECK(memcmp(got, want, n) == 0);
 	}
 	umx_netfront_close(nf);
 	umx_plat_close(p);
@@ -132,8 +131,8 @@ static int hostile(void *arg)
 	char ch;
 	int result = 0;
 
-	if (read(c->e.go[0], &ch, 1) != 1 || hf_setup(&h) < 0)
-		return 60;
+	CHILD_CHECK(read(c->e.go[0], &ch, 1) == 1);
+	CHILD_CHECK_OK(hf_setup(&h));
 	good = umx_plat_share_ref(h.data, 0);
 	switch (c->s) {
 	case GARBAGE_GREF: {
@@ -144,8 +143,7 @@ static int hostile(void *arg)
 		/* Expect the answers: ERROR, ERROR, OKAY, ids echoed. */
 		for (int i = 0; i < 500 && umx_load_acquire32(h.r.tx + 8) < 3; i++)
 			usleep(10000);
-		if (umx_load_acquire32(h.r.tx + 8) != 3)
-			return 61;
+		CHILD_CHECK(umx_load_acquire32(h.r.tx + 8) == 3);
 		struct netif_tx_response r[3];
 		for (int i = 0; i < 3; i++)
 			memcpy(&r[i], h.r.tx + 64 + i * 12, sizeof(r[i]));
@@ -174,15 +172,13 @@ static int hostile(void *arg)
 		put_tx(&h, good, 0, NETTXF_more_data, 1, 120);
 		publish(&h, h.reqp);
 		usleep(100000);
-		if (write(c->did[1], "d", 1) != 1)
-			return 63;
+		CHILD_CHECK(write(c->did[1], "d", 1) == 1);
 		_exit(0); /* mid-packet, never closing */
 	case FLOOD:
 	case STORM:
 		break;
 	}
-	if (write(c->did[1], "d", 1) != 1)
-		return 63;
+	CHILD_CHECK(write(c->did[1], "d", 1) == 1);
 	fcntl(c->stop_h[0], F_SETFL, O_NONBLOCK);
 	while (read(c->stop_h[0], &ch, 1) != 1) {
 		if (c->s == FLOOD) {
@@ -201,8 +197,7 @@ static int hostile(void *arg)
 			usleep(10000);
 		}
 	}
-	if (write(c->h_result[1], &result, sizeof(result)) != sizeof(result))
-		return 64;
+	CHILD_CHECK(write(c->h_result[1], &result, sizeof(result)) == sizeof(result));
 	return result;
 }
 

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <xen/io/libxenvchan.h>
 
-#include "../unit/vchan_util.h"
+#include "vchan_util.h"
 #include "umx/clock.h"
 #include "umx/platform.h"
 
@@ -119,23 +119,20 @@ static int bad_server(void *arg)
 	char path[64];
 
 	for (size_t i = 0; i <= NBAD; i++) {
-		if (raw_srv_open(&s[i], vp->client_domid, i ? s[0].p : NULL) < 0)
-			return 10;
+		CHILD_CHECK_OK(raw_srv_open(&s[i], vp->client_domid, i ? s[0].p : NULL));
 		if (i < NBAD) {
 			s[i].page->left_order = bad_orders[i].left;
 			s[i].page->right_order = bad_orders[i].right;
 		}
 		snprintf(path, sizeof(path), "data/vchan/bad%zu", i);
-		if (raw_srv_offer(&s[i], vp->client_domid, path) < 0)
-			return 11;
+		CHILD_CHECK_OK(raw_srv_offer(&s[i], vp->client_domid, path));
 	}
-	if (raw_publish(&s[0], vp->client_domid, "data/vchan/ref-abc", "12abc", "5") < 0 ||
-	    raw_publish(&s[0], vp->client_domid, "data/vchan/ref-0", "0", "5") < 0 ||
-	    raw_publish(&s[0], vp->client_domid, "data/vchan/port-big", "8", "99999999999") < 0 ||
-	    raw_publish(&s[0], vp->client_domid, "data/vchan/port-neg", "8", "-3") < 0)
-		return 12;
-	if (write(sync_pipe[1], "o", 1) != 1)
-		return 13;
+	CHILD_CHECK_OK(raw_publish(&s[0], vp->client_domid, "data/vchan/ref-abc", "12abc", "5"));
+	CHILD_CHECK_OK(raw_publish(&s[0], vp->client_domid, "data/vchan/ref-0", "0", "5"));
+	CHILD_CHECK_OK(
+	        raw_publish(&s[0], vp->client_domid, "data/vchan/port-big", "8", "99999999999"));
+	CHILD_CHECK_OK(raw_publish(&s[0], vp->client_domid, "data/vchan/port-neg", "8", "-3"));
+	CHILD_CHECK(write(sync_pipe[1], "o", 1) == 1);
 	pause();
 	return 0;
 }
@@ -148,27 +145,24 @@ static int bad_client(void *arg)
 	umx_vchan *v;
 	int r;
 
-	if (wait_offer(vp, doms) < 0)
-		return 20;
+	CHILD_CHECK_OK(wait_offer(vp, doms));
 	for (size_t i = 0; i < NBAD; i++) {
 		snprintf(path, sizeof(path), "/local/domain/%u/data/vchan/bad%zu", doms[0], i);
 		if ((r = umx_vchan_client_open(doms[0], path, 0, &v)) != -EPROTO) {
 			fprintf(stderr, "orders %u/%u accepted: %d\n", bad_orders[i].left,
 			        bad_orders[i].right, r);
-			return 21;
+			CHILD_FAIL("bad ring orders accepted");
 		}
 	}
 	static const char *const bad_nodes[] = {"ref-abc", "ref-0", "port-big", "port-neg"};
 	for (size_t i = 0; i < 4; i++) {
 		snprintf(path, sizeof(path), "/local/domain/%u/data/vchan/%s", doms[0],
 		         bad_nodes[i]);
-		if (umx_vchan_client_open(doms[0], path, 0, &v) != -EPROTO)
-			return 22;
+		CHILD_CHECK(umx_vchan_client_open(doms[0], path, 0, &v) == -EPROTO);
 	}
 	/* The well-formed one next to them connects. */
 	snprintf(path, sizeof(path), "/local/domain/%u/data/vchan/bad%zu", doms[0], NBAD);
-	if (umx_vchan_client_open(doms[0], path, 0, &v) < 0)
-		return 23;
+	CHILD_CHECK_OK(umx_vchan_client_open(doms[0], path, 0, &v));
 	umx_vchan_close(v);
 	return 0;
 }
@@ -280,11 +274,9 @@ static int mutating_server(void *arg)
 	struct raw_srv s;
 	uint64_t rs = seed_from_env() * 3 + 1;
 
-	if (raw_srv_open(&s, vp->client_domid, NULL) < 0 ||
-	    raw_srv_offer(&s, vp->client_domid, "data/vchan/mut") < 0)
-		return 10;
-	if (write(sync_pipe[1], "o", 1) != 1)
-		return 11;
+	CHILD_CHECK_OK(raw_srv_open(&s, vp->client_domid, NULL));
+	CHILD_CHECK_OK(raw_srv_offer(&s, vp->client_domid, "data/vchan/mut"));
+	CHILD_CHECK(write(sync_pipe[1], "o", 1) == 1);
 	/* Wait for the client, then lie until killed. */
 	while (s.page->cli_live == 2)
 		usleep(1000);
@@ -301,14 +293,14 @@ static int our_client(void *arg)
 	int r;
 
 	alarm(60);
-	if (wait_offer(vp, doms) < 0)
-		return 20;
+	CHILD_CHECK_OK(wait_offer(vp, doms));
 	snprintf(path, sizeof(path), "/local/domain/%u/data/vchan/mut", doms[0]);
 	for (int round = 0; round < 20; round++) {
-		if ((r = umx_vchan_client_open(doms[0], path, 0, &v)) < 0)
-			return r == -EPROTO ? 0 : 21; /* the server broke its page */
-		if (exercise(v, seed_from_env() + (uint64_t)round, 20000) < 0)
-			return 22;
+		if ((r = umx_vchan_client_open(doms[0], path, 0, &v)) < 0) {
+			CHILD_CHECK(r == -EPROTO); /* the server broke its page */
+			return 0;
+		}
+		CHILD_CHECK_OK(exercise(v, seed_from_env() + (uint64_t)round, 20000));
 		umx_vchan_close(v);
 	}
 	return 0;
@@ -322,14 +314,11 @@ static int our_server(void *arg)
 	int r;
 
 	alarm(60);
-	if (!(v = vt_server(vp)))
-		return 10;
-	if (write(sync_pipe[1], "o", 1) != 1)
-		return 11;
+	CHILD_CHECK((v = vt_server(vp)));
+	CHILD_CHECK(write(sync_pipe[1], "o", 1) == 1);
 	while ((r = umx_vchan_is_open(v)) == 2)
 		usleep(1000);
-	if (exercise(v, seed_from_env() * 7, 200000) < 0)
-		return 12;
+	CHILD_CHECK_OK(exercise(v, seed_from_env() * 7, 200000));
 	umx_vchan_close(v);
 	return 0;
 }
@@ -372,19 +361,16 @@ static int raw_cli_open(struct raw_cli *c, uint32_t server, const char *path)
 	return 0;
 }
 
-/* A raw client on the path our server offers. 0, or the client's exit
- * code for the step that failed (20 no offer, 21 map). */
-static int raw_cli_connect(struct vpair *vp, struct raw_cli *c)
+/* A raw client on the path our server offers; a failed step fails the
+ * child. */
+static void raw_cli_connect(struct vpair *vp, struct raw_cli *c)
 {
 	uint32_t doms[2];
 	char path[96];
 
-	if (wait_offer(vp, doms) < 0)
-		return 20;
+	CHILD_CHECK_OK(wait_offer(vp, doms));
 	vt_path(path, sizeof(path), doms[0], doms[1]);
-	if (raw_cli_open(c, doms[0], path) < 0)
-		return 21;
-	return 0;
+	CHILD_CHECK_OK(raw_cli_open(c, doms[0], path));
 }
 
 static int mutating_client(void *arg)
@@ -392,12 +378,11 @@ static int mutating_client(void *arg)
 	struct vpair *vp = arg;
 	struct raw_cli c;
 	uint64_t rs = seed_from_env() * 5 + 3;
-	int r;
 
-	if ((r = raw_cli_connect(vp, &c)) != 0)
-		return r;
+	raw_cli_connect(vp, &c);
 	for (;;)
 		lie(c.page, umx_plat_map_addr(c.rings), c.p, c.port, &rs);
+	return 0; /* not reached: the parent kills us */
 }
 
 /* ---- 4. death after half a packet -------------------------------------- */
@@ -407,17 +392,15 @@ static int half_packet_client(void *arg)
 	struct vpair *vp = arg;
 	struct raw_cli c;
 	unsigned char *left;
-	int r;
 
-	if ((r = raw_cli_connect(vp, &c)) != 0)
-		return r;
+	raw_cli_connect(vp, &c);
 	left = umx_plat_map_addr(c.rings); /* left ring: client -> server */
 	vt_fill(11, 0, left, 10);
 	__atomic_store_n(&c.page->left.prod, 10, __ATOMIC_RELEASE);
 	umx_plat_evtchn_notify(c.p, (uint32_t)c.port);
 	usleep(100000); /* the server waits for the rest of its packet */
 	raise(SIGKILL);
-	return 22;
+	CHILD_FAIL("survived SIGKILL");
 }
 
 static int packet_server(void *arg)
@@ -427,16 +410,12 @@ static int packet_server(void *arg)
 	umx_vchan *v;
 
 	alarm(20);
-	if (!(v = vt_server(vp)))
-		return 10;
-	if (write(sync_pipe[1], "o", 1) != 1)
-		return 11;
-	if (umx_vchan_recv(v, buf, 20) != 0)
-		return 12; /* end of stream, not a hang */
-	if (umx_vchan_read(v, buf, 20) != 10 || vt_check(11, 0, buf, 10) >= 0)
-		return 13; /* the half packet is still there as a stream */
-	if (umx_vchan_read(v, buf, 20) != 0)
-		return 14;
+	CHILD_CHECK((v = vt_server(vp)));
+	CHILD_CHECK(write(sync_pipe[1], "o", 1) == 1);
+	CHILD_CHECK(umx_vchan_recv(v, buf, 20) == 0); /* end of stream, not a hang */
+	CHILD_CHECK(umx_vchan_read(v, buf, 20) == 10);
+	CHILD_CHECK(vt_check(11, 0, buf, 10) < 0); /* the half packet is still there as a stream */
+	CHILD_CHECK(umx_vchan_read(v, buf, 20) == 0);
 	umx_vchan_close(v);
 	return 0;
 }
@@ -448,10 +427,8 @@ static int storm_client(void *arg)
 	struct vpair *vp = arg;
 	struct raw_cli c;
 	uint64_t end;
-	int r;
 
-	if ((r = raw_cli_connect(vp, &c)) != 0)
-		return r;
+	raw_cli_connect(vp, &c);
 	end = umx_clock_ms() + 300;
 	do { /* events with no data, as fast as we can */
 		for (int i = 0; i < 1000; i++)
@@ -462,6 +439,7 @@ static int storm_client(void *arg)
 	umx_plat_evtchn_notify(c.p, (uint32_t)c.port);
 	for (;;)
 		pause();
+	return 0; /* not reached: the parent kills us */
 }
 
 static int storm_server(void *arg)
@@ -471,13 +449,11 @@ static int storm_server(void *arg)
 	umx_vchan *v;
 
 	alarm(20);
-	if (!(v = vt_server(vp)))
-		return 10;
-	if (write(sync_pipe[1], "o", 1) != 1)
-		return 11;
+	CHILD_CHECK((v = vt_server(vp)));
+	CHILD_CHECK(write(sync_pipe[1], "o", 1) == 1);
 	/* Blocked through the storm, then the one real byte. */
-	if (umx_vchan_read(v, &b, 1) != 1 || b != 0x42)
-		return 12;
+	CHILD_CHECK(umx_vchan_read(v, &b, 1) == 1);
+	CHILD_CHECK(b == 0x42);
 	umx_vchan_close(v);
 	return 0;
 }

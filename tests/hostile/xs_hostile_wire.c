@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../unit/xs_util.h"
+#include "xs_util.h"
 
 static int setup(void **state)
 {

@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "net_hostile.h"
-#include "../unit/net_util.h"
+#include "net_util.h"
 
 struct vif {
 	struct nh h;

@@ -39,85 +39,86 @@ static int side_a(void *arg)
 
 	close(p->a2b[0]);
 	close(p->b2a[1]);
-	CHECK((L = compat_lib("libxenevtchn.so.1")));
-	CHECK((x = E(xenevtchn_open)(NULL, 0)));
-	CHECK((fd = E(xenevtchn_fd)(x)) >= 0);
-	CHECK((pa = E(xenevtchn_bind_unbound_port)(x, p->b)) >= 0);
-	CHECK(compat_readable(fd, 0) == 0); /* before B can notify */
-	CHECK(umx_test_put_u32(p->a2b[1], (uint32_t)pa) == 0);
+	CHILD_CHECK((L = compat_lib("libxenevtchn.so.1")));
+	CHILD_CHECK((x = E(xenevtchn_open)(NULL, 0)));
+	CHILD_CHECK((fd = E(xenevtchn_fd)(x)) >= 0);
+	CHILD_CHECK((pa = E(xenevtchn_bind_unbound_port)(x, p->b)) >= 0);
+	CHILD_CHECK(compat_readable(fd, 0) == 0); /* before B can notify */
+	CHILD_CHECK(umx_test_put_u32(p->a2b[1], (uint32_t)pa) == 0);
 
 	/* B notified once. */
-	CHECK(umx_test_get_u32(p->b2a[0]) == 1);
-	CHECK(compat_readable(fd, 5000) == 1);
-	CHECK(E(xenevtchn_pending)(x) == pa);
-	CHECK(compat_readable(fd, 0) == 0); /* masked: nothing pending */
-	CHECK(umx_test_put_u32(p->a2b[1], 2) == 0);
+	CHILD_CHECK(umx_test_get_u32(p->b2a[0]) == 1);
+	CHILD_CHECK(compat_readable(fd, 5000) == 1);
+	CHILD_CHECK(E(xenevtchn_pending)(x) == pa);
+	CHILD_CHECK(compat_readable(fd, 0) == 0); /* masked: nothing pending */
+	CHILD_CHECK(umx_test_put_u32(p->a2b[1], 2) == 0);
 	/* B notified twice more while the port was masked. */
-	CHECK(umx_test_get_u32(p->b2a[0]) == 2);
-	CHECK(compat_readable(fd, 300) == 0);
-	CHECK(E(xenevtchn_unmask)(x, (evtchn_port_t)pa) == 0);
-	CHECK(compat_readable(fd, 5000) == 1);
-	CHECK(E(xenevtchn_pending)(x) == pa);
-	CHECK(E(xenevtchn_unmask)(x, (evtchn_port_t)pa) == 0);
-	CHECK(compat_readable(fd, 300) == 0); /* the two became one */
+	CHILD_CHECK(umx_test_get_u32(p->b2a[0]) == 2);
+	CHILD_CHECK(compat_readable(fd, 300) == 0);
+	CHILD_CHECK(E(xenevtchn_unmask)(x, (evtchn_port_t)pa) == 0);
+	CHILD_CHECK(compat_readable(fd, 5000) == 1);
+	CHILD_CHECK(E(xenevtchn_pending)(x) == pa);
+	CHILD_CHECK(E(xenevtchn_unmask)(x, (evtchn_port_t)pa) == 0);
+	CHILD_CHECK(compat_readable(fd, 300) == 0); /* the two became one */
 	/* Non-blocking descriptor: pending says EAGAIN instead of waiting. */
-	CHECK((fl = fcntl(fd, F_GETFL)) >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0);
+	CHILD_CHECK((fl = fcntl(fd, F_GETFL)) >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0);
 	errno = 0;
-	CHECK(E(xenevtchn_pending)(x) == -1 && errno == EAGAIN);
-	CHECK(E(xenevtchn_notify)(x, (evtchn_port_t)pa) == 0); /* A -> B */
+	CHILD_CHECK(E(xenevtchn_pending)(x) == -1 && errno == EAGAIN);
+	CHILD_CHECK(E(xenevtchn_notify)(x, (evtchn_port_t)pa) == 0); /* A -> B */
 
 	/* Bad ports. */
 	errno = 0;
-	CHECK(E(xenevtchn_notify)(x, 4000) == -1 && errno == ENOTCONN);
+	CHILD_CHECK(E(xenevtchn_notify)(x, 4000) == -1 && errno == ENOTCONN);
 	errno = 0;
-	CHECK(E(xenevtchn_unbind)(x, 4000) == -1 && errno == ENOTCONN);
+	CHILD_CHECK(E(xenevtchn_unbind)(x, 4000) == -1 && errno == ENOTCONN);
 	errno = 0;
-	CHECK(E(xenevtchn_unmask)(x, 4000) == -1 && errno == EINVAL);
+	CHILD_CHECK(E(xenevtchn_unmask)(x, 4000) == -1 && errno == EINVAL);
 	errno = 0;
-	CHECK(E(xenevtchn_bind_interdomain)(x, p->b, 4000) == -1 && errno != 0);
+	CHILD_CHECK(E(xenevtchn_bind_interdomain)(x, p->b, 4000) == -1 && errno != 0);
 	errno = 0;
-	CHECK(E(xenevtchn_bind_virq)(x, 1) == -1 && errno == ENOSYS);
+	CHILD_CHECK(E(xenevtchn_bind_virq)(x, 1) == -1 && errno == ENOSYS);
 	errno = 0;
-	CHECK(E(xenevtchn_fdopen)(NULL, 0, 0) == NULL && errno == ENOSYS);
+	CHILD_CHECK(E(xenevtchn_fdopen)(NULL, 0, 0) == NULL && errno == ENOSYS);
 
 	/* Restrict. */
-	CHECK((r = E(xenevtchn_open)(NULL, 0)));
-	CHECK((extra = E(xenevtchn_bind_unbound_port)(r, p->b)) >= 0); /* bound before */
+	CHILD_CHECK((r = E(xenevtchn_open)(NULL, 0)));
+	CHILD_CHECK((extra = E(xenevtchn_bind_unbound_port)(r, p->b)) >= 0); /* bound before */
 	errno = 0;
-	CHECK(E(xenevtchn_restrict)(r, 0) == -1 && errno == EINVAL);
+	CHILD_CHECK(E(xenevtchn_restrict)(r, 0) == -1 && errno == EINVAL);
 	errno = 0;
-	CHECK(E(xenevtchn_restrict)(r, DOMID_FIRST_RESERVED) == -1 && errno == EINVAL);
-	CHECK(E(xenevtchn_restrict)(r, (domid_t)p->b) == 0);
+	CHILD_CHECK(E(xenevtchn_restrict)(r, DOMID_FIRST_RESERVED) == -1 && errno == EINVAL);
+	CHILD_CHECK(E(xenevtchn_restrict)(r, (domid_t)p->b) == 0);
 	errno = 0;
-	CHECK(E(xenevtchn_restrict)(r, (domid_t)p->b) == -1 && errno == EACCES);
+	CHILD_CHECK(E(xenevtchn_restrict)(r, (domid_t)p->b) == -1 && errno == EACCES);
 	errno = 0;
-	CHECK(E(xenevtchn_bind_unbound_port)(r, p->b) == -1 && errno == EACCES);
+	CHILD_CHECK(E(xenevtchn_bind_unbound_port)(r, p->b) == -1 && errno == EACCES);
 	errno = 0;
-	CHECK(E(xenevtchn_bind_interdomain)(r, 0, 1) == -1 && errno == EACCES);
-	CHECK(umx_test_put_u32(p->a2b[1], 3) == 0);
-	CHECK((pr = E(xenevtchn_bind_interdomain)(r, p->b, umx_test_get_u32(p->b2a[0]))) >= 0);
-	CHECK(E(xenevtchn_notify)(r, (evtchn_port_t)pr) == 0);
-	CHECK(E(xenevtchn_notify)(r, (evtchn_port_t)extra) == 0);
-	CHECK(E(xenevtchn_unbind)(r, (evtchn_port_t)extra) == 0);
+	CHILD_CHECK(E(xenevtchn_bind_interdomain)(r, 0, 1) == -1 && errno == EACCES);
+	CHILD_CHECK(umx_test_put_u32(p->a2b[1], 3) == 0);
+	CHILD_CHECK((pr = E(xenevtchn_bind_interdomain)(r, p->b, umx_test_get_u32(p->b2a[0]))) >=
+	            0);
+	CHILD_CHECK(E(xenevtchn_notify)(r, (evtchn_port_t)pr) == 0);
+	CHILD_CHECK(E(xenevtchn_notify)(r, (evtchn_port_t)extra) == 0);
+	CHILD_CHECK(E(xenevtchn_unbind)(r, (evtchn_port_t)extra) == 0);
 	errno = 0;
-	CHECK(E(xenevtchn_notify)(r, (evtchn_port_t)extra) == -1 && errno == ENOTCONN);
-	CHECK(umx_test_get_u32(p->b2a[0]) == 4);
-	CHECK(E(xenevtchn_close)(r) == 0);
-	CHECK(E(xenevtchn_unbind)(x, (evtchn_port_t)pa) == 0);
-	CHECK(E(xenevtchn_close)(x) == 0);
+	CHILD_CHECK(E(xenevtchn_notify)(r, (evtchn_port_t)extra) == -1 && errno == ENOTCONN);
+	CHILD_CHECK(umx_test_get_u32(p->b2a[0]) == 4);
+	CHILD_CHECK(E(xenevtchn_close)(r) == 0);
+	CHILD_CHECK(E(xenevtchn_unbind)(x, (evtchn_port_t)pa) == 0);
+	CHILD_CHECK(E(xenevtchn_close)(x) == 0);
 
 	/* Close releases the ports it still has bound: no descriptor left. */
 	{
 		int fds0 = umx_test_count_fds(getpid());
 
-		CHECK((r = E(xenevtchn_open)(NULL, 0)));
+		CHILD_CHECK((r = E(xenevtchn_open)(NULL, 0)));
 		for (int i = 0; i < 8; i++)
-			CHECK(E(xenevtchn_bind_unbound_port)(r, p->b) >= 0);
-		CHECK(umx_test_count_fds(getpid()) > fds0);
-		CHECK(E(xenevtchn_close)(r) == 0);
-		CHECK(umx_test_count_fds(getpid()) == fds0);
+			CHILD_CHECK(E(xenevtchn_bind_unbound_port)(r, p->b) >= 0);
+		CHILD_CHECK(umx_test_count_fds(getpid()) > fds0);
+		CHILD_CHECK(E(xenevtchn_close)(r) == 0);
+		CHILD_CHECK(umx_test_count_fds(getpid()) == fds0);
 	}
-	CHECK(umx_test_put_u32(p->a2b[1], 5) == 0); /* B may go */
+	CHILD_CHECK(umx_test_put_u32(p->a2b[1], 5) == 0); /* B may go */
 	return 0;
 }
 
@@ -130,35 +131,36 @@ static int side_b(void *arg)
 
 	close(p->a2b[1]);
 	close(p->b2a[0]);
-	CHECK((L = compat_lib("libxenevtchn.so.1")));
-	CHECK((adom = umx_test_get_u32(p->p2b[0])) != 0xffffffffu);
-	CHECK((x = E(xenevtchn_open)(NULL, 0)));
+	CHILD_CHECK((L = compat_lib("libxenevtchn.so.1")));
+	CHILD_CHECK((adom = umx_test_get_u32(p->p2b[0])) != 0xffffffffu);
+	CHILD_CHECK((x = E(xenevtchn_open)(NULL, 0)));
 	fd = E(xenevtchn_fd)(x);
-	CHECK((pb = E(xenevtchn_bind_interdomain)(x, adom, umx_test_get_u32(p->a2b[0]))) >= 0);
+	CHILD_CHECK((pb = E(xenevtchn_bind_interdomain)(x, adom, umx_test_get_u32(p->a2b[0]))) >=
+	            0);
 	/* As in Xen, the binder's new port starts pending (a notify racing
 	 * with the bind is not lost). */
-	CHECK(compat_readable(fd, 5000) == 1);
-	CHECK(E(xenevtchn_pending)(x) == pb);
-	CHECK(E(xenevtchn_unmask)(x, (evtchn_port_t)pb) == 0);
-	CHECK(E(xenevtchn_notify)(x, (evtchn_port_t)pb) == 0);
-	CHECK(umx_test_put_u32(p->b2a[1], 1) == 0);
-	CHECK(umx_test_get_u32(p->a2b[0]) == 2);
-	CHECK(E(xenevtchn_notify)(x, (evtchn_port_t)pb) == 0);
-	CHECK(E(xenevtchn_notify)(x, (evtchn_port_t)pb) == 0);
-	CHECK(umx_test_put_u32(p->b2a[1], 2) == 0);
+	CHILD_CHECK(compat_readable(fd, 5000) == 1);
+	CHILD_CHECK(E(xenevtchn_pending)(x) == pb);
+	CHILD_CHECK(E(xenevtchn_unmask)(x, (evtchn_port_t)pb) == 0);
+	CHILD_CHECK(E(xenevtchn_notify)(x, (evtchn_port_t)pb) == 0);
+	CHILD_CHECK(umx_test_put_u32(p->b2a[1], 1) == 0);
+	CHILD_CHECK(umx_test_get_u32(p->a2b[0]) == 2);
+	CHILD_CHECK(E(xenevtchn_notify)(x, (evtchn_port_t)pb) == 0);
+	CHILD_CHECK(E(xenevtchn_notify)(x, (evtchn_port_t)pb) == 0);
+	CHILD_CHECK(umx_test_put_u32(p->b2a[1], 2) == 0);
 	/* A's notify back; it arrives before A's next message. */
-	CHECK(compat_readable(fd, 5000) == 1);
-	CHECK(E(xenevtchn_pending)(x) == pb);
-	CHECK(E(xenevtchn_unmask)(x, (evtchn_port_t)pb) == 0);
-	CHECK(umx_test_get_u32(p->a2b[0]) == 3);
-	CHECK((pb2 = E(xenevtchn_bind_unbound_port)(x, adom)) >= 0);
-	CHECK(umx_test_put_u32(p->b2a[1], (uint32_t)pb2) == 0);
+	CHILD_CHECK(compat_readable(fd, 5000) == 1);
+	CHILD_CHECK(E(xenevtchn_pending)(x) == pb);
+	CHILD_CHECK(E(xenevtchn_unmask)(x, (evtchn_port_t)pb) == 0);
+	CHILD_CHECK(umx_test_get_u32(p->a2b[0]) == 3);
+	CHILD_CHECK((pb2 = E(xenevtchn_bind_unbound_port)(x, adom)) >= 0);
+	CHILD_CHECK(umx_test_put_u32(p->b2a[1], (uint32_t)pb2) == 0);
 	/* The restricted handle's notify arrives. */
-	CHECK(compat_readable(fd, 5000) == 1);
-	CHECK(E(xenevtchn_pending)(x) == pb2);
-	CHECK(umx_test_put_u32(p->b2a[1], 4) == 0);
-	CHECK(umx_test_get_u32(p->a2b[0]) == 5);
-	CHECK(E(xenevtchn_close)(x) == 0);
+	CHILD_CHECK(compat_readable(fd, 5000) == 1);
+	CHILD_CHECK(E(xenevtchn_pending)(x) == pb2);
+	CHILD_CHECK(umx_test_put_u32(p->b2a[1], 4) == 0);
+	CHILD_CHECK(umx_test_get_u32(p->a2b[0]) == 5);
+	CHILD_CHECK(E(xenevtchn_close)(x) == 0);
 	return 0;
 }
 

@@ -48,25 +48,24 @@ static int mapper(void *arg)
 	uint32_t msg[2]; /* granter, ref */
 	char *va, c = 1;
 
-	if (!l)
-		return 10;
+	CHILD_CHECK(l);
 	open_ = (void *(*)(void *, unsigned))dlsym(l, "xengnttab_open");
 	map = (void *(*)(void *, uint32_t, uint32_t, int))dlsym(l, "xengnttab_map_grant_ref");
 	unmap = (int (*)(void *, void *, uint32_t))dlsym(l, "xengnttab_unmap");
-	if (!open_ || !map || !unmap || !(h = open_(NULL, 0)))
-		return 11;
-	if (xfer(p->g2m[0], msg, sizeof(msg), 0) < 0)
-		return 12;
+	CHILD_CHECK(open_);
+	CHILD_CHECK(map);
+	CHILD_CHECK(unmap);
+	CHILD_CHECK((h = open_(NULL, 0)));
+	CHILD_CHECK(xfer(p->g2m[0], msg, sizeof(msg), 0) >= 0);
 	va = map(h, msg[0], msg[1], PROT_READ | PROT_WRITE);
-	if (!va || strcmp(va, "for you"))
-		return 13;
-	if (xfer(p->m2g[1], &c, 1, 1) < 0 || xfer(p->g2m[0], &c, 1, 0) < 0)
-		return 14;
+	CHILD_CHECK(va);
+	CHILD_CHECK(strcmp(va, "for you") == 0);
+	CHILD_CHECK(xfer(p->m2g[1], &c, 1, 1) >= 0);
+	CHILD_CHECK(xfer(p->g2m[0], &c, 1, 0) >= 0);
 	for (size_t i = 0; i + 6 <= 4096; i++)
-		if (!memcmp(va + i, "SECRET", 6))
-			return 15; /* the bug MSA02 is about */
-	if (strcmp(va, "for you") || unmap(h, va, 1) < 0)
-		return 16;
+		CHILD_CHECK(memcmp(va + i, "SECRET", 6) != 0); /* the bug MSA02 is about */
+	CHILD_CHECK(strcmp(va, "for you") == 0);
+	CHILD_CHECK(unmap(h, va, 1) >= 0);
 	return xfer(p->m2g[1], &c, 1, 1) < 0 ? 17 : 0;
 }
 
@@ -80,36 +79,33 @@ static int granter(void *arg)
 	uint32_t msg[2];
 	char *va, c;
 
-	if (!l)
-		return 20;
+	CHILD_CHECK(l);
 	open_ = (void *(*)(void *, unsigned))dlsym(l, "xengntshr_open");
 	share = (void *(*)(void *, uint32_t, int, uint32_t *, int))dlsym(l,
 	                                                                 "xengntshr_share_pages");
 	unshare = (int (*)(void *, void *, uint32_t))dlsym(l, "xengntshr_unshare");
-	if (!open_ || !share || !unshare || !(h = open_(NULL, 0)))
-		return 21;
-	if (xfer(p->g2m[0], &msg[0], sizeof(msg[0]), 0) < 0) /* own domid, from the parent */
-		return 22;
-	if (!(va = share(h, p->peer, 1, &msg[1], 1)))
-		return 23;
+	CHILD_CHECK(open_);
+	CHILD_CHECK(share);
+	CHILD_CHECK(unshare);
+	CHILD_CHECK((h = open_(NULL, 0)));
+	CHILD_CHECK(xfer(p->g2m[0], &msg[0], sizeof(msg[0]), 0) >=
+	            0); /* own domid, from the parent */
+	CHILD_CHECK((va = share(h, p->peer, 1, &msg[1], 1)));
 	strcpy(va, "for you");
-	if (xfer(p->g2m[1], msg, sizeof(msg), 1) < 0 || xfer(p->m2g[0], &c, 1, 0) < 0)
-		return 24;
-	if (unshare(h, va, 1) != 0) /* still mapped: deferred, not an error */
-		return 25;
+	CHILD_CHECK(xfer(p->g2m[1], msg, sizeof(msg), 1) >= 0);
+	CHILD_CHECK(xfer(p->m2g[0], &c, 1, 0) >= 0);
+	CHILD_CHECK(unshare(h, va, 1) == 0); /* still mapped: deferred, not an error */
 	for (int i = 0; i < 40; i++) {
 		uint32_t ref;
-		if (!(more[i] = share(h, p->peer, 1, &ref, 1)))
-			return 26;
+		CHILD_CHECK((more[i] = share(h, p->peer, 1, &ref, 1)));
 		memset(more[i], 0, 4096);
 		for (int j = 0; j + 6 <= 4096; j += 6)
 			memcpy((char *)more[i] + j, "SECRET", 6);
 	}
-	if (xfer(p->g2m[1], &c, 1, 1) < 0 || xfer(p->m2g[0], &c, 1, 0) < 0)
-		return 27;
+	CHILD_CHECK(xfer(p->g2m[1], &c, 1, 1) >= 0);
+	CHILD_CHECK(xfer(p->m2g[0], &c, 1, 0) >= 0);
 	for (int i = 0; i < 40; i++)
-		if (unshare(h, more[i], 1) != 0)
-			return 28;
+		CHILD_CHECK(unshare(h, more[i], 1) == 0);
 	return 0;
 }
 

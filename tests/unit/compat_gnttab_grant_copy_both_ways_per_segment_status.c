@@ -37,39 +37,39 @@ static int granter(void *arg)
 	uint32_t refs[2], ro, gdom;
 	uint8_t *pages, *rop, src[1000];
 
-	CHECK((L = compat_lib("libxengnttab.so.1")));
-	CHECK((gdom = umx_test_get_u32(p->self[0])) != 0xffffffffu);
-	CHECK((s = G(xengntshr_open)(NULL, 0)));
-	CHECK((pages = G(xengntshr_share_pages)(s, p->copier, 2, refs, 1)));
-	CHECK((rop = G(xengntshr_share_pages)(s, p->copier, 1, &ro, 0)));
+	CHILD_CHECK((L = compat_lib("libxengnttab.so.1")));
+	CHILD_CHECK((gdom = umx_test_get_u32(p->self[0])) != 0xffffffffu);
+	CHILD_CHECK((s = G(xengntshr_open)(NULL, 0)));
+	CHILD_CHECK((pages = G(xengntshr_share_pages)(s, p->copier, 2, refs, 1)));
+	CHILD_CHECK((rop = G(xengntshr_share_pages)(s, p->copier, 1, &ro, 0)));
 	for (size_t i = 0; i < PG; i++)
 		pages[i] = pat(i);
 	memset(pages + PG, 0xee, PG);
 	memset(rop, 0x11, PG);
-	CHECK(umx_test_put_u32(p->g2c[1], gdom) == 0);
-	CHECK(umx_test_put_u32(p->g2c[1], refs[0]) == 0);
-	CHECK(umx_test_put_u32(p->g2c[1], refs[1]) == 0);
-	CHECK(umx_test_put_u32(p->g2c[1], ro) == 0);
-	CHECK(umx_test_get_u32(p->c2g[0]) == 1); /* copies done */
+	CHILD_CHECK(umx_test_put_u32(p->g2c[1], gdom) == 0);
+	CHILD_CHECK(umx_test_put_u32(p->g2c[1], refs[0]) == 0);
+	CHILD_CHECK(umx_test_put_u32(p->g2c[1], refs[1]) == 0);
+	CHILD_CHECK(umx_test_put_u32(p->g2c[1], ro) == 0);
+	CHILD_CHECK(umx_test_get_u32(p->c2g[0]) == 1); /* copies done */
 
 	/* local -> grant, 300 bytes at 96 */
 	for (size_t i = 0; i < 300; i++)
-		CHECK(pages[PG + 96 + i] == (uint8_t)(0xa0 ^ i));
+		CHILD_CHECK(pages[PG + 96 + i] == (uint8_t)(0xa0 ^ i));
 	/* grant -> grant, 64 bytes of page 0 at 2000 */
-	CHECK(!memcmp(pages + PG + 2000, pages, 64));
+	CHILD_CHECK(!memcmp(pages + PG + 2000, pages, 64));
 	/* local crossing a page -> grant, 1000 bytes at 3000 */
 	for (size_t i = 0; i < sizeof(src); i++)
 		src[i] = (uint8_t)(i ^ 0x3c);
-	CHECK(!memcmp(pages + PG + 3000, src, sizeof(src)));
+	CHILD_CHECK(!memcmp(pages + PG + 3000, src, sizeof(src)));
 	/* untouched elsewhere, read-only page untouched */
-	CHECK(pages[PG + 95] == 0xee && pages[PG + 396] == 0xee && pages[PG + 1999] == 0xee);
+	CHILD_CHECK(pages[PG + 95] == 0xee && pages[PG + 396] == 0xee && pages[PG + 1999] == 0xee);
 	for (size_t i = 0; i < PG; i++)
-		CHECK(rop[i] == 0x11);
-	CHECK(umx_test_put_u32(p->g2c[1], 2) == 0);
-	CHECK(umx_test_get_u32(p->c2g[0]) == 3);
-	CHECK(G(xengntshr_unshare)(s, pages, 2) == 0);
-	CHECK(G(xengntshr_unshare)(s, rop, 1) == 0);
-	CHECK(G(xengntshr_close)(s) == 0);
+		CHILD_CHECK(rop[i] == 0x11);
+	CHILD_CHECK(umx_test_put_u32(p->g2c[1], 2) == 0);
+	CHILD_CHECK(umx_test_get_u32(p->c2g[0]) == 3);
+	CHILD_CHECK(G(xengntshr_unshare)(s, pages, 2) == 0);
+	CHILD_CHECK(G(xengntshr_unshare)(s, rop, 1) == 0);
+	CHILD_CHECK(G(xengntshr_close)(s) == 0);
 	return 0;
 }
 
@@ -81,16 +81,16 @@ static int copier(void *arg)
 	uint32_t gdom, r0, r1, ro;
 	uint8_t dst[200], wrong[16], *local, local2[8];
 
-	CHECK((L = compat_lib("libxengnttab.so.1")));
-	CHECK((h = G(xengnttab_open)(NULL, 0)));
+	CHILD_CHECK((L = compat_lib("libxengnttab.so.1")));
+	CHILD_CHECK((h = G(xengnttab_open)(NULL, 0)));
 	gdom = umx_test_get_u32(p->g2c[0]);
 	r0 = umx_test_get_u32(p->g2c[0]);
 	r1 = umx_test_get_u32(p->g2c[0]);
 	ro = umx_test_get_u32(p->g2c[0]);
-	CHECK(ro != 0xffffffffu);
+	CHILD_CHECK(ro != 0xffffffffu);
 	/* two pages, so a local buffer can cross from one to the other */
 	local = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(local != MAP_FAILED);
+	CHILD_CHECK(local != MAP_FAILED);
 	for (size_t i = 0; i < 300; i++)
 		local[i] = (uint8_t)(0xa0 ^ i);
 	for (size_t i = 0; i < 1000; i++)
@@ -143,18 +143,18 @@ static int copier(void *arg)
 	for (int i = 0; i < 7; i++)
 		seg[i].status = 42;
 
-	CHECK(G(xengnttab_grant_copy)(h, 7, seg) == 0);
-	CHECK(seg[0].status == GNTST_okay);
-	CHECK(seg[1].status == GNTST_okay);
-	CHECK(seg[2].status == GNTST_okay);
-	CHECK(seg[3].status == GNTST_bad_gntref);
-	CHECK(seg[4].status < 0 && seg[4].status != 42);
-	CHECK(seg[5].status == GNTST_permission_denied);
-	CHECK(seg[6].status == GNTST_okay);
+	CHILD_CHECK(G(xengnttab_grant_copy)(h, 7, seg) == 0);
+	CHILD_CHECK(seg[0].status == GNTST_okay);
+	CHILD_CHECK(seg[1].status == GNTST_okay);
+	CHILD_CHECK(seg[2].status == GNTST_okay);
+	CHILD_CHECK(seg[3].status == GNTST_bad_gntref);
+	CHILD_CHECK(seg[4].status < 0 && seg[4].status != 42);
+	CHILD_CHECK(seg[5].status == GNTST_permission_denied);
+	CHILD_CHECK(seg[6].status == GNTST_okay);
 	for (size_t i = 0; i < sizeof(dst); i++)
-		CHECK(dst[i] == pat(100 + i));
+		CHILD_CHECK(dst[i] == pat(100 + i));
 	for (size_t i = 0; i < sizeof(wrong); i++)
-		CHECK(wrong[i] == 0x77);
+		CHILD_CHECK(wrong[i] == 0x77);
 
 	/* Whole-call errors, as gntdev's: nothing copied, -1/EINVAL. */
 	bad = seg[1];
@@ -166,26 +166,26 @@ static int copier(void *arg)
 		xengnttab_grant_copy_segment_t two[2] = {seg[0], bad};
 
 		errno = 0;
-		CHECK(G(xengnttab_grant_copy)(h, 2, two) == -1 && errno == EINVAL);
-		CHECK(dst[0] == 0 && dst[199] == 0); /* the good one was not done either */
+		CHILD_CHECK(G(xengnttab_grant_copy)(h, 2, two) == -1 && errno == EINVAL);
+		CHILD_CHECK(dst[0] == 0 && dst[199] == 0); /* the good one was not done either */
 	}
 	bad = seg[0];
 	bad.source.foreign.offset = PG - 1;
 	bad.len = 2;
 	errno = 0;
-	CHECK(G(xengnttab_grant_copy)(h, 1, &bad) == -1 && errno == EINVAL);
+	CHILD_CHECK(G(xengnttab_grant_copy)(h, 1, &bad) == -1 && errno == EINVAL);
 	memset(&bad, 0, sizeof(bad));
 	bad.source.virt = local;
 	bad.dest.virt = local2;
 	bad.len = sizeof(local2);
 	errno = 0;
-	CHECK(G(xengnttab_grant_copy)(h, 1, &bad) == -1 && errno == EINVAL);
-	CHECK(G(xengnttab_grant_copy)(h, 0, seg) == 0);
+	CHILD_CHECK(G(xengnttab_grant_copy)(h, 1, &bad) == -1 && errno == EINVAL);
+	CHILD_CHECK(G(xengnttab_grant_copy)(h, 0, seg) == 0);
 
-	CHECK(umx_test_put_u32(p->c2g[1], 1) == 0);
-	CHECK(umx_test_get_u32(p->g2c[0]) == 2);
-	CHECK(umx_test_put_u32(p->c2g[1], 3) == 0);
-	CHECK(G(xengnttab_close)(h) == 0);
+	CHILD_CHECK(umx_test_put_u32(p->c2g[1], 1) == 0);
+	CHILD_CHECK(umx_test_get_u32(p->g2c[0]) == 2);
+	CHILD_CHECK(umx_test_put_u32(p->c2g[1], 3) == 0);
+	CHILD_CHECK(G(xengnttab_close)(h) == 0);
 	return 0;
 }
 

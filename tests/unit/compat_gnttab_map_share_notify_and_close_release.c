@@ -84,78 +84,78 @@ static int granter(void *arg)
 
 	close(p->g2m[0]);
 	close(p->m2g[1]);
-	CHECK(load() == 0);
-	CHECK((gdom = umx_test_get_u32(p->p2g[0])) != 0xffffffffu);
-	CHECK((s = G(xengntshr_open)(NULL, 0)));
-	CHECK((x = E(xenevtchn_open)(NULL, 0)));
-	CHECK((pg = E(xenevtchn_bind_unbound_port)(x, p->m)) >= 0);
+	CHILD_CHECK(load() == 0);
+	CHILD_CHECK((gdom = umx_test_get_u32(p->p2g[0])) != 0xffffffffu);
+	CHILD_CHECK((s = G(xengntshr_open)(NULL, 0)));
+	CHILD_CHECK((x = E(xenevtchn_open)(NULL, 0)));
+	CHILD_CHECK((pg = E(xenevtchn_bind_unbound_port)(x, p->m)) >= 0);
 	/* K's notify port on a handle of its own: K dies whenever the parent
 	 * kills it, and its event must not be taken for one of M's. */
-	CHECK((xk = E(xenevtchn_open)(NULL, 0)));
-	CHECK((pk = E(xenevtchn_bind_unbound_port)(xk, p->k)) >= 0);
+	CHILD_CHECK((xk = E(xenevtchn_open)(NULL, 0)));
+	CHILD_CHECK((pk = E(xenevtchn_bind_unbound_port)(xk, p->k)) >= 0);
 	errno = 0;
-	CHECK(!G(xengntshr_share_pages)(s, p->m, 0, refs, 1) && errno == EINVAL);
-	CHECK((many = G(xengntshr_share_pages)(s, p->m, MANY, refs, 1)));
+	CHILD_CHECK(!G(xengntshr_share_pages)(s, p->m, 0, refs, 1) && errno == EINVAL);
+	CHILD_CHECK((many = G(xengntshr_share_pages)(s, p->m, MANY, refs, 1)));
 	for (uint32_t i = 0; i < MANY; i++)
 		memcpy(many + i * PG, &i, sizeof(i));
-	CHECK((px = G(xengntshr_share_pages)(s, p->m, 1, &rx, 1)));
-	CHECK((py = G(xengntshr_share_pages)(s, p->m, 1, &ry, 1)));
-	CHECK((pz = G(xengntshr_share_pages)(s, p->k, 1, &rz, 1)));
-	CHECK((pn = G(xengntshr_share_page_notify)(s, p->m, &rn, 1, 20, (evtchn_port_t)pg)));
+	CHILD_CHECK((px = G(xengntshr_share_pages)(s, p->m, 1, &rx, 1)));
+	CHILD_CHECK((py = G(xengntshr_share_pages)(s, p->m, 1, &ry, 1)));
+	CHILD_CHECK((pz = G(xengntshr_share_pages)(s, p->k, 1, &rz, 1)));
+	CHILD_CHECK((pn = G(xengntshr_share_page_notify)(s, p->m, &rn, 1, 20, (evtchn_port_t)pg)));
 	px[21] = py[22] = pz[23] = pn[20] = 1;
-	CHECK(umx_test_put_u32(p->g2m[1], gdom) == 0);
-	CHECK(umx_test_put_u32(p->g2m[1], (uint32_t)pg) == 0);
+	CHILD_CHECK(umx_test_put_u32(p->g2m[1], gdom) == 0);
+	CHILD_CHECK(umx_test_put_u32(p->g2m[1], (uint32_t)pg) == 0);
 	for (int i = 0; i < MANY; i++)
-		CHECK(umx_test_put_u32(p->g2m[1], refs[i]) == 0);
-	CHECK(umx_test_put_u32(p->g2m[1], rx) == 0);
-	CHECK(umx_test_put_u32(p->g2m[1], ry) == 0);
-	CHECK(umx_test_put_u32(p->g2m[1], rn) == 0);
-	CHECK(umx_test_put_u32(p->g2k[1], gdom) == 0);
-	CHECK(umx_test_put_u32(p->g2k[1], rz) == 0);
-	CHECK(umx_test_put_u32(p->g2k[1], (uint32_t)pk) == 0);
+		CHILD_CHECK(umx_test_put_u32(p->g2m[1], refs[i]) == 0);
+	CHILD_CHECK(umx_test_put_u32(p->g2m[1], rx) == 0);
+	CHILD_CHECK(umx_test_put_u32(p->g2m[1], ry) == 0);
+	CHILD_CHECK(umx_test_put_u32(p->g2m[1], rn) == 0);
+	CHILD_CHECK(umx_test_put_u32(p->g2k[1], gdom) == 0);
+	CHILD_CHECK(umx_test_put_u32(p->g2k[1], rz) == 0);
+	CHILD_CHECK(umx_test_put_u32(p->g2k[1], (uint32_t)pk) == 0);
 
 	/* 1: M unmapped its notify mapping of rx. */
-	CHECK(umx_test_get_u32(p->m2g[0]) == 1);
-	CHECK(cleared(&px[21]));
-	CHECK(event(x, (evtchn_port_t)pg));
+	CHILD_CHECK(umx_test_get_u32(p->m2g[0]) == 1);
+	CHILD_CHECK(cleared(&px[21]));
+	CHILD_CHECK(event(x, (evtchn_port_t)pg));
 	/* Only now step 2, or its event could merge with this one. */
-	CHECK(umx_test_put_u32(p->g2m[1], 1) == 0);
+	CHILD_CHECK(umx_test_put_u32(p->g2m[1], 1) == 0);
 	/* 2: M munmap()ed its mapping of ry and closed that handle. */
-	CHECK(umx_test_get_u32(p->m2g[0]) == 2);
-	CHECK(cleared(&py[22]));
-	CHECK(event(x, (evtchn_port_t)pg));
+	CHILD_CHECK(umx_test_get_u32(p->m2g[0]) == 2);
+	CHILD_CHECK(cleared(&py[22]));
+	CHILD_CHECK(event(x, (evtchn_port_t)pg));
 	/* 3: K was killed -9 while mapping rz. */
-	CHECK(umx_test_get_u32(p->p2g[0]) == 3);
-	CHECK(cleared(&pz[23]));
-	CHECK(event(xk, (evtchn_port_t)pk));
+	CHILD_CHECK(umx_test_get_u32(p->p2g[0]) == 3);
+	CHILD_CHECK(cleared(&pz[23]));
+	CHILD_CHECK(event(xk, (evtchn_port_t)pk));
 
 	/* 4: M has unmapped the 64 pages: exact count, then done. */
 	errno = 0;
-	CHECK(G(xengntshr_unshare)(s, many, MANY - 1) == -1 && errno == EINVAL);
-	CHECK(G(xengntshr_unshare)(s, many, MANY) == 0);
+	CHILD_CHECK(G(xengntshr_unshare)(s, many, MANY - 1) == -1 && errno == EINVAL);
+	CHILD_CHECK(G(xengntshr_unshare)(s, many, MANY) == 0);
 	errno = 0;
-	CHECK(G(xengntshr_unshare)(s, many, MANY) == -1 && errno == EINVAL);
+	CHILD_CHECK(G(xengntshr_unshare)(s, many, MANY) == -1 && errno == EINVAL);
 	/* Unshare the notify share M still maps: M sees byte 20 cleared. */
-	CHECK(G(xengntshr_unshare)(s, pn, 1) == 0);
-	CHECK(umx_test_put_u32(p->g2m[1], 4) == 0);
-	CHECK(umx_test_get_u32(p->m2g[0]) == 4);
+	CHILD_CHECK(G(xengntshr_unshare)(s, pn, 1) == 0);
+	CHILD_CHECK(umx_test_put_u32(p->g2m[1], 4) == 0);
+	CHILD_CHECK(umx_test_get_u32(p->m2g[0]) == 4);
 
 	/* 5: a share munmap()ed then its handle closed is released. */
 	fds0 = umx_test_count_fds(getpid());
-	CHECK((s2 = G(xengntshr_open)(NULL, 0)));
-	CHECK((pw = G(xengntshr_share_pages)(s2, p->m, 1, &rw, 1)));
-	CHECK(munmap(pw, PG) == 0);
-	CHECK(G(xengntshr_close)(s2) == 0);
-	CHECK(umx_test_count_fds(getpid()) == fds0);
-	CHECK(umx_test_put_u32(p->g2m[1], rw) == 0);
-	CHECK(umx_test_get_u32(p->m2g[0]) == 5);
+	CHILD_CHECK((s2 = G(xengntshr_open)(NULL, 0)));
+	CHILD_CHECK((pw = G(xengntshr_share_pages)(s2, p->m, 1, &rw, 1)));
+	CHILD_CHECK(munmap(pw, PG) == 0);
+	CHILD_CHECK(G(xengntshr_close)(s2) == 0);
+	CHILD_CHECK(umx_test_count_fds(getpid()) == fds0);
+	CHILD_CHECK(umx_test_put_u32(p->g2m[1], rw) == 0);
+	CHILD_CHECK(umx_test_get_u32(p->m2g[0]) == 5);
 
-	CHECK(G(xengntshr_unshare)(s, px, 1) == 0);
-	CHECK(G(xengntshr_unshare)(s, py, 1) == 0);
-	CHECK(G(xengntshr_unshare)(s, pz, 1) == 0);
-	CHECK(G(xengntshr_close)(s) == 0);
-	CHECK(E(xenevtchn_close)(x) == 0);
-	CHECK(E(xenevtchn_close)(xk) == 0);
+	CHILD_CHECK(G(xengntshr_unshare)(s, px, 1) == 0);
+	CHILD_CHECK(G(xengntshr_unshare)(s, py, 1) == 0);
+	CHILD_CHECK(G(xengntshr_unshare)(s, pz, 1) == 0);
+	CHILD_CHECK(G(xengntshr_close)(s) == 0);
+	CHILD_CHECK(E(xenevtchn_close)(x) == 0);
+	CHILD_CHECK(E(xenevtchn_close)(xk) == 0);
 	return 0;
 }
 
@@ -170,11 +170,12 @@ static int mapper(void *arg)
 
 	close(p->g2m[1]);
 	close(p->m2g[0]);
-	CHECK(load() == 0);
-	CHECK((h = G(xengnttab_open)(NULL, 0)));
-	CHECK((x = E(xenevtchn_open)(NULL, 0)));
+	CHILD_CHECK(load() == 0);
+	CHILD_CHECK((h = G(xengnttab_open)(NULL, 0)));
+	CHILD_CHECK((x = E(xenevtchn_open)(NULL, 0)));
 	gdom = umx_test_get_u32(p->g2m[0]);
-	CHECK((pm = E(xenevtchn_bind_interdomain)(x, gdom, umx_test_get_u32(p->g2m[0]))) >= 0);
+	CHILD_CHECK((pm = E(xenevtchn_bind_interdomain)(x, gdom, umx_test_get_u32(p->g2m[0]))) >=
+	            0);
 	for (int i = 0; i < MANY; i++) {
 		refs[i] = umx_test_get_u32(p->g2m[0]);
 		doms[i] = gdom;
@@ -182,70 +183,71 @@ static int mapper(void *arg)
 	rx = umx_test_get_u32(p->g2m[0]);
 	ry = umx_test_get_u32(p->g2m[0]);
 	rn = umx_test_get_u32(p->g2m[0]);
-	CHECK(rn != 0xffffffffu);
+	CHILD_CHECK(rn != 0xffffffffu);
 
-	CHECK((a = G(xengnttab_map_domain_grant_refs)(h, MANY, gdom, refs,
-	                                              PROT_READ | PROT_WRITE)));
-	CHECK((b = G(xengnttab_map_grant_refs)(h, MANY, doms, refs, PROT_READ)));
+	CHILD_CHECK((a = G(xengnttab_map_domain_grant_refs)(h, MANY, gdom, refs,
+	                                                    PROT_READ | PROT_WRITE)));
+	CHILD_CHECK((b = G(xengnttab_map_grant_refs)(h, MANY, doms, refs, PROT_READ)));
 	for (uint32_t i = 0; i < MANY; i++) {
 		uint32_t va, vb;
 
 		memcpy(&va, a + i * PG, sizeof(va));
 		memcpy(&vb, b + i * PG, sizeof(vb));
-		CHECK(va == i && vb == i);
+		CHILD_CHECK(va == i && vb == i);
 	}
 	a[5 * PG + 100] = 0x5a; /* one page, seen through both mappings */
-	CHECK(b[5 * PG + 100] == 0x5a);
+	CHILD_CHECK(b[5 * PG + 100] == 0x5a);
 	errno = 0;
-	CHECK(G(xengnttab_unmap)(h, b, MANY - 1) == -1 && errno == EINVAL);
-	CHECK(G(xengnttab_unmap)(h, b, MANY) == 0);
+	CHILD_CHECK(G(xengnttab_unmap)(h, b, MANY - 1) == -1 && errno == EINVAL);
+	CHILD_CHECK(G(xengnttab_unmap)(h, b, MANY) == 0);
 	errno = 0;
-	CHECK(G(xengnttab_unmap)(h, b, MANY) == -1 && errno == EINVAL);
-	CHECK(G(xengnttab_unmap)(h, a, MANY) == 0);
+	CHILD_CHECK(G(xengnttab_unmap)(h, b, MANY) == -1 && errno == EINVAL);
+	CHILD_CHECK(G(xengnttab_unmap)(h, a, MANY) == 0);
 	/* All or nothing: one bad ref fails the map. */
 	memcpy(four, refs, sizeof(four));
 	four[2] = 9999;
 	errno = 0;
-	CHECK(!G(xengnttab_map_domain_grant_refs)(h, 4, gdom, four, PROT_READ) && errno != 0);
+	CHILD_CHECK(!G(xengnttab_map_domain_grant_refs)(h, 4, gdom, four, PROT_READ) && errno != 0);
 	errno = 0;
-	CHECK(!G(xengnttab_map_domain_grant_refs)(h, 0, gdom, four, PROT_READ) && errno == EINVAL);
+	CHILD_CHECK(!G(xengnttab_map_domain_grant_refs)(h, 0, gdom, four, PROT_READ) &&
+	            errno == EINVAL);
 
 	/* 1: unmap of a notify mapping. */
-	CHECK((mx = G(xengnttab_map_grant_ref_notify)(h, gdom, rx, PROT_READ | PROT_WRITE, 21,
-	                                              (evtchn_port_t)pm)));
-	CHECK(mx[21] == 1);
-	CHECK(G(xengnttab_unmap)(h, mx, 1) == 0);
-	CHECK(umx_test_put_u32(p->m2g[1], 1) == 0);
-	CHECK(umx_test_get_u32(p->g2m[0]) == 1);
+	CHILD_CHECK((mx = G(xengnttab_map_grant_ref_notify)(h, gdom, rx, PROT_READ | PROT_WRITE, 21,
+	                                                    (evtchn_port_t)pm)));
+	CHILD_CHECK(mx[21] == 1);
+	CHILD_CHECK(G(xengnttab_unmap)(h, mx, 1) == 0);
+	CHILD_CHECK(umx_test_put_u32(p->m2g[1], 1) == 0);
+	CHILD_CHECK(umx_test_get_u32(p->g2m[0]) == 1);
 
 	/* 2: munmap() then close of the handle (libxenvchan's way). */
 	fds0 = umx_test_count_fds(getpid());
-	CHECK((h2 = G(xengnttab_open)(NULL, 0)));
-	CHECK((my = G(xengnttab_map_grant_ref_notify)(h2, gdom, ry, PROT_READ | PROT_WRITE, 22,
-	                                              (evtchn_port_t)pm)));
-	CHECK(my[22] == 1);
-	CHECK(munmap(my, PG) == 0);
-	CHECK(G(xengnttab_close)(h2) == 0);
-	CHECK(umx_test_count_fds(getpid()) == fds0);
+	CHILD_CHECK((h2 = G(xengnttab_open)(NULL, 0)));
+	CHILD_CHECK((my = G(xengnttab_map_grant_ref_notify)(h2, gdom, ry, PROT_READ | PROT_WRITE,
+	                                                    22, (evtchn_port_t)pm)));
+	CHILD_CHECK(my[22] == 1);
+	CHILD_CHECK(munmap(my, PG) == 0);
+	CHILD_CHECK(G(xengnttab_close)(h2) == 0);
+	CHILD_CHECK(umx_test_count_fds(getpid()) == fds0);
 	/* Map rn for step 4 before the granter may go on to unshare it. */
-	CHECK((mn = G(xengnttab_map_grant_ref)(h, gdom, rn, PROT_READ)));
-	CHECK(mn[20] == 1);
-	CHECK(umx_test_put_u32(p->m2g[1], 2) == 0);
+	CHILD_CHECK((mn = G(xengnttab_map_grant_ref)(h, gdom, rn, PROT_READ)));
+	CHILD_CHECK(mn[20] == 1);
+	CHILD_CHECK(umx_test_put_u32(p->m2g[1], 2) == 0);
 
 	/* 4: the granter unshares a notify share we still map. */
-	CHECK(umx_test_get_u32(p->g2m[0]) == 4);
-	CHECK(cleared(&mn[20]));
-	CHECK(event(x, (evtchn_port_t)pm));
-	CHECK(G(xengnttab_unmap)(h, mn, 1) == 0);
-	CHECK(umx_test_put_u32(p->m2g[1], 4) == 0);
+	CHILD_CHECK(umx_test_get_u32(p->g2m[0]) == 4);
+	CHILD_CHECK(cleared(&mn[20]));
+	CHILD_CHECK(event(x, (evtchn_port_t)pm));
+	CHILD_CHECK(G(xengnttab_unmap)(h, mn, 1) == 0);
+	CHILD_CHECK(umx_test_put_u32(p->m2g[1], 4) == 0);
 
 	/* 5: released by the granter's close: no longer mappable. */
 	rw = umx_test_get_u32(p->g2m[0]);
 	errno = 0;
-	CHECK(!G(xengnttab_map_grant_ref)(h, gdom, rw, PROT_READ) && errno != 0);
-	CHECK(umx_test_put_u32(p->m2g[1], 5) == 0);
-	CHECK(G(xengnttab_close)(h) == 0);
-	CHECK(E(xenevtchn_close)(x) == 0);
+	CHILD_CHECK(!G(xengnttab_map_grant_ref)(h, gdom, rw, PROT_READ) && errno != 0);
+	CHILD_CHECK(umx_test_put_u32(p->m2g[1], 5) == 0);
+	CHILD_CHECK(G(xengnttab_close)(h) == 0);
+	CHILD_CHECK(E(xenevtchn_close)(x) == 0);
 	return 0;
 }
 
@@ -258,17 +260,17 @@ static int killed(void *arg)
 	int lk;
 	uint8_t *mz;
 
-	CHECK(load() == 0);
-	CHECK((h = G(xengnttab_open)(NULL, 0)));
-	CHECK((x = E(xenevtchn_open)(NULL, 0)));
+	CHILD_CHECK(load() == 0);
+	CHILD_CHECK((h = G(xengnttab_open)(NULL, 0)));
+	CHILD_CHECK((x = E(xenevtchn_open)(NULL, 0)));
 	gdom = umx_test_get_u32(p->g2k[0]);
 	rz = umx_test_get_u32(p->g2k[0]);
 	pk = umx_test_get_u32(p->g2k[0]);
-	CHECK((lk = E(xenevtchn_bind_interdomain)(x, gdom, pk)) >= 0);
-	CHECK((mz = G(xengnttab_map_grant_ref_notify)(h, gdom, rz, PROT_READ | PROT_WRITE, 23,
-	                                              (evtchn_port_t)lk)));
-	CHECK(mz[23] == 1);
-	CHECK(umx_test_put_u32(p->k2p[1], 1) == 0);
+	CHILD_CHECK((lk = E(xenevtchn_bind_interdomain)(x, gdom, pk)) >= 0);
+	CHILD_CHECK((mz = G(xengnttab_map_grant_ref_notify)(h, gdom, rz, PROT_READ | PROT_WRITE, 23,
+	                                                    (evtchn_port_t)lk)));
+	CHILD_CHECK(mz[23] == 1);
+	CHILD_CHECK(umx_test_put_u32(p->k2p[1], 1) == 0);
 	pause(); /* until SIGKILL */
 	return 1;
 }

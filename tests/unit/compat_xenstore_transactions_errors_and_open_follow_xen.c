@@ -194,7 +194,7 @@ static void every_open_call_gives_a_working_handle(void **state)
 
 	/* $XENSTORED_PATH wins over $UMX_DIR, and a missing socket is the
 	 * connect's errno. */
-	assert_int_equal(asprintf(&dir, "%s/xenstored", Grp.d.dir) > 0, 1);
+	assert_int_equal(asprintf(&dir, "%s/xenstored", compat_xs.d.dir) > 0, 1);
 	setenv("XENSTORED_PATH", dir, 1);
 	assert_string_equal(XS(xs_daemon_socket)(), dir);
 	hs[0] = XS(xs_open)(0);
@@ -225,12 +225,12 @@ static int owner(void *arg)
 
 	close(t->unused[0]);
 	close(t->unused[1]);
-	CHECK((L = compat_lib("libxenstore.so.4")));
-	CHECK((h = XS(xs_open)(0)));
+	CHILD_CHECK((compat_xs_lib = compat_lib("libxenstore.so.4")));
+	CHILD_CHECK((h = XS(xs_open)(0)));
 	/* Relative: lands in /local/domain/<A>/data, the domain's to write. */
-	CHECK(XS(xs_write)(h, XBT_NULL, "data/secret", "s", 1));
-	CHECK(umx_test_put_u32(t->done[1], 1) == 0);
-	CHECK(read(t->done[0], &c, 1) == 1);
+	CHILD_CHECK(XS(xs_write)(h, XBT_NULL, "data/secret", "s", 1));
+	CHILD_CHECK(umx_test_put_u32(t->done[1], 1) == 0);
+	CHILD_CHECK(read(t->done[0], &c, 1) == 1);
 	XS(xs_close)(h);
 	return 0;
 }
@@ -244,21 +244,21 @@ static int other(void *arg)
 
 	close(t->unused[0]);
 	close(t->unused[1]);
-	CHECK((L = compat_lib("libxenstore.so.4")));
-	CHECK(umx_test_get_u32(t->done[0]) == 1); /* A has written */
-	CHECK((h = XS(xs_open)(0)));
+	CHILD_CHECK((compat_xs_lib = compat_lib("libxenstore.so.4")));
+	CHILD_CHECK(umx_test_get_u32(t->done[0]) == 1); /* A has written */
+	CHILD_CHECK((h = XS(xs_open)(0)));
 	snprintf(path, sizeof(path), "/local/domain/%u/data/secret", t->a);
 	errno = 0;
 	v = XS(xs_read)(h, XBT_NULL, path, &n);
-	CHECK(v == NULL && errno == EACCES);
+	CHILD_CHECK(v == NULL && errno == EACCES);
 	errno = 0;
-	CHECK(!XS(xs_write)(h, XBT_NULL, path, "x", 1) && errno == EACCES);
+	CHILD_CHECK(!XS(xs_write)(h, XBT_NULL, path, "x", 1) && errno == EACCES);
 	errno = 0;
-	CHECK(!XS(xs_rm)(h, XBT_NULL, path) && errno == EACCES);
+	CHILD_CHECK(!XS(xs_rm)(h, XBT_NULL, path) && errno == EACCES);
 	/* Its own area is fine. */
-	CHECK(XS(xs_write)(h, XBT_NULL, "data/mine", "m", 1));
+	CHILD_CHECK(XS(xs_write)(h, XBT_NULL, "data/mine", "m", 1));
 	XS(xs_close)(h);
-	CHECK(write(t->done[1], "x", 1) == 1);
+	CHILD_CHECK(write(t->done[1], "x", 1) == 1);
 	return 0;
 }
 
@@ -304,5 +304,5 @@ int main(void)
 		printf("SKIP: UMX not set (run under ctest)\n");
 		return 77;
 	}
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, compat_xs_setup, compat_xs_teardown);
 }

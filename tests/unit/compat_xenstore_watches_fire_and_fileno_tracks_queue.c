@@ -230,5 +230,5 @@ int main(void)
 		printf("SKIP: UMX not set (run under ctest)\n");
 		return 77;
 	}
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, compat_xs_setup, compat_xs_teardown);
 }

@@ -13,13 +13,10 @@ static int child_says_hello(void *arg)
 {
 	uint32_t want = *(uint32_t *)arg;
 	umx_conn *c;
-	if (umx_conn_open_domain(&c) < 0)
-		return 10;
-	if (umx_conn_domid(c) != want)
-		return 11;
+	CHILD_CHECK_OK(umx_conn_open_domain(&c));
+	CHILD_CHECK(umx_conn_domid(c) == want);
 	/* A domain may not act as the toolstack. */
-	if (umx_domain_destroy(c, want) != -EPERM)
-		return 12;
+	CHILD_CHECK(umx_domain_destroy(c, want) == -EPERM);
 	umx_conn_close(c);
 	return 7;
 }

@@ -24,14 +24,14 @@ static int granter(void *arg)
 	uint32_t msg[2];
 	char ch;
 
-	if (read(l->to_granter[0], &ch, 1) != 1 || umx_conn_open_domain(&c) < 0 ||
-	    umx_gnt_open(&g) < 0 || umx_gnt_share_pages(g, l->mapper_domid, 1, 0, &s) < 0)
-		return 10;
+	CHILD_CHECK(read(l->to_granter[0], &ch, 1) == 1);
+	CHILD_CHECK_OK(umx_conn_open_domain(&c));
+	CHILD_CHECK_OK(umx_gnt_open(&g));
+	CHILD_CHECK_OK(umx_gnt_share_pages(g, l->mapper_domid, 1, 0, &s));
 	strcpy(umx_gnt_share_addr(s), "still here");
 	msg[0] = umx_conn_domid(c);
 	msg[1] = umx_gnt_share_ref(s, 0);
-	if (write(l->to_mapper[1], msg, sizeof(msg)) != sizeof(msg))
-		return 11;
+	CHILD_CHECK(write(l->to_mapper[1], msg, sizeof(msg)) == sizeof(msg));
 	pause(); /* killed while mapped */
 	return 0;
 }
@@ -45,22 +45,16 @@ static int mapper(void *arg)
 	uint32_t msg[2];
 	char ch;
 
-	if (umx_conn_open_domain(&c) < 0 || umx_gnt_open(&g) < 0)
-		return 20;
-	if (write(l->to_granter[1], "g", 1) != 1 ||
-	    read(l->to_mapper[0], msg, sizeof(msg)) != sizeof(msg))
-		return 21;
-	if (umx_gnt_map_refs(g, msg[0], 1, &msg[1], 0, NULL, NULL, &m) < 0)
-		return 22;
-	if (write(l->to_granter[1], "m", 1) != 1)
-		return 23;
+	CHILD_CHECK_OK(umx_conn_open_domain(&c));
+	CHILD_CHECK_OK(umx_gnt_open(&g));
+	CHILD_CHECK(write(l->to_granter[1], "g", 1) == 1);
+	CHILD_CHECK(read(l->to_mapper[0], msg, sizeof(msg)) == sizeof(msg));
+	CHILD_CHECK_OK(umx_gnt_map_refs(g, msg[0], 1, &msg[1], 0, NULL, NULL, &m));
+	CHILD_CHECK(write(l->to_granter[1], "m", 1) == 1);
 	/* Told: the granter is dead. The page must still be readable. */
-	if (read(l->to_mapper[0], &ch, 1) != 1)
-		return 24;
-	if (strcmp(umx_gnt_map_addr(m), "still here") != 0)
-		return 25;
-	if (umx_gnt_unmap(g, m) < 0)
-		return 26;
+	CHILD_CHECK(read(l->to_mapper[0], &ch, 1) == 1);
+	CHILD_CHECK(strcmp(umx_gnt_map_addr(m), "still here") == 0);
+	CHILD_CHECK_OK(umx_gnt_unmap(g, m));
 	umx_gnt_close(g);
 	return 0;
 }

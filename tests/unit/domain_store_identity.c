@@ -45,23 +45,20 @@ static int domain_child(void *arg)
 	uint32_t t;
 	char out[256], want[32];
 
-	if (umx_conn_open_domain(&c) < 0)
-		return 10;
-	if (umx_conn_call(c, UMX_CTL_XS_CONNECT, NULL, 0, NULL, 0, NULL, &xs, 1, &nfds) < 0 ||
-	    nfds != 1)
-		return 11;
+	CHILD_CHECK_OK(umx_conn_open_domain(&c));
+	CHILD_CHECK_OK(umx_conn_call(c, UMX_CTL_XS_CONNECT, NULL, 0, NULL, 0, NULL, &xs, 1, &nfds));
+	CHILD_CHECK(nfds == 1);
 	snprintf(want, sizeof(want), "%u", umx_conn_domid(c));
-	if (xs_call(xs, XS_READ, "domid", NULL, out, sizeof(out), &t) < 0 || t != XS_READ ||
-	    strcmp(out, want) != 0)
-		return 12;
-	if (xs_call(xs, XS_WRITE, "data/hello", "world", out, sizeof(out), &t) < 0 || t != XS_WRITE)
-		return 13;
+	CHILD_CHECK_OK(xs_call(xs, XS_READ, "domid", NULL, out, sizeof(out), &t));
+	CHILD_CHECK(t == XS_READ);
+	CHILD_CHECK(strcmp(out, want) == 0);
+	CHILD_CHECK_OK(xs_call(xs, XS_WRITE, "data/hello", "world", out, sizeof(out), &t));
+	CHILD_CHECK(t == XS_WRITE);
 	/* dom0's subtree is not ours to write. */
-	if (xs_call(xs, XS_WRITE, "/local/domain/0/evil", "x", out, sizeof(out), &t) < 0 ||
-	    t != XS_ERROR || strcmp(out, "EACCES") != 0)
-		return 14;
-	if (write(pipefd[1], "k", 1) != 1)
-		return 15;
+	CHILD_CHECK_OK(xs_call(xs, XS_WRITE, "/local/domain/0/evil", "x", out, sizeof(out), &t));
+	CHILD_CHECK(t == XS_ERROR);
+	CHILD_CHECK(strcmp(out, "EACCES") == 0);
+	CHILD_CHECK(write(pipefd[1], "k", 1) == 1);
 	pause();
 	return 0;
 }

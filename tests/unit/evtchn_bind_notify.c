@@ -13,24 +13,18 @@ static int side_a(void *arg)
 	struct evt_pipes *pp = arg;
 	umx_evtchn *h;
 	uint32_t domid_b;
-	int p, rc;
+	int p;
 
-	if ((rc = evt_a_offer(pp, &h, &domid_b, &p)) != 0)
-		return rc;
-	if (umx_test_get_u32(pp->to_a[0]) == 0xffffffffu) /* B bound */
-		return 12;
-	if (umx_test_evtchn_wait(h) != p) /* B -> A */
-		return 13;
-	if (umx_evtchn_unmask(h, (uint32_t)p) || umx_evtchn_notify(h, (uint32_t)p))
-		return 14;
-	if (umx_test_get_u32(pp->to_a[0]) != 1) /* B holds its port masked */
-		return 15;
+	evt_a_offer(pp, &h, &domid_b, &p);
+	CHILD_CHECK(umx_test_get_u32(pp->to_a[0]) != 0xffffffffu); /* B bound */
+	CHILD_CHECK(umx_test_evtchn_wait(h) == p);                 /* B -> A */
+	CHILD_CHECK(umx_evtchn_unmask(h, (uint32_t)p) == 0);
+	CHILD_CHECK(umx_evtchn_notify(h, (uint32_t)p) == 0);
+	CHILD_CHECK(umx_test_get_u32(pp->to_a[0]) == 1); /* B holds its port masked */
 	for (int i = 0; i < 100; i++)
-		if (umx_evtchn_notify(h, (uint32_t)p))
-			return 16;
+		CHILD_CHECK(umx_evtchn_notify(h, (uint32_t)p) == 0);
 	umx_test_put_u32(pp->to_b[1], 2);
-	if (umx_test_get_u32(pp->to_a[0]) != 3)
-		return 17;
+	CHILD_CHECK(umx_test_get_u32(pp->to_a[0]) == 3);
 	umx_evtchn_close(h);
 	return 0;
 }
@@ -40,25 +34,20 @@ static int side_b(void *arg)
 	struct evt_pipes *pp = arg;
 	umx_evtchn *h;
 	uint32_t domid_a, rport;
-	int q, rc;
+	int q;
 
 	/* Includes the check that a binder's new port starts pending (Xen). */
-	if ((rc = evt_b_bind(pp, &h, &domid_a, &rport, &q)) != 0)
-		return rc;
+	evt_b_bind(pp, &h, &domid_a, &rport, &q);
 	umx_test_put_u32(pp->to_a[1], (uint32_t)q);
-	if (umx_evtchn_notify(h, (uint32_t)q))
-		return 23;
-	if (umx_test_evtchn_wait(h) != q) /* A -> B */
-		return 24;
-	umx_test_put_u32(pp->to_a[1], 1); /* masked now */
-	if (umx_test_get_u32(pp->to_b[0]) != 2)
-		return 25;
-	if (umx_evtchn_pending(h) != -EAGAIN) /* still masked */
-		return 26;
-	if (umx_evtchn_unmask(h, (uint32_t)q) || umx_test_evtchn_wait(h) != q)
-		return 27;
-	if (umx_evtchn_unmask(h, (uint32_t)q) || umx_evtchn_pending(h) != -EAGAIN)
-		return 28; /* coalesced into one */
+	CHILD_CHECK(umx_evtchn_notify(h, (uint32_t)q) == 0);
+	CHILD_CHECK(umx_test_evtchn_wait(h) == q); /* A -> B */
+	umx_test_put_u32(pp->to_a[1], 1);          /* masked now */
+	CHILD_CHECK(umx_test_get_u32(pp->to_b[0]) == 2);
+	CHILD_CHECK(umx_evtchn_pending(h) == -EAGAIN); /* still masked */
+	CHILD_CHECK(umx_evtchn_unmask(h, (uint32_t)q) == 0);
+	CHILD_CHECK(umx_test_evtchn_wait(h) == q);
+	CHILD_CHECK(umx_evtchn_unmask(h, (uint32_t)q) == 0);
+	CHILD_CHECK(umx_evtchn_pending(h) == -EAGAIN); /* coalesced into one */
 	umx_test_put_u32(pp->to_a[1], 3);
 	umx_evtchn_close(h);
 	return 0;
@@ -70,18 +59,18 @@ static int loopback(void *arg)
 	int p, q;
 	(void)arg;
 
-	if (umx_evtchn_open(&h) < 0)
-		return 30;
+	CHILD_CHECK_OK(umx_evtchn_open(&h));
 	p = umx_evtchn_alloc_unbound(h, UMX_EVTCHN_DOMID_SELF);
 	q = umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)p);
-	if (p <= 0 || q <= 0 || p == q)
-		return 31;
-	if (umx_test_evtchn_wait(h) != q || umx_evtchn_unmask(h, (uint32_t)q))
-		return 32;
-	if (umx_evtchn_notify(h, (uint32_t)p) || umx_test_evtchn_wait(h) != q)
-		return 33;
-	if (umx_evtchn_notify(h, (uint32_t)q) || umx_test_evtchn_wait(h) != p)
-		return 34;
+	CHILD_CHECK(p > 0);
+	CHILD_CHECK(q > 0);
+	CHILD_CHECK(p != q);
+	CHILD_CHECK(umx_test_evtchn_wait(h) == q);
+	CHILD_CHECK(umx_evtchn_unmask(h, (uint32_t)q) == 0);
+	CHILD_CHECK(umx_evtchn_notify(h, (uint32_t)p) == 0);
+	CHILD_CHECK(umx_test_evtchn_wait(h) == q);
+	CHILD_CHECK(umx_evtchn_notify(h, (uint32_t)q) == 0);
+	CHILD_CHECK(umx_test_evtchn_wait(h) == p);
 	umx_evtchn_close(h);
 	return 0;
 }

@@ -19,48 +19,42 @@ static int errors(void *arg)
 	umx_conn *c;
 	int p, q;
 
-	if (umx_evtchn_open(&h) < 0)
-		return 10;
-	if (umx_evtchn_alloc_unbound(h, 9999) != -ESRCH ||
-	    umx_evtchn_alloc_unbound(h, 0) != -ESRCH ||
-	    umx_evtchn_alloc_unbound(h, 0xffffffffu) != -ESRCH)
-		return 11;
-	if (umx_evtchn_bind_interdomain(h, 9999, 1) != -ESRCH)
-		return 12;
-	if (umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, 0) != -EINVAL ||
-	    umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, UMX_EVT_PORTS_MAX + 1) !=
-	            -EINVAL ||
-	    umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, 0xffffffffu) != -EINVAL ||
-	    umx_evtchn_bind_interdomain(h, other, 1) != -EINVAL)
-		return 13;
+	CHILD_CHECK_OK(umx_evtchn_open(&h));
+	CHILD_CHECK(umx_evtchn_alloc_unbound(h, 9999) == -ESRCH);
+	CHILD_CHECK(umx_evtchn_alloc_unbound(h, 0) == -ESRCH);
+	CHILD_CHECK(umx_evtchn_alloc_unbound(h, 0xffffffffu) == -ESRCH);
+	CHILD_CHECK(umx_evtchn_bind_interdomain(h, 9999, 1) == -ESRCH);
+	CHILD_CHECK(umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, 0) == -EINVAL);
+	CHILD_CHECK(umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, UMX_EVT_PORTS_MAX + 1) ==
+	            -EINVAL);
+	CHILD_CHECK(umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, 0xffffffffu) == -EINVAL);
+	CHILD_CHECK(umx_evtchn_bind_interdomain(h, other, 1) == -EINVAL);
 	/* Offered to the bystander, not to us. */
 	p = umx_evtchn_alloc_unbound(h, other);
-	if (p <= 0 || umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)p) != -EINVAL)
-		return 14;
+	CHILD_CHECK(p > 0);
+	CHILD_CHECK(umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)p) == -EINVAL);
 	/* Double bind. */
 	p = umx_evtchn_alloc_unbound(h, UMX_EVTCHN_DOMID_SELF);
 	q = umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)p);
-	if (p <= 0 || q <= 0 ||
-	    umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)p) != -EINVAL ||
-	    umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)q) != -EINVAL)
-		return 15;
+	CHILD_CHECK(p > 0);
+	CHILD_CHECK(q > 0);
+	CHILD_CHECK(umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)p) == -EINVAL);
+	CHILD_CHECK(umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)q) == -EINVAL);
 	/* Close of what we do not hold. */
-	if (umx_evtchn_unbind(h, 777) != -EINVAL || umx_evtchn_unbind(h, 0) != -EINVAL ||
-	    umx_evtchn_unbind(h, 0xffffffffu) != -EINVAL)
-		return 16;
-	if (umx_evtchn_notify(h, 777) != -EINVAL)
-		return 17;
+	CHILD_CHECK(umx_evtchn_unbind(h, 777) == -EINVAL);
+	CHILD_CHECK(umx_evtchn_unbind(h, 0) == -EINVAL);
+	CHILD_CHECK(umx_evtchn_unbind(h, 0xffffffffu) == -EINVAL);
+	CHILD_CHECK(umx_evtchn_notify(h, 777) == -EINVAL);
 	/* Still connected and working. */
-	if (umx_test_evtchn_wait(h) != q || umx_evtchn_unmask(h, (uint32_t)q) ||
-	    umx_evtchn_notify(h, (uint32_t)p) || umx_test_evtchn_wait(h) != q)
-		return 18;
+	CHILD_CHECK(umx_test_evtchn_wait(h) == q);
+	CHILD_CHECK(umx_evtchn_unmask(h, (uint32_t)q) == 0);
+	CHILD_CHECK(umx_evtchn_notify(h, (uint32_t)p) == 0);
+	CHILD_CHECK(umx_test_evtchn_wait(h) == q);
 	/* Garbage: a short payload ends the connection. */
-	if (umx_conn_open_domain(&c) < 0)
-		return 19;
+	CHILD_CHECK_OK(umx_conn_open_domain(&c));
 	uint32_t half = 1;
-	if (umx_conn_call(c, UMX_CTL_EVT_CLOSE, &half, sizeof(half), NULL, 0, NULL, NULL, 0,
-	                  NULL) != -ECONNRESET)
-		return 20;
+	CHILD_CHECK(umx_conn_call(c, UMX_CTL_EVT_CLOSE, &half, sizeof(half), NULL, 0, NULL, NULL, 0,
+	                          NULL) == -ECONNRESET);
 	umx_conn_close(c);
 	umx_evtchn_close(h);
 	return 0;

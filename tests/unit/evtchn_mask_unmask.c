@@ -15,40 +15,37 @@ static int masking(void *arg)
 	int p, q;
 	(void)arg;
 
-	if (umx_evtchn_open(&h) < 0)
-		return 10;
+	CHILD_CHECK_OK(umx_evtchn_open(&h));
 	p = umx_evtchn_alloc_unbound(h, UMX_EVTCHN_DOMID_SELF);
 	q = umx_evtchn_bind_interdomain(h, UMX_EVTCHN_DOMID_SELF, (uint32_t)p);
-	if (p <= 0 || q <= 0)
-		return 11;
-	if (umx_test_evtchn_wait(h) != q || umx_evtchn_unmask(h, (uint32_t)q))
-		return 12;
+	CHILD_CHECK(p > 0);
+	CHILD_CHECK(q > 0);
+	CHILD_CHECK(umx_test_evtchn_wait(h) == q);
+	CHILD_CHECK(umx_evtchn_unmask(h, (uint32_t)q) == 0);
 	/* Five notifies before anyone looks: one event. */
 	for (int i = 0; i < 5; i++)
 		umx_evtchn_notify(h, (uint32_t)p);
-	if (umx_test_evtchn_wait(h) != q || umx_evtchn_unmask(h, (uint32_t)q) ||
-	    umx_evtchn_pending(h) != -EAGAIN)
-		return 13;
+	CHILD_CHECK(umx_test_evtchn_wait(h) == q);
+	CHILD_CHECK(umx_evtchn_unmask(h, (uint32_t)q) == 0);
+	CHILD_CHECK(umx_evtchn_pending(h) == -EAGAIN);
 	/* Delivered -> masked: a further notify is held back... */
 	umx_evtchn_notify(h, (uint32_t)p);
-	if (umx_test_evtchn_wait(h) != q)
-		return 14;
+	CHILD_CHECK(umx_test_evtchn_wait(h) == q);
 	umx_evtchn_notify(h, (uint32_t)p);
-	if (umx_evtchn_pending(h) != -EAGAIN)
-		return 15;
+	CHILD_CHECK(umx_evtchn_pending(h) == -EAGAIN);
 	/* ...while another port still delivers. */
 	umx_evtchn_notify(h, (uint32_t)q);
-	if (umx_test_evtchn_wait(h) != p || umx_evtchn_unmask(h, (uint32_t)p))
-		return 16;
+	CHILD_CHECK(umx_test_evtchn_wait(h) == p);
+	CHILD_CHECK(umx_evtchn_unmask(h, (uint32_t)p) == 0);
 	/* Unmask delivers what arrived while masked, exactly once. */
-	if (umx_evtchn_unmask(h, (uint32_t)q) || umx_test_evtchn_wait(h) != q)
-		return 17;
-	if (umx_evtchn_unmask(h, (uint32_t)q) || umx_evtchn_pending(h) != -EAGAIN)
-		return 18;
+	CHILD_CHECK(umx_evtchn_unmask(h, (uint32_t)q) == 0);
+	CHILD_CHECK(umx_test_evtchn_wait(h) == q);
+	CHILD_CHECK(umx_evtchn_unmask(h, (uint32_t)q) == 0);
+	CHILD_CHECK(umx_evtchn_pending(h) == -EAGAIN);
 	/* Unmask of a port that is not ours. */
-	if (umx_evtchn_unmask(h, 999) != -EINVAL || umx_evtchn_unmask(h, 0) != -EINVAL ||
-	    umx_evtchn_unmask(h, 1u << 20) != -EINVAL)
-		return 19;
+	CHILD_CHECK(umx_evtchn_unmask(h, 999) == -EINVAL);
+	CHILD_CHECK(umx_evtchn_unmask(h, 0) == -EINVAL);
+	CHILD_CHECK(umx_evtchn_unmask(h, 1u << 20) == -EINVAL);
 	umx_evtchn_close(h);
 	return 0;
 }

@@ -14,13 +14,10 @@ static int mapper(void *arg)
 	umx_conn *c;
 	umx_gnt *g;
 	char *mine;
-	int rc;
 
-	if ((rc = gnt_mapper_start(p, &c, &g, &msg)) != 0)
-		return rc;
+	gnt_mapper_start(p, &c, &g, &msg);
 	/* Our own page (a frame of ours) to copy into and out of. */
-	if (umx_gnt_share_pages(g, msg.granter, 1, 0, &own) < 0)
-		return 12;
+	CHILD_CHECK_OK(umx_gnt_share_pages(g, msg.granter, 1, 0, &own));
 	mine = umx_gnt_share_addr(own);
 	strcpy(mine + 2000, "from the mapper");
 	memset(seg, 0, sizeof(seg));
@@ -38,12 +35,12 @@ static int mapper(void *arg)
 	seg[1].dest.offset = 4096 - 16;
 	seg[1].len = 16;
 	seg[1].flags = UMX_GNT_COPY_DEST_GREF;
-	if (umx_gnt_copy(g, 2, seg, st) < 0 || st[0] != 0 || st[1] != 0)
-		return 13;
-	if (strcmp(mine, "from the granter"))
-		return 14;
-	if (gnt_ack(p->m2g[1], 1) < 0 || gnt_wait(p->g2m[0], NULL) < 0)
-		return 15;
+	CHILD_CHECK_OK(umx_gnt_copy(g, 2, seg, st));
+	CHILD_CHECK(st[0] == 0);
+	CHILD_CHECK(st[1] == 0);
+	CHILD_CHECK(strcmp(mine, "from the granter") == 0);
+	CHILD_CHECK_OK(gnt_ack(p->m2g[1], 1));
+	CHILD_CHECK_OK(gnt_wait(p->g2m[0], NULL));
 	return gnt_done(c, g);
 }
 
@@ -56,24 +53,18 @@ static int granter(void *arg)
 	umx_gnt *g;
 	char *va;
 
-	if (gnt_open(&c, &g) < 0)
-		return 30;
-	if (umx_gnt_share_pages(g, p->peer, 1, 0, &s) < 0)
-		return 31;
+	CHILD_CHECK_OK(gnt_open(&c, &g));
+	CHILD_CHECK_OK(umx_gnt_share_pages(g, p->peer, 1, 0, &s));
 	va = umx_gnt_share_addr(s);
 	strcpy(va + 10, "from the granter");
 	msg.granter = umx_conn_domid(c);
 	msg.count = 1;
 	msg.refs[0] = umx_gnt_share_ref(s, 0);
-	if (gnt_send_refs(p, &msg) < 0)
-		return 32;
-	if (memcmp(va + 4096 - 16, "from the mapper", 16))
-		return 33;
+	CHILD_CHECK_OK(gnt_send_refs(p, &msg));
+	CHILD_CHECK(memcmp(va + 4096 - 16, "from the mapper", 16) == 0);
 	/* Copies pin transiently: nothing is left mapped. */
-	if (umx_gnt_end_access(g, s) != 0)
-		return 34;
-	if (gnt_ack(p->g2m[1], 1) < 0)
-		return 35;
+	CHILD_CHECK(umx_gnt_end_access(g, s) == 0);
+	CHILD_CHECK_OK(gnt_ack(p->g2m[1], 1));
 	return gnt_done(c, g);
 }
 

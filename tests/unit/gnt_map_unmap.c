@@ -14,22 +14,18 @@ static int mapper(void *arg)
 	umx_gnt *g;
 	umx_gnt_map *m;
 	char *va;
-	int rc;
 
-	if ((rc = gnt_mapper_start(p, &c, &g, &msg)) != 0)
-		return rc;
-	if (umx_gnt_map_refs(g, msg.granter, msg.count, msg.refs, 0, NULL, NULL, &m) < 0)
-		return 12;
+	gnt_mapper_start(p, &c, &g, &msg);
+	CHILD_CHECK_OK(umx_gnt_map_refs(g, msg.granter, msg.count, msg.refs, 0, NULL, NULL, &m));
 	va = umx_gnt_map_addr(m);
-	if (strcmp(va, "page0") || strcmp(va + 4096, "page1") || strcmp(va + 8192, "page2"))
-		return 13;
+	CHILD_CHECK(strcmp(va, "page0") == 0);
+	CHILD_CHECK(strcmp(va + 4096, "page1") == 0);
+	CHILD_CHECK(strcmp(va + 8192, "page2") == 0);
 	strcpy(va + 4096, "world");
-	if (gnt_ack(p->m2g[1], 1) < 0 || gnt_wait(p->g2m[0], NULL) < 0)
-		return 14;
-	if (umx_gnt_unmap(g, m) < 0)
-		return 15;
-	if (gnt_ack(p->m2g[1], 2) < 0)
-		return 16;
+	CHILD_CHECK_OK(gnt_ack(p->m2g[1], 1));
+	CHILD_CHECK_OK(gnt_wait(p->g2m[0], NULL));
+	CHILD_CHECK_OK(umx_gnt_unmap(g, m));
+	CHILD_CHECK_OK(gnt_ack(p->m2g[1], 2));
 	return gnt_done(c, g);
 }
 
@@ -43,14 +39,11 @@ static int granter(void *arg)
 	char *va;
 	uint32_t i;
 
-	if (gnt_open(&c, &g) < 0)
-		return 20;
-	if (umx_gnt_share_pages(g, p->peer, 3, 0, &s) < 0)
-		return 21;
+	CHILD_CHECK_OK(gnt_open(&c, &g));
+	CHILD_CHECK_OK(umx_gnt_share_pages(g, p->peer, 3, 0, &s));
 	va = umx_gnt_share_addr(s);
 	for (i = 0; i < 3; i++) {
-		if (va[i * 4096] != 0)
-			return 22; /* shared pages start zeroed */
+		CHILD_CHECK(va[i * 4096] == 0); /* shared pages start zeroed */
 		va[i * 4096 + 0] = 'p';
 		strcpy(va + i * 4096, "page0");
 		va[i * 4096 + 4] = (char)('0' + i);
@@ -58,15 +51,12 @@ static int granter(void *arg)
 	}
 	msg.granter = umx_conn_domid(c);
 	msg.count = 3;
-	if (gnt_send_refs(p, &msg) < 0)
-		return 23;
-	if (strcmp(va + 4096, "world"))
-		return 24;
+	CHILD_CHECK_OK(gnt_send_refs(p, &msg));
+	CHILD_CHECK(strcmp(va + 4096, "world") == 0);
 	/* Still mapped: ending access must fail. */
-	if (gnt_ack(p->g2m[1], 1) < 0 || gnt_wait(p->m2g[0], NULL) < 0)
-		return 25;
-	if (umx_gnt_end_access(g, s) != 0)
-		return 26;
+	CHILD_CHECK_OK(gnt_ack(p->g2m[1], 1));
+	CHILD_CHECK_OK(gnt_wait(p->m2g[0], NULL));
+	CHILD_CHECK(umx_gnt_end_access(g, s) == 0);
 	return gnt_done(c, g);
 }
 

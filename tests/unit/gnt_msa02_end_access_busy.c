@@ -18,27 +18,19 @@ static int mapper(void *arg)
 	umx_gnt_map *m;
 	char *va;
 	size_t i;
-	int rc;
 
-	if ((rc = gnt_mapper_start(p, &c, &g, &msg)) != 0)
-		return rc;
-	if (umx_gnt_map_refs(g, msg.granter, 1, msg.refs, 0, NULL, NULL, &m) < 0)
-		return 12;
+	gnt_mapper_start(p, &c, &g, &msg);
+	CHILD_CHECK_OK(umx_gnt_map_refs(g, msg.granter, 1, msg.refs, 0, NULL, NULL, &m));
 	va = umx_gnt_map_addr(m);
-	if (strcmp(va, "for you"))
-		return 13;
+	CHILD_CHECK(strcmp(va, "for you") == 0);
 	/* Keep the mapping; let the granter try to end access and reuse. */
-	if (gnt_ack(p->m2g[1], 1) < 0 || gnt_wait(p->g2m[0], NULL) < 0)
-		return 14;
+	CHILD_CHECK_OK(gnt_ack(p->m2g[1], 1));
+	CHILD_CHECK_OK(gnt_wait(p->g2m[0], NULL));
 	for (i = 0; i + 6 <= 4096; i++)
-		if (!memcmp(va + i, "SECRET", 6))
-			return 15; /* the bug MSA02 is about */
-	if (strcmp(va, "for you"))
-		return 16;
-	if (umx_gnt_unmap(g, m) < 0)
-		return 17;
-	if (gnt_ack(p->m2g[1], 2) < 0)
-		return 18;
+		CHILD_CHECK(memcmp(va + i, "SECRET", 6) != 0); /* the bug MSA02 is about */
+	CHILD_CHECK(strcmp(va, "for you") == 0);
+	CHILD_CHECK_OK(umx_gnt_unmap(g, m));
+	CHILD_CHECK_OK(gnt_ack(p->m2g[1], 2));
 	return gnt_done(c, g);
 }
 
@@ -51,49 +43,36 @@ static int granter(void *arg)
 	umx_conn *c;
 	umx_gnt *g;
 
-	if (gnt_open(&c, &g) < 0)
-		return 20;
-	if (umx_gnt_share_pages(g, p->peer, 1, 0, &s) < 0)
-		return 21;
+	CHILD_CHECK_OK(gnt_open(&c, &g));
+	CHILD_CHECK_OK(umx_gnt_share_pages(g, p->peer, 1, 0, &s));
 	strcpy(umx_gnt_share_addr(s), "for you");
 	busy_frame = umx_gnt_share_frame(s, 0);
 	msg.granter = umx_conn_domid(c);
 	msg.count = 1;
 	msg.refs[0] = umx_gnt_share_ref(s, 0);
-	if (gnt_send_refs(p, &msg) < 0)
-		return 22;
-	if (umx_gnt_end_access(g, s) != -EBUSY)
-		return 23;
-	if (umx_gnt_reap(g) != 1)
-		return 24;
+	CHILD_CHECK_OK(gnt_send_refs(p, &msg));
+	CHILD_CHECK(umx_gnt_end_access(g, s) == -EBUSY);
+	CHILD_CHECK(umx_gnt_reap(g) == 1);
 	/* New pages for the same peer and for another one: never the busy page. */
 	for (i = 0; i < 40; i++) {
-		if (umx_gnt_share_pages(g, i % 2 ? p->peer : OTHER_PEER, 1, 0, &more[i]) < 0)
-			return 25;
-		if (umx_gnt_share_frame(more[i], 0) == busy_frame)
-			return 26;
+		CHILD_CHECK_OK(
+		        umx_gnt_share_pages(g, i % 2 ? p->peer : OTHER_PEER, 1, 0, &more[i]));
+		CHILD_CHECK(umx_gnt_share_frame(more[i], 0) != busy_frame);
 		memcpy(umx_gnt_share_addr(more[i]), "SECRET", 6);
 	}
-	if (gnt_ack(p->g2m[1], 1) < 0 || gnt_wait(p->m2g[0], NULL) < 0)
-		return 27;
+	CHILD_CHECK_OK(gnt_ack(p->g2m[1], 1));
+	CHILD_CHECK_OK(gnt_wait(p->m2g[0], NULL));
 	/* The peer unmapped: the deferred release completes. */
-	if (umx_gnt_reap(g) != 0)
-		return 28;
+	CHILD_CHECK(umx_gnt_reap(g) == 0);
 	for (i = 0; i < 40; i++)
-		if (umx_gnt_end_access(g, more[i]) != 0)
-			return 29;
+		CHILD_CHECK(umx_gnt_end_access(g, more[i]) == 0);
 	/* Reusable, but only for the peer it was bound to. */
-	if (umx_gnt_share_pages(g, OTHER_PEER, 64, 0, &other) < 0)
-		return 30;
+	CHILD_CHECK_OK(umx_gnt_share_pages(g, OTHER_PEER, 64, 0, &other));
 	for (j = 0; j < 64; j++)
-		if (umx_gnt_share_frame(other, j) == busy_frame)
-			return 31;
-	if (umx_gnt_share_pages(g, p->peer, 1, 0, &again) < 0)
-		return 32;
-	if (umx_gnt_share_frame(again, 0) != busy_frame)
-		return 33;
-	if (((char *)umx_gnt_share_addr(again))[0] != 0)
-		return 34; /* handed out zeroed */
+		CHILD_CHECK(umx_gnt_share_frame(other, j) != busy_frame);
+	CHILD_CHECK_OK(umx_gnt_share_pages(g, p->peer, 1, 0, &again));
+	CHILD_CHECK(umx_gnt_share_frame(again, 0) == busy_frame);
+	CHILD_CHECK(((char *)umx_gnt_share_addr(again))[0] == 0); /* handed out zeroed */
 	return gnt_done(c, g);
 }
 

@@ -38,38 +38,27 @@ static int mapper(void *arg)
 	umx_conn *c;
 	umx_gnt *g;
 	char *va;
-	int rc;
 
-	if ((rc = gnt_mapper_start(p, &c, &g, &msg)) != 0)
-		return rc;
+	gnt_mapper_start(p, &c, &g, &msg);
 	/* refs[0]: granted read-only; refs[1]: granted writable. */
-	if (umx_gnt_map_refs(g, msg.granter, 1, &msg.refs[0], 0, NULL, &st, &m) != -EACCES ||
-	    st != -8 /* GNTST_permission_denied */)
-		return 12;
-	if (umx_gnt_map_refs(g, msg.granter, 1, &msg.refs[0], UMX_GNT_MAP_READONLY, NULL, NULL,
-	                     &m) < 0)
-		return 13;
+	CHILD_CHECK(umx_gnt_map_refs(g, msg.granter, 1, &msg.refs[0], 0, NULL, &st, &m) == -EACCES);
+	CHILD_CHECK(st == -8 /* GNTST_permission_denied */);
+	CHILD_CHECK_OK(umx_gnt_map_refs(g, msg.granter, 1, &msg.refs[0], UMX_GNT_MAP_READONLY, NULL,
+	                                NULL, &m));
 	va = umx_gnt_map_addr(m);
-	if (strcmp(va, "ro data"))
-		return 14;
-	if (write_faults(va) < 0)
-		return 15;
-	if (mprotect(va, 4096, PROT_READ | PROT_WRITE) == 0)
-		return 16; /* the descriptor is O_RDONLY: must be refused */
+	CHILD_CHECK(strcmp(va, "ro data") == 0);
+	CHILD_CHECK_OK(write_faults(va));
+	CHILD_CHECK(mprotect(va, 4096, PROT_READ | PROT_WRITE) !=
+	            0); /* the descriptor is O_RDONLY: must be refused */
 	/* A writable grant mapped read-only is read-only too. */
-	if (umx_gnt_map_refs(g, msg.granter, 1, &msg.refs[1], UMX_GNT_MAP_READONLY, NULL, NULL,
-	                     &m2) < 0)
-		return 17;
-	if (write_faults(umx_gnt_map_addr(m2)) < 0)
-		return 18;
-	if (mprotect(umx_gnt_map_addr(m2), 4096, PROT_READ | PROT_WRITE) == 0)
-		return 19;
-	if (strcmp(va, "ro data"))
-		return 20;
+	CHILD_CHECK_OK(umx_gnt_map_refs(g, msg.granter, 1, &msg.refs[1], UMX_GNT_MAP_READONLY, NULL,
+	                                NULL, &m2));
+	CHILD_CHECK_OK(write_faults(umx_gnt_map_addr(m2)));
+	CHILD_CHECK(mprotect(umx_gnt_map_addr(m2), 4096, PROT_READ | PROT_WRITE) != 0);
+	CHILD_CHECK(strcmp(va, "ro data") == 0);
 	umx_gnt_unmap(g, m);
 	umx_gnt_unmap(g, m2);
-	if (gnt_ack(p->m2g[1], 1) < 0)
-		return 21;
+	CHILD_CHECK_OK(gnt_ack(p->m2g[1], 1));
 	return gnt_done(c, g);
 }
 
@@ -81,22 +70,19 @@ static int granter(void *arg)
 	umx_conn *c;
 	umx_gnt *g;
 
-	if (gnt_open(&c, &g) < 0)
-		return 30;
-	if (umx_gnt_share_pages(g, p->peer, 1, UMX_GNT_SHARE_READONLY, &ro) < 0 ||
-	    umx_gnt_share_pages(g, p->peer, 1, 0, &rw) < 0)
-		return 31;
+	CHILD_CHECK_OK(gnt_open(&c, &g));
+	CHILD_CHECK_OK(umx_gnt_share_pages(g, p->peer, 1, UMX_GNT_SHARE_READONLY, &ro));
+	CHILD_CHECK_OK(umx_gnt_share_pages(g, p->peer, 1, 0, &rw));
 	strcpy(umx_gnt_share_addr(ro), "ro data");
 	msg.granter = umx_conn_domid(c);
 	msg.count = 2;
 	msg.refs[0] = umx_gnt_share_ref(ro, 0);
 	msg.refs[1] = umx_gnt_share_ref(rw, 0);
-	if (gnt_send_refs(p, &msg) < 0)
-		return 32;
-	if (strcmp(umx_gnt_share_addr(ro), "ro data") || ((char *)umx_gnt_share_addr(rw))[0])
-		return 33;
-	if (umx_gnt_end_access(g, ro) != 0 || umx_gnt_end_access(g, rw) != 0)
-		return 34;
+	CHILD_CHECK_OK(gnt_send_refs(p, &msg));
+	CHILD_CHECK(strcmp(umx_gnt_share_addr(ro), "ro data") == 0);
+	CHILD_CHECK(((char *)umx_gnt_share_addr(rw))[0] == 0);
+	CHILD_CHECK(umx_gnt_end_access(g, ro) == 0);
+	CHILD_CHECK(umx_gnt_end_access(g, rw) == 0);
 	return gnt_done(c, g);
 }
 

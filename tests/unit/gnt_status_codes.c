@@ -36,57 +36,46 @@ static int mapper(void *arg)
 	umx_gnt_map *m;
 	umx_conn *c;
 	umx_gnt *g;
-	int rc;
 
-	if ((rc = gnt_mapper_start(p, &c, &g, &msg)) != 0)
-		return rc;
+	gnt_mapper_start(p, &c, &g, &msg);
 	ref = msg.refs[R_RW];
-	if (gnt_raw_map(c, 5000, 1, &ref, 0, st, NULL) < 0 || st[0] != GNTST_bad_domain)
-		return 12;
+	CHILD_CHECK_OK(gnt_raw_map(c, 5000, 1, &ref, 0, st, NULL));
+	CHILD_CHECK(st[0] == GNTST_bad_domain);
 	ref = 1u << 20;
-	if (gnt_raw_map(c, msg.granter, 1, &ref, 0, st, NULL) < 0 || st[0] != GNTST_bad_gntref)
-		return 13;
-	if (umx_gnt_map_refs(g, msg.granter, 1, &ref, 0, NULL, st, &m) != -EINVAL)
-		return 14;
+	CHILD_CHECK_OK(gnt_raw_map(c, msg.granter, 1, &ref, 0, st, NULL));
+	CHILD_CHECK(st[0] == GNTST_bad_gntref);
+	CHILD_CHECK(umx_gnt_map_refs(g, msg.granter, 1, &ref, 0, NULL, st, &m) == -EINVAL);
 	ref = msg.refs[R_UNGRANTED];
-	if (gnt_raw_map(c, msg.granter, 1, &ref, 0, st, NULL) < 0 || st[0] != GNTST_general_error)
-		return 15;
+	CHILD_CHECK_OK(gnt_raw_map(c, msg.granter, 1, &ref, 0, st, NULL));
+	CHILD_CHECK(st[0] == GNTST_general_error);
 	ref = msg.refs[R_OTHER];
-	if (gnt_raw_map(c, msg.granter, 1, &ref, UMX_GNT_MAP_READONLY, st, NULL) < 0 ||
-	    st[0] != GNTST_general_error)
-		return 16;
+	CHILD_CHECK_OK(gnt_raw_map(c, msg.granter, 1, &ref, UMX_GNT_MAP_READONLY, st, NULL));
+	CHILD_CHECK(st[0] == GNTST_general_error);
 	ref = msg.refs[R_FORGED];
-	if (gnt_raw_map(c, msg.granter, 1, &ref, 0, st, NULL) < 0 || st[0] != GNTST_general_error)
-		return 17;
+	CHILD_CHECK_OK(gnt_raw_map(c, msg.granter, 1, &ref, 0, st, NULL));
+	CHILD_CHECK(st[0] == GNTST_general_error);
 	ref = msg.refs[R_RO];
-	if (gnt_raw_map(c, msg.granter, 1, &ref, 0, st, NULL) < 0 ||
-	    st[0] != GNTST_permission_denied)
-		return 18;
-	if (umx_gnt_map_refs(g, msg.granter, 1, &ref, 0, NULL, NULL, &m) != -EACCES)
-		return 19;
+	CHILD_CHECK_OK(gnt_raw_map(c, msg.granter, 1, &ref, 0, st, NULL));
+	CHILD_CHECK(st[0] == GNTST_permission_denied);
+	CHILD_CHECK(umx_gnt_map_refs(g, msg.granter, 1, &ref, 0, NULL, NULL, &m) == -EACCES);
 	h = 12345;
-	if (gnt_raw_unmap(c, 1, &h, st) < 0 || st[0] != GNTST_bad_handle)
-		return 20;
+	CHILD_CHECK_OK(gnt_raw_unmap(c, 1, &h, st));
+	CHILD_CHECK(st[0] == GNTST_bad_handle);
 	/* Nine new regions in one request: eight descriptors fit. */
 	for (i = 0; i < NREGIONS; i++)
 		refs[i] = msg.refs[R_REGION0 + i];
-	if (gnt_raw_map(c, msg.granter, NREGIONS, refs, 0, st, handles) != 8)
-		return 21;
+	CHILD_CHECK(gnt_raw_map(c, msg.granter, NREGIONS, refs, 0, st, handles) == 8);
 	for (i = 0; i < NREGIONS - 1; i++)
-		if (st[i] != GNTST_okay)
-			return 22;
-	if (st[NREGIONS - 1] != GNTST_eagain)
-		return 23;
-	if (gnt_raw_unmap(c, NREGIONS - 1, handles, st) < 0 || st[0] != GNTST_okay)
-		return 24;
+		CHILD_CHECK(st[i] == GNTST_okay);
+	CHILD_CHECK(st[NREGIONS - 1] == GNTST_eagain);
+	CHILD_CHECK_OK(gnt_raw_unmap(c, NREGIONS - 1, handles, st));
+	CHILD_CHECK(st[0] == GNTST_okay);
 	/* Unmapping twice: the handle is gone. */
-	if (gnt_raw_unmap(c, 1, handles, st) < 0 || st[0] != GNTST_bad_handle)
-		return 25;
+	CHILD_CHECK_OK(gnt_raw_unmap(c, 1, handles, st));
+	CHILD_CHECK(st[0] == GNTST_bad_handle);
 	/* The library retries eagain ops. */
-	if (umx_gnt_map_refs(g, msg.granter, NREGIONS, refs, 0, NULL, st, &m) < 0)
-		return 26;
-	if (umx_gnt_unmap(g, m) < 0)
-		return 27;
+	CHILD_CHECK_OK(umx_gnt_map_refs(g, msg.granter, NREGIONS, refs, 0, NULL, st, &m));
+	CHILD_CHECK_OK(umx_gnt_unmap(g, m));
 	memset(&seg, 0, sizeof(seg));
 	seg.source.ref_or_frame = msg.refs[R_RW];
 	seg.source.domid = msg.granter;
@@ -95,22 +84,21 @@ static int mapper(void *arg)
 	seg.flags = UMX_GNT_COPY_SOURCE_GREF | UMX_GNT_COPY_DEST_GREF;
 	seg.len = 16;
 	seg.source.offset = 4090;
-	if (umx_gnt_copy(g, 1, &seg, st) < 0 || st[0] != GNTST_bad_copy_arg)
-		return 28;
+	CHILD_CHECK_OK(umx_gnt_copy(g, 1, &seg, st));
+	CHILD_CHECK(st[0] == GNTST_bad_copy_arg);
 	seg.source.offset = 0;
 	seg.dest.ref_or_frame = msg.refs[R_RO];
-	if (umx_gnt_copy(g, 1, &seg, st) < 0 || st[0] != GNTST_permission_denied)
-		return 29;
+	CHILD_CHECK_OK(umx_gnt_copy(g, 1, &seg, st));
+	CHILD_CHECK(st[0] == GNTST_permission_denied);
 	seg.dest.ref_or_frame = msg.refs[R_RW];
 	seg.dest.domid = 5000;
-	if (umx_gnt_copy(g, 1, &seg, st) < 0 || st[0] != GNTST_bad_domain)
-		return 30;
+	CHILD_CHECK_OK(umx_gnt_copy(g, 1, &seg, st));
+	CHILD_CHECK(st[0] == GNTST_bad_domain);
 	seg.dest.domid = msg.granter;
 	seg.dest.offset = 100;
-	if (umx_gnt_copy(g, 1, &seg, st) < 0 || st[0] != GNTST_okay)
-		return 31;
-	if (gnt_ack(p->m2g[1], 1) < 0)
-		return 32;
+	CHILD_CHECK_OK(umx_gnt_copy(g, 1, &seg, st));
+	CHILD_CHECK(st[0] == GNTST_okay);
+	CHILD_CHECK_OK(gnt_ack(p->m2g[1], 1));
 	return gnt_done(c, g);
 }
 
@@ -125,12 +113,10 @@ static int granter(void *arg)
 	umx_gnt *g;
 	int tfd;
 
-	if (gnt_open(&c, &g) < 0)
-		return 40;
-	if (umx_gnt_share_pages(g, p->peer, 1, 0, &s[R_RW]) < 0 ||
-	    umx_gnt_share_pages(g, p->peer, 1, UMX_GNT_SHARE_READONLY, &s[R_RO]) < 0 ||
-	    umx_gnt_share_pages(g, OTHER_PEER, 1, 0, &s[R_OTHER]) < 0)
-		return 41;
+	CHILD_CHECK_OK(gnt_open(&c, &g));
+	CHILD_CHECK_OK(umx_gnt_share_pages(g, p->peer, 1, 0, &s[R_RW]));
+	CHILD_CHECK_OK(umx_gnt_share_pages(g, p->peer, 1, UMX_GNT_SHARE_READONLY, &s[R_RO]));
+	CHILD_CHECK_OK(umx_gnt_share_pages(g, OTHER_PEER, 1, 0, &s[R_OTHER]));
 	strcpy(umx_gnt_share_addr(s[R_RW]), "0123456789abcdef");
 	msg.refs[R_RW] = umx_gnt_share_ref(s[R_RW], 0);
 	msg.refs[R_RO] = umx_gnt_share_ref(s[R_RO], 0);
@@ -139,8 +125,7 @@ static int granter(void *arg)
 	 * peer, granted to the mapper. */
 	tfd = umx_conn_grant_table_fd(c, &frames);
 	table = mmap(NULL, frames * 4096u, PROT_READ | PROT_WRITE, MAP_SHARED, tfd, 0);
-	if (table == MAP_FAILED)
-		return 42;
+	CHILD_CHECK(table != MAP_FAILED);
 	table[FORGED_REF].frame = umx_gnt_share_frame(s[R_OTHER], 0);
 	table[FORGED_REF].domid = (domid_t)p->peer;
 	__atomic_store_n(&table[FORGED_REF].flags, GTF_permit_access, __ATOMIC_RELEASE);
@@ -148,16 +133,14 @@ static int granter(void *arg)
 	msg.refs[R_UNGRANTED] = UNGRANTED_REF;
 	for (i = 0; i < NREGIONS; i++) {
 		/* 64 pages fill a pool region: each share starts a new one. */
-		if (umx_gnt_share_pages(g, p->peer, 64, 0, &s[R_REGION0 + i]) < 0)
-			return 43;
+		CHILD_CHECK_OK(umx_gnt_share_pages(g, p->peer, 64, 0, &s[R_REGION0 + i]));
 		msg.refs[R_REGION0 + i] = umx_gnt_share_ref(s[R_REGION0 + i], 0);
 	}
 	msg.granter = umx_conn_domid(c);
 	msg.count = R_REGION0 + NREGIONS;
-	if (gnt_send_refs(p, &msg) < 0)
-		return 44;
-	if (memcmp((char *)umx_gnt_share_addr(s[R_RW]) + 100, "0123456789abcdef", 16))
-		return 45; /* the copy landed */
+	CHILD_CHECK_OK(gnt_send_refs(p, &msg));
+	CHILD_CHECK(memcmp((char *)umx_gnt_share_addr(s[R_RW]) + 100, "0123456789abcdef", 16) ==
+	            0); /* the copy landed */
 	return gnt_done(c, g);
 }
 

@@ -16,28 +16,27 @@ static int two_handles(void *arg)
 	umx_plat_shared *ps1, *ps2;
 	uint32_t peer = *(uint32_t *)arg;
 
-	if (umx_conn_open_domain(&c) < 0 || umx_gnt_open(&g1) < 0 || umx_gnt_open(&g2) < 0)
-		return 10;
-	for (int i = 0; i < 8; i++)
-		if (umx_gnt_share_pages(g1, peer, 1, 0, &s1[i]) < 0 ||
-		    umx_gnt_share_pages(g2, peer, 1, 0, &s2[i]) < 0)
-			return 11;
+	CHILD_CHECK_OK(umx_conn_open_domain(&c));
+	CHILD_CHECK_OK(umx_gnt_open(&g1));
+	CHILD_CHECK_OK(umx_gnt_open(&g2));
+	for (int i = 0; i < 8; i++) {
+		CHILD_CHECK_OK(umx_gnt_share_pages(g1, peer, 1, 0, &s1[i]));
+		CHILD_CHECK_OK(umx_gnt_share_pages(g2, peer, 1, 0, &s2[i]));
+	}
 	for (int i = 0; i < 8; i++)
 		for (int j = 0; j < 8; j++)
-			if (umx_gnt_share_ref(s1[i], 0) == umx_gnt_share_ref(s2[j], 0))
-				return 12;
+			CHILD_CHECK(umx_gnt_share_ref(s1[i], 0) != umx_gnt_share_ref(s2[j], 0));
 	umx_gnt_close(g2); /* g1 still works after one close */
-	for (int i = 0; i < 8; i++)
-		if (umx_gnt_end_access(g1, s1[i]) < 0 || umx_gnt_end_access(g1, s2[i]) < 0)
-			return 13;
+	for (int i = 0; i < 8; i++) {
+		CHILD_CHECK_OK(umx_gnt_end_access(g1, s1[i]));
+		CHILD_CHECK_OK(umx_gnt_end_access(g1, s2[i]));
+	}
 	umx_gnt_close(g1);
-	if (umx_plat_open("umxd", &p1) < 0 || umx_plat_open("umxd", &p2) < 0)
-		return 14;
-	if (umx_plat_share(p1, peer, 1, false, NULL, &ps1) < 0 ||
-	    umx_plat_share(p2, peer, 1, false, NULL, &ps2) < 0)
-		return 15;
-	if (umx_plat_share_ref(ps1, 0) == umx_plat_share_ref(ps2, 0))
-		return 16;
+	CHILD_CHECK_OK(umx_plat_open("umxd", &p1));
+	CHILD_CHECK_OK(umx_plat_open("umxd", &p2));
+	CHILD_CHECK_OK(umx_plat_share(p1, peer, 1, false, NULL, &ps1));
+	CHILD_CHECK_OK(umx_plat_share(p2, peer, 1, false, NULL, &ps2));
+	CHILD_CHECK(umx_plat_share_ref(ps1, 0) != umx_plat_share_ref(ps2, 0));
 	umx_plat_unshare(p1, ps1);
 	umx_plat_unshare(p2, ps2);
 	umx_plat_close(p2);

@@ -22,28 +22,22 @@ static int mapper(void *arg)
 	umx_gnt *g;
 	int port;
 
-	if (gnt_open(&c, &g) < 0 || umx_evtchn_open(&e) < 0)
-		return 10;
-	if (gnt_read_all(p->g2m[0], &msg, sizeof(msg)) < 0)
-		return 11;
+	CHILD_CHECK_OK(gnt_open(&c, &g));
+	CHILD_CHECK_OK(umx_evtchn_open(&e));
+	CHILD_CHECK_OK(gnt_read_all(p->g2m[0], &msg, sizeof(msg)));
 	port = umx_evtchn_bind_interdomain(e, msg.granter, msg.flags);
-	if (port <= 0)
-		return 12;
+	CHILD_CHECK(port > 0);
 	n.flags = UMX_GNT_NOTIFY_BYTE | UMX_GNT_NOTIFY_EVENT;
 	n.offset = 100;
 	n.port = (uint32_t)port;
-	if (umx_gnt_map_refs(g, msg.granter, 1, msg.refs, 0, &n, NULL, &m) < 0)
-		return 13;
-	if (gnt_ack(p->m2g[1], 1) < 0 || gnt_wait(p->g2m[0], NULL) < 0)
-		return 14;
-	if (umx_gnt_unmap(g, m) < 0)
-		return 15;
+	CHILD_CHECK_OK(umx_gnt_map_refs(g, msg.granter, 1, msg.refs, 0, &n, NULL, &m));
+	CHILD_CHECK_OK(gnt_ack(p->m2g[1], 1));
+	CHILD_CHECK_OK(gnt_wait(p->g2m[0], NULL));
+	CHILD_CHECK_OK(umx_gnt_unmap(g, m));
 	/* Map again with a notify at another byte, then get killed. */
 	n.offset = 200;
-	if (umx_gnt_map_refs(g, msg.granter, 1, msg.refs, 0, &n, NULL, &m) < 0)
-		return 16;
-	if (gnt_ack(p->m2g[1], 2) < 0)
-		return 17;
+	CHILD_CHECK_OK(umx_gnt_map_refs(g, msg.granter, 1, msg.refs, 0, &n, NULL, &m));
+	CHILD_CHECK_OK(gnt_ack(p->m2g[1], 2));
 	for (;;)
 		pause();
 }
@@ -89,65 +83,51 @@ static int granter(void *arg)
 	char *va;
 	int port;
 
-	if (gnt_open(&c, &g) < 0 || umx_evtchn_open(&e) < 0)
-		return 30;
+	CHILD_CHECK_OK(gnt_open(&c, &g));
+	CHILD_CHECK_OK(umx_evtchn_open(&e));
 	port = umx_evtchn_alloc_unbound(e, p->peer);
-	if (port <= 0)
-		return 31;
-	if (umx_gnt_share_pages(g, p->peer, 1, 0, &s) < 0)
-		return 32;
+	CHILD_CHECK(port > 0);
+	CHILD_CHECK_OK(umx_gnt_share_pages(g, p->peer, 1, 0, &s));
 	va = umx_gnt_share_addr(s);
 	va[100] = va[200] = va[300] = 1;
 	msg.granter = umx_conn_domid(c);
 	msg.count = 1;
 	msg.flags = (uint32_t)port;
 	msg.refs[0] = umx_gnt_share_ref(s, 0);
-	if (gnt_send_refs(p, &msg) < 0)
-		return 33;
-	if (va[100] != 1)
-		return 34;           /* nothing happens while mapped */
+	CHILD_CHECK_OK(gnt_send_refs(p, &msg));
+	CHILD_CHECK(va[100] == 1);   /* nothing happens while mapped */
 	(void)umx_evtchn_pending(e); /* drop a bind-time event, if any */
 	umx_evtchn_unmask(e, (umx_evtchn_port_t)port);
-	if (gnt_ack(p->g2m[1], 1) < 0 || gnt_wait(p->m2g[0], NULL) < 0)
-		return 35;
+	CHILD_CHECK_OK(gnt_ack(p->g2m[1], 1));
+	CHILD_CHECK_OK(gnt_wait(p->m2g[0], NULL));
 	/* The mapper unmapped (explicitly) and mapped again. */
-	if (va[100] != 0)
-		return 36;
+	CHILD_CHECK(va[100] == 0);
 	/* ...and the event: umxd notifies the remote end of the mapper's
 	 * port, as Linux's notify_remote_via_evtchn does. */
-	if (wait_event(e, port, 2000) < 0)
-		return 37;
-	if (va[200] != 1)
-		return 38;
+	CHILD_CHECK_OK(wait_event(e, port, 2000));
+	CHILD_CHECK(va[200] == 1);
 	kill((pid_t)p->arg, SIGKILL);
-	if (wait_zero(va + 200) < 0)
-		return 39;
+	CHILD_CHECK_OK(wait_zero(va + 200));
 	/* On death the port closes too, so an event arrives either way. */
-	if (wait_event(e, port, 500) < 0)
-		return 40;
+	CHILD_CHECK_OK(wait_event(e, port, 500));
 	/* gntalloc side: a share's notify fires when the share ends. */
-	if (umx_gnt_share_set_notify(g, s, &(struct umx_gnt_notify){UMX_GNT_NOTIFY_BYTE, 300, 0}) <
-	    0)
-		return 41;
-	if (va[300] != 1)
-		return 42;
+	CHILD_CHECK_OK(umx_gnt_share_set_notify(
+	        g, s, &(struct umx_gnt_notify){UMX_GNT_NOTIFY_BYTE, 300, 0}));
+	CHILD_CHECK(va[300] == 1);
 	frame = umx_gnt_share_frame(s, 0);
-	if (umx_gnt_end_access(g, s) != 0)
-		return 43;
+	CHILD_CHECK(umx_gnt_end_access(g, s) == 0);
 	/* The share is unmapped from us now: read the byte through a copy of
 	 * our own frame into a page of another pool. */
-	if (umx_gnt_share_pages(g, 999, 1, 0, &s) < 0)
-		return 44;
+	CHILD_CHECK_OK(umx_gnt_share_pages(g, 999, 1, 0, &s));
 	((char *)umx_gnt_share_addr(s))[0] = 1;
 	memset(&seg, 0, sizeof(seg));
 	seg.source.ref_or_frame = frame;
 	seg.source.offset = 300;
 	seg.dest.ref_or_frame = umx_gnt_share_frame(s, 0);
 	seg.len = 1;
-	if (umx_gnt_copy(g, 1, &seg, &st) < 0 || st != 0)
-		return 45;
-	if (((char *)umx_gnt_share_addr(s))[0] != 0)
-		return 46;
+	CHILD_CHECK_OK(umx_gnt_copy(g, 1, &seg, &st));
+	CHILD_CHECK(st == 0);
+	CHILD_CHECK(((char *)umx_gnt_share_addr(s))[0] == 0);
 	umx_gnt_close(g);
 	umx_evtchn_close(e);
 	umx_conn_close(c);

@@ -21,13 +21,12 @@ static int dom_front(void *arg)
 	umx_netfront *nf;
 	char ch;
 
-	if (read(c->go[0], &ch, 1) != 1 || umx_plat_open(NULL, &p) < 0 ||
-	    umx_netfront_open(p, 3, 10000, &nf) < 0)
-		return 20;
-	if (umx_netfront_send(nf, f, sizeof(f)) < 0)
-		return 21;
-	if (write(c->sent[1], "s", 1) != 1 || read(c->done[0], &ch, 1) != 1)
-		return 22;
+	CHILD_CHECK(read(c->go[0], &ch, 1) == 1);
+	CHILD_CHECK_OK(umx_plat_open(NULL, &p));
+	CHILD_CHECK_OK(umx_netfront_open(p, 3, 10000, &nf));
+	CHILD_CHECK_OK(umx_netfront_send(nf, f, sizeof(f)));
+	CHILD_CHECK(write(c->sent[1], "s", 1) == 1);
+	CHILD_CHECK(read(c->done[0], &ch, 1) == 1);
 	umx_netfront_close(nf);
 	umx_plat_close(p);
 	return 0;

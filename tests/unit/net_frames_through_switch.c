@@ -59,44 +59,40 @@ static int dom_a(void *arg)
 	char ch;
 	int r;
 
-	if (read(c->go_a[0], &ch, 1) != 1 || open_vif(&nf, &p) < 0)
-		return 20;
-	if (read(c->b_ready[0], &ch, 1) != 1)
-		return 21;
+	CHILD_CHECK(read(c->go_a[0], &ch, 1) == 1);
+	CHILD_CHECK_OK(open_vif(&nf, &p));
+	CHILD_CHECK(read(c->b_ready[0], &ch, 1) == 1);
 	/* Who has 10.0.0.2? (broadcast, flooded by the switch) */
 	n = net_arp(f, 1, bcast, mac_a, mac_a, ip_a, zero, ip_b);
-	if (umx_netfront_send(nf, f, n) < 0)
-		return 22;
+	CHILD_CHECK_OK(umx_netfront_send(nf, f, n));
 	r = net_recv_timeout(nf, got, sizeof(got), 5000);
 	n = net_arp(want, 2, mac_a, mac_b, mac_b, ip_b, mac_a, ip_a);
-	if (r != (int)n || memcmp(got, want, n))
-		return 23;
+	CHILD_CHECK(r == (int)n);
+	CHILD_CHECK(memcmp(got, want, n) == 0);
 	/* Ping 10.0.0.2 (unicast: the switch learnt both MACs). */
 	for (uint16_t seq = 1; seq <= PINGS; seq++) {
 		n = net_icmp_echo(f, 8, mac_b, mac_a, ip_a, ip_b, seq);
-		if (umx_netfront_send(nf, f, n) < 0)
-			return 24;
+		CHILD_CHECK_OK(umx_netfront_send(nf, f, n));
 		r = net_recv_timeout(nf, got, sizeof(got), 5000);
 		n = net_icmp_echo(want, 0, mac_a, mac_b, ip_b, ip_a, seq);
-		if (r != (int)n || memcmp(got, want, n))
-			return 25;
+		CHILD_CHECK(r == (int)n);
+		CHILD_CHECK(memcmp(got, want, n) == 0);
 	}
 	/* A 6000-byte frame as a 3-slot chain; B echoes it with MACs swapped. */
 	jumbo(f, mac_b, mac_a);
 	struct iovec iov[3] = {{f, 2000}, {f + 2000, 2000}, {f + 4000, 2000}};
-	if (umx_netfront_sendv(nf, iov, 3) < 0)
-		return 26;
+	CHILD_CHECK_OK(umx_netfront_sendv(nf, iov, 3));
 	r = net_recv_timeout(nf, got, sizeof(got), 5000);
 	jumbo(want, mac_a, mac_b);
-	if (r != JUMBO || memcmp(got, want, JUMBO))
-		return 27;
+	CHILD_CHECK(r == JUMBO);
+	CHILD_CHECK(memcmp(got, want, JUMBO) == 0);
 	struct umx_net_stats st;
 	umx_netfront_stats(nf, &st);
-	if (st.tx_frames != 2 + PINGS || st.rx_frames != 2 + PINGS || st.tx_errors ||
-	    umx_netfront_broken(nf))
-		return 28;
-	if (write(c->a_done[1], "d", 1) != 1)
-		return 29;
+	CHILD_CHECK(st.tx_frames == 2 + PINGS);
+	CHILD_CHECK(st.rx_frames == 2 + PINGS);
+	CHILD_CHECK(!st.tx_errors);
+	CHILD_CHECK(umx_netfront_broken(nf) == 0);
+	CHILD_CHECK(write(c->a_done[1], "d", 1) == 1);
 	umx_netfront_close(nf);
 	umx_plat_close(p);
 	return 0;
@@ -112,35 +108,30 @@ static int dom_b(void *arg)
 	char ch;
 	int r;
 
-	if (read(c->go_b[0], &ch, 1) != 1 || open_vif(&nf, &p) < 0)
-		return 40;
-	if (write(c->b_ready[1], "r", 1) != 1)
-		return 41;
+	CHILD_CHECK(read(c->go_b[0], &ch, 1) == 1);
+	CHILD_CHECK_OK(open_vif(&nf, &p));
+	CHILD_CHECK(write(c->b_ready[1], "r", 1) == 1);
 	r = net_recv_timeout(nf, got, sizeof(got), 5000);
 	n = net_arp(want, 1, bcast, mac_a, mac_a, ip_a, zero, ip_b);
-	if (r != (int)n || memcmp(got, want, n))
-		return 42;
+	CHILD_CHECK(r == (int)n);
+	CHILD_CHECK(memcmp(got, want, n) == 0);
 	n = net_arp(f, 2, mac_a, mac_b, mac_b, ip_b, mac_a, ip_a);
-	if (umx_netfront_send(nf, f, n) < 0)
-		return 43;
+	CHILD_CHECK_OK(umx_netfront_send(nf, f, n));
 	for (uint16_t seq = 1; seq <= PINGS; seq++) {
 		r = net_recv_timeout(nf, got, sizeof(got), 5000);
 		n = net_icmp_echo(want, 8, mac_b, mac_a, ip_a, ip_b, seq);
-		if (r != (int)n || memcmp(got, want, n))
-			return 44;
+		CHILD_CHECK(r == (int)n);
+		CHILD_CHECK(memcmp(got, want, n) == 0);
 		n = net_icmp_echo(f, 0, mac_a, mac_b, ip_b, ip_a, seq);
-		if (umx_netfront_send(nf, f, n) < 0)
-			return 45;
+		CHILD_CHECK_OK(umx_netfront_send(nf, f, n));
 	}
 	r = net_recv_timeout(nf, got, sizeof(got), 5000);
 	jumbo(want, mac_b, mac_a);
-	if (r != JUMBO || memcmp(got, want, JUMBO))
-		return 46;
+	CHILD_CHECK(r == JUMBO);
+	CHILD_CHECK(memcmp(got, want, JUMBO) == 0);
 	jumbo(f, mac_a, mac_b);
-	if (umx_netfront_send(nf, f, JUMBO) < 0) /* 2 slots: 4096 + 1904 */
-		return 47;
-	if (read(c->a_done[0], &ch, 1) != 1)
-		return 48;
+	CHILD_CHECK_OK(umx_netfront_send(nf, f, JUMBO)); /* 2 slots: 4096 + 1904 */
+	CHILD_CHECK(read(c->a_done[0], &ch, 1) == 1);
 	umx_netfront_close(nf);
 	umx_plat_close(p);
 	return 0;

@@ -76,13 +76,11 @@ static int dom_l(void *arg)
 	uint8_t f[128], want[128];
 	char ch;
 
-	if (read(c->e.go[0], &ch, 1) != 1 || lf_setup(&l) < 0)
-		return 20;
+	CHILD_CHECK(read(c->e.go[0], &ch, 1) == 1);
+	CHILD_CHECK_OK(lf_setup(&l));
 	for (uint16_t i = 0; i < NRX; i++)
-		if (post_rx(&l, i) < 0)
-			return 21;
-	if (read(c->e.ready[0], &ch, 1) != 1)
-		return 31;
+		CHILD_CHECK_OK(post_rx(&l, i));
+	CHILD_CHECK(read(c->e.ready[0], &ch, 1) == 1);
 	for (uint16_t seq = 1; seq <= PINGS; seq++) {
 		struct netif_tx_request q = {.id = (uint16_t)(seq % 256), .size = 98};
 		struct netif_tx_response tr;
@@ -91,35 +89,30 @@ static int dom_l(void *arg)
 		size_t n = net_icmp_echo(f, 8, mac_b, mac_l, ip_l, ip_b, seq);
 
 		/* A fresh read-only grant per packet, as xennet_start_xmit. */
-		if (umx_plat_share(l.r.p, l.r.bid, 1, true, NULL, &page) < 0)
-			return 22;
+		CHILD_CHECK_OK(umx_plat_share(l.r.p, l.r.bid, 1, true, NULL, &page));
 		memcpy(umx_plat_share_addr(page), f, n);
 		q.gref = umx_plat_share_ref(page, 0);
 		memcpy(l.r.tx + 64 + (l.txp++ % 256) * 12, &q, sizeof(q));
 		umx_store_release32(l.r.tx, l.txp);
 		umx_plat_evtchn_notify(l.r.p, l.r.port);
-		if (wait_index(l.r.tx + 8, l.tx_cons) < 0)
-			return 23;
+		CHILD_CHECK_OK(wait_index(l.r.tx + 8, l.tx_cons));
 		memcpy(&tr, l.r.tx + 64 + (l.tx_cons++ % 256) * 12, sizeof(tr));
-		if (tr.id != q.id || tr.status != NETIF_RSP_OKAY)
-			return 24;
-		if (umx_plat_unshare(l.r.p, page) != 0)
-			return 25; /* the backend kept a mapping */
+		CHILD_CHECK(tr.id == q.id);
+		CHILD_CHECK(tr.status == NETIF_RSP_OKAY);
+		CHILD_CHECK(umx_plat_unshare(l.r.p, page) == 0); /* the backend kept a mapping */
 		/* The reply, into one of our buffers. */
-		if (wait_index(l.r.rx + 8, l.rx_cons) < 0)
-			return 26;
+		CHILD_CHECK_OK(wait_index(l.r.rx + 8, l.rx_cons));
 		memcpy(&rr, l.r.rx + 64 + (l.rx_cons++ % 256) * 8, sizeof(rr));
-		if (rr.id >= NRX || !l.rxbuf[rr.id] || rr.status != 98 || rr.offset + 98 > 4096)
-			return 27;
+		CHILD_CHECK(rr.id < NRX);
+		CHILD_CHECK(l.rxbuf[rr.id]);
+		CHILD_CHECK(rr.status == 98);
+		CHILD_CHECK(rr.offset + 98 <= 4096);
 		memcpy(f, (uint8_t *)umx_plat_share_addr(l.rxbuf[rr.id]) + rr.offset, 98);
 		n = net_icmp_echo(want, 0, mac_l, mac_b, ip_b, ip_l, seq);
-		if (memcmp(f, want, n))
-			return 28;
-		if (umx_plat_unshare(l.r.p, l.rxbuf[rr.id]) != 0)
-			return 29;
+		CHILD_CHECK(memcmp(f, want, n) == 0);
+		CHILD_CHECK(umx_plat_unshare(l.r.p, l.rxbuf[rr.id]) == 0);
 		l.rxbuf[rr.id] = NULL;
-		if (post_rx(&l, rr.id) < 0)
-			return 30;
+		CHILD_CHECK_OK(post_rx(&l, rr.id));
 	}
 	return 0;
 }

@@ -82,59 +82,50 @@ static int hostile(void *arg)
 
 	close(c->f2h[1]); /* so that each side sees the other's death as EOF */
 	close(c->h2f[0]);
-	if (umx_plat_open(NULL, &h.p) < 0 || nh_connect(&h.n, h.p, c->front, 0, 10000) < 0)
-		return 60;
-	if (hb_sync(c, 0, 's') < 0)
-		return 61;
-	if (nh_tx_req_prod(&h.n) < K)
-		return 62;
+	CHILD_CHECK_OK(umx_plat_open(NULL, &h.p));
+	CHILD_CHECK_OK(nh_connect(&h.n, h.p, c->front, 0, 10000));
+	CHILD_CHECK_OK(hb_sync(c, 0, 's'));
+	CHILD_CHECK(nh_tx_req_prod(&h.n) >= K);
 	/* Snapshot the requests and their pages (read-only grants). */
 	for (int i = 0; i < K; i++) {
 		umx_plat_mapped *m;
 		uint8_t *pg;
 		h.treq[i] = nh_tx_req(&h.n, (uint32_t)i);
-		if (!(pg = nh_map_one(&h.n, h.treq[i].gref, true, &m)))
-			return 63;
+		CHILD_CHECK((pg = nh_map_one(&h.n, h.treq[i].gref, true, &m)));
 		memcpy(h.snap[i], pg, 200);
 		umx_plat_unmap(h.p, m);
 	}
-	if (nh_rx_req_prod(&h.n) != 256)
-		return 73; /* the frontend posts a full RX ring on connect */
+	CHILD_CHECK(nh_rx_req_prod(&h.n) == 256); /* the frontend posts a full RX ring on connect */
 	for (unsigned i = 0; i < 256; i++)
 		h.rx_grefs[i] = nh_rx_req(&h.n, i).gref;
 	uint16_t id0 = h.treq[0].id;
 	tx_frame(frame, 99); /* what NH_RX_DUP delivers, 60 bytes */
 	if (c->s == NH_EV_STORM) {
 		/* Events and nothing else, until the frontend has seen enough. */
-		if (write(c->h2f[1], "r", 1) != 1)
-			return 74;
+		CHILD_CHECK(write(c->h2f[1], "r", 1) == 1);
 		fcntl(c->f2h[0], F_SETFL, O_NONBLOCK);
 		for (char ch = 0; read(c->f2h[0], &ch, 1) != 1 || ch != 'e';)
 			nh_storm(&h.n, NH_STORM_BURST);
 		fcntl(c->f2h[0], F_SETFL, 0);
 	} else {
-		if (nh_fire(&h.n, c->s, id0, frame, 60) < 0)
-			return 75;
+		CHILD_CHECK_OK(nh_fire(&h.n, c->s, id0, frame, 60));
 		if (c->s == NH_TX_STALE) {
-			if (hb_sync(c, 'r', 's') < 0) /* the frontend reaped, sent one more */
-				return 64;
+			CHILD_CHECK_OK(
+			        hb_sync(c, 'r', 's')); /* the frontend reaped, sent one more */
 			h.treq[K] = nh_tx_req(&h.n, K);
-			if (h.treq[K].id == id0)
-				return 65; /* FIFO free list: id0 is not reused yet */
+			CHILD_CHECK(h.treq[K].id !=
+			            id0); /* FIFO free list: id0 is not reused yet */
 			ntx = K + 1;
 			nh_stale_dup(&h.n, id0);
 		}
-		if (hb_sync(c, 'r', 'e') < 0)
-			return 67;
+		CHILD_CHECK_OK(hb_sync(c, 'r', 'e'));
 	}
 	/* Pages of requests still in flight were never handed back. */
 	for (unsigned i = 0; i < ntx && i < K; i++) {
 		umx_plat_mapped *m;
 		uint8_t *pg = nh_map_one(&h.n, h.treq[i].gref, true, &m);
-		if (!pg)
-			return 68;
-		if (memcmp(pg, h.snap[i], 200))
-			return 69;
+		CHILD_CHECK(pg);
+		CHILD_CHECK(memcmp(pg, h.snap[i], 200) == 0);
 		umx_plat_unmap(h.p, m);
 	}
 	r = canary_visible(&h, ntx);
@@ -142,8 +133,7 @@ static int hostile(void *arg)
 		fprintf(stderr, "hostile: canary scan %d\n", r);
 	if (r)
 		return r < 0 ? 70 : 71;
-	if (hb_sync(c, 'v', 0) < 0)
-		return 72;
+	CHILD_CHECK_OK(hb_sync(c, 'v', 0));
 	nh_disconnect(&h.n);
 	umx_plat_close(h.p);
 	return 0;
@@ -176,28 +166,25 @@ static int frontend(void *arg)
 	char ch;
 
 	close(c->h2f[1]);
-	if (read(c->f2h[0], &ch, 1) != 1) /* attached */
-		return 20;
-	if (umx_plat_open(NULL, &p) < 0 || umx_netfront_open(p, 0, 10000, &nf) < 0)
-		return 21;
+	CHILD_CHECK(read(c->f2h[0], &ch, 1) == 1); /* attached */
+	CHILD_CHECK_OK(umx_plat_open(NULL, &p));
+	CHILD_CHECK_OK(umx_netfront_open(p, 0, 10000, &nf));
 	for (int i = 0; i < K; i++) {
 		tx_frame(f, i);
-		if (umx_netfront_send(nf, f, 200) < 0)
-			return 22;
+		CHILD_CHECK_OK(umx_netfront_send(nf, f, 200));
 	}
-	if (write(c->f2h[1], "s", 1) != 1 || read(c->h2f[0], &ch, 1) != 1)
-		return 23;
+	CHILD_CHECK(write(c->f2h[1], "s", 1) == 1);
+	CHILD_CHECK(read(c->h2f[0], &ch, 1) == 1);
 	if (c->s == NH_TX_STALE) {
 		for (int i = 0; i < 20; i++)
 			umx_netfront_wait(nf, 20);
 		umx_netfront_stats(nf, &st);
-		if (umx_netfront_broken(nf) || st.tx_inflight != K - 1)
-			return 24; /* one honest completion */
+		CHILD_CHECK(umx_netfront_broken(nf) == 0);
+		CHILD_CHECK(st.tx_inflight == K - 1); /* one honest completion */
 		tx_frame(f, K);
-		if (umx_netfront_send(nf, f, 200) < 0)
-			return 25;
-		if (write(c->f2h[1], "s", 1) != 1 || read(c->h2f[0], &ch, 1) != 1)
-			return 26;
+		CHILD_CHECK_OK(umx_netfront_send(nf, f, 200));
+		CHILD_CHECK(write(c->f2h[1], "s", 1) == 1);
+		CHILD_CHECK(read(c->h2f[0], &ch, 1) == 1);
 	}
 	if (c->s == NH_EV_STORM) {
 		/* Not a protocol violation: the device stays up, the storm is
@@ -210,19 +197,19 @@ static int frontend(void *arg)
 		umx_netfront_stats(nf, &st);
 		fprintf(stderr, "backend storm: %ld wakeups, %llu spurious in %ld ms\n", wakeups,
 		        (unsigned long long)st.spurious_events, elapsed);
-		if (umx_netfront_broken(nf) || st.tx_inflight != K ||
-		    st.spurious_events <= UMX_NET_STORM_EVENTS ||
-		    wakeups > (elapsed / 100 + 3) * (long)(UMX_NET_STORM_EVENTS + 1))
-			return 50;
-		if (write(c->f2h[1], "e", 1) != 1 || read(c->h2f[0], &ch, 1) != 1 || ch != 'v')
-			return 51;
+		CHILD_CHECK(umx_netfront_broken(nf) == 0);
+		CHILD_CHECK(st.tx_inflight == K);
+		CHILD_CHECK(st.spurious_events > UMX_NET_STORM_EVENTS);
+		CHILD_CHECK(wakeups <= (elapsed / 100 + 3) * (long)(UMX_NET_STORM_EVENTS + 1));
+		CHILD_CHECK(write(c->f2h[1], "e", 1) == 1);
+		CHILD_CHECK(read(c->h2f[0], &ch, 1) == 1);
+		CHILD_CHECK(ch == 'v');
 		free(priv);
 		umx_netfront_close(nf);
 		umx_plat_close(p);
 		return 0;
 	}
-	if (drive_until_broken(nf, got, sizeof(got), &frames) < 0)
-		return 27;
+	CHILD_CHECK_OK(drive_until_broken(nf, got, sizeof(got), &frames));
 	why = umx_netfront_broken(nf);
 	fprintf(stderr, "scenario %d: broken: %s\n", c->s, why);
 	umx_netfront_stats(nf, &st);
@@ -231,45 +218,41 @@ static int frontend(void *arg)
 		inflight = K - 1; /* the first response was honest */
 		                  /* fallthrough */
 	case NH_TX_STALE:
-		if (!strstr(why, "not in flight"))
-			return 30;
+		CHILD_CHECK(strstr(why, "not in flight"));
 		break;
 	case NH_TX_RANGE:
-		if (!strstr(why, "out of range"))
-			return 31;
+		CHILD_CHECK(strstr(why, "out of range"));
 		break;
 	case NH_TX_NEVER:
-		if (!strstr(why, "not in flight"))
-			return 32;
+		CHILD_CHECK(strstr(why, "not in flight"));
 		break;
 	case NH_TX_STATUS:
 	case NH_TX_NULL:
-		if (!strstr(why, "status"))
-			return 33;
+		CHILD_CHECK(strstr(why, "status"));
 		break;
 	case NH_RX_DUP:
-		if (!strstr(why, "not posted") || frames != 1)
-			return 34;
+		CHILD_CHECK(strstr(why, "not posted"));
+		CHILD_CHECK(frames == 1);
 		tx_frame(f, 99);
 		/* The one frame delivered: exactly the backend's 60 bytes. */
-		if (st.rx_frames != 1 || st.rx_bytes != 60 || memcmp(got, f, 60))
-			return 35;
+		CHILD_CHECK(st.rx_frames == 1);
+		CHILD_CHECK(st.rx_bytes == 60);
+		CHILD_CHECK(memcmp(got, f, 60) == 0);
 		break;
 	case NH_RX_CROSS:
-		if (!strstr(why, "crosses the page") || frames)
-			return 36;
+		CHILD_CHECK(strstr(why, "crosses the page"));
+		CHILD_CHECK(!frames);
 		break;
 	case NH_RX_FLAGS:
-		if (!strstr(why, "not negotiated") || frames)
-			return 37;
+		CHILD_CHECK(strstr(why, "not negotiated"));
+		CHILD_CHECK(!frames);
 		break;
 	case NH_RX_STATUS:
-		if (!strstr(why, "bogus status") || frames)
-			return 38;
+		CHILD_CHECK(strstr(why, "bogus status"));
+		CHILD_CHECK(!frames);
 		break;
 	case NH_RING_AHEAD:
-		if (!strstr(why, "TX ring"))
-			return 39;
+		CHILD_CHECK(strstr(why, "TX ring"));
 		break;
 	case NH_EV_STORM:
 	case NH_COUNT:
@@ -277,16 +260,16 @@ static int frontend(void *arg)
 	}
 	if (c->s == NH_TX_STALE)
 		inflight = K; /* K - 1 + the new one; the duplicate freed nothing */
-	if (st.tx_inflight != inflight)
-		return 40;
+	CHILD_CHECK(st.tx_inflight == inflight);
 	/* Fail closed: nothing more goes out, nothing more comes in. The
 	 * application reuses its buffers for private data (the canary). */
 	memcpy(got, secret, sizeof(secret));
 	memcpy(f, secret, sizeof(secret));
-	if (umx_netfront_send(nf, f, 200) != -EPROTO || umx_netfront_recv(nf, got, 4096) != -EPROTO)
-		return 41;
-	if (write(c->f2h[1], "e", 1) != 1 || read(c->h2f[0], &ch, 1) != 1 || ch != 'v')
-		return 42;
+	CHILD_CHECK(umx_netfront_send(nf, f, 200) == -EPROTO);
+	CHILD_CHECK(umx_netfront_recv(nf, got, 4096) == -EPROTO);
+	CHILD_CHECK(write(c->f2h[1], "e", 1) == 1);
+	CHILD_CHECK(read(c->h2f[0], &ch, 1) == 1);
+	CHILD_CHECK(ch == 'v');
 	free(priv);
 	umx_netfront_close(nf);
 	umx_plat_close(p);

@@ -31,21 +31,20 @@ static int dom_a(void *arg)
 	umx_netfront *nf;
 	char ch;
 
-	if (read(c->go[0], &ch, 1) != 1 || umx_plat_open(NULL, &p) < 0 ||
-	    read(c->b_ready[0], &ch, 1) != 1)
-		return 20;
+	CHILD_CHECK(read(c->go[0], &ch, 1) == 1);
+	CHILD_CHECK_OK(umx_plat_open(NULL, &p));
+	CHILD_CHECK(read(c->b_ready[0], &ch, 1) == 1);
 	for (int round = 1; round <= 2; round++) {
-		if (umx_netfront_open(p, 0, 10000, &nf) < 0)
-			return 21;
+		CHILD_CHECK_OK(umx_netfront_open(p, 0, 10000, &nf));
 		frame(f, round);
-		if (umx_netfront_send(nf, f, 60) < 0)
-			return 22;
-		if (read(c->b_got[0], &ch, 1) != 1 || ch != round)
-			return 23;
+		CHILD_CHECK_OK(umx_netfront_send(nf, f, 60));
+		CHILD_CHECK(read(c->b_got[0], &ch, 1) == 1);
+		CHILD_CHECK(ch == round);
 		umx_netfront_close(nf);
 	}
 	umx_plat_close(p);
-	return write(c->a_done[1], "d", 1) == 1 ? 0 : 24;
+	CHILD_CHECK(write(c->a_done[1], "d", 1) == 1);
+	return 0;
 }
 
 static int dom_b(void *arg)
@@ -56,27 +55,22 @@ static int dom_b(void *arg)
 	umx_netfront *nf;
 	char ch;
 
-	if (read(c->go[0], &ch, 1) != 1 || umx_plat_open(NULL, &p) < 0 ||
-	    umx_netfront_open(p, 0, 10000, &nf) < 0)
-		return 40;
-	if (write(c->b_ready[1], "r", 1) != 1)
-		return 46;
+	CHILD_CHECK(read(c->go[0], &ch, 1) == 1);
+	CHILD_CHECK_OK(umx_plat_open(NULL, &p));
+	CHILD_CHECK_OK(umx_netfront_open(p, 0, 10000, &nf));
+	CHILD_CHECK(write(c->b_ready[1], "r", 1) == 1);
 	for (char round = 1; round <= 2; round++) {
 		int r = net_recv_timeout(nf, got, sizeof(got), 10000);
 		frame(want, round);
-		if (r != 60 || memcmp(got, want, 60))
-			return 41;
-		if (write(c->b_got[1], &round, 1) != 1)
-			return 42;
+		CHILD_CHECK(r == 60);
+		CHILD_CHECK(memcmp(got, want, 60) == 0);
+		CHILD_CHECK(write(c->b_got[1], &round, 1) == 1);
 	}
-	if (read(c->detached[0], &ch, 1) != 1)
-		return 43;
+	CHILD_CHECK(read(c->detached[0], &ch, 1) == 1);
 	for (int i = 0; i < 50 && umx_netfront_link_up(nf); i++)
 		umx_netfront_wait(nf, 100);
-	if (umx_netfront_link_up(nf))
-		return 44;
-	if (umx_netfront_send(nf, want, 60) != -ENOTCONN)
-		return 45;
+	CHILD_CHECK(umx_netfront_link_up(nf) == 0);
+	CHILD_CHECK(umx_netfront_send(nf, want, 60) == -ENOTCONN);
 	umx_netfront_close(nf);
 	umx_plat_close(p);
 	return 0;

@@ -47,15 +47,12 @@ static int back(void *arg)
 	volatile uint8_t *page;
 	int port;
 
-	if (read(pr->to_back[0], &c, 1) != 1 || umx_plat_open(NULL, &p) < 0)
-		return 10;
-	if (strcmp(umx_plat_name(p), "umxd"))
-		return 11;
-	if (umx_plat_share(p, pr->front_domid, 2, false, NULL, &s) < 0)
-		return 12;
+	CHILD_CHECK(read(pr->to_back[0], &c, 1) == 1);
+	CHILD_CHECK_OK(umx_plat_open(NULL, &p));
+	CHILD_CHECK(strcmp(umx_plat_name(p), "umxd") == 0);
+	CHILD_CHECK_OK(umx_plat_share(p, pr->front_domid, 2, false, NULL, &s));
 	port = umx_plat_evtchn_alloc_unbound(p, pr->front_domid);
-	if (port < 0)
-		return 13;
+	CHILD_CHECK_OK(port);
 	page = umx_plat_share_addr(s);
 	page[4096 + 7] = 1; /* the byte the mapper's unmap notify clears */
 	snprintf(p0, sizeof(p0), "n%u", umx_plat_domid(p));
@@ -65,21 +62,14 @@ static int back(void *arg)
 	snprintf(val, sizeof(val), "%u %u %u %d", umx_plat_share_ref(s, 0),
 	         umx_plat_share_ref(s, 1), umx_plat_domid(p), port);
 	snprintf(path, sizeof(path), "data/offer");
-	if (umx_xs_write_str(umx_plat_xs(p), 0, path, val) < 0 ||
-	    umx_xs_set_perms(umx_plat_xs(p), 0, path, perms, 2) < 0)
-		return 14;
-	if (write(pr->to_front[1], "o", 1) != 1)
-		return 15;
-	if (wait_port(p, (uint32_t)port) < 0)
-		return 16;
-	if (strcmp((const char *)page, "hello from front") != 0)
-		return 17;
-	if (umx_plat_unshare(p, s) != -EBUSY) /* still mapped */
-		return 18;
-	if (write(pr->to_front[1], "u", 1) != 1)
-		return 19;
-	if (wait_port(p, (uint32_t)port) < 0) /* the unmap notify event */
-		return 20;
+	CHILD_CHECK_OK(umx_xs_write_str(umx_plat_xs(p), 0, path, val));
+	CHILD_CHECK_OK(umx_xs_set_perms(umx_plat_xs(p), 0, path, perms, 2));
+	CHILD_CHECK(write(pr->to_front[1], "o", 1) == 1);
+	CHILD_CHECK_OK(wait_port(p, (uint32_t)port));
+	CHILD_CHECK(strcmp((const char *)page, "hello from front") == 0);
+	CHILD_CHECK(umx_plat_unshare(p, s) == -EBUSY); /* still mapped */
+	CHILD_CHECK(write(pr->to_front[1], "u", 1) == 1);
+	CHILD_CHECK_OK(wait_port(p, (uint32_t)port)); /* the unmap notify event */
 	umx_plat_close(p);
 	return 0;
 }
@@ -95,37 +85,28 @@ static int front(void *arg)
 	int bport, port;
 	uint8_t *page;
 
-	if (umx_plat_open(NULL, &p) < 0)
-		return 30;
-	if (write(pr->to_back[1], "s", 1) != 1 || read(pr->to_front[0], &c, 1) != 1)
-		return 31;
+	CHILD_CHECK_OK(umx_plat_open(NULL, &p));
+	CHILD_CHECK(write(pr->to_back[1], "s", 1) == 1);
+	CHILD_CHECK(read(pr->to_front[0], &c, 1) == 1);
 	/* Find the offer in the store, by the backend's domid. */
 	for (bdom = 1; bdom < 16; bdom++) {
 		snprintf(path, sizeof(path), "/local/domain/%u/data/offer", bdom);
 		if (umx_xs_read(umx_plat_xs(p), 0, path, &val, NULL) == 0)
 			break;
 	}
-	if (bdom == 16)
-		return 32;
-	if (sscanf(val, "%u %u %u %d", &refs[0], &refs[1], &bdom, &bport) != 4)
-		return 33;
+	CHILD_CHECK(bdom != 16);
+	CHILD_CHECK(sscanf(val, "%u %u %u %d", &refs[0], &refs[1], &bdom, &bport) == 4);
 	free(val);
 	port = umx_plat_evtchn_bind_interdomain(p, bdom, (uint32_t)bport);
-	if (port < 0)
-		return 34;
+	CHILD_CHECK_OK(port);
 	n.port = (uint32_t)port;
-	if (umx_plat_map(p, bdom, 2, refs, false, &n, &m) < 0)
-		return 35;
+	CHILD_CHECK_OK(umx_plat_map(p, bdom, 2, refs, false, &n, &m));
 	page = umx_plat_map_addr(m);
-	if (page[4096 + 7] != 1)
-		return 36;
+	CHILD_CHECK(page[4096 + 7] == 1);
 	strcpy((char *)page, "hello from front");
-	if (umx_plat_evtchn_notify(p, (uint32_t)port) < 0)
-		return 37;
-	if (read(pr->to_front[0], &c, 1) != 1)
-		return 38;
-	if (umx_plat_unmap(p, m) < 0)
-		return 39;
+	CHILD_CHECK_OK(umx_plat_evtchn_notify(p, (uint32_t)port));
+	CHILD_CHECK(read(pr->to_front[0], &c, 1) == 1);
+	CHILD_CHECK_OK(umx_plat_unmap(p, m));
 	umx_plat_close(p);
 	return 0;
 }

@@ -22,14 +22,14 @@ static int tool_server(void *arg)
 	char dom[16];
 	const char *umx = getenv("UMX");
 
-	if (!umx || !getenv("UMX_DOMAIN_FD"))
-		return 10;
+	CHILD_CHECK(umx);
+	CHILD_CHECK(getenv("UMX_DOMAIN_FD"));
 	/* The domain's connection must survive exec (umx run does the same). */
 	fcntl(atoi(getenv("UMX_DOMAIN_FD")), F_SETFD, 0);
 	snprintf(dom, sizeof(dom), "%u", vp->client_domid);
 	execl(umx, "umx", "vchan", "server", "data/vchan/unix", dom, "--unix", sock_path, "-k",
 	      (char *)NULL);
-	return 11;
+	CHILD_FAIL("execl $UMX");
 }
 
 static int echo_client(void *arg)
@@ -42,17 +42,13 @@ static int echo_client(void *arg)
 	size_t done = 0;
 
 	alarm(30);
-	if (read(vp->to_client[0], doms, sizeof(doms)) != sizeof(doms))
-		return 20;
+	CHILD_CHECK(read(vp->to_client[0], doms, sizeof(doms)) == sizeof(doms));
 	snprintf(path, sizeof(path), "/local/domain/%u/data/vchan/unix", doms[0]);
-	if (umx_vchan_client_open(doms[0], path, 10000, &v) < 0)
-		return 21;
+	CHILD_CHECK_OK(umx_vchan_client_open(doms[0], path, 10000, &v));
 	while (done < TOTAL) {
 		int r = umx_vchan_read(v, buf, sizeof(buf));
-		if (r <= 0)
-			return 22;
-		if (umx_vchan_write(v, buf, (size_t)r) != r)
-			return 23;
+		CHILD_CHECK(r > 0);
+		CHILD_CHECK(umx_vchan_write(v, buf, (size_t)r) == r);
 		done += (size_t)r;
 	}
 	umx_vchan_close(v);

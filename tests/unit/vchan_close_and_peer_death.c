@@ -82,22 +82,22 @@ static int srv_reads_to_eof(void *arg)
 	int r;
 
 	alarm(20);
-	if (!(v = vt_server(vp)))
-		return 10;
-	if (umx_xs_open(&xs) < 0 || check_store(xs, v, vp->client_domid, true) < 0)
-		return 14;
+	CHILD_CHECK((v = vt_server(vp)));
+	CHILD_CHECK_OK(umx_xs_open(&xs));
+	CHILD_CHECK_OK(check_store(xs, v, vp->client_domid, true));
 	while ((r = umx_vchan_read(v, buf + got, sizeof(buf) - got)) > 0)
 		got += (size_t)r;
-	if (r != 0 || got != 3000 || vt_check(7, 0, buf, got) >= 0)
-		return 11;
-	if (umx_vchan_is_open(v) != 0 || umx_vchan_write(v, buf, 1) != -EPIPE ||
-	    umx_vchan_send(v, buf, 1) != -EPIPE)
-		return 12;
-	if (umx_vchan_read(v, buf, 1) != 0 || umx_vchan_recv(v, buf, 1) != 0)
-		return 13; /* EOF is sticky */
+	CHILD_CHECK(r == 0);
+	CHILD_CHECK(got == 3000);
+	CHILD_CHECK(vt_check(7, 0, buf, got) < 0);
+	CHILD_CHECK(umx_vchan_is_open(v) == 0);
+	CHILD_CHECK(umx_vchan_write(v, buf, 1) == -EPIPE);
+	CHILD_CHECK(umx_vchan_send(v, buf, 1) == -EPIPE);
+	CHILD_CHECK(umx_vchan_read(v, buf, 1) == 0);
+	CHILD_CHECK(umx_vchan_recv(v, buf, 1) == 0); /* EOF is sticky */
 	umx_vchan_close(v);
-	if (check_store(xs, NULL, vp->client_domid, false) < 0)
-		return 15; /* the server's path is gone */
+	CHILD_CHECK_OK(
+	        check_store(xs, NULL, vp->client_domid, false)); /* the server's path is gone */
 	umx_xs_close(xs);
 	return 0;
 }
@@ -109,11 +109,9 @@ static int cli_writes_and_closes(void *arg)
 	uint8_t buf[3000];
 
 	alarm(20);
-	if (!(v = vt_client(vp)))
-		return 20;
+	CHILD_CHECK((v = vt_client(vp)));
 	vt_fill(7, 0, buf, sizeof(buf));
-	if (umx_vchan_write(v, buf, sizeof(buf)) != (int)sizeof(buf))
-		return 21;
+	CHILD_CHECK(umx_vchan_write(v, buf, sizeof(buf)) == (int)sizeof(buf));
 	umx_vchan_close(v);
 	return 0;
 }
@@ -134,11 +132,9 @@ static int cli_writes_then_hangs(void *arg)
 	umx_vchan *v;
 	uint8_t buf[1000];
 
-	if (!(v = vt_client(vp)))
-		return 20;
+	CHILD_CHECK((v = vt_client(vp)));
 	vt_fill(9, 0, buf, sizeof(buf));
-	if (umx_vchan_write(v, buf, sizeof(buf)) != (int)sizeof(buf))
-		return 21;
+	CHILD_CHECK(umx_vchan_write(v, buf, sizeof(buf)) == (int)sizeof(buf));
 	signal_ready();
 	for (;;)
 		pause();
@@ -153,12 +149,12 @@ static int srv_blocked_reader(void *arg)
 	int r;
 
 	alarm(20); /* a hang fails the test */
-	if (!(v = vt_server(vp)))
-		return 10;
+	CHILD_CHECK((v = vt_server(vp)));
 	while ((r = umx_vchan_read(v, buf + got, sizeof(buf) - got)) > 0)
 		got += (size_t)r;
-	if (r != 0 || got != 1000 || vt_check(9, 0, buf, got) >= 0)
-		return 11;
+	CHILD_CHECK(r == 0);
+	CHILD_CHECK(got == 1000);
+	CHILD_CHECK(vt_check(9, 0, buf, got) < 0);
 	umx_vchan_close(v);
 	return 0;
 }
@@ -179,8 +175,7 @@ static int srv_never_reads(void *arg)
 	struct vpair *vp = arg;
 	umx_vchan *v;
 
-	if (!(v = vt_server(vp)))
-		return 10;
+	CHILD_CHECK((v = vt_server(vp)));
 	signal_ready();
 	for (;;)
 		pause();
@@ -194,17 +189,14 @@ static int cli_blocked_writer(void *arg)
 	int r;
 
 	alarm(20);
-	if (!(v = vt_client(vp)))
-		return 20;
+	CHILD_CHECK((v = vt_client(vp)));
 	signal_ready();
 	r = umx_vchan_write(v, buf, sizeof(buf)); /* far more than the ring */
-	if (r != -EPIPE && (r < 0 || (size_t)r >= sizeof(buf)))
-		return 21;
-	if (umx_vchan_is_open(v) != 0 || umx_vchan_send(v, buf, 1) != -EPIPE)
-		return 22;
+	CHILD_CHECK(r == -EPIPE || (r >= 0 && (size_t)r < sizeof(buf)));
+	CHILD_CHECK(umx_vchan_is_open(v) == 0);
+	CHILD_CHECK(umx_vchan_send(v, buf, 1) == -EPIPE);
 	/* Blocked in a packet receive when the peer is gone: EOF, not a hang. */
-	if (umx_vchan_recv(v, buf, 16) != 0)
-		return 23;
+	CHILD_CHECK(umx_vchan_recv(v, buf, 16) == 0);
 	umx_vchan_close(v);
 	return 0;
 }

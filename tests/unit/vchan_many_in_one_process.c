@@ -22,18 +22,16 @@ static int server(void *arg)
 	alarm(30);
 	for (int i = 0; i < NV; i++) {
 		snprintf(path, sizeof(path), "data/vchan/many/%d", i);
-		if (umx_vchan_server_open(vp->client_domid, path, sizes[i], sizes[i], &v[i]) < 0)
-			return 10;
+		CHILD_CHECK_OK(
+		        umx_vchan_server_open(vp->client_domid, path, sizes[i], sizes[i], &v[i]));
 	}
 	for (int i = 0; i < NV; i++) {
 		vt_fill(100 + (uint64_t)i, 0, buf, sizeof(buf));
-		if (umx_vchan_write(v[i], buf, sizeof(buf)) != (int)sizeof(buf))
-			return 11;
+		CHILD_CHECK(umx_vchan_write(v[i], buf, sizeof(buf)) == (int)sizeof(buf));
 	}
 	for (int i = 0; i < NV; i++) {
 		uint8_t c;
-		if (umx_vchan_read(v[i], &c, 1) != 0) /* the client closes each */
-			return 12;
+		CHILD_CHECK(umx_vchan_read(v[i], &c, 1) == 0); /* the client closes each */
 		umx_vchan_close(v[i]);
 	}
 	return 0;
@@ -48,24 +46,21 @@ static int client(void *arg)
 	char path[96];
 
 	alarm(30);
-	if (read(vp->to_client[0], doms, sizeof(doms)) != sizeof(doms))
-		return 20;
+	CHILD_CHECK(read(vp->to_client[0], doms, sizeof(doms)) == sizeof(doms));
 	for (int i = 0; i < NV; i++) {
 		snprintf(path, sizeof(path), "/local/domain/%u/data/vchan/many/%d", doms[0], i);
-		if (umx_vchan_client_open(doms[0], path, 10000, &v[i]) < 0)
-			return 21;
+		CHILD_CHECK_OK(umx_vchan_client_open(doms[0], path, 10000, &v[i]));
 	}
 	for (int i = 0; i < NV; i++) {
 		size_t got = 0;
 		while (got < sizeof(buf)) {
 			int r = umx_vchan_read(v[i], buf + got, sizeof(buf) - got);
-			if (r <= 0)
-				return 22;
+			CHILD_CHECK(r > 0);
 			got += (size_t)r;
 		}
 		if (vt_check(100 + (uint64_t)i, 0, buf, sizeof(buf)) >= 0) {
 			fprintf(stderr, "vchan %d carries another vchan's data\n", i);
-			return 23;
+			CHILD_FAIL("data crossed between vchans");
 		}
 		umx_vchan_close(v[i]);
 	}

@@ -40,55 +40,44 @@ static int server(void *arg)
 	int r;
 
 	alarm(20);
-	if (!(v = vt_server(vp)))
-		return 10;
+	CHILD_CHECK((v = vt_server(vp)));
 	umx_vchan_set_blocking(v, false);
 	ring = umx_vchan_write_size(v);
-	if (ring != 4096 || umx_vchan_read_size(v) != 4096)
-		return 11;
+	CHILD_CHECK(ring == 4096);
+	CHILD_CHECK(umx_vchan_read_size(v) == 4096);
 	/* Empty: -EAGAIN, and data_ready() asks the client to notify us. */
-	if (umx_vchan_read(v, buf, 10) != -EAGAIN || umx_vchan_recv(v, buf, 10) != -EAGAIN ||
-	    umx_vchan_data_ready(v) != 0)
-		return 12;
-	if (step_send(s2c[1]) || step_wait(c2s[0]))
-		return 13; /* the client wrote 100 bytes */
-	if (fd_event(v, 5000) < 0)
-		return 14;
-	if (umx_vchan_data_ready(v) != 100)
-		return 15;
+	CHILD_CHECK(umx_vchan_read(v, buf, 10) == -EAGAIN);
+	CHILD_CHECK(umx_vchan_recv(v, buf, 10) == -EAGAIN);
+	CHILD_CHECK(umx_vchan_data_ready(v) == 0);
+	CHILD_CHECK(step_send(s2c[1]) == 0);
+	CHILD_CHECK(step_wait(c2s[0]) == 0); /* the client wrote 100 bytes */
+	CHILD_CHECK_OK(fd_event(v, 5000));
+	CHILD_CHECK(umx_vchan_data_ready(v) == 100);
 	/* Packet bigger than what is there: nothing consumed. */
-	if (umx_vchan_recv(v, buf, 101) != -EAGAIN || umx_vchan_data_ready(v) != 100)
-		return 16;
-	if (umx_vchan_recv(v, buf, ring + 1) != -EMSGSIZE)
-		return 17;
-	if (umx_vchan_recv(v, buf, 40) != 40 || vt_check(5, 0, buf, 40) >= 0)
-		return 18;
-	if (umx_vchan_read(v, buf, sizeof(buf)) != 60 || vt_check(5, 40, buf, 60) >= 0)
-		return 19;
+	CHILD_CHECK(umx_vchan_recv(v, buf, 101) == -EAGAIN);
+	CHILD_CHECK(umx_vchan_data_ready(v) == 100);
+	CHILD_CHECK(umx_vchan_recv(v, buf, ring + 1) == -EMSGSIZE);
+	CHILD_CHECK(umx_vchan_recv(v, buf, 40) == 40);
+	CHILD_CHECK(vt_check(5, 0, buf, 40) < 0);
+	CHILD_CHECK(umx_vchan_read(v, buf, sizeof(buf)) == 60);
+	CHILD_CHECK(vt_check(5, 40, buf, 60) < 0);
 	/* Fill our write ring: a partial stream write, then -EAGAIN. */
 	vt_fill(6, 0, buf, sizeof(buf));
-	if ((r = umx_vchan_write(v, buf, 3000)) != 3000)
-		return 20;
-	if ((r = umx_vchan_write(v, buf + 3000, 3000)) != (int)ring - 3000)
-		return 21;
-	if (umx_vchan_write(v, buf, 1) != -EAGAIN || umx_vchan_send(v, buf, 1) != -EAGAIN ||
-	    umx_vchan_buffer_space(v) != 0)
-		return 22;
-	if (umx_vchan_send(v, buf, ring + 1) != -EMSGSIZE)
-		return 23;
+	CHILD_CHECK((r = umx_vchan_write(v, buf, 3000)) == 3000);
+	CHILD_CHECK((r = umx_vchan_write(v, buf + 3000, 3000)) == (int)ring - 3000);
+	CHILD_CHECK(umx_vchan_write(v, buf, 1) == -EAGAIN);
+	CHILD_CHECK(umx_vchan_send(v, buf, 1) == -EAGAIN);
+	CHILD_CHECK(umx_vchan_buffer_space(v) == 0);
+	CHILD_CHECK(umx_vchan_send(v, buf, ring + 1) == -EMSGSIZE);
 	while (umx_vchan_wait(v, 0) == 0)
 		; /* drop events so far */
-	if (step_send(s2c[1]))
-		return 24;
+	CHILD_CHECK(step_send(s2c[1]) == 0);
 	/* The client reads 1000 bytes; buffer_space() asked for that event. */
-	if (fd_event(v, 5000) < 0)
-		return 25;
-	if (umx_vchan_buffer_space(v) != 1000)
-		return 26;
-	if (umx_vchan_send(v, buf, 1001) != -EAGAIN || umx_vchan_send(v, buf, 1000) != 1000)
-		return 27;
-	if (step_wait(c2s[0]))
-		return 28;
+	CHILD_CHECK_OK(fd_event(v, 5000));
+	CHILD_CHECK(umx_vchan_buffer_space(v) == 1000);
+	CHILD_CHECK(umx_vchan_send(v, buf, 1001) == -EAGAIN);
+	CHILD_CHECK(umx_vchan_send(v, buf, 1000) == 1000);
+	CHILD_CHECK(step_wait(c2s[0]) == 0);
 	umx_vchan_close(v);
 	return 0;
 }
@@ -100,35 +89,28 @@ static int client(void *arg)
 	uint8_t buf[8192];
 
 	alarm(20);
-	if (!(v = vt_client(vp)))
-		return 30;
+	CHILD_CHECK((v = vt_client(vp)));
 	umx_vchan_set_blocking(v, false);
-	if (step_wait(s2c[0]))
-		return 31;
+	CHILD_CHECK(step_wait(s2c[0]) == 0);
 	vt_fill(5, 0, buf, 100);
-	if (umx_vchan_write(v, buf, 100) != 100 || step_send(c2s[1]))
-		return 32;
-	if (step_wait(s2c[0]))
-		return 33; /* the server filled the ring */
-	if (umx_vchan_data_ready(v) != 4096)
-		return 34;
-	if (umx_vchan_read(v, buf, 1000) != 1000 || vt_check(6, 0, buf, 1000) >= 0)
-		return 35;
+	CHILD_CHECK(umx_vchan_write(v, buf, 100) == 100);
+	CHILD_CHECK(step_send(c2s[1]) == 0);
+	CHILD_CHECK(step_wait(s2c[0]) == 0); /* the server filled the ring */
+	CHILD_CHECK(umx_vchan_data_ready(v) == 4096);
+	CHILD_CHECK(umx_vchan_read(v, buf, 1000) == 1000);
+	CHILD_CHECK(vt_check(6, 0, buf, 1000) < 0);
 	/* Wait for the server's 1000-byte packet. */
 	while (umx_vchan_data_ready(v) < 4096)
-		if (fd_event(v, 5000) < 0)
-			return 36;
-	if (umx_vchan_read(v, buf, sizeof(buf)) != 4096)
-		return 37;
+		CHILD_CHECK_OK(fd_event(v, 5000));
+	CHILD_CHECK(umx_vchan_read(v, buf, sizeof(buf)) == 4096);
 	/* Events for what we already consumed may still be in flight: let
 	 * them land, drop them; then nothing is pending. */
 	usleep(50000);
 	while (umx_vchan_wait(v, 0) == 0)
 		;
-	if (umx_vchan_read(v, buf, 1) != -EAGAIN || umx_vchan_wait(v, 0) != -ETIMEDOUT)
-		return 38;
-	if (step_send(c2s[1]))
-		return 39;
+	CHILD_CHECK(umx_vchan_read(v, buf, 1) == -EAGAIN);
+	CHILD_CHECK(umx_vchan_wait(v, 0) == -ETIMEDOUT);
+	CHILD_CHECK(step_send(c2s[1]) == 0);
 	umx_vchan_close(v);
 	return 0;
 }

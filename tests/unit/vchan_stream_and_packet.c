@@ -88,18 +88,12 @@ static int server(void *arg)
 	struct vpair *vp = arg;
 	umx_vchan *v = vt_server(vp);
 
-	if (!v)
-		return 10;
-	if (send_stream(v, 1, STREAM_BYTES) < 0)
-		return 11;
-	if (recv_stream(v, 2, STREAM_BYTES) < 0)
-		return 12;
-	if (send_packets(v, 3) < 0)
-		return 13;
-	if (recv_packets(v, 4) < 0)
-		return 14;
-	if (umx_vchan_is_open(v) != 1)
-		return 15;
+	CHILD_CHECK(v);
+	CHILD_CHECK_OK(send_stream(v, 1, STREAM_BYTES));
+	CHILD_CHECK_OK(recv_stream(v, 2, STREAM_BYTES));
+	CHILD_CHECK_OK(send_packets(v, 3));
+	CHILD_CHECK_OK(recv_packets(v, 4));
+	CHILD_CHECK(umx_vchan_is_open(v) == 1);
 	umx_vchan_close(v);
 	return 0;
 }
@@ -110,21 +104,15 @@ static int client(void *arg)
 	umx_vchan *v = vt_client(vp);
 	uint8_t c;
 
-	if (!v)
-		return 20;
-	if (recv_stream(v, 1, STREAM_BYTES) < 0)
-		return 21;
-	if (send_stream(v, 2, STREAM_BYTES) < 0)
-		return 22;
-	if (recv_packets(v, 3) < 0)
-		return 23;
-	if (send_packets(v, 4) < 0)
-		return 24;
+	CHILD_CHECK(v);
+	CHILD_CHECK_OK(recv_stream(v, 1, STREAM_BYTES));
+	CHILD_CHECK_OK(send_stream(v, 2, STREAM_BYTES));
+	CHILD_CHECK_OK(recv_packets(v, 3));
+	CHILD_CHECK_OK(send_packets(v, 4));
 	/* The server closes once it has our packets: end of stream. */
-	if (umx_vchan_read(v, &c, 1) != 0)
-		return 25;
-	if (umx_vchan_is_open(v) != 0 || umx_vchan_write(v, &c, 1) != -EPIPE)
-		return 26;
+	CHILD_CHECK(umx_vchan_read(v, &c, 1) == 0);
+	CHILD_CHECK(umx_vchan_is_open(v) == 0);
+	CHILD_CHECK(umx_vchan_write(v, &c, 1) == -EPIPE);
 	umx_vchan_close(v);
 	return 0;
 }

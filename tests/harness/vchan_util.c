@@ -1,26 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Helpers for the vchan tests: a server and a client domain that learn each
- * other's domid, and a deterministic byte stream both ends can regenerate. */
-#ifndef UMX_TEST_VCHAN_UTIL_H
-#define UMX_TEST_VCHAN_UTIL_H
-
-#include <stdint.h>
+/* Definitions for vchan_util.h (declarations and contracts there). */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "umx_test.h"
-#include "umx/vchan.h"
+#include "vchan_util.h"
 
-struct vpair {
-	int to_client[2]; /* the server's domid */
-	uint32_t client_domid;
-	uint32_t server_domid;
-	size_t left_min, right_min;
-	void *arg;
-};
-
-static inline uint64_t vt_rand(uint64_t *s)
+uint64_t vt_rand(uint64_t *s)
 {
 	/* splitmix64 */
 	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
@@ -29,21 +15,19 @@ static inline uint64_t vt_rand(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-/* Byte @i of stream @seed. */
-static inline uint8_t vt_byte(uint64_t seed, uint64_t i)
+uint8_t vt_byte(uint64_t seed, uint64_t i)
 {
 	uint64_t s = seed ^ (i >> 3) * 0x9e3779b97f4a7c15ull;
 	return (uint8_t)(vt_rand(&s) >> (8 * (i & 7)));
 }
 
-static inline void vt_fill(uint64_t seed, uint64_t pos, uint8_t *buf, size_t n)
+void vt_fill(uint64_t seed, uint64_t pos, uint8_t *buf, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		buf[i] = vt_byte(seed, pos + i);
 }
 
-/* First mismatch in @buf against the stream at @pos, or -1. */
-static inline long vt_check(uint64_t seed, uint64_t pos, const uint8_t *buf, size_t n)
+long vt_check(uint64_t seed, uint64_t pos, const uint8_t *buf, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (buf[i] != vt_byte(seed, pos + i))
@@ -51,13 +35,12 @@ static inline long vt_check(uint64_t seed, uint64_t pos, const uint8_t *buf, siz
 	return -1;
 }
 
-static inline void vt_path(char *buf, size_t len, uint32_t server, uint32_t client)
+void vt_path(char *buf, size_t len, uint32_t server, uint32_t client)
 {
 	snprintf(buf, len, "/local/domain/%u/data/vchan/%u/test", server, client);
 }
 
-/* Server domain: open and hand the vchan to @fn. */
-static inline umx_vchan *vt_server(struct vpair *vp)
+umx_vchan *vt_server(struct vpair *vp)
 {
 	char path[96];
 	umx_vchan *v = NULL;
@@ -68,7 +51,7 @@ static inline umx_vchan *vt_server(struct vpair *vp)
 	return v;
 }
 
-static inline umx_vchan *vt_client(struct vpair *vp)
+umx_vchan *vt_client(struct vpair *vp)
 {
 	char path[96];
 	umx_vchan *v = NULL;
@@ -86,9 +69,8 @@ static inline umx_vchan *vt_client(struct vpair *vp)
 	return v;
 }
 
-/* Start the client domain, then the server domain; returns both pids. */
-static inline void vt_start(struct umx_test_daemon *d, struct vpair *vp, int (*server)(void *),
-                            int (*client)(void *), uint32_t dom[2], pid_t pid[2])
+void vt_start(struct umx_test_daemon *d, struct vpair *vp, int (*server)(void *),
+              int (*client)(void *), uint32_t dom[2], pid_t pid[2])
 {
 	assert_int_equal(pipe(vp->to_client), 0);
 	assert_int_equal(umx_test_domain_fork(d, "vclient", client, vp, &dom[1], &pid[1]), 0);
@@ -97,10 +79,7 @@ static inline void vt_start(struct umx_test_daemon *d, struct vpair *vp, int (*s
 	assert_int_equal(write(vp->to_client[1], dom, 2 * sizeof(dom[0])), 2 * sizeof(dom[0]));
 }
 
-/* The usual vchan test: a private umxd, @client and @server as in
- * vt_start; both must exit 0 (the client is reaped first) and umxd must
- * stop cleanly. */
-static inline void vt_run(struct vpair *vp, int (*server)(void *), int (*client)(void *))
+void vt_run(struct vpair *vp, int (*server)(void *), int (*client)(void *))
 {
 	struct umx_test_daemon d;
 	uint32_t dom[2];
@@ -108,9 +87,6 @@ static inline void vt_run(struct vpair *vp, int (*server)(void *), int (*client)
 
 	assert_int_equal(umx_test_daemon_start(&d), 0);
 	vt_start(&d, vp, server, client, dom, pid);
-	assert_int_equal(umx_test_domain_reap(&d, dom[1], pid[1]), 0);
-	assert_int_equal(umx_test_domain_reap(&d, dom[0], pid[0]), 0);
+	umx_test_domains_reap(&d, 2, dom, pid, (int[]){0, 0});
 	assert_int_equal(umx_test_daemon_stop(&d), 0);
 }
-
-#endif
