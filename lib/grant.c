@@ -322,7 +322,7 @@ int umx_gnt_share_pages(umx_gnt *g, uint32_t peer, uint32_t count, uint32_t flag
 			goto err_pages;
 		}
 	}
-	/* Grant only zeroed pages (HARDENING 11). */
+	/* Grant only zeroed pages (docs/HARDENING.md, "Grant only what you mean to share"). */
 	memset(va, 0, (size_t)count * UMX_PAGE_SIZE);
 	for (i = 0; i < count; i++) {
 		struct page_slot *p = &s->pages[i];

@@ -380,11 +380,12 @@ static uint64_t work_count(const struct nb_vif *v)
 }
 
 /*
- * HARDENING 10: an event that brought no work is spurious. Count it; past
- * UMX_NET_STORM_EVENTS in a window the port stays masked until the window
- * ends (evstorm.h; events that arrive meanwhile stay pending, and every
- * connected port's rings are polled each round anyway), so a frontend
- * notifying in a loop costs the backend a bounded number of wakeups.
+ * An event that brought no work is spurious (docs/HARDENING.md, "Event
+ * storms"). Count it; past UMX_NET_STORM_EVENTS in a window the port stays
+ * masked until the window ends (evstorm.h; events that arrive meanwhile
+ * stay pending, and every connected port's rings are polled each round
+ * anyway), so a frontend notifying in a loop costs the backend a bounded
+ * number of wakeups.
  */
 static void storm_check(struct umx_netback *nb, struct nb_vif *v, uint64_t now)
 {

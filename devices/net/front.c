@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * netfront: the guest end of a vif (xen/io/netif.h), hardened against its
- * backend (MirageOS MSA00, HARDENING.md 1-11).
+ * backend (MirageOS MSA00; every rule of docs/HARDENING.md).
  *
  * TX: id i owns TX pool page i, shared read-only with the backend for the
  * connection's life. An id leaves the free list only in send, goes back
@@ -425,7 +425,7 @@ int umx_netfront_wait(umx_netfront *nf, int timeout_ms)
 	if (!nf->reason[0])
 		reaped = netfront_reap_tx(nf);
 	if (kicked) {
-		/* HARDENING 10: an event with no new responses is spurious. */
+		/* No new responses: a spurious event (docs/HARDENING.md, "Event storms"). */
 		bool work = reaped > 0 || (!nf->reason[0] && umx_ring_unconsumed(&nf->rx) > 0);
 
 		if (!work)

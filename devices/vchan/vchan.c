@@ -168,7 +168,8 @@ static int send_notify(umx_vchan *v, uint8_t bit)
 
 /* One event per call: the descriptor stays readable while more are
  * pending, so a peer that keeps notifying costs us one wakeup per event
- * and never keeps us here (HARDENING 10). 0, -EAGAIN (none), -errno. */
+ * and never keeps us here (docs/HARDENING.md, "Event storms"). 0, -EAGAIN
+ * (none), -errno. */
 static int take_event(umx_vchan *v)
 {
 	int r = umx_plat_evtchn_pending(v->plat);

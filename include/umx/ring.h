@@ -178,7 +178,8 @@ const char *umx_ring_broken(const struct umx_ring *r);
 
 /*
  * Mark the ring broken from above (a device found a bad id or operation in
- * an entry): the one sticky broken flag HARDENING.md asks for. The first
+ * an entry): the one sticky broken flag of docs/HARDENING.md, "Fail
+ * closed, once". The first
  * reason wins and is logged once; later calls are ignored. Returns -EPROTO
  * so callers can `return umx_ring_mark_broken(...)`.
  */
