@@ -272,7 +272,7 @@ static int killed(void *arg)
 	CHILD_CHECK(mz[23] == 1);
 	CHILD_CHECK(umx_test_put_u32(p->k2p[1], 1) == 0);
 	pause(); /* until SIGKILL */
-	return 1;
+	CHILD_FAIL("woke before SIGKILL");
 }
 
 static void map_share_notify_and_close_release_like_gntdev_gntalloc(void **state)
