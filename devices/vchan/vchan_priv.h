@@ -70,6 +70,7 @@ struct umx_vchan {
 	bool woke;            /* block() returned on an event ... */
 	bool progress;        /* ... and data moved since */
 	bool storm_warned;
+	bool rechecking; /* block() timed out: the next try_* is a recheck */
 	uint32_t peer;
 	uint32_t port;
 	bool port_bound;

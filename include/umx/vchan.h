@@ -134,6 +134,18 @@ int umx_vchan_is_open(umx_vchan *v);
 /* Why the vchan broke, or NULL. */
 const char *umx_vchan_broken(const umx_vchan *v);
 
+/* Process-wide counters of the blocking calls' safety net. A blocking call
+ * that sees no event for 500 ms checks the rings anyway (@rechecks). One
+ * that then finds data or space no event announced, with no event in the
+ * 500 ms after either, counts in @lost_wakeups: the peer moved the ring
+ * without notifying although asked to, a bug in one side's notify
+ * protocol that costs a stall instead of a hang. The tests require none. */
+struct umx_vchan_stats {
+	uint64_t rechecks;
+	uint64_t lost_wakeups;
+};
+void umx_vchan_stats_get(struct umx_vchan_stats *out);
+
 /* The control-page grant reference and the event-channel port advertised
  * (server) or used (client: our local port). */
 uint32_t umx_vchan_ring_ref(const umx_vchan *v);
