@@ -6,6 +6,9 @@
  * ports, maps and store nodes at once; the domain record itself lives on
  * (state DEAD, domid reserved) while other domains still map pages it
  * granted, so a domid is never reused while anything of the old one lives.
+ * Once it is reused, the new holder is a new instance: grants, unbound
+ * ports and store permissions that named the old one do not carry over
+ * (regions and ports record the instance; the store scrubs at death).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +38,13 @@ struct umxd_domain *umxd_domain_live(struct umxd *umxd, uint32_t domid)
 {
 	struct umxd_domain *dom = umxd_domain_get(umxd, domid);
 	return dom && dom->conn ? dom : NULL;
+}
+
+struct umxd_domain *umxd_domain_live_instance(struct umxd *umxd, uint32_t domid,
+                                              uint64_t instance)
+{
+	struct umxd_domain *dom = umxd_domain_live(umxd, domid);
+	return dom && dom->instance == instance ? dom : NULL;
 }
 
 void umxd_domain_ref(struct umxd_domain *dom)
@@ -74,10 +84,11 @@ void umxd_domain_unref(struct umxd_domain *dom)
 
 static int alloc_domid(struct umxd *umxd, uint32_t *out)
 {
-	uint32_t span = UMXD_DOMID_LAST - UMXD_DOMID_FIRST + 1;
+	uint32_t last = umxd->domid_last ? umxd->domid_last : UMXD_DOMID_LAST;
+	uint32_t span = last - UMXD_DOMID_FIRST + 1;
 	for (uint32_t i = 0; i < span; i++) {
 		uint32_t d = umxd->next_domid;
-		umxd->next_domid = d == UMXD_DOMID_LAST ? UMXD_DOMID_FIRST : d + 1;
+		umxd->next_domid = d >= last ? UMXD_DOMID_FIRST : d + 1;
 		if (!umxd->domains[d]) {
 			*out = d;
 			return 0;
@@ -115,6 +126,7 @@ int umxd_domain_create(struct umxd *umxd, const char *name, uint32_t grant_frame
 		return -ENOMEM;
 	dom->umxd = umxd;
 	dom->domid = domid;
+	dom->instance = ++umxd->next_instance;
 	/* One reference for being alive, one held until its creator reports
 	 * the exit status (or goes away), so `umx wait` can tell it. */
 	dom->refs = owner ? 2 : 1;

@@ -14,6 +14,12 @@
  * to the remote port (which becomes unbound, exactly as in Xen) instead of
  * being re-created, so the remote's notify descriptor keeps pointing at
  * whoever binds next.
+ *
+ * A port names its remote by domid *and instance*: an unbound port offered
+ * to a domain that then died (or whose interdomain peer closed and later
+ * died) can never be bound by a later domain that got the same domid. Xen
+ * gets there by requiring the remote to exist when the port is allocated
+ * and by domids not coming back soon; umx holds it as a rule.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -40,7 +46,8 @@ enum evt_state {
 struct evt_port {
 	enum evt_state state;
 	uint32_t remote_dom;
-	uint32_t remote_port; /* EVT_INTERDOMAIN */
+	uint64_t remote_instance; /* of remote_dom when the port named it */
+	uint32_t remote_port;     /* EVT_INTERDOMAIN */
 	int efd;              /* read by the owner, written by the remote end */
 	int peer_efd;         /* EVT_UNBOUND: the future binder's own eventfd */
 };
@@ -128,6 +135,7 @@ static void port_close(struct umxd_domain *dom, uint32_t port, bool dying)
 		    rp->remote_port == port) {
 			rp->state = EVT_UNBOUND;
 			rp->remote_dom = dying ? UMXD_EVT_DOMID_INVALID : dom->domid;
+			rp->remote_instance = dying ? 0 : dom->instance;
 			rp->remote_port = 0;
 			rp->peer_efd = p->efd;
 			p->efd = -1;
@@ -141,6 +149,7 @@ static void port_close(struct umxd_domain *dom, uint32_t port, bool dying)
 	fd_close(&p->peer_efd);
 	p->state = EVT_FREE;
 	p->remote_dom = 0;
+	p->remote_instance = 0;
 	p->remote_port = 0;
 	dom->evt->used--;
 }
@@ -201,7 +210,7 @@ static struct umxd_domain *caller(struct umxd_conn *c)
 int umxd_h_evt_alloc_unbound(struct umxd_conn *c, struct umx_msg *m)
 {
 	struct umx_ctl_evt_alloc_unbound req;
-	struct umxd_domain *dom = caller(c);
+	struct umxd_domain *dom = caller(c), *rd;
 	struct evt_port *p;
 	uint32_t port, remote;
 	int fds[2] = {-1, -1}, r;
@@ -211,7 +220,10 @@ int umxd_h_evt_alloc_unbound(struct umxd_conn *c, struct umx_msg *m)
 	if (!dom)
 		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
 	remote = req.remote_domid == UMX_EVTCHN_DOMID_SELF ? dom->domid : req.remote_domid;
-	if (remote != dom->domid && !umxd_domain_live(c->umxd, remote))
+	/* Xen: the remote must exist now; the port is offered to this
+	 * instance of it only. */
+	rd = remote == dom->domid ? dom : umxd_domain_live(c->umxd, remote);
+	if (!rd)
 		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
 	if ((r = port_alloc(dom->evt, &port)) < 0)
 		return umxd_reply(c, m, r, NULL, 0, NULL, 0);
@@ -221,8 +233,11 @@ int umxd_h_evt_alloc_unbound(struct umxd_conn *c, struct umx_msg *m)
 		return umxd_reply(c, m, r, NULL, 0, NULL, 0);
 	}
 	p = &dom->evt->ports[port];
-	*p = (struct evt_port){
-	        .state = EVT_UNBOUND, .remote_dom = remote, .efd = fds[0], .peer_efd = fds[1]};
+	*p = (struct evt_port){.state = EVT_UNBOUND,
+	                       .remote_dom = remote,
+	                       .remote_instance = rd->instance,
+	                       .efd = fds[0],
+	                       .peer_efd = fds[1]};
 	dom->evt->used++;
 	return umxd_reply(c, m, 0, &port, sizeof(port), fds, 2);
 }
@@ -243,9 +258,11 @@ int umxd_h_evt_bind_interdomain(struct umxd_conn *c, struct umx_msg *m)
 	rd = remote == dom->domid ? dom : umxd_domain_live(c->umxd, remote);
 	if (!rd || !rd->evt)
 		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
-	/* Xen: the remote port must exist, be unbound and offered to us. */
+	/* Xen: the remote port must exist, be unbound and offered to us; to
+	 * us, not to an earlier domain that had our domid. */
 	rp = port_get(rd, req.remote_port);
-	if (!rp || rp->state != EVT_UNBOUND || rp->remote_dom != dom->domid)
+	if (!rp || rp->state != EVT_UNBOUND || rp->remote_dom != dom->domid ||
+	    rp->remote_instance != dom->instance)
 		return umxd_reply(c, m, -EINVAL, NULL, 0, NULL, 0);
 	if ((r = port_alloc(dom->evt, &port)) < 0)
 		return umxd_reply(c, m, r, NULL, 0, NULL, 0);
@@ -254,11 +271,13 @@ int umxd_h_evt_bind_interdomain(struct umxd_conn *c, struct umx_msg *m)
 	p = &dom->evt->ports[port];
 	*p = (struct evt_port){.state = EVT_INTERDOMAIN,
 	                       .remote_dom = rd->domid,
+	                       .remote_instance = rd->instance,
 	                       .remote_port = req.remote_port,
 	                       .efd = rp->peer_efd,
 	                       .peer_efd = -1};
 	rp->peer_efd = -1;
 	rp->state = EVT_INTERDOMAIN;
+	rp->remote_instance = dom->instance;
 	rp->remote_port = port;
 	dom->evt->used++;
 	/* Like Xen, the binder's new port starts pending, so a notify that

@@ -27,7 +27,7 @@ static int16_t copy_side_get(struct umxd_domain *caller, const struct umx_gnt_co
 	d = s->domid <= UMXD_DOMID_LAST ? umxd_domain_get(caller->umxd, s->domid) : NULL;
 	if (!d || !d->gnt || d->gnt->dead)
 		return GNTST_bad_domain;
-	st = gnt_pin_ref(d, caller->domid, s->ref_or_frame, ro, &act);
+	st = gnt_pin_ref(d, caller, s->ref_or_frame, ro, &act);
 	if (st != GNTST_okay)
 		return st;
 	*page = act->region->mem + (size_t)act->page * UMX_PAGE_SIZE;

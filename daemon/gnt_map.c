@@ -112,7 +112,7 @@ static int16_t map_one(struct umxd_domain *mapper, struct umxd_domain *granter,
 		return GNTST_no_device_space;
 	if (handle_alloc(mg, &h) < 0)
 		return GNTST_no_device_space;
-	st = gnt_pin_ref(granter, mapper->domid, op->ref, ro, &act);
+	st = gnt_pin_ref(granter, mapper, op->ref, ro, &act);
 	if (st != GNTST_okay) {
 		mg->handles[h].next_free = mg->free_handle;
 		mg->free_handle = h;

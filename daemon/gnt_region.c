@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Grant memory: regions are memfds bound to one peer for life. A region is
+ * Grant memory: regions are memfds bound to one peer for life: to the peer's
+ * domid and instance, so a domain that later gets the same domid cannot map
+ * a page meant for the dead one (GNTST_permission_denied). A region is
  * destroyed once its owner freed it (or died) and no mapping of its pages
  * remains. Each mapping holds a reference on the granter's domain record,
  * so a dead granter's table and regions outlive it while mapped.
@@ -59,6 +61,7 @@ int umxd_h_gnt_region_alloc(struct umxd_conn *c, struct umx_msg *m)
 {
 	struct umx_ctl_region_alloc req;
 	struct umx_ctl_region_reply rep = {0};
+	struct umxd_domain *peer;
 	struct umxd_gnt *g;
 	struct gnt_region *r;
 	char path[64];
@@ -72,6 +75,10 @@ int umxd_h_gnt_region_alloc(struct umxd_conn *c, struct umx_msg *m)
 	if (req.peer < UMXD_DOMID_FIRST || req.peer > UMXD_DOMID_LAST ||
 	    req.peer == c->dom->domid || req.npages == 0 || req.npages > GNT_REGION_PAGES_MAX)
 		return umxd_reply(c, m, -EINVAL, NULL, 0, NULL, 0);
+	/* Bound to the peer as it is now. With no live holder of that domid
+	 * (Xen lets a guest grant to any domid), to nobody: a domain that gets
+	 * the domid later, whatever the granter meant, is not the one it knew. */
+	peer = umxd_domain_live(c->umxd, req.peer);
 	if (g->nregions >= GNT_REGIONS_MAX || GNT_FRAMES_MAX - g->next_frame < req.npages)
 		return umxd_reply(c, m, -ENOSPC, NULL, 0, NULL, 0);
 	r = calloc(1, sizeof(*r));
@@ -95,6 +102,7 @@ int umxd_h_gnt_region_alloc(struct umxd_conn *c, struct umx_msg *m)
 	r->id = ++c->dom->umxd->next_region_id;
 	r->owner = c->dom;
 	r->peer = req.peer;
+	r->peer_instance = peer ? peer->instance : 0; /* instances start at 1 */
 	r->npages = req.npages;
 	r->base_frame = g->next_frame;
 	g->next_frame += req.npages;

@@ -69,9 +69,16 @@ static uint32_t entry_word(uint16_t flags, uint16_t domid)
 	return (uint32_t)flags | ((uint32_t)domid << 16);
 }
 
-int16_t gnt_pin_ref(struct umxd_domain *granter, uint32_t mapper, uint32_t ref, bool ro,
-                    struct gnt_active **actp)
+/* Is @r's page meant for @mapper: its domid and the very instance? */
+static bool region_for(const struct gnt_region *r, const struct umxd_domain *mapper)
 {
+	return r->peer == mapper->domid && r->peer_instance == mapper->instance;
+}
+
+int16_t gnt_pin_ref(struct umxd_domain *granter, const struct umxd_domain *mapper_dom,
+                    uint32_t ref, bool ro, struct gnt_active **actp)
+{
+	uint32_t mapper = mapper_dom->domid;
 	struct umxd_gnt *g = granter->gnt;
 	grant_entry_v1_t *e;
 	struct gnt_active *act;
@@ -92,8 +99,8 @@ int16_t gnt_pin_ref(struct umxd_domain *granter, uint32_t mapper, uint32_t ref, 
 	/* Already pinned: the frame is the one recorded then, but the region
 	 * must still be bound to this mapper (the granter may have rewritten
 	 * the domid since). */
-	if ((act->readers || act->writers) && act->region->peer != mapper)
-		return GNTST_general_error;
+	if ((act->readers || act->writers) && !region_for(act->region, mapper_dom))
+		return act->region->peer == mapper ? GNTST_permission_denied : GNTST_general_error;
 	e = gnt_entry(g, ref);
 	pin = ro ? GTF_reading : (GTF_reading | GTF_writing);
 	/* One read of flags+domid; the CAS below is on the same word, so what
@@ -121,7 +128,7 @@ int16_t gnt_pin_ref(struct umxd_domain *granter, uint32_t mapper, uint32_t ref, 
 		 * CAS is a full barrier), and bind it to a region for the mapper. */
 		frame = umx_load_relaxed32(&e->frame);
 		r = gnt_region_by_frame(g, frame);
-		if (!r || r->peer != mapper) {
+		if (!r || !region_for(r, mapper_dom)) {
 			/* Undo our flags (the granter may have changed others). */
 			word = umx_load_relaxed32(e);
 			for (tries = 0; tries <= GNT_CAS_RETRIES; tries++) {
@@ -131,7 +138,9 @@ int16_t gnt_pin_ref(struct umxd_domain *granter, uint32_t mapper, uint32_t ref, 
 					break;
 				word = found;
 			}
-			return GNTST_general_error;
+			/* Our domid, an earlier holder's page: not ours to map. */
+			return r && r->peer == mapper ? GNTST_permission_denied
+			                              : GNTST_general_error;
 		}
 		act->region = r;
 		act->page = frame - r->base_frame;

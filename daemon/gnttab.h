@@ -34,6 +34,7 @@ struct gnt_region {
 	uint64_t id;
 	struct umxd_domain *owner;
 	uint32_t peer;
+	uint64_t peer_instance; /* the peer's umxd_domain.instance at alloc (0: none) */
 	uint32_t base_frame;
 	uint32_t npages;
 	int rw_fd;
@@ -122,8 +123,8 @@ static inline grant_entry_v1_t *gnt_entry(struct umxd_gnt *g, uint32_t ref)
 
 /* Validate and pin @ref of @granter for @mapper; on success *actp holds the
  * active entry with the pinned frame. Returns GNTST_*. */
-int16_t gnt_pin_ref(struct umxd_domain *granter, uint32_t mapper, uint32_t ref, bool ro,
-                    struct gnt_active **actp);
+int16_t gnt_pin_ref(struct umxd_domain *granter, const struct umxd_domain *mapper, uint32_t ref,
+                    bool ro, struct gnt_active **actp);
 /* Drop one pin taken by gnt_pin_ref(); may destroy the region. */
 void gnt_unpin_ref(struct umxd_domain *granter, uint32_t ref, bool ro);
 

@@ -7,7 +7,9 @@
  * own connection (created with the domain; its identity is the connection,
  * never something said on it). A domain (`struct umxd_domain`) outlives its
  * connection while pages it granted are still mapped by others: the domid
- * is not reused until the last reference is gone.
+ * is not reused until the last reference is gone. When it is reused, the
+ * new holder is another instance (`instance`, never reused): whatever named
+ * the old one (regions, unbound ports, store permissions) stays its.
  */
 #ifndef UMXD_H
 #define UMXD_H
@@ -57,6 +59,7 @@ struct umxd_waiter {
 struct umxd_domain {
 	struct umxd *umxd;
 	uint32_t domid;
+	uint64_t instance; /* unique for the daemon's life: tells a domid's holders apart */
 	char name[UMX_NAME_MAX];
 	pid_t pid;               /* for display only, read from pidfd */
 	int pidfd;               /* its process, from the launcher; -1 until told */
@@ -95,6 +98,9 @@ struct umxd {
 	struct umxd_domain *domains[UMXD_DOMID_LAST + 1];
 	unsigned ndomains;
 	uint32_t next_domid;
+	uint32_t domid_last;    /* highest domid handed out (UMXD_DOMID_LAST; less in tests) */
+	uint64_t next_instance; /* struct umxd_domain.instance */
+	size_t xs_toolstack_memory; /* the toolstack's store cap in bytes (0: default) */
 	uint64_t next_region_id;
 	struct umxd_xs *xs;
 	struct umxd_grave graves[UMXD_GRAVEYARD];
@@ -103,7 +109,10 @@ struct umxd {
 
 /* ---- server.c: sockets, connections, dispatch ------------------------ */
 struct umxd_options {
-	const char *dir; /* NULL: $UMX_DIR, $XDG_RUNTIME_DIR/umx or /run/umx */
+	const char *dir;            /* NULL: $UMX_DIR, $XDG_RUNTIME_DIR/umx or /run/umx */
+	uint32_t max_domid;         /* 0: UMXD_DOMID_LAST; smaller makes domids come back
+	                             * sooner (tests of domid reuse) */
+	size_t xs_toolstack_memory; /* 0: the store's default toolstack cap */
 };
 int umxd_new(const struct umxd_options *opt, struct umxd **out);
 void umxd_free(struct umxd *umxd);
@@ -132,6 +141,10 @@ int umxd_domain_create(struct umxd *umxd, const char *name, uint32_t grant_frame
 struct umxd_domain *umxd_domain_get(struct umxd *umxd, uint32_t domid);
 /* Live (running) domain or NULL. */
 struct umxd_domain *umxd_domain_live(struct umxd *umxd, uint32_t domid);
+/* The live domain @domid if it is still instance @instance, else NULL: a
+ * domid that came back after a death names another domain. */
+struct umxd_domain *umxd_domain_live_instance(struct umxd *umxd, uint32_t domid,
+                                              uint64_t instance);
 void umxd_domain_ref(struct umxd_domain *dom);
 void umxd_domain_unref(struct umxd_domain *dom);
 /* The domain's connection went away: release everything it holds. */

@@ -24,9 +24,16 @@ int umxd_store_start(struct umxd *umxd)
 {
 	struct umxd_xs_hooks hooks = {.domain_exists = domain_exists, .ctx = umxd};
 	int r = umxd_xs_new(umxd->loop, umxd->xs_path, &hooks, &umxd->xs);
-	if (r < 0)
+	if (r < 0) {
 		umx_err("cannot serve XenStore on %s: %s", umxd->xs_path, strerror(-r));
-	return r;
+		return r;
+	}
+	if (umxd->xs_toolstack_memory)
+		xs_store_quota_set(umxd_xs_store(umxd->xs), XS_Q_TOOLSTACK_MEMORY,
+		                   umxd->xs_toolstack_memory > UINT_MAX
+		                           ? UINT_MAX
+		                           : (unsigned)umxd->xs_toolstack_memory);
+	return 0;
 }
 
 void umxd_store_stop(struct umxd *umxd)

@@ -13,7 +13,14 @@
  *
  * Identity. A connection's domain id is fixed when it is created and is
  * never taken from the wire. Domain 0 is privileged: it passes every
- * permission check and no quota applies to it (only flow control).
+ * permission check and no per-domain quota applies to it; instead, all that
+ * domain 0 holds in the store (its nodes, its connections with their queued
+ * replies and events, transactions and watches) has one total cap,
+ * "toolstack-memory", set when the store is made (umxd's
+ * --xs-toolstack-memory) and not over the wire. Past it, requests that
+ * would grow the store get ENOSPC (logged once per crossing), new
+ * connections of domain 0 are refused, a connection with replies unread
+ * is not read, and one that lets watch events pile up is cut off.
  *
  * Hostile peers. A connection that sends a length above
  * XENSTORE_PAYLOAD_MAX, does not read its watch events, or (unprivileged)
@@ -88,6 +95,8 @@ enum xs_quota {
 	XS_Q_TRANS_NODES,   /* nodes touched by one transaction: 1024 (ENOSPC) */
 	XS_Q_MEMORY,        /* bytes queued for one connection (replies + events): 2 MiB */
 	XS_Q_TRANS_SECONDS, /* age after which an open transaction cuts the domain off: 60 */
+	XS_Q_TOOLSTACK_MEMORY, /* domain 0's total bytes (see above): 256 MiB; not settable
+	                        * by CONTROL, since it binds domain 0 itself */
 	XS_Q_COUNT
 };
 
@@ -111,6 +120,13 @@ size_t xs_store_node_count(const struct xs_store *st);
 /* Bytes the engine holds on behalf of connections: queued output,
  * transaction copies and watches (tests: memory stays bounded). */
 size_t xs_store_conn_bytes(const struct xs_store *st);
+/* Bytes charged to domain @domid: its nodes, and its connections with what
+ * they hold. For domain 0 this is what XS_Q_TOOLSTACK_MEMORY caps. */
+size_t xs_store_domain_bytes(const struct xs_store *st, unsigned domid);
+/* May domain @domid open one more connection? 0, -EMFILE past
+ * @max_per_domain (unprivileged) or the toolstack's connection cap, or
+ * -ENOSPC while the toolstack is over its memory cap. */
+int xs_store_conn_admit(struct xs_store *st, unsigned domid, unsigned max_per_domain);
 
 /* A connection of domain @domid. @notify (may be NULL) is called when output
  * is queued or the connection breaks because of another connection's

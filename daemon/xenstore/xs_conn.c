@@ -13,13 +13,16 @@
 struct xs_conn *xs_conn_new(struct xs_store *st, unsigned domid, void (*notify)(void *ctx),
                             void *ctx)
 {
-	if (domid > XS_DOMID_MAX || !xs_dom(st, domid))
+	struct xs_domain *d = domid <= XS_DOMID_MAX ? xs_dom(st, domid) : NULL;
+	if (!d)
 		return NULL;
 	struct xs_conn *c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
 	c->st = st;
 	c->domid = domid;
+	d->conns++;
+	xs_conn_account(c, (long)sizeof(*c));
 	c->notify = notify;
 	c->notify_ctx = ctx;
 	c->outq_tail = &c->outq;
@@ -38,7 +41,7 @@ static void drop_output(struct xs_conn *c)
 		free(m);
 	}
 	c->outq_tail = &c->outq;
-	c->st->conn_bytes -= c->outq_bytes;
+	xs_conn_account(c, -(long)c->outq_bytes);
 	c->outq_bytes = 0;
 	c->outq_replies = 0;
 }
@@ -57,6 +60,9 @@ void xs_conn_free(struct xs_conn *c)
 	if (!c)
 		return;
 	teardown(c);
+	xs_conn_account(c, -(long)sizeof(*c));
+	if (c->st->doms[c->domid] && c->st->doms[c->domid]->conns)
+		c->st->doms[c->domid]->conns--;
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -86,9 +92,26 @@ void xs_conn_cut(struct xs_conn *c, const char *why)
 		c->notify(c->notify_ctx);
 }
 
+void xs_conn_account(struct xs_conn *c, long delta)
+{
+	struct xs_domain *d = c->st->doms[c->domid];
+
+	c->st->conn_bytes += (size_t)delta;
+	if (d)
+		d->conn_bytes += (size_t)delta;
+}
+
 static size_t outq_limit(const struct xs_conn *c)
 {
 	return xs_dom_privileged(c->domid) ? XS_DOM0_OUTQ_MAX : c->st->quota[XS_Q_MEMORY];
+}
+
+/* A watch event for the toolstack while it is over its memory cap: one
+ * that does not read them is cut off, before it holds much more. */
+static bool toolstack_hoarding(struct xs_conn *c)
+{
+	return xs_dom_privileged(c->domid) && c->outq_bytes >= XS_DOM0_OUTQ_OVER_CAP &&
+	       xs_toolstack_full(c->st);
 }
 
 int xs_conn_send(struct xs_conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id, const void *p1,
@@ -99,6 +122,10 @@ int xs_conn_send(struct xs_conn *c, uint32_t type, uint32_t req_id, uint32_t tx_
 	size_t len = XS_HDR_LEN + l1 + l2;
 	if (!reply && c->outq_bytes + len > outq_limit(c)) {
 		xs_conn_cut(c, "output queue over its memory quota (not reading watch events)");
+		return -ENOSPC;
+	}
+	if (!reply && toolstack_hoarding(c)) {
+		xs_conn_cut(c, "toolstack over its memory cap and not reading watch events");
 		return -ENOSPC;
 	}
 	struct xs_msg *m = malloc(sizeof(*m) + len);
@@ -120,7 +147,7 @@ int xs_conn_send(struct xs_conn *c, uint32_t type, uint32_t req_id, uint32_t tx_
 	*c->outq_tail = m;
 	c->outq_tail = &m->next;
 	c->outq_bytes += len;
-	c->st->conn_bytes += len;
+	xs_conn_account(c, (long)len);
 	if (reply)
 		c->outq_replies++;
 	if (was_empty && c->notify)
@@ -128,11 +155,14 @@ int xs_conn_send(struct xs_conn *c, uint32_t type, uint32_t req_id, uint32_t tx_
 	return 0;
 }
 
-/* Not reading replies: stop reading requests (the "outstanding" quota). */
-static bool paused(const struct xs_conn *c)
+/* Not reading replies: stop reading requests (the "outstanding" quota).
+ * The toolstack over its memory cap is read only while it has nothing
+ * unread, so each of its connections adds at most one reply past it. */
+static bool paused(struct xs_conn *c)
 {
 	if (xs_dom_privileged(c->domid))
-		return c->outq_bytes >= XS_DOM0_OUTQ_PAUSE;
+		return c->outq_bytes >= XS_DOM0_OUTQ_PAUSE ||
+		       (c->outq_bytes && xs_toolstack_full(c->st));
 	return c->outq_replies >= c->st->quota[XS_Q_OUTSTANDING] ||
 	       c->outq_bytes >= c->st->quota[XS_Q_MEMORY] / 2;
 }
@@ -216,7 +246,7 @@ void xs_conn_tx_consume(struct xs_conn *c, size_t n)
 		m->off += k;
 		n -= k;
 		c->outq_bytes -= k;
-		c->st->conn_bytes -= k;
+		xs_conn_account(c, -(long)k);
 		if (m->off == m->len) {
 			c->outq = m->next;
 			if (!c->outq)

@@ -35,9 +35,15 @@
 #define XS_DOMID_MAX 0xffffu
 #define XS_HDR_LEN   16u
 #define XS_RXBUF     (XS_HDR_LEN + XENSTORE_PAYLOAD_MAX)
-/* Flow control for dom0, which has no quotas. */
+/* Flow control for dom0, which has no per-domain quotas. */
 #define XS_DOM0_OUTQ_PAUSE (1u << 20)
 #define XS_DOM0_OUTQ_MAX   (64u << 20)
+/* Over its memory cap, a dom0 connection with this much unread output is
+ * cut off when yet another watch event comes. */
+#define XS_DOM0_OUTQ_OVER_CAP (64u << 10)
+/* Connections domain 0 may hold at once (each costs umxd a descriptor and
+ * may hold XS_DOM0_OUTQ_OVER_CAP of events past the memory cap). */
+#define XS_DOM0_CONNS_MAX 1024u
 
 struct xs_perm {
 	uint16_t id;
@@ -54,6 +60,11 @@ struct xs_node {
 	uint32_t clen, ccap;
 	uint64_t gen;
 	struct xs_node *hnext; /* hash chain */
+	/* Committed nodes: bytes charged to acct_owner (xs_node_charge). */
+	size_t acct;
+	uint16_t acct_owner;
+	/* Transaction copies: bytes charged to the transaction. */
+	size_t tx_acct;
 	/* Transaction overlay copies only. */
 	uint64_t base_gen; /* committed generation at first touch, 0 = absent */
 	uint64_t mod_seq;  /* 0 = unmodified */
@@ -113,7 +124,14 @@ struct xs_domain {
 	unsigned nodes;
 	unsigned watches;
 	unsigned txns;
+	unsigned conns;
+	size_t node_bytes; /* its committed nodes (xs_node_charge) */
+	size_t conn_bytes; /* its connections and what they hold (xs_conn_account) */
 	bool introduced;
+	/* Died (umxd released it) and not introduced again: permissions
+	 * naming it are dropped, so that the next domain with this domid
+	 * inherits none (XSA-322; cxenstored ignores such entries). */
+	bool released;
 	int target; /* SET_TARGET: -1 none */
 };
 
@@ -129,6 +147,7 @@ struct xs_store {
 	uint64_t (*now_ms)(void *ctx);
 	void *now_ctx;
 	size_t conn_bytes;
+	bool toolstack_over; /* over XS_Q_TOOLSTACK_MEMORY when last checked (log once) */
 };
 
 /* The view a request works on: the committed tree or one transaction. */
@@ -172,12 +191,22 @@ int xs_parse_uint(const char *s, unsigned max, unsigned *out);
 unsigned xs_perm_for(const struct xs_store *st, unsigned domid, const struct xs_perm *p,
                      uint32_t n);
 int xs_perms_parse(const char *const *v, unsigned n, struct xs_perm *out);
+/* Drop the entries of @p (after the owner's) that name a released domain;
+ * returns the new count, or -ENOENT if the owner is one. */
+int xs_perms_drop_released(const struct xs_store *st, struct xs_perm *p, unsigned n);
 size_t xs_perms_format(const struct xs_perm *p, uint32_t n, char *buf, size_t cap);
 int xs_special_index(const char *path);
 
 /* xs_domain.c */
 struct xs_domain *xs_dom(struct xs_store *st, unsigned domid);
 void xs_dom_nodes_adjust(struct xs_store *st, unsigned owner, int delta);
+/* Charge committed node @n's size to its owner, replacing its last charge;
+ * uncharge before it leaves the committed tree. */
+void xs_node_charge(struct xs_store *st, struct xs_node *n);
+void xs_node_uncharge(struct xs_store *st, struct xs_node *n);
+/* Is the toolstack (domain 0) at or over its memory cap? Logs the first
+ * time it gets there. */
+bool xs_toolstack_full(struct xs_store *st);
 bool xs_dom_introduced(const struct xs_store *st, unsigned domid);
 uint64_t xs_now_ms(struct xs_store *st);
 void xs_domain_release_conns(struct xs_store *st, unsigned domid);
@@ -218,7 +247,8 @@ void xs_txn_del_all(struct xs_conn *c);
 int xs_conn_send(struct xs_conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id, const void *p1,
                  size_t l1, const void *p2, size_t l2, bool reply);
 void xs_conn_cut(struct xs_conn *c, const char *why);
-void xs_conn_account(struct xs_store *st, long delta);
+/* @delta bytes more (or fewer) held on behalf of @c: store and domain totals. */
+void xs_conn_account(struct xs_conn *c, long delta);
 
 /* xs_req.c */
 void xs_req_handle(struct xs_conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id,

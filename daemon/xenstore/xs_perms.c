@@ -56,6 +56,33 @@ int xs_perms_parse(const char *const *v, unsigned n, struct xs_perm *out)
 	return 0;
 }
 
+static bool released(const struct xs_store *st, unsigned domid)
+{
+	const struct xs_domain *d = domid <= XS_DOMID_MAX ? st->doms[domid] : NULL;
+	return d && d->released && !xs_dom_introduced(st, domid);
+}
+
+/*
+ * A permission entry naming a domain that has died is void: the domid may
+ * come back as another domain, which must not inherit it. Death scrubs the
+ * entries that exist then (xs_store_domain_release); this catches those
+ * written afterwards, e.g. by a peer that has not yet seen @releaseDomain,
+ * or by a transaction opened before the death. The owner cannot be
+ * dropped: giving a node to a dead domain is refused, as cxenstored refuses
+ * to account a node to a domain that does not exist.
+ */
+int xs_perms_drop_released(const struct xs_store *st, struct xs_perm *p, unsigned n)
+{
+	unsigned j = 1;
+
+	if (n && !xs_dom_privileged(p[0].id) && released(st, p[0].id))
+		return -ENOENT;
+	for (unsigned i = 1; i < n; i++)
+		if (!released(st, p[i].id))
+			p[j++] = p[i];
+	return (int)(n ? j : 0);
+}
+
 size_t xs_perms_format(const struct xs_perm *p, uint32_t n, char *buf, size_t cap)
 {
 	static const char letter[4] = {'n', 'r', 'w', 'b'};

@@ -279,6 +279,10 @@ static int do_set_perms(struct req *r)
 		return err;
 	if (!xs_dom_privileged(r->c->domid) && np > st->quota[XS_Q_PERMISSIONS])
 		return -ENOSPC;
+	err = xs_perms_drop_released(st, perms, np);
+	if (err < 0)
+		return err;
+	np = (unsigned)err;
 	if (path[0] == '@') {
 		int sp = xs_special_index(path);
 		if (sp < 0)
@@ -418,6 +422,7 @@ static int do_introduce(struct req *r)
 		return -ENOMEM;
 	if (!d->introduced) {
 		d->introduced = true;
+		d->released = false;
 		fire_special(r->c->st, 0);
 	}
 	reply_ok(r);
@@ -500,6 +505,10 @@ static int do_control(struct req *r)
 			return -EINVAL;
 		for (unsigned i = 0; i < XS_Q_COUNT; i++) {
 			if (!strcmp(v[1], xs_quota_name(i))) {
+				/* The toolstack's own cap is not the toolstack's
+				 * to raise: umxd's option sets it. */
+				if (i == XS_Q_TOOLSTACK_MEMORY)
+					return -EACCES;
 				st->quota[i] = val;
 				reply_ok(r);
 				return 0;
@@ -512,12 +521,33 @@ static int do_control(struct req *r)
 		if (domid_arg(v[1], &domid))
 			return -EINVAL;
 		const struct xs_domain *d = st->doms[domid];
-		snprintf(out, sizeof(out), "nodes %u\nwatches %u\ntransactions %u\n",
-		         d ? d->nodes : 0, d ? d->watches : 0, d ? d->txns : 0);
+		snprintf(out, sizeof(out),
+		         "nodes %u\nwatches %u\ntransactions %u\nconnections %u\nbytes %zu\n",
+		         d ? d->nodes : 0, d ? d->watches : 0, d ? d->txns : 0, d ? d->conns : 0,
+		         xs_store_domain_bytes(st, domid));
 		reply_str(r, out);
 		return 0;
 	}
 	return -EINVAL;
+}
+
+/* Could @type (in a transaction if @tx_id) make the store hold more on
+ * behalf of the requester? Replies aside, which flow control bounds. */
+static bool may_grow(uint32_t type, uint32_t tx_id)
+{
+	switch (type) {
+	case XS_WRITE:
+	case XS_MKDIR:
+	case XS_SET_PERMS:
+	case XS_WATCH:
+	case XS_TRANSACTION_START:
+	case XS_INTRODUCE:
+		return true;
+	case XS_TRANSACTION_END:
+		return false;
+	default:
+		return tx_id != 0; /* reads copy nodes into the transaction */
+	}
 }
 
 void xs_req_handle(struct xs_conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id,
@@ -570,6 +600,11 @@ void xs_req_handle(struct xs_conn *c, uint32_t type, uint32_t req_id, uint32_t t
 	}
 	if (priv_only && !xs_dom_privileged(c->domid)) {
 		reply_err(&r, EACCES);
+		return;
+	}
+	/* The toolstack has no per-domain quotas, but one total cap. */
+	if (xs_dom_privileged(c->domid) && may_grow(type, tx_id) && xs_toolstack_full(c->st)) {
+		reply_err(&r, ENOSPC);
 		return;
 	}
 	switch (type) {

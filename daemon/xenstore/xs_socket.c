@@ -170,22 +170,17 @@ err:
 
 int umxd_xs_attach(struct umxd_xs *xs, int fd, unsigned domid)
 {
-	unsigned n = 0;
+	int r;
 
-	if (domid > XS_DOMID_MAX) {
-		close(fd);
-		return -EINVAL;
-	}
 	/* Each connection costs umxd a descriptor: a domain asking for them
-	 * without end would exhaust umxd's, so they are capped per domain. */
-	for (struct sock_conn *sc = xs->conns; sc; sc = sc->next)
-		if (xs_conn_domid(sc->c) == domid)
-			n++;
-	if (domid != 0 && n >= UMXD_XS_CONNS_PER_DOMAIN) {
-		umx_warn("xenstore: domain %u asked for more than %u connections", domid,
-		         UMXD_XS_CONNS_PER_DOMAIN);
+	 * without end would exhaust umxd's, so they are capped per domain;
+	 * the toolstack's by count and by its memory cap. */
+	r = xs_store_conn_admit(xs->st, domid, UMXD_XS_CONNS_PER_DOMAIN);
+	if (r < 0) {
+		umx_warn("xenstore: domain %u refused one more connection: %s", domid,
+		         r == -EMFILE ? "too many" : strerror(-r));
 		close(fd);
-		return -EMFILE;
+		return r;
 	}
 	return sc_add(xs, fd, domid);
 }
@@ -210,6 +205,13 @@ static void on_accept(struct umxd_io *io, uint32_t events, void *ctx)
 		}
 		if (umxd_peer_check(cred.pid, cred.uid, &why) < 0) {
 			umx_warn("xenstore: refusing a client pid %d: %s", (int)cred.pid, why);
+			close(fd);
+			continue;
+		}
+		if (xs_store_conn_admit(xs->st, 0, 0) < 0) {
+			umx_warn("xenstore: refusing a toolstack client (pid %d): over its "
+			         "connection or memory cap",
+			         (int)cred.pid);
 			close(fd);
 			continue;
 		}

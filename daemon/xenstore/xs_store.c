@@ -23,6 +23,9 @@ static const struct {
         [XS_Q_TRANS_NODES] = {"transaction-nodes", 1024},
         [XS_Q_MEMORY] = {"memory", 2u << 20},
         [XS_Q_TRANS_SECONDS] = {"transaction-time", 60},
+        /* Enough for the nodes umxd itself writes for 32751 domains
+         * (about 4 KiB each) with room to spare. */
+        [XS_Q_TOOLSTACK_MEMORY] = {"toolstack-memory", 256u << 20},
 };
 
 const char *xs_quota_name(enum xs_quota q)
@@ -80,6 +83,65 @@ void xs_dom_nodes_adjust(struct xs_store *st, unsigned owner, int delta)
 		d->nodes += (unsigned)delta;
 }
 
+void xs_node_uncharge(struct xs_store *st, struct xs_node *n)
+{
+	struct xs_domain *d = st->doms[n->acct_owner];
+
+	if (d && n->acct) {
+		d->node_bytes -= n->acct < d->node_bytes ? n->acct : d->node_bytes;
+		n->acct = 0;
+	}
+}
+
+void xs_node_charge(struct xs_store *st, struct xs_node *n)
+{
+	uint16_t owner = n->nperms ? n->perms[0].id : 0;
+	struct xs_domain *d;
+
+	xs_node_uncharge(st, n);
+	d = xs_dom(st, owner);
+	if (!d)
+		return; /* no memory for the record: uncounted, as its node count */
+	n->acct = xs_node_bytes(n);
+	n->acct_owner = owner;
+	d->node_bytes += n->acct;
+}
+
+size_t xs_store_domain_bytes(const struct xs_store *st, unsigned domid)
+{
+	const struct xs_domain *d = domid <= XS_DOMID_MAX ? st->doms[domid] : NULL;
+	return d ? d->node_bytes + d->conn_bytes : 0;
+}
+
+bool xs_toolstack_full(struct xs_store *st)
+{
+	size_t used = xs_store_domain_bytes(st, 0);
+	bool full = used >= st->quota[XS_Q_TOOLSTACK_MEMORY];
+
+	if (full && !st->toolstack_over)
+		umx_warn("xenstore: the toolstack (domain 0) holds %zu bytes, at its cap "
+		         "(toolstack-memory %u): refusing what would grow it with ENOSPC",
+		         used, st->quota[XS_Q_TOOLSTACK_MEMORY]);
+	else if (!full && st->toolstack_over)
+		umx_info("xenstore: the toolstack is below its cap again (%zu bytes)", used);
+	st->toolstack_over = full;
+	return full;
+}
+
+int xs_store_conn_admit(struct xs_store *st, unsigned domid, unsigned max_per_domain)
+{
+	const struct xs_domain *d = domid <= XS_DOMID_MAX ? st->doms[domid] : NULL;
+	unsigned n = d ? d->conns : 0;
+
+	if (domid > XS_DOMID_MAX)
+		return -EINVAL;
+	if (!xs_dom_privileged(domid))
+		return n >= max_per_domain ? -EMFILE : 0;
+	if (n >= XS_DOM0_CONNS_MAX)
+		return -EMFILE;
+	return xs_toolstack_full(st) ? -ENOSPC : 0;
+}
+
 bool xs_dom_introduced(const struct xs_store *st, unsigned domid)
 {
 	if (domid == 0)
@@ -130,6 +192,7 @@ int xs_store_new(const struct umxd_xs_hooks *hooks, struct xs_store **out)
 	}
 	root->gen = ++st->gen;
 	xs_dom_nodes_adjust(st, 0, 1);
+	xs_node_charge(st, root);
 	err = mknode(st, "/tool", NULL, NULL, 0);
 	if (!err)
 		err = mknode(st, "/local/domain/0/name", "Domain-0", NULL, 0);
@@ -238,6 +301,7 @@ int xs_store_domain_introduce(struct xs_store *st, unsigned domid, const char *n
 	if (err)
 		return err;
 	d->introduced = true;
+	d->released = false;
 	fire_special(st, 0);
 	return 0;
 }
@@ -264,6 +328,8 @@ static void scrub_perms(struct xs_store *st, struct xs_node *n, unsigned domid, 
 		if (n->perms[i].id != domid)
 			n->perms[j++] = n->perms[i];
 	n->nperms = j;
+	if (committed)
+		xs_node_charge(st, n); /* maybe a new owner */
 }
 
 void xs_store_domain_release(struct xs_store *st, unsigned domid)
@@ -301,6 +367,7 @@ void xs_store_domain_release(struct xs_store *st, unsigned domid)
 			st->doms[i]->target = -1;
 	if (st->doms[domid]) {
 		st->doms[domid]->introduced = false;
+		st->doms[domid]->released = true;
 		st->doms[domid]->target = -1;
 	}
 	fire_special(st, 1);

@@ -10,11 +10,15 @@
 
 #include "xs_engine.h"
 
+/* Charge transaction copy @n's current size to @t (replacing its last
+ * charge: a copy grows as the transaction writes it). */
 static void txn_account(struct xs_txn *t, struct xs_node *n)
 {
 	size_t b = xs_node_bytes(n);
-	t->bytes += b;
-	t->conn->st->conn_bytes += b;
+	long delta = (long)b - (long)n->tx_acct;
+	t->bytes += (size_t)delta;
+	n->tx_acct = b;
+	xs_conn_account(t->conn, delta);
 }
 
 int xs_view_get(struct xs_view *v, const char *path, struct xs_node **out)
@@ -98,8 +102,10 @@ void xs_view_touch(struct xs_view *v, struct xs_node *n)
 	if (v->txn) {
 		if (!n->mod_seq)
 			n->mod_seq = ++v->txn->seq;
+		txn_account(v->txn, n);
 	} else {
 		n->gen = ++v->st->gen;
+		xs_node_charge(v->st, n);
 	}
 }
 
@@ -292,6 +298,7 @@ int xs_view_rm(struct xs_view *v, const char *path)
 			struct xs_node *n = list.v[i];
 			xs_map_del(&st->nodes, n->path);
 			xs_dom_nodes_adjust(st, n->perms[0].id, -1);
+			xs_node_uncharge(st, n);
 			xs_node_free(n);
 		}
 	}

@@ -33,7 +33,7 @@ int xs_txn_start(struct xs_conn *c, uint32_t *id)
 	c->ntxns++;
 	d->txns++;
 	t->bytes = sizeof(*t);
-	st->conn_bytes += sizeof(*t);
+	xs_conn_account(c, (long)sizeof(*t));
 	*id = t->id;
 	return 0;
 }
@@ -68,7 +68,7 @@ static void txn_unlink(struct xs_txn *t)
 
 static void txn_destroy(struct xs_txn *t)
 {
-	t->conn->st->conn_bytes -= t->bytes;
+	xs_conn_account(t->conn, -(long)t->bytes);
 	xs_map_clear(&t->ov, free_node);
 	free(t);
 }
@@ -113,6 +113,7 @@ static int commit(struct xs_txn *t)
 				/* Keep the deleted node's perms for the event. */
 				xs_map_del(&st->nodes, m->path);
 				xs_dom_nodes_adjust(st, m->perms[0].id, -1);
+				xs_node_uncharge(st, m);
 				xs_node_free(m);
 			} else {
 				mods[i] = NULL; /* never existed outside: no event */
@@ -141,6 +142,7 @@ static int commit(struct xs_txn *t)
 			n->clen = tmp.clen;
 			n->ccap = tmp.ccap;
 			m->gen = ++st->gen;
+			xs_node_charge(st, m);
 			mods[i] = m;
 		} else {
 			/* Move the copy itself into the committed tree; the
@@ -150,6 +152,7 @@ static int commit(struct xs_txn *t)
 			n->gen = ++st->gen;
 			xs_map_put(&st->nodes, n);
 			xs_dom_nodes_adjust(st, n->perms[0].id, 1);
+			xs_node_charge(st, n);
 		}
 	}
 	for (size_t i = 0; i < nmods; i++)

@@ -69,7 +69,7 @@ int xs_watch_add(struct xs_conn *c, const char *path, const char *token, bool re
 	*pp = w; /* appended: events go out in registration order */
 	d->watches++;
 	c->watch_bytes += watch_bytes(w);
-	st->conn_bytes += watch_bytes(w);
+	xs_conn_account(c, (long)watch_bytes(w));
 	return 0;
 }
 
@@ -79,7 +79,7 @@ static void watch_free(struct xs_conn *c, struct xs_watch *w)
 	if (d && d->watches)
 		d->watches--;
 	c->watch_bytes -= watch_bytes(w);
-	c->st->conn_bytes -= watch_bytes(w);
+	xs_conn_account(c, -(long)watch_bytes(w));
 	free(w->path);
 	free(w->token);
 	free(w);
