@@ -141,3 +141,22 @@ int umxd_h_gnt_region_free(struct umxd_conn *c, struct umx_msg *m)
 	gnt_region_maybe_destroy(c->dom->gnt, r);
 	return umxd_reply(c, m, 0, NULL, 0, NULL, 0);
 }
+
+int umxd_h_gnt_region_status(struct umxd_conn *c, struct umx_msg *m)
+{
+	struct umx_ctl_region_free req;
+	struct gnt_region *r;
+
+	if (umx_msg_get_exact(m, &req, sizeof(req)) < 0)
+		return -EBADMSG;
+	if (!c->dom || !c->dom->gnt)
+		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
+	for (r = c->dom->gnt->regions; r; r = r->next)
+		if (!r->freed && r->base_frame == req.base_frame)
+			break;
+	if (!r)
+		return umxd_reply(c, m, -ENOENT, NULL, 0, NULL, 0);
+	if (!umxd_domain_live_instance(c->umxd, r->peer, r->peer_instance))
+		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
+	return umxd_reply(c, m, 0, NULL, 0, NULL, 0);
+}

@@ -34,6 +34,7 @@ struct pool_region {
 	uint32_t peer;
 	uint32_t base_frame;
 	uint32_t npages;
+	bool retired; /* its peer died: never shared from again, freed in umxd */
 	int fd;
 	uint8_t *state; /* enum page_state per page */
 	struct pool_region *next;
@@ -247,6 +248,36 @@ static int region_alloc(umx_gnt *g, uint32_t peer, uint32_t npages, struct pool_
 	return 0;
 }
 
+/* Is @r still bound to a live peer? umxd binds a region to the domain that
+ * held the peer domid when it was allocated; once that domain is gone, a
+ * later domain with the same domid can never map its pages, so it is
+ * retired: freed in umxd (which keeps it while still mapped), never shared
+ * from again. One round trip, only when the pool would reuse a region. */
+static bool region_usable(umx_gnt *g, struct pool_region *r)
+{
+	struct umx_ctl_region_free req = {.base_frame = r->base_frame};
+
+	if (r->retired)
+		return false;
+	if (umx_conn_call(g->conn, UMX_CTL_GNT_REGION_STATUS, &req, sizeof(req), NULL, 0, NULL,
+	                  NULL, 0, NULL) != -ESRCH)
+		return true; /* usable, or umxd cannot tell: a failed map will */
+	r->retired = true;
+	(void)umx_conn_call(g->conn, UMX_CTL_GNT_REGION_FREE, &req, sizeof(req), NULL, 0, NULL,
+	                    NULL, 0, NULL);
+	close(r->fd);
+	r->fd = -1;
+	return false;
+}
+
+static bool region_has_free(const struct pool_region *r)
+{
+	for (uint32_t i = 0; i < r->npages; i++)
+		if (r->state[i] == PAGE_FREE)
+			return true;
+	return false;
+}
+
 /* Take @count free pages of @peer's pool (MSA02: pages of other peers are
  * never considered, deferred ones are not free). */
 static int pool_take(umx_gnt *g, uint32_t peer, uint32_t count, struct page_slot *out)
@@ -256,7 +287,7 @@ static int pool_take(umx_gnt *g, uint32_t peer, uint32_t count, struct page_slot
 	int ret;
 
 	for (r = g->regions; r && got < count; r = r->next) {
-		if (r->peer != peer)
+		if (r->peer != peer || r->retired || !region_has_free(r) || !region_usable(g, r))
 			continue;
 		for (i = 0; i < r->npages && got < count; i++) {
 			if (r->state[i] == PAGE_FREE) {
@@ -814,9 +845,11 @@ void umx_gnt_close(umx_gnt *g)
 	while ((r = g->regions)) {
 		struct umx_ctl_region_free req = {.base_frame = r->base_frame};
 		g->regions = r->next;
-		(void)umx_conn_call(g->conn, UMX_CTL_GNT_REGION_FREE, &req, sizeof(req), NULL, 0,
-		                    NULL, NULL, 0, NULL);
-		close(r->fd);
+		if (!r->retired) {
+			(void)umx_conn_call(g->conn, UMX_CTL_GNT_REGION_FREE, &req, sizeof(req),
+			                    NULL, 0, NULL, NULL, 0, NULL);
+			close(r->fd);
+		}
 		free(r->state);
 		free(r);
 	}

@@ -51,6 +51,7 @@ enum umx_ctl_type {
 	UMX_CTL_GNT_COPY,
 	UMX_CTL_GNT_SHARE_NOTIFY,
 	UMX_CTL_GNT_UNSHARE,
+	UMX_CTL_GNT_REGION_STATUS,
 
 	/* a domain: event channels */
 	UMX_CTL_EVT_ALLOC_UNBOUND = 0x300,
@@ -174,6 +175,10 @@ struct umx_ctl_region_free {
 	uint32_t base_frame;
 	uint32_t pad;
 };
+/* REGION_STATUS (struct umx_ctl_region_free as request): 0 while the
+ * region's peer is the live domain it was allocated for; -ESRCH once that
+ * domain is gone (its domid may come back as another domain, which can
+ * never map the region's pages): the granter stops sharing from it. */
 
 #define UMX_GNT_BATCH_MAX 64u
 
