@@ -59,6 +59,12 @@ void umxd_xs_free(struct umxd_xs *xs);
 /* Store connections one domain may hold at once (umx_xs handles; Xen's
  * libxenstore opens one per xs_open). */
 #define UMXD_XS_CONNS_PER_DOMAIN 64u
+/* Connections domain 0 may hold at once (each costs umxd a descriptor and
+ * may hold XS_DOM0_OUTQ_OVER_CAP of events past its memory cap). */
+#define XS_DOM0_CONNS_MAX 1024u
+/* Over its memory cap, a dom0 connection with this much unread output is
+ * cut off when yet another watch event comes. */
+#define XS_DOM0_OUTQ_OVER_CAP (64u << 10)
 /* Take ownership of a connected SOCK_STREAM @fd whose peer is domain @domid
  * (the fd is closed on failure too). Returns 0 or -errno (-EMFILE past
  * UMXD_XS_CONNS_PER_DOMAIN). */

@@ -38,12 +38,7 @@
 /* Flow control for dom0, which has no per-domain quotas. */
 #define XS_DOM0_OUTQ_PAUSE (1u << 20)
 #define XS_DOM0_OUTQ_MAX   (64u << 20)
-/* Over its memory cap, a dom0 connection with this much unread output is
- * cut off when yet another watch event comes. */
-#define XS_DOM0_OUTQ_OVER_CAP (64u << 10)
-/* Connections domain 0 may hold at once (each costs umxd a descriptor and
- * may hold XS_DOM0_OUTQ_OVER_CAP of events past the memory cap). */
-#define XS_DOM0_CONNS_MAX 1024u
+
 
 struct xs_perm {
 	uint16_t id;
