@@ -40,8 +40,7 @@ struct umxd_domain *umxd_domain_live(struct umxd *umxd, uint32_t domid)
 	return dom && dom->conn ? dom : NULL;
 }
 
-struct umxd_domain *umxd_domain_live_instance(struct umxd *umxd, uint32_t domid,
-                                              uint64_t instance)
+struct umxd_domain *umxd_domain_live_instance(struct umxd *umxd, uint32_t domid, uint64_t instance)
 {
 	struct umxd_domain *dom = umxd_domain_live(umxd, domid);
 	return dom && dom->instance == instance ? dom : NULL;

@@ -48,8 +48,8 @@ struct evt_port {
 	uint32_t remote_dom;
 	uint64_t remote_instance; /* of remote_dom when the port named it */
 	uint32_t remote_port;     /* EVT_INTERDOMAIN */
-	int efd;              /* read by the owner, written by the remote end */
-	int peer_efd;         /* EVT_UNBOUND: the future binder's own eventfd */
+	int efd;                  /* read by the owner, written by the remote end */
+	int peer_efd;             /* EVT_UNBOUND: the future binder's own eventfd */
 };
 
 struct umxd_evtchn {

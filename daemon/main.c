@@ -77,12 +77,14 @@ static int daemonise(int *ready_fd)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	        {"foreground", no_argument, NULL, 'f'}, {"dir", required_argument, NULL, 'd'},
-	        {"verbose", no_argument, NULL, 'v'},    {"help", no_argument, NULL, 'h'},
-	        {"version", no_argument, NULL, 'V'},    {"max-domid", required_argument, NULL, 'M'},
-	        {"xs-toolstack-memory", required_argument, NULL, 'Q'},
-	        {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"foreground", no_argument, NULL, 'f'},
+	                                     {"dir", required_argument, NULL, 'd'},
+	                                     {"verbose", no_argument, NULL, 'v'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {"version", no_argument, NULL, 'V'},
+	                                     {"max-domid", required_argument, NULL, 'M'},
+	                                     {"xs-toolstack-memory", required_argument, NULL, 'Q'},
+	                                     {NULL, 0, NULL, 0}};
 	const char *max_domid = getenv("UMXD_MAX_DOMID");
 	const char *xs_mem = getenv("UMXD_XS_TOOLSTACK_MEMORY");
 	struct umxd_options o = {0};

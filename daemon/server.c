@@ -385,10 +385,10 @@ int umxd_new(const struct umxd_options *opt, struct umxd **out)
 	umxd->ctl_fd = umxd->sig_fd = -1;
 	umxd->uid = getuid();
 	umxd->next_domid = UMXD_DOMID_FIRST;
-	umxd->domid_last = opt && opt->max_domid >= UMXD_DOMID_FIRST &&
-	                                   opt->max_domid < UMXD_DOMID_LAST
-	                           ? opt->max_domid
-	                           : UMXD_DOMID_LAST;
+	umxd->domid_last =
+	        opt && opt->max_domid >= UMXD_DOMID_FIRST && opt->max_domid < UMXD_DOMID_LAST
+	                ? opt->max_domid
+	                : UMXD_DOMID_LAST;
 	umxd->xs_toolstack_memory = opt ? opt->xs_toolstack_memory : 0;
 	umxd->next_region_id = 1;
 	if (opt && opt->dir)

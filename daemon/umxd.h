@@ -98,8 +98,8 @@ struct umxd {
 	struct umxd_domain *domains[UMXD_DOMID_LAST + 1];
 	unsigned ndomains;
 	uint32_t next_domid;
-	uint32_t domid_last;    /* highest domid handed out (UMXD_DOMID_LAST; less in tests) */
-	uint64_t next_instance; /* struct umxd_domain.instance */
+	uint32_t domid_last;        /* highest domid handed out (UMXD_DOMID_LAST; less in tests) */
+	uint64_t next_instance;     /* struct umxd_domain.instance */
 	size_t xs_toolstack_memory; /* the toolstack's store cap in bytes (0: default) */
 	uint64_t next_region_id;
 	struct umxd_xs *xs;
@@ -143,8 +143,7 @@ struct umxd_domain *umxd_domain_get(struct umxd *umxd, uint32_t domid);
 struct umxd_domain *umxd_domain_live(struct umxd *umxd, uint32_t domid);
 /* The live domain @domid if it is still instance @instance, else NULL: a
  * domid that came back after a death names another domain. */
-struct umxd_domain *umxd_domain_live_instance(struct umxd *umxd, uint32_t domid,
-                                              uint64_t instance);
+struct umxd_domain *umxd_domain_live_instance(struct umxd *umxd, uint32_t domid, uint64_t instance);
 void umxd_domain_ref(struct umxd_domain *dom);
 void umxd_domain_unref(struct umxd_domain *dom);
 /* The domain's connection went away: release everything it holds. */

@@ -88,19 +88,20 @@ int umxd_xs_standalone_main(int argc, char **argv);
 struct xs_store;
 struct xs_conn;
 
-/* Quotas (per unprivileged domain; dom0 is exempt). Names are those
+/* Quotas (per unprivileged domain, dom0 exempt; but toolstack-memory, which
+ * is dom0's total). Names are those
  * accepted by CONTROL "quota" and xs_store_quota_set(). */
 enum xs_quota {
-	XS_Q_NODES,         /* nodes owned: 1000 (ENOSPC) */
-	XS_Q_WATCHES,       /* watches: 128 (E2BIG) */
-	XS_Q_TRANSACTIONS,  /* open transactions: 10 (ENOSPC) */
-	XS_Q_OUTSTANDING,   /* unread replies before input is paused: 20 */
-	XS_Q_NODE_SIZE,     /* bytes of a node's value: 4096 (ENOSPC) */
-	XS_Q_PERMISSIONS,   /* entries in a node's permission list: 5 (ENOSPC) */
-	XS_Q_PATH_MAX,      /* path length below /local/domain/<id>: 2048 (EINVAL) */
-	XS_Q_TRANS_NODES,   /* nodes touched by one transaction: 1024 (ENOSPC) */
-	XS_Q_MEMORY,        /* bytes queued for one connection (replies + events): 2 MiB */
-	XS_Q_TRANS_SECONDS, /* age after which an open transaction cuts the domain off: 60 */
+	XS_Q_NODES,            /* nodes owned: 1000 (ENOSPC) */
+	XS_Q_WATCHES,          /* watches: 128 (E2BIG) */
+	XS_Q_TRANSACTIONS,     /* open transactions: 10 (ENOSPC) */
+	XS_Q_OUTSTANDING,      /* unread replies before input is paused: 20 */
+	XS_Q_NODE_SIZE,        /* bytes of a node's value: 4096 (ENOSPC) */
+	XS_Q_PERMISSIONS,      /* entries in a node's permission list: 5 (ENOSPC) */
+	XS_Q_PATH_MAX,         /* path length below /local/domain/<id>: 2048 (EINVAL) */
+	XS_Q_TRANS_NODES,      /* nodes touched by one transaction: 1024 (ENOSPC) */
+	XS_Q_MEMORY,           /* bytes queued for one connection (replies + events): 2 MiB */
+	XS_Q_TRANS_SECONDS,    /* age after which an open transaction cuts the domain off: 60 */
 	XS_Q_TOOLSTACK_MEMORY, /* domain 0's total bytes (see above): 256 MiB; not settable
 	                        * by CONTROL, since it binds domain 0 itself */
 	XS_Q_COUNT

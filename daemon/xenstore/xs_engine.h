@@ -39,7 +39,6 @@
 #define XS_DOM0_OUTQ_PAUSE (1u << 20)
 #define XS_DOM0_OUTQ_MAX   (64u << 20)
 
-
 struct xs_perm {
 	uint16_t id;
 	uint8_t perm; /* XS_PERM_* */

@@ -63,8 +63,9 @@ static void nodes(void **state)
 	/* Reading is fine. */
 	assert_int_equal(xs_raw_call(f->d0, XS_READ, 0, XS_A("/big/0"), &f->r), XS_READ);
 	/* The toolstack cannot lift its own cap. */
-	xs_fx_is_err(f, xs_raw_call(f->d0, XS_CONTROL, 0, XS_A("quota\0toolstack-memory\0999999999"),
-	                            &f->r),
+	xs_fx_is_err(f,
+	             xs_raw_call(f->d0, XS_CONTROL, 0, XS_A("quota\0toolstack-memory\0999999999"),
+	                         &f->r),
 	             "EACCES");
 	assert_int_equal(xs_store_quota_get(f->st, XS_Q_TOOLSTACK_MEMORY), CAP);
 	/* Domains have their own quotas and are served. */

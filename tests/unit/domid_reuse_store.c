@@ -137,9 +137,9 @@ static void test_reused_domid_inherits_no_store_right(void **state)
 	assert_int_equal(umx_test_get_u32(r.from_x[0]), 0); /* the old domain read it, watches */
 	reuse_old_gone(&r);
 	/* Its watch went with it. */
-	assert_int_equal(umx_xs_request(ts, XS_CONTROL, UMX_XS_NO_TX, "quota-domain\0002", 15,
-	                                &rep, NULL),
-	                 0);
+	assert_int_equal(
+	        umx_xs_request(ts, XS_CONTROL, UMX_XS_NO_TX, "quota-domain\0002", 15, &rep, NULL),
+	        0);
 	assert_non_null(strstr(rep, "watches 0"));
 	free(rep);
 	/* Written while domain 2 is dead: by the toolstack, in a transaction,
@@ -158,8 +158,7 @@ static void test_reused_domid_inherits_no_store_right(void **state)
 	/* A node cannot be given to a dead domain. */
 	{
 		const char *give[1] = {"n2"};
-		assert_int_equal(umx_xs_set_perms(ts, UMX_XS_NO_TX, "/sec/late", give, 1),
-		                 -ENOENT);
+		assert_int_equal(umx_xs_set_perms(ts, UMX_XS_NO_TX, "/sec/late", give, 1), -ENOENT);
 	}
 	reuse_new(&r, new_domain);
 	assert_int_equal(umx_test_get_u32(r.from_x[0]), 0); /* nothing readable */
