@@ -88,9 +88,9 @@ int umxd_xs_standalone_main(int argc, char **argv);
 struct xs_store;
 struct xs_conn;
 
-/* Quotas (per unprivileged domain, dom0 exempt; but toolstack-memory, which
- * is dom0's total). Names are those
- * accepted by CONTROL "quota" and xs_store_quota_set(). */
+/* Quotas: per unprivileged domain (dom0 exempt), but for toolstack-memory,
+ * dom0's total. Names are those accepted by CONTROL "quota" and
+ * xs_store_quota_set(). */
 enum xs_quota {
 	XS_Q_NODES,            /* nodes owned: 1000 (ENOSPC) */
 	XS_Q_WATCHES,          /* watches: 128 (E2BIG) */
