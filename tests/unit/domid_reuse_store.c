@@ -70,6 +70,8 @@ static int old_domain(void *arg)
 
 	if (dom_xs(&xs) < 0)
 		return reuse_fail(fd, 20);
+	if (umx_test_get_u32(r->to_x[0]) != 1) /* the toolstack has granted it */
+		return reuse_fail(fd, 22);
 	if (can_read(xs, "/sec/old") < 0 || umx_xs_watch(xs, "/sec", "old-watch") < 0)
 		return reuse_fail(fd, 21);
 	umx_test_put_u32(fd, 0);
@@ -93,6 +95,10 @@ static int new_domain(void *arg)
 	/* Nothing of the old domain's watch reaches us. */
 	if (umx_xs_read_watch(xs, &path, &token, 0) != -ETIMEDOUT)
 		return reuse_fail(fd, 40);
+	umx_test_put_u32(fd, 0);
+	/* Alive while the toolstack grants us something new. */
+	if (umx_test_get_u32(r->to_x[0]) != DONE || can_read(xs, "/sec/late") < 0)
+		return reuse_fail(fd, 41);
 	umx_xs_close(xs);
 	umx_test_put_u32(fd, 0);
 	return 0;
@@ -134,6 +140,7 @@ static void test_reused_domid_inherits_no_store_right(void **state)
 	assert_int_equal(umx_xs_transaction_start(ts, &across), 0);
 	assert_int_equal(umx_xs_transaction_start(ts, &after), 0);
 	assert_int_equal(umx_xs_set_perms(ts, across, "/sec/txn-across", to_old, 2), 0);
+	umx_test_put_u32(r.to_x[1], 1);
 	assert_int_equal(umx_test_get_u32(r.from_x[0]), 0); /* the old domain read it, watches */
 	reuse_old_gone(&r);
 	/* Its watch went with it. */
@@ -165,6 +172,8 @@ static void test_reused_domid_inherits_no_store_right(void **state)
 	/* A grant made while the new domain lives stands. */
 	assert_int_equal(umx_xs_set_perms(ts, UMX_XS_NO_TX, "/sec/late", to_old, 2), 0);
 	perms_are(ts, "/sec/late", "n0 r2");
+	umx_test_put_u32(r.to_x[1], DONE);
+	assert_int_equal(umx_test_get_u32(r.from_x[0]), 0); /* and it reads */
 	umx_test_put_u32(r.to_k[1], DONE);
 	assert_int_equal(umx_test_get_u32(r.from_k[0]), 0);
 	umx_xs_close(ts);

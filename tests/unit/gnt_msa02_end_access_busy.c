@@ -7,7 +7,8 @@
 #include "gnt_util.h"
 #include "umx_test.h"
 
-#define OTHER_PEER 999u /* regions may be bound to a domid not yet running */
+/* Regions may be allocated for a domid no domain holds (bound to no one). */
+#define OTHER_PEER 999u
 
 static int mapper(void *arg)
 {
@@ -31,6 +32,9 @@ static int mapper(void *arg)
 	CHILD_CHECK(strcmp(va, "for you") == 0);
 	CHILD_CHECK_OK(umx_gnt_unmap(g, m));
 	CHILD_CHECK_OK(gnt_ack(p->m2g[1], 2));
+	/* Stay alive: pages are reused only for the live domain they were
+	 * first shared with. */
+	CHILD_CHECK_OK(gnt_wait(p->g2m[0], NULL));
 	return gnt_done(c, g);
 }
 
@@ -73,6 +77,7 @@ static int granter(void *arg)
 	CHILD_CHECK_OK(umx_gnt_share_pages(g, p->peer, 1, 0, &again));
 	CHILD_CHECK(umx_gnt_share_frame(again, 0) == busy_frame);
 	CHILD_CHECK(((char *)umx_gnt_share_addr(again))[0] == 0); /* handed out zeroed */
+	CHILD_CHECK_OK(gnt_ack(p->g2m[1], 3));
 	return gnt_done(c, g);
 }
 
