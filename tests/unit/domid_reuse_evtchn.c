@@ -21,15 +21,15 @@ static int keeper(void *arg)
 	if (umx_evtchn_open(&h) < 0)
 		return reuse_fail(fd, 10);
 	peer = umx_test_get_u32(r->to_k[0]);
-	never = umx_evtchn_bind_unbound_port(h, peer);
-	closed = umx_evtchn_bind_unbound_port(h, peer);
+	never = umx_evtchn_alloc_unbound(h, peer);
+	closed = umx_evtchn_alloc_unbound(h, peer);
 	if (never <= 0 || closed <= 0)
 		return reuse_fail(fd, 11);
 	umx_test_put_u32(fd, (uint32_t)never);
 	umx_test_put_u32(fd, (uint32_t)closed);
 	/* The new domain has the domid now. */
 	peer = umx_test_get_u32(r->to_k[0]);
-	fresh = umx_evtchn_bind_unbound_port(h, peer);
+	fresh = umx_evtchn_alloc_unbound(h, peer);
 	if (fresh <= 0)
 		return reuse_fail(fd, 12);
 	umx_test_put_u32(fd, (uint32_t)fresh);

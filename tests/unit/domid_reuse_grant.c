@@ -108,7 +108,7 @@ static int new_domain(void *arg)
 		return reuse_fail(fd, 32);
 	if (umx_gnt_map_refs(g, r->keeper, 1, &ro, UMX_GNT_MAP_READONLY, NULL, st, &m) != -EACCES)
 		return reuse_fail(fd, 33);
-	if (gnt_raw_map(c, r->keeper, 1, &ro, UMX_GNTMAP_READONLY, st, NULL) != 0 ||
+	if (gnt_raw_map(c, r->keeper, 1, &ro, UMX_GNT_MAP_READONLY, st, NULL) != 0 ||
 	    st[0] != GNTST_permission_denied)
 		return reuse_fail(fd, 34);
 	/* Nor through GNTTABOP_copy, either way. */
