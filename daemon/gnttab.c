@@ -75,8 +75,8 @@ static bool region_for(const struct gnt_region *r, const struct umxd_domain *map
 	return r->peer == mapper->domid && r->peer_instance == mapper->instance;
 }
 
-int16_t gnt_pin_ref(struct umxd_domain *granter, const struct umxd_domain *mapper_dom,
-                    uint32_t ref, bool ro, struct gnt_active **actp)
+int16_t gnt_pin_ref(struct umxd_domain *granter, const struct umxd_domain *mapper_dom, uint32_t ref,
+                    bool ro, struct gnt_active **actp)
 {
 	uint32_t mapper = mapper_dom->domid;
 	struct umxd_gnt *g = granter->gnt;
