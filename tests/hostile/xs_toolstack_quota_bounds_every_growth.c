@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../unit/xs_util.h"
+#include "xs_util.h"
 
 #define CAP   (1u << 20)
 #define SLACK (64u << 10) /* one request's growth past the check, and then some */
