@@ -763,6 +763,9 @@ static void init_main(const struct plan *pl)
 	if (child == 0)
 		exec_program(pl, &old); /* never returns; our socket is close-on-exec */
 	init_child = child;
+	/* The program holds the domain's connection now; init must not, or
+	 * the domain would outlive a program that closes it. */
+	close(pl->conn_fd);
 	(void)!write(pl->sock, &m, sizeof(m));
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	sigprocmask(SIG_UNBLOCK, &block, NULL);

@@ -25,6 +25,10 @@
 
 #include "umx/domain.h"
 
+/* Internal to libumx: kept out of libumx.so's exports (libumx.map exports
+ * umx_*) by hidden visibility. */
+#define UMX_SANDBOX_INTERNAL __attribute__((visibility("hidden")))
+
 struct umx_sandbox_opts {
 	bool net_host;                /* keep the host's network namespace */
 	const struct umx_bind *binds; /* extra mounts, bubblewrap style */
@@ -39,13 +43,14 @@ struct umx_sandbox_opts {
  * caller's child, to reap), *@pidfd its pidfd and *@status_fd the socket on
  * which init reports the program's wait status (umx_sandbox_status()).
  * On failure returns -errno and writes one line saying why to @why. */
-int umx_sandbox_spawn(const struct umx_sandbox_opts *o, uint32_t domid, int conn_fd,
-                      char *const argv[], char *const envp[], pid_t *pid, int *pidfd,
-                      int *status_fd, char *why, size_t why_len);
+UMX_SANDBOX_INTERNAL int umx_sandbox_spawn(const struct umx_sandbox_opts *o, uint32_t domid,
+                                           int conn_fd, char *const argv[], char *const envp[],
+                                           pid_t *pid, int *pidfd, int *status_fd, char *why,
+                                           size_t why_len);
 
 /* After the init process has been reaped with wait status @init_status:
  * the program's wait status when init reported one, else @init_status
  * (init itself was killed, e.g. SIGKILL by `umx destroy`). */
-int umx_sandbox_status(int status_fd, int init_status);
+UMX_SANDBOX_INTERNAL int umx_sandbox_status(int status_fd, int init_status);
 
 #endif /* UMX_SANDBOX_H */
