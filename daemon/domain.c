@@ -366,6 +366,9 @@ int umxd_h_domain_set_pidfd(struct umxd_conn *c, struct umx_msg *m)
 	/* The record, and so its domid (and the uid a sandbox derives from
 	 * it), stays taken while any process of the domain may live. */
 	umxd_domain_ref(dom);
+	/* Destroyed between its creation and now: its process must not run. */
+	if (dom->destroyed)
+		syscall(SYS_pidfd_send_signal, dom->pidfd, SIGKILL, NULL, 0);
 	if (dom->state == UMX_DOM_STARTING)
 		dom->state = UMX_DOM_RUNNING;
 	return umxd_reply(c, m, 0, NULL, 0, NULL, 0);
@@ -440,6 +443,7 @@ int umxd_h_domain_destroy(struct umxd_conn *c, struct umx_msg *m)
 		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
 	umx_info("domain %u (%s): destroyed by toolstack pid %d", dom->domid, dom->name,
 	         (int)c->peer_pid);
+	dom->destroyed = true;
 	if (dom->pidfd >= 0)
 		syscall(SYS_pidfd_send_signal, dom->pidfd, SIGKILL, NULL, 0);
 	umxd_domain_died(dom, "destroyed");

@@ -65,6 +65,7 @@ struct umxd_domain {
 	int pidfd;               /* its process, from the launcher; -1 until told */
 	struct umxd_io *proc_io; /* pidfd readable: the process ended */
 	uint32_t flags;          /* UMX_DOMAIN_F_* from the launcher */
+	bool destroyed;          /* by the toolstack: a process offered later is killed */
 	enum umx_domain_state state;
 	bool exited; /* exit status known */
 	int exit_status;

@@ -36,8 +36,12 @@ rc=0; "$UMX" run --no-sandbox -- sh -c 'kill -TERM $$' || rc=$?
 sleeper=$!
 pids="$pids $sleeper"
 d=$(domid plain)
-"$UMX" list >"$out"
-grep -Eq "^$d +plain +[0-9]+ +running .* no *\$" "$out" || fail "list: SANDBOX no"
+# Listed from its creation on; running, with its process and sandbox
+# state, once its launcher has handed umxd the pidfd.
+i=0
+until "$UMX" list >"$out" && grep -Eq "^$d +plain +[0-9]+ +running .* no *\$" "$out"; do
+	i=$((i + 1)); [ $i -lt 200 ] || fail "list: SANDBOX no"; sleep 0.05
+done
 pid=$(awk -v d="$d" '$1 == d { print $3 }' "$out")
 # The pid umxd shows is the program itself, umx run's child (no init between).
 [ "$(awk '/^PPid:/ { print $2 }' "/proc/$pid/status")" = "$sleeper" ] ||

@@ -68,8 +68,12 @@ rc=0; "$UMX" run -- sh -c 'kill -TERM $$' || rc=$?
 sleeper=$!
 pids="$pids $sleeper"
 d=$(domid sleeper)
-"$UMX" list >"$out"
-grep -Eq "^$d +sleeper +[0-9]+ +running .* yes *\$" "$out" || fail "list does not say sandboxed"
+# Listed from its creation on; running, with its process and sandbox
+# state, once its launcher has handed umxd the pidfd.
+i=0
+until "$UMX" list >"$out" && grep -Eq "^$d +sleeper +[0-9]+ +running .* yes *\$" "$out"; do
+	i=$((i + 1)); [ $i -lt 200 ] || fail "list does not say sandboxed"; sleep 0.05
+done
 "$UMX" list --json | grep -q '"name": "sleeper".*"sandbox": "yes"' || fail "json: sandbox yes"
 kill -TERM "$sleeper"
 rc=0; wait "$sleeper" || rc=$?
