@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* umxd learns a domain's process only as a pidfd of the launcher's own
  * descendant: a stranger's pidfd (our parent, ourselves) or a descriptor that
- * is no pidfd is refused, destroy kills only what it was given, and the
- * domid stays taken until the process is really gone. */
+ * is no pidfd is refused, destroy kills only what it was given (also when it
+ * comes first), and the domid stays taken until the process is really gone. */
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -99,6 +99,19 @@ static void test_descendants_accepted_and_destroyed(void **state)
 	assert_int_equal(info.pid, child); /* read from the pidfd, not told */
 	assert_int_equal(info.flags, UMX_DOMAIN_F_NO_SANDBOX);
 	assert_int_equal(umx_domain_destroy(d.ts, domid), 0);
+	assert_int_equal(waitpid(child, &st, 0), child);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	umx_domain_exited(d.ts, domid, st);
+	close(pfd);
+	close(fd);
+
+	/* Destroyed before its launcher handed the process over (a `umx
+	 * destroy` racing `umx run`): the process is killed on arrival. */
+	assert_int_equal(umx_domain_create(d.ts, "late", 0, &domid, &fd), 0);
+	assert_int_equal(umx_domain_destroy(d.ts, domid), 0);
+	child = sleeper(-1);
+	pfd = pidfd_of(child);
+	assert_int_equal(umx_domain_set_pidfd(d.ts, domid, pfd, 0), 0);
 	assert_int_equal(waitpid(child, &st, 0), child);
 	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 	umx_domain_exited(d.ts, domid, st);
