@@ -102,7 +102,9 @@ static int16_t map_one(struct umxd_domain *mapper, struct umxd_domain *granter,
 
 	if (op->flags & ~(UMX_GNT_MAP_READONLY | UMX_GNT_NOTIFY_BYTE | UMX_GNT_NOTIFY_EVENT))
 		return GNTST_general_error;
-	if ((op->flags & UMX_GNT_NOTIFY_BYTE) && op->notify_offset >= UMX_PAGE_SIZE)
+	/* The byte is cleared in the page itself: only a mapper that may write
+	 * the page may have umxd write it. */
+	if ((op->flags & UMX_GNT_NOTIFY_BYTE) && (op->notify_offset >= UMX_PAGE_SIZE || ro))
 		return GNTST_general_error;
 	if (!granter || !granter->gnt || granter->gnt->dead)
 		return GNTST_bad_domain;
@@ -140,7 +142,9 @@ static int16_t map_one(struct umxd_domain *mapper, struct umxd_domain *granter,
 		s->next = mg->sent;
 		mg->sent = s;
 		res->fd_index = (uint16_t)*nfds;
-		fds[(*nfds)++] = ro ? act->region->ro_fd : act->region->rw_fd;
+		/* A read-only region's writable descriptor goes to no mapper
+		 * (gnt_pin_ref() refused a writable map of it already). */
+		fds[(*nfds)++] = ro || act->region->ro ? act->region->ro_fd : act->region->rw_fd;
 	}
 	s->count++;
 	hd = &mg->handles[h];

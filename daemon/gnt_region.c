@@ -11,11 +11,14 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gnttab.h"
 #include "umx/barrier.h"
+#include "umx/log.h"
 
 void gnt_region_destroy(struct gnt_region *r)
 {
@@ -67,13 +70,14 @@ int umxd_h_gnt_region_alloc(struct umxd_conn *c, struct umx_msg *m)
 	char path[64];
 	size_t len;
 
-	if (umx_msg_get_exact(m, &req, sizeof(req)) < 0)
+	if (umx_msg_get_exact(m, &req, sizeof(req)) < 0 || req.pad)
 		return -EBADMSG;
 	if (!c->dom || !c->dom->gnt)
 		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
 	g = c->dom->gnt;
-	if (req.peer < UMXD_DOMID_FIRST || req.peer > UMXD_DOMID_LAST ||
-	    req.peer == c->dom->domid || req.npages == 0 || req.npages > GNT_REGION_PAGES_MAX)
+	if ((req.flags & ~UMX_CTL_REGION_READONLY) || req.peer < UMXD_DOMID_FIRST ||
+	    req.peer > UMXD_DOMID_LAST || req.peer == c->dom->domid || req.npages == 0 ||
+	    req.npages > GNT_REGION_PAGES_MAX)
 		return umxd_reply(c, m, -EINVAL, NULL, 0, NULL, 0);
 	/* Bound to the peer as it is now. With no live holder of that domid
 	 * (Xen lets a guest grant to any domid), to nobody: a domain that gets
@@ -89,8 +93,11 @@ int umxd_h_gnt_region_alloc(struct umxd_conn *c, struct umx_msg *m)
 	r->rw_fd = memfd_create("umx-grant-region", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (r->rw_fd < 0 || ftruncate(r->rw_fd, (off_t)len) < 0)
 		goto err;
-	/* The size is fixed for life: no one can shrink it under a mapping. */
-	if (fcntl(r->rw_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+	/* The size is fixed for life: no one can shrink it under a mapping. A
+	 * read-only region takes its last seals once the granter mapped it. */
+	r->ro = req.flags & UMX_CTL_REGION_READONLY;
+	if (fcntl(r->rw_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | (r->ro ? 0 : F_SEAL_SEAL)) <
+	    0)
 		goto err;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", r->rw_fd);
 	r->ro_fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -139,6 +146,45 @@ int umxd_h_gnt_region_free(struct umxd_conn *c, struct umx_msg *m)
 		return umxd_reply(c, m, -ENOENT, NULL, 0, NULL, 0);
 	r->freed = true;
 	gnt_region_maybe_destroy(c->dom->gnt, r);
+	return umxd_reply(c, m, 0, NULL, 0, NULL, 0);
+}
+
+/*
+ * A read-only region's pages back read-only grants only, so no mapper may
+ * ever write them, through any descriptor: the granter has made the one
+ * writable mapping it needs (umxd has its own), and from here on
+ * F_SEAL_FUTURE_WRITE refuses write(), fallocate() and every new writable
+ * shared mapping, whatever descriptor asks, and mode 0400 refuses a reopen
+ * for writing through /proc/<pid>/fd to all but a process that may
+ * override file modes (which the seal still stops). F_SEAL_SEAL keeps it
+ * so. Until then the region's pages cannot be mapped.
+ */
+int umxd_h_gnt_region_seal(struct umxd_conn *c, struct umx_msg *m)
+{
+	struct umx_ctl_region_free req;
+	struct gnt_region *r;
+
+	if (umx_msg_get_exact(m, &req, sizeof(req)) < 0)
+		return -EBADMSG;
+	if (!c->dom || !c->dom->gnt)
+		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
+	for (r = c->dom->gnt->regions; r; r = r->next)
+		if (!r->freed && r->base_frame == req.base_frame)
+			break;
+	if (!r)
+		return umxd_reply(c, m, -ENOENT, NULL, 0, NULL, 0);
+	if (!r->ro)
+		return umxd_reply(c, m, -EINVAL, NULL, 0, NULL, 0);
+	if (!r->sealed) {
+		if (fcntl(r->rw_fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE | F_SEAL_SEAL) < 0 ||
+		    fchmod(r->rw_fd, 0400) < 0) {
+			int e = -errno;
+			umx_err("domain %u: cannot seal a read-only region: %s", c->dom->domid,
+			        strerror(-e));
+			return umxd_reply(c, m, e, NULL, 0, NULL, 0);
+		}
+		r->sealed = true;
+	}
 	return umxd_reply(c, m, 0, NULL, 0, NULL, 0);
 }
 

@@ -85,6 +85,7 @@ int16_t gnt_pin_ref(struct umxd_domain *granter, const struct umxd_domain *mappe
 	uint32_t word, want, found, frame;
 	uint16_t flags, pin;
 	unsigned tries;
+	int16_t st;
 
 	if (ref >= g->nentries)
 		return GNTST_bad_gntref;
@@ -101,6 +102,10 @@ int16_t gnt_pin_ref(struct umxd_domain *granter, const struct umxd_domain *mappe
 	 * the domid since). */
 	if ((act->readers || act->writers) && !region_for(act->region, mapper_dom))
 		return act->region->peer == mapper ? GNTST_permission_denied : GNTST_general_error;
+	/* ... and a page of a read-only region is never written, whatever the
+	 * entry says now. */
+	if ((act->readers || act->writers) && !ro && act->region->ro)
+		return GNTST_permission_denied;
 	e = gnt_entry(g, ref);
 	pin = ro ? GTF_reading : (GTF_reading | GTF_writing);
 	/* One read of flags+domid; the CAS below is on the same word, so what
@@ -128,7 +133,20 @@ int16_t gnt_pin_ref(struct umxd_domain *granter, const struct umxd_domain *mappe
 		 * CAS is a full barrier), and bind it to a region for the mapper. */
 		frame = umx_load_relaxed32(&e->frame);
 		r = gnt_region_by_frame(g, frame);
-		if (!r || !region_for(r, mapper_dom)) {
+		if (!r)
+			st = GNTST_general_error;
+		else if (!region_for(r, mapper_dom))
+			/* Our domid, an earlier holder's page: not ours to map. */
+			st = r->peer == mapper ? GNTST_permission_denied : GNTST_general_error;
+		else if (r->ro != !!(flags & GTF_readonly) || (r->ro && !r->sealed))
+			/* One peer, one mode: a read-only entry names a page of a
+			 * sealed read-only region, a read-write one a page of a
+			 * read-write region; else one mapper could write a page
+			 * another was given read-only, through its descriptor. */
+			st = GNTST_general_error;
+		else
+			st = GNTST_okay;
+		if (st != GNTST_okay) {
 			/* Undo our flags (the granter may have changed others). */
 			word = umx_load_relaxed32(e);
 			for (tries = 0; tries <= GNT_CAS_RETRIES; tries++) {
@@ -138,9 +156,7 @@ int16_t gnt_pin_ref(struct umxd_domain *granter, const struct umxd_domain *mappe
 					break;
 				word = found;
 			}
-			/* Our domid, an earlier holder's page: not ours to map. */
-			return r && r->peer == mapper ? GNTST_permission_denied
-			                              : GNTST_general_error;
+			return st;
 		}
 		act->region = r;
 		act->page = frame - r->base_frame;

@@ -37,9 +37,11 @@ struct gnt_region {
 	uint64_t peer_instance; /* the peer's umxd_domain.instance at alloc (0: none) */
 	uint32_t base_frame;
 	uint32_t npages;
-	int rw_fd;
-	int ro_fd;
-	uint8_t *mem;  /* umxd's own mapping (notify bytes, copy) */
+	bool ro;       /* backs read-only grants only (one peer, one mode) */
+	bool sealed;   /* ro: F_SEAL_FUTURE_WRITE and mode 0400; mappable from now on */
+	int rw_fd;     /* the granter's (at alloc) and read-write mappers' */
+	int ro_fd;     /* read-only mappers' */
+	uint8_t *mem;  /* umxd's own mapping (notify bytes, copy), made before any seal */
 	uint32_t maps; /* mappings of its pages by the peer */
 	bool freed;    /* owner freed it (or died) */
 	struct gnt_region *next;

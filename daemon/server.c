@@ -56,6 +56,7 @@ static const struct {
         {UMX_CTL_GNT_SHARE_NOTIFY, WHO_DOMU, umxd_h_gnt_share_notify},
         {UMX_CTL_GNT_UNSHARE, WHO_DOMU, umxd_h_gnt_unshare},
         {UMX_CTL_GNT_REGION_STATUS, WHO_DOMU, umxd_h_gnt_region_status},
+        {UMX_CTL_GNT_REGION_SEAL, WHO_DOMU, umxd_h_gnt_region_seal},
         {UMX_CTL_EVT_ALLOC_UNBOUND, WHO_DOMU, umxd_h_evt_alloc_unbound},
         {UMX_CTL_EVT_BIND_INTERDOMAIN, WHO_DOMU, umxd_h_evt_bind_interdomain},
         {UMX_CTL_EVT_CLOSE, WHO_DOMU, umxd_h_evt_close},

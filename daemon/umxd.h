@@ -178,6 +178,7 @@ void umxd_gnt_stats(const struct umxd_domain *dom, uint32_t *grants_active, uint
 int umxd_h_gnt_region_alloc(struct umxd_conn *c, struct umx_msg *m);
 int umxd_h_gnt_region_free(struct umxd_conn *c, struct umx_msg *m);
 int umxd_h_gnt_region_status(struct umxd_conn *c, struct umx_msg *m);
+int umxd_h_gnt_region_seal(struct umxd_conn *c, struct umx_msg *m);
 int umxd_h_gnt_map(struct umxd_conn *c, struct umx_msg *m);
 int umxd_h_gnt_unmap(struct umxd_conn *c, struct umx_msg *m);
 int umxd_h_gnt_copy(struct umxd_conn *c, struct umx_msg *m);

@@ -30,12 +30,19 @@ enum page_state {
 	PAGE_DEFERRED
 };
 
+/* A region serves one peer in one mode for life (MSA02: a page once shared
+ * with B in mode M is only ever shared with B in mode M again). Read-write
+ * shares map their pages one by one through @fd; read-only regions are
+ * sealed by umxd once we have mapped them whole (@mem, our only writable
+ * mapping), so read-only shares are runs of pages inside @mem. */
 struct pool_region {
 	uint32_t peer;
 	uint32_t base_frame;
 	uint32_t npages;
-	bool retired; /* its peer died: never shared from again, freed in umxd */
-	int fd;
+	bool ro;
+	bool retired;   /* its peer died: never shared from again, freed in umxd */
+	int fd;         /* read-write regions; -1 once retired */
+	uint8_t *mem;   /* read-only regions: the whole region, read-write */
 	uint8_t *state; /* enum page_state per page */
 	struct pool_region *next;
 };
@@ -49,6 +56,7 @@ struct page_slot {
 struct umx_gnt_share {
 	uint32_t peer;
 	uint32_t count;
+	bool in_region; /* addr lies in a read-only region's mapping: not ours to unmap */
 	void *addr;
 	struct umx_gnt_share *next;
 	struct page_slot pages[];
@@ -213,9 +221,41 @@ int umx_gnt_reap(umx_gnt *g)
 	return r;
 }
 
-static int region_alloc(umx_gnt *g, uint32_t peer, uint32_t npages, struct pool_region **out)
+static void region_free_call(umx_gnt *g, uint32_t base_frame)
 {
-	struct umx_ctl_region_alloc req = {.peer = peer, .npages = npages};
+	struct umx_ctl_region_free req = {.base_frame = base_frame};
+
+	(void)umx_conn_call(g->conn, UMX_CTL_GNT_REGION_FREE, &req, sizeof(req), NULL, 0, NULL,
+	                    NULL, 0, NULL);
+}
+
+/* A read-only region: map it whole while we still can write it, then have
+ * umxd seal it. Takes @fd. */
+static int region_seal(umx_gnt *g, struct pool_region *r, int fd)
+{
+	struct umx_ctl_region_free req = {.base_frame = r->base_frame};
+	size_t len = (size_t)r->npages * UMX_PAGE_SIZE;
+	void *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	int ret;
+
+	close(fd); /* sealed, it could give nothing more than @mem */
+	if (mem == MAP_FAILED)
+		return -errno;
+	ret = umx_conn_call(g->conn, UMX_CTL_GNT_REGION_SEAL, &req, sizeof(req), NULL, 0, NULL,
+	                    NULL, 0, NULL);
+	if (ret < 0) {
+		munmap(mem, len);
+		return ret;
+	}
+	r->mem = mem;
+	return 0;
+}
+
+static int region_alloc(umx_gnt *g, uint32_t peer, bool ro, uint32_t npages,
+                        struct pool_region **out)
+{
+	struct umx_ctl_region_alloc req = {
+	        .peer = peer, .npages = npages, .flags = ro ? UMX_CTL_REGION_READONLY : 0};
 	struct {
 		uint32_t base_frame, npages, pad;
 	} rep;
@@ -230,18 +270,29 @@ static int region_alloc(umx_gnt *g, uint32_t peer, uint32_t npages, struct pool_
 	if (nfds != 1 || rep.npages != npages) {
 		if (nfds)
 			close(fd);
+		region_free_call(g, rep.base_frame);
 		return -EPROTO;
 	}
 	r = calloc(1, sizeof(*r));
 	if (!r || !(r->state = calloc(npages, 1))) {
 		free(r);
 		close(fd);
+		region_free_call(g, rep.base_frame);
 		return -ENOMEM;
 	}
 	r->peer = peer;
+	r->ro = ro;
 	r->base_frame = rep.base_frame;
 	r->npages = npages;
-	r->fd = fd;
+	r->fd = -1;
+	if (!ro) {
+		r->fd = fd;
+	} else if ((ret = region_seal(g, r, fd)) < 0) {
+		region_free_call(g, r->base_frame);
+		free(r->state);
+		free(r);
+		return ret;
+	}
 	r->next = g->regions;
 	g->regions = r;
 	*out = r;
@@ -263,33 +314,43 @@ static bool region_usable(umx_gnt *g, struct pool_region *r)
 	                  NULL, 0, NULL) != -ESRCH)
 		return true; /* usable, or umxd cannot tell: a failed map will */
 	r->retired = true;
-	(void)umx_conn_call(g->conn, UMX_CTL_GNT_REGION_FREE, &req, sizeof(req), NULL, 0, NULL,
-	                    NULL, 0, NULL);
-	close(r->fd);
+	region_free_call(g, r->base_frame);
+	if (r->fd >= 0)
+		close(r->fd);
 	r->fd = -1;
 	return false;
 }
 
-static bool region_has_free(const struct pool_region *r)
+/* The first page of a run of @count free pages of @r, or -1. Read-only
+ * shares need one (they are addressed inside the region's mapping);
+ * read-write ones take any free pages (@count 1). */
+static int64_t region_free_run(const struct pool_region *r, uint32_t count)
 {
-	for (uint32_t i = 0; i < r->npages; i++)
-		if (r->state[i] == PAGE_FREE)
-			return true;
-	return false;
+	uint32_t run = 0;
+
+	for (uint32_t i = 0; i < r->npages; i++) {
+		run = r->state[i] == PAGE_FREE ? run + 1 : 0;
+		if (run == count)
+			return (int64_t)i + 1 - count;
+	}
+	return -1;
 }
 
-/* Take @count free pages of @peer's pool (MSA02: pages of other peers are
- * never considered, deferred ones are not free). */
-static int pool_take(umx_gnt *g, uint32_t peer, uint32_t count, struct page_slot *out)
+/* Take @count free pages of @peer's pool in mode @ro (MSA02: pages of other
+ * peers or the other mode are never considered, deferred ones are not
+ * free); read-only ones contiguous in one region. */
+static int pool_take(umx_gnt *g, uint32_t peer, bool ro, uint32_t count, struct page_slot *out)
 {
 	struct pool_region *r;
 	uint32_t got = 0, i;
+	int64_t first;
 	int ret;
 
 	for (r = g->regions; r && got < count; r = r->next) {
-		if (r->peer != peer || r->retired || !region_has_free(r) || !region_usable(g, r))
+		if (r->peer != peer || r->ro != ro || r->retired ||
+		    (first = region_free_run(r, ro ? count : 1)) < 0 || !region_usable(g, r))
 			continue;
-		for (i = 0; i < r->npages && got < count; i++) {
+		for (i = (uint32_t)first; i < r->npages && got < count; i++) {
 			if (r->state[i] == PAGE_FREE) {
 				r->state[i] = PAGE_SHARED;
 				out[got].r = r;
@@ -299,7 +360,7 @@ static int pool_take(umx_gnt *g, uint32_t peer, uint32_t count, struct page_slot
 	}
 	if (got < count) {
 		uint32_t need = count - got;
-		ret = region_alloc(g, peer, need > POOL_REGION_PAGES ? need : POOL_REGION_PAGES,
+		ret = region_alloc(g, peer, ro, need > POOL_REGION_PAGES ? need : POOL_REGION_PAGES,
 		                   &r);
 		if (ret < 0) {
 			for (i = 0; i < got; i++)
@@ -315,11 +376,40 @@ static int pool_take(umx_gnt *g, uint32_t peer, uint32_t count, struct page_slot
 	return 0;
 }
 
+/* The granter's view of a share's pages: read-only ones inside their
+ * region's mapping, read-write ones mapped page by page. */
+static int share_map(umx_gnt_share *s, bool ro)
+{
+	uint8_t *va;
+
+	if (ro) {
+		s->addr = s->pages[0].r->mem + (size_t)s->pages[0].page * UMX_PAGE_SIZE;
+		s->in_region = true;
+		return 0;
+	}
+	va = mmap(NULL, (size_t)s->count * UMX_PAGE_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+	          -1, 0);
+	if (va == MAP_FAILED)
+		return -errno;
+	for (uint32_t i = 0; i < s->count; i++) {
+		struct page_slot *p = &s->pages[i];
+		if (mmap(va + (size_t)i * UMX_PAGE_SIZE, UMX_PAGE_SIZE, PROT_READ | PROT_WRITE,
+		         MAP_SHARED | MAP_FIXED, p->r->fd,
+		         (off_t)p->page * UMX_PAGE_SIZE) == MAP_FAILED) {
+			int ret = -errno;
+			munmap(va, (size_t)s->count * UMX_PAGE_SIZE);
+			return ret;
+		}
+	}
+	s->addr = va;
+	return 0;
+}
+
 int umx_gnt_share_pages(umx_gnt *g, uint32_t peer, uint32_t count, uint32_t flags,
                         umx_gnt_share **out)
 {
+	bool ro = flags & UMX_GNT_SHARE_READONLY;
 	umx_gnt_share *s;
-	uint8_t *va;
 	uint32_t i;
 	int ret;
 
@@ -334,33 +424,20 @@ int umx_gnt_share_pages(umx_gnt *g, uint32_t peer, uint32_t count, uint32_t flag
 		ret = -ENOSPC;
 		goto err;
 	}
-	ret = pool_take(g, peer, count, s->pages);
+	ret = pool_take(g, peer, ro, count, s->pages);
 	if (ret < 0)
 		goto err;
-	va = mmap(NULL, (size_t)count * UMX_PAGE_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-	          0);
-	if (va == MAP_FAILED) {
-		ret = -errno;
+	s->count = count;
+	if ((ret = share_map(s, ro)) < 0)
 		goto err_pages;
-	}
-	for (i = 0; i < count; i++) {
-		struct page_slot *p = &s->pages[i];
-		if (mmap(va + (size_t)i * UMX_PAGE_SIZE, UMX_PAGE_SIZE, PROT_READ | PROT_WRITE,
-		         MAP_SHARED | MAP_FIXED, p->r->fd,
-		         (off_t)p->page * UMX_PAGE_SIZE) == MAP_FAILED) {
-			ret = -errno;
-			munmap(va, (size_t)count * UMX_PAGE_SIZE);
-			goto err_pages;
-		}
-	}
 	/* Grant only zeroed pages (docs/HARDENING.md, "Grant only what you mean to share"). */
-	memset(va, 0, (size_t)count * UMX_PAGE_SIZE);
+	memset(s->addr, 0, (size_t)count * UMX_PAGE_SIZE);
 	for (i = 0; i < count; i++) {
 		struct page_slot *p = &s->pages[i];
 		grant_entry_v1_t *e;
 		uint32_t word = GTF_permit_access | ((uint32_t)peer << 16);
 
-		if (flags & UMX_GNT_SHARE_READONLY)
+		if (ro)
 			word |= GTF_readonly;
 		p->ref = g->free_refs[--g->nfree_refs];
 		e = &g->table[p->ref];
@@ -371,8 +448,6 @@ int umx_gnt_share_pages(umx_gnt *g, uint32_t peer, uint32_t count, uint32_t flag
 		umx_store_release32(e, word);
 	}
 	s->peer = peer;
-	s->count = count;
-	s->addr = va;
 	s->next = g->shares;
 	g->shares = s;
 	pthread_mutex_unlock(&g->lock);
@@ -461,7 +536,8 @@ int umx_gnt_end_access(umx_gnt *g, umx_gnt_share *s)
 
 	pthread_mutex_lock(&g->lock);
 	share_unlink(g, s);
-	munmap(s->addr, (size_t)s->count * UMX_PAGE_SIZE);
+	if (!s->in_region)
+		munmap(s->addr, (size_t)s->count * UMX_PAGE_SIZE);
 	for (i = 0; i < s->count; i++) {
 		/* gntalloc: the share's notify fires when the share goes. */
 		un.ref = s->pages[i].ref;
@@ -843,13 +919,13 @@ void umx_gnt_close(umx_gnt *g)
 	reap_locked(g);
 	/* Regions: umxd keeps any still mapped by the peer alive. */
 	while ((r = g->regions)) {
-		struct umx_ctl_region_free req = {.base_frame = r->base_frame};
 		g->regions = r->next;
-		if (!r->retired) {
-			(void)umx_conn_call(g->conn, UMX_CTL_GNT_REGION_FREE, &req, sizeof(req),
-			                    NULL, 0, NULL, NULL, 0, NULL);
+		if (!r->retired)
+			region_free_call(g, r->base_frame);
+		if (r->fd >= 0)
 			close(r->fd);
-		}
+		if (r->mem)
+			munmap(r->mem, (size_t)r->npages * UMX_PAGE_SIZE);
 		free(r->state);
 		free(r);
 	}

@@ -52,6 +52,7 @@ enum umx_ctl_type {
 	UMX_CTL_GNT_SHARE_NOTIFY,
 	UMX_CTL_GNT_UNSHARE,
 	UMX_CTL_GNT_REGION_STATUS,
+	UMX_CTL_GNT_REGION_SEAL,
 
 	/* a domain: event channels */
 	UMX_CTL_EVT_ALLOC_UNBOUND = 0x300,
@@ -158,12 +159,20 @@ struct umx_ctl_info_reply {
 
 /* ---- grants ---------------------------------------------------------- */
 
-/* REGION_ALLOC: memory for sharing, bound to @peer for life. The reply
- * carries the region's read-write memfd. Frames base..base+npages-1 name its
- * pages in the domain's grant entries. */
+/* REGION_ALLOC: memory for sharing, bound to @peer for life, in one mode:
+ * read-write, or (UMX_CTL_REGION_READONLY) read-only, whose pages back only
+ * read-only grants. The reply carries the region's read-write memfd.
+ * Frames base..base+npages-1 name its pages in the domain's grant entries.
+ * A read-only region is usable once the granter has mapped it (the only
+ * writable mapping there will ever be) and sent REGION_SEAL: umxd then
+ * seals it (F_SEAL_FUTURE_WRITE) and makes it mode 0400, so no descriptor
+ * of it, nor a reopen through /proc, gives write access again. */
+#define UMX_CTL_REGION_READONLY 0x1u
 struct umx_ctl_region_alloc {
 	uint32_t peer;
 	uint32_t npages;
+	uint32_t flags; /* UMX_CTL_REGION_* */
+	uint32_t pad;
 };
 struct umx_ctl_region_reply {
 	int32_t result;
@@ -175,6 +184,9 @@ struct umx_ctl_region_free {
 	uint32_t base_frame;
 	uint32_t pad;
 };
+/* REGION_SEAL (struct umx_ctl_region_free as request): seal a read-only
+ * region (see REGION_ALLOC); 0, also if already sealed; -EINVAL for a
+ * read-write region, -ENOENT for none. */
 /* REGION_STATUS (struct umx_ctl_region_free as request): 0 while the
  * region's peer is the live domain it was allocated for; -ESRCH once that
  * domain is gone (its domid may come back as another domain, which can
