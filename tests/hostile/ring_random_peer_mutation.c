@@ -3,6 +3,7 @@
  * entries): it delivers entries or reports -EPROTO, stays within guard pages and its buffers, and
  * every call returns (iteration-bounded). Both ring roles and both byte-ring roles. */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,25 @@
 
 #define PG    4096
 #define ITERS 150000
+/* The scribbler is another process: on a loaded machine it may not run at
+ * all during ITERS rounds. Go on (yielding) until it has both fed us and
+ * broken us, or until this many extra rounds show it never ran. */
+#define MAX_EXTRA_ROUNDS 2000000
+
+/* Keep going past ITERS until both outcomes were seen; yield in the
+ * extra rounds so the scribbler gets the CPU. */
+static bool more_rounds(int it, unsigned long progress, unsigned long breaks)
+{
+	if (it < ITERS)
+		return true;
+	if (progress > 0 && breaks > 0)
+		return false;
+	if (it >= ITERS + MAX_EXTRA_ROUNDS)
+		return false;
+	if (it % 64 == 0)
+		sched_yield();
+	return true;
+}
 /* 32 slots of 126 bytes fill the page exactly: any overrun hits a guard. */
 #define REQ_SZ 126
 #define RSP_SZ 120
@@ -109,7 +129,7 @@ static void ring_role(enum umx_ring_role role)
 	size_t in_sz = role == UMX_RING_FRONT ? RSP_SZ : REQ_SZ;
 	unsigned char ent[REQ_SZ] = {1};
 	bool attached = false;
-	for (int it = 0; it < ITERS; it++) {
+	for (int it = 0; more_rounds(it, delivered, breaks); it++) {
 		if (!attached) {
 			/* Reconnect at wherever the peer's producer claims to be. */
 			uint32_t *pp = role == UMX_RING_FRONT ? &s->rsp_prod : &s->req_prod;
@@ -184,7 +204,7 @@ static void bytering_role(enum umx_bytering_role role)
 	struct umx_bytering b;
 	unsigned long moved = 0, breaks = 0;
 	bool attached = false;
-	for (int it = 0; it < ITERS; it++) {
+	for (int it = 0; more_rounds(it, moved, breaks); it++) {
 		if (!attached) {
 			/* Reconnect: our index restarts where the peer's is. */
 			umx_store_relaxed32(role == UMX_BYTERING_READER ? &ix[0] : &ix[1],
