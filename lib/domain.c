@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "sandbox.h"
+#include "umx/ctl.h"
 #include "umx/domain.h"
 
 #ifndef SYS_pidfd_open

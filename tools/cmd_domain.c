@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "umx.h"
+#include "umx/ctl.h"
 #include "umx/domain.h"
 
 static const char *state_name(uint32_t s)

@@ -4,7 +4,7 @@
  * CLOCK_MONOTONIC (never steps back, not moved by settimeofday or NTP
  * slews that jump). Header-only, so that programs which do not link
  * libumx (the libxenvchan peers, built against Xen's own libraries) use
- * the same definition, and libumx's ABI gains nothing.
+ * the same definition, and libumx's ABI gains nothing. Not installed.
  */
 #ifndef UMX_CLOCK_H
 #define UMX_CLOCK_H

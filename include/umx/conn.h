@@ -38,24 +38,4 @@ uint32_t umx_conn_domid(const umx_conn *conn);
 /* The runtime directory this connection resolved (toolstack only, else ""). */
 const char *umx_conn_dir(const umx_conn *conn);
 
-/* One request/reply exchange (include/umx/ctl.h). @reply receives the reply
- * body after the result field, exactly @reply_len bytes (or, with
- * @reply_len_out non-NULL, up to @reply_len, the length stored there).
- * Received descriptors go to @fds (up to @max_fds, count in @nfds), the rest
- * are closed. Returns the daemon's result (0 or -errno) or a transport
- * error (-ECONNRESET when umxd went away, -EPROTO for a bad reply). */
-int umx_conn_call(umx_conn *conn, uint32_t type, const void *req, size_t req_len, void *reply,
-                  size_t reply_len, size_t *reply_len_out, int *fds, unsigned max_fds,
-                  unsigned *nfds);
-
-/* The same, with one descriptor attached to the request (@send_fd; the
- * caller keeps it: the receiver gets its own copy). */
-int umx_conn_call_send_fd(umx_conn *conn, uint32_t type, const void *req, size_t req_len,
-                          int send_fd, void *reply, size_t reply_len, size_t *reply_len_out,
-                          int *fds, unsigned max_fds, unsigned *nfds);
-
-/* Internal to libumx and its drop-ins: the grant table the daemon handed
- * this domain at HELLO (descriptor owned by the connection). */
-int umx_conn_grant_table_fd(const umx_conn *conn, uint32_t *frames);
-
 #endif /* UMX_CONN_H */

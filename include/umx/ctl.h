@@ -2,8 +2,9 @@
 /*
  * ctl.h — the umxd control protocol: message types and payloads.
  *
- * Not a public API: libumx and umxd of the same build speak it (the HELLO
- * exchange refuses a version mismatch). Framing is msg.h. Every request
+ * Not a public API, and not installed: libumx and umxd of the same build
+ * speak it (the HELLO exchange refuses a version mismatch); umxd's tests
+ * and the drop-in Xen libraries use it too. Framing is msg.h. Every request
  * gets exactly one reply with the same id and type | UMX_CTL_REPLY, whose
  * payload starts with `int32_t result` (0 or -errno) followed by the typed
  * reply body when result is 0. Payload layouts are fixed-size structs with
@@ -18,17 +19,16 @@
 #ifndef UMX_CTL_H
 #define UMX_CTL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
+#include "umx/conn.h"
+#include "umx/domain.h" /* UMX_NAME_MAX, UMX_DOMAIN_F_*, struct umx_ctl_domain_info */
 #include "umx/evtchn.h"
 #include "umx/grant.h"
 
 #define UMX_CTL_VERSION 2u
 #define UMX_CTL_REPLY   0x80000000u
-#define UMX_NAME_MAX    64u
-
-/* Environment variable naming the inherited domain connection fd. */
-#define UMX_DOMAIN_FD_ENV "UMX_DOMAIN_FD"
 
 enum umx_ctl_type {
 	UMX_CTL_HELLO = 1,
@@ -95,8 +95,6 @@ struct umx_ctl_domain_reply {
 /* DOMAIN_SET_PIDFD: the domain's process, as a pidfd attached to the
  * request (never a pid number: umxd signals only what it holds). The process
  * must be a descendant of the sender. */
-#define UMX_DOMAIN_F_NO_SANDBOX 0x1u /* started with --no-sandbox */
-#define UMX_DOMAIN_F_NET_HOST   0x2u /* sandboxed, but on the host's network */
 struct umx_ctl_domain_pidfd {
 	uint32_t domid;
 	uint32_t flags; /* UMX_DOMAIN_F_* */
@@ -112,26 +110,7 @@ struct umx_ctl_domid {
 	uint32_t pad;
 };
 
-enum umx_domain_state {
-	UMX_DOM_STARTING = 0, /* created, connection not yet said HELLO */
-	UMX_DOM_RUNNING = 1,
-	UMX_DOM_DYING = 2, /* connection gone, waiting for the exit status */
-	UMX_DOM_DEAD = 3,  /* gone; kept while pages it granted are mapped */
-};
-
-struct umx_ctl_domain_info {
-	uint32_t domid;
-	int32_t pid;
-	uint32_t state; /* enum umx_domain_state */
-	int32_t exit_status;
-	uint32_t grants_active; /* its grant refs currently mapped by others */
-	uint32_t pages_mapped;  /* pages of other domains it maps */
-	uint32_t ports;
-	uint32_t regions;
-	uint32_t flags; /* UMX_DOMAIN_F_* as its launcher reported them */
-	uint32_t pad;
-	char name[UMX_NAME_MAX];
-};
+/* The LIST reply's entries are struct umx_ctl_domain_info (domain.h). */
 #define UMX_CTL_LIST_MAX ((16u * 1024u - 8u) / sizeof(struct umx_ctl_domain_info))
 struct umx_ctl_domain_list_req {
 	uint32_t start_domid; /* paging: list domids >= this */
@@ -277,5 +256,26 @@ struct umx_ctl_evt_close {
 	uint32_t port;
 	uint32_t pad;
 };
+
+/* One request/reply exchange on @conn (libumx's own modules, umxd's tests
+ * and the drop-ins; everyone else calls the typed functions). @reply receives the reply
+ * body after the result field, exactly @reply_len bytes (or, with
+ * @reply_len_out non-NULL, up to @reply_len, the length stored there).
+ * Received descriptors go to @fds (up to @max_fds, count in @nfds), the rest
+ * are closed. Returns the daemon's result (0 or -errno) or a transport
+ * error (-ECONNRESET when umxd went away, -EPROTO for a bad reply). */
+int umx_conn_call(umx_conn *conn, uint32_t type, const void *req, size_t req_len, void *reply,
+                  size_t reply_len, size_t *reply_len_out, int *fds, unsigned max_fds,
+                  unsigned *nfds);
+
+/* The same, with one descriptor attached to the request (@send_fd; the
+ * caller keeps it: the receiver gets its own copy). */
+int umx_conn_call_send_fd(umx_conn *conn, uint32_t type, const void *req, size_t req_len,
+                          int send_fd, void *reply, size_t reply_len, size_t *reply_len_out,
+                          int *fds, unsigned max_fds, unsigned *nfds);
+
+/* For libumx's grant code and the drop-ins: the grant table the daemon handed
+ * this domain at HELLO (descriptor owned by the connection). */
+int umx_conn_grant_table_fd(const umx_conn *conn, uint32_t *frames);
 
 #endif /* UMX_CTL_H */

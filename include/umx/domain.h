@@ -15,7 +15,39 @@
 #include <sys/types.h>
 
 #include "umx/conn.h"
-#include "umx/ctl.h"
+
+/* A domain's name: at most UMX_NAME_MAX - 1 bytes. */
+#define UMX_NAME_MAX 64u
+
+/* The environment variable naming the inherited domain connection fd. */
+#define UMX_DOMAIN_FD_ENV "UMX_DOMAIN_FD"
+
+/* How a domain was started, as its launcher reports it (umx_domain_set_pidfd). */
+#define UMX_DOMAIN_F_NO_SANDBOX 0x1u /* started with --no-sandbox */
+#define UMX_DOMAIN_F_NET_HOST   0x2u /* sandboxed, but on the host's network */
+
+enum umx_domain_state {
+	UMX_DOM_STARTING = 0, /* created, connection not yet said HELLO */
+	UMX_DOM_RUNNING = 1,
+	UMX_DOM_DYING = 2, /* connection gone, waiting for the exit status */
+	UMX_DOM_DEAD = 3,  /* gone; kept while pages it granted are mapped */
+};
+
+/* One domain as umx_domain_list() reports it (the control protocol's LIST
+ * reply carries these as they are, hence the name). */
+struct umx_ctl_domain_info {
+	uint32_t domid;
+	int32_t pid;
+	uint32_t state; /* enum umx_domain_state */
+	int32_t exit_status;
+	uint32_t grants_active; /* its grant refs currently mapped by others */
+	uint32_t pages_mapped;  /* pages of other domains it maps */
+	uint32_t ports;
+	uint32_t regions;
+	uint32_t flags; /* UMX_DOMAIN_F_* as its launcher reported them */
+	uint32_t pad;
+	char name[UMX_NAME_MAX];
+};
 
 /* Create a domain. On success *@domid is set and *@conn_fd is the domain's
  * end of its connection (the caller owns it; give it to the domain's

@@ -2,6 +2,7 @@
 /*
  * msg.h — framing and descriptor passing between umxd and its clients,
  * written once (in the spirit of OpenBSD's imsg) and used by every request.
+ * Not a public API, and not installed (libumx, umxd and their tests).
  *
  * Transport is a Unix SOCK_SEQPACKET socket: one datagram is one message,
  * so the kernel keeps boundaries and ties passed descriptors to the message
