@@ -63,34 +63,38 @@ static const struct {
         {UMX_CTL_XS_CONNECT, WHO_ANY, umxd_h_xs_connect},
 };
 
+/* A reply's payload: the result, then the handler's typed body. */
+static int reply_send(struct umxd_conn *conn, uint32_t type, uint32_t id, int32_t result,
+                      const void *body, size_t body_len, const int *fds, unsigned nfds)
+{
+	uint8_t buf[UMX_MSG_MAX_PAYLOAD];
+	struct umx_msg_wr w;
+	int r;
+
+	umx_msg_wr_init(&w, buf, sizeof(buf));
+	UMX_MSG_PUT(&w, &result);
+	umx_msg_put(&w, body, body_len);
+	if ((r = umx_msg_wr_end(&w)) < 0)
+		return r;
+	return umx_msg_send(conn->fd, type | UMX_CTL_REPLY, id, w.p, w.len, fds, nfds);
+}
+
 int umxd_reply_to(struct umxd_conn *conn, uint32_t type, uint32_t id, int32_t result,
                   const void *body, size_t body_len)
 {
-	uint8_t buf[UMX_MSG_MAX_PAYLOAD];
-	if (body_len > sizeof(buf) - sizeof(result))
-		return -EMSGSIZE;
-	memcpy(buf, &result, sizeof(result));
-	if (body_len)
-		memcpy(buf + sizeof(result), body, body_len);
-	return umx_msg_send(conn->fd, type | UMX_CTL_REPLY, id, buf, sizeof(result) + body_len,
-	                    NULL, 0);
+	return reply_send(conn, type, id, result, body, body_len, NULL, 0);
 }
 
 int umxd_reply(struct umxd_conn *conn, const struct umx_msg *req, int32_t result, const void *body,
                size_t body_len, const int *fds, unsigned nfds)
 {
-	uint8_t buf[UMX_MSG_MAX_PAYLOAD];
 	int r;
 
 	if (conn->closing)
 		return 0;
-	if (body_len > sizeof(buf) - sizeof(result))
-		return -EMSGSIZE;
-	memcpy(buf, &result, sizeof(result));
-	if (body_len)
-		memcpy(buf + sizeof(result), body, body_len);
-	r = umx_msg_send(conn->fd, req->hdr.type | UMX_CTL_REPLY, req->hdr.id, buf,
-	                 sizeof(result) + body_len, fds, nfds);
+	r = reply_send(conn, req->hdr.type, req->hdr.id, result, body, body_len, fds, nfds);
+	if (r == -EMSGSIZE)
+		return r; /* our own body does not fit: the handler's bug */
 	if (r == -EAGAIN) {
 		/* Replies are one per request; a client that lets them pile
 		 * up past the socket buffer is not reading them. */

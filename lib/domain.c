@@ -13,6 +13,7 @@
 #include "sandbox.h"
 #include "umx/ctl.h"
 #include "umx/domain.h"
+#include "umx/msg.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -73,21 +74,24 @@ int umx_domain_exited(umx_conn *ts, uint32_t domid, int status)
 int umx_domain_list(umx_conn *ts, uint32_t start, struct umx_ctl_domain_info *out, unsigned max)
 {
 	struct umx_ctl_domain_list_req req = {.start_domid = start};
-	static _Thread_local struct {
-		uint32_t count;
-		struct umx_ctl_domain_info info[UMX_CTL_LIST_MAX];
-	} rep;
+	static _Thread_local uint8_t rep[UMX_MSG_MAX_PAYLOAD];
+	static _Thread_local struct umx_ctl_domain_info info[UMX_CTL_LIST_MAX];
+	struct umx_msg_rd rd;
+	uint32_t count;
 	size_t len;
-	int r = umx_conn_call(ts, UMX_CTL_DOMAIN_LIST, &req, sizeof(req), &rep, sizeof(rep), &len,
+	int r = umx_conn_call(ts, UMX_CTL_DOMAIN_LIST, &req, sizeof(req), rep, sizeof(rep), &len,
 	                      NULL, 0, NULL);
 	if (r < 0)
 		return r;
-	if (len < sizeof(rep.count) || rep.count > UMX_CTL_LIST_MAX ||
-	    len != sizeof(rep.count) + rep.count * sizeof(rep.info[0]))
+	/* Reply body: count (0 for an empty page), then exactly that many. */
+	umx_msg_rd_init(&rd, rep, len);
+	if (UMX_MSG_GET(&rd, &count) < 0 ||
+	    umx_msg_get_array(&rd, info, count, sizeof(info[0]), UMX_CTL_LIST_MAX) < 0 ||
+	    umx_msg_rd_end(&rd) < 0)
 		return -EPROTO;
-	if (rep.count < max)
-		max = rep.count;
-	memcpy(out, rep.info, max * sizeof(rep.info[0]));
+	if (count < max)
+		max = count;
+	memcpy(out, info, max * sizeof(info[0]));
 	return (int)max;
 }
 
