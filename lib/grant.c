@@ -17,6 +17,7 @@
 #include <xen/grant_table.h>
 
 #include "umx/barrier.h"
+#include "umx/conn.h"
 #include "umx/ctl.h"
 #include "umx/grant.h"
 #include "umx/msg.h"

@@ -26,8 +26,6 @@
 
 #include <stdint.h>
 
-#include "umx/conn.h"
-
 /* The page: the unit of every grant, share and mapping (Xen's 4 KiB page
  * on x86 and Arm). The one definition umx, its devices and umxd use. */
 #define UMX_PAGE_SHIFT 12
