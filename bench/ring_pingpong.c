@@ -20,9 +20,10 @@
 #include <unistd.h>
 
 #include "bench_util.h"
+#include "umx/grant.h"
 #include "umx/ring.h"
 
-#define RBYTES (4 * 4096) /* 128 slots of 64 bytes */
+#define RBYTES (4 * UMX_PAGE_SIZE) /* 128 slots of 64 bytes */
 #define BATCH  32
 #define STOP   UINT64_MAX
 

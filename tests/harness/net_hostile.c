@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "umx/barrier.h"
+#include "umx/grant.h"
 
 /* Xen's shared ring: four indexes, padding to 64 bytes, then the slots
  * (a request/response union: 12 bytes on TX, 8 on RX). */
@@ -212,7 +213,7 @@ int nh_fire(struct nh *h, enum nh_attack a, uint16_t id0, const uint8_t *frame, 
 	case NH_RX_DUP: {
 		umx_plat_mapped *m;
 		uint8_t *pg;
-		if (!frame || len > 4096 || !(pg = nh_map_one(h, q.gref, false, &m)))
+		if (!frame || len > UMX_PAGE_SIZE || !(pg = nh_map_one(h, q.gref, false, &m)))
 			return -EFAULT;
 		memcpy(pg, frame, len);
 		umx_plat_unmap(h->p, m);

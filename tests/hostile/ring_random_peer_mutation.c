@@ -16,10 +16,10 @@
 #include "umx_test.h"
 #include "umx/barrier.h"
 #include "umx/bytering.h"
+#include "umx/grant.h"
 #include "umx/log.h"
 #include "umx/ring.h"
 
-#define PG    4096
 #define ITERS 150000
 /* The scribbler is another process: on a loaded machine it may not run at
  * all during ITERS rounds. Go on (yielding) until it has both fed us and
@@ -56,12 +56,12 @@ static uint32_t rnd(uint32_t n)
 /* [guard][page A][guard][page B][guard]; guards PROT_NONE in both processes. */
 static unsigned char *map_guarded(void)
 {
-	unsigned char *m =
-	        mmap(NULL, 5 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	unsigned char *m = mmap(NULL, 5 * UMX_PAGE_SIZE, PROT_READ | PROT_WRITE,
+	                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	assert_true(m != MAP_FAILED);
 	for (int g = 0; g < 5; g += 2)
-		assert_int_equal(mprotect(m + g * PG, PG, PROT_NONE), 0);
-	return m + PG;
+		assert_int_equal(mprotect(m + g * UMX_PAGE_SIZE, UMX_PAGE_SIZE, PROT_NONE), 0);
+	return m + UMX_PAGE_SIZE;
 }
 
 /* The hostile peer: mostly plausible index moves, some garbage, entry noise. */
@@ -119,10 +119,10 @@ static void ring_role(enum umx_ring_role role)
 {
 	unsigned char *page = map_guarded();
 	struct umx_sring *s = (struct umx_sring *)page;
-	assert_int_equal(umx_ring_nr_ents(PG, REQ_SZ, RSP_SZ), 32);
-	memset(page, 0, PG);
+	assert_int_equal(umx_ring_nr_ents(UMX_PAGE_SIZE, REQ_SZ, RSP_SZ), 32);
+	memset(page, 0, UMX_PAGE_SIZE);
 	uint32_t *idx[] = {&s->req_prod, &s->rsp_prod, &s->req_event, &s->rsp_event};
-	pid_t pid = spawn(idx, 4, s->ring, PG - UMX_SRING_HDR_SIZE);
+	pid_t pid = spawn(idx, 4, s->ring, UMX_PAGE_SIZE - UMX_SRING_HDR_SIZE);
 
 	struct umx_ring r;
 	unsigned long delivered = 0, breaks = 0, notifies = 0;
@@ -133,8 +133,8 @@ static void ring_role(enum umx_ring_role role)
 		if (!attached) {
 			/* Reconnect at wherever the peer's producer claims to be. */
 			uint32_t *pp = role == UMX_RING_FRONT ? &s->rsp_prod : &s->req_prod;
-			assert_int_equal(umx_ring_attach(&r, role, page, PG, REQ_SZ, RSP_SZ,
-			                                 umx_load_relaxed32(pp)),
+			assert_int_equal(umx_ring_attach(&r, role, page, UMX_PAGE_SIZE, REQ_SZ,
+			                                 RSP_SZ, umx_load_relaxed32(pp)),
 			                 0);
 			attached = true;
 		}
@@ -178,7 +178,7 @@ static void ring_role(enum umx_ring_role role)
 	        role == UMX_RING_FRONT ? "front" : "back", delivered, breaks, notifies);
 	assert_true(delivered > 0);
 	assert_true(breaks > 0);
-	munmap(page - PG, 5 * PG);
+	munmap(page - UMX_PAGE_SIZE, 5 * UMX_PAGE_SIZE);
 }
 
 static void front_survives_hostile_back(void **state)
@@ -196,11 +196,11 @@ static void back_survives_hostile_front(void **state)
 static void bytering_role(enum umx_bytering_role role)
 {
 	unsigned char *base = map_guarded();
-	uint32_t *ix = (uint32_t *)base;     /* cons, prod in page A */
-	unsigned char *data = base + 2 * PG; /* the whole of page B */
+	uint32_t *ix = (uint32_t *)base;                /* cons, prod in page A */
+	unsigned char *data = base + 2 * UMX_PAGE_SIZE; /* the whole of page B */
 	memset(ix, 0, 8);
 	uint32_t *idx[] = {role == UMX_BYTERING_READER ? &ix[1] : &ix[0]};
-	pid_t pid = spawn(idx, 1, data, PG);
+	pid_t pid = spawn(idx, 1, data, UMX_PAGE_SIZE);
 	struct umx_bytering b;
 	unsigned long moved = 0, breaks = 0;
 	bool attached = false;
@@ -209,10 +209,12 @@ static void bytering_role(enum umx_bytering_role role)
 			/* Reconnect: our index restarts where the peer's is. */
 			umx_store_relaxed32(role == UMX_BYTERING_READER ? &ix[0] : &ix[1],
 			                    umx_load_relaxed32(idx[0]));
-			assert_int_equal(umx_bytering_init(&b, role, data, PG, &ix[0], &ix[1]), 0);
+			assert_int_equal(
+			        umx_bytering_init(&b, role, data, UMX_PAGE_SIZE, &ix[0], &ix[1]),
+			        0);
 			attached = true;
 		}
-		size_t len = rnd(2 * PG + 1);
+		size_t len = rnd(2 * UMX_PAGE_SIZE + 1);
 		unsigned char *buf = malloc(len ? len : 1);
 		memset(buf, 0x3c, len);
 		int rc;
@@ -225,7 +227,7 @@ static void bytering_role(enum umx_bytering_role role)
 			         : umx_bytering_write(&b, buf, len);
 		free(buf);
 		assert_true(rc == -EPROTO || rc == -EAGAIN || rc == -EMSGSIZE ||
-		            (rc >= 0 && (size_t)rc <= len && rc <= PG));
+		            (rc >= 0 && (size_t)rc <= len && rc <= (int)UMX_PAGE_SIZE));
 		if (all && rc >= 0)
 			assert_int_equal((size_t)rc, len);
 		if (rc > 0)
@@ -243,7 +245,7 @@ static void bytering_role(enum umx_bytering_role role)
 	        role == UMX_BYTERING_READER ? "reader" : "writer", moved, breaks);
 	assert_true(moved > 0);
 	assert_true(breaks > 0);
-	munmap(base - PG, 5 * PG);
+	munmap(base - UMX_PAGE_SIZE, 5 * UMX_PAGE_SIZE);
 }
 
 static void bytering_reader_survives_hostile_writer(void **state)

@@ -19,6 +19,7 @@
 #include <xen/io/ring.h>
 
 #include "umx_test.h"
+#include "umx/grant.h"
 #include "umx/ring.h"
 
 struct t_req {
@@ -33,7 +34,7 @@ struct t_rsp {
 DEFINE_RING_TYPES(t, struct t_req, struct t_rsp);
 
 #define NREQ   60000u
-#define RBYTES (2 * 4096)
+#define RBYTES (2 * UMX_PAGE_SIZE)
 
 static uint64_t val_of(uint64_t id)
 {

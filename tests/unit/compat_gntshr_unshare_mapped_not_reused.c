@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "umx_test.h"
+#include "umx/grant.h"
 
 struct pipes {
 	int g2m[2], m2g[2];
@@ -62,7 +63,7 @@ static int mapper(void *arg)
 	CHILD_CHECK(strcmp(va, "for you") == 0);
 	CHILD_CHECK(xfer(p->m2g[1], &c, 1, 1) >= 0);
 	CHILD_CHECK(xfer(p->g2m[0], &c, 1, 0) >= 0);
-	for (size_t i = 0; i + 6 <= 4096; i++)
+	for (size_t i = 0; i + 6 <= UMX_PAGE_SIZE; i++)
 		CHILD_CHECK(memcmp(va + i, "SECRET", 6) != 0); /* the bug MSA02 is about */
 	CHILD_CHECK(strcmp(va, "for you") == 0);
 	CHILD_CHECK(unmap(h, va, 1) >= 0);
@@ -98,8 +99,8 @@ static int granter(void *arg)
 	for (int i = 0; i < 40; i++) {
 		uint32_t ref;
 		CHILD_CHECK((more[i] = share(h, p->peer, 1, &ref, 1)));
-		memset(more[i], 0, 4096);
-		for (int j = 0; j + 6 <= 4096; j += 6)
+		memset(more[i], 0, UMX_PAGE_SIZE);
+		for (unsigned j = 0; j + 6 <= UMX_PAGE_SIZE; j += 6)
 			memcpy((char *)more[i] + j, "SECRET", 6);
 	}
 	CHILD_CHECK(xfer(p->g2m[1], &c, 1, 1) >= 0);

@@ -14,8 +14,7 @@
 
 #include "compat_util.h"
 #include "umx_test.h"
-
-#define PG 4096
+#include "umx/grant.h"
 
 static void *L;
 #define G(fn) COMPAT_SYM(L, fn)
@@ -42,10 +41,10 @@ static int granter(void *arg)
 	CHILD_CHECK((s = G(xengntshr_open)(NULL, 0)));
 	CHILD_CHECK((pages = G(xengntshr_share_pages)(s, p->copier, 2, refs, 1)));
 	CHILD_CHECK((rop = G(xengntshr_share_pages)(s, p->copier, 1, &ro, 0)));
-	for (size_t i = 0; i < PG; i++)
+	for (size_t i = 0; i < UMX_PAGE_SIZE; i++)
 		pages[i] = pat(i);
-	memset(pages + PG, 0xee, PG);
-	memset(rop, 0x11, PG);
+	memset(pages + UMX_PAGE_SIZE, 0xee, UMX_PAGE_SIZE);
+	memset(rop, 0x11, UMX_PAGE_SIZE);
 	CHILD_CHECK(umx_test_put_u32(p->g2c[1], gdom) == 0);
 	CHILD_CHECK(umx_test_put_u32(p->g2c[1], refs[0]) == 0);
 	CHILD_CHECK(umx_test_put_u32(p->g2c[1], refs[1]) == 0);
@@ -54,16 +53,17 @@ static int granter(void *arg)
 
 	/* local -> grant, 300 bytes at 96 */
 	for (size_t i = 0; i < 300; i++)
-		CHILD_CHECK(pages[PG + 96 + i] == (uint8_t)(0xa0 ^ i));
+		CHILD_CHECK(pages[UMX_PAGE_SIZE + 96 + i] == (uint8_t)(0xa0 ^ i));
 	/* grant -> grant, 64 bytes of page 0 at 2000 */
-	CHILD_CHECK(!memcmp(pages + PG + 2000, pages, 64));
+	CHILD_CHECK(!memcmp(pages + UMX_PAGE_SIZE + 2000, pages, 64));
 	/* local crossing a page -> grant, 1000 bytes at 3000 */
 	for (size_t i = 0; i < sizeof(src); i++)
 		src[i] = (uint8_t)(i ^ 0x3c);
-	CHILD_CHECK(!memcmp(pages + PG + 3000, src, sizeof(src)));
+	CHILD_CHECK(!memcmp(pages + UMX_PAGE_SIZE + 3000, src, sizeof(src)));
 	/* untouched elsewhere, read-only page untouched */
-	CHILD_CHECK(pages[PG + 95] == 0xee && pages[PG + 396] == 0xee && pages[PG + 1999] == 0xee);
-	for (size_t i = 0; i < PG; i++)
+	CHILD_CHECK(pages[UMX_PAGE_SIZE + 95] == 0xee && pages[UMX_PAGE_SIZE + 396] == 0xee &&
+	            pages[UMX_PAGE_SIZE + 1999] == 0xee);
+	for (size_t i = 0; i < UMX_PAGE_SIZE; i++)
 		CHILD_CHECK(rop[i] == 0x11);
 	CHILD_CHECK(umx_test_put_u32(p->g2c[1], 2) == 0);
 	CHILD_CHECK(umx_test_get_u32(p->c2g[0]) == 3);
@@ -89,12 +89,13 @@ static int copier(void *arg)
 	ro = umx_test_get_u32(p->g2c[0]);
 	CHILD_CHECK(ro != 0xffffffffu);
 	/* two pages, so a local buffer can cross from one to the other */
-	local = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	local = mmap(NULL, 2 * UMX_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	             -1, 0);
 	CHILD_CHECK(local != MAP_FAILED);
 	for (size_t i = 0; i < 300; i++)
 		local[i] = (uint8_t)(0xa0 ^ i);
 	for (size_t i = 0; i < 1000; i++)
-		local[PG - 500 + i] = (uint8_t)(i ^ 0x3c);
+		local[UMX_PAGE_SIZE - 500 + i] = (uint8_t)(i ^ 0x3c);
 	memset(dst, 0, sizeof(dst));
 	memset(wrong, 0x77, sizeof(wrong));
 
@@ -137,7 +138,7 @@ static int copier(void *arg)
 	seg[5].len = 16;
 	/* 6: local side crossing a page (allowed) -> grant */
 	seg[6] = seg[1];
-	seg[6].source.virt = local + PG - 500;
+	seg[6].source.virt = local + UMX_PAGE_SIZE - 500;
 	seg[6].dest.foreign.offset = 3000;
 	seg[6].len = 1000;
 	for (int i = 0; i < 7; i++)
@@ -158,7 +159,7 @@ static int copier(void *arg)
 
 	/* Whole-call errors, as gntdev's: nothing copied, -1/EINVAL. */
 	bad = seg[1];
-	bad.dest.foreign.offset = PG - 100;
+	bad.dest.foreign.offset = UMX_PAGE_SIZE - 100;
 	bad.len = 200;
 	memset(dst, 0, sizeof(dst));
 	seg[0].status = 42;
@@ -170,7 +171,7 @@ static int copier(void *arg)
 		CHILD_CHECK(dst[0] == 0 && dst[199] == 0); /* the good one was not done either */
 	}
 	bad = seg[0];
-	bad.source.foreign.offset = PG - 1;
+	bad.source.foreign.offset = UMX_PAGE_SIZE - 1;
 	bad.len = 2;
 	errno = 0;
 	CHILD_CHECK(G(xengnttab_grant_copy)(h, 1, &bad) == -1 && errno == EINVAL);

@@ -25,8 +25,8 @@
 
 #include "compat_util.h"
 #include "umx_test.h"
+#include "umx/grant.h"
 
-#define PG   4096
 #define MANY 64
 
 static void *LG, *LE;
@@ -97,7 +97,7 @@ static int granter(void *arg)
 	CHILD_CHECK(!G(xengntshr_share_pages)(s, p->m, 0, refs, 1) && errno == EINVAL);
 	CHILD_CHECK((many = G(xengntshr_share_pages)(s, p->m, MANY, refs, 1)));
 	for (uint32_t i = 0; i < MANY; i++)
-		memcpy(many + i * PG, &i, sizeof(i));
+		memcpy(many + i * UMX_PAGE_SIZE, &i, sizeof(i));
 	CHILD_CHECK((px = G(xengntshr_share_pages)(s, p->m, 1, &rx, 1)));
 	CHILD_CHECK((py = G(xengntshr_share_pages)(s, p->m, 1, &ry, 1)));
 	CHILD_CHECK((pz = G(xengntshr_share_pages)(s, p->k, 1, &rz, 1)));
@@ -144,7 +144,7 @@ static int granter(void *arg)
 	fds0 = umx_test_count_fds(getpid());
 	CHILD_CHECK((s2 = G(xengntshr_open)(NULL, 0)));
 	CHILD_CHECK((pw = G(xengntshr_share_pages)(s2, p->m, 1, &rw, 1)));
-	CHILD_CHECK(munmap(pw, PG) == 0);
+	CHILD_CHECK(munmap(pw, UMX_PAGE_SIZE) == 0);
 	CHILD_CHECK(G(xengntshr_close)(s2) == 0);
 	CHILD_CHECK(umx_test_count_fds(getpid()) == fds0);
 	CHILD_CHECK(umx_test_put_u32(p->g2m[1], rw) == 0);
@@ -191,12 +191,12 @@ static int mapper(void *arg)
 	for (uint32_t i = 0; i < MANY; i++) {
 		uint32_t va, vb;
 
-		memcpy(&va, a + i * PG, sizeof(va));
-		memcpy(&vb, b + i * PG, sizeof(vb));
+		memcpy(&va, a + i * UMX_PAGE_SIZE, sizeof(va));
+		memcpy(&vb, b + i * UMX_PAGE_SIZE, sizeof(vb));
 		CHILD_CHECK(va == i && vb == i);
 	}
-	a[5 * PG + 100] = 0x5a; /* one page, seen through both mappings */
-	CHILD_CHECK(b[5 * PG + 100] == 0x5a);
+	a[5 * UMX_PAGE_SIZE + 100] = 0x5a; /* one page, seen through both mappings */
+	CHILD_CHECK(b[5 * UMX_PAGE_SIZE + 100] == 0x5a);
 	errno = 0;
 	CHILD_CHECK(G(xengnttab_unmap)(h, b, MANY - 1) == -1 && errno == EINVAL);
 	CHILD_CHECK(G(xengnttab_unmap)(h, b, MANY) == 0);
@@ -226,7 +226,7 @@ static int mapper(void *arg)
 	CHILD_CHECK((my = G(xengnttab_map_grant_ref_notify)(h2, gdom, ry, PROT_READ | PROT_WRITE,
 	                                                    22, (evtchn_port_t)pm)));
 	CHILD_CHECK(my[22] == 1);
-	CHILD_CHECK(munmap(my, PG) == 0);
+	CHILD_CHECK(munmap(my, UMX_PAGE_SIZE) == 0);
 	CHILD_CHECK(G(xengnttab_close)(h2) == 0);
 	CHILD_CHECK(umx_test_count_fds(getpid()) == fds0);
 	/* Map rn for step 4 before the granter may go on to unshare it. */

@@ -32,7 +32,7 @@ static int mapper(void *arg)
 	seg[1].source.offset = 2000;
 	seg[1].dest.ref_or_frame = msg.refs[0];
 	seg[1].dest.domid = msg.granter;
-	seg[1].dest.offset = 4096 - 16;
+	seg[1].dest.offset = UMX_PAGE_SIZE - 16;
 	seg[1].len = 16;
 	seg[1].flags = UMX_GNT_COPY_DEST_GREF;
 	CHILD_CHECK_OK(umx_gnt_copy(g, 2, seg, st));
@@ -61,7 +61,7 @@ static int granter(void *arg)
 	msg.count = 1;
 	msg.refs[0] = umx_gnt_share_ref(s, 0);
 	CHILD_CHECK_OK(gnt_send_refs(p, &msg));
-	CHILD_CHECK(memcmp(va + 4096 - 16, "from the mapper", 16) == 0);
+	CHILD_CHECK(memcmp(va + UMX_PAGE_SIZE - 16, "from the mapper", 16) == 0);
 	/* Copies pin transiently: nothing is left mapped. */
 	CHILD_CHECK(umx_gnt_end_access(g, s) == 0);
 	CHILD_CHECK_OK(gnt_ack(p->g2m[1], 1));

@@ -19,9 +19,9 @@ static int mapper(void *arg)
 	CHILD_CHECK_OK(umx_gnt_map_refs(g, msg.granter, msg.count, msg.refs, 0, NULL, NULL, &m));
 	va = umx_gnt_map_addr(m);
 	CHILD_CHECK(strcmp(va, "page0") == 0);
-	CHILD_CHECK(strcmp(va + 4096, "page1") == 0);
-	CHILD_CHECK(strcmp(va + 8192, "page2") == 0);
-	strcpy(va + 4096, "world");
+	CHILD_CHECK(strcmp(va + UMX_PAGE_SIZE, "page1") == 0);
+	CHILD_CHECK(strcmp(va + 2 * UMX_PAGE_SIZE, "page2") == 0);
+	strcpy(va + UMX_PAGE_SIZE, "world");
 	CHILD_CHECK_OK(gnt_ack(p->m2g[1], 1));
 	CHILD_CHECK_OK(gnt_wait(p->g2m[0], NULL));
 	CHILD_CHECK_OK(umx_gnt_unmap(g, m));
@@ -43,16 +43,16 @@ static int granter(void *arg)
 	CHILD_CHECK_OK(umx_gnt_share_pages(g, p->peer, 3, 0, &s));
 	va = umx_gnt_share_addr(s);
 	for (i = 0; i < 3; i++) {
-		CHILD_CHECK(va[i * 4096] == 0); /* shared pages start zeroed */
-		va[i * 4096 + 0] = 'p';
-		strcpy(va + i * 4096, "page0");
-		va[i * 4096 + 4] = (char)('0' + i);
+		CHILD_CHECK(va[i * UMX_PAGE_SIZE] == 0); /* shared pages start zeroed */
+		va[i * UMX_PAGE_SIZE + 0] = 'p';
+		strcpy(va + i * UMX_PAGE_SIZE, "page0");
+		va[i * UMX_PAGE_SIZE + 4] = (char)('0' + i);
 		msg.refs[i] = umx_gnt_share_ref(s, i);
 	}
 	msg.granter = umx_conn_domid(c);
 	msg.count = 3;
 	CHILD_CHECK_OK(gnt_send_refs(p, &msg));
-	CHILD_CHECK(strcmp(va + 4096, "world") == 0);
+	CHILD_CHECK(strcmp(va + UMX_PAGE_SIZE, "world") == 0);
 	/* Still mapped: ending access must fail. */
 	CHILD_CHECK_OK(gnt_ack(p->g2m[1], 1));
 	CHILD_CHECK_OK(gnt_wait(p->m2g[0], NULL));

@@ -48,13 +48,13 @@ static int mapper(void *arg)
 	va = umx_gnt_map_addr(m);
 	CHILD_CHECK(strcmp(va, "ro data") == 0);
 	CHILD_CHECK_OK(write_faults(va));
-	CHILD_CHECK(mprotect(va, 4096, PROT_READ | PROT_WRITE) !=
+	CHILD_CHECK(mprotect(va, UMX_PAGE_SIZE, PROT_READ | PROT_WRITE) !=
 	            0); /* the descriptor is O_RDONLY: must be refused */
 	/* A writable grant mapped read-only is read-only too. */
 	CHILD_CHECK_OK(umx_gnt_map_refs(g, msg.granter, 1, &msg.refs[1], UMX_GNT_MAP_READONLY, NULL,
 	                                NULL, &m2));
 	CHILD_CHECK_OK(write_faults(umx_gnt_map_addr(m2)));
-	CHILD_CHECK(mprotect(umx_gnt_map_addr(m2), 4096, PROT_READ | PROT_WRITE) != 0);
+	CHILD_CHECK(mprotect(umx_gnt_map_addr(m2), UMX_PAGE_SIZE, PROT_READ | PROT_WRITE) != 0);
 	CHILD_CHECK(strcmp(va, "ro data") == 0);
 	umx_gnt_unmap(g, m);
 	umx_gnt_unmap(g, m2);

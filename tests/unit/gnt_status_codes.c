@@ -124,7 +124,7 @@ static int granter(void *arg)
 	/* A hand-written entry naming a frame of the region bound to another
 	 * peer, granted to the mapper. */
 	tfd = umx_conn_grant_table_fd(c, &frames);
-	table = mmap(NULL, frames * 4096u, PROT_READ | PROT_WRITE, MAP_SHARED, tfd, 0);
+	table = mmap(NULL, frames * UMX_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, tfd, 0);
 	CHILD_CHECK(table != MAP_FAILED);
 	table[FORGED_REF].frame = umx_gnt_share_frame(s[R_OTHER], 0);
 	table[FORGED_REF].domid = (domid_t)p->peer;

@@ -14,6 +14,7 @@
 #include "umx_test.h"
 #include "net_util.h"
 #include "net_hostile.h"
+#include "umx/grant.h"
 
 #define K 4 /* TX frames in flight at the start */
 
@@ -63,7 +64,7 @@ static int canary_visible(struct hb *h, unsigned ntx)
 		uint8_t *pg = nh_map_one(&h->n, gref, i >= 256, &m);
 		if (!pg)
 			return -1;
-		if (memmem(pg, 4096, secret, sizeof(secret) - 1)) {
+		if (memmem(pg, UMX_PAGE_SIZE, secret, sizeof(secret) - 1)) {
 			umx_plat_unmap(h->p, m);
 			return 1;
 		}

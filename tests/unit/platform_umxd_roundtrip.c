@@ -54,7 +54,7 @@ static int back(void *arg)
 	port = umx_plat_evtchn_alloc_unbound(p, pr->front_domid);
 	CHILD_CHECK_OK(port);
 	page = umx_plat_share_addr(s);
-	page[4096 + 7] = 1; /* the byte the mapper's unmap notify clears */
+	page[UMX_PAGE_SIZE + 7] = 1; /* the byte the mapper's unmap notify clears */
 	snprintf(p0, sizeof(p0), "n%u", umx_plat_domid(p));
 	snprintf(p1, sizeof(p1), "r%u", pr->front_domid);
 	perms[0] = p0;
@@ -79,7 +79,8 @@ static int front(void *arg)
 	struct pair *pr = arg;
 	umx_plat *p;
 	umx_plat_mapped *m;
-	struct umx_gnt_notify n = {UMX_GNT_NOTIFY_BYTE | UMX_GNT_NOTIFY_EVENT, 4096 + 7, 0};
+	struct umx_gnt_notify n = {UMX_GNT_NOTIFY_BYTE | UMX_GNT_NOTIFY_EVENT, UMX_PAGE_SIZE + 7,
+	                           0};
 	char *val, path[64], c;
 	uint32_t refs[2], bdom;
 	int bport, port;
@@ -102,7 +103,7 @@ static int front(void *arg)
 	n.port = (uint32_t)port;
 	CHILD_CHECK_OK(umx_plat_map(p, bdom, 2, refs, false, &n, &m));
 	page = umx_plat_map_addr(m);
-	CHILD_CHECK(page[4096 + 7] == 1);
+	CHILD_CHECK(page[UMX_PAGE_SIZE + 7] == 1);
 	strcpy((char *)page, "hello from front");
 	CHILD_CHECK_OK(umx_plat_evtchn_notify(p, (uint32_t)port));
 	CHILD_CHECK(read(pr->to_front[0], &c, 1) == 1);

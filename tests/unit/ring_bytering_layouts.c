@@ -9,6 +9,7 @@
 
 #include "umx_test.h"
 #include "umx/bytering.h"
+#include "umx/grant.h"
 
 _Static_assert(offsetof(struct vchan_interface, left) == 0, "vchan left ring");
 _Static_assert(offsetof(struct vchan_interface, right) == 8, "vchan right ring");
@@ -21,7 +22,7 @@ _Static_assert(offsetof(struct xencons_interface, in_prod) == 3076, "console in_
 _Static_assert(offsetof(struct xencons_interface, out_cons) == 3080, "console out_cons");
 _Static_assert(offsetof(struct xencons_interface, out_prod) == 3084, "console out_prod");
 
-static _Alignas(4096) unsigned char vpage[4096];
+static _Alignas(UMX_PAGE_SIZE) unsigned char vpage[UMX_PAGE_SIZE];
 
 static void vchan_order10_left_ring(void **state)
 {

@@ -11,6 +11,7 @@
 #include <xen/io/ring.h>
 
 #include "umx_test.h"
+#include "umx/grant.h"
 #include "umx/ring.h"
 
 struct t_req {
@@ -51,10 +52,10 @@ static void size_matches_ring_size_macro(void **state)
 {
 	(void)state;
 	/* __RING_SIZE on a real pointer, for 1..4 pages and every stride 1..300. */
-	static unsigned char page[4 * 4096];
+	static unsigned char page[4 * UMX_PAGE_SIZE];
 	for (size_t pages = 1; pages <= 4; pages++) {
 		for (size_t stride = 1; stride <= 300; stride++) {
-			size_t bytes = pages * 4096;
+			size_t bytes = pages * UMX_PAGE_SIZE;
 			/* Xen's macro divides by sizeof(ring[0]); emulate with a
 			 * struct of that stride via the generic formula it uses. */
 			long xen = (long)((bytes - offsetof(struct t_sring, ring)) / stride);
@@ -69,15 +70,15 @@ static void size_matches_ring_size_macro(void **state)
 	struct t_sring *ts = (struct t_sring *)page;
 	struct odd_sring *os = (struct odd_sring *)page;
 	for (size_t pages = 1; pages <= 4; pages++) {
-		assert_int_equal(
-		        umx_ring_nr_ents(pages * 4096, sizeof(struct t_req), sizeof(struct t_rsp)),
-		        (int)__RING_SIZE(ts, pages * 4096));
-		assert_int_equal(umx_ring_nr_ents(pages * 4096, sizeof(struct odd_req),
+		assert_int_equal(umx_ring_nr_ents(pages * UMX_PAGE_SIZE, sizeof(struct t_req),
+		                                  sizeof(struct t_rsp)),
+		                 (int)__RING_SIZE(ts, pages * UMX_PAGE_SIZE));
+		assert_int_equal(umx_ring_nr_ents(pages * UMX_PAGE_SIZE, sizeof(struct odd_req),
 		                                  sizeof(struct odd_rsp)),
-		                 (int)__RING_SIZE(os, pages * 4096));
+		                 (int)__RING_SIZE(os, pages * UMX_PAGE_SIZE));
 	}
-	assert_int_equal(umx_ring_nr_ents(4096, 24, 16), 128);
-	assert_int_equal(umx_ring_nr_ents(4096, 126, 120), 32);
+	assert_int_equal(umx_ring_nr_ents(UMX_PAGE_SIZE, 24, 16), 128);
+	assert_int_equal(umx_ring_nr_ents(UMX_PAGE_SIZE, 126, 120), 32);
 }
 
 static void size_rejects_degenerate(void **state)
@@ -86,20 +87,22 @@ static void size_rejects_degenerate(void **state)
 	assert_int_equal(umx_ring_nr_ents(63, 1, 1), -EINVAL);
 	assert_int_equal(umx_ring_nr_ents(64, 1, 1), -EINVAL);
 	assert_int_equal(umx_ring_nr_ents(65, 1, 1), 1);
-	assert_int_equal(umx_ring_nr_ents(4096, 0, 8), -EINVAL);
-	assert_int_equal(umx_ring_nr_ents(4096, 8, 0), -EINVAL);
-	assert_int_equal(umx_ring_nr_ents(4096, 4033, 8), -EINVAL);
+	assert_int_equal(umx_ring_nr_ents(UMX_PAGE_SIZE, 0, 8), -EINVAL);
+	assert_int_equal(umx_ring_nr_ents(UMX_PAGE_SIZE, 8, 0), -EINVAL);
+	assert_int_equal(umx_ring_nr_ents(UMX_PAGE_SIZE, 4033, 8), -EINVAL);
 	assert_int_equal(umx_ring_nr_ents((size_t)UMX_RING_MAX_BYTES + 1, 8, 8), -EINVAL);
 	struct umx_ring r;
-	static unsigned char page[4096];
-	assert_int_equal(umx_ring_attach(&r, (enum umx_ring_role)7, page, 4096, 8, 8, 0), -EINVAL);
-	assert_int_equal(umx_ring_attach(&r, UMX_RING_FRONT, NULL, 4096, 8, 8, 0), -EINVAL);
+	static unsigned char page[UMX_PAGE_SIZE];
+	assert_int_equal(umx_ring_attach(&r, (enum umx_ring_role)7, page, UMX_PAGE_SIZE, 8, 8, 0),
+	                 -EINVAL);
+	assert_int_equal(umx_ring_attach(&r, UMX_RING_FRONT, NULL, UMX_PAGE_SIZE, 8, 8, 0),
+	                 -EINVAL);
 }
 
 static void shared_init_matches_shared_ring_init(void **state)
 {
 	(void)state;
-	static unsigned char a[4096], b[4096];
+	static unsigned char a[UMX_PAGE_SIZE], b[UMX_PAGE_SIZE];
 	memset(a, 0xa5, sizeof(a));
 	memset(b, 0xa5, sizeof(b));
 	struct t_front_ring xf;
@@ -120,7 +123,7 @@ static void shared_init_matches_shared_ring_init(void **state)
 static void put_lands_where_xen_reads(void **state)
 {
 	(void)state;
-	static unsigned char page[4096];
+	static unsigned char page[UMX_PAGE_SIZE];
 	struct umx_ring r;
 	struct t_back_ring xb;
 	assert_int_equal(umx_ring_front_init(&r, page, sizeof(page), sizeof(struct t_req),
