@@ -187,31 +187,23 @@ bool xs_restrict(struct xs_handle *h, unsigned domid)
 	return compat_unsupported("xs_restrict", "XS_RESTRICT was removed from xenstored"), false;
 }
 
+_Static_assert(XS_PERM_READ == UMX_XS_PERM_READ && XS_PERM_WRITE == UMX_XS_PERM_WRITE,
+               "libxenstore's permission flags are the ones umx_xs_perm_* use");
+
 bool xs_strings_to_perms(struct xs_permissions *perms, unsigned int num, const char *strings)
 {
 	const char *s = strings;
 
 	for (unsigned i = 0; i < num; i++) {
+		int flags = umx_xs_perm_from_letter(*s);
 		char *end;
 		unsigned long id;
 
-		switch (*s) {
-		case 'r':
-			perms[i].perms = XS_PERM_READ;
-			break;
-		case 'w':
-			perms[i].perms = XS_PERM_WRITE;
-			break;
-		case 'b':
-			perms[i].perms = XS_PERM_READ | XS_PERM_WRITE;
-			break;
-		case 'n':
-			perms[i].perms = XS_PERM_NONE;
-			break;
-		default:
+		if (flags < 0) {
 			errno = EINVAL;
 			return false;
 		}
+		perms[i].perms = (unsigned)flags;
 		errno = 0;
 		id = strtoul(s + 1, &end, 10);
 		if (errno || end == s + 1 || *end || id > UINT_MAX) {
@@ -264,26 +256,12 @@ bool xs_set_permissions(struct xs_handle *h, xs_transaction_t t, const char *pat
 		goto out;
 	}
 	for (unsigned i = 0; i < num_perms; i++) {
-		char c;
-
-		switch (perms[i].perms & (XS_PERM_READ | XS_PERM_WRITE)) {
-		case XS_PERM_READ | XS_PERM_WRITE:
-			c = 'b';
-			break;
-		case XS_PERM_READ:
-			c = 'r';
-			break;
-		case XS_PERM_WRITE:
-			c = 'w';
-			break;
-		default:
-			c = 'n';
-		}
 		if (perms[i].perms & ~(unsigned)(XS_PERM_READ | XS_PERM_WRITE)) {
 			errno = EINVAL;
 			goto out;
 		}
-		snprintf(strs[i], sizeof(strs[i]), "%c%u", c, perms[i].id);
+		snprintf(strs[i], sizeof(strs[i]), "%c%u", umx_xs_perm_letter(perms[i].perms),
+		         perms[i].id);
 		v[i] = strs[i];
 	}
 	r = ok(h, umx_xs_set_perms(h->xs, t, path, v, num_perms));

@@ -362,6 +362,28 @@ int umx_xs_directory(umx_xs *xs, uint32_t tx, const char *path, char ***names, u
 	return list_req(xs, XS_DIRECTORY, tx, path, names, count);
 }
 
+int umx_xs_perm_from_letter(char letter)
+{
+	switch (letter) {
+	case 'n':
+		return 0;
+	case 'r':
+		return UMX_XS_PERM_READ;
+	case 'w':
+		return UMX_XS_PERM_WRITE;
+	case 'b':
+		return UMX_XS_PERM_READ | UMX_XS_PERM_WRITE;
+	default:
+		return -EINVAL;
+	}
+}
+
+char umx_xs_perm_letter(unsigned perm)
+{
+	static const char letter[4] = {'n', 'r', 'w', 'b'};
+	return letter[perm & (UMX_XS_PERM_READ | UMX_XS_PERM_WRITE)];
+}
+
 int umx_xs_get_perms(umx_xs *xs, uint32_t tx, const char *path, char ***perms, unsigned *count)
 {
 	return list_req(xs, XS_GET_PERMS, tx, path, perms, count);

@@ -3,7 +3,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "umx/xs.h"
 #include "xs_engine.h"
+
+_Static_assert(XS_PERM_READ == UMX_XS_PERM_READ && XS_PERM_WRITE == UMX_XS_PERM_WRITE,
+               "the store's permission flags are the ones umx_xs_perm_* use");
 
 bool xs_dom_privileged(unsigned domid)
 {
@@ -32,23 +36,11 @@ unsigned xs_perm_for(const struct xs_store *st, unsigned domid, const struct xs_
 int xs_perms_parse(const char *const *v, unsigned n, struct xs_perm *out)
 {
 	for (unsigned i = 0; i < n; i++) {
+		int flags = umx_xs_perm_from_letter(v[i][0]);
 		unsigned id;
-		switch (v[i][0]) {
-		case 'n':
-			out[i].perm = XS_PERM_NONE;
-			break;
-		case 'r':
-			out[i].perm = XS_PERM_READ;
-			break;
-		case 'w':
-			out[i].perm = XS_PERM_WRITE;
-			break;
-		case 'b':
-			out[i].perm = XS_PERM_BOTH;
-			break;
-		default:
+		if (flags < 0)
 			return -EINVAL;
-		}
+		out[i].perm = (uint8_t)flags;
 		if (xs_parse_uint(v[i] + 1, XS_DOMID_MAX, &id))
 			return -EINVAL;
 		out[i].id = (uint16_t)id;
@@ -85,10 +77,10 @@ int xs_perms_drop_released(const struct xs_store *st, struct xs_perm *p, unsigne
 
 size_t xs_perms_format(const struct xs_perm *p, uint32_t n, char *buf, size_t cap)
 {
-	static const char letter[4] = {'n', 'r', 'w', 'b'};
 	size_t off = 0;
 	for (uint32_t i = 0; i < n; i++) {
-		int k = snprintf(buf + off, cap - off, "%c%u", letter[p[i].perm & 3], p[i].id);
+		int k = snprintf(buf + off, cap - off, "%c%u", umx_xs_perm_letter(p[i].perm),
+		                 p[i].id);
 		if (k < 0 || off + (size_t)k + 1 > cap)
 			break;
 		off += (size_t)k + 1; /* keep the NUL */

@@ -50,6 +50,16 @@ int umx_xs_get_perms(umx_xs *xs, uint32_t tx, const char *path, char ***perms, u
 int umx_xs_set_perms(umx_xs *xs, uint32_t tx, const char *path, const char *const *perms,
                      unsigned count);
 
+/* A permission's letter and its flags, the values of Xen's XS_PERM_READ
+ * and XS_PERM_WRITE: 'n' none, 'r' read, 'w' write, 'b' both. The one
+ * mapping of libxenstore's compat and umxd's store. */
+#define UMX_XS_PERM_READ  1u
+#define UMX_XS_PERM_WRITE 2u
+/* The flags for @letter, or -EINVAL for any other character. */
+int umx_xs_perm_from_letter(char letter);
+/* The letter for the read and write bits of @perm (others are ignored). */
+char umx_xs_perm_letter(unsigned perm);
+
 int umx_xs_watch(umx_xs *xs, const char *path, const char *token);
 int umx_xs_unwatch(umx_xs *xs, const char *path, const char *token);
 /* Next watch event; waits up to @timeout_ms (-1 forever, 0 poll).
