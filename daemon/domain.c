@@ -400,22 +400,21 @@ int umxd_h_domain_exited(struct umxd_conn *c, struct umx_msg *m)
 int umxd_h_domain_list(struct umxd_conn *c, struct umx_msg *m)
 {
 	struct umx_ctl_domain_list_req req;
-	static struct {
-		uint32_t count;
-		struct umx_ctl_domain_info info[UMX_CTL_LIST_MAX];
-	} rep;
+	static struct umx_ctl_domain_info info[UMX_CTL_LIST_MAX];
+	static uint8_t body[UMX_MSG_MAX_PAYLOAD];
 	struct umxd *umxd = c->umxd;
+	struct umx_msg_wr w;
+	uint32_t count = 0;
 
 	if (umx_msg_get_exact(m, &req, sizeof(req)) < 0)
 		return -EBADMSG;
-	rep.count = 0;
 	for (uint32_t d = req.start_domid < UMXD_DOMID_FIRST ? UMXD_DOMID_FIRST : req.start_domid;
-	     d <= UMXD_DOMID_LAST && rep.count < UMX_CTL_LIST_MAX; d++) {
+	     d <= UMXD_DOMID_LAST && count < UMX_CTL_LIST_MAX; d++) {
 		struct umxd_domain *dom = umxd->domains[d];
 		struct umx_ctl_domain_info *i;
 		if (!dom)
 			continue;
-		i = &rep.info[rep.count++];
+		i = &info[count++];
 		memset(i, 0, sizeof(*i));
 		i->domid = dom->domid;
 		i->pid = dom->pid;
@@ -426,9 +425,12 @@ int umxd_h_domain_list(struct umxd_conn *c, struct umx_msg *m)
 		i->ports = umxd_evt_port_count(dom);
 		memcpy(i->name, dom->name, sizeof(i->name));
 	}
-	return umxd_reply(c, m, 0, &rep,
-	                  sizeof(rep.count) + rep.count * sizeof(struct umx_ctl_domain_info), NULL,
-	                  0);
+	/* Body after the result: count (0 for an empty page), then the
+	 * entries (ctl.h layout). */
+	umx_msg_wr_init(&w, body, sizeof(body));
+	UMX_MSG_PUT(&w, &count);
+	umx_msg_put(&w, info, count * sizeof(info[0]));
+	return umxd_reply(c, m, 0, w.p, w.len, NULL, 0);
 }
 
 int umxd_h_domain_destroy(struct umxd_conn *c, struct umx_msg *m)
