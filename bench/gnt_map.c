@@ -32,7 +32,7 @@ static uint32_t page_sum(const volatile char *p, uint32_t n)
 {
 	uint32_t s = 0, i;
 	for (i = 0; i < n; i++)
-		s += (uint8_t)p[(size_t)i * 4096];
+		s += (uint8_t)p[(size_t)i * UMX_PAGE_SIZE];
 	return s;
 }
 
@@ -73,12 +73,12 @@ static double bench_memfd(int memfd, uint32_t batch)
 			    umx_msg_recv(sv[1], msg) < 0)
 				return -1;
 			fd = umx_msg_take_fd(msg, 0);
-			p = mmap(NULL, (size_t)batch * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-			         0);
+			p = mmap(NULL, (size_t)batch * UMX_PAGE_SIZE, PROT_READ | PROT_WRITE,
+			         MAP_SHARED, fd, 0);
 			if (p == MAP_FAILED)
 				return -1;
 			sink += page_sum(p, batch);
-			munmap(p, (size_t)batch * 4096);
+			munmap(p, (size_t)batch * UMX_PAGE_SIZE);
 			close(fd);
 			n += batch;
 		}
@@ -125,7 +125,7 @@ static int mapper_main(void)
 	if (read(pipe_g2m[0], msg, sizeof(msg)) != (ssize_t)sizeof(msg))
 		return 1;
 	memfd = memfd_create("bench", MFD_CLOEXEC);
-	if (memfd < 0 || ftruncate(memfd, NPAGES * 4096) < 0)
+	if (memfd < 0 || ftruncate(memfd, NPAGES * UMX_PAGE_SIZE) < 0)
 		return 1;
 	g1 = bench_grant(g, msg[0], msg + 2, 1);
 	b1 = bench_memfd(memfd, 1);

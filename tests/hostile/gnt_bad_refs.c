@@ -125,7 +125,7 @@ static int granter(void *arg)
 	CHILD_CHECK_OK(umx_gnt_share_pages(g, p->peer, 1, UMX_GNT_SHARE_READONLY, &ro));
 	CHILD_CHECK_OK(umx_gnt_share_pages(g, p->peer, NSHARE, 0, &rw));
 	tfd = umx_conn_grant_table_fd(c, &frames);
-	t = mmap(NULL, frames * 4096u, PROT_READ | PROT_WRITE, MAP_SHARED, tfd, 0);
+	t = mmap(NULL, frames * UMX_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, tfd, 0);
 	CHILD_CHECK(t != MAP_FAILED);
 	/* A transitive entry (v2-only type) naming a good frame. */
 	t[1900].frame = umx_gnt_share_frame(rw, 0);

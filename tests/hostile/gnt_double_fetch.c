@@ -65,13 +65,13 @@ static int granter(void *arg)
 	CHILD_CHECK_OK(umx_gnt_share_pages(g, p->peer, NPAGES, 0, &mine));
 	CHILD_CHECK_OK(umx_gnt_share_pages(g, OTHER_PEER, NPAGES, 0, &other));
 	for (i = 0; i < NPAGES; i++) {
-		memcpy((char *)umx_gnt_share_addr(mine) + i * 4096, "MAPPER", 6);
-		memcpy((char *)umx_gnt_share_addr(other) + i * 4096, "OTHER!", 6);
+		memcpy((char *)umx_gnt_share_addr(mine) + i * UMX_PAGE_SIZE, "MAPPER", 6);
+		memcpy((char *)umx_gnt_share_addr(other) + i * UMX_PAGE_SIZE, "OTHER!", 6);
 		fm[i] = umx_gnt_share_frame(mine, i);
 		fo[i] = umx_gnt_share_frame(other, i);
 	}
 	tfd = umx_conn_grant_table_fd(c, &frames);
-	t = mmap(NULL, frames * 4096u, PROT_READ | PROT_WRITE, MAP_SHARED, tfd, 0);
+	t = mmap(NULL, frames * UMX_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, tfd, 0);
 	CHILD_CHECK(t != MAP_FAILED);
 	msg.granter = umx_conn_domid(c);
 	CHILD_CHECK_OK(gnt_write_all(p->g2m[1], &msg, sizeof(msg)));

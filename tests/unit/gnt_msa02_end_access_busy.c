@@ -27,7 +27,7 @@ static int mapper(void *arg)
 	/* Keep the mapping; let the granter try to end access and reuse. */
 	CHILD_CHECK_OK(gnt_ack(p->m2g[1], 1));
 	CHILD_CHECK_OK(gnt_wait(p->g2m[0], NULL));
-	for (i = 0; i + 6 <= 4096; i++)
+	for (i = 0; i + 6 <= UMX_PAGE_SIZE; i++)
 		CHILD_CHECK(memcmp(va + i, "SECRET", 6) != 0); /* the bug MSA02 is about */
 	CHILD_CHECK(strcmp(va, "for you") == 0);
 	CHILD_CHECK_OK(umx_gnt_unmap(g, m));

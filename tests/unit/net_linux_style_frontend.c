@@ -12,6 +12,7 @@
 #include "umx_test.h"
 #include "net_util.h"
 #include "umx/barrier.h"
+#include "umx/grant.h"
 
 #define PINGS 5
 #define NRX   8
@@ -106,7 +107,7 @@ static int dom_l(void *arg)
 		CHILD_CHECK(rr.id < NRX);
 		CHILD_CHECK(l.rxbuf[rr.id]);
 		CHILD_CHECK(rr.status == 98);
-		CHILD_CHECK(rr.offset + 98 <= 4096);
+		CHILD_CHECK(rr.offset + 98u <= UMX_PAGE_SIZE);
 		memcpy(f, (uint8_t *)umx_plat_share_addr(l.rxbuf[rr.id]) + rr.offset, 98);
 		n = net_icmp_echo(want, 0, mac_l, mac_b, ip_b, ip_l, seq);
 		CHILD_CHECK(memcmp(f, want, n) == 0);

@@ -6,11 +6,12 @@
 #include <string.h>
 
 #include "umx_test.h"
+#include "umx/grant.h"
 #include "umx/ring.h"
 
 #define NENT       32
 #define RING_BYTES (64 + NENT * 8)
-static _Alignas(64) unsigned char page[4096];
+static _Alignas(64) unsigned char page[UMX_PAGE_SIZE];
 
 static void take_never_exceeds_max(void **state)
 {
@@ -54,7 +55,7 @@ static void mixed_sizes_copy_only_entry_size(void **state)
 	/* req 12 bytes, rsp 20 bytes: slot 20; the back copies 12 per entry. */
 	struct umx_ring r;
 	struct umx_sring *s = (struct umx_sring *)page;
-	assert_int_equal(umx_ring_back_init(&r, page, 4096, 12, 20, true), 0);
+	assert_int_equal(umx_ring_back_init(&r, page, UMX_PAGE_SIZE, 12, 20, true), 0);
 	assert_int_equal(umx_ring_size(&r), 128);
 	for (unsigned i = 0; i < 128; i++)
 		memset(s->ring + i * 20, (int)i, 20);
@@ -78,7 +79,7 @@ static void put_zeroes_tail_of_larger_slot(void **state)
 	/* req 12 bytes, rsp 20: a request leaves no stale bytes in its slot. */
 	struct umx_ring r;
 	struct umx_sring *s = (struct umx_sring *)page;
-	assert_int_equal(umx_ring_front_init(&r, page, 4096, 12, 20, true), 0);
+	assert_int_equal(umx_ring_front_init(&r, page, UMX_PAGE_SIZE, 12, 20, true), 0);
 	memset(s->ring, 0x5a, 20);
 	unsigned char req[12];
 	memset(req, 0x11, sizeof(req));

@@ -5,11 +5,12 @@
 #include <string.h>
 
 #include "umx_test.h"
+#include "umx/grant.h"
 #include "umx/ring.h"
 
 #define NENT       32
 #define RING_BYTES (64 + NENT * 8)
-static _Alignas(64) unsigned char page[4096];
+static _Alignas(64) unsigned char page[UMX_PAGE_SIZE];
 
 static void front_full_at_ring_size(void **state)
 {

@@ -5,11 +5,12 @@
 #include <string.h>
 
 #include "umx_test.h"
+#include "umx/grant.h"
 #include "umx/ring.h"
 
 #define NENT       16
 #define RING_BYTES (64 + NENT * 16)
-static _Alignas(64) unsigned char page[4096];
+static _Alignas(64) unsigned char page[UMX_PAGE_SIZE];
 
 struct ent {
 	uint64_t seq, check;

@@ -5,10 +5,11 @@
 #include <string.h>
 
 #include "umx_test.h"
+#include "umx/grant.h"
 #include "umx/ring.h"
 
 #define RING_BYTES (64 + 32 * 8) /* 32 entries of 8 bytes */
-static _Alignas(64) unsigned char page[4096];
+static _Alignas(64) unsigned char page[UMX_PAGE_SIZE];
 
 static void setup(struct umx_ring *r, enum umx_ring_role role, uint32_t start)
 {

@@ -5,10 +5,11 @@
 #include <string.h>
 
 #include "umx_test.h"
+#include "umx/grant.h"
 #include "umx/ring.h"
 
 #define RING_BYTES (64 + 32 * 8) /* 32 entries of 8 bytes */
-static _Alignas(64) unsigned char page[4096];
+static _Alignas(64) unsigned char page[UMX_PAGE_SIZE];
 
 static void take_stops_where_responses_would_not_fit(void **state)
 {
