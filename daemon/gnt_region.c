@@ -130,11 +130,18 @@ err : {
 }
 }
 
-int umxd_h_gnt_region_free(struct umxd_conn *c, struct umx_msg *m)
+/*
+ * The region a FREE, SEAL or STATUS request names (by its base frame), among
+ * the sender's live regions. Returns -EBADMSG for a malformed request (the
+ * caller drops the sender); otherwise 0 with *out set, or 0 with *out NULL
+ * once the error reply (-ESRCH, -ENOENT) has been sent.
+ */
+static int region_of_request(struct umxd_conn *c, struct umx_msg *m, struct gnt_region **out)
 {
 	struct umx_ctl_region_free req;
 	struct gnt_region *r;
 
+	*out = NULL;
 	if (umx_msg_get_exact(m, &req, sizeof(req)) < 0)
 		return -EBADMSG;
 	if (!c->dom || !c->dom->gnt)
@@ -144,6 +151,19 @@ int umxd_h_gnt_region_free(struct umxd_conn *c, struct umx_msg *m)
 			break;
 	if (!r)
 		return umxd_reply(c, m, -ENOENT, NULL, 0, NULL, 0);
+	*out = r;
+	return 0;
+}
+
+int umxd_h_gnt_region_free(struct umxd_conn *c, struct umx_msg *m)
+{
+	struct gnt_region *r;
+	int e = region_of_request(c, m, &r);
+
+	if (e < 0)
+		return e;
+	if (!r)
+		return 0;
 	r->freed = true;
 	gnt_region_maybe_destroy(c->dom->gnt, r);
 	return umxd_reply(c, m, 0, NULL, 0, NULL, 0);
@@ -161,24 +181,19 @@ int umxd_h_gnt_region_free(struct umxd_conn *c, struct umx_msg *m)
  */
 int umxd_h_gnt_region_seal(struct umxd_conn *c, struct umx_msg *m)
 {
-	struct umx_ctl_region_free req;
 	struct gnt_region *r;
+	int e = region_of_request(c, m, &r);
 
-	if (umx_msg_get_exact(m, &req, sizeof(req)) < 0)
-		return -EBADMSG;
-	if (!c->dom || !c->dom->gnt)
-		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
-	for (r = c->dom->gnt->regions; r; r = r->next)
-		if (!r->freed && r->base_frame == req.base_frame)
-			break;
+	if (e < 0)
+		return e;
 	if (!r)
-		return umxd_reply(c, m, -ENOENT, NULL, 0, NULL, 0);
+		return 0;
 	if (!r->ro)
 		return umxd_reply(c, m, -EINVAL, NULL, 0, NULL, 0);
 	if (!r->sealed) {
 		if (fcntl(r->rw_fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE | F_SEAL_SEAL) < 0 ||
 		    fchmod(r->rw_fd, 0400) < 0) {
-			int e = -errno;
+			e = -errno;
 			umx_err("domain %u: cannot seal a read-only region: %s", c->dom->domid,
 			        strerror(-e));
 			return umxd_reply(c, m, e, NULL, 0, NULL, 0);
@@ -190,18 +205,13 @@ int umxd_h_gnt_region_seal(struct umxd_conn *c, struct umx_msg *m)
 
 int umxd_h_gnt_region_status(struct umxd_conn *c, struct umx_msg *m)
 {
-	struct umx_ctl_region_free req;
 	struct gnt_region *r;
+	int e = region_of_request(c, m, &r);
 
-	if (umx_msg_get_exact(m, &req, sizeof(req)) < 0)
-		return -EBADMSG;
-	if (!c->dom || !c->dom->gnt)
-		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
-	for (r = c->dom->gnt->regions; r; r = r->next)
-		if (!r->freed && r->base_frame == req.base_frame)
-			break;
+	if (e < 0)
+		return e;
 	if (!r)
-		return umxd_reply(c, m, -ENOENT, NULL, 0, NULL, 0);
+		return 0;
 	if (!umxd_domain_live_instance(c->umxd, r->peer, r->peer_instance))
 		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
 	return umxd_reply(c, m, 0, NULL, 0, NULL, 0);
