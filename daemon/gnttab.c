@@ -133,13 +133,13 @@ int16_t gnt_pin_ref(struct umxd_domain *granter, const struct umxd_domain *mappe
 		 * CAS is a full barrier), and bind it to a region for the mapper. */
 		frame = umx_load_relaxed32(&e->frame);
 		r = gnt_region_by_frame(g, frame);
-		if (!r)
-			st = GNTST_general_error;
-		else if (!region_for(r, mapper_dom))
+		if (r && !region_for(r, mapper_dom) && r->peer == mapper)
 			/* Our domid, an earlier holder's page: not ours to map. */
-			st = r->peer == mapper ? GNTST_permission_denied : GNTST_general_error;
-		else if (r->ro != !!(flags & GTF_readonly) || (r->ro && !r->sealed))
-			/* One peer, one mode: a read-only entry names a page of a
+			st = GNTST_permission_denied;
+		else if (!r || !region_for(r, mapper_dom) || r->ro != !!(flags & GTF_readonly) ||
+		         (r->ro && !r->sealed))
+			/* No region, another domain's page, or the wrong mode.
+			 * One peer, one mode: a read-only entry names a page of a
 			 * sealed read-only region, a read-write one a page of a
 			 * read-write region; else one mapper could write a page
 			 * another was given read-only, through its descriptor. */

@@ -35,7 +35,11 @@ static volatile sig_atomic_t pending_signal;
  * passed on once it runs, so a script's `kill` is never lost. */
 static void forward_signal(int sig)
 {
-	if (running.pid <= 0 || umx_domain_proc_signal(&running, sig) < 0)
+	/* umx_domain_proc_signal is one pidfd_send_signal system call, which
+	 * is async-signal-safe; the pidfd (unlike a pid) cannot name another
+	 * process once the domain's has been reaped. */
+	if (running.pid <= 0 ||
+	    umx_domain_proc_signal(&running, sig) < 0) // NOLINT(bugprone-signal-handler)
 		pending_signal = sig;
 }
 
