@@ -160,10 +160,8 @@ int umxd_h_gnt_region_free(struct umxd_conn *c, struct umx_msg *m)
 	struct gnt_region *r;
 	int e = region_of_request(c, m, &r);
 
-	if (e < 0)
+	if (!r) /* malformed (e < 0), or the error reply is sent (e == 0) */
 		return e;
-	if (!r)
-		return 0;
 	r->freed = true;
 	gnt_region_maybe_destroy(c->dom->gnt, r);
 	return umxd_reply(c, m, 0, NULL, 0, NULL, 0);
@@ -184,10 +182,8 @@ int umxd_h_gnt_region_seal(struct umxd_conn *c, struct umx_msg *m)
 	struct gnt_region *r;
 	int e = region_of_request(c, m, &r);
 
-	if (e < 0)
+	if (!r) /* malformed (e < 0), or the error reply is sent (e == 0) */
 		return e;
-	if (!r)
-		return 0;
 	if (!r->ro)
 		return umxd_reply(c, m, -EINVAL, NULL, 0, NULL, 0);
 	if (!r->sealed) {
@@ -208,10 +204,8 @@ int umxd_h_gnt_region_status(struct umxd_conn *c, struct umx_msg *m)
 	struct gnt_region *r;
 	int e = region_of_request(c, m, &r);
 
-	if (e < 0)
+	if (!r) /* malformed (e < 0), or the error reply is sent (e == 0) */
 		return e;
-	if (!r)
-		return 0;
 	if (!umxd_domain_live_instance(c->umxd, r->peer, r->peer_instance))
 		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
 	return umxd_reply(c, m, 0, NULL, 0, NULL, 0);
