@@ -14,7 +14,6 @@
  *            a /proc of its own, binds, loopback up, cwd, drop every
  *            capability, no_new_privs, seccomp; fork the program; report.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -98,7 +97,11 @@ struct init_msg {
 	char why[200];
 };
 
-/* Everything init needs, prepared by the launcher (init may not allocate). */
+/* Everything init needs, prepared by the launcher (init may not allocate).
+ * Small on purpose: init gets a copy-on-write copy of the launcher's memory,
+ * and every page of the plan the launcher writes is a page the clone copies
+ * and a fault to take again on the next spawn; the strings are allocated to
+ * their length. */
 struct plan {
 	const struct umx_sandbox_opts *o;
 	char *const *argv;
@@ -108,18 +111,17 @@ struct plan {
 	bool root;
 	uid_t uid;
 	gid_t gid;
-	char exec_path[PATH_MAX];
-	bool prog_bind; /* the program lives where the domain cannot see it */
-	char prog_real[PATH_MAX];
-	char cwd[PATH_MAX];
-	int last_cap; /* the kernel's highest capability number */
-	char hidden[MAX_HIDDEN][PATH_MAX];
+	char *exec_path;
+	bool prog_bind;  /* the program lives where the domain cannot see it */
+	char *prog_real; /* NULL when the program's path does not resolve */
+	char *cwd;
+	char *hidden[MAX_HIDDEN];
 	unsigned nhidden;
-	struct {
-		char src[PATH_MAX];
-		char dst[PATH_MAX];
+	struct bind_plan {
+		char *src; /* resolved */
+		char *dst;
 		bool ro;
-	} binds[MAX_BINDS];
+	} * binds;
 	unsigned nbinds;
 };
 
@@ -128,7 +130,8 @@ struct plan {
 static struct sock_filter *filter;
 static unsigned short filter_len;
 static int filter_err;
-static pthread_once_t filter_once = PTHREAD_ONCE_INIT;
+static int last_cap; /* the kernel's highest capability number */
+static pthread_once_t prepare_once = PTHREAD_ONCE_INIT;
 
 /* Denied with EPERM: tracing and reading other processes, taking their
  * descriptors, kernel attack surface a domain has no use for, and every
@@ -268,6 +271,16 @@ static long read_sysctl(const char *path)
 	return strtol(buf, NULL, 10);
 }
 
+/* What every spawn of this process shares: the filter, and the number of
+ * capabilities to drop from the bounding set. */
+static void prepare(void)
+{
+	last_cap = (int)read_sysctl("/proc/sys/kernel/cap_last_cap");
+	if (last_cap < CAP_LAST_CAP || last_cap > 63)
+		last_cap = 63;
+	filter_build();
+}
+
 static void explain_clone_error(int err, bool net, char *why, size_t len)
 {
 	static const char *const kinds[] = {"user", "pid", "mnt", "ipc", "uts", "cgroup", "net"};
@@ -328,45 +341,69 @@ static bool under(const char *path, const char *dir)
 	return !strncmp(path, dir, n) && (path[n] == '/' || path[n] == 0);
 }
 
-/* The program's path as execvp would find it. */
-static int resolve_program(const char *name, char *out, size_t len)
+/* The program's path as execvp would find it, allocated; NULL when there is
+ * none (exec reports that) or no memory. */
+static char *resolve_program(const char *name)
 {
 	const char *path = getenv("PATH");
+	char out[PATH_MAX];
+
 	if (strchr(name, '/'))
-		return snprintf(out, len, "%s", name) < (int)len ? 0 : -ENAMETOOLONG;
+		return strdup(name);
 	if (!path || !*path)
 		path = "/bin:/usr/bin";
 	for (const char *p = path; *p;) {
 		const char *end = strchrnul(p, ':');
 		struct stat st;
-		int n = snprintf(out, len, "%.*s%s%s", (int)(end - p), p, end == p ? "" : "/",
-		                 name);
-		if (n > 0 && n < (int)len && access(out, X_OK) == 0 && stat(out, &st) == 0 &&
-		    S_ISREG(st.st_mode))
-			return 0;
+		int n = snprintf(out, sizeof(out), "%.*s%s%s", (int)(end - p), p,
+		                 end == p ? "" : "/", name);
+		if (n > 0 && n < (int)sizeof(out) && access(out, X_OK) == 0 &&
+		    stat(out, &st) == 0 && S_ISREG(st.st_mode))
+			return strdup(out);
 		p = *end ? end + 1 : end;
 	}
-	return -ENOENT;
+	return NULL;
 }
 
-static void add_hidden(struct plan *pl, const char *dir)
+static int add_hidden(struct plan *pl, const char *dir)
 {
-	char real[PATH_MAX];
-	if (!dir || !*dir || !realpath(dir, real) || pl->nhidden == MAX_HIDDEN)
-		return;
+	char *real;
+
+	if (!dir || !*dir || pl->nhidden == MAX_HIDDEN)
+		return 0;
+	if (!(real = realpath(dir, NULL)))
+		return errno == ENOMEM ? -ENOMEM : 0; /* nothing there to hide */
 	if (under(real, "/tmp") || !strcmp(real, "/"))
-		return; /* the domain's /tmp is its own already */
+		goto drop; /* the domain's /tmp is its own already */
 	for (unsigned i = 0; i < pl->nhidden; i++)
 		if (under(real, pl->hidden[i]))
-			return;
-	snprintf(pl->hidden[pl->nhidden++], PATH_MAX, "%s", real);
+			goto drop;
+	pl->hidden[pl->nhidden++] = real;
+	return 0;
+drop:
+	free(real);
+	return 0;
+}
+
+static void plan_free(struct plan *pl)
+{
+	free(pl->exec_path);
+	free(pl->prog_real);
+	free(pl->cwd);
+	for (unsigned i = 0; i < pl->nhidden; i++)
+		free(pl->hidden[i]);
+	for (unsigned i = 0; pl->binds && i < pl->nbinds; i++) {
+		free(pl->binds[i].src);
+		free(pl->binds[i].dst);
+	}
+	free(pl->binds);
 }
 
 static int plan_make(struct plan *pl, const struct umx_sandbox_opts *o, uint32_t domid,
                      char *const argv[], char *why, size_t why_len)
 {
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	char buf[PATH_MAX];
+	bool in_hidden = false;
 
 	pl->o = o;
 	pl->root = geteuid() == 0;
@@ -382,42 +419,48 @@ static int plan_make(struct plan *pl, const struct umx_sandbox_opts *o, uint32_t
 		pl->uid = geteuid();
 		pl->gid = getegid();
 	}
-	if (resolve_program(argv[0], pl->exec_path, sizeof(pl->exec_path)) < 0)
-		snprintf(pl->exec_path, sizeof(pl->exec_path), "%s", argv[0]); /* exec reports */
-	pl->last_cap = (int)read_sysctl("/proc/sys/kernel/cap_last_cap");
-	if (pl->last_cap < CAP_LAST_CAP || pl->last_cap > 63)
-		pl->last_cap = 63;
-	if (!getcwd(pl->cwd, sizeof(pl->cwd)))
-		snprintf(pl->cwd, sizeof(pl->cwd), "/");
-
-	/* Runtime directories of umx (and the caller's other sockets, which a
-	 * same-uid domain could otherwise reach): hidden under empty tmpfs. */
-	add_hidden(pl, o->umx_dir);
-	if (umx_default_dir(buf, sizeof(buf)) == 0)
-		add_hidden(pl, buf);
-	add_hidden(pl, "/run/umx");
-	add_hidden(pl, xdg);
-	add_hidden(pl, "/run/user");
-
-	if (realpath(pl->exec_path, pl->prog_real)) {
-		pl->prog_bind = under(pl->prog_real, "/tmp");
-		for (unsigned i = 0; i < pl->nhidden; i++)
-			pl->prog_bind |= under(pl->prog_real, pl->hidden[i]);
-		if (pl->prog_bind)
-			snprintf(pl->exec_path, sizeof(pl->exec_path), "%s", pl->prog_real);
-	}
-
 	if (o->nbinds > MAX_BINDS) {
 		snprintf(why, why_len, "too many binds (at most %u)", MAX_BINDS);
 		return -E2BIG;
 	}
+	pl->exec_path = resolve_program(argv[0]);
+	if (!pl->exec_path && !(pl->exec_path = strdup(argv[0]))) /* exec reports */
+		goto nomem;
+	if (!(pl->cwd = getcwd(NULL, 0)) && !(pl->cwd = strdup("/")))
+		goto nomem;
+
+	/* Runtime directories of umx (and the caller's other sockets, which a
+	 * same-uid domain could otherwise reach): hidden under empty tmpfs. */
+	if (add_hidden(pl, o->umx_dir) < 0 ||
+	    (umx_default_dir(buf, sizeof(buf)) == 0 && add_hidden(pl, buf) < 0) ||
+	    add_hidden(pl, "/run/umx") < 0 || add_hidden(pl, getenv("XDG_RUNTIME_DIR")) < 0 ||
+	    add_hidden(pl, "/run/user") < 0)
+		goto nomem;
+
+	if ((pl->prog_real = realpath(pl->exec_path, NULL))) {
+		for (unsigned i = 0; i < pl->nhidden; i++)
+			in_hidden |= under(pl->prog_real, pl->hidden[i]);
+		pl->prog_bind = under(pl->prog_real, "/tmp") || in_hidden;
+		if (pl->prog_bind) {
+			char *real = strdup(pl->prog_real);
+			if (!real)
+				goto nomem;
+			free(pl->exec_path);
+			pl->exec_path = real;
+		}
+	}
+
+	if (o->nbinds && !(pl->binds = calloc(o->nbinds, sizeof(*pl->binds))))
+		goto nomem;
 	for (unsigned i = 0; i < o->nbinds; i++) {
 		const struct umx_bind *b = &o->binds[i];
 		const char *dst = b->dst && *b->dst ? b->dst : b->src;
-		if (!realpath(b->src, pl->binds[i].src)) {
+		pl->nbinds = i + 1; /* what plan_free() must free */
+		if (!(pl->binds[i].src = realpath(b->src, NULL))) {
+			int err = errno;
 			snprintf(why, why_len, "--%sbind %s: %s",
-			         b->flags & UMX_BIND_RO ? "ro-" : "", b->src, strerror(errno));
-			return -errno;
+			         b->flags & UMX_BIND_RO ? "ro-" : "", b->src, strerror(err));
+			return -err;
 		}
 		if (dst == b->src && dst[0] != '/')
 			dst = pl->binds[i].src; /* a relative SRC lands where it really is */
@@ -426,11 +469,19 @@ static int plan_make(struct plan *pl, const struct umx_sandbox_opts *o, uint32_t
 			         b->flags & UMX_BIND_RO ? "ro-" : "", dst);
 			return -EINVAL;
 		}
-		snprintf(pl->binds[i].dst, PATH_MAX, "%s", dst);
+		if (strlen(dst) >= PATH_MAX) {
+			snprintf(why, why_len, "--%sbind: a destination is longer than PATH_MAX",
+			         b->flags & UMX_BIND_RO ? "ro-" : "");
+			return -ENAMETOOLONG;
+		}
+		if (!(pl->binds[i].dst = strdup(dst)))
+			goto nomem;
 		pl->binds[i].ro = b->flags & UMX_BIND_RO;
 	}
-	pl->nbinds = o->nbinds;
 	return 0;
+nomem:
+	snprintf(why, why_len, "out of memory");
+	return -ENOMEM;
 }
 
 static int write_file(const char *path, const char *data)
@@ -486,35 +537,6 @@ static void init_fail(const struct plan *pl, int err, const char *fmt, const cha
 		snprintf(m.why + n, sizeof(m.why) - (size_t)n, ": %s", strerror(err));
 	(void)!write(pl->sock, &m, sizeof(m));
 	_exit(127);
-}
-
-/* Close everything inherited that was not meant to outlive an exec (the
- * launcher's toolstack connection, say), keeping @keep. Init never execs, so
- * close-on-exec would not do it. */
-static int close_cloexec_fds(int keep)
-{
-	char buf[4096];
-	int dfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	long n;
-
-	if (dfd < 0)
-		return -errno;
-	while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
-		for (long off = 0; off < n;) {
-			struct dirent64 *d = (struct dirent64 *)(buf + off);
-			char *end;
-			long fd = strtol(d->d_name, &end, 10);
-			int fl;
-			off += d->d_reclen;
-			if (*end || end == d->d_name || fd == dfd || fd == keep)
-				continue;
-			fl = fcntl((int)fd, F_GETFD);
-			if (fl >= 0 && (fl & FD_CLOEXEC))
-				close((int)fd);
-		}
-	}
-	close(dfd);
-	return n < 0 ? -errno : 0;
 }
 
 static int mkdirs(const char *path, bool file)
@@ -589,7 +611,7 @@ static int loopback_up(void)
 	return r;
 }
 
-static int drop_capabilities(int last_cap)
+static int drop_capabilities(void)
 {
 	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct d[2] = {{0}};
@@ -668,11 +690,11 @@ static void init_main(const struct plan *pl)
 	if (read(pl->sock, &go, 1) != 1)
 		_exit(127);
 
+	/* The program's to inherit; init lets go of it, and of everything else
+	 * it got from the launcher, once the program has it (below). */
 	fl = fcntl(pl->conn_fd, F_GETFD);
 	if (fl < 0 || fcntl(pl->conn_fd, F_SETFD, fl & ~FD_CLOEXEC) < 0)
 		init_fail(pl, errno, "the domain connection%s", "");
-	if ((r = close_cloexec_fds(pl->sock)) < 0)
-		init_fail(pl, -r, "closing inherited descriptors%s", "");
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		init_fail(pl, errno, "making / private%s", "");
@@ -743,7 +765,7 @@ static void init_main(const struct plan *pl)
 	if (chdir(pl->cwd) < 0 && chdir("/") < 0)
 		init_fail(pl, errno, "chdir%s", "");
 
-	if ((r = drop_capabilities(pl->last_cap)) < 0)
+	if ((r = drop_capabilities()) < 0)
 		init_fail(pl, -r, "dropping capabilities%s", "");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		init_fail(pl, errno, "no_new_privs%s", "");
@@ -764,8 +786,15 @@ static void init_main(const struct plan *pl)
 		exec_program(pl, &old); /* never returns; our socket is close-on-exec */
 	init_child = child;
 	/* The program holds the domain's connection now; init must not, or
-	 * the domain would outlive a program that closes it. */
-	close(pl->conn_fd);
+	 * the domain would outlive a program that closes it. Nor may init hold
+	 * anything else of the launcher's (its toolstack connection, say) for
+	 * the domain's life: init never execs, so close-on-exec does not apply
+	 * to it. Two calls whatever the launcher held, instead of a walk of
+	 * /proc/self/fd; nothing in the domain can reach init's table meanwhile
+	 * (init is not dumpable, pidfd_getfd is filtered). */
+	if (pl->sock > 0)
+		close_range(0, (unsigned)pl->sock - 1, 0);
+	close_range((unsigned)pl->sock + 1, ~0u, 0);
 	(void)!write(pl->sock, &m, sizeof(m));
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	sigprocmask(SIG_UNBLOCK, &block, NULL);
@@ -793,20 +822,17 @@ int umx_sandbox_spawn(const struct umx_sandbox_opts *o, uint32_t domid, int conn
 {
 	struct clone_args_v0 ca = {0};
 	struct init_msg m;
-	struct plan *pl;
+	struct plan plan = {0}, *pl = &plan;
 	int sv[2] = {-1, -1}, pfd = -1, r;
 	ssize_t n;
 	pid_t child;
 
-	pthread_once(&filter_once, filter_build);
+	pthread_once(&prepare_once, prepare);
 	if (filter_err < 0) {
 		snprintf(why, why_len, "cannot build the seccomp filter: %s",
 		         strerror(-filter_err));
 		return filter_err;
 	}
-	pl = calloc(1, sizeof(*pl));
-	if (!pl)
-		return -ENOMEM;
 	if ((r = plan_make(pl, o, domid, argv, why, why_len)) < 0)
 		goto out;
 	pl->argv = argv;
@@ -859,7 +885,7 @@ int umx_sandbox_spawn(const struct umx_sandbox_opts *o, uint32_t domid, int conn
 	*pid = child;
 	*pidfd = pfd;
 	*status_fd = sv[0];
-	free(pl);
+	plan_free(pl);
 	return 0;
 kill:
 	syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
@@ -871,7 +897,7 @@ out:
 		close(sv[0]);
 	if (sv[1] >= 0)
 		close(sv[1]);
-	free(pl);
+	plan_free(pl);
 	return r;
 }
 
