@@ -4,15 +4,18 @@
  * the small init that runs as pid 1 of a domain.
  *
  * Order matters, and each step says why it sits where it does:
- *  launcher: resolve the program, build the environment and the seccomp
- *            program, clone3(CLONE_NEW* | CLONE_PIDFD), write the child's
- *            uid/gid maps (as root only the launcher may map another uid),
- *            send "go", wait for "ready" or one line saying what failed.
- *  init:     identity (as root: its own uid), close what it must not hold,
- *            clone bind sources before anything hides them, make the host
- *            read-only, private /tmp and /dev/shm, hide umx's directories,
- *            a /proc of its own, binds, loopback up, cwd, drop every
- *            capability, no_new_privs, seccomp; fork the program; report.
+ *  launcher: resolve the program and the paths to hide (the seccomp program
+ *            is built once per process), clone3(CLONE_NEW* | CLONE_PIDFD),
+ *            write the child's uid/gid maps (as root only the launcher may
+ *            map another uid), send "go", wait for "ready" or one line
+ *            saying what failed.
+ *  init:     meanwhile, what needs no uid: clone bind sources before
+ *            anything hides them, make the host read-only, a /proc and
+ *            /sys of its own, loopback up, drop the bounding set,
+ *            no_new_privs; then on "go": identity (as root: its own uid),
+ *            private /tmp and /dev/shm, hide umx's directories, binds, cwd,
+ *            drop every capability, seccomp; vfork the program, let go of
+ *            everything of the launcher's; report.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -97,6 +100,12 @@ struct init_msg {
 	char why[200];
 };
 
+struct bind_plan {
+	char *src; /* resolved */
+	char *dst;
+	bool ro;
+};
+
 /* Everything init needs, prepared by the launcher (init may not allocate).
  * Small on purpose: init gets a copy-on-write copy of the launcher's memory,
  * and every page of the plan the launcher writes is a page the clone copies
@@ -117,11 +126,7 @@ struct plan {
 	char *cwd;
 	char *hidden[MAX_HIDDEN];
 	unsigned nhidden;
-	struct bind_plan {
-		char *src; /* resolved */
-		char *dst;
-		bool ro;
-	} * binds;
+	struct bind_plan *binds;
 	unsigned nbinds;
 };
 
@@ -611,17 +616,23 @@ static int loopback_up(void)
 	return r;
 }
 
-static int drop_capabilities(void)
+/* The bounding set (dropping it needs CAP_SETPCAP, so before capset) and the
+ * ambient set. */
+static int drop_bounding_caps(void)
 {
-	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
-	struct __user_cap_data_struct d[2] = {{0}};
-
-	/* Bounding set first: dropping it needs CAP_SETPCAP, gone below. */
 	for (int cap = 0; cap <= last_cap; cap++)
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
 			return -errno;
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return -errno;
+	return 0;
+}
+
+static int drop_capabilities(void)
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2] = {{0}};
+
 	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
 }
 
@@ -634,19 +645,16 @@ static void init_forward(int sig)
 		kill(init_child, sig);
 }
 
-/* Dispositions of the forwarded signals as the launcher left them: the
- * program gets those (an ignored SIGINT stays ignored, as it would be for
- * a child of the launcher), not init's forwarding handlers. */
-static struct sigaction inherited[sizeof(forwarded) / sizeof(forwarded[0])];
-
+/* In init's vfork child. The forwarded signals still have the dispositions
+ * the launcher left them (init installs its handlers only after the vfork):
+ * the program gets those (an ignored SIGINT stays ignored, as it would for
+ * a child of the launcher). */
 static void exec_program(const struct plan *pl, const sigset_t *mask)
 {
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
 	char msg[PATH_MAX + 256];
 	int err, n;
 
-	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
-		sigaction(forwarded[i], &inherited[i], NULL);
 	sigaction(SIGPIPE, &dfl, NULL);
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	execve(pl->exec_path, pl->argv, pl->envp);
@@ -669,6 +677,15 @@ static void exec_program(const struct plan *pl, const sigset_t *mask)
 	_exit(127);
 }
 
+/* A tmpfs at @dir, which the launcher saw as a directory; gone or replaced
+ * since, there is nothing there to hide or to give. */
+static int mount_tmpfs(const char *dir, unsigned long flags, const char *opts)
+{
+	if (mount("tmpfs", dir, "tmpfs", flags, opts) == 0)
+		return 0;
+	return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+}
+
 static void init_main(const struct plan *pl)
 {
 	static const struct mount_attr_v0 ro = {.attr_set = MOUNT_ATTR_RDONLY};
@@ -676,7 +693,6 @@ static void init_main(const struct plan *pl)
 	struct sigaction fwd = {.sa_handler = init_forward};
 	int bind_fd[MAX_BINDS], prog_fd = -1, status = 0, r, fl;
 	struct init_msg m = {.type = MSG_READY};
-	struct stat st;
 	sigset_t block, old;
 	char go;
 	pid_t child, w;
@@ -686,51 +702,30 @@ static void init_main(const struct plan *pl)
 	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
 		sigaddset(&block, forwarded[i]);
 	sigprocmask(SIG_BLOCK, &block, &old);
-	/* The launcher writes our id maps, then says go. */
-	if (read(pl->sock, &go, 1) != 1)
-		_exit(127);
+	/* Nothing in the domain may read or trace init (it holds a copy of the
+	 * launcher's memory). */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+	/* First what needs no uid of ours, while the launcher writes our id
+	 * maps: by the time this is done, its "go" is usually waiting. */
 
 	/* The program's to inherit; init lets go of it, and of everything else
 	 * it got from the launcher, once the program has it (below). */
 	fl = fcntl(pl->conn_fd, F_GETFD);
 	if (fl < 0 || fcntl(pl->conn_fd, F_SETFD, fl & ~FD_CLOEXEC) < 0)
 		init_fail(pl, errno, "the domain connection%s", "");
-
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		init_fail(pl, errno, "making / private%s", "");
-	/* Bind sources first: /tmp and umx's directories are hidden next. */
+	/* Bind sources, with the launcher's rights, before /tmp and umx's
+	 * directories are hidden and before / is read-only (a clone keeps its
+	 * source's flags). */
 	for (unsigned i = 0; i < pl->nbinds; i++)
 		if ((bind_fd[i] = tree_clone(pl->binds[i].src, pl->binds[i].ro)) < 0)
 			init_fail(pl, -bind_fd[i], "cannot bind %s", pl->binds[i].src);
 	if (pl->prog_bind && (prog_fd = tree_clone(pl->prog_real, true)) < 0)
 		init_fail(pl, -prog_fd, "cannot bind the program %s", pl->prog_real);
-	if (pl->root) {
-		/* Root's supplementary groups would follow us into the domain. */
-		if (setgroups(0, NULL) < 0)
-			init_fail(pl, errno, "setgroups%s", "");
-		/* The domain's uid from here on (bind sources above were opened
-		 * with the launcher's rights), so the mount points we create are
-		 * its own; root is not mapped here, so our capabilities in the
-		 * namespace stay until we drop them below. */
-		if (setresgid(pl->gid, pl->gid, pl->gid) < 0 ||
-		    setresuid(pl->uid, pl->uid, pl->uid) < 0)
-			init_fail(pl, errno, "cannot take the domain's uid%s", "");
-	}
-
 	if (syscall(SYS_mount_setattr, AT_FDCWD, "/", AT_RECURSIVE, &ro, sizeof(ro)) < 0)
 		init_fail(pl, errno, "making the host filesystem read-only%s", "");
-	if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
-		init_fail(pl, errno, "a private /tmp%s", "");
-	if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) &&
-	    mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
-		init_fail(pl, errno, "a private /dev/shm%s", "");
-	for (unsigned i = 0; i < pl->nhidden; i++) {
-		if (stat(pl->hidden[i], &st) < 0 || !S_ISDIR(st.st_mode))
-			continue;
-		if (mount("tmpfs", pl->hidden[i], "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		          "mode=0755,size=64k,nr_inodes=64") < 0)
-			init_fail(pl, errno, "cannot hide %s", pl->hidden[i]);
-	}
 	/* A /proc of our pid namespace: the domain sees only itself. */
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		init_fail(pl, errno,
@@ -741,6 +736,35 @@ static void init_main(const struct plan *pl)
 	if (!pl->o->net_host &&
 	    mount("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		init_fail(pl, errno, "cannot mount /sys for the domain's network namespace%s", "");
+	if (!pl->o->net_host && (r = loopback_up()) < 0)
+		init_fail(pl, -r, "bringing up lo%s", "");
+	if ((r = drop_bounding_caps()) < 0)
+		init_fail(pl, -r, "dropping capabilities%s", "");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		init_fail(pl, errno, "no_new_privs%s", "");
+
+	/* The launcher has written our id maps when it says go. */
+	if (read(pl->sock, &go, 1) != 1)
+		_exit(127);
+	if (pl->root) {
+		/* Root's supplementary groups would follow us into the domain. */
+		if (setgroups(0, NULL) < 0)
+			init_fail(pl, errno, "setgroups%s", "");
+		/* The domain's uid from here on, so the mount points we create are
+		 * its own; root is not mapped here, so our capabilities in the
+		 * namespace stay until we drop them below. */
+		if (setresgid(pl->gid, pl->gid, pl->gid) < 0 ||
+		    setresuid(pl->uid, pl->uid, pl->uid) < 0)
+			init_fail(pl, errno, "cannot take the domain's uid%s", "");
+	}
+	if ((r = mount_tmpfs("/tmp", MS_NOSUID | MS_NODEV, "mode=1777")) < 0)
+		init_fail(pl, -r, "a private /tmp%s", "");
+	if ((r = mount_tmpfs("/dev/shm", MS_NOSUID | MS_NODEV, "mode=1777")) < 0)
+		init_fail(pl, -r, "a private /dev/shm%s", "");
+	for (unsigned i = 0; i < pl->nhidden; i++)
+		if ((r = mount_tmpfs(pl->hidden[i], MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		                     "mode=0755,size=64k,nr_inodes=64")) < 0)
+			init_fail(pl, -r, "cannot hide %s", pl->hidden[i]);
 	for (unsigned i = 0; i < pl->nbinds; i++) {
 		if ((r = tree_attach(bind_fd[i], pl->binds[i].dst)) < 0)
 			init_fail(pl, -r,
@@ -758,8 +782,6 @@ static void init_main(const struct plan *pl)
 	}
 	for (unsigned i = 0; i < pl->nhidden; i++)
 		(void)syscall(SYS_mount_setattr, AT_FDCWD, pl->hidden[i], 0, &ro, sizeof(ro));
-	if (!pl->o->net_host && (r = loopback_up()) < 0)
-		init_fail(pl, -r, "bringing up lo%s", "");
 	/* Our old working directory may be one of those now hidden: enter it
 	 * again by name, through the domain's view. */
 	if (chdir(pl->cwd) < 0 && chdir("/") < 0)
@@ -767,16 +789,9 @@ static void init_main(const struct plan *pl)
 
 	if ((r = drop_capabilities()) < 0)
 		init_fail(pl, -r, "dropping capabilities%s", "");
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		init_fail(pl, errno, "no_new_privs%s", "");
-	/* Nothing in the domain may read or trace init (it holds a copy of the
-	 * launcher's memory). */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
 		init_fail(pl, errno, "loading the seccomp filter%s", "");
 
-	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
-		sigaction(forwarded[i], &fwd, &inherited[i]);
 	/* vfork: the program execs at once, so copying init's memory (a copy
 	 * of the launcher's) would be wasted time on every domain start. */
 	child = vfork(); // NOLINT(clang-analyzer-security.insecureAPI.vfork): the child only execs
@@ -785,6 +800,9 @@ static void init_main(const struct plan *pl)
 	if (child == 0)
 		exec_program(pl, &old); /* never returns; our socket is close-on-exec */
 	init_child = child;
+	/* The forwarded signals are still blocked: none is lost meanwhile. */
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaction(forwarded[i], &fwd, NULL);
 	/* The program holds the domain's connection now; init must not, or
 	 * the domain would outlive a program that closes it. Nor may init hold
 	 * anything else of the launcher's (its toolstack connection, say) for
@@ -861,10 +879,18 @@ int umx_sandbox_spawn(const struct umx_sandbox_opts *o, uint32_t domid, int conn
 	}
 	close(sv[1]);
 	sv[1] = -1;
-	if ((r = write_maps(child, pl, why, why_len)) < 0 || write(sv[0], "g", 1) != 1) {
-		if (r == 0) {
-			r = -EIO;
-			snprintf(why, why_len, "the domain's init went away");
+	if ((r = write_maps(child, pl, why, why_len)) == 0 &&
+	    send(sv[0], "g", 1, MSG_NOSIGNAL) != 1) {
+		r = -EPIPE;
+		snprintf(why, why_len, "sandbox: the domain's init died while starting");
+	}
+	if (r < 0) {
+		/* init may have failed first (it starts before "go"), and said why. */
+		if (recv(sv[0], &m, sizeof(m), MSG_DONTWAIT) == sizeof(m) && m.type == MSG_FAILED &&
+		    m.value < 0) {
+			m.why[sizeof(m.why) - 1] = 0;
+			snprintf(why, why_len, "sandbox: %s", m.why);
+			r = m.value;
 		}
 		goto kill;
 	}
