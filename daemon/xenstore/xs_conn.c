@@ -57,12 +57,15 @@ static void teardown(struct xs_conn *c)
 
 void xs_conn_free(struct xs_conn *c)
 {
+	struct xs_domain *d;
+
 	if (!c)
 		return;
 	teardown(c);
 	xs_conn_account(c, -(long)sizeof(*c));
-	if (c->st->doms[c->domid] && c->st->doms[c->domid]->conns)
-		c->st->doms[c->domid]->conns--;
+	d = xs_dom_find(c->st, c->domid);
+	if (d && d->conns)
+		d->conns--;
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -94,7 +97,7 @@ void xs_conn_cut(struct xs_conn *c, const char *why)
 
 void xs_conn_account(struct xs_conn *c, long delta)
 {
-	struct xs_domain *d = c->st->doms[c->domid];
+	struct xs_domain *d = xs_dom_find(c->st, c->domid);
 
 	c->st->conn_bytes += (size_t)delta;
 	if (d)

@@ -34,6 +34,9 @@
 
 #define XS_DOMID_MAX 0xffffu
 #define XS_HDR_LEN   16u
+/* Domain records per page of struct xs_store's sparse table. */
+#define XS_DOM_PAGE  256u
+#define XS_DOM_PAGES ((XS_DOMID_MAX + 1) / XS_DOM_PAGE)
 #define XS_RXBUF     (XS_HDR_LEN + XENSTORE_PAYLOAD_MAX)
 /* Flow control for dom0, which has no per-domain quotas. */
 #define XS_DOM0_OUTQ_PAUSE (1u << 20)
@@ -133,7 +136,10 @@ struct xs_store {
 	struct xs_map nodes;
 	uint64_t gen;
 	struct xs_conn *conns;
-	struct xs_domain *doms[XS_DOMID_MAX + 1];
+	/* Domain records, two-level and allocated on first use: a store that
+	 * knows a few domains costs a few hundred bytes, not a 65536-entry
+	 * table to clear, scan and free (the fuzzer makes thousands a second). */
+	struct xs_domain **dom_pages[XS_DOM_PAGES];
 	unsigned quota[XS_Q_COUNT];
 	struct xs_perm special_perms[2][8]; /* @introduceDomain, @releaseDomain */
 	uint32_t special_nperms[2];
@@ -191,8 +197,12 @@ int xs_perms_drop_released(const struct xs_store *st, struct xs_perm *p, unsigne
 size_t xs_perms_format(const struct xs_perm *p, uint32_t n, char *buf, size_t cap);
 int xs_special_index(const char *path);
 
-/* xs_domain.c */
+/* xs_store.c: domain records */
+/* The record of @domid, created if missing; NULL on ENOMEM or a domid
+ * above XS_DOMID_MAX. */
 struct xs_domain *xs_dom(struct xs_store *st, unsigned domid);
+/* The record of @domid if it exists (never allocates). */
+struct xs_domain *xs_dom_find(const struct xs_store *st, unsigned domid);
 void xs_dom_nodes_adjust(struct xs_store *st, unsigned owner, int delta);
 /* Charge committed node @n's size to its owner, replacing its last charge;
  * uncharge before it leaves the committed tree. */

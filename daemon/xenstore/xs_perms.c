@@ -21,7 +21,7 @@ bool xs_dom_privileged(unsigned domid)
  */
 unsigned xs_perm_for(const struct xs_store *st, unsigned domid, const struct xs_perm *p, uint32_t n)
 {
-	const struct xs_domain *d = domid <= XS_DOMID_MAX ? st->doms[domid] : NULL;
+	const struct xs_domain *d = xs_dom_find(st, domid);
 	int target = d ? d->target : -1;
 	if (!n)
 		return xs_dom_privileged(domid) ? XS_PERM_BOTH | XS_PERM_OWNER : 0;
@@ -50,7 +50,7 @@ int xs_perms_parse(const char *const *v, unsigned n, struct xs_perm *out)
 
 static bool released(const struct xs_store *st, unsigned domid)
 {
-	const struct xs_domain *d = domid <= XS_DOMID_MAX ? st->doms[domid] : NULL;
+	const struct xs_domain *d = xs_dom_find(st, domid);
 	return d && d->released && !xs_dom_introduced(st, domid);
 }
 

@@ -438,9 +438,10 @@ static int do_release(struct req *r)
 	if (!xs_dom_introduced(st, domid))
 		return -ENOENT;
 	xs_domain_release_conns(st, domid);
-	if (st->doms[domid]) {
-		st->doms[domid]->introduced = false;
-		st->doms[domid]->target = -1;
+	struct xs_domain *d = xs_dom_find(st, domid);
+	if (d) {
+		d->introduced = false;
+		d->target = -1;
 	}
 	fire_special(st, 1);
 	reply_ok(r);
@@ -520,7 +521,7 @@ static int do_control(struct req *r)
 		unsigned domid;
 		if (domid_arg(v[1], &domid))
 			return -EINVAL;
-		const struct xs_domain *d = st->doms[domid];
+		const struct xs_domain *d = xs_dom_find(st, domid);
 		snprintf(out, sizeof(out),
 		         "nodes %u\nwatches %u\ntransactions %u\nconnections %u\nbytes %zu\n",
 		         d ? d->nodes : 0, d ? d->watches : 0, d ? d->txns : 0, d ? d->conns : 0,

@@ -60,16 +60,32 @@ uint64_t xs_now_ms(struct xs_store *st)
 	return st->now_ms(st->now_ctx);
 }
 
-struct xs_domain *xs_dom(struct xs_store *st, unsigned domid)
+struct xs_domain *xs_dom_find(const struct xs_store *st, unsigned domid)
 {
+	struct xs_domain **page;
+
 	if (domid > XS_DOMID_MAX)
 		return NULL;
-	if (!st->doms[domid]) {
-		st->doms[domid] = calloc(1, sizeof(struct xs_domain));
-		if (st->doms[domid])
-			st->doms[domid]->target = -1;
+	page = st->dom_pages[domid / XS_DOM_PAGE];
+	return page ? page[domid % XS_DOM_PAGE] : NULL;
+}
+
+struct xs_domain *xs_dom(struct xs_store *st, unsigned domid)
+{
+	struct xs_domain ***page, **slot;
+
+	if (domid > XS_DOMID_MAX)
+		return NULL;
+	page = &st->dom_pages[domid / XS_DOM_PAGE];
+	if (!*page && !(*page = calloc(XS_DOM_PAGE, sizeof(**page))))
+		return NULL;
+	slot = &(*page)[domid % XS_DOM_PAGE];
+	if (!*slot) {
+		*slot = calloc(1, sizeof(**slot));
+		if (*slot)
+			(*slot)->target = -1;
 	}
-	return st->doms[domid];
+	return *slot;
 }
 
 void xs_dom_nodes_adjust(struct xs_store *st, unsigned owner, int delta)
@@ -85,7 +101,7 @@ void xs_dom_nodes_adjust(struct xs_store *st, unsigned owner, int delta)
 
 void xs_node_uncharge(struct xs_store *st, struct xs_node *n)
 {
-	struct xs_domain *d = st->doms[n->acct_owner];
+	struct xs_domain *d = xs_dom_find(st, n->acct_owner);
 
 	if (d && n->acct) {
 		d->node_bytes -= n->acct < d->node_bytes ? n->acct : d->node_bytes;
@@ -109,7 +125,7 @@ void xs_node_charge(struct xs_store *st, struct xs_node *n)
 
 size_t xs_store_domain_bytes(const struct xs_store *st, unsigned domid)
 {
-	const struct xs_domain *d = domid <= XS_DOMID_MAX ? st->doms[domid] : NULL;
+	const struct xs_domain *d = xs_dom_find(st, domid);
 	return d ? d->node_bytes + d->conn_bytes : 0;
 }
 
@@ -130,7 +146,7 @@ bool xs_toolstack_full(struct xs_store *st)
 
 int xs_store_conn_admit(struct xs_store *st, unsigned domid, unsigned max_per_domain)
 {
-	const struct xs_domain *d = domid <= XS_DOMID_MAX ? st->doms[domid] : NULL;
+	const struct xs_domain *d = xs_dom_find(st, domid);
 	unsigned n = d ? d->conns : 0;
 
 	if (domid > XS_DOMID_MAX)
@@ -144,9 +160,9 @@ int xs_store_conn_admit(struct xs_store *st, unsigned domid, unsigned max_per_do
 
 bool xs_dom_introduced(const struct xs_store *st, unsigned domid)
 {
-	if (domid == 0)
-		return true;
-	if (domid <= XS_DOMID_MAX && st->doms[domid] && st->doms[domid]->introduced)
+	const struct xs_domain *d = xs_dom_find(st, domid);
+
+	if (domid == 0 || (d && d->introduced))
 		return true;
 	return st->hooks.domain_exists && st->hooks.domain_exists(st->hooks.ctx, domid);
 }
@@ -213,8 +229,13 @@ void xs_store_free(struct xs_store *st)
 	while (st->conns)
 		xs_conn_free(st->conns);
 	xs_map_clear(&st->nodes, xs_node_free);
-	for (unsigned i = 0; i <= XS_DOMID_MAX; i++)
-		free(st->doms[i]);
+	for (unsigned p = 0; p < XS_DOM_PAGES; p++) {
+		if (!st->dom_pages[p])
+			continue;
+		for (unsigned i = 0; i < XS_DOM_PAGE; i++)
+			free(st->dom_pages[p][i]);
+		free(st->dom_pages[p]);
+	}
 	free(st);
 }
 
@@ -334,6 +355,7 @@ static void scrub_perms(struct xs_store *st, struct xs_node *n, unsigned domid, 
 
 void xs_store_domain_release(struct xs_store *st, unsigned domid)
 {
+	struct xs_domain *d;
 	char p[64];
 	struct xs_view v = {st, NULL, 0};
 	struct xs_node *n = NULL;
@@ -362,13 +384,14 @@ void xs_store_domain_release(struct xs_store *st, unsigned domid)
 				st->special_perms[i][j++] = st->special_perms[i][k];
 		st->special_nperms[i] = j;
 	}
-	for (unsigned i = 0; i <= XS_DOMID_MAX; i++)
-		if (st->doms[i] && st->doms[i]->target == (int)domid)
-			st->doms[i]->target = -1;
-	if (st->doms[domid]) {
-		st->doms[domid]->introduced = false;
-		st->doms[domid]->released = true;
-		st->doms[domid]->target = -1;
+	for (unsigned pg = 0; pg < XS_DOM_PAGES; pg++)
+		for (unsigned i = 0; st->dom_pages[pg] && i < XS_DOM_PAGE; i++)
+			if (st->dom_pages[pg][i] && st->dom_pages[pg][i]->target == (int)domid)
+				st->dom_pages[pg][i]->target = -1;
+	if ((d = xs_dom_find(st, domid))) {
+		d->introduced = false;
+		d->released = true;
+		d->target = -1;
 	}
 	fire_special(st, 1);
 }

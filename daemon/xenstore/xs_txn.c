@@ -54,7 +54,7 @@ static void free_node(struct xs_node *n)
 static void txn_unlink(struct xs_txn *t)
 {
 	struct xs_conn *c = t->conn;
-	struct xs_domain *d = c->st->doms[c->domid];
+	struct xs_domain *d = xs_dom_find(c->st, c->domid);
 	for (struct xs_txn **pp = &c->txns; *pp; pp = &(*pp)->next) {
 		if (*pp == t) {
 			*pp = t->next;

@@ -75,7 +75,7 @@ int xs_watch_add(struct xs_conn *c, const char *path, const char *token, bool re
 
 static void watch_free(struct xs_conn *c, struct xs_watch *w)
 {
-	struct xs_domain *d = c->st->doms[c->domid];
+	struct xs_domain *d = xs_dom_find(c->st, c->domid);
 	if (d && d->watches)
 		d->watches--;
 	c->watch_bytes -= watch_bytes(w);
