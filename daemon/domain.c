@@ -78,6 +78,7 @@ void umxd_domain_unref(struct umxd_domain *dom)
 	umxd_evt_domain_free(dom);
 	umxd->domains[dom->domid] = NULL;
 	umxd->ndomains--;
+	umxd->freed_objects++;
 	free(dom);
 }
 
@@ -219,6 +220,14 @@ int umxd_h_domain_create(struct umxd_conn *c, struct umx_msg *m)
 		return umxd_reply(c, m, r, NULL, 0, NULL, 0);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		r = -errno;
+		goto fail;
+	}
+	/* The grant table's memfd came first; the socket pair is the highest
+	 * descriptor the new domain costs (its pidfd comes later, one more). */
+	if (umxd_loop_fd_check(c->umxd->loop, sv[1] + 1, UMXD_FD_RESERVE_TOOLSTACK) < 0) {
+		r = -EMFILE;
+		close(sv[0]);
+		close(sv[1]);
 		goto fail;
 	}
 	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0 ||

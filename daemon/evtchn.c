@@ -30,8 +30,21 @@
 #include "umx/log.h"
 #include "umxd.h"
 
-/* Ports per domain; Xen's 2-level ABI allows 4096 for a 64-bit guest, but a
- * umx domain pays two descriptors in umxd per port, so keep it smaller. */
+/*
+ * Descriptors. A bound pair of ports costs umxd two eventfds, one per port
+ * (each port's own, which the remote end writes); an unbound port costs two
+ * (its own, and the one its future binder will read, which the allocator
+ * must be able to notify now). Neither can go: notify needs no daemon hop
+ * only because the notifier holds the very eventfd the peer reads, and
+ * umxd must keep a copy to signal a port itself (close, death, unmap
+ * notify) and to hand a closed port's eventfd to whoever binds next. So a
+ * port is bounded instead: UMXD_EVT_PORTS_MAX per domain, and every
+ * eventfd made must leave UMXD_FD_RESERVE_DOMAIN descriptors free (-EMFILE
+ * past that), so ports never take what the toolstack needs.
+ *
+ * Ports per domain: Xen's 2-level ABI allows 4096 for a 64-bit guest; a
+ * umx port costs descriptors, so fewer.
+ */
 #define UMXD_EVT_PORTS_MAX UMX_EVT_PORTS_MAX
 /* DOMID_INVALID: the remote of a port whose peer died, so that a later
  * domain with a recycled domid cannot bind to it. */
@@ -227,9 +240,11 @@ int umxd_h_evt_alloc_unbound(struct umxd_conn *c, struct umx_msg *m)
 		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
 	if ((r = port_alloc(dom->evt, &port)) < 0)
 		return umxd_reply(c, m, r, NULL, 0, NULL, 0);
-	if ((fds[0] = efd_new()) < 0 || (fds[1] = efd_new()) < 0) {
-		r = fds[0] < 0 ? fds[0] : fds[1];
+	if ((fds[0] = efd_new()) < 0 || (fds[1] = efd_new()) < 0 ||
+	    umxd_loop_fd_check(c->umxd->loop, fds[1], UMXD_FD_RESERVE_DOMAIN) < 0) {
+		r = fds[0] < 0 ? fds[0] : fds[1] < 0 ? fds[1] : -EMFILE;
 		fd_close(&fds[0]);
+		fd_close(&fds[1]);
 		return umxd_reply(c, m, r, NULL, 0, NULL, 0);
 	}
 	p = &dom->evt->ports[port];

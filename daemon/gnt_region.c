@@ -103,6 +103,11 @@ int umxd_h_gnt_region_alloc(struct umxd_conn *c, struct umx_msg *m)
 	r->ro_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (r->ro_fd < 0)
 		goto err;
+	/* Two descriptors per region: never out of umxd's reserve. */
+	if (umxd_loop_fd_check(c->umxd->loop, r->ro_fd, UMXD_FD_RESERVE_DOMAIN) < 0) {
+		errno = EMFILE;
+		goto err;
+	}
 	r->mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, r->rw_fd, 0);
 	if (r->mem == MAP_FAILED)
 		goto err;

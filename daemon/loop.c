@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "loop.h"
@@ -20,6 +21,7 @@ struct umxd_io {
 
 struct umxd_loop {
 	int epfd;
+	unsigned fd_limit;
 	bool stop;
 	int dispatching;
 	struct umxd_io *dead;
@@ -35,6 +37,14 @@ int umxd_loop_new(struct umxd_loop **out)
 		int err = -errno;
 		free(loop);
 		return err;
+	}
+	{
+		struct rlimit rl;
+		/* RLIM_INFINITY or a huge limit: the kernel's nr_open still
+		 * caps numbers far below UINT_MAX. */
+		loop->fd_limit = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < UINT32_MAX
+		                         ? (unsigned)rl.rlim_cur
+		                         : UINT32_MAX;
 	}
 	*out = loop;
 	return 0;
@@ -105,6 +115,18 @@ void umxd_io_del(struct umxd_io *io)
 int umxd_io_fd(const struct umxd_io *io)
 {
 	return io->fd;
+}
+
+int umxd_loop_fd_check(const struct umxd_loop *loop, int fd, unsigned reserve)
+{
+	if (fd < 0 || reserve >= loop->fd_limit)
+		return -EMFILE;
+	return (unsigned)fd < loop->fd_limit - reserve ? 0 : -EMFILE;
+}
+
+unsigned umxd_loop_fd_limit(const struct umxd_loop *loop)
+{
+	return loop->fd_limit;
 }
 
 int umxd_loop_once(struct umxd_loop *loop, int timeout_ms)

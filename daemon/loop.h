@@ -34,6 +34,27 @@ int umxd_io_set_events(struct umxd_io *io, uint32_t events);
 void umxd_io_del(struct umxd_io *io);
 int umxd_io_fd(const struct umxd_io *io);
 
+/*
+ * Descriptor headroom. The kernel hands out the lowest free descriptor
+ * number and RLIMIT_NOFILE bounds the numbers, so a descriptor just made
+ * with number N proves N + 1 are open, and one below limit - reserve
+ * leaves at least @reserve free. Whoever creates descriptors on a peer's
+ * behalf checks the highest one it made: past the reserve it closes them
+ * and refuses with -EMFILE, so a peer can never take the descriptors
+ * umxd needs to answer its toolstack (`umx list`) or to clean up.
+ * Returns 0 or -EMFILE (the caller closes @fd).
+ */
+int umxd_loop_fd_check(const struct umxd_loop *loop, int fd, unsigned reserve);
+/* Every descriptor umxd makes for a domain's request (event-channel
+ * eventfds, grant regions, store connections) must leave this many free,
+ * and one made for the toolstack (an accepted client, a new domain) the
+ * second: domains running umxd out of descriptors get -EMFILE, and
+ * `umx list` still gets an answer. */
+#define UMXD_FD_RESERVE_DOMAIN    256u
+#define UMXD_FD_RESERVE_TOOLSTACK 32u
+/* The descriptor limit read when the loop was made (RLIMIT_NOFILE). */
+unsigned umxd_loop_fd_limit(const struct umxd_loop *loop);
+
 /* Run until umxd_loop_stop(); returns 0 or -errno from epoll_wait. */
 int umxd_loop_run(struct umxd_loop *loop);
 /* Run one round, waiting at most @timeout_ms (-1 forever). Returns the number

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "umx/clock.h"
 #include "umx/conn.h"
 #include "umx/log.h"
 #include "peer.h"
@@ -138,6 +140,7 @@ void umxd_conn_drop(struct umxd_conn *conn, const char *why)
 	} else {
 		if (strcmp(why, "end of stream") != 0)
 			umx_warn("toolstack client pid %d dropped: %s", (int)conn->peer_pid, why);
+		conn->umxd->ntoolstack--;
 		umxd_domain_forget_conn(conn->umxd, conn);
 	}
 out:
@@ -153,6 +156,7 @@ void umxd_reap(struct umxd *umxd)
 		struct umxd_conn *c = umxd->dead_conns;
 		umxd->dead_conns = c->next;
 		free(c);
+		umxd->freed_objects++;
 	}
 }
 
@@ -273,6 +277,7 @@ static struct umxd_conn *conn_add(struct umxd *umxd, int fd, struct umxd_domain 
 	c->fd = fd;
 	c->dom = dom;
 	c->domain_conn = dom != NULL;
+	c->since_ms = umx_clock_ms();
 	c->io = umxd_io_add(umxd->loop, fd, EPOLLIN, conn_input, c);
 	if (!c->io) {
 		free(c);
@@ -280,6 +285,8 @@ static struct umxd_conn *conn_add(struct umxd *umxd, int fd, struct umxd_domain 
 	}
 	c->next = umxd->conns;
 	umxd->conns = c;
+	if (!dom)
+		umxd->ntoolstack++;
 	return c;
 }
 
@@ -287,6 +294,40 @@ static struct umxd_conn *conn_add(struct umxd *umxd, int fd, struct umxd_domain 
 struct umxd_conn *umxd_conn_add_domain(struct umxd *umxd, int fd, struct umxd_domain *dom)
 {
 	return conn_add(umxd, fd, dom);
+}
+
+/* Something keeps the control socket from taking clients (@why): say so at
+ * most once per UMXD_LOG_INTERVAL_MS, with how many were turned away. */
+static void ctl_refused(struct umxd *umxd, const char *why)
+{
+	uint64_t now = umx_clock_ms();
+
+	umxd->ctl_refused++;
+	if (umxd->ctl_log_ms && now - umxd->ctl_log_ms < UMXD_LOG_INTERVAL_MS)
+		return;
+	umx_warn("control socket: %s (%u refused since the last message)", why, umxd->ctl_refused);
+	umxd->ctl_log_ms = now;
+	umxd->ctl_refused = 0;
+}
+
+/* Out of descriptors: a listener left armed would fire again at once, for
+ * ever (accept fails before it takes the client off the queue). Stop
+ * watching it until umxd_tick(); clients wait in the backlog meanwhile. */
+static void ctl_pause(struct umxd *umxd, const char *why)
+{
+	if (!umxd->ctl_paused && umxd_io_set_events(umxd->ctl_io, 0) == 0)
+		umxd->ctl_paused = true;
+	ctl_refused(umxd, why);
+}
+
+static unsigned conns_of_pid(const struct umxd *umxd, pid_t pid)
+{
+	unsigned n = 0;
+
+	for (const struct umxd_conn *c = umxd->conns; c; c = c->next)
+		if (!c->domain_conn && c->peer_pid == pid)
+			n++;
+	return n;
 }
 
 static void ctl_accept(struct umxd_io *io, uint32_t events, void *ctx)
@@ -302,8 +343,18 @@ static void ctl_accept(struct umxd_io *io, uint32_t events, void *ctx)
 		struct umxd_conn *c;
 
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR)
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM)
+				ctl_pause(umxd, "out of descriptors or memory: not accepting "
+				                "clients for now");
+			else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 				umx_warn("accept: %s", strerror(errno));
+			return;
+		}
+		if (umxd_loop_fd_check(umxd->loop, fd, UMXD_FD_RESERVE_TOOLSTACK) < 0) {
+			close(fd);
+			ctl_pause(umxd, "descriptors down to umxd's reserve: not accepting "
+			                "clients for now");
 			return;
 		}
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
@@ -311,6 +362,18 @@ static void ctl_accept(struct umxd_io *io, uint32_t events, void *ctx)
 			umx_warn("refused control client pid %d uid %u: not uid %u", (int)cred.pid,
 			         (unsigned)cred.uid, (unsigned)umxd->uid);
 			close(fd);
+			continue;
+		}
+		if (umxd->ntoolstack >= UMXD_TOOLSTACK_CONNS_MAX) {
+			close(fd);
+			ctl_refused(umxd, "toolstack connection cap reached: refusing clients");
+			continue;
+		}
+		/* One process may not take every slot. */
+		if (conns_of_pid(umxd, cred.pid) >= UMXD_TOOLSTACK_CONNS_PER_PID) {
+			close(fd);
+			ctl_refused(umxd, "a toolstack process is at its connection cap: "
+			                  "refusing it more");
 			continue;
 		}
 		if (umxd_peer_check(cred.pid, cred.uid, &why) < 0) {
@@ -325,6 +388,31 @@ static void ctl_accept(struct umxd_io *io, uint32_t events, void *ctx)
 			continue;
 		}
 		c->peer_pid = cred.pid;
+	}
+}
+
+void umxd_tick(struct umxd *umxd, uint64_t now_ms)
+{
+	struct umxd_conn *c, *next;
+
+	/* A client that connects and never says HELLO holds a descriptor
+	 * and a slot for nothing. Domains' own connections are exempt: a
+	 * domain's process may take long to start, and dies with them. */
+	for (c = umxd->conns; c; c = next) {
+		next = c->next;
+		if (!c->domain_conn && !c->hello && !c->closing &&
+		    now_ms - c->since_ms >= UMXD_HELLO_TIMEOUT_MS)
+			umxd_conn_drop(c, "no HELLO in time");
+	}
+	/* Retry accepting: if descriptors are still short it pauses again,
+	 * once per tick at most. */
+	if (umxd->ctl_paused && umxd_io_set_events(umxd->ctl_io, EPOLLIN) == 0)
+		umxd->ctl_paused = false;
+	/* After a burst (domains or clients gone), hand the freed heap back
+	 * to the system: otherwise RSS stays at the burst's peak. */
+	if (umxd->freed_objects >= 32 || (umxd->freed_objects && !umxd->ndomains)) {
+		malloc_trim(0);
+		umxd->freed_objects = 0;
 	}
 }
 
@@ -501,11 +589,21 @@ int umxd_run(struct umxd *umxd)
 {
 	umx_info("umxd %s ready: control %s, xenstore %s", UMX_VERSION, umxd->ctl_path,
 	         umxd->xs_path);
+	umxd->next_tick_ms = umx_clock_ms() + UMXD_TICK_MS;
 	while (!umxd_loop_stopping(umxd->loop)) {
-		int r = umxd_loop_once(umxd->loop, -1);
+		uint64_t now = umx_clock_ms();
+		int r = umxd_loop_once(umxd->loop, now >= umxd->next_tick_ms
+		                                           ? 0
+		                                           : (int)(umxd->next_tick_ms - now));
 		umxd_reap(umxd);
 		if (r < 0)
 			return r;
+		now = umx_clock_ms();
+		if (now >= umxd->next_tick_ms) {
+			umxd_tick(umxd, now);
+			umxd_reap(umxd);
+			umxd->next_tick_ms = now + UMXD_TICK_MS;
+		}
 	}
 	return 0;
 }

@@ -29,6 +29,18 @@
 #define UMXD_GRANT_FRAMES_DEFAULT 4u
 #define UMXD_GRANT_FRAMES_MAX     64u
 #define UMXD_MSGS_PER_WAKEUP      32u
+/* Bounds on what clients can make umxd hold (docs/RELIABILITY.md); the
+ * descriptor reserves are in loop.h. */
+/* Toolstack (control socket) connections at once, and from one process. */
+#define UMXD_TOOLSTACK_CONNS_MAX     512u
+#define UMXD_TOOLSTACK_CONNS_PER_PID 64u
+/* A toolstack client that has not said HELLO by then is dropped. */
+#define UMXD_HELLO_TIMEOUT_MS 5000u
+/* Housekeeping period: hello deadlines, re-arming a paused listener,
+ * returning freed memory to the system. */
+#define UMXD_TICK_MS 1000u
+/* "out of descriptors" and cap messages: at most one per this long. */
+#define UMXD_LOG_INTERVAL_MS 10000u
 /* Socket paths live in sockaddr_un (108 bytes) with a short file name. */
 #define UMXD_DIR_MAX 96u
 
@@ -47,6 +59,7 @@ struct umxd_conn {
 	bool hello;
 	bool closing;
 	pid_t peer_pid;
+	uint64_t since_ms; /* accepted at (HELLO deadline) */
 	struct umxd_conn *next;
 };
 
@@ -96,6 +109,12 @@ struct umxd {
 	uid_t uid;
 	struct umxd_conn *conns;
 	struct umxd_conn *dead_conns; /* dropped this round, freed by umxd_reap() */
+	unsigned ntoolstack;          /* toolstack connections in conns */
+	bool ctl_paused;              /* not accepting: out of descriptors */
+	uint64_t next_tick_ms;
+	uint64_t ctl_log_ms;    /* last "not accepting" log */
+	unsigned ctl_refused;   /* refusals since that log */
+	unsigned freed_objects; /* domains and connections freed since the last trim */
 	struct umxd_domain *domains[UMXD_DOMID_LAST + 1];
 	unsigned ndomains;
 	uint32_t next_domid;
@@ -129,6 +148,10 @@ int umxd_reply_to(struct umxd_conn *conn, uint32_t type, uint32_t id, int32_t re
 void umxd_conn_drop(struct umxd_conn *conn, const char *why);
 /* Free connections dropped during the last loop round. */
 void umxd_reap(struct umxd *umxd);
+/* Housekeeping, every UMXD_TICK_MS (umxd_run calls it; tests may too):
+ * drops toolstack clients past their HELLO deadline, re-arms a listener
+ * paused for want of descriptors, trims the heap after a burst of frees. */
+void umxd_tick(struct umxd *umxd, uint64_t now_ms);
 struct umxd_conn *umxd_conn_add_domain(struct umxd *umxd, int fd, struct umxd_domain *dom);
 
 /* Handler for one request type. Return 0 once a reply has been sent (or

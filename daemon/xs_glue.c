@@ -69,6 +69,14 @@ int umxd_h_xs_connect(struct umxd_conn *c, struct umx_msg *m)
 		return umxd_reply(c, m, -ENODEV, NULL, 0, NULL, 0);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return umxd_reply(c, m, -errno, NULL, 0, NULL, 0);
+	/* A domain's store connections come out of what umxd keeps free for
+	 * domains; the toolstack's out of its own reserve. */
+	if (umxd_loop_fd_check(c->umxd->loop, sv[1],
+	                       domid ? UMXD_FD_RESERVE_DOMAIN : UMXD_FD_RESERVE_TOOLSTACK) < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return umxd_reply(c, m, -EMFILE, NULL, 0, NULL, 0);
+	}
 	r = umxd_xs_attach(c->umxd->xs, sv[0], domid); /* takes sv[0] */
 	if (r < 0) {
 		close(sv[1]);

@@ -65,6 +65,11 @@ void umxd_xs_free(struct umxd_xs *xs);
 /* Over its memory cap, a dom0 connection with this much unread output is
  * cut off when yet another watch event comes. */
 #define XS_DOM0_OUTQ_OVER_CAP (64u << 10)
+/* Toolstack connections from one process (past it, refused). */
+#define XS_DOM0_CONNS_PER_PID 128u
+/* A message begun and not finished for this long: the connection is cut
+ * (it would hold its slot and buffer for ever). */
+#define XS_HALF_FRAME_TIMEOUT_MS 10000u
 /* Take ownership of a connected SOCK_STREAM @fd whose peer is domain @domid
  * (the fd is closed on failure too). Returns 0 or -errno (-EMFILE past
  * UMXD_XS_CONNS_PER_DOMAIN). */
@@ -155,6 +160,9 @@ int xs_conn_rx_commit(struct xs_conn *c, size_t n);
 /* Output: fill up to @max iovecs with queued bytes; returns the count. */
 int xs_conn_tx_iov(const struct xs_conn *c, struct iovec *iov, int max);
 size_t xs_conn_tx_pending(const struct xs_conn *c);
+/* Input bytes held: with no output pending, the start of a message whose
+ * rest has not come (the glue times such a half-sent frame out). */
+size_t xs_conn_rx_pending(const struct xs_conn *c);
 void xs_conn_tx_consume(struct xs_conn *c, size_t n);
 /* Copy the next whole queued message (header + payload) into @buf; returns
  * its length, 0 if none, -ENOSPC if @cap is too small. (Tests.) */

@@ -170,6 +170,11 @@ static bool paused(struct xs_conn *c)
 	       c->outq_bytes >= c->st->quota[XS_Q_MEMORY] / 2;
 }
 
+size_t xs_conn_rx_pending(const struct xs_conn *c)
+{
+	return c->rxlen;
+}
+
 size_t xs_conn_rx_space(struct xs_conn *c, void **buf)
 {
 	if (c->broken || paused(c))

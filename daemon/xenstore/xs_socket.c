@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "peer.h"
+#include "umx/clock.h"
 #include "umx/log.h"
 #include "xs_engine.h"
 
@@ -26,7 +27,9 @@ struct sock_conn {
 	struct umxd_io *io;
 	int fd;
 	uint32_t events;
-	bool busy; /* inside sc_event(): it updates the events itself */
+	bool busy;      /* inside sc_event(): it updates the events itself */
+	pid_t pid;      /* toolstack clients: SO_PEERCRED's, for the per-process cap */
+	uint64_t rx_ms; /* last input (half-sent frame timeout) */
 };
 
 struct umxd_xs {
@@ -36,7 +39,23 @@ struct umxd_xs {
 	struct umxd_io *lio, *tio;
 	int lfd, tfd;
 	char *path;
+	bool paused;      /* listener not watched: out of descriptors */
+	uint64_t log_ms;  /* last "refusing" message (one per interval) */
+	unsigned refused; /* since then */
 };
+
+/* The listener cannot take a client (@why): say so at most every 10 s. */
+static void refused(struct umxd_xs *xs, const char *why)
+{
+	uint64_t now = umx_clock_ms();
+
+	xs->refused++;
+	if (xs->log_ms && now - xs->log_ms < 10000u)
+		return;
+	umx_warn("xenstore: %s (%u refused since the last message)", why, xs->refused);
+	xs->log_ms = now;
+	xs->refused = 0;
+}
 
 static void sc_close(struct sock_conn *sc)
 {
@@ -110,6 +129,8 @@ static void sc_event(struct umxd_io *io, uint32_t events, void *ctx)
 				sc_close(sc);
 				return;
 			}
+			if (r > 0)
+				sc->rx_ms = umx_clock_ms();
 			if (r > 0 && xs_conn_rx_commit(sc->c, (size_t)r)) {
 				sc_close(sc);
 				return;
@@ -137,14 +158,16 @@ static void sc_event(struct umxd_io *io, uint32_t events, void *ctx)
 	sc_update(sc);
 }
 
-static int sc_add(struct umxd_xs *xs, int fd, unsigned domid)
+static int sc_add(struct umxd_xs *xs, int fd, unsigned domid, pid_t pid)
 {
 	struct sock_conn *sc = calloc(1, sizeof(*sc));
 	int fl = fcntl(fd, F_GETFL);
 	if (!sc || fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
 		goto err;
 	sc->xs = xs;
+	sc->pid = pid;
 	sc->fd = fd;
+	sc->rx_ms = umx_clock_ms();
 	sc->c = xs_conn_new(xs->st, domid, NULL, NULL);
 	if (!sc->c)
 		goto err;
@@ -182,7 +205,17 @@ int umxd_xs_attach(struct umxd_xs *xs, int fd, unsigned domid)
 		close(fd);
 		return r;
 	}
-	return sc_add(xs, fd, domid);
+	return sc_add(xs, fd, domid, 0);
+}
+
+static unsigned conns_of_pid(const struct umxd_xs *xs, pid_t pid)
+{
+	unsigned n = 0;
+
+	for (const struct sock_conn *sc = xs->conns; sc; sc = sc->next)
+		if (sc->pid == pid && !xs_conn_domid(sc->c))
+			n++;
+	return n;
 }
 
 static void on_accept(struct umxd_io *io, uint32_t events, void *ctx)
@@ -192,8 +225,26 @@ static void on_accept(struct umxd_io *io, uint32_t events, void *ctx)
 	(void)events;
 	for (int i = 0; i < 16; i++) {
 		int fd = accept4(xs->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-		if (fd < 0)
+		if (fd < 0) {
+			/* Out of descriptors, the listener would fire again at once
+			 * for ever: stop watching it until the next tick. */
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				if (!umxd_io_set_events(xs->lio, 0))
+					xs->paused = true;
+				refused(xs, "out of descriptors or memory: not accepting clients "
+				            "for now");
+			}
 			return;
+		}
+		if (umxd_loop_fd_check(xs->loop, fd, UMXD_FD_RESERVE_TOOLSTACK) < 0) {
+			close(fd);
+			if (!umxd_io_set_events(xs->lio, 0))
+				xs->paused = true;
+			refused(xs, "descriptors down to umxd's reserve: not accepting clients "
+			            "for now");
+			return;
+		}
 		struct ucred cred;
 		socklen_t len = sizeof(cred);
 		const char *why;
@@ -203,31 +254,50 @@ static void on_accept(struct umxd_io *io, uint32_t events, void *ctx)
 			close(fd);
 			continue;
 		}
+		if (conns_of_pid(xs, cred.pid) >= XS_DOM0_CONNS_PER_PID) {
+			close(fd);
+			refused(xs, "a toolstack process is at its connection cap");
+			continue;
+		}
 		if (umxd_peer_check(cred.pid, cred.uid, &why) < 0) {
 			umx_warn("xenstore: refusing a client pid %d: %s", (int)cred.pid, why);
 			close(fd);
 			continue;
 		}
 		if (xs_store_conn_admit(xs->st, 0, 0) < 0) {
-			umx_warn("xenstore: refusing a toolstack client (pid %d): over its "
-			         "connection or memory cap",
-			         (int)cred.pid);
 			close(fd);
+			refused(xs,
+			        "refusing toolstack clients: over the connection or memory cap");
 			continue;
 		}
-		sc_add(xs, fd, 0);
+		sc_add(xs, fd, 0, cred.pid);
 	}
 }
 
 static void on_tick(struct umxd_io *io, uint32_t events, void *ctx)
 {
 	struct umxd_xs *xs = ctx;
-	uint64_t n;
+	struct sock_conn *sc, *next;
+	uint64_t n, now = umx_clock_ms();
 	(void)io;
 	(void)events;
 	if (read(xs->tfd, &n, sizeof(n)) < 0)
 		return;
 	xs_store_tick(xs->st);
+	/* Input held with no output pending is a message begun and never
+	 * finished: the peer holds a slot and a buffer for nothing. */
+	for (sc = xs->conns; sc; sc = next) {
+		next = sc->next;
+		if (xs_conn_rx_pending(sc->c) && !xs_conn_tx_pending(sc->c) &&
+		    now - sc->rx_ms >= XS_HALF_FRAME_TIMEOUT_MS) {
+			umx_warn("xenstore: domain %u connection cut off: a message begun %llu ms "
+			         "ago was never finished",
+			         xs_conn_domid(sc->c), (unsigned long long)(now - sc->rx_ms));
+			sc_close(sc);
+		}
+	}
+	if (xs->paused && !umxd_io_set_events(xs->lio, EPOLLIN))
+		xs->paused = false;
 }
 
 int umxd_xs_new(struct umxd_loop *loop, const char *socket_path, const struct umxd_xs_hooks *hooks,
