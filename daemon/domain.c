@@ -177,10 +177,15 @@ void umxd_domain_died(struct umxd_domain *dom, const char *why)
 
 void umxd_domain_forget_conn(struct umxd *umxd, struct umxd_conn *conn)
 {
-	for (uint32_t d = UMXD_DOMID_FIRST; d <= UMXD_DOMID_LAST && umxd->ndomains; d++) {
+	/* Stop after the last domain: every toolstack client's goodbye must
+	 * not cost a walk of the whole domid space. */
+	unsigned left = umxd->ndomains;
+
+	for (uint32_t d = UMXD_DOMID_FIRST; d <= UMXD_DOMID_LAST && left; d++) {
 		struct umxd_domain *dom = umxd->domains[d];
 		if (!dom)
 			continue;
+		left--;
 		for (struct umxd_waiter **pp = &dom->waiters; *pp;) {
 			if ((*pp)->conn == conn) {
 				struct umxd_waiter *w = *pp;

@@ -208,7 +208,7 @@ static int h_daemon_stop(struct umxd_conn *c, struct umx_msg *m)
 	return umxd_reply(c, m, 0, NULL, 0, NULL, 0);
 }
 
-static const char *dispatch(struct umxd_conn *c, struct umx_msg *m)
+const char *umxd_dispatch(struct umxd_conn *c, struct umx_msg *m)
 {
 	enum who me = c->domain_conn ? WHO_DOMU : WHO_DOM0;
 	int r;
@@ -255,7 +255,7 @@ static void conn_input(struct umxd_io *io, uint32_t events, void *ctx)
 			                                : "receive error");
 			return;
 		}
-		why = dispatch(c, &msg);
+		why = umxd_dispatch(c, &msg);
 		umx_msg_close_fds(&msg); /* no request passes descriptors to us */
 		if (why) {
 			umx_debug("request type %#x id %u rejected: %s", msg.hdr.type, msg.hdr.id,

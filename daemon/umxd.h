@@ -154,6 +154,11 @@ void umxd_reap(struct umxd *umxd);
 void umxd_tick(struct umxd *umxd, uint64_t now_ms);
 struct umxd_conn *umxd_conn_add_domain(struct umxd *umxd, int fd, struct umxd_domain *dom);
 
+/* Check @m against the sender's rights and run its handler (conn_input's
+ * core; fuzz targets drive it with a fake peer). NULL, or why the sender
+ * must be dropped (the caller drops it). Does not close @m's descriptors. */
+const char *umxd_dispatch(struct umxd_conn *c, struct umx_msg *m);
+
 /* Handler for one request type. Return 0 once a reply has been sent (or
  * deferred), or a negative errno that is a protocol violation: the
  * connection is then dropped with that reason. */

@@ -45,7 +45,8 @@ static long cpu_ticks(pid_t pid)
 	buf[n] = 0;
 	p = strrchr(buf, ')');
 	/* After the command: state, then fields 4..13, then utime, stime. */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+	if (!p ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
 		return -1;
 	return (long)(ut + st);
 }
