@@ -24,6 +24,7 @@ static const struct {
          "xs read|write|ls|rm|mkdir|watch|perms|chmod ...\n"
          "                             XenStore, like xenstore-*"},
         {"net", cmd_net, "net attach|detach|list|switch  virtual network interfaces"},
+        {"blk", cmd_blk, "blk attach|detach|list|serve|io  virtual block devices"},
         {"vchan", cmd_vchan,
          "vchan server|client PATH DOMID [--unix SOCK] [-k]  pipe over a vchan"},
 };

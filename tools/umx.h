@@ -18,6 +18,7 @@ int cmd_destroy(int argc, char **argv);
 int cmd_wait(int argc, char **argv);
 int cmd_xs(int argc, char **argv);
 int cmd_net(int argc, char **argv);
+int cmd_blk(int argc, char **argv);
 int cmd_vchan(int argc, char **argv);
 
 #endif

@@ -1,0 +1,558 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * blkback over a file: every vbd the toolstack creates under this domain's
+ * backend/vbd/ is served from the file its `params` names.
+ *
+ * A frontend is hostile input. The ring core copies each request out of
+ * shared memory once (and validates the producer index); bb_parse()
+ * validates that private copy once, completely, before anything acts on it
+ * (XSA-155: nothing is read from the ring twice). The frontend's pages are
+ * then mapped all or nothing, and a map failure is the request's failure,
+ * answered with an error, never ignored (XSA-365). Responses are built in
+ * a zeroed struct and the ring core zeroes the rest of the slot, so no
+ * byte of ours leaks through padding (XSA-216). Work is bounded per disk
+ * per round (UMX_BLK_BUDGET), and a disk whose frontend notifies without
+ * work is held (evstorm.h, XSA-391). I/O is synchronous, so requests are
+ * served, and their effects ordered, exactly in ring order: a flush or a
+ * barrier follows every write before it.
+ *
+ * The mappings are back_pgnt.c, the handshake back_xenbus.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "blk_priv.h"
+#include "umx/clock.h"
+#include "umx/log.h"
+
+/* ---- disk lifetime ---------------------------------------------------------- */
+
+void bb_vbd_disconnect(struct bb_vbd *v)
+{
+	struct umx_blkback *bb = v->bb;
+
+	v->info.connected = false;
+	if (!bb)
+		return;
+	bb_pgnt_flush(v);
+	if (v->m_ring)
+		umx_plat_unmap(bb->p, v->m_ring);
+	v->m_ring = NULL;
+	if (v->port)
+		umx_plat_evtchn_unbind(bb->p, v->port);
+	v->port = 0;
+	v->kicked = false;
+	v->storm = (struct evstorm){0};
+}
+
+int bb_vbd_fail(struct bb_vbd *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (v->info.reason[0])
+		return -EPROTO;
+	va_start(ap, fmt);
+	vsnprintf(v->info.reason, sizeof(v->info.reason), fmt, ap);
+	va_end(ap);
+	if (!v->info.reason[0])
+		snprintf(v->info.reason, sizeof(v->info.reason), "broken");
+	umx_err("blkback: vbd %u/%u disconnected: %s", v->info.front_domid, v->info.devid,
+	        v->info.reason);
+	v->info.st.errors++;
+	umx_ring_mark_broken(&v->ring, "%s", v->info.reason);
+	if (v->bb) {
+		bb_vbd_disconnect(v);
+		blk_xs_set_state(v->bb->xs, v->be, XenbusStateClosing);
+	}
+	return -EPROTO;
+}
+
+/* ---- validation --------------------------------------------------------------- */
+
+static int why_fmt(char *why, size_t len, int rc, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+static int why_fmt(char *why, size_t len, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* [@sector, @sector + @n) within the disk, both aligned to its sector. */
+static int check_range(const struct bb_vbd *v, uint64_t sector, uint64_t n, char *why, size_t wl)
+{
+	uint64_t align = v->info.sector_size >> BLK_SECTOR_SHIFT;
+
+	if ((sector | n) & (align - 1))
+		return why_fmt(why, wl, -EINVAL, "sectors %llu+%llu not aligned to %u bytes",
+		               (unsigned long long)sector, (unsigned long long)n,
+		               v->info.sector_size);
+	if (n > v->info.sectors || sector > v->info.sectors - n)
+		return why_fmt(why, wl, -EINVAL, "sectors %llu+%llu beyond the disk's %llu",
+		               (unsigned long long)sector, (unsigned long long)n,
+		               (unsigned long long)v->info.sectors);
+	return 0;
+}
+
+int bb_parse(const struct bb_vbd *v, const void *raw, struct bb_req *out, char *why, size_t wl)
+{
+	struct blkif_request rw;
+	struct blkif_request_discard d;
+	uint64_t align = v->info.sector_size >> BLK_SECTOR_SHIFT;
+
+	/* One copy of the slot, already private (the ring core took it): the
+	 * views below are copies of that, never of shared memory. */
+	memcpy(&rw, raw, sizeof(rw));
+	memset(out, 0, sizeof(*out));
+	out->op = rw.operation;
+	out->id = rw.id;
+	switch (rw.operation) {
+	case BLKIF_OP_READ:
+	case BLKIF_OP_WRITE:
+	case BLKIF_OP_WRITE_BARRIER:
+	case BLKIF_OP_FLUSH_DISKCACHE:
+		out->sector = rw.sector_number;
+		out->nseg = rw.nr_segments;
+		if (out->nseg > UMX_BLK_SEGS ||
+		    (out->nseg == 0 && rw.operation != BLKIF_OP_FLUSH_DISKCACHE))
+			return why_fmt(why, wl, -EPROTO, "request id %llu: %u segments (op %u)",
+			               (unsigned long long)rw.id, out->nseg, rw.operation);
+		for (unsigned i = 0; i < out->nseg; i++) {
+			const struct blkif_request_segment *s = &rw.seg[i];
+			if (s->first_sect > s->last_sect || s->last_sect >= BLK_SECTORS_PER_PAGE)
+				return why_fmt(why, wl, -EPROTO,
+				               "request id %llu: segment %u sectors %u..%u",
+				               (unsigned long long)rw.id, i, s->first_sect,
+				               s->last_sect);
+			out->seg[i] = *s;
+			out->nr_sect += (uint64_t)(s->last_sect - s->first_sect + 1);
+		}
+		for (unsigned i = 0; i < out->nseg; i++)
+			if ((out->seg[i].first_sect | (out->seg[i].last_sect + 1u)) & (align - 1))
+				return why_fmt(why, wl, -EINVAL,
+				               "segment %u not aligned to %u-byte sectors", i,
+				               v->info.sector_size);
+		if (rw.operation != BLKIF_OP_READ && out->nseg && v->info.readonly)
+			return why_fmt(why, wl, -EINVAL, "write to a read-only disk");
+		if (rw.operation == BLKIF_OP_FLUSH_DISKCACHE && !out->nseg)
+			return 0; /* a pure flush names no range */
+		return check_range(v, out->sector, out->nr_sect, why, wl);
+	case BLKIF_OP_DISCARD:
+		memcpy(&d, raw, sizeof(d));
+		out->sector = d.sector_number;
+		out->nr_sect = d.nr_sectors;
+		out->flag = d.flag;
+		if (d.flag & ~BLKIF_DISCARD_SECURE)
+			return why_fmt(why, wl, -EPROTO, "discard id %llu: flags %#x",
+			               (unsigned long long)d.id, d.flag);
+		if (v->info.readonly || (d.flag & BLKIF_DISCARD_SECURE))
+			return why_fmt(why, wl, -EOPNOTSUPP, "discard%s not offered",
+			               d.flag ? " (secure)" : "");
+		return check_range(v, out->sector, out->nr_sect, why, wl);
+	default:
+		/* Indirect requests, reserved and unknown operations: not offered,
+		 * answered as Linux's blkback answers them. */
+		return why_fmt(why, wl, -EOPNOTSUPP, "operation %u not supported", rw.operation);
+	}
+}
+
+/* ---- I/O -------------------------------------------------------------------------- */
+
+/* All of @iov at @off, resuming after short transfers; 0 or -errno. */
+static int rw_full(int fd, bool write, struct iovec *iov, int n, off_t off)
+{
+	while (n > 0) {
+		ssize_t r = write ? pwritev(fd, iov, n, off) : preadv(fd, iov, n, off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -EIO; /* the file shrank under us */
+		off += r;
+		while (n > 0 && (size_t)r >= iov->iov_len) {
+			r -= (ssize_t)iov->iov_len;
+			iov++, n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (uint8_t *)iov->iov_base + r;
+			iov->iov_len -= (size_t)r;
+		}
+	}
+	return 0;
+}
+
+static int sync_file(struct bb_vbd *v)
+{
+	return fdatasync(v->fd) < 0 ? -errno : 0;
+}
+
+/* Move the data of @rq between the file and the frontend's pages. */
+static int do_data(struct bb_vbd *v, const struct bb_req *rq, bool write)
+{
+	struct iovec iov[UMX_BLK_SEGS];
+	uint8_t *pages[UMX_BLK_SEGS];
+	umx_plat_mapped *tmp = NULL;
+	int r;
+
+	/* A read writes into the frontend's pages, a write reads them. */
+	if ((r = bb_map_req(v, rq, !write, pages, &tmp)) < 0)
+		return r;
+	for (unsigned i = 0; i < rq->nseg; i++) {
+		iov[i].iov_base = pages[i] + ((size_t)rq->seg[i].first_sect << BLK_SECTOR_SHIFT);
+		iov[i].iov_len = (size_t)(rq->seg[i].last_sect - rq->seg[i].first_sect + 1)
+		                 << BLK_SECTOR_SHIFT;
+	}
+	r = rw_full(v->fd, write, iov, (int)rq->nseg, (off_t)(rq->sector << BLK_SECTOR_SHIFT));
+	bb_unmap_req(v, tmp);
+	return r;
+}
+
+static int do_discard(struct bb_vbd *v, const struct bb_req *rq)
+{
+	if (!rq->nr_sect)
+		return 0;
+	if (fallocate(v->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+	              (off_t)(rq->sector << BLK_SECTOR_SHIFT),
+	              (off_t)(rq->nr_sect << BLK_SECTOR_SHIFT)) < 0)
+		return errno == EOPNOTSUPP ? -EOPNOTSUPP : -errno;
+	return 0;
+}
+
+/* Serve a validated request: 0 or -errno (answered as an error). */
+static int serve(struct bb_vbd *v, const struct bb_req *rq)
+{
+	struct umx_blk_stats *st = &v->info.st;
+	uint64_t bytes = rq->nr_sect << BLK_SECTOR_SHIFT;
+	int r = 0;
+
+	switch (rq->op) {
+	case BLKIF_OP_READ:
+		if ((r = do_data(v, rq, false)) == 0) {
+			st->reads++;
+			st->bytes_read += bytes;
+		}
+		return r;
+	case BLKIF_OP_WRITE_BARRIER:
+		/* Everything before is already written (served in order):
+		 * make it stable, then this write, then make that stable. */
+		if ((r = sync_file(v)) < 0)
+			return r;
+		/* fall through */
+	case BLKIF_OP_WRITE:
+		if ((r = do_data(v, rq, true)) < 0)
+			return r;
+		st->writes++;
+		st->bytes_written += bytes;
+		return rq->op == BLKIF_OP_WRITE_BARRIER ? sync_file(v) : 0;
+	case BLKIF_OP_FLUSH_DISKCACHE:
+		/* Linux sends data with a flush (REQ_PREFLUSH|REQ_FUA): write it,
+		 * then one fdatasync covers both what came before and it. */
+		if (rq->nseg && (r = do_data(v, rq, true)) < 0)
+			return r;
+		if (rq->nseg) {
+			st->writes++;
+			st->bytes_written += bytes;
+		}
+		st->flushes++;
+		return sync_file(v);
+	case BLKIF_OP_DISCARD:
+		if ((r = do_discard(v, rq)) == 0)
+			st->discards++;
+		return r;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+static int respond(struct bb_vbd *v, uint64_t id, uint8_t op, int rc)
+{
+	struct blkif_response rsp;
+
+	/* Zeroed first: the padding after operation and after status is ours
+	 * (XSA-216). */
+	memset(&rsp, 0, sizeof(rsp));
+	rsp.id = id; /* echoed; uniqueness is the frontend's job */
+	rsp.operation = op;
+	rsp.status = rc == 0             ? BLKIF_RSP_OKAY
+	             : rc == -EOPNOTSUPP ? BLKIF_RSP_EOPNOTSUPP
+	                                 : BLKIF_RSP_ERROR;
+	if (rc)
+		v->info.st.errors++;
+	if (umx_ring_put(&v->ring, &rsp) < 0)
+		return bb_vbd_fail(v, "ring: %s", umx_ring_broken(&v->ring));
+	return 0;
+}
+
+/* Up to @budget requests; the number handled or -EPROTO. */
+static int vbd_run(struct bb_vbd *v, unsigned budget, bool *notify)
+{
+	unsigned done = 0;
+	bool n = false;
+
+	*notify = false;
+	while (done < budget && !v->info.reason[0]) {
+		union blkif_sring_entry slot;
+		struct bb_req rq;
+		char why[160];
+		int r = umx_ring_take(&v->ring, &slot.req, 1);
+
+		if (r < 0)
+			return bb_vbd_fail(v, "ring: %s", umx_ring_broken(&v->ring));
+		if (r == 0)
+			break;
+		done++;
+		why[0] = 0;
+		r = bb_parse(v, &slot.req, &rq, why, sizeof(why));
+		if (r == -EPROTO)
+			return bb_vbd_fail(v, "%s", why);
+		if (r < 0)
+			umx_debug("blkback: vbd %u/%u: %s", v->info.front_domid, v->info.devid,
+			          why);
+		else
+			r = serve(v, &rq);
+		if (respond(v, rq.id, rq.op, r) < 0)
+			return -EPROTO;
+	}
+	if (v->info.reason[0])
+		return -EPROTO;
+	if (umx_ring_push(&v->ring, &n) < 0)
+		return bb_vbd_fail(v, "ring: %s", umx_ring_broken(&v->ring));
+	*notify = n;
+	return (int)done;
+}
+
+/* ---- detached (fuzzing) --------------------------------------------------- */
+
+int blkback_detached_new(void *ring, int fd, uint64_t sectors, uint32_t sector_size,
+                         bb_page_fn page, void *ctx, struct bb_vbd **out)
+{
+	struct bb_vbd *v = calloc(1, sizeof(*v));
+	int r;
+
+	if (!v)
+		return -ENOMEM;
+	if (sector_size != 512 && sector_size != 4096) {
+		free(v);
+		return -EINVAL;
+	}
+	v->fd = fd;
+	v->page_fn = page;
+	v->ctx = ctx;
+	v->info.sectors = sectors;
+	v->info.sector_size = sector_size;
+	v->info.persistent = true;
+	if ((r = umx_ring_back_init(&v->ring, ring, UMX_PAGE_SIZE, sizeof(struct blkif_request),
+	                            sizeof(struct blkif_response), false)) < 0) {
+		free(v);
+		return r;
+	}
+	v->info.connected = true;
+	*out = v;
+	return 0;
+}
+
+int blkback_detached_run(struct bb_vbd *v, unsigned budget)
+{
+	bool notify;
+	return vbd_run(v, budget, &notify);
+}
+
+const char *blkback_detached_broken(const struct bb_vbd *v)
+{
+	return v->info.reason[0] ? v->info.reason : NULL;
+}
+
+void blkback_detached_free(struct bb_vbd *v)
+{
+	free(v);
+}
+
+/* ---- public --------------------------------------------------------------------- */
+
+int umx_blkback_open(umx_plat *p, umx_blkback **out)
+{
+	umx_blkback *bb = calloc(1, sizeof(*bb));
+	int r;
+
+	if (!bb)
+		return -ENOMEM;
+	bb->p = p;
+	bb->xs = umx_plat_xs(p);
+	bb->domid = umx_plat_domid(p);
+	snprintf(bb->dir, sizeof(bb->dir), "/local/domain/%u/backend/vbd", bb->domid);
+	if ((r = umx_xs_watch(bb->xs, bb->dir, "be")) < 0) {
+		free(bb);
+		return r;
+	}
+	bb_rescan(bb);
+	*out = bb;
+	return 0;
+}
+
+int umx_blkback_provide(umx_blkback *bb, const char *path, int fd)
+{
+	if (path[0] != '/' || strlen(path) >= sizeof(bb->files[0].path) || fd < 0)
+		return -EINVAL;
+	if (bb->nfiles == UMX_BLK_VBDS_MAX)
+		return -ENOSPC;
+	if ((fd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0)
+		return -errno;
+	snprintf(bb->files[bb->nfiles].path, sizeof(bb->files[0].path), "%s", path);
+	bb->files[bb->nfiles++].fd = fd;
+	/* A vbd attached before its file was provided gets it now. */
+	for (unsigned i = 0; i < bb->nvbds; i++)
+		if (bb->vbds[i]->fd < 0 && !strcmp(bb->vbds[i]->info.params, path))
+			bb_vbd_setup(bb->vbds[i]);
+	return 0;
+}
+
+void umx_blkback_close(umx_blkback *bb)
+{
+	if (!bb)
+		return;
+	for (unsigned i = 0; i < bb->nfiles; i++)
+		close(bb->files[i].fd);
+	umx_xs_unwatch(bb->xs, bb->dir, "be");
+	for (unsigned i = 0; i < bb->nvbds; i++) {
+		blk_xs_set_state(bb->xs, bb->vbds[i]->be, XenbusStateClosed);
+		bb_vbd_free(bb, bb->vbds[i]);
+	}
+	free(bb);
+}
+
+static struct bb_vbd *vbd_by_port(struct umx_blkback *bb, uint32_t port)
+{
+	for (unsigned i = 0; i < bb->nvbds; i++)
+		if (bb->vbds[i]->info.connected && bb->vbds[i]->port == port)
+			return bb->vbds[i];
+	return NULL;
+}
+
+static uint64_t work_count(const struct bb_vbd *v)
+{
+	const struct umx_blk_stats *s = &v->info.st;
+	return s->reads + s->writes + s->flushes + s->discards + s->errors;
+}
+
+/* An event that brought no work is spurious (docs/HARDENING.md, "Event
+ * storms"): counted; past UMX_BLK_STORM_EVENTS in a window the port stays
+ * masked until the window ends (the ring is polled every round anyway). */
+static void storm_check(struct umx_blkback *bb, struct bb_vbd *v, uint64_t now)
+{
+	bool work = work_count(v) != v->work_mark;
+
+	v->kicked = false;
+	if (!work)
+		v->info.st.spurious_events++;
+	if (evstorm_event(&v->storm, now, work, UMX_BLK_STORM_EVENTS))
+		umx_plat_evtchn_unmask(bb->p, v->port);
+}
+
+int umx_blkback_poll(umx_blkback *bb, int timeout_ms)
+{
+	struct pollfd pf[2];
+	char *path, *token;
+	uint64_t now = umx_clock_ms();
+	int port;
+
+	pf[0].fd = umx_plat_evtchn_fd(bb->p);
+	pf[0].events = POLLIN;
+	pf[1].fd = umx_xs_fd(bb->xs);
+	pf[1].events = POLLIN;
+	for (unsigned i = 0; i < bb->nvbds; i++)
+		timeout_ms = evstorm_timeout(&bb->vbds[i]->storm, now, timeout_ms);
+	if (poll(pf, 2, bb->busy ? 0 : timeout_ms) < 0 && errno != EINTR)
+		return -errno;
+	now = umx_clock_ms();
+	/* Events only say "look"; every connected ring is looked at below. A
+	 * port stays masked until its work was done (storm_check). */
+	while ((port = umx_plat_evtchn_pending(bb->p)) >= 0) {
+		struct bb_vbd *v = vbd_by_port(bb, (uint32_t)port);
+		if (!v) {
+			umx_plat_evtchn_unmask(bb->p, (uint32_t)port);
+			continue;
+		}
+		if (!v->kicked)
+			v->work_mark = work_count(v);
+		v->kicked = true;
+	}
+	for (unsigned i = 0; i < bb->nvbds; i++) {
+		struct bb_vbd *v = bb->vbds[i];
+		if (evstorm_release(&v->storm, now) && v->info.connected)
+			umx_plat_evtchn_unmask(bb->p, v->port);
+	}
+	for (;;) {
+		int r = umx_xs_read_watch(bb->xs, &path, &token, 0);
+		if (r == -ETIMEDOUT)
+			break;
+		if (r < 0) {
+			/* The store is gone (umxd died): nothing can be served any
+			 * more, and polling a hung-up descriptor would spin. */
+			umx_warn("blkback: store connection lost: %s", strerror(-r));
+			return -ENOTCONN;
+		}
+		bb_handle_watch(bb, path, token);
+		free(path);
+		free(token);
+	}
+
+	bb->busy = false;
+	for (unsigned i = 0; i < bb->nvbds; i++) {
+		struct bb_vbd *v = bb->vbds[i];
+		bool notify = false, more = false;
+		int n;
+
+		if (!v->info.connected)
+			continue;
+		n = vbd_run(v, UMX_BLK_BUDGET, &notify);
+		if (n < 0)
+			continue;
+		if (notify)
+			umx_plat_evtchn_notify(bb->p, v->port);
+		if (n == (int)UMX_BLK_BUDGET)
+			bb->busy = true;
+		else if (umx_ring_final_check(&v->ring, &more) == 0 && more)
+			bb->busy = true; /* re-armed: requests came meanwhile */
+	}
+	for (unsigned i = 0; i < bb->nvbds; i++)
+		if (bb->vbds[i]->kicked && bb->vbds[i]->info.connected)
+			storm_check(bb, bb->vbds[i], now);
+	if (umx_clock_ms() - bb->stats_at >= 1000) {
+		bb_publish_stats(bb);
+		bb->stats_at = umx_clock_ms();
+	}
+	return 0;
+}
+
+int umx_blkback_run(umx_blkback *bb, volatile sig_atomic_t *stop)
+{
+	while (!*stop) {
+		int r = umx_blkback_poll(bb, 200);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int umx_blkback_vbds(const umx_blkback *bb, struct umx_blk_vbd *out, unsigned max)
+{
+	unsigned n = bb->nvbds < max ? bb->nvbds : max;
+
+	for (unsigned i = 0; i < n; i++) {
+		out[i] = bb->vbds[i]->info;
+		out[i].pgrants = bb->vbds[i]->npg;
+	}
+	return (int)bb->nvbds;
+}

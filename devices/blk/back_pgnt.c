@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * blkback's mappings of the frontend's pages.
+ *
+ * With feature-persistent (the frontend promised that a ref names the same
+ * page for the connection's life, as Linux's blkfront does) each page is
+ * mapped writable once and kept: at most UMX_BLK_PGRANTS_MAX per disk, in
+ * an array with hash chains by gref; when full, the least recently used
+ * mapping not needed by the current request is unmapped (Linux purges in
+ * LRU order too). A frontend that does not offer them is served per
+ * request: all of a request's refs mapped in one all-or-nothing call and
+ * unmapped after the I/O, so a request that mixes valid and invalid refs
+ * fails whole and leaves nothing mapped.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "blk_priv.h"
+
+static unsigned hash(uint32_t gref)
+{
+	return (gref * 2654435761u) >> (32 - 9); /* 9 bits: PGNT_HASH */
+}
+_Static_assert(PGNT_HASH == 1u << 9, "hash() yields 9 bits");
+
+void bb_pgnt_flush(struct bb_vbd *v)
+{
+	for (unsigned i = 0; i < v->npg; i++)
+		if (v->bb && v->pg[i].m)
+			umx_plat_unmap(v->bb->p, v->pg[i].m);
+	v->npg = 0;
+	for (unsigned i = 0; i < PGNT_HASH; i++)
+		v->pg_hash[i] = -1;
+}
+
+static struct pgnt *pg_find(struct bb_vbd *v, uint32_t gref)
+{
+	for (int i = v->pg_hash[hash(gref)]; i >= 0; i = v->pg[i].next)
+		if (v->pg[i].gref == gref)
+			return &v->pg[i];
+	return NULL;
+}
+
+static void pg_unlink(struct bb_vbd *v, int idx)
+{
+	int *pp = &v->pg_hash[hash(v->pg[idx].gref)];
+
+	while (*pp != idx)
+		pp = &v->pg[*pp].next;
+	*pp = v->pg[idx].next;
+}
+
+/* Evict the least recently used mapping that the current request (stamped
+ * @now) does not use; its slot is returned, or -1 when every one is in use
+ * (cannot happen: a request has at most UMX_BLK_SEGS pages). */
+static int pg_evict(struct bb_vbd *v, uint64_t now)
+{
+	int lru = -1;
+
+	for (unsigned i = 0; i < v->npg; i++)
+		if (v->pg[i].lru < now && (lru < 0 || v->pg[i].lru < v->pg[lru].lru))
+			lru = (int)i;
+	if (lru < 0)
+		return -1;
+	pg_unlink(v, lru);
+	umx_plat_unmap(v->bb->p, v->pg[lru].m);
+	v->pg[lru].m = NULL;
+	return lru;
+}
+
+static uint8_t *pg_get(struct bb_vbd *v, uint32_t gref, uint64_t now)
+{
+	struct pgnt *e = pg_find(v, gref);
+	umx_plat_mapped *m;
+	int idx;
+
+	if (e) {
+		e->lru = now;
+		return e->addr;
+	}
+	/* Map before evicting: a bad ref costs no good mapping. Persistent
+	 * grants are mapped writable, as Linux's blkback maps them (the same
+	 * page serves reads and writes). */
+	if (umx_plat_map(v->bb->p, v->info.front_domid, 1, &gref, false, NULL, &m) < 0)
+		return NULL;
+	if (v->npg < UMX_BLK_PGRANTS_MAX) {
+		idx = (int)v->npg++;
+	} else if ((idx = pg_evict(v, now)) < 0) {
+		umx_plat_unmap(v->bb->p, m);
+		return NULL;
+	}
+	e = &v->pg[idx];
+	e->gref = gref;
+	e->m = m;
+	e->addr = umx_plat_map_addr(m);
+	e->lru = now;
+	e->next = v->pg_hash[hash(gref)];
+	v->pg_hash[hash(gref)] = idx;
+	return e->addr;
+}
+
+int bb_map_req(struct bb_vbd *v, const struct bb_req *rq, bool writable, uint8_t **pages,
+               umx_plat_mapped **tmp)
+{
+	uint32_t refs[UMX_BLK_SEGS];
+	umx_plat_mapped *m;
+	int r;
+
+	*tmp = NULL;
+	if (!v->bb) {
+		for (unsigned i = 0; i < rq->nseg; i++)
+			if (!(pages[i] = v->page_fn(v->ctx, rq->seg[i].gref, writable)))
+				return -EINVAL;
+		return 0;
+	}
+	if (v->info.persistent) {
+		uint64_t now = ++v->pg_clock;
+		for (unsigned i = 0; i < rq->nseg; i++)
+			if (!(pages[i] = pg_get(v, rq->seg[i].gref, now)))
+				return -EINVAL; /* what was mapped stays cached, capped */
+		return 0;
+	}
+	for (unsigned i = 0; i < rq->nseg; i++)
+		refs[i] = rq->seg[i].gref;
+	/* All or nothing: a failure leaves no page of this request mapped. */
+	r = umx_plat_map(v->bb->p, v->info.front_domid, rq->nseg, refs, !writable, NULL, &m);
+	if (r < 0)
+		return r;
+	for (unsigned i = 0; i < rq->nseg; i++)
+		pages[i] = (uint8_t *)umx_plat_map_addr(m) + (size_t)i * UMX_PAGE_SIZE;
+	*tmp = m;
+	return 0;
+}
+
+void bb_unmap_req(struct bb_vbd *v, umx_plat_mapped *tmp)
+{
+	if (tmp)
+		umx_plat_unmap(v->bb->p, tmp);
+}

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to devices/blk (and its tests and fuzzers): the blkif wire types
+ * and layout checks, the store helpers both ends use, the backend's state,
+ * and the hooks that run the backend's request parser on plain memory.
+ *   front.c        blkfront
+ *   back.c         blkback: request validation, I/O, the poll loop
+ *   back_pgnt.c    the frontend's pages: persistent grants (LRU) or one-shot
+ *   back_xenbus.c  blkback's side of the handshake
+ *   xenbus.c       store helpers, the toolstack's nodes
+ */
+#ifndef UMX_BLK_PRIV_H
+#define UMX_BLK_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+/* stdint first: Xen's headers expect it. */
+#include <xen/io/blkif.h>
+#include <xen/io/protocols.h>
+#include <xen/io/xenbus.h>
+
+#include "../common/evstorm.h"
+#include "umx/blk.h"
+#include "umx/ring.h"
+
+_Static_assert(sizeof(struct blkif_request) == 112, "blkif_request");
+_Static_assert(sizeof(struct blkif_request_discard) <= 112, "blkif_request_discard");
+_Static_assert(sizeof(struct blkif_response) == 16, "blkif_response");
+_Static_assert(sizeof(union blkif_sring_entry) == 112, "blkif slot");
+_Static_assert(__CONST_RING_SIZE(blkif, 4096) == 32, "one-page blkif ring");
+_Static_assert(UMX_BLK_SEGS == BLKIF_MAX_SEGMENTS_PER_REQUEST, "direct segments");
+_Static_assert(offsetof(struct blkif_request, id) == offsetof(struct blkif_request_discard, id),
+               "id at the same place in every request");
+_Static_assert((int)UMX_BLK_READ == BLKIF_OP_READ && (int)UMX_BLK_WRITE == BLKIF_OP_WRITE &&
+                       (int)UMX_BLK_FLUSH == BLKIF_OP_FLUSH_DISKCACHE &&
+                       (int)UMX_BLK_DISCARD == BLKIF_OP_DISCARD,
+               "public operations are blkif's");
+
+#define BLK_SECTOR_SHIFT     9
+#define BLK_SECTORS_PER_PAGE (UMX_PAGE_SIZE >> BLK_SECTOR_SHIFT)
+/* Native protocol name (xen/io/protocols.h); the only one served. */
+#define BLK_PROTOCOL       XEN_IO_PROTO_ABI_NATIVE
+#define BLK_RING_PAGES_MAX (1u << UMX_BLK_RING_ORDER_MAX)
+
+/* ---- store helpers (xenbus.c) ---------------------------------------------- */
+int blk_xs_read_uint(umx_xs *xs, const char *dir, const char *name, unsigned long *v);
+int blk_xs_printf(umx_xs *xs, uint32_t tx, const char *dir, const char *name, const char *fmt, ...)
+        __attribute__((format(printf, 5, 6)));
+int blk_xs_state(umx_xs *xs, const char *dir); /* XenbusState, or -errno */
+int blk_xs_set_state(umx_xs *xs, const char *dir, int state);
+
+/* ---- backend ------------------------------------------------------------------ */
+
+/* A request after validation: the private copy everything else uses. */
+struct bb_req {
+	uint8_t op; /* BLKIF_OP_* as sent */
+	uint8_t flag;
+	uint64_t id;
+	uint64_t sector;  /* 512-byte units */
+	uint64_t nr_sect; /* 512-byte units, whole request */
+	unsigned nseg;
+	struct blkif_request_segment seg[UMX_BLK_SEGS];
+};
+
+struct pgnt {
+	uint32_t gref;
+	int next;     /* hash chain, -1 ends */
+	uint64_t lru; /* last use */
+	umx_plat_mapped *m;
+	uint8_t *addr;
+};
+
+#define PGNT_HASH 512u
+
+/* Detached (fuzzing): the frontend's page for @gref, or NULL (bad gref). */
+typedef void *(*bb_page_fn)(void *ctx, uint32_t gref, bool writable);
+
+struct bb_vbd {
+	struct umx_blkback *bb; /* NULL when detached */
+	struct umx_blk_vbd info;
+	char be[128], fe[128];
+	bool gone, fe_seen;
+	int fd; /* the backing file */
+	uint32_t port;
+	umx_plat_mapped *m_ring;
+	struct umx_ring ring;
+	bool kicked;
+	uint64_t work_mark;
+	struct evstorm storm;
+
+	/* Persistent grants: an array, hash chains by gref, LRU stamps. */
+	struct pgnt pg[UMX_BLK_PGRANTS_MAX];
+	int pg_hash[PGNT_HASH];
+	unsigned npg;
+	uint64_t pg_clock;
+
+	bb_page_fn page_fn; /* detached only */
+	void *ctx;
+};
+
+struct umx_blkback {
+	umx_plat *p;
+	umx_xs *xs;
+	uint32_t domid;
+	char dir[96]; /* /local/domain/<me>/backend/vbd */
+	struct bb_vbd *vbds[UMX_BLK_VBDS_MAX];
+	unsigned nvbds;
+	bool busy;
+	uint64_t stats_at;
+	struct {
+		char path[128];
+		int fd;
+	} files[UMX_BLK_VBDS_MAX]; /* umx_blkback_provide() */
+	unsigned nfiles;
+};
+
+/* back.c */
+void bb_vbd_disconnect(struct bb_vbd *v);
+/* A protocol violation: this frontend alone is cut off (reason logged and
+ * kept, ring marked broken, backend state Closing). Returns -EPROTO. */
+int bb_vbd_fail(struct bb_vbd *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * Validate one request copied out of the ring into @out: 0 when it may be
+ * served, -EPROTO when it breaks the protocol (@why says how), -EINVAL when
+ * a correct frontend could send it but it must fail (out of range, an
+ * operation not offered: answered with an error), -EOPNOTSUPP for an
+ * unknown operation (answered so).
+ */
+int bb_parse(const struct bb_vbd *v, const void *raw, struct bb_req *out, char *why, size_t whylen);
+
+/* back_pgnt.c */
+/* Map the pages of @rq's segments into @pages (one per segment): 0, or
+ * -errno with nothing of this request left mapped. *@tmp is a one-shot
+ * mapping to release with bb_unmap_req() (NULL with persistent grants). */
+int bb_map_req(struct bb_vbd *v, const struct bb_req *rq, bool writable, uint8_t **pages,
+               umx_plat_mapped **tmp);
+void bb_unmap_req(struct bb_vbd *v, umx_plat_mapped *tmp);
+/* Unmap every persistent grant of @v. */
+void bb_pgnt_flush(struct bb_vbd *v);
+
+/* back_xenbus.c */
+void bb_rescan(struct umx_blkback *bb);
+void bb_vbd_setup(struct bb_vbd *v);
+void bb_handle_watch(struct umx_blkback *bb, const char *path, const char *token);
+void bb_publish_stats(struct umx_blkback *bb);
+void bb_vbd_free(struct umx_blkback *bb, struct bb_vbd *v);
+
+/* ---- detached backend (fuzzing) ----------------------------------------- */
+/* A disk of @sectors 512-byte sectors in file @fd, its ring on @ring (one
+ * page, back end attached, not initialised), pages from @page. */
+int blkback_detached_new(void *ring, int fd, uint64_t sectors, uint32_t sector_size,
+                         bb_page_fn page, void *ctx, struct bb_vbd **out);
+/* Handle up to @budget requests: the number handled, or -EPROTO once broken. */
+int blkback_detached_run(struct bb_vbd *v, unsigned budget);
+const char *blkback_detached_broken(const struct bb_vbd *v);
+void blkback_detached_free(struct bb_vbd *v);
+
+#endif

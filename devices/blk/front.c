@@ -1,0 +1,781 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * blkfront: the guest end of a vbd (xen/io/blkif.h), hardened against its
+ * backend (every rule of docs/HARDENING.md; blk.h has the contract).
+ *
+ * Ids: id i owns UMX_BLK_SEGS dedicated pool pages, shared with the backend
+ * (writable, for the connection's life: feature-persistent) and used for
+ * nothing but id i's data. An id leaves the free list only in submit and
+ * moves FREE → PENDING (before the producer is raised) → DONE (its response
+ * checked and its data copied out) → FREE (the caller reaped it), so one
+ * response can never complete another request, and a duplicate, stale or
+ * unsolicited id finds its state not PENDING and breaks the device. The
+ * free list is first in, first out, so a late duplicate of a response finds
+ * its id FREE rather than reissued.
+ *
+ * Data: a write copies the caller's bytes into the id's pages before the
+ * request is published; a read copies the bytes the request named out of
+ * them once, after its response was checked. The caller's memory is never
+ * granted, and a pool page only ever holds bytes this backend wrote or was
+ * sent, so nothing else of ours can leak through it (XSA-403). Pages whose
+ * unshare fails because the backend still maps them stay with the platform,
+ * never reused (MSA02, XSA-396).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "blk_priv.h"
+#include "umx/clock.h"
+#include "umx/log.h"
+
+#define BF_IDS_MAX         64u /* requests in flight at most (pool: 64 x 11 pages) */
+#define BF_REAP_BATCH      32u
+#define BF_SYNC_TIMEOUT_MS 30000
+
+enum {
+	ID_FREE = 0,
+	ID_PENDING = 1,
+	ID_DONE = 2, /* answered, waiting to be reaped */
+};
+
+struct shadow {
+	uint8_t op; /* BLKIF_OP_* sent */
+	bool sync;  /* issued by a synchronous wrapper: not queued for reap */
+	uint8_t *buf;
+	size_t len;
+	uint64_t cookie;
+	int status;
+};
+
+struct umx_blkfront {
+	umx_plat *p;
+	umx_xs *xs;
+	unsigned devid;
+	uint32_t backend_id;
+	uint32_t port;
+	char fe[96], be[160];
+	struct umx_blk_info info;
+	bool connected;
+	char reason[192]; /* the one broken flag: non-empty = broken */
+
+	umx_plat_shared *s_ring, *s_pool;
+	uint8_t *pool;
+	uint32_t refs[BF_IDS_MAX * UMX_BLK_SEGS];
+	struct umx_ring ring;
+	unsigned nids;
+
+	uint8_t state[BF_IDS_MAX];
+	struct shadow sh[BF_IDS_MAX];
+	uint16_t freeq[BF_IDS_MAX]; /* FIFO of free ids */
+	unsigned free_head, nfree;
+	uint16_t doneq[BF_IDS_MAX]; /* FIFO of DONE async ids */
+	unsigned done_head, ndone;
+	unsigned sync_pending;
+	int sync_err;
+
+	struct umx_blk_stats st;
+	struct evstorm storm;
+};
+
+static int bf_fail(umx_blkfront *bf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Fail closed, once: the first reason wins, the ring stops. */
+static int bf_fail(umx_blkfront *bf, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (bf->reason[0])
+		return -EPROTO;
+	va_start(ap, fmt);
+	vsnprintf(bf->reason, sizeof(bf->reason), fmt, ap);
+	va_end(ap);
+	if (!bf->reason[0])
+		snprintf(bf->reason, sizeof(bf->reason), "broken");
+	umx_err("blkfront vbd %u: backend misbehaved: %s", bf->devid, bf->reason);
+	umx_ring_mark_broken(&bf->ring, "%s", bf->reason);
+	bf->connected = false;
+	return -EPROTO;
+}
+
+static int bf_ring_fail(umx_blkfront *bf)
+{
+	const char *why = umx_ring_broken(&bf->ring);
+	return bf_fail(bf, "ring: %s", why ? why : "broken");
+}
+
+static int bf_usable(const umx_blkfront *bf)
+{
+	if (bf->reason[0])
+		return -EPROTO;
+	return bf->connected ? 0 : -ENOTCONN;
+}
+
+static uint8_t *id_page(umx_blkfront *bf, unsigned id, unsigned seg)
+{
+	return bf->pool + ((size_t)id * UMX_BLK_SEGS + seg) * UMX_PAGE_SIZE;
+}
+
+static void id_free(umx_blkfront *bf, uint16_t id)
+{
+	bf->state[id] = ID_FREE;
+	bf->freeq[(bf->free_head + bf->nfree) % BF_IDS_MAX] = id;
+	bf->nfree++;
+}
+
+/* ---- responses ------------------------------------------------------------------ */
+
+static int status_errno(int16_t s)
+{
+	return s == BLKIF_RSP_OKAY ? 0 : s == BLKIF_RSP_EOPNOTSUPP ? -EOPNOTSUPP : -EIO;
+}
+
+/* One response, our private copy: checked whole before anything is
+ * released, then the data copied out and the id completed. */
+static int complete_one(umx_blkfront *bf, const struct blkif_response *rsp)
+{
+	uint64_t id = rsp->id;
+	struct shadow *sh;
+
+	if (id >= bf->nids)
+		return bf_fail(bf, "response id %llu out of range", (unsigned long long)id);
+	if (bf->state[id] != ID_PENDING)
+		return bf_fail(bf,
+		               "response id %llu not in flight (duplicate, stale or never sent)",
+		               (unsigned long long)id);
+	sh = &bf->sh[id];
+	if (rsp->operation != sh->op)
+		return bf_fail(bf, "response id %llu: operation %u, request was %u",
+		               (unsigned long long)id, rsp->operation, sh->op);
+	if (rsp->status != BLKIF_RSP_OKAY && rsp->status != BLKIF_RSP_ERROR &&
+	    rsp->status != BLKIF_RSP_EOPNOTSUPP)
+		return bf_fail(bf, "response id %llu: bogus status %d", (unsigned long long)id,
+		               rsp->status);
+	sh->status = status_errno(rsp->status);
+	if (sh->op == BLKIF_OP_READ && sh->status == 0 && sh->buf) {
+		/* Once, only the bytes the request named, into private memory. */
+		for (size_t off = 0, j = 0; off < sh->len; off += UMX_PAGE_SIZE, j++) {
+			size_t n = sh->len - off < UMX_PAGE_SIZE ? sh->len - off : UMX_PAGE_SIZE;
+			memcpy(sh->buf + off, id_page(bf, (unsigned)id, (unsigned)j), n);
+		}
+	}
+	if (sh->status)
+		bf->st.errors++;
+	bf->st.inflight--;
+	if (sh->sync) {
+		if (sh->status && !bf->sync_err)
+			bf->sync_err = sh->status;
+		bf->sync_pending--;
+		id_free(bf, (uint16_t)id);
+	} else {
+		bf->state[id] = ID_DONE;
+		bf->doneq[(bf->done_head + bf->ndone) % BF_IDS_MAX] = (uint16_t)id;
+		bf->ndone++;
+	}
+	return 0;
+}
+
+/* Consume every response the backend published: the count, or -EPROTO. */
+static int take_responses(umx_blkfront *bf)
+{
+	struct blkif_response rsp[BF_REAP_BATCH];
+	int n, done = 0;
+
+	if (bf->reason[0])
+		return -EPROTO;
+	do {
+		n = umx_ring_take(&bf->ring, rsp, BF_REAP_BATCH);
+		if (n < 0)
+			return bf_ring_fail(bf);
+		for (int i = 0; i < n; i++)
+			if (complete_one(bf, &rsp[i]) < 0)
+				return -EPROTO;
+		done += n;
+	} while (n == (int)BF_REAP_BATCH);
+	return done;
+}
+
+int umx_blkfront_reap(umx_blkfront *bf, struct umx_blk_done *out, unsigned max)
+{
+	unsigned n = 0;
+
+	if (!bf->reason[0])
+		(void)take_responses(bf);
+	while (n < max && bf->ndone) {
+		uint16_t id = bf->doneq[bf->done_head];
+		bf->done_head = (bf->done_head + 1) % BF_IDS_MAX;
+		bf->ndone--;
+		out[n].cookie = bf->sh[id].cookie;
+		out[n].status = bf->sh[id].status;
+		id_free(bf, id);
+		n++;
+	}
+	if (n == 0 && bf->reason[0])
+		return -EPROTO;
+	return (int)n;
+}
+
+/* ---- requests ----------------------------------------------------------------------- */
+
+static int check_req(const umx_blkfront *bf, const struct umx_blk_req *rq)
+{
+	const struct umx_blk_info *in = &bf->info;
+	uint64_t n = rq->len >> BLK_SECTOR_SHIFT;
+
+	if (rq->op == UMX_BLK_FLUSH)
+		return rq->len ? -EINVAL : (in->flush ? 0 : -EOPNOTSUPP);
+	if (rq->op != UMX_BLK_READ && rq->op != UMX_BLK_WRITE && rq->op != UMX_BLK_DISCARD)
+		return -EINVAL;
+	if (!rq->len || rq->len % in->sector_size ||
+	    rq->sector % (in->sector_size >> BLK_SECTOR_SHIFT))
+		return -EINVAL;
+	if (n > in->sectors || rq->sector > in->sectors - n)
+		return -EINVAL;
+	if (rq->op != UMX_BLK_READ && in->readonly)
+		return -EROFS;
+	if (rq->op == UMX_BLK_DISCARD)
+		return in->discard ? 0 : -EOPNOTSUPP;
+	if (rq->len > UMX_BLK_MAX_IO || !rq->buf)
+		return -EINVAL;
+	return 0;
+}
+
+static int submit(umx_blkfront *bf, const struct umx_blk_req *rq, bool sync)
+{
+	/* One 112-byte slot, viewed as the request it carries. */
+	union {
+		struct blkif_request req;
+		struct blkif_request_discard req_discard;
+	} e;
+	struct shadow *sh;
+	bool notify = false;
+	uint16_t id;
+	int r;
+
+	if ((r = bf_usable(bf)) < 0)
+		return r;
+	if ((r = check_req(bf, rq)) < 0)
+		return r;
+	r = umx_ring_space(&bf->ring);
+	if (r < 0)
+		return bf_ring_fail(bf);
+	if (r == 0 || bf->nfree == 0)
+		return -EAGAIN;
+	id = bf->freeq[bf->free_head];
+	bf->free_head = (bf->free_head + 1) % BF_IDS_MAX;
+	bf->nfree--;
+	sh = &bf->sh[id];
+	memset(sh, 0, sizeof(*sh));
+	sh->op = (uint8_t)rq->op;
+	sh->sync = sync;
+	sh->buf = rq->buf;
+	sh->len = rq->len;
+	sh->cookie = rq->cookie;
+	memset(&e, 0, sizeof(e));
+	if (rq->op == UMX_BLK_DISCARD) {
+		e.req_discard.operation = BLKIF_OP_DISCARD;
+		e.req_discard.handle = (blkif_vdev_t)bf->devid;
+		e.req_discard.id = id;
+		e.req_discard.sector_number = rq->sector;
+		e.req_discard.nr_sectors = rq->len >> BLK_SECTOR_SHIFT;
+		bf->st.discards++;
+	} else {
+		unsigned nseg = (unsigned)((rq->len + UMX_PAGE_SIZE - 1) / UMX_PAGE_SIZE);
+		e.req.operation = (uint8_t)rq->op;
+		e.req.nr_segments = (uint8_t)nseg;
+		e.req.handle = (blkif_vdev_t)bf->devid;
+		e.req.id = id;
+		e.req.sector_number = rq->sector;
+		for (unsigned j = 0; j < nseg; j++) {
+			size_t off = (size_t)j * UMX_PAGE_SIZE;
+			size_t n = rq->len - off < UMX_PAGE_SIZE ? rq->len - off : UMX_PAGE_SIZE;
+			e.req.seg[j].gref = bf->refs[id * UMX_BLK_SEGS + j];
+			e.req.seg[j].first_sect = 0;
+			e.req.seg[j].last_sect = (uint8_t)((n >> BLK_SECTOR_SHIFT) - 1);
+			if (rq->op == UMX_BLK_WRITE)
+				memcpy(id_page(bf, id, j), (const uint8_t *)rq->buf + off, n);
+		}
+		if (rq->op == UMX_BLK_READ) {
+			bf->st.reads++;
+			bf->st.bytes_read += rq->len;
+		} else if (rq->op == UMX_BLK_WRITE) {
+			bf->st.writes++;
+			bf->st.bytes_written += rq->len;
+		} else {
+			bf->st.flushes++;
+		}
+	}
+	bf->state[id] = ID_PENDING; /* before the producer moves */
+	if (umx_ring_put(&bf->ring, &e) < 0)
+		return bf_ring_fail(bf); /* space was checked */
+	if (umx_ring_push(&bf->ring, &notify) < 0)
+		return bf_ring_fail(bf);
+	if (notify)
+		umx_plat_evtchn_notify(bf->p, bf->port);
+	bf->st.inflight++;
+	if (sync)
+		bf->sync_pending++;
+	return 0;
+}
+
+int umx_blkfront_submit(umx_blkfront *bf, const struct umx_blk_req *rq)
+{
+	return submit(bf, rq, false);
+}
+
+/* ---- events --------------------------------------------------------------------------- */
+
+static void check_backend_state(umx_blkfront *bf)
+{
+	int s = blk_xs_state(bf->xs, bf->be);
+
+	if (s != XenbusStateConnected && bf->connected) {
+		umx_warn("blkfront vbd %u: backend left Connected (state %d)", bf->devid, s);
+		bf->connected = false;
+	}
+}
+
+/* 0, or -ENOTCONN once the store is gone (umxd died). */
+static int drain_store(umx_blkfront *bf)
+{
+	char *path, *token;
+	bool seen = false;
+	int r;
+
+	while ((r = umx_xs_read_watch(bf->xs, &path, &token, 0)) == 0) {
+		free(path);
+		free(token);
+		seen = true;
+	}
+	if (r != -ETIMEDOUT) {
+		bf->connected = false;
+		return -ENOTCONN;
+	}
+	if (seen)
+		check_backend_state(bf);
+	return 0;
+}
+
+int umx_blkfront_wait(umx_blkfront *bf, int timeout_ms)
+{
+	struct pollfd pf[2];
+	bool more = false, kicked = false;
+	uint64_t now = umx_clock_ms();
+	int port, got = 0, r;
+
+	if (bf->reason[0])
+		return -EPROTO;
+	if (evstorm_release(&bf->storm, now))
+		umx_plat_evtchn_unmask(bf->p, bf->port);
+	timeout_ms = evstorm_timeout(&bf->storm, now, timeout_ms);
+	if (umx_ring_final_check(&bf->ring, &more) < 0)
+		return bf_ring_fail(bf);
+	if (more || bf->ndone)
+		timeout_ms = 0;
+	pf[0].fd = umx_plat_evtchn_fd(bf->p);
+	pf[0].events = POLLIN;
+	pf[1].fd = umx_xs_fd(bf->xs);
+	pf[1].events = POLLIN;
+	r = poll(pf, 2, timeout_ms);
+	if (r < 0 && errno != EINTR)
+		return -errno;
+	while ((port = umx_plat_evtchn_pending(bf->p)) >= 0) {
+		if ((uint32_t)port == bf->port) {
+			kicked = true; /* stays masked until we know it brought work */
+			continue;
+		}
+		umx_plat_evtchn_unmask(bf->p, (uint32_t)port);
+	}
+	if (drain_store(bf) < 0)
+		return -ENOTCONN;
+	got = take_responses(bf);
+	if (got < 0)
+		return -EPROTO;
+	if (kicked) {
+		/* No new responses: a spurious event (docs/HARDENING.md). */
+		if (!got)
+			bf->st.spurious_events++;
+		if (evstorm_event(&bf->storm, umx_clock_ms(), got > 0, UMX_BLK_STORM_EVENTS))
+			umx_plat_evtchn_unmask(bf->p, bf->port);
+	}
+	if (!bf->connected)
+		return -ENOTCONN;
+	return (r > 0 || got || more) ? 0 : -ETIMEDOUT;
+}
+
+int umx_blkfront_fd(const umx_blkfront *bf)
+{
+	return umx_plat_evtchn_fd(bf->p);
+}
+
+/* ---- synchronous wrappers ------------------------------------------------------------- */
+
+/* Wait for every synchronous request in flight; 0 or the first error. On a
+ * timeout or a broken device, reads still in flight are told to drop their
+ * data (their buffer is the caller's, about to be reused). */
+static int sync_finish(umx_blkfront *bf, int r)
+{
+	uint64_t end = umx_clock_ms() + BF_SYNC_TIMEOUT_MS;
+
+	while (r == 0 && bf->sync_pending) {
+		int w = umx_blkfront_wait(bf, 100);
+		if (w == -ETIMEDOUT && umx_clock_ms() < end)
+			continue;
+		if (w < 0 && w != -ETIMEDOUT)
+			r = w;
+		else if (w == -ETIMEDOUT)
+			r = -ETIMEDOUT;
+	}
+	if (bf->sync_pending)
+		for (unsigned i = 0; i < bf->nids; i++)
+			if (bf->state[i] == ID_PENDING && bf->sh[i].sync)
+				bf->sh[i].buf = NULL;
+	bf->sync_pending = 0;
+	if (r == 0)
+		r = bf->sync_err;
+	bf->sync_err = 0;
+	return r;
+}
+
+static int sync_io(umx_blkfront *bf, enum umx_blk_op op, uint64_t sector, void *buf, uint64_t len)
+{
+	uint64_t chunk = op == UMX_BLK_DISCARD ? (1ull << 30) : UMX_BLK_MAX_IO;
+	uint64_t off = 0, end = umx_clock_ms() + BF_SYNC_TIMEOUT_MS;
+	int r = 0;
+
+	if (bf->sync_pending)
+		return -EBUSY; /* not reentrant */
+	chunk -= chunk % bf->info.sector_size;
+	do {
+		struct umx_blk_req rq = {.op = op,
+		                         .sector = sector + (off >> BLK_SECTOR_SHIFT),
+		                         .buf = buf ? (uint8_t *)buf + off : NULL,
+		                         .len = (size_t)(len - off < chunk ? len - off : chunk)};
+		r = submit(bf, &rq, true);
+		if (r == -EAGAIN) {
+			int w = umx_blkfront_wait(bf, 100);
+			r = 0;
+			if (w < 0 && w != -ETIMEDOUT)
+				r = w;
+			else if (umx_clock_ms() > end)
+				r = -ETIMEDOUT;
+			continue;
+		}
+		if (r < 0)
+			break;
+		off += rq.len;
+	} while (r == 0 && off < len);
+	return sync_finish(bf, r);
+}
+
+int umx_blkfront_read(umx_blkfront *bf, uint64_t sector, void *buf, size_t len)
+{
+	return sync_io(bf, UMX_BLK_READ, sector, buf, len);
+}
+
+int umx_blkfront_write(umx_blkfront *bf, uint64_t sector, const void *buf, size_t len)
+{
+	/* Only read from: submit copies it into the id's pages. */
+	return sync_io(bf, UMX_BLK_WRITE, sector, (void *)buf, len);
+}
+
+int umx_blkfront_discard(umx_blkfront *bf, uint64_t sector, uint64_t len)
+{
+	return sync_io(bf, UMX_BLK_DISCARD, sector, NULL, len);
+}
+
+int umx_blkfront_flush(umx_blkfront *bf)
+{
+	struct umx_blk_req rq = {.op = UMX_BLK_FLUSH};
+	int r;
+
+	if (bf->sync_pending)
+		return -EBUSY;
+	while ((r = submit(bf, &rq, true)) == -EAGAIN) {
+		int w = umx_blkfront_wait(bf, 100);
+		if (w < 0 && w != -ETIMEDOUT)
+			return w;
+	}
+	return sync_finish(bf, r);
+}
+
+/* ---- queries ---------------------------------------------------------------------------- */
+
+void umx_blkfront_info(const umx_blkfront *bf, struct umx_blk_info *info)
+{
+	*info = bf->info;
+}
+
+const char *umx_blkfront_broken(const umx_blkfront *bf)
+{
+	return bf->reason[0] ? bf->reason : NULL;
+}
+
+void umx_blkfront_stats(const umx_blkfront *bf, struct umx_blk_stats *st)
+{
+	*st = bf->st;
+}
+
+/* ---- handshake -------------------------------------------------------------------------- */
+
+/* Wait until the backend's state is one of @want (bitmask of 1 << state). */
+static int wait_backend(umx_blkfront *bf, unsigned want, int timeout_ms)
+{
+	int64_t end = timeout_ms < 0 ? -1 : (int64_t)umx_clock_ms() + timeout_ms;
+	char path_buf[192];
+
+	for (;;) {
+		char *path, *token;
+		int s = blk_xs_state(bf->xs, bf->be), left, r;
+
+		if (s >= 0 && (want & (1u << s)))
+			return s;
+		if (s == XenbusStateClosed && !(want & (1u << XenbusStateClosed))) {
+			/* A backend that could not open its file says so and stays
+			 * Closed: give up at once instead of at the timeout. */
+			char *why;
+			snprintf(path_buf, sizeof(path_buf), "%s/hotplug-error", bf->be);
+			if (umx_xs_read(bf->xs, UMX_XS_NO_TX, path_buf, &why, NULL) == 0) {
+				umx_err("blkfront vbd %u: backend: %s", bf->devid, why);
+				free(why);
+				return -ECONNREFUSED;
+			}
+		}
+		left = end < 0 ? -1 : (int)(end - (int64_t)umx_clock_ms());
+		if (end >= 0 && left <= 0)
+			return -ETIMEDOUT;
+		r = umx_xs_read_watch(bf->xs, &path, &token, left);
+		if (r == -ETIMEDOUT)
+			continue;
+		if (r < 0)
+			return r;
+		free(path);
+		free(token);
+	}
+}
+
+static int publish(umx_blkfront *bf)
+{
+	uint32_t tx;
+	int r;
+
+	for (int tries = 0; tries < 16; tries++) {
+		if ((r = umx_xs_transaction_start(bf->xs, &tx)) < 0)
+			return r;
+#define W(name, fmt, ...)                                                                \
+	do {                                                                             \
+		if ((r = blk_xs_printf(bf->xs, tx, bf->fe, name, fmt, __VA_ARGS__)) < 0) \
+			goto abort;                                                      \
+	} while (0)
+		if (bf->info.ring_order == 0) {
+			W("ring-ref", "%u", umx_plat_share_ref(bf->s_ring, 0));
+		} else {
+			W("ring-page-order", "%u", bf->info.ring_order);
+			for (unsigned i = 0; i < (1u << bf->info.ring_order); i++) {
+				char name[16];
+				snprintf(name, sizeof(name), "ring-ref%u", i);
+				W(name, "%u", umx_plat_share_ref(bf->s_ring, i));
+			}
+		}
+		W("event-channel", "%u", bf->port);
+		W("protocol", "%s", BLK_PROTOCOL);
+		W("feature-persistent", "%u", bf->info.persistent ? 1u : 0u);
+		W("state", "%d", XenbusStateInitialised);
+#undef W
+		r = umx_xs_transaction_end(bf->xs, tx, true);
+		if (r != -EAGAIN)
+			return r;
+	}
+	return -EAGAIN;
+abort:
+	umx_xs_transaction_end(bf->xs, tx, false);
+	return r;
+}
+
+/* The disk as the backend describes it once Connected: hostile values are
+ * refused (-EPROTO), absent features are off. */
+static int read_geometry(umx_blkfront *bf)
+{
+	struct umx_blk_info *in = &bf->info;
+	unsigned long v;
+
+	if (blk_xs_read_uint(bf->xs, bf->be, "sectors", &v) < 0 || v == 0 ||
+	    v > (UINT64_MAX >> BLK_SECTOR_SHIFT))
+		return bf_fail(bf, "backend sectors missing or out of range");
+	in->sectors = v;
+	if (blk_xs_read_uint(bf->xs, bf->be, "sector-size", &v) < 0)
+		v = 512;
+	if (v < 512 || v > UMX_PAGE_SIZE || (v & (v - 1)))
+		return bf_fail(bf, "backend sector-size %lu unusable", v);
+	in->sector_size = (uint32_t)v;
+	if (blk_xs_read_uint(bf->xs, bf->be, "physical-sector-size", &v) < 0)
+		v = in->sector_size;
+	if (v < in->sector_size || v > (1ul << 20) || (v & (v - 1)))
+		v = in->sector_size; /* advisory only: ignore a silly value */
+	in->physical_sector_size = (uint32_t)v;
+	if (blk_xs_read_uint(bf->xs, bf->be, "info", &v) == 0) {
+		in->readonly = (v & VDISK_READONLY) != 0;
+		in->removable = (v & VDISK_REMOVABLE) != 0;
+	}
+#define FEAT(name, field)                                                              \
+	do {                                                                           \
+		in->field = blk_xs_read_uint(bf->xs, bf->be, name, &v) == 0 && v == 1; \
+	} while (0)
+	FEAT("feature-flush-cache", flush);
+	FEAT("feature-barrier", barrier);
+	FEAT("feature-discard", discard);
+#undef FEAT
+	if (in->discard && blk_xs_read_uint(bf->xs, bf->be, "discard-granularity", &v) == 0 &&
+	    v <= (1ul << 30))
+		in->discard_granularity = (uint32_t)v;
+	return 0;
+}
+
+static void release(umx_blkfront *bf)
+{
+	/* -EBUSY: the backend still maps a page; the platform keeps it out of
+	 * any reuse and releases it later. Either way it is gone for us. */
+	if (bf->s_ring)
+		umx_plat_unshare(bf->p, bf->s_ring);
+	if (bf->s_pool)
+		umx_plat_unshare(bf->p, bf->s_pool);
+	if (bf->port)
+		umx_plat_evtchn_unbind(bf->p, bf->port);
+	bf->s_ring = bf->s_pool = NULL;
+	bf->port = 0;
+}
+
+/* The toolstack's nodes of this vbd: backend-id, backend. */
+static int read_vbd_nodes(umx_blkfront *bf)
+{
+	char path[192], *val = NULL;
+	unsigned long bid;
+	int r;
+
+	if ((r = blk_xs_read_uint(bf->xs, bf->fe, "backend-id", &bid)) < 0)
+		return r;
+	if (bid >= 32752 || bid == umx_plat_domid(bf->p))
+		return -EINVAL;
+	bf->backend_id = (uint32_t)bid;
+	snprintf(path, sizeof(path), "%s/backend", bf->fe);
+	if ((r = umx_xs_read(bf->xs, UMX_XS_NO_TX, path, &val, NULL)) < 0)
+		return r;
+	if (strlen(val) >= sizeof(bf->be)) {
+		free(val);
+		return -ENAMETOOLONG;
+	}
+	strcpy(bf->be, val);
+	free(val);
+	return 0;
+}
+
+int umx_blkfront_open(umx_plat *p, unsigned devid, const struct umx_blkfront_opts *opts,
+                      int timeout_ms, umx_blkfront **out)
+{
+	umx_blkfront *bf = calloc(1, sizeof(*bf));
+	uint64_t end = umx_clock_ms() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms);
+	unsigned long maxorder = 0, persistent = 0;
+	unsigned order;
+	char path[192];
+	int r, port;
+
+	if (!bf)
+		return -ENOMEM;
+	bf->p = p;
+	bf->xs = umx_plat_xs(p);
+	bf->devid = devid;
+	snprintf(bf->fe, sizeof(bf->fe), "/local/domain/%u/device/vbd/%u", umx_plat_domid(p),
+	         devid);
+	/* The toolstack may not have written (all of) the vbd's nodes yet. */
+	while ((r = read_vbd_nodes(bf)) == -ENOENT && (timeout_ms < 0 || umx_clock_ms() < end))
+		usleep(50 * 1000);
+	if (r < 0)
+		goto err;
+	if (blk_xs_state(bf->xs, bf->fe) != XenbusStateInitialising &&
+	    (r = blk_xs_set_state(bf->xs, bf->fe, XenbusStateInitialising)) < 0)
+		goto err;
+	snprintf(path, sizeof(path), "%s/state", bf->be);
+	if ((r = umx_xs_watch(bf->xs, path, "blkfront")) < 0)
+		goto err;
+	if ((r = wait_backend(bf, 1u << XenbusStateInitWait, timeout_ms)) < 0)
+		goto err_unwatch;
+
+	if (blk_xs_read_uint(bf->xs, bf->be, "max-ring-page-order", &maxorder) < 0)
+		maxorder = 0;
+	order = opts ? opts->ring_order : 0;
+	if (order > maxorder)
+		order = (unsigned)maxorder;
+	if (order > UMX_BLK_RING_ORDER_MAX)
+		order = UMX_BLK_RING_ORDER_MAX;
+	bf->info.ring_order = order;
+	bf->info.persistent =
+	        !(opts && opts->no_persistent) &&
+	        blk_xs_read_uint(bf->xs, bf->be, "feature-persistent", &persistent) == 0 &&
+	        persistent == 1;
+	if ((r = umx_plat_share(p, bf->backend_id, 1u << order, false, NULL, &bf->s_ring)) < 0)
+		goto err_release;
+	r = umx_ring_front_init(&bf->ring, umx_plat_share_addr(bf->s_ring),
+	                        (size_t)UMX_PAGE_SIZE << order, sizeof(struct blkif_request),
+	                        sizeof(struct blkif_response), true);
+	if (r < 0)
+		goto err_release;
+	bf->info.ring_entries = umx_ring_size(&bf->ring);
+	bf->nids = bf->info.ring_entries < BF_IDS_MAX ? bf->info.ring_entries : BF_IDS_MAX;
+	/* Pages dedicated to this backend and to the data of one id each. */
+	if ((r = umx_plat_share(p, bf->backend_id, bf->nids * UMX_BLK_SEGS, false, NULL,
+	                        &bf->s_pool)) < 0)
+		goto err_release;
+	bf->pool = umx_plat_share_addr(bf->s_pool);
+	for (unsigned i = 0; i < bf->nids * UMX_BLK_SEGS; i++)
+		bf->refs[i] = umx_plat_share_ref(bf->s_pool, i);
+	for (unsigned i = 0; i < bf->nids; i++)
+		id_free(bf, (uint16_t)i);
+	port = umx_plat_evtchn_alloc_unbound(p, bf->backend_id);
+	if (port <= 0) {
+		r = port < 0 ? port : -EIO;
+		goto err_release;
+	}
+	bf->port = (uint32_t)port;
+	if ((r = publish(bf)) < 0)
+		goto err_release;
+	if ((r = wait_backend(bf, 1u << XenbusStateConnected, timeout_ms)) < 0)
+		goto err_release;
+	if ((r = read_geometry(bf)) < 0)
+		goto err_release;
+	if ((r = blk_xs_set_state(bf->xs, bf->fe, XenbusStateConnected)) < 0)
+		goto err_release;
+	bf->connected = true;
+	*out = bf;
+	return 0;
+err_release:
+	blk_xs_set_state(bf->xs, bf->fe, XenbusStateClosed);
+	release(bf);
+err_unwatch:
+	snprintf(path, sizeof(path), "%s/state", bf->be);
+	umx_xs_unwatch(bf->xs, path, "blkfront");
+err:
+	free(bf);
+	return r;
+}
+
+void umx_blkfront_close(umx_blkfront *bf)
+{
+	char path[192];
+
+	if (!bf)
+		return;
+	blk_xs_set_state(bf->xs, bf->fe, XenbusStateClosing);
+	/* Give the backend a moment to unmap; if it does not, unshare reports
+	 * busy and the platform defers the release. */
+	wait_backend(bf, (1u << XenbusStateClosing) | (1u << XenbusStateClosed), 500);
+	blk_xs_set_state(bf->xs, bf->fe, XenbusStateClosed);
+	wait_backend(bf, (1u << XenbusStateClosed) | (1u << XenbusStateInitWait), 500);
+	snprintf(path, sizeof(path), "%s/state", bf->be);
+	umx_xs_unwatch(bf->xs, path, "blkfront");
+	release(bf);
+	free(bf);
+}
