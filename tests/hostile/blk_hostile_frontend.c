@@ -1,0 +1,450 @@
+/* SPDX-License-Identifier: MIT */
+/* A hostile frontend (raw ring writes) against blkback, one vbd per attack,
+ * while an honest frontend of another domain writes and reads back random
+ * data through the same backend throughout:
+ *  - protocol violations disconnect that vbd alone, with the reason kept:
+ *    12 segments, a write of 0 segments, first_sect > last_sect, last_sect
+ *    past the page, unknown discard flags, the request producer 1000 ahead;
+ *  - requests a correct frontend may make but that fail are answered with
+ *    an error and the vbd stays: a sector past the end, a grant ref that
+ *    does not exist, valid and invalid refs mixed (no page left mapped: the
+ *    frontend's unshare succeeds), an unknown and an indirect operation
+ *    (EOPNOTSUPP); every response's padding is zero (XSA-216);
+ *  - two requests with the same id are both answered;
+ *  - an event storm is counted and held, and the honest frontend is served.
+ * The backend, umxd and the honest domain finish cleanly. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+/* stdint first: Xen's headers expect it. */
+#include <stdint.h>
+#include <xen/io/blkif.h>
+
+#include "blk_util.h"
+#include "umx/barrier.h"
+#include "umx/clock.h"
+#include "umx/ring.h"
+
+enum attack {
+	A_SEGS_12,
+	A_SEGS_0,
+	A_FIRST_GT_LAST,
+	A_LAST_PAST_PAGE,
+	A_DISCARD_FLAGS,
+	A_PROD_AHEAD,
+	/* answered with an error, vbd stays */
+	A_BEYOND_END,
+	A_BAD_GREF,
+	A_MIXED_GREFS,
+	A_UNKNOWN_OP,
+	A_INDIRECT,
+	/* answered, vbd stays */
+	A_DUP_IDS,
+	A_STORM,
+	A_COUNT,
+	A_FIRST_ANSWERED = A_BEYOND_END,
+};
+
+static const char *const expect_reason[A_FIRST_ANSWERED] = {
+        [A_SEGS_12] = "12 segments",        [A_SEGS_0] = "0 segments",
+        [A_FIRST_GT_LAST] = "sectors 5..2", [A_LAST_PAST_PAGE] = "sectors 0..8",
+        [A_DISCARD_FLAGS] = "flags 0x80",   [A_PROD_AHEAD] = "producer",
+};
+
+#define DEVID(a)   (51728u + 16u * (unsigned)(a))
+#define HONEST_DEV 51712u
+#define DISK_BYTES (2u << 20)
+
+struct ctx {
+	int go[2];       /* parent → both frontends */
+	int stop_h[2];   /* parent → honest: stop */
+	int h_rounds[2]; /* honest → parent: rounds done */
+	int x_done[2];   /* hostile → parent: attacks done */
+};
+
+/* ---- the honest frontend -------------------------------------------------- */
+
+static int honest(void *arg)
+{
+	struct ctx *c = arg;
+	static uint8_t w[UMX_BLK_MAX_IO], r[UMX_BLK_MAX_IO];
+	uint64_t seed = 42, rounds = 0;
+	umx_plat *p;
+	umx_blkfront *bf;
+	char ch;
+
+	CHILD_CHECK(read(c->go[0], &ch, 1) == 1);
+	CHILD_CHECK_OK(umx_plat_open(NULL, &p));
+	CHILD_CHECK_OK(umx_blkfront_open(p, HONEST_DEV, NULL, 10000, &bf));
+	fcntl(c->stop_h[0], F_SETFL, O_NONBLOCK);
+	while (read(c->stop_h[0], &ch, 1) != 1) {
+		size_t n = (size_t)(1 + blk_rand(&seed) % 88) * 512;
+		uint64_t sec = blk_rand(&seed) % ((DISK_BYTES - n) / 512);
+		blk_fill_rand(&seed, w, n);
+		CHILD_CHECK_OK(umx_blkfront_write(bf, sec, w, n));
+		CHILD_CHECK_OK(umx_blkfront_read(bf, sec, r, n));
+		CHILD_CHECK(memcmp(w, r, n) == 0);
+		rounds++;
+	}
+	CHILD_CHECK(umx_blkfront_broken(bf) == NULL);
+	CHILD_CHECK(write(c->h_rounds[1], &rounds, sizeof(rounds)) == sizeof(rounds));
+	umx_blkfront_close(bf);
+	umx_plat_close(p);
+	return 0;
+}
+
+/* ---- the hostile frontend ---------------------------------------------------- */
+
+struct rawfe {
+	umx_plat *p;
+	umx_xs *xs;
+	char fe[96], be[160];
+	uint32_t bid, port;
+	umx_plat_shared *ring_s, *data;
+	uint8_t *ring; /* the shared ring page */
+	uint32_t prod, cons;
+};
+
+#define SLOT   112u
+#define NSLOTS 32u
+
+static int read_ul(umx_xs *xs, const char *dir, const char *name, unsigned long *out)
+{
+	char path[192], *v, *end;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (umx_xs_read(xs, UMX_XS_NO_TX, path, &v, NULL) < 0)
+		return -1;
+	*out = strtoul(v, &end, 10);
+	free(v);
+	return end == v ? -1 : 0;
+}
+
+static int put(umx_xs *xs, const char *dir, const char *name, unsigned long v)
+{
+	char path[192], val[32];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(val, sizeof(val), "%lu", v);
+	return umx_xs_write_str(xs, UMX_XS_NO_TX, path, val);
+}
+
+/* Poll (5 s) until the backend's state is @want. */
+static int wait_be(struct rawfe *f, unsigned long want)
+{
+	uint64_t end = umx_clock_ms() + 5000;
+	unsigned long v;
+
+	while (umx_clock_ms() < end) {
+		if (read_ul(f->xs, f->be, "state", &v) == 0 && v == want)
+			return 0;
+		usleep(5000);
+	}
+	return -1;
+}
+
+/* The handshake as a frontend driver does it, by hand: one ring page, two
+ * data pages, feature-persistent as asked. */
+static void raw_connect(struct rawfe *f, umx_plat *p, unsigned devid, bool persistent)
+{
+	char path[192], *v;
+	unsigned long bid;
+	int port;
+
+	memset(f, 0, sizeof(*f));
+	f->p = p;
+	f->xs = umx_plat_xs(p);
+	snprintf(f->fe, sizeof(f->fe), "/local/domain/%u/device/vbd/%u", umx_plat_domid(p), devid);
+	for (int i = 0; read_ul(f->xs, f->fe, "backend-id", &bid) < 0; i++) {
+		CHILD_CHECK(i < 500);
+		usleep(10000);
+	}
+	f->bid = (uint32_t)bid;
+	snprintf(path, sizeof(path), "%s/backend", f->fe);
+	CHILD_CHECK_OK(umx_xs_read(f->xs, UMX_XS_NO_TX, path, &v, NULL));
+	snprintf(f->be, sizeof(f->be), "%s", v);
+	free(v);
+	CHILD_CHECK(wait_be(f, 2) == 0); /* InitWait */
+	CHILD_CHECK_OK(umx_plat_share(p, f->bid, 1, false, NULL, &f->ring_s));
+	CHILD_CHECK_OK(umx_plat_share(p, f->bid, 2, false, NULL, &f->data));
+	f->ring = umx_plat_share_addr(f->ring_s);
+	/* SHARED_RING_INIT: producers 0, events 1 (the page came zeroed). */
+	umx_store_relaxed32((uint32_t *)(f->ring + 4), 1);
+	umx_store_relaxed32((uint32_t *)(f->ring + 12), 1);
+	port = umx_plat_evtchn_alloc_unbound(p, f->bid);
+	CHILD_CHECK(port > 0);
+	f->port = (uint32_t)port;
+	CHILD_CHECK_OK(put(f->xs, f->fe, "ring-ref", umx_plat_share_ref(f->ring_s, 0)));
+	CHILD_CHECK_OK(put(f->xs, f->fe, "event-channel", f->port));
+	snprintf(path, sizeof(path), "%s/protocol", f->fe);
+	CHILD_CHECK_OK(umx_xs_write_str(f->xs, UMX_XS_NO_TX, path, "x86_64-abi"));
+	CHILD_CHECK_OK(put(f->xs, f->fe, "feature-persistent", persistent));
+	CHILD_CHECK_OK(put(f->xs, f->fe, "state", 3)); /* Initialised */
+	CHILD_CHECK(wait_be(f, 4) == 0);               /* Connected */
+	CHILD_CHECK_OK(put(f->xs, f->fe, "state", 4));
+}
+
+/* Put one 112-byte request (copied as is) at the private producer. */
+static void raw_put(struct rawfe *f, const void *req)
+{
+	uint8_t *slot = f->ring + 64 + (f->prod++ % NSLOTS) * SLOT;
+	memset(slot, 0, SLOT);
+	memcpy(slot, req, sizeof(struct blkif_request));
+}
+
+static void raw_push(struct rawfe *f, uint32_t prod)
+{
+	/* Pairs with the backend's acquire of req_prod: slots before index. */
+	umx_store_release32((uint32_t *)f->ring, prod);
+	CHILD_CHECK_OK(umx_plat_evtchn_notify(f->p, f->port));
+}
+
+/* Wait (5 s) for the next response, check that its padding and the rest of
+ * its slot are zero, and return it. */
+static struct blkif_response raw_rsp(struct rawfe *f)
+{
+	struct blkif_response r;
+	uint64_t end = umx_clock_ms() + 5000;
+	uint8_t slot[SLOT];
+
+	/* Pairs with the backend's release of rsp_prod. */
+	while (umx_load_acquire32((uint32_t *)(f->ring + 8)) == f->cons) {
+		CHILD_CHECK(umx_clock_ms() < end);
+		usleep(1000);
+	}
+	memcpy(slot, f->ring + 64 + (f->cons++ % NSLOTS) * SLOT, SLOT);
+	memcpy(&r, slot, sizeof(r));
+	/* XSA-216: the byte after operation, the two after status, and the
+	 * rest of the slot carry nothing of the backend's. */
+	CHILD_CHECK(slot[9] == 0);
+	for (unsigned i = 12; i < SLOT; i++)
+		CHILD_CHECK(slot[i] == 0);
+	return r;
+}
+
+static struct blkif_request rw_req(uint8_t op, uint64_t id, uint64_t sector, unsigned nseg,
+                                   uint32_t gref)
+{
+	struct blkif_request q;
+	memset(&q, 0, sizeof(q));
+	q.operation = op;
+	q.nr_segments = (uint8_t)nseg;
+	q.id = id;
+	q.sector_number = sector;
+	for (unsigned i = 0; i < nseg && i < BLKIF_MAX_SEGMENTS_PER_REQUEST; i++) {
+		q.seg[i].gref = gref;
+		q.seg[i].first_sect = 0;
+		q.seg[i].last_sect = 7;
+	}
+	return q;
+}
+
+static void attack(umx_plat *p, enum attack a)
+{
+	struct rawfe f;
+	struct blkif_request q;
+	struct blkif_response r;
+	uint32_t g0;
+
+	raw_connect(&f, p, DEVID(a), a != A_MIXED_GREFS);
+	g0 = umx_plat_share_ref(f.data, 0);
+	q = rw_req(BLKIF_OP_READ, 7, 0, 1, g0);
+	switch (a) {
+	case A_SEGS_12:
+		q.nr_segments = 12;
+		break;
+	case A_SEGS_0:
+		q = rw_req(BLKIF_OP_WRITE, 7, 0, 0, g0);
+		break;
+	case A_FIRST_GT_LAST:
+		q.seg[0].first_sect = 5;
+		q.seg[0].last_sect = 2;
+		break;
+	case A_LAST_PAST_PAGE:
+		q.seg[0].last_sect = 8;
+		break;
+	case A_DISCARD_FLAGS: {
+		struct blkif_request_discard d = {.operation = BLKIF_OP_DISCARD,
+		                                  .flag = 0x80,
+		                                  .id = 7,
+		                                  .sector_number = 0,
+		                                  .nr_sectors = 8};
+		memset(&q, 0, sizeof(q));
+		memcpy(&q, &d, sizeof(d));
+		break;
+	}
+	case A_BEYOND_END:
+		q.sector_number = DISK_BYTES / 512 - 4; /* 8 sectors: 4 past the end */
+		break;
+	case A_BAD_GREF:
+		q.seg[0].gref = 0xdeadbeef;
+		break;
+	case A_MIXED_GREFS:
+		q = rw_req(BLKIF_OP_WRITE, 7, 0, 3, g0);
+		q.seg[1].gref = umx_plat_share_ref(f.data, 1);
+		q.seg[2].gref = 0xdeadbeef;
+		break;
+	case A_UNKNOWN_OP:
+		q.operation = 9;
+		break;
+	case A_INDIRECT:
+		q.operation = BLKIF_OP_INDIRECT;
+		break;
+	default:
+		break;
+	}
+	if (a == A_PROD_AHEAD) {
+		raw_push(&f, 1000);
+	} else if (a == A_DUP_IDS) {
+		raw_put(&f, &q);
+		raw_put(&f, &q);
+		raw_push(&f, f.prod);
+		for (int i = 0; i < 2; i++) {
+			r = raw_rsp(&f);
+			CHILD_CHECK(r.id == 7 && r.operation == BLKIF_OP_READ &&
+			            r.status == BLKIF_RSP_OKAY);
+		}
+		/* What was read is the disk's pattern (the honest frontend
+		 * never writes sector 0's page: it may, so only check it's read). */
+	} else if (a == A_STORM) {
+		for (int i = 0; i < 20000; i++)
+			CHILD_CHECK_OK(umx_plat_evtchn_notify(f.p, f.port));
+		/* Then real work: still served. */
+		raw_put(&f, &q);
+		raw_push(&f, f.prod);
+		r = raw_rsp(&f);
+		CHILD_CHECK(r.id == 7 && r.status == BLKIF_RSP_OKAY);
+	} else {
+		raw_put(&f, &q);
+		raw_push(&f, f.prod);
+	}
+	if (a < A_FIRST_ANSWERED) {
+		CHILD_CHECK(wait_be(&f, 5) == 0); /* Closing: cut off */
+		return;
+	}
+	if (a >= A_BEYOND_END && a <= A_INDIRECT) {
+		r = raw_rsp(&f);
+		CHILD_CHECK(r.id == 7 && r.operation == q.operation);
+		CHILD_CHECK(r.status == ((a == A_UNKNOWN_OP || a == A_INDIRECT)
+		                                 ? BLKIF_RSP_EOPNOTSUPP
+		                                 : BLKIF_RSP_ERROR));
+	}
+	if (a == A_MIXED_GREFS) {
+		/* All or nothing: the valid refs were not left mapped. */
+		CHILD_CHECK(umx_plat_unshare(p, f.data) == 0);
+		f.data = NULL;
+	}
+	/* Still connected: a correct request is served. */
+	q = rw_req(BLKIF_OP_READ, 8, 8, 1, g0);
+	if (a != A_MIXED_GREFS) {
+		raw_put(&f, &q);
+		raw_push(&f, f.prod);
+		r = raw_rsp(&f);
+		CHILD_CHECK(r.id == 8 && r.status == BLKIF_RSP_OKAY);
+	}
+	CHILD_CHECK(wait_be(&f, 4) == 0);
+}
+
+static int hostile(void *arg)
+{
+	struct ctx *c = arg;
+	umx_plat *p;
+	char ch;
+
+	CHILD_CHECK(read(c->go[0], &ch, 1) == 1);
+	CHILD_CHECK_OK(umx_plat_open(NULL, &p));
+	for (int a = 0; a < A_COUNT; a++)
+		attack(p, (enum attack)a);
+	CHILD_CHECK(write(c->x_done[1], "d", 1) == 1);
+	/* Stay alive until killed: the vbds stay as the attacks left them. */
+	for (;;)
+		pause();
+}
+
+static char disk_a[64], disk_b[64];
+
+static void test_blk_hostile_frontend(void **state)
+{
+	struct umx_test_daemon d;
+	static struct umx_blk_vbd vbds[UMX_BLK_VBDS_MAX];
+	struct blk_be be;
+	struct ctx c;
+	uint32_t bdom, hdom, xdom;
+	pid_t bpid, hpid, xpid;
+	uint64_t rounds = 0;
+	char ch;
+	int n;
+	(void)state;
+
+	assert_int_equal(pipe(c.go), 0);
+	assert_int_equal(pipe(c.stop_h), 0);
+	assert_int_equal(pipe(c.h_rounds), 0);
+	assert_int_equal(pipe(c.x_done), 0);
+	assert_int_equal(blk_be_pipes(&be), 0);
+	assert_int_equal(blk_make_file(disk_a, DISK_BYTES), 0);
+	assert_int_equal(blk_make_file(disk_b, DISK_BYTES), 0);
+	assert_int_equal(umx_test_daemon_start(&d), 0);
+	assert_int_equal(umx_test_domain_fork(&d, "blkback", blk_backend_domain, &be, &bdom, &bpid),
+	                 0);
+	assert_int_equal(umx_test_domain_fork(&d, "honest", honest, &c, &hdom, &hpid), 0);
+	assert_int_equal(umx_test_domain_fork(&d, "hostile", hostile, &c, &xdom, &xpid), 0);
+	assert_int_equal(blk_attach(hdom, bdom, HONEST_DEV, disk_a, false, 512), (int)HONEST_DEV);
+	for (int a = 0; a < A_COUNT; a++)
+		assert_int_equal(blk_attach(xdom, bdom, (int)DEVID(a), disk_b, false, 512),
+		                 (int)DEVID(a));
+	assert_int_equal(write(c.go[1], "gg", 2), 2);
+	assert_int_equal(read(c.x_done[0], &ch, 1), 1);
+	assert_int_equal(write(c.stop_h[1], "s", 1), 1);
+	assert_int_equal(read(c.h_rounds[0], &rounds, sizeof(rounds)), sizeof(rounds));
+	assert_true(rounds > 0);
+	assert_int_equal(umx_test_domain_reap(&d, hdom, hpid), 0);
+
+	n = blk_be_stop(&be, vbds);
+	assert_int_equal(n, A_COUNT + 1);
+	for (int a = 0; a < A_COUNT; a++) {
+		const struct umx_blk_vbd *v = blk_vbd(vbds, n, DEVID(a));
+		assert_non_null(v);
+		if (a < A_FIRST_ANSWERED) {
+			if (!strstr(v->reason, expect_reason[a]))
+				fail_msg("attack %d: reason '%s' lacks '%s'", a, v->reason,
+				         expect_reason[a]);
+			assert_false(v->connected);
+		} else {
+			assert_string_equal(v->reason, "");
+			assert_true(v->connected);
+		}
+		if (a >= A_BEYOND_END && a <= A_INDIRECT)
+			assert_int_equal(v->st.errors, 1);
+		if (a == A_MIXED_GREFS)
+			assert_int_equal(v->pgrants, 0);
+		if (a == A_DUP_IDS)
+			assert_int_equal(v->st.reads, 3);
+		if (a == A_STORM)
+			assert_true(v->st.spurious_events > 0);
+	}
+	const struct umx_blk_vbd *h = blk_vbd(vbds, n, HONEST_DEV);
+	assert_non_null(h);
+	assert_string_equal(h->reason, "");
+	assert_int_equal(h->st.errors, 0);
+	assert_true(h->st.writes >= rounds);
+	assert_int_equal(umx_test_domain_reap(&d, bdom, bpid), 0);
+	kill(xpid, SIGKILL);
+	assert_int_equal(umx_test_domain_reap(&d, xdom, xpid), 128 + SIGKILL);
+	assert_int_equal(umx_test_daemon_stop(&d), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {cmocka_unit_test(test_blk_hostile_frontend)};
+	int r = cmocka_run_group_tests(tests, NULL, NULL);
+
+	if (disk_a[0])
+		unlink(disk_a);
+	if (disk_b[0])
+		unlink(disk_b);
+	return r;
+}
