@@ -6,7 +6,8 @@
  * Input: [sector size: 1 (even 512, odd 4096)][nreq:1][prod override:4]
  *        [nreq requests of 112 bytes]
  * Grant refs 0..3 name heap pages of exactly 4096 bytes (others fail to
- * map), so ASan catches any access past a page. Invariants: the backend
+ * map), so ASan catches any access past a page; they serve as indirect
+ * pages too. Invariants: the backend
  * answers at most the requests produced, in order, each with the id and
  * operation of its request, a known status and zero padding; a sector past
  * the disk is never read or written (the file never grows); broken is sticky.
@@ -89,16 +90,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t op = 0;
 
 		memcpy(&r, slot, sizeof(r));
-		if (6 + (size_t)i * SLOT + 16 <= size) {
-			memcpy(&id, req + 8, 8);
-			op = req[0];
-		} else if (6 + (size_t)i * SLOT < size) {
+		uint8_t tmp[16] = {0};
+
+		if (6 + (size_t)i * SLOT < size) {
 			size_t have = size - 6 - (size_t)i * SLOT;
-			uint8_t tmp[16] = {0};
-			memcpy(tmp, req, have);
-			memcpy(&id, tmp + 8, 8);
-			op = tmp[0];
+			memcpy(tmp, req, have < 16 ? have : 16);
 		}
+		memcpy(&id, tmp + 8, 8);
+		/* An indirect request is answered with the operation it served. */
+		op = tmp[0] == BLKIF_OP_INDIRECT ? tmp[1] : tmp[0];
 		CHECK(r.id == id && r.operation == op);
 		CHECK(r.status == BLKIF_RSP_OKAY || r.status == BLKIF_RSP_ERROR ||
 		      r.status == BLKIF_RSP_EOPNOTSUPP);

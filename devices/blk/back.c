@@ -105,17 +105,45 @@ static int check_range(const struct bb_vbd *v, uint64_t sector, uint64_t n, char
 	return 0;
 }
 
-int bb_parse(const struct bb_vbd *v, const void *raw, struct bb_req *out, char *why, size_t wl)
+/* The segments of a read or write (direct or indirect): each within its
+ * page, aligned to the sector size; the whole within the disk. */
+static int check_segs(const struct bb_vbd *v, struct bb_req *out, char *why, size_t wl)
+{
+	uint64_t align = v->info.sector_size >> BLK_SECTOR_SHIFT;
+
+	out->nr_sect = 0;
+	for (unsigned i = 0; i < out->nseg; i++) {
+		const struct blkif_request_segment *s = &out->seg[i];
+		if (s->first_sect > s->last_sect || s->last_sect >= BLK_SECTORS_PER_PAGE)
+			return why_fmt(why, wl, -EPROTO,
+			               "request id %llu: segment %u sectors %u..%u",
+			               (unsigned long long)out->id, i, s->first_sect, s->last_sect);
+		out->nr_sect += (uint64_t)(s->last_sect - s->first_sect + 1);
+	}
+	for (unsigned i = 0; i < out->nseg; i++)
+		if ((out->seg[i].first_sect | (out->seg[i].last_sect + 1u)) & (align - 1))
+			return why_fmt(why, wl, -EINVAL,
+			               "segment %u not aligned to %u-byte sectors", i,
+			               v->info.sector_size);
+	if (out->op != BLKIF_OP_READ && out->nseg && v->info.readonly)
+		return why_fmt(why, wl, -EINVAL, "write to a read-only disk");
+	if (out->op == BLKIF_OP_FLUSH_DISKCACHE && !out->nseg)
+		return 0; /* a pure flush names no range */
+	return check_range(v, out->sector, out->nr_sect, why, wl);
+}
+
+int bb_parse(struct bb_vbd *v, const void *raw, struct bb_req *out, char *why, size_t wl)
 {
 	struct blkif_request rw;
 	struct blkif_request_discard d;
-	uint64_t align = v->info.sector_size >> BLK_SECTOR_SHIFT;
+	struct blkif_request_indirect ind;
+	int r;
 
 	/* One copy of the slot, already private (the ring core took it): the
 	 * views below are copies of that, never of shared memory. */
 	memcpy(&rw, raw, sizeof(rw));
-	memset(out, 0, sizeof(*out));
-	out->op = rw.operation;
+	memset(out, 0, offsetof(struct bb_req, seg));
+	out->op = out->rsp_op = rw.operation;
 	out->id = rw.id;
 	switch (rw.operation) {
 	case BLKIF_OP_READ:
@@ -128,26 +156,26 @@ int bb_parse(const struct bb_vbd *v, const void *raw, struct bb_req *out, char *
 		    (out->nseg == 0 && rw.operation != BLKIF_OP_FLUSH_DISKCACHE))
 			return why_fmt(why, wl, -EPROTO, "request id %llu: %u segments (op %u)",
 			               (unsigned long long)rw.id, out->nseg, rw.operation);
-		for (unsigned i = 0; i < out->nseg; i++) {
-			const struct blkif_request_segment *s = &rw.seg[i];
-			if (s->first_sect > s->last_sect || s->last_sect >= BLK_SECTORS_PER_PAGE)
-				return why_fmt(why, wl, -EPROTO,
-				               "request id %llu: segment %u sectors %u..%u",
-				               (unsigned long long)rw.id, i, s->first_sect,
-				               s->last_sect);
-			out->seg[i] = *s;
-			out->nr_sect += (uint64_t)(s->last_sect - s->first_sect + 1);
-		}
-		for (unsigned i = 0; i < out->nseg; i++)
-			if ((out->seg[i].first_sect | (out->seg[i].last_sect + 1u)) & (align - 1))
-				return why_fmt(why, wl, -EINVAL,
-				               "segment %u not aligned to %u-byte sectors", i,
-				               v->info.sector_size);
-		if (rw.operation != BLKIF_OP_READ && out->nseg && v->info.readonly)
-			return why_fmt(why, wl, -EINVAL, "write to a read-only disk");
-		if (rw.operation == BLKIF_OP_FLUSH_DISKCACHE && !out->nseg)
-			return 0; /* a pure flush names no range */
-		return check_range(v, out->sector, out->nr_sect, why, wl);
+		memcpy(out->seg, rw.seg, out->nseg * sizeof(out->seg[0]));
+		return check_segs(v, out, why, wl);
+	case BLKIF_OP_INDIRECT:
+		memcpy(&ind, raw, sizeof(ind));
+		out->indirect = true;
+		out->op = out->rsp_op = ind.indirect_op;
+		out->sector = ind.sector_number;
+		out->nseg = ind.nr_segments;
+		if (ind.indirect_op != BLKIF_OP_READ && ind.indirect_op != BLKIF_OP_WRITE)
+			return why_fmt(why, wl, -EINVAL, "indirect operation %u", ind.indirect_op);
+		if (out->nseg == 0 || out->nseg > UMX_BLK_INDIRECT_SEGS)
+			return why_fmt(why, wl, -EPROTO, "indirect request id %llu: %u segments",
+			               (unsigned long long)ind.id, out->nseg);
+		/* Copied once out of the indirect pages; only the copy is used. */
+		r = bb_read_indirect(v, ind.indirect_grefs, (unsigned)BLK_INDIRECT_PAGES(out->nseg),
+		                     out->seg, out->nseg);
+		if (r < 0)
+			return why_fmt(why, wl, -EINVAL, "indirect pages of id %llu do not map",
+			               (unsigned long long)ind.id);
+		return check_segs(v, out, why, wl);
 	case BLKIF_OP_DISCARD:
 		memcpy(&d, raw, sizeof(d));
 		out->sector = d.sector_number;
@@ -161,8 +189,8 @@ int bb_parse(const struct bb_vbd *v, const void *raw, struct bb_req *out, char *
 			               d.flag ? " (secure)" : "");
 		return check_range(v, out->sector, out->nr_sect, why, wl);
 	default:
-		/* Indirect requests, reserved and unknown operations: not offered,
-		 * answered as Linux's blkback answers them. */
+		/* Reserved and unknown operations: not offered, answered as
+		 * Linux's blkback answers them. */
 		return why_fmt(why, wl, -EOPNOTSUPP, "operation %u not supported", rw.operation);
 	}
 }
@@ -201,8 +229,8 @@ static int sync_file(struct bb_vbd *v)
 /* Move the data of @rq between the file and the frontend's pages. */
 static int do_data(struct bb_vbd *v, const struct bb_req *rq, bool write)
 {
-	struct iovec iov[UMX_BLK_SEGS];
-	uint8_t *pages[UMX_BLK_SEGS];
+	struct iovec iov[UMX_BLK_INDIRECT_SEGS];
+	uint8_t *pages[UMX_BLK_INDIRECT_SEGS];
 	umx_plat_mapped *tmp = NULL;
 	int r;
 
@@ -304,7 +332,7 @@ static int vbd_run(struct bb_vbd *v, unsigned budget, bool *notify)
 	*notify = false;
 	while (done < budget && !v->info.reason[0]) {
 		union blkif_sring_entry slot;
-		struct bb_req rq;
+		struct bb_req *rq = &v->rq;
 		char why[160];
 		int r = umx_ring_take(&v->ring, &slot.req, 1);
 
@@ -314,15 +342,15 @@ static int vbd_run(struct bb_vbd *v, unsigned budget, bool *notify)
 			break;
 		done++;
 		why[0] = 0;
-		r = bb_parse(v, &slot.req, &rq, why, sizeof(why));
+		r = bb_parse(v, &slot.req, rq, why, sizeof(why));
 		if (r == -EPROTO)
 			return bb_vbd_fail(v, "%s", why);
 		if (r < 0)
 			umx_debug("blkback: vbd %u/%u: %s", v->info.front_domid, v->info.devid,
 			          why);
 		else
-			r = serve(v, &rq);
-		if (respond(v, rq.id, rq.op, r) < 0)
+			r = serve(v, rq);
+		if (respond(v, rq->id, rq->rsp_op, r) < 0)
 			return -EPROTO;
 	}
 	if (v->info.reason[0])

@@ -52,7 +52,8 @@ static void pg_unlink(struct bb_vbd *v, int idx)
 
 /* Evict the least recently used mapping that the current request (stamped
  * @now) does not use; its slot is returned, or -1 when every one is in use
- * (cannot happen: a request has at most UMX_BLK_SEGS pages). */
+ * (cannot happen: a request has at most UMX_BLK_INDIRECT_SEGS pages, far
+ * fewer than UMX_BLK_PGRANTS_MAX). */
 static int pg_evict(struct bb_vbd *v, uint64_t now)
 {
 	int lru = -1;
@@ -102,7 +103,7 @@ static uint8_t *pg_get(struct bb_vbd *v, uint32_t gref, uint64_t now)
 int bb_map_req(struct bb_vbd *v, const struct bb_req *rq, bool writable, uint8_t **pages,
                umx_plat_mapped **tmp)
 {
-	uint32_t refs[UMX_BLK_SEGS];
+	uint32_t refs[UMX_BLK_INDIRECT_SEGS];
 	umx_plat_mapped *m;
 	int r;
 
@@ -129,6 +130,44 @@ int bb_map_req(struct bb_vbd *v, const struct bb_req *rq, bool writable, uint8_t
 	for (unsigned i = 0; i < rq->nseg; i++)
 		pages[i] = (uint8_t *)umx_plat_map_addr(m) + (size_t)i * UMX_PAGE_SIZE;
 	*tmp = m;
+	return 0;
+}
+
+int bb_read_indirect(struct bb_vbd *v, const uint32_t *grefs, unsigned nind,
+                     struct blkif_request_segment *seg, unsigned n)
+{
+	size_t bytes = (size_t)n * sizeof(*seg);
+	umx_plat_mapped *m;
+	const uint8_t *src;
+	int r;
+
+	if (!v->bb) {
+		for (unsigned i = 0; i < nind; i++) {
+			size_t off = (size_t)i * UMX_PAGE_SIZE;
+			size_t k = bytes - off < UMX_PAGE_SIZE ? bytes - off : UMX_PAGE_SIZE;
+			if (!(src = v->page_fn(v->ctx, grefs[i], false)))
+				return -EINVAL;
+			memcpy((uint8_t *)seg + off, src, k);
+		}
+		return 0;
+	}
+	if (v->info.persistent) {
+		/* Linux keeps its indirect pages granted too: cache them. */
+		uint64_t now = ++v->pg_clock;
+		for (unsigned i = 0; i < nind; i++) {
+			size_t off = (size_t)i * UMX_PAGE_SIZE;
+			size_t k = bytes - off < UMX_PAGE_SIZE ? bytes - off : UMX_PAGE_SIZE;
+			if (!(src = pg_get(v, grefs[i], now)))
+				return -EINVAL;
+			memcpy((uint8_t *)seg + off, src, k);
+		}
+		return 0;
+	}
+	r = umx_plat_map(v->bb->p, v->info.front_domid, nind, grefs, true, NULL, &m);
+	if (r < 0)
+		return r;
+	memcpy(seg, umx_plat_map_addr(m), bytes);
+	umx_plat_unmap(v->bb->p, m);
 	return 0;
 }
 

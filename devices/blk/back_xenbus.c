@@ -230,6 +230,8 @@ void bb_vbd_setup(struct bb_vbd *v)
 		blk_xs_printf(bb->xs, UMX_XS_NO_TX, v->be, "feature-persistent", "1");
 		blk_xs_printf(bb->xs, UMX_XS_NO_TX, v->be, "max-ring-page-order", "%u",
 		              UMX_BLK_RING_ORDER_MAX);
+		blk_xs_printf(bb->xs, UMX_XS_NO_TX, v->be, "feature-max-indirect-segments", "%u",
+		              UMX_BLK_INDIRECT_SEGS);
 		snprintf(path, sizeof(path), "%s/hotplug-error", v->be);
 		umx_xs_rm(bb->xs, UMX_XS_NO_TX, path); /* from a failed attempt */
 		blk_xs_set_state(bb->xs, v->be, XenbusStateInitWait);

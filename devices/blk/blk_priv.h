@@ -51,15 +51,24 @@ int blk_xs_set_state(umx_xs *xs, const char *dir, int state);
 
 /* ---- backend ------------------------------------------------------------------ */
 
+/* Segment descriptors per indirect page, and pages per request. */
+#define BLK_SEGS_PER_INDIRECT (UMX_PAGE_SIZE / sizeof(struct blkif_request_segment))
+#define BLK_INDIRECT_PAGES(n) (((n) + BLK_SEGS_PER_INDIRECT - 1) / BLK_SEGS_PER_INDIRECT)
+_Static_assert(BLK_INDIRECT_PAGES(UMX_BLK_INDIRECT_SEGS) <= BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST,
+               "indirect segments fit the request's indirect pages");
+_Static_assert(sizeof(struct blkif_request_indirect) <= 112, "blkif_request_indirect");
+
 /* A request after validation: the private copy everything else uses. */
 struct bb_req {
-	uint8_t op; /* BLKIF_OP_* as sent */
+	uint8_t op;     /* BLKIF_OP_* to serve: an indirect request's indirect_op */
+	uint8_t rsp_op; /* what the response carries (Linux: the served op) */
 	uint8_t flag;
+	bool indirect;
 	uint64_t id;
 	uint64_t sector;  /* 512-byte units */
 	uint64_t nr_sect; /* 512-byte units, whole request */
 	unsigned nseg;
-	struct blkif_request_segment seg[UMX_BLK_SEGS];
+	struct blkif_request_segment seg[UMX_BLK_INDIRECT_SEGS];
 };
 
 struct pgnt {
@@ -94,6 +103,8 @@ struct bb_vbd {
 	unsigned npg;
 	uint64_t pg_clock;
 
+	struct bb_req rq; /* the request being served (2 KiB of segments) */
+
 	bb_page_fn page_fn; /* detached only */
 	void *ctx;
 };
@@ -124,11 +135,17 @@ int bb_vbd_fail(struct bb_vbd *v, const char *fmt, ...) __attribute__((format(pr
  * served, -EPROTO when it breaks the protocol (@why says how), -EINVAL when
  * a correct frontend could send it but it must fail (out of range, an
  * operation not offered: answered with an error), -EOPNOTSUPP for an
- * unknown operation (answered so).
+ * unknown operation (answered so). An indirect request's segment
+ * descriptors are copied out of its indirect pages here, once, and
+ * validated as a direct request's.
  */
-int bb_parse(const struct bb_vbd *v, const void *raw, struct bb_req *out, char *why, size_t whylen);
+int bb_parse(struct bb_vbd *v, const void *raw, struct bb_req *out, char *why, size_t whylen);
 
 /* back_pgnt.c */
+/* Copy @n segment descriptors out of the @nind indirect pages @grefs into
+ * @seg (mapped read-only, copied once, unmapped): 0 or -errno. */
+int bb_read_indirect(struct bb_vbd *v, const uint32_t *grefs, unsigned nind,
+                     struct blkif_request_segment *seg, unsigned n);
 /* Map the pages of @rq's segments into @pages (one per segment): 0, or
  * -errno with nothing of this request left mapped. *@tmp is a one-shot
  * mapping to release with bb_unmap_req() (NULL with persistent grants). */

@@ -3,7 +3,8 @@
  * blkfront: the guest end of a vbd (xen/io/blkif.h), hardened against its
  * backend (every rule of docs/HARDENING.md; blk.h has the contract).
  *
- * Ids: id i owns UMX_BLK_SEGS dedicated pool pages, shared with the backend
+ * Ids: id i owns max_segs dedicated pool pages (and one for its indirect
+ * descriptors when the backend offers them), shared with the backend
  * (writable, for the connection's life: feature-persistent) and used for
  * nothing but id i's data. An id leaves the free list only in submit and
  * moves FREE → PENDING (before the producer is raised) → DONE (its response
@@ -33,7 +34,12 @@
 #include "umx/clock.h"
 #include "umx/log.h"
 
-#define BF_IDS_MAX         64u /* requests in flight at most (pool: 64 x 11 pages) */
+#define BF_IDS_MAX 64u /* requests in flight at most */
+/* Pool pages at most: what Linux's blkback keeps mapped persistently
+ * (UMX_BLK_PGRANTS_MAX), and half a default umx grant table (4 frames). */
+#define BF_POOL_PAGES_MAX UMX_BLK_PGRANTS_MAX
+/* Pages one id owns: its data pages, and one for indirect descriptors. */
+#define BF_ID_PAGES_MAX    (UMX_BLK_FRONT_INDIRECT_SEGS + 1u)
 #define BF_REAP_BATCH      32u
 #define BF_SYNC_TIMEOUT_MS 30000
 
@@ -65,9 +71,11 @@ struct umx_blkfront {
 
 	umx_plat_shared *s_ring, *s_pool;
 	uint8_t *pool;
-	uint32_t refs[BF_IDS_MAX * UMX_BLK_SEGS];
+	uint32_t refs[BF_IDS_MAX * BF_ID_PAGES_MAX];
 	struct umx_ring ring;
 	unsigned nids;
+	unsigned id_pages; /* pages per id: max_segs, + 1 with indirect */
+	bool indirect;
 
 	uint8_t state[BF_IDS_MAX];
 	struct shadow sh[BF_IDS_MAX];
@@ -117,7 +125,7 @@ static int bf_usable(const umx_blkfront *bf)
 
 static uint8_t *id_page(umx_blkfront *bf, unsigned id, unsigned seg)
 {
-	return bf->pool + ((size_t)id * UMX_BLK_SEGS + seg) * UMX_PAGE_SIZE;
+	return bf->pool + ((size_t)id * bf->id_pages + seg) * UMX_PAGE_SIZE;
 }
 
 static void id_free(umx_blkfront *bf, uint16_t id)
@@ -239,7 +247,7 @@ static int check_req(const umx_blkfront *bf, const struct umx_blk_req *rq)
 		return -EROFS;
 	if (rq->op == UMX_BLK_DISCARD)
 		return in->discard ? 0 : -EOPNOTSUPP;
-	if (rq->len > UMX_BLK_MAX_IO || !rq->buf)
+	if (rq->len > in->max_io || !rq->buf)
 		return -EINVAL;
 	return 0;
 }
@@ -250,6 +258,7 @@ static int submit(umx_blkfront *bf, const struct umx_blk_req *rq, bool sync)
 	union {
 		struct blkif_request req;
 		struct blkif_request_discard req_discard;
+		struct blkif_request_indirect req_indirect;
 	} e;
 	struct shadow *sh;
 	bool notify = false;
@@ -285,17 +294,35 @@ static int submit(umx_blkfront *bf, const struct umx_blk_req *rq, bool sync)
 		bf->st.discards++;
 	} else {
 		unsigned nseg = (unsigned)((rq->len + UMX_PAGE_SIZE - 1) / UMX_PAGE_SIZE);
-		e.req.operation = (uint8_t)rq->op;
-		e.req.nr_segments = (uint8_t)nseg;
-		e.req.handle = (blkif_vdev_t)bf->devid;
-		e.req.id = id;
-		e.req.sector_number = rq->sector;
+		struct blkif_request_segment *seg = e.req.seg;
+
+		if (nseg > UMX_BLK_SEGS) {
+			/* Indirect: the descriptors go in the id's own last page,
+			 * which only ever holds this id's descriptors. */
+			seg = (struct blkif_request_segment *)id_page(bf, id, bf->id_pages - 1);
+			e.req_indirect.operation = BLKIF_OP_INDIRECT;
+			e.req_indirect.indirect_op = (uint8_t)rq->op;
+			e.req_indirect.nr_segments = (uint16_t)nseg;
+			e.req_indirect.id = id;
+			e.req_indirect.sector_number = rq->sector;
+			e.req_indirect.handle = (blkif_vdev_t)bf->devid;
+			e.req_indirect.indirect_grefs[0] =
+			        bf->refs[id * bf->id_pages + bf->id_pages - 1];
+		} else {
+			e.req.operation = (uint8_t)rq->op;
+			e.req.nr_segments = (uint8_t)nseg;
+			e.req.handle = (blkif_vdev_t)bf->devid;
+			e.req.id = id;
+			e.req.sector_number = rq->sector;
+		}
 		for (unsigned j = 0; j < nseg; j++) {
 			size_t off = (size_t)j * UMX_PAGE_SIZE;
 			size_t n = rq->len - off < UMX_PAGE_SIZE ? rq->len - off : UMX_PAGE_SIZE;
-			e.req.seg[j].gref = bf->refs[id * UMX_BLK_SEGS + j];
-			e.req.seg[j].first_sect = 0;
-			e.req.seg[j].last_sect = (uint8_t)((n >> BLK_SECTOR_SHIFT) - 1);
+			struct blkif_request_segment sg = {
+			        .gref = bf->refs[id * bf->id_pages + j],
+			        .first_sect = 0,
+			        .last_sect = (uint8_t)((n >> BLK_SECTOR_SHIFT) - 1)};
+			memcpy(&seg[j], &sg, sizeof(sg));
 			if (rq->op == UMX_BLK_WRITE)
 				memcpy(id_page(bf, id, j), (const uint8_t *)rq->buf + off, n);
 		}
@@ -443,7 +470,7 @@ static int sync_finish(umx_blkfront *bf, int r)
 
 static int sync_io(umx_blkfront *bf, enum umx_blk_op op, uint64_t sector, void *buf, uint64_t len)
 {
-	uint64_t chunk = op == UMX_BLK_DISCARD ? (1ull << 30) : UMX_BLK_MAX_IO;
+	uint64_t chunk = op == UMX_BLK_DISCARD ? (1ull << 30) : bf->info.max_io;
 	uint64_t off = 0, end = umx_clock_ms() + BF_SYNC_TIMEOUT_MS;
 	int r = 0;
 
@@ -678,7 +705,7 @@ int umx_blkfront_open(umx_plat *p, unsigned devid, const struct umx_blkfront_opt
 {
 	umx_blkfront *bf = calloc(1, sizeof(*bf));
 	uint64_t end = umx_clock_ms() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms);
-	unsigned long maxorder = 0, persistent = 0;
+	unsigned long maxorder = 0, persistent = 0, maxind = 0;
 	unsigned order;
 	char path[192];
 	int r, port;
@@ -725,12 +752,26 @@ int umx_blkfront_open(umx_plat *p, unsigned devid, const struct umx_blkfront_opt
 		goto err_release;
 	bf->info.ring_entries = umx_ring_size(&bf->ring);
 	bf->nids = bf->info.ring_entries < BF_IDS_MAX ? bf->info.ring_entries : BF_IDS_MAX;
+	/* Indirect segments when the backend offers more than 11. */
+	bf->info.max_segs = UMX_BLK_SEGS;
+	if (!(opts && opts->no_indirect) &&
+	    blk_xs_read_uint(bf->xs, bf->be, "feature-max-indirect-segments", &maxind) == 0 &&
+	    maxind > UMX_BLK_SEGS) {
+		bf->indirect = true;
+		bf->info.max_segs = maxind < UMX_BLK_FRONT_INDIRECT_SEGS
+		                            ? (uint32_t)maxind
+		                            : UMX_BLK_FRONT_INDIRECT_SEGS;
+	}
+	bf->info.max_io = (size_t)bf->info.max_segs * UMX_PAGE_SIZE;
+	bf->id_pages = bf->info.max_segs + (bf->indirect ? 1u : 0u);
+	if (bf->nids > BF_POOL_PAGES_MAX / bf->id_pages)
+		bf->nids = BF_POOL_PAGES_MAX / bf->id_pages; /* 32 ids with indirect */
 	/* Pages dedicated to this backend and to the data of one id each. */
-	if ((r = umx_plat_share(p, bf->backend_id, bf->nids * UMX_BLK_SEGS, false, NULL,
+	if ((r = umx_plat_share(p, bf->backend_id, bf->nids * bf->id_pages, false, NULL,
 	                        &bf->s_pool)) < 0)
 		goto err_release;
 	bf->pool = umx_plat_share_addr(bf->s_pool);
-	for (unsigned i = 0; i < bf->nids * UMX_BLK_SEGS; i++)
+	for (unsigned i = 0; i < bf->nids * bf->id_pages; i++)
 		bf->refs[i] = umx_plat_share_ref(bf->s_pool, i);
 	for (unsigned i = 0; i < bf->nids; i++)
 		id_free(bf, (uint16_t)i);

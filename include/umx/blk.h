@@ -63,8 +63,14 @@
 
 /* Segments of one direct request (BLKIF_MAX_SEGMENTS_PER_REQUEST). */
 #define UMX_BLK_SEGS 11u
-/* Bytes one request moves at most: 11 pages. */
+/* Bytes one direct request moves: 11 pages. A frontend whose backend
+ * offers indirect segments moves up to umx_blk_info.max_io at once. */
 #define UMX_BLK_MAX_IO (UMX_BLK_SEGS * UMX_PAGE_SIZE)
+/* Segments of one indirect request a backend serves
+ * (feature-max-indirect-segments, Linux's blkback's), and those umx's
+ * frontend uses (Linux's blkfront's default). */
+#define UMX_BLK_INDIRECT_SEGS       256u
+#define UMX_BLK_FRONT_INDIRECT_SEGS 32u
 /* Largest ring-page-order either end accepts (Linux's blkback's). */
 #define UMX_BLK_RING_ORDER_MAX 4u
 /* Persistent grants a backend keeps mapped per disk (Linux's default). */
@@ -93,6 +99,8 @@ struct umx_blk_info {
 	uint32_t discard_granularity; /* bytes */
 	uint32_t ring_order;          /* negotiated ring-page-order */
 	uint32_t ring_entries;
+	uint32_t max_segs; /* per request: 11, or indirect segments */
+	size_t max_io;     /* bytes per request: max_segs pages */
 };
 
 struct umx_blk_stats {
@@ -110,10 +118,11 @@ typedef struct umx_blkfront umx_blkfront;
 struct umx_blkfront_opts {
 	uint32_t ring_order; /* wanted ring-page-order (capped by the backend's) */
 	bool no_persistent;  /* do not offer feature-persistent */
+	bool no_indirect;    /* direct requests only, even if the backend offers more */
 };
 
 /* One request. @sector is in 512-byte units and aligned to the disk's
- * sector size, @len a multiple of it (READ/WRITE: 1 .. UMX_BLK_MAX_IO bytes
+ * sector size, @len a multiple of it (READ/WRITE: 1 .. info.max_io bytes
  * at @buf; DISCARD: the bytes to discard, @buf unused; FLUSH: 0). @buf must
  * stay valid until the request completes. */
 struct umx_blk_req {

@@ -4,12 +4,15 @@
  * data through the same backend throughout:
  *  - protocol violations disconnect that vbd alone, with the reason kept:
  *    12 segments, a write of 0 segments, first_sect > last_sect, last_sect
- *    past the page, unknown discard flags, the request producer 1000 ahead;
+ *    past the page, unknown discard flags, the request producer 1000 ahead,
+ *    an indirect request of 300 segments, one whose 14th descriptor (in its
+ *    indirect page) has first_sect > last_sect;
  *  - requests a correct frontend may make but that fail are answered with
  *    an error and the vbd stays: a sector past the end, a grant ref that
  *    does not exist, valid and invalid refs mixed (no page left mapped: the
- *    frontend's unshare succeeds), an unknown and an indirect operation
- *    (EOPNOTSUPP); every response's padding is zero (XSA-216);
+ *    frontend's unshare succeeds), an unknown operation (EOPNOTSUPP), an
+ *    indirect page that does not map, an indirect FLUSH; every response's
+ *    padding is zero (XSA-216);
  *  - two requests with the same id are both answered;
  *  - an event storm is counted and held, and the honest frontend is served.
  * The backend, umxd and the honest domain finish cleanly. */
@@ -36,12 +39,15 @@ enum attack {
 	A_LAST_PAST_PAGE,
 	A_DISCARD_FLAGS,
 	A_PROD_AHEAD,
+	A_IND_SEGS_300,
+	A_IND_SEG_BAD,
 	/* answered with an error, vbd stays */
 	A_BEYOND_END,
 	A_BAD_GREF,
 	A_MIXED_GREFS,
 	A_UNKNOWN_OP,
-	A_INDIRECT,
+	A_IND_BAD_GREF,
+	A_IND_BAD_OP,
 	/* answered, vbd stays */
 	A_DUP_IDS,
 	A_STORM,
@@ -50,9 +56,14 @@ enum attack {
 };
 
 static const char *const expect_reason[A_FIRST_ANSWERED] = {
-        [A_SEGS_12] = "12 segments",        [A_SEGS_0] = "0 segments",
-        [A_FIRST_GT_LAST] = "sectors 5..2", [A_LAST_PAST_PAGE] = "sectors 0..8",
-        [A_DISCARD_FLAGS] = "flags 0x80",   [A_PROD_AHEAD] = "producer",
+        [A_SEGS_12] = "12 segments",
+        [A_SEGS_0] = "0 segments",
+        [A_FIRST_GT_LAST] = "sectors 5..2",
+        [A_LAST_PAST_PAGE] = "sectors 0..8",
+        [A_DISCARD_FLAGS] = "flags 0x80",
+        [A_PROD_AHEAD] = "producer",
+        [A_IND_SEGS_300] = "indirect request id 7: 300 segments",
+        [A_IND_SEG_BAD] = "segment 13 sectors 3..1",
 };
 
 #define DEVID(a)   (51728u + 16u * (unsigned)(a))
@@ -291,9 +302,33 @@ static void attack(umx_plat *p, enum attack a)
 	case A_UNKNOWN_OP:
 		q.operation = 9;
 		break;
-	case A_INDIRECT:
-		q.operation = BLKIF_OP_INDIRECT;
+	case A_IND_SEGS_300:
+	case A_IND_SEG_BAD:
+	case A_IND_BAD_GREF:
+	case A_IND_BAD_OP: {
+		/* Descriptors in data page 1 (the backend maps it read-only, copies
+		 * them once): 20 good segments on page 0, one bad if asked. */
+		struct blkif_request_indirect ind = {
+		        .operation = BLKIF_OP_INDIRECT,
+		        .indirect_op = a == A_IND_BAD_OP ? BLKIF_OP_FLUSH_DISKCACHE : BLKIF_OP_READ,
+		        .nr_segments = a == A_IND_SEGS_300 ? 300 : 20,
+		        .id = 7,
+		        .sector_number = 0,
+		        .indirect_grefs = {a == A_IND_BAD_GREF ? 0xdeadbeef
+		                                               : umx_plat_share_ref(f.data, 1)}};
+		struct blkif_request_segment *seg =
+		        (struct blkif_request_segment *)((uint8_t *)umx_plat_share_addr(f.data) +
+		                                         UMX_PAGE_SIZE);
+		for (unsigned i = 0; i < 20; i++)
+			seg[i] = (struct blkif_request_segment){
+			        .gref = g0, .first_sect = 0, .last_sect = 7};
+		if (a == A_IND_SEG_BAD)
+			seg[13] = (struct blkif_request_segment){
+			        .gref = g0, .first_sect = 3, .last_sect = 1};
+		memset(&q, 0, sizeof(q));
+		memcpy(&q, &ind, sizeof(ind));
 		break;
+	}
 	default:
 		break;
 	}
@@ -326,12 +361,14 @@ static void attack(umx_plat *p, enum attack a)
 		CHILD_CHECK(wait_be(&f, 5) == 0); /* Closing: cut off */
 		return;
 	}
-	if (a >= A_BEYOND_END && a <= A_INDIRECT) {
+	if (a >= A_BEYOND_END && a <= A_IND_BAD_OP) {
+		/* Answered with the operation served: an indirect request's
+		 * indirect_op, as Linux's blkback answers. */
+		uint8_t op = q.operation == BLKIF_OP_INDIRECT ? ((uint8_t *)&q)[1] : q.operation;
 		r = raw_rsp(&f);
-		CHILD_CHECK(r.id == 7 && r.operation == q.operation);
-		CHILD_CHECK(r.status == ((a == A_UNKNOWN_OP || a == A_INDIRECT)
-		                                 ? BLKIF_RSP_EOPNOTSUPP
-		                                 : BLKIF_RSP_ERROR));
+		CHILD_CHECK(r.id == 7 && r.operation == op);
+		CHILD_CHECK(r.status ==
+		            (a == A_UNKNOWN_OP ? BLKIF_RSP_EOPNOTSUPP : BLKIF_RSP_ERROR));
 	}
 	if (a == A_MIXED_GREFS) {
 		/* All or nothing: the valid refs were not left mapped. */
@@ -417,7 +454,7 @@ static void test_blk_hostile_frontend(void **state)
 			assert_string_equal(v->reason, "");
 			assert_true(v->connected);
 		}
-		if (a >= A_BEYOND_END && a <= A_INDIRECT)
+		if (a >= A_BEYOND_END && a <= A_IND_BAD_OP)
 			assert_int_equal(v->st.errors, 1);
 		if (a == A_MIXED_GREFS)
 			assert_int_equal(v->pgrants, 0);

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Data through blkfront → blkback → file and back, byte for byte: three
- * disks (512-byte sectors on a one-page ring with persistent grants;
- * 4096-byte sectors on a four-page ring with per-request grants; a
- * read-only one). The frontend first reads each disk whole and finds the
- * file's pattern; then random synchronous writes and reads, 32 asynchronous
- * requests at once, flush, discard (reads back zeros), requests the disk
- * refuses, and a last whole-disk read — all checked against a private
- * mirror; the parent then hashes the files and finds the mirror's hash. */
+ * disks (512-byte sectors on a one-page ring with persistent grants and
+ * indirect requests of 32 segments; 4096-byte sectors on a four-page ring
+ * with per-request grants and direct requests only; a read-only one). The frontend first reads each
+ * disk whole and finds the file's pattern; then random synchronous writes and reads, 32
+ * asynchronous requests at once, flush, discard (reads back zeros), requests the disk refuses, and
+ * a last whole-disk read — all checked against a private mirror; the parent then hashes the files
+ * and finds the mirror's hash. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,11 +23,17 @@ static const struct disk {
 	unsigned ss;
 	bool ro;
 	struct umx_blkfront_opts o;
-	unsigned want_order;
+	unsigned want_order, want_segs;
 } disks[NDISKS] = {
-        {51712, 8u << 20, 512, false, {.ring_order = 0}, 0},
-        {51728, 4u << 20, 4096, false, {.ring_order = 2, .no_persistent = true}, 2},
-        {51744, 1u << 20, 512, true, {.ring_order = 1}, 1},
+        {51712, 8u << 20, 512, false, {.ring_order = 0}, 0, UMX_BLK_FRONT_INDIRECT_SEGS},
+        {51728,
+         4u << 20,
+         4096,
+         false,
+         {.ring_order = 2, .no_persistent = true, .no_indirect = true},
+         2,
+         UMX_BLK_SEGS},
+        {51744, 1u << 20, 512, true, {.ring_order = 1}, 1, UMX_BLK_FRONT_INDIRECT_SEGS},
 };
 
 struct ctx {
@@ -130,6 +136,7 @@ static uint64_t exercise(const struct disk *d)
 	CHILD_CHECK(in.ring_order == d->want_order);
 	CHILD_CHECK(in.ring_entries == 32u << d->want_order);
 	CHILD_CHECK(in.persistent == !d->o.no_persistent);
+	CHILD_CHECK(in.max_segs == d->want_segs && in.max_io == d->want_segs * UMX_PAGE_SIZE);
 	/* The file's content, through the backend. */
 	read_check(bf, mirror, 0, d->bytes, "initial whole-disk read");
 
@@ -137,7 +144,7 @@ static uint64_t exercise(const struct disk *d)
 		CHILD_CHECK(umx_blkfront_write(bf, 0, buf, 512) == -EROFS);
 		CHILD_CHECK(umx_blkfront_discard(bf, 0, 4096) == -EROFS);
 	} else {
-		uint64_t max = 96 * 1024 / d->ss;
+		uint64_t max = 160 * 1024 / d->ss; /* up to 40 pages: 2 requests */
 		for (int i = 0; i < 200; i++) {
 			size_t n = (size_t)(1 + blk_rand(&seed) % max) * d->ss;
 			uint64_t off = (blk_rand(&seed) % ((d->bytes - n) / d->ss + 1)) * d->ss;
