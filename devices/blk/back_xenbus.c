@@ -33,7 +33,7 @@ static int vbd_connect(struct bb_vbd *v)
 			return bb_vbd_fail(v, "ring-page-order %lu above %u", order,
 			                   UMX_BLK_RING_ORDER_MAX);
 		for (unsigned i = 0; i < (1u << order); i++) {
-			char name[16];
+			char name[24];
 			snprintf(name, sizeof(name), "ring-ref%u", i);
 			if (blk_xs_read_uint(bb->xs, v->fe, name, &ref) < 0 || ref > UINT32_MAX)
 				return bb_vbd_fail(v, "frontend node %s missing or malformed",
@@ -211,7 +211,7 @@ void bb_vbd_setup(struct bb_vbd *v)
 	if ((r = vbd_open_file(v)) < 0) {
 		umx_err("blkback: vbd %u/%u: cannot open %s: %s", fdom, devid, v->info.params,
 		        strerror(-r));
-		snprintf(v->info.reason, sizeof(v->info.reason), "cannot open %s: %s",
+		snprintf(v->info.reason, sizeof(v->info.reason), "cannot open %.90s: %.20s",
 		         v->info.params, strerror(-r));
 		blk_xs_printf(bb->xs, UMX_XS_NO_TX, v->be, "hotplug-error", "%s", v->info.reason);
 		blk_xs_set_state(bb->xs, v->be, XenbusStateClosed);

@@ -172,4 +172,14 @@ int blkback_detached_run(struct bb_vbd *v, unsigned budget);
 const char *blkback_detached_broken(const struct bb_vbd *v);
 void blkback_detached_free(struct bb_vbd *v);
 
+/* ---- detached frontend (fuzzing) ------------------------------------------ */
+#define BLK_DETACHED_IDS     32u /* the ring's 32 slots of one page */
+#define BLK_DETACHED_SECTORS (1u << 20)
+/* A frontend on caller memory: one ring page (initialised here) and a pool
+ * of BLK_DETACHED_IDS x (11, or 33 with @indirect) pages; no platform, grant
+ * ref of pool page i = 8 + i; a disk of BLK_DETACHED_SECTORS, 512-byte
+ * sectors, flush and discard offered. Free with blkfront_detached_free(). */
+int blkfront_detached_new(void *ring, void *pool, bool indirect, umx_blkfront **out);
+void blkfront_detached_free(umx_blkfront *bf);
+
 #endif

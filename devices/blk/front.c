@@ -341,7 +341,7 @@ static int submit(umx_blkfront *bf, const struct umx_blk_req *rq, bool sync)
 		return bf_ring_fail(bf); /* space was checked */
 	if (umx_ring_push(&bf->ring, &notify) < 0)
 		return bf_ring_fail(bf);
-	if (notify)
+	if (notify && bf->p)
 		umx_plat_evtchn_notify(bf->p, bf->port);
 	bf->st.inflight++;
 	if (sync)
@@ -396,6 +396,8 @@ int umx_blkfront_wait(umx_blkfront *bf, int timeout_ms)
 
 	if (bf->reason[0])
 		return -EPROTO;
+	if (!bf->p)
+		return -ENOTCONN; /* detached: nothing to wait on */
 	if (evstorm_release(&bf->storm, now))
 		umx_plat_evtchn_unmask(bf->p, bf->port);
 	timeout_ms = evstorm_timeout(&bf->storm, now, timeout_ms);
@@ -436,7 +438,46 @@ int umx_blkfront_wait(umx_blkfront *bf, int timeout_ms)
 
 int umx_blkfront_fd(const umx_blkfront *bf)
 {
-	return umx_plat_evtchn_fd(bf->p);
+	return bf->p ? umx_plat_evtchn_fd(bf->p) : -1;
+}
+
+int blkfront_detached_new(void *ring, void *pool, bool indirect, umx_blkfront **out)
+{
+	umx_blkfront *bf = calloc(1, sizeof(*bf));
+	int r;
+
+	if (!bf)
+		return -ENOMEM;
+	r = umx_ring_front_init(&bf->ring, ring, UMX_PAGE_SIZE, sizeof(struct blkif_request),
+	                        sizeof(struct blkif_response), true);
+	if (r < 0) {
+		free(bf);
+		return r;
+	}
+	bf->info = (struct umx_blk_info){.sectors = BLK_DETACHED_SECTORS,
+	                                 .sector_size = 512,
+	                                 .physical_sector_size = 512,
+	                                 .flush = true,
+	                                 .discard = true,
+	                                 .ring_entries = umx_ring_size(&bf->ring)};
+	bf->indirect = indirect;
+	bf->info.max_segs = indirect ? UMX_BLK_FRONT_INDIRECT_SEGS : UMX_BLK_SEGS;
+	bf->info.max_io = (size_t)bf->info.max_segs * UMX_PAGE_SIZE;
+	bf->id_pages = bf->info.max_segs + (indirect ? 1u : 0u);
+	bf->nids = BLK_DETACHED_IDS;
+	bf->pool = pool;
+	for (unsigned i = 0; i < bf->nids * bf->id_pages; i++)
+		bf->refs[i] = 8 + i;
+	for (unsigned i = 0; i < bf->nids; i++)
+		id_free(bf, (uint16_t)i);
+	bf->connected = true;
+	*out = bf;
+	return 0;
+}
+
+void blkfront_detached_free(umx_blkfront *bf)
+{
+	free(bf);
 }
 
 /* ---- synchronous wrappers ------------------------------------------------------------- */
@@ -603,7 +644,7 @@ static int publish(umx_blkfront *bf)
 		} else {
 			W("ring-page-order", "%u", bf->info.ring_order);
 			for (unsigned i = 0; i < (1u << bf->info.ring_order); i++) {
-				char name[16];
+				char name[24];
 				snprintf(name, sizeof(name), "ring-ref%u", i);
 				W(name, "%u", umx_plat_share_ref(bf->s_ring, i));
 			}
