@@ -132,15 +132,43 @@ static uint64_t spawn_once(umx_conn *ts, char *const argv[], int rfd, unsigned f
 	return dt ? dt : 1;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* The median of @n values (sorted in place). */
+static double median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* *@v grown to @cap values; 0 or -1 (then *@v is unchanged). */
+static int grow(double **v, size_t cap)
+{
+	double *nv = realloc(*v, cap * sizeof(**v));
+	if (!nv)
+		return -1;
+	*v = nv;
+	return 0;
+}
+
+/* Sandboxed and --no-sandbox spawns, alternately, so that both see the same
+ * machine; per pair, what the sandbox added. On a loaded machine a few
+ * spawns wait for a CPU for milliseconds: the median of the per-pair
+ * differences says what the sandbox costs, the means what a run cost. */
 static int sandbox_rows(umx_conn *ts, double secs)
 {
 	char exe[4096], fdbuf[16];
 	char *argv[] = {exe, "--domain-ready", fdbuf, NULL};
 	uint64_t sum_sb = 0, sum_plain = 0, cpu_sb = 0, cpu_plain = 0,
 	         end = umx_clock_ns() + (uint64_t)(secs * 2e9);
-	unsigned long n = 0;
+	double *sb = NULL, *plain = NULL, *diff = NULL, *cdiff = NULL;
+	size_t n = 0, cap = 0;
 	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	int p[2];
+	int p[2], r = 1;
 
 	if (len <= 0 || pipe2(p, O_CLOEXEC) < 0)
 		return 1;
@@ -150,25 +178,46 @@ static int sandbox_rows(umx_conn *ts, double secs)
 	fcntl(p[1], F_SETFD, 0);
 	snprintf(fdbuf, sizeof(fdbuf), "%d", p[1]);
 	while (umx_clock_ns() < end || n < 3) {
+		uint64_t c0 = cpu_sb, c1 = cpu_plain;
 		uint64_t a = spawn_once(ts, argv, p[0], 0, &cpu_sb);
 		uint64_t b = spawn_once(ts, argv, p[0], UMX_SPAWN_NO_SANDBOX, &cpu_plain);
 		if (!a || !b)
-			return 1;
+			goto out;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 256;
+			if (grow(&sb, cap) < 0 || grow(&plain, cap) < 0 || grow(&diff, cap) < 0 ||
+			    grow(&cdiff, cap) < 0)
+				goto out;
+		}
+		sb[n] = (double)a / 1e3;
+		plain[n] = (double)b / 1e3;
+		diff[n] = sb[n] - plain[n];
+		cdiff[n] = ((double)(cpu_sb - c0) - (double)(cpu_plain - c1)) / 1e3;
 		sum_sb += a;
 		sum_plain += b;
 		n++;
 	}
-	close(p[0]);
-	close(p[1]);
 	bench_report("spawn start-to-ready, sandboxed", 1e9 * (double)n / (double)sum_sb,
 	             "spawn --no-sandbox", 1e9 * (double)n / (double)sum_plain);
-	printf("%-40s %14.1f us per domain (%.1f vs %.1f us, %lu each)\n", "sandbox cost",
-	       ((double)sum_sb - (double)sum_plain) / (double)n / 1e3,
+	printf("%-40s %14.1f us per domain (mean %.1f vs %.1f us, %zu pairs)\n",
+	       "sandbox cost, mean", ((double)sum_sb - (double)sum_plain) / (double)n / 1e3,
 	       (double)sum_sb / (double)n / 1e3, (double)sum_plain / (double)n / 1e3, n);
-	printf("%-40s %14.1f us per domain (%.1f vs %.1f us of CPU, launcher + domain)\n",
+	printf("%-40s %14.1f us per domain (median %.1f vs %.1f us)\n",
+	       "sandbox cost, median of pairs", median(diff, n), median(sb, n), median(plain, n));
+	printf("%-40s %14.1f us per domain (mean %.1f vs %.1f us of CPU, launcher + domain; "
+	       "median of pairs %.1f us)\n",
 	       "sandbox cost in CPU time", ((double)cpu_sb - (double)cpu_plain) / (double)n / 1e3,
-	       (double)cpu_sb / (double)n / 1e3, (double)cpu_plain / (double)n / 1e3);
-	return 0;
+	       (double)cpu_sb / (double)n / 1e3, (double)cpu_plain / (double)n / 1e3,
+	       median(cdiff, n));
+	r = 0;
+out:
+	free(sb);
+	free(plain);
+	free(diff);
+	free(cdiff);
+	close(p[0]);
+	close(p[1]);
+	return r;
 }
 
 int main(int argc, char **argv)
