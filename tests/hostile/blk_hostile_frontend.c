@@ -14,6 +14,8 @@
  *    indirect page that does not map, an indirect FLUSH; every response's
  *    padding is zero (XSA-216);
  *  - two requests with the same id are both answered;
+ *  - 100 reads over 1100 distinct persistent pages: all answered, at most
+ *    UMX_BLK_PGRANTS_MAX (1056) left mapped (least recently used unmapped);
  *  - an event storm is counted and held, and the honest frontend is served.
  * The backend, umxd and the honest domain finish cleanly. */
 #include <errno.h>
@@ -51,6 +53,7 @@ enum attack {
 	/* answered, vbd stays */
 	A_DUP_IDS,
 	A_STORM,
+	A_PGRANT_FLOOD,
 	A_COUNT,
 	A_FIRST_ANSWERED = A_BEYOND_END,
 };
@@ -345,6 +348,27 @@ static void attack(umx_plat *p, enum attack a)
 		}
 		/* What was read is the disk's pattern (the honest frontend
 		 * never writes sector 0's page: it may, so only check it's read). */
+	} else if (a == A_PGRANT_FLOOD) {
+		/* 1100 distinct persistent pages, 11 per read, 25 reads at a
+		 * time: the backend keeps at most UMX_BLK_PGRANTS_MAX mapped,
+		 * unmapping the least recently used, and answers every read. */
+		umx_plat_shared *many;
+		CHILD_CHECK_OK(umx_plat_share(p, f.bid, 1100, false, NULL, &many));
+		for (unsigned batch = 0; batch < 4; batch++) {
+			for (unsigned k = 0; k < 25; k++) {
+				unsigned r0 = (batch * 25 + k) * 11;
+				q = rw_req(BLKIF_OP_READ, 100 + r0, 0, 11, 0);
+				for (unsigned i = 0; i < 11; i++)
+					q.seg[i].gref = umx_plat_share_ref(many, r0 + i);
+				raw_put(&f, &q);
+			}
+			raw_push(&f, f.prod);
+			for (unsigned k = 0; k < 25; k++) {
+				r = raw_rsp(&f);
+				CHILD_CHECK(r.status == BLKIF_RSP_OKAY);
+			}
+		}
+		q = rw_req(BLKIF_OP_READ, 7, 0, 1, g0);
 	} else if (a == A_STORM) {
 		for (int i = 0; i < 20000; i++)
 			CHILD_CHECK_OK(umx_plat_evtchn_notify(f.p, f.port));
@@ -462,6 +486,11 @@ static void test_blk_hostile_frontend(void **state)
 			assert_int_equal(v->st.reads, 3);
 		if (a == A_STORM)
 			assert_true(v->st.spurious_events > 0);
+		if (a == A_PGRANT_FLOOD) {
+			/* 1100 pages, then the follow-up read's: capped, LRU. */
+			assert_int_equal(v->pgrants, UMX_BLK_PGRANTS_MAX);
+			assert_int_equal(v->st.reads, 101);
+		}
 	}
 	const struct umx_blk_vbd *h = blk_vbd(vbds, n, HONEST_DEV);
 	assert_non_null(h);

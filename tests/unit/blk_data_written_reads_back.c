@@ -187,11 +187,27 @@ static int frontend(void *arg)
 {
 	struct ctx *c = arg;
 	char ch;
+	uint64_t h0 = 0;
 
 	CHILD_CHECK(read(c->go[0], &ch, 1) == 1);
 	for (int i = 0; i < NDISKS; i++) {
 		uint64_t h = exercise(&disks[i]);
 		CHILD_CHECK(write(c->hashes[1], &h, sizeof(h)) == sizeof(h));
+		if (i == 0)
+			h0 = h;
+	}
+	/* Reconnect: the first disk again (its frontend went Closed, the
+	 * backend followed), read whole, holds what the mirror did. */
+	{
+		static uint8_t all[8u << 20];
+		umx_plat *p;
+		umx_blkfront *bf;
+		CHILD_CHECK_OK(umx_plat_open(NULL, &p));
+		CHILD_CHECK_OK(umx_blkfront_open(p, disks[0].devid, NULL, 10000, &bf));
+		CHILD_CHECK_OK(umx_blkfront_read(bf, 0, all, disks[0].bytes));
+		CHILD_CHECK(blk_hash(all, disks[0].bytes, BLK_HASH_INIT) == h0);
+		umx_blkfront_close(bf);
+		umx_plat_close(p);
 	}
 	return 0;
 }
