@@ -156,7 +156,8 @@ static int blk_detach(int argc, char **argv)
 
 	if ((argc != 3 && argc != 5) || tool_parse_domid(argv[1], &front) < 0 ||
 	    parse_u64(argv[2], &devid) < 0 || devid > 0xfffffff ||
-	    (argc == 5 && (strcmp(argv[3], "--backend") || tool_parse_domid(argv[4], &back) < 0))) {
+	    (argc == 5 &&
+	     (strcmp(argv[3], "--backend") != 0 || tool_parse_domid(argv[4], &back) < 0))) {
 		fputs(usage_text, stderr);
 		return 2;
 	}
@@ -294,6 +295,7 @@ static int serve_launch(int argc, char **argv, const char *name)
 		if (nf == (int)UMX_BLK_VBDS_MAX || !realpath(argv[i], path)) {
 			fprintf(stderr, "umx blk serve: %s: %s\n", argv[i],
 			        nf == (int)UMX_BLK_VBDS_MAX ? "too many files" : strerror(errno));
+			free(av);
 			return 1;
 		}
 		fd = open(path, O_RDWR);
@@ -301,6 +303,7 @@ static int serve_launch(int argc, char **argv, const char *name)
 			fd = open(path, O_RDONLY); /* then it serves read-only vbds only */
 		if (fd < 0) {
 			fprintf(stderr, "umx blk serve: %s: %s\n", path, strerror(errno));
+			free(av);
 			return 1;
 		}
 		snprintf(spec[nf], sizeof(spec[nf]), "%d=%s", fd, path);
@@ -310,6 +313,7 @@ static int serve_launch(int argc, char **argv, const char *name)
 	av[n] = NULL;
 	execv(self, av);
 	fprintf(stderr, "umx blk serve: cannot run umx: %s\n", strerror(errno));
+	free(av);
 	return 1;
 }
 
@@ -381,7 +385,7 @@ static int io_check(const struct umx_blk_info *in, uint64_t off, uint64_t len)
 		        "umx blk io: %llu+%llu: not whole %u-byte sectors within the "
 		        "disk (%llu bytes)\n",
 		        (unsigned long long)off, (unsigned long long)len, in->sector_size,
-		        (unsigned long long)(in->sectors << 9));
+		        (unsigned long long)in->sectors << 9);
 		return -EINVAL;
 	}
 	return 0;
@@ -467,7 +471,7 @@ static int io_verify(umx_blkfront *bf, const struct umx_blk_info *in, uint64_t o
 		for (size_t i = 0; i < n; i++)
 			if (got[i] != want[i]) {
 				fprintf(stderr, "umx blk io: differs at byte %llu\n",
-				        (unsigned long long)(off + done + i));
+				        (unsigned long long)off + done + i);
 				r = -EILSEQ;
 				goto out;
 			}
@@ -523,8 +527,8 @@ static int blk_io(int argc, char **argv)
 	    (!strcmp(op, "verify") && (argc != 5 || parse_u64(argv[3], &a) < 0)) ||
 	    (!strcmp(op, "copy") && (argc != 6 || parse_u64(argv[3], &a) < 0 ||
 	                             parse_u64(argv[4], &b) < 0 || parse_u64(argv[5], &c) < 0)) ||
-	    (strcmp(op, "info") && strcmp(op, "read") && strcmp(op, "write") &&
-	     strcmp(op, "verify") && strcmp(op, "copy"))) {
+	    (strcmp(op, "info") != 0 && strcmp(op, "read") != 0 && strcmp(op, "write") != 0 &&
+	     strcmp(op, "verify") != 0 && strcmp(op, "copy") != 0)) {
 		fputs(usage_text, stderr);
 		return 2;
 	}
@@ -542,7 +546,7 @@ static int blk_io(int argc, char **argv)
 	if (!strcmp(op, "info")) {
 		printf("sectors %llu\nbytes %llu\nsector-size %u\nphysical-sector-size %u\n"
 		       "readonly %d\nflush %d\ndiscard %d\npersistent %d\nring-page-order %u\n",
-		       (unsigned long long)in.sectors, (unsigned long long)(in.sectors << 9),
+		       (unsigned long long)in.sectors, (unsigned long long)in.sectors << 9,
 		       in.sector_size, in.physical_sector_size, in.readonly, in.flush, in.discard,
 		       in.persistent, in.ring_order);
 		r = 0;

@@ -549,10 +549,10 @@ int umx_blkback_poll(umx_blkback *bb, int timeout_ms)
 			continue;
 		if (notify)
 			umx_plat_evtchn_notify(bb->p, v->port);
-		if (n == (int)UMX_BLK_BUDGET)
+		/* A full budget, or requests that came while we re-armed. */
+		if (n == (int)UMX_BLK_BUDGET ||
+		    (umx_ring_final_check(&v->ring, &more) == 0 && more))
 			bb->busy = true;
-		else if (umx_ring_final_check(&v->ring, &more) == 0 && more)
-			bb->busy = true; /* re-armed: requests came meanwhile */
 	}
 	for (unsigned i = 0; i < bb->nvbds; i++)
 		if (bb->vbds[i]->kicked && bb->vbds[i]->info.connected)

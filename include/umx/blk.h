@@ -183,14 +183,14 @@ void umx_blkfront_stats(const umx_blkfront *bf, struct umx_blk_stats *st);
 typedef struct umx_blkback umx_blkback;
 
 struct umx_blk_vbd {
-	uint32_t front_domid, devid;
-	char params[128]; /* the backing file */
-	bool connected, readonly, persistent;
-	uint32_t sector_size, ring_order;
 	uint64_t sectors;
-	char reason[128]; /* why the frontend was disconnected, or "" */
 	struct umx_blk_stats st;
+	uint32_t front_domid, devid;
+	uint32_t sector_size, ring_order;
 	uint32_t pgrants; /* persistent grants mapped now */
+	bool connected, readonly, persistent;
+	char params[128]; /* the backing file */
+	char reason[128]; /* why the frontend was disconnected, or "" */
 };
 
 /*
