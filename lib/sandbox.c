@@ -138,13 +138,8 @@ static struct sock_filter *filter;
 static unsigned short filter_len;
 static int filter_err;
 static int last_cap; /* the kernel's highest capability number */
-/* The helper's stack: mapped once, and left out of every fork (init's
- * clone3 among them), so that the helper's first writes find its pages
- * writable instead of shared copy-on-write; one helper at a time. */
+/* The network helper's stack (net_make()). */
 #define NET_STACK (16u * 1024u)
-static char *net_stack;
-static int net_stack_err;
-static pthread_mutex_t net_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t prepare_once = PTHREAD_ONCE_INIT;
 
 /* Denied with EPERM: tracing and reading other processes, taking their
@@ -285,22 +280,10 @@ static long read_sysctl(const char *path)
 	return strtol(buf, NULL, 10);
 }
 
-/* What every spawn of this process shares: the filter, the number of
- * capabilities to drop from the bounding set, the network helper's stack
- */
+/* What every spawn of this process shares: the filter, and the number of
+ * capabilities to drop from the bounding set. */
 static void prepare(void)
 {
-	void *stack = mmap(NULL, NET_STACK, PROT_READ | PROT_WRITE,
-	                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-
-	if (stack == MAP_FAILED) {
-		net_stack_err = -errno;
-	} else if (madvise(stack, NET_STACK, MADV_DONTFORK) < 0) {
-		net_stack_err = -errno;
-		munmap(stack, NET_STACK);
-	} else {
-		net_stack = stack;
-	}
 	last_cap = (int)read_sysctl("/proc/sys/kernel/cap_last_cap");
 	if (last_cap < CAP_LAST_CAP || last_cap > 63)
 		last_cap = 63;
@@ -962,31 +945,36 @@ static int net_make(int pidfd, int sock, char *why, size_t why_len, bool *refuse
 	sigset_t all, old;
 	pid_t h;
 	int st = 0, err;
+	/* Mapped now, after init's clone3: the helper's first writes find
+	 * fresh pages, not pages shared copy-on-write with init (a fault that
+	 * copies costs up to 0.3 ms here). */
+	char *stack = mmap(NULL, NET_STACK, PROT_READ | PROT_WRITE,
+	                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 
-	if (!net_stack) {
+	if (stack == MAP_FAILED) {
+		err = errno;
 		snprintf(why, why_len, "sandbox: no stack for the network helper: %s",
-		         strerror(-net_stack_err));
-		return net_stack_err;
+		         strerror(err));
+		return -err;
 	}
-	pthread_mutex_lock(&net_lock);
 	/* No handler of the launcher's may run on the helper's stack: it
 	 * starts with every signal blocked, and never unblocks one. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	/* No exit signal: a SIGCHLD handler reaping any child would not take
 	 * it from us (__WCLONE below). */
-	h = clone(net_helper, net_stack + NET_STACK, CLONE_VM | CLONE_VFORK, &j);
+	h = clone(net_helper, stack + NET_STACK, CLONE_VM | CLONE_VFORK, &j);
 	err = errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (h < 0) {
-		pthread_mutex_unlock(&net_lock);
+		munmap(stack, NET_STACK);
 		snprintf(why, why_len, "sandbox: cannot start the network helper: %s",
 		         strerror(err));
 		return -err;
 	}
 	while (waitpid(h, &st, __WCLONE) < 0 && errno == EINTR)
 		;
-	pthread_mutex_unlock(&net_lock);
+	munmap(stack, NET_STACK);
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
 	err = j.err ? j.err : EIO;
