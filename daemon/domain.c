@@ -12,12 +12,15 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "umx/log.h"
@@ -25,6 +28,9 @@
 
 #ifndef SYS_pidfd_send_signal
 #define SYS_pidfd_send_signal 424
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
 #endif
 
 struct umxd_domain *umxd_domain_get(struct umxd *umxd, uint32_t domid)
@@ -97,13 +103,33 @@ static int alloc_domid(struct umxd *umxd, uint32_t *out)
 	return -ENOSPC;
 }
 
-static bool name_ok(const char *name)
+/* Names follow xl's habits: letters, digits, '-', '_', '.', not all
+ * digits (an argument that is all digits is a domid), at most
+ * UMX_NAME_MAX - 1 bytes, unique among the domains not yet dead. The
+ * toolstack states the same rules to its user; this is the check that
+ * counts. "" asks for the default name "domain-<domid>". */
+static int name_check(struct umxd *umxd, const char *name)
 {
-	for (const char *p = name; *p; p++)
+	bool digits = true;
+	size_t len = strlen(name);
+
+	if (len >= UMX_NAME_MAX)
+		return -ENAMETOOLONG;
+	for (const char *p = name; *p; p++) {
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
-			return false;
-	return true;
+			return -EINVAL;
+		digits &= *p >= '0' && *p <= '9';
+	}
+	if (len && digits)
+		return -EINVAL;
+	for (uint32_t d = UMXD_DOMID_FIRST; len && d <= UMXD_DOMID_LAST; d++) {
+		const struct umxd_domain *dom = umxd->domains[d];
+		if (dom && dom->state != UMX_DOM_DEAD && dom->state != UMX_DOM_DYING &&
+		    !strcmp(dom->name, name))
+			return -EEXIST;
+	}
+	return 0;
 }
 
 int umxd_domain_create(struct umxd *umxd, const char *name, uint32_t grant_frames,
@@ -113,8 +139,8 @@ int umxd_domain_create(struct umxd *umxd, const char *name, uint32_t grant_frame
 	uint32_t domid;
 	int r;
 
-	if (!name_ok(name))
-		return -EINVAL;
+	if ((r = name_check(umxd, name)) < 0)
+		return r;
 	if (grant_frames == 0)
 		grant_frames = UMXD_GRANT_FRAMES_DEFAULT;
 	if (grant_frames > UMXD_GRANT_FRAMES_MAX)
@@ -342,6 +368,70 @@ void umxd_domain_proc_release(struct umxd_domain *dom)
 	dom->pidfd = -1;
 }
 
+static int ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
+	     (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : ms > 60000 ? 60000 : (int)ms;
+}
+
+/* umxd plays the domains' hypervisor: when it stops, they stop. Each
+ * domain's process is ended through its pidfd (a sandbox's init is pid 1
+ * of the domain's pid namespace, so the kernel ends everything in it with
+ * init), then we wait for the pidfds to report the exits, so that umxd
+ * exiting, and `umx daemon stop` returning, mean the domains are gone.
+ * A domain whose launcher never reported a process has none we know of:
+ * its launcher sees our connection close and ends it (lib/domain.c). */
+unsigned umxd_domain_end_all(struct umxd *umxd, int timeout_ms)
+{
+	struct pollfd *p = calloc(UMXD_DOMID_LAST + 1, sizeof(*p));
+	struct timespec deadline;
+	unsigned n = 0, left;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+	for (uint32_t d = UMXD_DOMID_FIRST; d <= UMXD_DOMID_LAST; d++) {
+		struct umxd_domain *dom = umxd->domains[d];
+		if (!dom || dom->pidfd < 0)
+			continue;
+		umx_info("domain %u (%s): ended: umxd is stopping", dom->domid, dom->name);
+		syscall(SYS_pidfd_send_signal, dom->pidfd, SIGKILL, NULL, 0);
+		if (p) {
+			p[n].fd = dom->pidfd;
+			p[n].events = POLLIN;
+		}
+		n++;
+	}
+	if (!p) /* no memory to wait with: the signals are sent all the same */
+		return n;
+	for (left = n; left;) {
+		int r = poll(p, n, ms_left(&deadline));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		for (unsigned i = 0; i < n; i++)
+			if (p[i].fd >= 0 && p[i].revents) {
+				p[i].fd = -1; /* poll skips it from now on */
+				left--;
+			}
+	}
+	if (left)
+		umx_warn("%u of %u domains still had processes %d ms after SIGKILL", left, n,
+		         timeout_ms);
+	free(p);
+	return n;
+}
+
 int umxd_h_domain_set_pidfd(struct umxd_conn *c, struct umx_msg *m)
 {
 	struct umx_ctl_domain_pidfd req;
@@ -402,6 +492,13 @@ int umxd_h_domain_exited(struct umxd_conn *c, struct umx_msg *m)
 		return umxd_reply(c, m, -EPERM, NULL, 0, NULL, 0);
 	dom->exited = true;
 	dom->exit_status = req.status;
+	if (WIFSIGNALED(req.status)) {
+		const char *sig = sigabbrev_np(WTERMSIG(req.status));
+		umx_info("domain %u (%s): its program was killed by signal %d (SIG%s)", dom->domid,
+		         dom->name, WTERMSIG(req.status), sig ? sig : "?");
+	} else
+		umx_info("domain %u (%s): its program exited with status %d", dom->domid, dom->name,
+		         WEXITSTATUS(req.status));
 	if (dom->state == UMX_DOM_DYING) {
 		dom->state = UMX_DOM_DEAD;
 		answer_waiters(dom);
@@ -433,7 +530,8 @@ int umxd_h_domain_list(struct umxd_conn *c, struct umx_msg *m)
 		i->domid = dom->domid;
 		i->pid = dom->pid;
 		i->state = dom->state;
-		i->flags = dom->flags;
+		i->flags = dom->flags | (dom->paused ? UMX_DOMAIN_F_PAUSED : 0) |
+		           (dom->reboot ? UMX_DOMAIN_F_REBOOT : 0);
 		i->exit_status = dom->exited ? dom->exit_status : -1;
 		umxd_gnt_stats(dom, &i->grants_active, &i->pages_mapped, &i->regions);
 		i->ports = umxd_evt_port_count(dom);
@@ -499,4 +597,101 @@ int umxd_h_domain_wait(struct umxd_conn *c, struct umx_msg *m)
 	w->next = dom->waiters;
 	dom->waiters = w;
 	return 0;
+}
+
+/* Send @sig to every process of @dom: its process, then, breadth first,
+ * every descendant, as the kernel lists them (/proc/PID/task/TID/children).
+ * Each is pinned by a pidfd and checked to still be the child of the parent
+ * it was listed under before it is signalled, so a recycled pid is never
+ * hit. Bounded: a domain with more processes than this is told so in the
+ * log. A sandboxed domain's tree is its pid namespace. */
+#define SIGNAL_TREE_MAX 4096
+static int signal_tree(struct umxd_domain *dom, int sig)
+{
+	pid_t *q = malloc(SIGNAL_TREE_MAX * sizeof(*q));
+	unsigned head = 0, tail = 0;
+
+	if (!q)
+		return -ENOMEM;
+	if (syscall(SYS_pidfd_send_signal, dom->pidfd, sig, NULL, 0) < 0) {
+		free(q);
+		return -errno;
+	}
+	q[tail++] = dom->pid;
+	while (head < tail) {
+		pid_t parent = q[head++];
+		char path[64], buf[4096], *p, *end;
+		ssize_t n;
+		int fd;
+
+		/* Threads are listed per task; a process's children hang
+		 * off the thread that forked them, the main one for most. */
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)parent, (int)parent);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = 0;
+		for (p = buf; *p; p = end) {
+			long pid = strtol(p, &end, 10);
+			int pfd;
+			if (end == p)
+				break;
+			if (pid <= 1 || tail == SIGNAL_TREE_MAX)
+				continue;
+			pfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+			if (pfd < 0)
+				continue;
+			if (parent_of((pid_t)pid) == parent &&
+			    syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0) == 0)
+				q[tail++] = (pid_t)pid;
+			close(pfd);
+		}
+	}
+	if (tail == SIGNAL_TREE_MAX)
+		umx_warn("domain %u (%s): signal %d reached only its first %u processes",
+		         dom->domid, dom->name, sig, SIGNAL_TREE_MAX);
+	free(q);
+	return 0;
+}
+
+int umxd_h_domain_signal(struct umxd_conn *c, struct umx_msg *m)
+{
+	struct umx_ctl_domain_signal req;
+	struct umxd_domain *dom;
+	int r = 0;
+
+	if (umx_msg_get_exact(m, &req, sizeof(req)) < 0)
+		return -EBADMSG;
+	if (req.flags & ~UMX_SIGNAL_REBOOT)
+		return umxd_reply(c, m, -EINVAL, NULL, 0, NULL, 0);
+	switch (req.sig) {
+	case 0:
+	case SIGTERM:
+	case SIGINT:
+	case SIGHUP:
+	case SIGSTOP:
+	case SIGCONT:
+		break;
+	default:
+		return umxd_reply(c, m, -EINVAL, NULL, 0, NULL, 0);
+	}
+	dom = umxd_domain_live(c->umxd, req.domid);
+	if (!dom || dom->pidfd < 0)
+		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
+	if (req.flags & UMX_SIGNAL_REBOOT)
+		dom->reboot = true;
+	if (req.sig == SIGSTOP || req.sig == SIGCONT) {
+		if ((r = signal_tree(dom, req.sig)) == 0)
+			dom->paused = req.sig == SIGSTOP;
+	} else if (req.sig && syscall(SYS_pidfd_send_signal, dom->pidfd, req.sig, NULL, 0) < 0) {
+		r = -errno;
+	}
+	umx_info("domain %u (%s): signal %d%s from toolstack pid %d%s%s", dom->domid, dom->name,
+	         req.sig, req.flags & UMX_SIGNAL_REBOOT ? " (reboot)" : "", (int)c->peer_pid,
+	         r ? ": " : "", r ? strerror(-r) : "");
+	return umxd_reply(c, m, r, NULL, 0, NULL, 0);
 }

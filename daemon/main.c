@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "umx/log.h"
@@ -17,7 +18,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: umxd [-f] [-d DIR] [-v] [--max-domid N] [--xs-toolstack-memory BYTES]\n"
 	           "  -f, --foreground  stay in the foreground and log to stderr\n"
-	           "                    (default: daemonise, log to syslog)\n"
+	           "                    (default: daemonise, log to syslog when there\n"
+	           "                    is one); always also to DIR/log/umxd.log\n"
 	           "  -d, --dir DIR     runtime directory (default $UMX_DIR, else\n"
 	           "                    $XDG_RUNTIME_DIR/umx, or /run/umx for root)\n"
 	           "  -v, --verbose     debug logging\n"
@@ -48,6 +50,68 @@ static int parse_num(const char *s, const char *what, unsigned long long min,
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* The log file, DIR/log/umxd.log, as soon as DIR is known to be ours (umxd
+ * refuses a directory it does not own; so does this). 0 or -errno. */
+static int open_log(const char *dir, char *path, size_t len)
+{
+	struct stat st;
+	char logdir[PATH_MAX];
+	int r;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if (lstat(dir, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid())
+		return -EPERM;
+	if (snprintf(logdir, sizeof(logdir), "%s/log", dir) >= (int)sizeof(logdir) ||
+	    snprintf(path, len, "%s/umxd.log", logdir) >= (int)len)
+		return -ENAMETOOLONG;
+	if (mkdir(logdir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if ((r = umx_log_to_file(path, 0)) < 0)
+		return r;
+	return 0;
+}
+
+/* DIR/umxd.pid says which umxd runs; a clean stop removes it, so finding
+ * one at start means the last umxd died without stopping (kill -9, a
+ * crash). Either way nothing of its domains is left: each launcher ends its
+ * domain when umxd's connection closes. Say which it was, then write ours. */
+static void pidfile_start(const char *dir, char *path, size_t len)
+{
+	char buf[32] = "";
+	ssize_t n;
+	int fd;
+
+	if (snprintf(path, len, "%s/umxd.pid", dir) >= (int)len) {
+		path[0] = 0;
+		return;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = 0;
+		buf[strcspn(buf, "\n")] = 0;
+		umx_warn("the last umxd (pid %.16s) ended without stopping; its domains ended "
+		         "with it: starting clean, with no domains",
+		         buf[0] ? buf : "?");
+	} else {
+		umx_info("starting clean, with no domains");
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		umx_warn("cannot write %s: %s", path, strerror(errno));
+		path[0] = 0;
+		return;
+	}
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (write(fd, buf, (size_t)n) != n)
+		umx_warn("cannot write %s: %s", path, strerror(errno));
+	close(fd);
 }
 
 /* Daemonise, telling the parent once the sockets exist (or why not). */
@@ -90,6 +154,8 @@ int main(int argc, char **argv)
 	struct umxd_options o = {0};
 	unsigned long long n;
 	struct umxd *umxd;
+	char dir[PATH_MAX], log_path[PATH_MAX + 16] = "", pid_path[PATH_MAX + 16];
+	unsigned ended;
 	int foreground = 0, ready = -1, c, r;
 
 	while ((c = getopt_long(argc, argv, "fd:vh", opts, NULL)) != -1) {
@@ -151,19 +217,41 @@ int main(int argc, char **argv)
 			(void)setrlimit(RLIMIT_NOFILE, &rl);
 		}
 	}
-	if (!foreground) {
-		if ((r = daemonise(&ready)) < 0) {
-			fprintf(stderr, "umxd: cannot daemonise: %s\n", strerror(-r));
-			return 1;
-		}
-		umx_log_to_syslog("umxd");
-	}
-	r = umxd_new(&o, &umxd);
+	if (o.dir)
+		r = snprintf(dir, sizeof(dir), "%s", o.dir) < (int)sizeof(dir) ? 0 : -ENAMETOOLONG;
+	else
+		r = umx_default_dir(dir, sizeof(dir));
 	if (r < 0) {
-		umx_err("cannot start: %s", strerror(-r));
+		fprintf(stderr, "umxd: cannot start: the runtime directory %.64s...: %s\n",
+		        o.dir ? o.dir : "$UMX_DIR", strerror(-r));
 		return 1;
 	}
+	/* Until start-up is done the terminal hears of every problem (with
+	 * the reason and the path of what failed; -f: of everything, for
+	 * good), and the log file of everything. */
+	umx_log_stderr(foreground ? UMX_LOG_DEBUG : UMX_LOG_WARN, 1);
+	if ((r = open_log(dir, log_path, sizeof(log_path))) < 0) {
+		umx_err("cannot open the log file in %s: %s", dir, strerror(-r));
+		log_path[0] = 0;
+	}
+	if (!foreground && (r = daemonise(&ready)) < 0) {
+		umx_err("cannot daemonise: %s", strerror(-r));
+		return 1;
+	}
+	umx_info("umxd %s starting in %s (pid %d)", UMX_VERSION, dir, (int)getpid());
+	o.dir = dir;
+	r = umxd_new(&o, &umxd);
+	if (r < 0) {
+		umx_err("cannot start in %s: %s%s%s", dir, strerror(-r),
+		        log_path[0] ? "; log: " : "", log_path);
+		return 1;
+	}
+	pidfile_start(dir, pid_path, sizeof(pid_path));
 	if (ready >= 0) {
+		/* Syslog when the machine has one; the file always. */
+		if (access("/dev/log", W_OK) == 0)
+			umx_log_to_syslog("umxd");
+		umx_log_stderr(0, 0);
 		int devnull = open("/dev/null", O_RDWR);
 		if (devnull >= 0) {
 			dup2(devnull, 0);
@@ -177,7 +265,11 @@ int main(int argc, char **argv)
 		close(ready);
 	}
 	r = umxd_run(umxd);
+	ended = umxd_domain_end_all(umxd, 10000);
 	umxd_free(umxd);
-	umx_info("stopped");
+	if (pid_path[0])
+		unlink(pid_path);
+	umx_info("stopped%s; %u domain%s ended with it", r < 0 ? " on an error" : "", ended,
+	         ended == 1 ? "" : "s");
 	return r < 0 ? 1 : 0;
 }

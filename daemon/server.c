@@ -48,6 +48,7 @@ static const struct {
         {UMX_CTL_DOMAIN_LIST, WHO_DOM0, umxd_h_domain_list},
         {UMX_CTL_DOMAIN_DESTROY, WHO_DOM0, umxd_h_domain_destroy},
         {UMX_CTL_DOMAIN_WAIT, WHO_DOM0, umxd_h_domain_wait},
+        {UMX_CTL_DOMAIN_SIGNAL, WHO_DOM0, umxd_h_domain_signal},
         {UMX_CTL_DAEMON_INFO, WHO_ANY, h_daemon_info},
         {UMX_CTL_DAEMON_STOP, WHO_DOM0, h_daemon_stop},
         {UMX_CTL_GNT_REGION_ALLOC, WHO_DOMU, umxd_h_gnt_region_alloc},

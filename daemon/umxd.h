@@ -79,6 +79,8 @@ struct umxd_domain {
 	struct umxd_io *proc_io; /* pidfd readable: the process ended */
 	uint32_t flags;          /* UMX_DOMAIN_F_* from the launcher */
 	bool destroyed;          /* by the toolstack: a process offered later is killed */
+	bool paused;             /* every process stopped (umx pause) */
+	bool reboot;             /* asked to reboot: its launcher starts it again */
 	enum umx_domain_state state;
 	bool exited; /* exit status known */
 	int exit_status;
@@ -184,10 +186,15 @@ int umxd_h_domain_create(struct umxd_conn *c, struct umx_msg *m);
 int umxd_h_domain_set_pidfd(struct umxd_conn *c, struct umx_msg *m);
 /* Stop tracking the domain's process (umxd shutting down). */
 void umxd_domain_proc_release(struct umxd_domain *dom);
+/* umxd is stopping: end every domain's process (SIGKILL through its pidfd)
+ * and wait, at most @timeout_ms, until each is gone. Returns how many
+ * domains were ended; those still alive at the deadline are logged. */
+unsigned umxd_domain_end_all(struct umxd *umxd, int timeout_ms);
 int umxd_h_domain_exited(struct umxd_conn *c, struct umx_msg *m);
 int umxd_h_domain_list(struct umxd_conn *c, struct umx_msg *m);
 int umxd_h_domain_destroy(struct umxd_conn *c, struct umx_msg *m);
 int umxd_h_domain_wait(struct umxd_conn *c, struct umx_msg *m);
+int umxd_h_domain_signal(struct umxd_conn *c, struct umx_msg *m);
 
 /* ---- gnttab.c: grant tables, grant memory, map/unmap/copy ------------ */
 int umxd_gnt_domain_init(struct umxd_domain *dom, uint32_t frames);

@@ -200,6 +200,11 @@ const char *umx_conn_dir(const umx_conn *conn)
 	return conn->dir;
 }
 
+int umx_conn_fd(const umx_conn *conn)
+{
+	return conn->fd;
+}
+
 int umx_conn_grant_table_fd(const umx_conn *conn, uint32_t *frames)
 {
 	if (conn->gnt_fd < 0)

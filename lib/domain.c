@@ -2,10 +2,13 @@
 /* Toolstack requests about domains (domain.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -99,6 +102,13 @@ int umx_domain_destroy(umx_conn *ts, uint32_t domid)
 {
 	struct umx_ctl_domid req = {.domid = domid};
 	return umx_conn_call(ts, UMX_CTL_DOMAIN_DESTROY, &req, sizeof(req), NULL, 0, NULL, NULL, 0,
+	                     NULL);
+}
+
+int umx_domain_signal(umx_conn *ts, uint32_t domid, int sig, uint32_t flags)
+{
+	struct umx_ctl_domain_signal req = {.domid = domid, .sig = sig, .flags = flags};
+	return umx_conn_call(ts, UMX_CTL_DOMAIN_SIGNAL, &req, sizeof(req), NULL, 0, NULL, NULL, 0,
 	                     NULL);
 }
 
@@ -216,6 +226,7 @@ int umx_domain_spawn(umx_conn *ts, const char *name, const struct umx_spawn_opts
 		if (r < 0)
 			goto fail;
 	} else {
+		pid_t parent = getpid();
 		child = fork();
 		if (child < 0) {
 			r = -errno;
@@ -224,6 +235,10 @@ int umx_domain_spawn(umx_conn *ts, const char *name, const struct umx_spawn_opts
 		}
 		if (child == 0) {
 			int flags = fcntl(fd, F_GETFD);
+			/* A domain lives no longer than its launcher, the process
+			 * that ends it when umxd goes away (umx_domain_proc_wait). */
+			if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+				_exit(127);
 			/* The domain's connection is the one descriptor it inherits
 			 * on purpose; everything else we hold is close-on-exec. */
 			if (flags < 0 || fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
@@ -275,12 +290,41 @@ int umx_domain_proc_signal(const struct umx_domain_proc *proc, int sig)
 	return syscall(SYS_pidfd_send_signal, proc->pidfd, sig, NULL, 0) < 0 ? -errno : 0;
 }
 
+/* Wait until the domain's process has ended, or umxd has gone away: our
+ * toolstack connection hangs up when umxd stops, crashes or is killed -9.
+ * umxd is the domains' hypervisor, and nothing of a domain may outlive it,
+ * so then we end the domain ourselves through its pidfd (a sandbox's init
+ * takes its whole pid namespace with it). Returns true when umxd went. */
+static bool wait_proc_or_umxd(umx_conn *ts, const struct umx_domain_proc *proc)
+{
+	struct pollfd p[2] = {{.fd = proc->pidfd, .events = POLLIN},
+	                      {.fd = ts ? umx_conn_fd(ts) : -1, .events = POLLRDHUP}};
+
+	if (proc->pidfd < 0)
+		return false; /* waitpid alone, as before */
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR) /* a signal the caller forwards */
+				continue;
+			return false;
+		}
+		if (p[0].revents)
+			return false;
+		if (p[1].revents & (POLLHUP | POLLRDHUP | POLLERR)) {
+			umx_domain_proc_signal(proc, SIGKILL);
+			return true;
+		}
+	}
+}
+
 int umx_domain_proc_wait(umx_conn *ts, struct umx_domain_proc *proc, int *status)
 {
 	int st = 0, r = 0;
+	bool umxd_gone;
 
 	if (proc->pid <= 0)
 		return -ECHILD;
+	umxd_gone = wait_proc_or_umxd(ts, proc);
 	while (waitpid(proc->pid, &st, 0) < 0) {
 		if (errno != EINTR) {
 			r = -errno;
@@ -290,9 +334,15 @@ int umx_domain_proc_wait(umx_conn *ts, struct umx_domain_proc *proc, int *status
 	if (r == 0) {
 		if (proc->status_fd >= 0)
 			st = umx_sandbox_status(proc->status_fd, st);
-		umx_domain_exited(ts, proc->domid, st);
+		if (!umxd_gone)
+			umx_domain_exited(ts, proc->domid, st);
 		if (status)
 			*status = st;
+		if (umxd_gone) {
+			snprintf(proc->why, sizeof(proc->why),
+			         "umxd went away: domain %u was ended with it", proc->domid);
+			r = -ECONNRESET;
+		}
 	}
 	if (proc->status_fd >= 0)
 		close(proc->status_fd);

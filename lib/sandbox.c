@@ -728,6 +728,11 @@ static void init_main(const struct plan *pl)
 	/* Nothing in the domain may read or trace init (it holds a copy of the
 	 * launcher's memory). */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* The domain lives no longer than its launcher, which ends it when
+	 * umxd goes away: as pid 1 of our namespace, our death takes every
+	 * process of the domain along. Set before the read of "go" below,
+	 * which sees EOF if the launcher is already gone. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 
 	/* First what needs no uid of ours, while the launcher writes our id
 	 * maps: by the time this is done, its "go" is usually waiting. */

@@ -42,6 +42,7 @@ enum umx_ctl_type {
 	UMX_CTL_DOMAIN_WAIT,
 	UMX_CTL_DAEMON_INFO,
 	UMX_CTL_DAEMON_STOP,
+	UMX_CTL_DOMAIN_SIGNAL,
 
 	/* a domain: grant tables and grant memory */
 	UMX_CTL_GNT_REGION_ALLOC = 0x200,
@@ -107,6 +108,14 @@ struct umx_ctl_domain_exited {
 
 struct umx_ctl_domid {
 	uint32_t domid;
+	uint32_t pad;
+};
+
+/* DOMAIN_SIGNAL: umx_domain_signal() (domain.h). */
+struct umx_ctl_domain_signal {
+	uint32_t domid;
+	int32_t sig;
+	uint32_t flags; /* UMX_SIGNAL_* */
 	uint32_t pad;
 };
 
@@ -277,5 +286,9 @@ int umx_conn_call_send_fd(umx_conn *conn, uint32_t type, const void *req, size_t
 /* For libumx's grant code and the drop-ins: the grant table the daemon handed
  * this domain at HELLO (descriptor owned by the connection). */
 int umx_conn_grant_table_fd(const umx_conn *conn, uint32_t *frames);
+
+/* The connection's socket, to poll for umxd going away (a hangup): a
+ * launcher ends its domain then (lib/domain.c). Owned by the connection. */
+int umx_conn_fd(const umx_conn *conn);
 
 #endif /* UMX_CTL_H */

@@ -25,6 +25,9 @@
 /* How a domain was started, as its launcher reports it (umx_domain_set_pidfd). */
 #define UMX_DOMAIN_F_NO_SANDBOX 0x1u /* started with --no-sandbox */
 #define UMX_DOMAIN_F_NET_HOST   0x2u /* sandboxed, but on the host's network */
+/* Reported by umx_domain_list() only: */
+#define UMX_DOMAIN_F_PAUSED 0x100u /* every process stopped (umx pause) */
+#define UMX_DOMAIN_F_REBOOT 0x200u /* asked to reboot: its launcher restarts it */
 
 enum umx_domain_state {
 	UMX_DOM_STARTING = 0, /* created, connection not yet said HELLO */
@@ -68,6 +71,15 @@ int umx_domain_exited(umx_conn *ts, uint32_t domid, int status);
 /* Fill up to @max entries starting at domid @start; returns the count. */
 int umx_domain_list(umx_conn *ts, uint32_t start, struct umx_ctl_domain_info *out, unsigned max);
 int umx_domain_destroy(umx_conn *ts, uint32_t domid);
+
+/* Signal a domain, for programs that do not watch Xen's control/shutdown
+ * node. @sig is one of SIGTERM, SIGINT, SIGHUP (to the program: a
+ * sandbox's init forwards them), SIGSTOP or SIGCONT (to every process of
+ * the domain: pause and unpause, shown by umx_domain_list()), or 0 (none).
+ * @flags: UMX_SIGNAL_REBOOT marks the domain for restart when it ends.
+ * Returns 0, -ESRCH (no such live domain), -EINVAL (another signal). */
+#define UMX_SIGNAL_REBOOT 0x1u
+int umx_domain_signal(umx_conn *ts, uint32_t domid, int sig, uint32_t flags);
 /* Block until the domain is dead; *@status is its wait(2) status or -1. */
 int umx_domain_wait(umx_conn *ts, uint32_t domid, int *status);
 
@@ -126,7 +138,14 @@ int umx_domain_spawn(umx_conn *ts, const char *name, const struct umx_spawn_opts
 int umx_domain_proc_signal(const struct umx_domain_proc *proc, int sig);
 /* Wait for the program to end (restarting after signals), report its
  * status to umxd, release @proc. *@status is the program's wait(2) status,
- * exactly as if it had been our own child. Returns 0 or -errno. */
+ * exactly as if it had been our own child. Returns 0 or -errno.
+ *
+ * Nothing of a domain outlives umxd: if @ts hangs up first (umxd stopped,
+ * crashed, was killed -9), the domain is killed (SIGKILL; a sandbox's whole
+ * pid namespace), reaped, *@status filled, @proc->why says so and the
+ * return is -ECONNRESET. Nor does a domain outlive its launcher: its
+ * process gets SIGKILL when the thread that called umx_domain_spawn()
+ * exits (PR_SET_PDEATHSIG), so spawn from a thread that waits. */
 int umx_domain_proc_wait(umx_conn *ts, struct umx_domain_proc *proc, int *status);
 
 struct umx_daemon_info {

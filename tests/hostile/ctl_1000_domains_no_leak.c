@@ -33,7 +33,9 @@ static void test_1000_domains_leave_nothing(void **state)
 	for (int i = 0; i < 20; i++) {
 		uint32_t domid;
 		pid_t pid;
-		assert_int_equal(umx_test_domain_fork(&d, "warm", child_hello_then,
+		char name[16];
+		snprintf(name, sizeof(name), "warm-%d", i);
+		assert_int_equal(umx_test_domain_fork(&d, name, child_hello_then,
 		                                      (void *)(intptr_t)1, &domid, &pid),
 		                 0);
 		assert_int_equal(umx_test_domain_reap(&d, domid, pid), 0);
@@ -49,7 +51,11 @@ static void test_1000_domains_leave_nothing(void **state)
 		uint32_t domid;
 		pid_t pid;
 		int mode = i % 3;
-		assert_int_equal(umx_test_domain_fork(&d, "churn", child_hello_then,
+		char name[16];
+		/* Names are unique among live domains, and a killed one may
+		 * not have been noticed dead yet. */
+		snprintf(name, sizeof(name), "churn-%d", i);
+		assert_int_equal(umx_test_domain_fork(&d, name, child_hello_then,
 		                                      (void *)(intptr_t)mode, &domid, &pid),
 		                 0);
 		if (mode == 2) {
