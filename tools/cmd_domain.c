@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* umx run, list, destroy, wait. */
+/* umx list, domid, domname, destroy, shutdown, reboot, pause, unpause, wait. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "umx.h"
 #include "umx/ctl.h"
 #include "umx/domain.h"
+#include "umx/xs.h"
 
 static const char *state_name(uint32_t s)
 {
@@ -28,245 +30,6 @@ static const char *state_name(uint32_t s)
 	return "?";
 }
 
-static struct umx_domain_proc running;
-static volatile sig_atomic_t pending_signal;
-
-/* A signal that comes while the domain is still being started is kept and
- * passed on once it runs, so a script's `kill` is never lost. */
-static void forward_signal(int sig)
-{
-	/* umx_domain_proc_signal is one pidfd_send_signal system call, which
-	 * is async-signal-safe; the pidfd (unlike a pid) cannot name another
-	 * process once the domain's has been reaped. */
-	if (running.pid <= 0 ||
-	    umx_domain_proc_signal(&running, sig) < 0) // NOLINT(bugprone-signal-handler)
-		pending_signal = sig;
-}
-
-/* --bind SRC[:DST] and --ro-bind SRC[:DST]. The strings stay in argv. */
-static int add_bind(struct umx_bind *binds, unsigned *n, unsigned max, char *arg, unsigned flags)
-{
-	char *colon = strchr(arg, ':');
-	if (*n == max) {
-		fprintf(stderr, "umx run: at most %u binds\n", max);
-		return -1;
-	}
-	if (colon)
-		*colon = 0;
-	if (!*arg || (colon && colon[1] != '/')) {
-		fprintf(stderr, "umx run: --%sbind SRC[:DST]: DST must be absolute\n",
-		        flags & UMX_BIND_RO ? "ro-" : "");
-		return -1;
-	}
-	binds[*n].src = arg;
-	binds[*n].dst = colon ? colon + 1 : NULL;
-	binds[(*n)++].flags = flags;
-	return 0;
-}
-
-/* `umx run --xen-compat`: put the drop-in Xen libraries first on
- * LD_LIBRARY_PATH. $UMX_XEN_COMPAT_DIR wins; else the build tree
- * (<dir of umx>/../compat/lib), else the installed <prefix>/lib[/multiarch]
- * /umx/xen-compat next to the umx binary's prefix. */
-static int xen_compat_env(void)
-{
-	static const char *const rel[] = {"../compat/lib", "../lib/umx/xen-compat",
-	                                  "../lib/x86_64-linux-gnu/umx/xen-compat",
-	                                  "../lib64/umx/xen-compat"};
-	const char *dir = getenv("UMX_XEN_COMPAT_DIR"), *old;
-	char exe[4096], cand[4352], *slash, *val;
-	ssize_t n;
-
-	if (!dir || !*dir) {
-		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-		if (n <= 0)
-			return -errno;
-		exe[n] = 0;
-		if ((slash = strrchr(exe, '/')))
-			*slash = 0;
-		for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]) && !dir; i++) {
-			snprintf(cand, sizeof(cand), "%s/%s/libxenstore.so.4", exe, rel[i]);
-			if (access(cand, R_OK) == 0) {
-				*strrchr(cand, '/') = 0;
-				dir = cand;
-			}
-		}
-		if (!dir)
-			return -ENOENT;
-	}
-	old = getenv("LD_LIBRARY_PATH");
-	if (asprintf(&val, "%s%s%s", dir, old && *old ? ":" : "", old && *old ? old : "") < 0)
-		return -ENOMEM;
-	n = setenv("LD_LIBRARY_PATH", val, 1);
-	free(val);
-	return n < 0 ? -errno : 0;
-}
-
-/* Written whole and renamed into place, so a reader never sees half. */
-static int write_domid_file(const char *path, uint32_t domid)
-{
-	char tmp[4096];
-	FILE *f;
-	int ok;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	f = fopen(tmp, "w");
-	if (!f)
-		return -1;
-	ok = fprintf(f, "%u\n", domid) > 0;
-	if (fclose(f) != 0 || !ok || rename(tmp, path) < 0) {
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
-}
-
-static const char run_usage[] =
-        "usage: umx run [--name N] [--grant-frames K] [--xen-compat] [--domid-file F]\n"
-        "               [--no-sandbox] [--net host] [--bind SRC[:DST]] [--ro-bind SRC[:DST]]\n"
-        "               [--uid-base UID] -- CMD ARGS...\n";
-
-int cmd_run(int argc, char **argv)
-{
-	static const struct option opts[] = {{"name", required_argument, NULL, 'n'},
-	                                     {"grant-frames", required_argument, NULL, 'g'},
-	                                     {"xen-compat", no_argument, NULL, 'X'},
-	                                     {"domid-file", required_argument, NULL, 'D'},
-	                                     {"no-sandbox", no_argument, NULL, 'S'},
-	                                     {"net", required_argument, NULL, 'N'},
-	                                     {"bind", required_argument, NULL, 'b'},
-	                                     {"ro-bind", required_argument, NULL, 'r'},
-	                                     {"uid-base", required_argument, NULL, 'u'},
-	                                     {"help", no_argument, NULL, 'h'},
-	                                     {NULL, 0, NULL, 0}};
-	static struct umx_bind binds[32];
-	struct umx_spawn_opts so = {0};
-	const char *name = NULL, *domid_file = NULL;
-	unsigned long frames = 0, base;
-	umx_conn *ts;
-	char *end;
-	int c, r, st;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+n:g:XD:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'D':
-			domid_file = optarg;
-			break;
-		case 'n':
-			name = optarg;
-			break;
-		case 'g':
-			frames = strtoul(optarg, NULL, 10);
-			if (frames == 0 || frames > 64) {
-				fprintf(stderr, "umx run: --grant-frames takes 1..64\n");
-				return 2;
-			}
-			break;
-		case 'X':
-			if ((r = xen_compat_env()) < 0) {
-				fprintf(stderr,
-				        "umx run: --xen-compat: no drop-in Xen libraries found "
-				        "(set UMX_XEN_COMPAT_DIR): %s\n",
-				        strerror(-r));
-				return 1;
-			}
-			break;
-		case 'S':
-			so.flags |= UMX_SPAWN_NO_SANDBOX;
-			break;
-		case 'N':
-			if (strcmp(optarg, "host") != 0) {
-				fprintf(stderr, "umx run: --net takes 'host' (the default is a "
-				                "network namespace with only loopback)\n");
-				return 2;
-			}
-			so.flags |= UMX_SPAWN_NET_HOST;
-			break;
-		case 'b':
-		case 'r':
-			if (add_bind(binds, &so.nbinds, sizeof(binds) / sizeof(binds[0]), optarg,
-			             c == 'r' ? UMX_BIND_RO : 0) < 0)
-				return 2;
-			break;
-		case 'u':
-			errno = 0;
-			base = strtoul(optarg, &end, 0);
-			if (errno || *end || base < 65536 || base > 0xfffffffeu - 32752u) {
-				fprintf(stderr, "umx run: --uid-base takes 65536..%u\n",
-				        0xfffffffeu - 32752u);
-				return 2;
-			}
-			so.uid_base = (uint32_t)base;
-			break;
-		case 'h':
-			printf("%s"
-			       "Run CMD as a new domain. It inherits its connection to umxd as\n"
-			       "$UMX_DOMAIN_FD; its domid is in $UMX_DOMID. umx run exits with\n"
-			       "CMD's status; SIGINT/SIGTERM/SIGHUP are passed on to CMD.\n"
-			       "--domid-file F writes the new domid to F once the domain runs\n"
-			       "(for scripts that start domains in the background).\n"
-			       "--xen-compat puts umx's drop-in libxengnttab, libxenevtchn and\n"
-			       "libxenstore first on LD_LIBRARY_PATH, so unmodified Xen binaries\n"
-			       "(libxenvchan users, xenstore-*) run on umxd.\n"
-			       "\n"
-			       "The domain runs in a sandbox: its own user, pid, mount, IPC and\n"
-			       "network namespaces (only loopback), the host filesystem read-only\n"
-			       "with a private /tmp, umx's runtime directories hidden, no\n"
-			       "capabilities, and a seccomp filter (no ptrace, mount, new\n"
-			       "namespaces...). As root it runs as uid/gid UID+domid\n"
-			       "(--uid-base, $UMX_UID_BASE, default %u).\n"
-			       "--bind SRC[:DST], --ro-bind SRC[:DST]  make a host path visible\n"
-			       "                   (writable or read-only) at DST (default SRC)\n"
-			       "--net host         keep the host's network (what slirp needs)\n"
-			       "--no-sandbox       a plain process of your uid, as umx used to "
-			       "run\n"
-			       "                   domains; `umx list` marks it\n",
-			       run_usage, UMX_UID_BASE_DEFAULT);
-			return 0;
-		default:
-			return 2;
-		}
-	}
-	if (optind >= argc) {
-		fputs(run_usage, stderr);
-		return 2;
-	}
-	if (so.nbinds)
-		so.binds = binds;
-	so.grant_frames = (uint32_t)frames;
-	if (tool_connect(&ts) < 0)
-		return 1;
-	running.pid = 0;
-	running.pidfd = -1;
-	signal(SIGINT, forward_signal);
-	signal(SIGTERM, forward_signal);
-	signal(SIGHUP, forward_signal);
-	r = umx_domain_spawn(ts, name, &so, argv + optind, &running);
-	if (r < 0) {
-		fprintf(stderr, "umx run: cannot start domain: %s\n",
-		        running.why[0] ? running.why : strerror(-r));
-		umx_conn_close(ts);
-		return 1;
-	}
-	if (domid_file && write_domid_file(domid_file, running.domid) < 0)
-		fprintf(stderr, "umx run: cannot write %s: %s\n", domid_file, strerror(errno));
-	if (pending_signal)
-		umx_domain_proc_signal(&running, pending_signal);
-	r = umx_domain_proc_wait(ts, &running, &st);
-	umx_conn_close(ts);
-	if (r < 0) {
-		fprintf(stderr, "umx run: waitpid: %s\n", strerror(-r));
-		return 1;
-	}
-	if (WIFSIGNALED(st))
-		return 128 + WTERMSIG(st);
-	return WEXITSTATUS(st);
-}
-
 /* "yes", "net-host" (sandboxed on the host's network), "no" (--no-sandbox),
  * or "-" before its launcher said (no process reported yet). */
 static const char *sandbox_name(const struct umx_ctl_domain_info *d)
@@ -276,6 +39,13 @@ static const char *sandbox_name(const struct umx_ctl_domain_info *d)
 	if (d->flags & UMX_DOMAIN_F_NO_SANDBOX)
 		return "no";
 	return d->flags & UMX_DOMAIN_F_NET_HOST ? "net-host" : "yes";
+}
+
+static const char *state_of(const struct umx_ctl_domain_info *d)
+{
+	if (d->state == UMX_DOM_RUNNING && (d->flags & UMX_DOMAIN_F_PAUSED))
+		return "paused";
+	return state_name(d->state);
 }
 
 static void json_string(const char *s)
@@ -302,7 +72,8 @@ int cmd_list(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], "--json"))
 		json = 1;
 	else if (argc != 1) {
-		fprintf(stderr, "usage: umx list [--json]\n");
+		fprintf(stderr, "umx list: unexpected '%s' (umx list [--json])\n",
+		        tool_show(argv[1]));
 		return 2;
 	}
 	if (tool_connect(&ts) < 0)
@@ -329,12 +100,12 @@ int cmd_list(int argc, char **argv)
 				printf(", \"pid\": %d, \"state\": \"%s\", \"grants_active\": %u, "
 				       "\"pages_mapped\": %u, \"ports\": %u, \"regions\": %u, "
 				       "\"sandbox\": \"%s\"}",
-				       d->pid, state_name(d->state), d->grants_active,
-				       d->pages_mapped, d->ports, d->regions, sandbox_name(d));
+				       d->pid, state_of(d), d->grants_active, d->pages_mapped,
+				       d->ports, d->regions, sandbox_name(d));
 				first = 0;
 			} else {
 				printf("%-6u %-20s %-8d %-8s %7u %7u %6u %8u %-8s\n", d->domid,
-				       d->name, d->pid, state_name(d->state), d->grants_active,
+				       d->name, d->pid, state_of(d), d->grants_active,
 				       d->pages_mapped, d->ports, d->regions, sandbox_name(d));
 			}
 			start = d->domid + 1;
@@ -348,20 +119,31 @@ int cmd_list(int argc, char **argv)
 	return 0;
 }
 
+/* One DOMAIN argument (and nothing else) for @cmd; the connection and
+ * the domid. 0, or the exit code to return. */
+static int one_domain(int argc, char **argv, const char *cmd, umx_conn **ts, uint32_t *domid)
+{
+	if (argc != 2) {
+		fprintf(stderr, "%s: expected one DOMAIN (a domid or a name)\n", cmd);
+		return 2;
+	}
+	if (tool_connect(ts) < 0)
+		return 1;
+	if (tool_domain(*ts, cmd, argv[1], domid) < 0) {
+		umx_conn_close(*ts);
+		return 1;
+	}
+	return 0;
+}
+
 int cmd_destroy(int argc, char **argv)
 {
 	umx_conn *ts;
 	uint32_t domid;
 	int r;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: umx destroy DOMID\n");
-		return 2;
-	}
-	if (tool_parse_domid(argv[1], &domid) < 0)
-		return 2;
-	if (tool_connect(&ts) < 0)
-		return 1;
+	if ((r = one_domain(argc, argv, "umx destroy", &ts, &domid)))
+		return r;
 	r = umx_domain_destroy(ts, domid);
 	umx_conn_close(ts);
 	if (r < 0) {
@@ -372,6 +154,192 @@ int cmd_destroy(int argc, char **argv)
 	return 0;
 }
 
+int cmd_domid(int argc, char **argv)
+{
+	umx_conn *ts;
+	uint32_t domid;
+	int r;
+
+	if ((r = one_domain(argc, argv, "umx domid", &ts, &domid)))
+		return r;
+	umx_conn_close(ts);
+	printf("%u\n", domid);
+	return 0;
+}
+
+int cmd_domname(int argc, char **argv)
+{
+	struct umx_ctl_domain_info d;
+	umx_conn *ts;
+	uint32_t domid;
+	int n;
+
+	if (argc != 2) {
+		fprintf(stderr, "umx domname: expected one DOMID\n");
+		return 2;
+	}
+	if (tool_parse_domid(argv[1], &domid) < 0)
+		return 2;
+	if (tool_connect(&ts) < 0)
+		return 1;
+	n = umx_domain_list(ts, domid, &d, 1);
+	umx_conn_close(ts);
+	if (n < 0) {
+		fprintf(stderr, "umx domname: cannot list domains: %s\n", strerror(-n));
+		return 1;
+	}
+	if (n == 0 || d.domid != domid) {
+		fprintf(stderr, "umx domname: no domain %u\n", domid);
+		return 1;
+	}
+	d.name[sizeof(d.name) - 1] = 0;
+	printf("%s\n", d.name);
+	return 0;
+}
+
+int cmd_pause(int argc, char **argv)
+{
+	umx_conn *ts;
+	uint32_t domid;
+	int r;
+
+	if ((r = one_domain(argc, argv, "umx pause", &ts, &domid)))
+		return r;
+	r = umx_domain_signal(ts, domid, SIGSTOP, 0);
+	umx_conn_close(ts);
+	if (r < 0) {
+		fprintf(stderr, "umx pause: domain %u: %s\n", domid,
+		        r == -ESRCH ? "no such running domain" : strerror(-r));
+		return 1;
+	}
+	return 0;
+}
+
+int cmd_unpause(int argc, char **argv)
+{
+	umx_conn *ts;
+	uint32_t domid;
+	int r;
+
+	if ((r = one_domain(argc, argv, "umx unpause", &ts, &domid)))
+		return r;
+	r = umx_domain_signal(ts, domid, SIGCONT, 0);
+	umx_conn_close(ts);
+	if (r < 0) {
+		fprintf(stderr, "umx unpause: domain %u: %s\n", domid,
+		        r == -ESRCH ? "no such running domain" : strerror(-r));
+		return 1;
+	}
+	return 0;
+}
+
+static uint32_t wait_domid;
+static unsigned wait_secs;
+
+static void wait_timeout(int sig)
+{
+	char msg[160];
+	int n;
+	(void)sig;
+	n = snprintf(msg, sizeof(msg), "umx: domain %u has not ended after %u s\n", wait_domid,
+	             wait_secs);
+	(void)!write(2, msg, n > 0 ? (size_t)n : 0);
+	_exit(1);
+}
+
+/* umx shutdown|reboot [-w] [-t SECONDS] DOMAIN: Xen's control/shutdown
+ * protocol when the domain advertises control/feature-<what> = 1 (the
+ * domain acknowledges by removing the value), else a signal. */
+static int shutdown_common(int argc, char **argv, bool reboot)
+{
+	const char *cmd = reboot ? "umx reboot" : "umx shutdown";
+	const char *what = reboot ? "reboot" : "poweroff";
+	bool wait = false, pv = false;
+	unsigned secs = 30;
+	char path[128], *v = NULL, *end;
+	umx_conn *ts;
+	umx_xs *xs = NULL;
+	struct umx_daemon_info info;
+	uint32_t domid;
+	int i, r, st;
+
+	if (argc < 2) {
+		fprintf(stderr, "%s: expected a DOMAIN (%s [-w] [-t SECONDS] DOMAIN)\n", cmd, cmd);
+		return 2;
+	}
+	for (i = 1; i < argc - 1; i++) {
+		if (!strcmp(argv[i], "-w")) {
+			wait = true;
+		} else if (!strcmp(argv[i], "-t") && i + 1 < argc - 1) {
+			unsigned long t = strtoul(argv[++i], &end, 10);
+			if (*end || !t || t > 3600) {
+				fprintf(stderr, "%s: -t '%s': takes 1 to 3600 seconds\n", cmd,
+				        tool_show(argv[i]));
+				return 2;
+			}
+			secs = (unsigned)t;
+		} else {
+			fprintf(stderr, "%s: unexpected '%s' (%s [-w] [-t SECONDS] DOMAIN)\n", cmd,
+			        tool_show(argv[i]), cmd);
+			return 2;
+		}
+	}
+	if ((r = one_domain(2, argv + argc - 2, cmd, &ts, &domid)))
+		return r;
+	if (umx_daemon_info(ts, &info) == 0 && umx_xs_open_path(info.xs_socket, &xs) == 0) {
+		snprintf(path, sizeof(path), "/local/domain/%u/control/feature-%s", domid, what);
+		pv = umx_xs_read(xs, UMX_XS_NO_TX, path, &v, NULL) == 0 && !strcmp(v, "1");
+		free(v);
+	}
+	if (reboot && (r = umx_domain_signal(ts, domid, 0, UMX_SIGNAL_REBOOT)) < 0)
+		goto fail;
+	if (pv) {
+		snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", domid);
+		r = umx_xs_write_str(xs, UMX_XS_NO_TX, path, what);
+		if (r < 0)
+			goto fail;
+		printf("domain %u: asked to %s through control/shutdown\n", domid, what);
+	} else {
+		if ((r = umx_domain_signal(ts, domid, SIGTERM, 0)) < 0)
+			goto fail;
+		printf("domain %u: sent SIGTERM (it does not advertise control/feature-%s)\n",
+		       domid, what);
+	}
+	fflush(stdout);
+	if (xs)
+		umx_xs_close(xs);
+	xs = NULL;
+	if (wait) {
+		wait_domid = domid;
+		wait_secs = secs;
+		signal(SIGALRM, wait_timeout);
+		alarm(secs);
+		r = umx_domain_wait(ts, domid, &st);
+		alarm(0);
+		if (r < 0 && r != -ESRCH)
+			goto fail;
+	}
+	umx_conn_close(ts);
+	return 0;
+fail:
+	if (xs)
+		umx_xs_close(xs);
+	umx_conn_close(ts);
+	fprintf(stderr, "%s: domain %u: %s\n", cmd, domid,
+	        r == -ESRCH ? "no such running domain" : strerror(-r));
+	return 1;
+}
+
+int cmd_shutdown(int argc, char **argv)
+{
+	return shutdown_common(argc, argv, false);
+}
+
+int cmd_reboot(int argc, char **argv)
+{
+	return shutdown_common(argc, argv, true);
+}
+
 int cmd_wait(int argc, char **argv)
 {
 	umx_conn *ts;
@@ -379,13 +347,15 @@ int cmd_wait(int argc, char **argv)
 	int r, st;
 
 	if (argc != 2) {
-		fprintf(stderr, "usage: umx wait DOMID\n");
+		fprintf(stderr, "umx wait: expected one DOMAIN (a domid or a name)\n");
 		return 2;
 	}
-	if (tool_parse_domid(argv[1], &domid) < 0)
-		return 2;
 	if (tool_connect(&ts) < 0)
 		return 1;
+	if (tool_domain(ts, "umx wait", argv[1], &domid) < 0) {
+		umx_conn_close(ts);
+		return 1;
+	}
 	r = umx_domain_wait(ts, domid, &st);
 	umx_conn_close(ts);
 	if (r < 0) {

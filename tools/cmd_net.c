@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "umx.h"
@@ -25,10 +26,17 @@
 #include "umx/net.h"
 
 static const char usage_text[] =
-        "usage: umx net attach FRONT_DOMID BACK_DOMID [--mac MAC] [--handle N]\n"
-        "       umx net detach FRONT_DOMID BACK_DOMID HANDLE\n"
+        "usage: umx net attach FRONT BACK [--mac MAC] [--handle N] [--timeout SECONDS]\n"
+        "       umx net detach FRONT BACK HANDLE\n"
         "       umx net list\n"
-        "       umx net switch          (inside a domain: umx run -- umx net switch)\n";
+        "       umx net switch          (inside a domain: umx run -- umx net switch)\n"
+        "FRONT and BACK are domids or names of running domains. attach writes the\n"
+        "vif's store nodes (what libxl writes), prints its handle once the backend\n"
+        "has taken it up (InitWait), and fails if none does within --timeout\n"
+        "(default 10 s), removing the nodes again.\n";
+
+/* A FRONT or BACK argument: a domid, or on umxd a domain's name. */
+static int net_domain(const char *arg, uint32_t *domid);
 
 /* On real Xen (dom0, no umxd domain around us) the toolstack's store is
  * xenstored's socket, else the kernel's /dev/xen/xenbus. */
@@ -70,19 +78,63 @@ static int store_open(umx_xs **xs)
 	return 0;
 }
 
+static int net_domain(const char *arg, uint32_t *domid)
+{
+	if (on_xen())
+		return tool_parse_domid(arg, domid);
+	return tool_domain_noconn("umx net", arg, domid);
+}
+
+/* Wait up to @secs for the backend to take the vif up: its state node
+ * reaching InitWait (2) or beyond. 0, -ETIMEDOUT, or another -errno. */
+static int wait_backend(umx_xs *xs, uint32_t front, uint32_t back, int handle, unsigned secs)
+{
+	char path[128], *v = NULL;
+	struct timespec t0, now;
+	int r;
+
+	snprintf(path, sizeof(path), "/local/domain/%u/backend/vif/%u/%d/state", back, front,
+	         handle);
+	if ((r = umx_xs_watch(xs, path, "attach")) < 0)
+		return r;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		long left;
+		char *wp = NULL, *wt = NULL;
+		if (umx_xs_read(xs, UMX_XS_NO_TX, path, &v, NULL) == 0) {
+			int st = atoi(v);
+			free(v);
+			if (st >= 2)
+				return 0;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = (long)secs * 1000 -
+		       ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0)
+			return -ETIMEDOUT;
+		r = umx_xs_read_watch(xs, &wp, &wt, (int)left);
+		free(wp);
+		free(wt);
+		if (r < 0 && r != -ETIMEDOUT)
+			return r;
+	}
+}
+
 static int net_attach(int argc, char **argv)
 {
 	uint8_t mac[UMX_NET_MAC_LEN];
 	bool have_mac = false;
 	uint32_t front, back;
+	unsigned secs = 10;
 	int handle = -1, r;
 	umx_xs *xs;
 
-	if (argc < 3 || tool_parse_domid(argv[1], &front) < 0 ||
-	    tool_parse_domid(argv[2], &back) < 0) {
+	if (argc < 3) {
 		fputs(usage_text, stderr);
 		return 2;
 	}
+	if (net_domain(argv[1], &front) < 0 || net_domain(argv[2], &back) < 0)
+		return 2;
 	for (int i = 3; i < argc; i++) {
 		if (!strcmp(argv[i], "--mac") && i + 1 < argc) {
 			if (umx_net_parse_mac(argv[++i], mac) < 0) {
@@ -91,25 +143,61 @@ static int net_attach(int argc, char **argv)
 			}
 			have_mac = true;
 		} else if (!strcmp(argv[i], "--handle") && i + 1 < argc) {
-			handle = atoi(argv[++i]);
-			if (handle < 0 || handle > 65535) {
-				fprintf(stderr, "umx net: bad handle\n");
+			char *end;
+			long h = strtol(argv[++i], &end, 10);
+			if (*end || !*argv[i] || h < 0 || h > 65535) {
+				fprintf(stderr, "umx net: --handle '%s': takes 0 to 65535\n",
+				        tool_show(argv[i]));
 				return 2;
 			}
+			handle = (int)h;
+		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
+			char *end;
+			unsigned long t = strtoul(argv[++i], &end, 10);
+			if (*end || !t || t > 3600) {
+				fprintf(stderr,
+				        "umx net: --timeout '%s': takes 1 to 3600 seconds\n",
+				        tool_show(argv[i]));
+				return 2;
+			}
+			secs = (unsigned)t;
 		} else {
+			fprintf(stderr, "umx net attach: unexpected '%s'\n", tool_show(argv[i]));
 			fputs(usage_text, stderr);
 			return 2;
 		}
 	}
+	if (front == back) {
+		fprintf(stderr, "umx net attach: domain %u cannot be its own backend\n", front);
+		return 2;
+	}
 	if (store_open(&xs) < 0)
 		return 1;
 	r = umx_net_attach(xs, front, back, handle, have_mac ? mac : NULL);
-	umx_xs_close(xs);
 	if (r < 0) {
-		fprintf(stderr, "umx net attach: %s\n", strerror(-r));
+		umx_xs_close(xs);
+		fprintf(stderr, "umx net attach: vif of domain %u on domain %u: %s\n", front, back,
+		        strerror(-r));
 		return 1;
 	}
-	printf("%d\n", r);
+	handle = r;
+	r = wait_backend(xs, front, back, handle, secs);
+	if (r < 0) {
+		(void)umx_net_detach(xs, front, back, (unsigned)handle);
+		umx_xs_close(xs);
+		if (r == -ETIMEDOUT)
+			fprintf(stderr,
+			        "umx net attach: domain %u runs no vif backend: "
+			        "backend/vif/%u/%d stayed unanswered for %u s (is `umx net switch` "
+			        "running there?); the vif was removed\n",
+			        back, front, handle, secs);
+		else
+			fprintf(stderr, "umx net attach: waiting for domain %u's backend: %s\n",
+			        back, strerror(-r));
+		return 1;
+	}
+	umx_xs_close(xs);
+	printf("%d\n", handle);
 	return 0;
 }
 
@@ -119,17 +207,38 @@ static int net_detach(int argc, char **argv)
 	umx_xs *xs;
 	int r;
 
-	if (argc != 4 || tool_parse_domid(argv[1], &front) < 0 ||
-	    tool_parse_domid(argv[2], &back) < 0) {
+	char path[128], *v = NULL, *end;
+	long handle;
+
+	if (argc != 4) {
 		fputs(usage_text, stderr);
+		return 2;
+	}
+	if (net_domain(argv[1], &front) < 0 || net_domain(argv[2], &back) < 0)
+		return 2;
+	handle = strtol(argv[3], &end, 10);
+	if (*end || !*argv[3] || handle < 0 || handle > 65535) {
+		fprintf(stderr, "umx net detach: handle '%s': takes 0 to 65535\n",
+		        tool_show(argv[3]));
 		return 2;
 	}
 	if (store_open(&xs) < 0)
 		return 1;
-	r = umx_net_detach(xs, front, back, (unsigned)atoi(argv[3]));
+	/* Detaching what is not there is an error, as in xl. */
+	snprintf(path, sizeof(path), "/local/domain/%u/backend/vif/%u/%ld", back, front, handle);
+	r = umx_xs_read(xs, UMX_XS_NO_TX, path, &v, NULL);
+	free(v);
+	if (r == -ENOENT) {
+		umx_xs_close(xs);
+		fprintf(stderr, "umx net detach: domain %u has no vif %ld on domain %u\n", front,
+		        handle, back);
+		return 1;
+	}
+	r = umx_net_detach(xs, front, back, (unsigned)handle);
 	umx_xs_close(xs);
 	if (r < 0) {
-		fprintf(stderr, "umx net detach: %s\n", strerror(-r));
+		fprintf(stderr, "umx net detach: vif %ld of domain %u on domain %u: %s\n", handle,
+		        front, back, r == -ENOENT ? "no such vif" : strerror(-r));
 		return 1;
 	}
 	return 0;
@@ -271,9 +380,14 @@ static int net_switch(void)
 
 int cmd_net(int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		fputs(usage_text, argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(usage_text, stdout);
+			return 0;
+		}
+	if (argc < 2) {
+		fputs(usage_text, stderr);
+		return 2;
 	}
 	if (!strcmp(argv[1], "attach"))
 		return net_attach(argc - 1, argv + 1);
@@ -283,6 +397,7 @@ int cmd_net(int argc, char **argv)
 		return net_list();
 	if (!strcmp(argv[1], "switch"))
 		return net_switch();
+	fprintf(stderr, "umx net: unknown operation '%s'\n", tool_show(argv[1]));
 	fputs(usage_text, stderr);
 	return 2;
 }

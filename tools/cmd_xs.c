@@ -5,6 +5,7 @@
  * socket as the toolstack.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 
 #include "umx.h"
 #include "umx/domain.h"
+#include "umx/xs.h"
 
 struct xs_reply {
 	uint32_t type;
@@ -29,8 +31,20 @@ static int xs_open(void)
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct umx_daemon_info info;
 	umx_conn *ts;
+	umx_xs *xs;
 	int fd, r;
 
+	/* Inside a domain: the domain's own store connection (relative paths
+	 * are under its /local/domain/<domid>), as xenstore-* in a guest. */
+	if (getenv(UMX_DOMAIN_FD_ENV)) {
+		if ((r = umx_xs_open(&xs)) < 0) {
+			fprintf(stderr, "umx xs: cannot reach the store from this domain: %s\n",
+			        strerror(-r));
+			return -1;
+		}
+		/* The connection lives until we exit; we speak xs_wire on it. */
+		return umx_xs_fd(xs);
+	}
 	if (tool_connect(&ts) < 0)
 		return -1;
 	r = umx_daemon_info(ts, &info);
@@ -84,7 +98,9 @@ static int xs_req(int fd, uint32_t type, const char *what, struct xs_reply *rep,
 	char buf[XENSTORE_PAYLOAD_MAX];
 
 	if (alen + blen > sizeof(buf)) {
-		fprintf(stderr, "umx xs: request too long\n");
+		fprintf(stderr,
+		        "umx xs: %s: %zu bytes of path and value; the store takes at most %zu\n",
+		        tool_show(what), alen + blen, sizeof(buf));
 		return -1;
 	}
 	memcpy(buf, a, alen);
@@ -98,7 +114,7 @@ static int xs_req(int fd, uint32_t type, const char *what, struct xs_reply *rep,
 			return -1;
 	} while (rep->type == XS_WATCH_EVENT && type != XS_WATCH_EVENT);
 	if (rep->type == XS_ERROR) {
-		fprintf(stderr, "umx xs: %s: %s\n", what, rep->body);
+		fprintf(stderr, "umx xs: %s: %s\n", tool_show(what), tool_show(rep->body));
 		return 1;
 	}
 	return 0;
@@ -185,16 +201,31 @@ static int ls_tree(int fd, const char *root, int perms)
 	return ret;
 }
 
-static void usage(void)
+static void usage(FILE *f)
 {
-	fprintf(stderr, "usage: umx xs read PATH...\n"
-	                "       umx xs write PATH VALUE [PATH VALUE]...\n"
-	                "       umx xs ls [-p] [PATH]     (tree, like xenstore-ls)\n"
-	                "       umx xs rm PATH...\n"
-	                "       umx xs mkdir PATH...\n"
-	                "       umx xs watch PATH        (print events until interrupted)\n"
-	                "       umx xs perms PATH        (like getperms: n0,r1)\n"
-	                "       umx xs chmod PATH PERM...  (PERM: [nrwb]DOMID; first = owner)\n");
+	fprintf(f,
+	        "usage: umx xs read PATH...\n"
+	        "       umx xs write PATH VALUE [PATH VALUE]...\n"
+	        "       umx xs ls [-p] [PATH]     (tree, like xenstore-ls)\n"
+	        "       umx xs rm PATH...\n"
+	        "       umx xs mkdir PATH...\n"
+	        "       umx xs watch PATH        (print events until interrupted)\n"
+	        "       umx xs perms PATH        (like getperms: n0,r1)\n"
+	        "       umx xs chmod PATH PERM...  (PERM: [nrwb]DOMID; first = owner)\n"
+	        "As the toolstack, or inside a domain as that domain (relative paths\n"
+	        "are under its /local/domain/<domid>). Paths and values up to %u bytes.\n",
+	        XENSTORE_PAYLOAD_MAX);
+}
+
+/* [nrwb]DOMID, as xenstore-chmod takes it. */
+static bool perm_ok(const char *p)
+{
+	char *end;
+	unsigned long d;
+	if (!strchr("nrwb", p[0]) || !p[0] || p[1] < '0' || p[1] > '9')
+		return false;
+	d = strtoul(p + 1, &end, 10);
+	return !*end && d <= 0x7fef;
 }
 
 int cmd_xs(int argc, char **argv)
@@ -203,18 +234,36 @@ int cmd_xs(int argc, char **argv)
 	const char *op;
 	int fd, ret = 0;
 
-	if (argc < 2 || !strcmp(argv[1], "--help")) {
-		usage();
-		return argc < 2 ? 2 : 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		}
+	}
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
 	}
 	op = argv[1];
 	if ((!strcmp(op, "write") && (argc < 4 || argc % 2)) ||
 	    ((!strcmp(op, "watch") || !strcmp(op, "perms")) && argc != 3) ||
 	    (!strcmp(op, "chmod") && argc < 4) ||
 	    ((!strcmp(op, "read") || !strcmp(op, "rm") || !strcmp(op, "mkdir")) && argc < 3)) {
-		usage();
+		usage(stderr);
 		return 2;
 	}
+	if (!strcmp(op, "chmod"))
+		for (int i = 3; i < argc; i++)
+			if (!perm_ok(argv[i])) {
+				fprintf(stderr,
+				        "umx xs chmod: permission '%s' is not [nrwb]DOMID (n none, "
+				        "r read, "
+				        "w write, b both; the first names the owner)\n",
+				        tool_show(argv[i]));
+				return 2;
+			}
 	fd = xs_open();
 	if (fd < 0)
 		return 1;
@@ -263,14 +312,14 @@ int cmd_xs(int argc, char **argv)
 				ret = -1;
 				break;
 			}
-			if (rep.type == XS_WATCH_EVENT) {
-				printf("%s\n", rep.body);
-				fflush(stdout);
-			}
+			/* Until whoever reads the events has gone. */
+			if (rep.type == XS_WATCH_EVENT &&
+			    (printf("%s\n", rep.body) < 0 || fflush(stdout) == EOF))
+				break;
 		}
 	} else {
-		fprintf(stderr, "umx xs: unknown operation '%s'\n", op);
-		usage();
+		fprintf(stderr, "umx xs: unknown operation '%s'\n", tool_show(op));
+		usage(stderr);
 		ret = 2;
 	}
 	close(fd);

@@ -56,7 +56,7 @@ grep -q "killed by signal 9" "$out" || fail "wait says how it died"
 "$UMX" destroy 2 >"$out" 2>&1 && fail "destroy of a dead domain"
 grep -q "no such domain" "$out" || fail "destroy error message"
 "$UMX" destroy abc >"$out" 2>&1 && fail "destroy abc"
-grep -q "not a domid" "$out" || fail "bad domid message"
+grep -q "no running domain is named 'abc'" "$out" || fail "unknown name message"
 "$UMX" bogus >"$out" 2>&1 && fail "unknown command"
 grep -q "unknown command" "$out" || fail "unknown command message"
 

@@ -1,0 +1,958 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * umx run and umx create: start a domain and be its launcher.
+ *
+ * The launcher is the domain's parent and its link to umxd: it reaps the
+ * program and reports its status, restarts it after `umx reboot`, and ends
+ * it when umxd goes away (nothing of a domain outlives its hypervisor; see
+ * umx_domain_proc_wait()). With -d (and for `umx create`) the launcher
+ * detaches once the domain runs and logs to $UMX_DIR/log/NAME.log.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "umx.h"
+#include "umx/ctl.h"
+#include "umx/domain.h"
+#include "umx/net.h"
+#include "umx/xs.h"
+
+#define MAX_ARGS  256
+#define MAX_ENV   64
+#define MAX_BINDS 32
+#define MAX_VIFS  8
+#define MAX_VCHAN 8
+
+/* One domain's settings: `umx run`'s flags and `umx create`'s file say the
+ * same things (umx.cfg(5)). Strings point into argv or the file's text. */
+struct domcfg {
+	const char *name;
+	char *argv[MAX_ARGS + 1];
+	unsigned argc;
+	char *env[MAX_ENV];
+	unsigned nenv;
+	struct umx_bind binds[MAX_BINDS];
+	unsigned nbinds;
+	char *vifs[MAX_VIFS];
+	unsigned nvifs;
+	char *vchans[MAX_VCHAN];
+	unsigned nvchans;
+	unsigned spawn_flags; /* UMX_SPAWN_* */
+	uint32_t grant_frames;
+	uint32_t uid_base;
+	bool xen_compat;
+	const char *domid_file;
+	bool detach;
+};
+
+static struct umx_domain_proc running;
+static volatile sig_atomic_t pending_signal;
+
+/* A signal that comes while the domain is still being started is kept and
+ * passed on once it runs, so a script's `kill` is never lost. */
+static void forward_signal(int sig)
+{
+	/* umx_domain_proc_signal is one pidfd_send_signal system call, which
+	 * is async-signal-safe; the pidfd (unlike a pid) cannot name another
+	 * process once the domain's has been reaped. */
+	if (running.pid <= 0 ||
+	    umx_domain_proc_signal(&running, sig) < 0) // NOLINT(bugprone-signal-handler)
+		pending_signal = sig;
+}
+
+/* ---- settings, from flags or a file ------------------------------------ */
+
+/* SRC[:DST], DST absolute. The string is cut at the colon. */
+static int add_bind(const char *cmd, struct domcfg *c, char *arg, unsigned flags)
+{
+	char *colon = strchr(arg, ':');
+	if (c->nbinds == MAX_BINDS) {
+		fprintf(stderr, "%s: too many binds (at most %u)\n", cmd, MAX_BINDS);
+		return -1;
+	}
+	if (colon)
+		*colon = 0;
+	if (!*arg || (colon && colon[1] != '/')) {
+		fprintf(stderr, "%s: bind '%s': SRC[:DST] with an absolute DST\n", cmd,
+		        tool_show(arg));
+		return -1;
+	}
+	c->binds[c->nbinds].src = arg;
+	c->binds[c->nbinds].dst = colon ? colon + 1 : NULL;
+	c->binds[c->nbinds++].flags = flags;
+	return 0;
+}
+
+static int add_env(const char *cmd, struct domcfg *c, char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	if (!eq || eq == kv) {
+		fprintf(stderr, "%s: environment '%s': expected KEY=VALUE\n", cmd, tool_show(kv));
+		return -1;
+	}
+	if (!strncmp(kv, "UMX_DOMAIN_FD=", 14) || !strncmp(kv, "UMX_DOMID=", 10)) {
+		fprintf(stderr, "%s: environment: %.14s is set by umx itself\n", cmd, kv);
+		return -1;
+	}
+	if (c->nenv == MAX_ENV) {
+		fprintf(stderr, "%s: too many environment variables (at most %u)\n", cmd, MAX_ENV);
+		return -1;
+	}
+	c->env[c->nenv++] = kv;
+	return 0;
+}
+
+/* backend=DOMAIN[,mac=MAC][,handle=N]: checked now, resolved at start. */
+static int add_vif(const char *cmd, struct domcfg *c, char *spec)
+{
+	if (strncmp(spec, "backend=", 8) != 0) {
+		fprintf(stderr, "%s: vif '%s': expected backend=DOMAIN[,mac=MAC][,handle=N]\n", cmd,
+		        tool_show(spec));
+		return -1;
+	}
+	if (c->nvifs == MAX_VIFS) {
+		fprintf(stderr, "%s: too many vifs (at most %u)\n", cmd, MAX_VIFS);
+		return -1;
+	}
+	c->vifs[c->nvifs++] = spec;
+	return 0;
+}
+
+/* peer=DOMAIN,path=PATH: the domain gets $UMX_VCHAN<i>_PEER (the peer's
+ * domid, resolved at start) and $UMX_VCHAN<i>_PATH, so a vchan between
+ * named domains needs no domid known in advance. */
+static int add_vchan(const char *cmd, struct domcfg *c, char *spec)
+{
+	if (strncmp(spec, "peer=", 5) != 0 || !strstr(spec, ",path=")) {
+		fprintf(stderr, "%s: vchan '%s': expected peer=DOMAIN,path=PATH\n", cmd,
+		        tool_show(spec));
+		return -1;
+	}
+	if (c->nvchans == MAX_VCHAN) {
+		fprintf(stderr, "%s: too many vchans (at most %u)\n", cmd, MAX_VCHAN);
+		return -1;
+	}
+	c->vchans[c->nvchans++] = spec;
+	return 0;
+}
+
+/* `umx run --xen-compat`: put the drop-in Xen libraries first on
+ * LD_LIBRARY_PATH. $UMX_XEN_COMPAT_DIR wins; else the build tree
+ * (<dir of umx>/../compat/lib), else the installed <prefix>/lib[/multiarch]
+ * /umx/xen-compat next to the umx binary's prefix. */
+static int xen_compat_env(void)
+{
+	static const char *const rel[] = {"../compat/lib", "../lib/umx/xen-compat",
+	                                  "../lib/x86_64-linux-gnu/umx/xen-compat",
+	                                  "../lib64/umx/xen-compat"};
+	const char *dir = getenv("UMX_XEN_COMPAT_DIR"), *old;
+	char exe[4096], cand[4352], *slash, *val;
+	ssize_t n;
+
+	if (!dir || !*dir) {
+		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		if (n <= 0)
+			return -errno;
+		exe[n] = 0;
+		if ((slash = strrchr(exe, '/')))
+			*slash = 0;
+		for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]) && !dir; i++) {
+			snprintf(cand, sizeof(cand), "%s/%s/libxenstore.so.4", exe, rel[i]);
+			if (access(cand, R_OK) == 0) {
+				*strrchr(cand, '/') = 0;
+				dir = cand;
+			}
+		}
+		if (!dir)
+			return -ENOENT;
+	}
+	old = getenv("LD_LIBRARY_PATH");
+	if (asprintf(&val, "%s%s%s", dir, old && *old ? ":" : "", old && *old ? old : "") < 0)
+		return -ENOMEM;
+	n = setenv("LD_LIBRARY_PATH", val, 1);
+	free(val);
+	return n < 0 ? -errno : 0;
+}
+
+/* Written whole and renamed into place, so a reader never sees half. */
+static int write_domid_file(const char *path, uint32_t domid)
+{
+	char tmp[4096];
+	FILE *f;
+	int ok;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	f = fopen(tmp, "w");
+	if (!f)
+		return -1;
+	ok = fprintf(f, "%u\n", domid) > 0;
+	if (fclose(f) != 0 || !ok || rename(tmp, path) < 0) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the launcher ---------------------------------------------------------- */
+
+/* The toolstack's store connection (umxd's xenstored socket). */
+static int store_open(umx_conn *ts, umx_xs **xs)
+{
+	struct umx_daemon_info info;
+	int r = umx_daemon_info(ts, &info);
+	if (r == 0)
+		r = umx_xs_open_path(info.xs_socket, xs);
+	return r;
+}
+
+/* Attach the domain's vifs; 0, or -1 with the reason printed. */
+static int attach_vifs(const char *cmd, umx_conn *ts, const struct domcfg *c, uint32_t domid)
+{
+	umx_xs *xs = NULL;
+	int ret = 0;
+
+	if (!c->nvifs)
+		return 0;
+	if (store_open(ts, &xs) < 0) {
+		fprintf(stderr, "%s: vifs: cannot reach the store\n", cmd);
+		return -1;
+	}
+	for (unsigned i = 0; i < c->nvifs && ret == 0; i++) {
+		char spec[256], *save = NULL, *tok, *be = NULL;
+		uint8_t mac[UMX_NET_MAC_LEN];
+		bool have_mac = false;
+		int handle = -1, r;
+		uint32_t back;
+
+		snprintf(spec, sizeof(spec), "%s", c->vifs[i]);
+		for (tok = strtok_r(spec, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			if (!strncmp(tok, "backend=", 8)) {
+				be = tok + 8;
+			} else if (!strncmp(tok, "mac=", 4) &&
+			           umx_net_parse_mac(tok + 4, mac) == 0) {
+				have_mac = true;
+			} else if (!strncmp(tok, "handle=", 7) && atoi(tok + 7) >= 0 &&
+			           atoi(tok + 7) <= 65535) {
+				handle = atoi(tok + 7);
+			} else {
+				fprintf(stderr,
+				        "%s: vif '%s': '%s' is not backend=DOMAIN, mac=MAC or "
+				        "handle=0..65535\n",
+				        cmd, tool_show(c->vifs[i]), tool_show(tok));
+				ret = -1;
+				break;
+			}
+		}
+		if (ret < 0)
+			break;
+		if (!be || tool_domain(ts, cmd, be, &back) < 0) {
+			ret = -1;
+			break;
+		}
+		r = umx_net_attach(xs, domid, back, handle, have_mac ? mac : NULL);
+		if (r < 0) {
+			fprintf(stderr, "%s: vif '%s': %s\n", cmd, tool_show(c->vifs[i]),
+			        strerror(-r));
+			ret = -1;
+		}
+	}
+	umx_xs_close(xs);
+	return ret;
+}
+
+/* $UMX_VCHAN<i>_PEER and _PATH in our environment (the domain inherits it). */
+static int vchan_env(const char *cmd, umx_conn *ts, const struct domcfg *c)
+{
+	for (unsigned i = 0; i < c->nvchans; i++) {
+		char spec[512], var[32], val[16], *path;
+		uint32_t peer;
+
+		snprintf(spec, sizeof(spec), "%s", c->vchans[i] + 5);
+		path = strstr(spec, ",path=");
+		*path = 0;
+		if (tool_domain(ts, cmd, spec, &peer) < 0)
+			return -1;
+		snprintf(var, sizeof(var), "UMX_VCHAN%u_PEER", i);
+		snprintf(val, sizeof(val), "%u", peer);
+		if (setenv(var, val, 1) < 0)
+			return -1;
+		snprintf(var, sizeof(var), "UMX_VCHAN%u_PATH", i);
+		if (setenv(var, path + 6, 1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Detached launcher: what the waiting parent hears. */
+struct ready_msg {
+	int32_t result; /* 0: running as @domid; else the launcher failed */
+	uint32_t domid;
+};
+
+static void tell_parent(int *fd, int32_t result, uint32_t domid)
+{
+	struct ready_msg m = {.result = result, .domid = domid};
+	if (*fd < 0)
+		return;
+	(void)!write(*fd, &m, sizeof(m));
+	close(*fd);
+	*fd = -1;
+}
+
+/* A detached launcher and its domain write to $UMX_DIR/log/NAME.log (the
+ * domain's name, or domain-<domid>, renamed once the domid is known);
+ * stdin is /dev/null. Returns the log's descriptor or -errno. */
+static int detach_log(umx_conn *ts, const struct domcfg *c, char *path, size_t len)
+{
+	int fd, nul;
+
+	if (c->name)
+		fd = snprintf(path, len, "%s/log/%s.log", umx_conn_dir(ts), c->name);
+	else
+		fd = snprintf(path, len, "%s/log/launcher-%d.log", umx_conn_dir(ts), (int)getpid());
+	if (fd < 0 || (size_t)fd >= len)
+		return -ENAMETOOLONG;
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (nul >= 0) {
+		dup2(nul, 0);
+		close(nul);
+	}
+	return fd;
+}
+
+/* Everything left below a --no-sandbox launcher (its subreaper) belongs to
+ * the domain: SIGKILL every child, reap one, again, until none is left
+ * (orphans reparent to us as their parents die). Our unreaped children's
+ * pids cannot be reused, so killing them by pid is exact. */
+static void end_orphans(void)
+{
+	for (;;) {
+		char path[64], buf[4096], *p, *end;
+		ssize_t n = -1;
+		int fd;
+
+		snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			n = read(fd, buf, sizeof(buf) - 1);
+			close(fd);
+		}
+		buf[n > 0 ? n : 0] = 0;
+		for (p = buf; *p; p = end) {
+			long pid = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			kill((pid_t)pid, SIGKILL);
+		}
+		if (waitpid(-1, NULL, 0) < 0 && errno == ECHILD)
+			return;
+	}
+}
+
+/* Wait for the program or for umxd to go; then, before the status is
+ * reported (after which the record may be gone), whether it was asked to
+ * reboot. */
+static bool wait_asked_reboot(umx_conn *ts, uint32_t domid)
+{
+	struct pollfd p[2] = {{.fd = running.pidfd, .events = POLLIN},
+	                      {.fd = umx_conn_fd(ts), .events = POLLRDHUP}};
+	struct umx_ctl_domain_info info;
+
+	while (running.pidfd >= 0 && poll(p, 2, -1) < 0 && errno == EINTR)
+		;
+	if (p[1].revents)
+		return false;
+	return umx_domain_list(ts, domid, &info, 1) == 1 && info.domid == domid &&
+	       (info.flags & UMX_DOMAIN_F_REBOOT);
+}
+
+static int launch(const char *cmd, struct domcfg *c)
+{
+	struct umx_spawn_opts so = {.grant_frames = c->grant_frames,
+	                            .flags = c->spawn_flags,
+	                            .binds = c->nbinds ? c->binds : NULL,
+	                            .nbinds = c->nbinds,
+	                            .uid_base = c->uid_base};
+	char log_path[4096] = "";
+	int ready = -1, errfd = -1, logfd = -1, r, st = 0;
+	bool reboot;
+	umx_conn *ts;
+
+	if (c->name && tool_check_name(cmd, c->name) < 0)
+		return 2;
+	for (unsigned i = 0; i < c->nenv; i++)
+		if (putenv(c->env[i]) < 0)
+			return 1;
+	if (c->xen_compat && (r = xen_compat_env()) < 0) {
+		fprintf(stderr,
+		        "%s: xen-compat: no drop-in Xen libraries found (set UMX_XEN_COMPAT_DIR): "
+		        "%s\n",
+		        cmd, strerror(-r));
+		return 1;
+	}
+	if (c->detach) {
+		int p[2];
+		struct ready_msg m;
+		pid_t pid;
+
+		if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+			fprintf(stderr, "%s: cannot detach: %s\n", cmd, strerror(errno));
+			return 1;
+		}
+		if (pid > 0) {
+			close(p[1]);
+			if (read(p[0], &m, sizeof(m)) != (ssize_t)sizeof(m) || m.result != 0)
+				return 1; /* the launcher said why on our stderr */
+			printf("%u\n", m.domid);
+			return 0;
+		}
+		close(p[0]);
+		ready = p[1];
+		setsid();
+		/* Our own errors reach the terminal until the domain runs. */
+		errfd = fcntl(2, F_DUPFD_CLOEXEC, 3);
+	}
+	if (tool_connect(&ts) < 0) {
+		tell_parent(&ready, -1, 0);
+		return 1;
+	}
+	if (vchan_env(cmd, ts, c) < 0) {
+		tell_parent(&ready, -1, 0);
+		umx_conn_close(ts);
+		return 2;
+	}
+	/* A --no-sandbox program's own children are not in a pid namespace
+	 * that ends with it: as their subreaper we find and end them all when
+	 * umxd goes (below). */
+	if (c->spawn_flags & UMX_SPAWN_NO_SANDBOX)
+		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	signal(SIGINT, forward_signal);
+	signal(SIGTERM, forward_signal);
+	signal(SIGHUP, forward_signal);
+	if (c->detach && (logfd = detach_log(ts, c, log_path, sizeof(log_path))) < 0) {
+		fprintf(stderr, "%s: cannot open a log file in %s/log: %s\n", cmd, umx_conn_dir(ts),
+		        strerror(-logfd));
+		tell_parent(&ready, -1, 0);
+		umx_conn_close(ts);
+		return 1;
+	}
+	do {
+		running.pid = 0;
+		running.pidfd = -1;
+		/* The domain's output goes to its log (it inherits 1 and 2). */
+		if (logfd >= 0) {
+			dup2(logfd, 1);
+			dup2(logfd, 2);
+		}
+		r = umx_domain_spawn(ts, c->name, &so, c->argv, &running);
+		if (errfd >= 0 && ready >= 0)
+			dup2(errfd, 2);
+		if (r < 0) {
+			if (r == -EEXIST && c->name)
+				fprintf(stderr, "%s: name '%s' is taken by a running domain: %s\n",
+				        cmd, c->name, TOOL_NAME_RULES);
+			else
+				fprintf(stderr, "%s: cannot start domain: %s\n", cmd,
+				        running.why[0] ? running.why : strerror(-r));
+			tell_parent(&ready, -1, 0);
+			umx_conn_close(ts);
+			return 1;
+		}
+		if (c->domid_file && write_domid_file(c->domid_file, running.domid) < 0)
+			fprintf(stderr, "%s: cannot write %s: %s\n", cmd, tool_show(c->domid_file),
+			        strerror(errno));
+		if (attach_vifs(cmd, ts, c, running.domid) < 0) {
+			umx_domain_proc_signal(&running, SIGKILL);
+			umx_domain_proc_wait(ts, &running, &st);
+			tell_parent(&ready, -1, 0);
+			umx_conn_close(ts);
+			return 1;
+		}
+		if (log_path[0] && !c->name) {
+			char named[4096];
+			snprintf(named, sizeof(named), "%s/log/domain-%u.log", umx_conn_dir(ts),
+			         running.domid);
+			if (rename(log_path, named) == 0)
+				snprintf(log_path, sizeof(log_path), "%s", named);
+		}
+		if (ready >= 0) {
+			tell_parent(&ready, 0, running.domid);
+			dup2(logfd, 2);
+		}
+		if (pending_signal)
+			umx_domain_proc_signal(&running, pending_signal);
+		reboot = wait_asked_reboot(ts, running.domid);
+		r = umx_domain_proc_wait(ts, &running, &st);
+		if (reboot && (c->spawn_flags & UMX_SPAWN_NO_SANDBOX))
+			end_orphans();
+		if (reboot && r == 0)
+			fprintf(stderr, "%s: domain %u rebooting\n", cmd, running.domid);
+	} while (reboot && r == 0);
+	/* The program's end is the domain's end, as in a sandbox, whose
+	 * init takes its pid namespace along: no orphan lives on. */
+	if (c->spawn_flags & UMX_SPAWN_NO_SANDBOX)
+		end_orphans();
+	if (r == -ECONNRESET) {
+		fprintf(stderr, "%s: %s\n", cmd, running.why);
+		umx_conn_close(ts);
+		return 128 + SIGKILL;
+	}
+	umx_conn_close(ts);
+	if (r < 0) {
+		fprintf(stderr, "%s: waitpid: %s\n", cmd, strerror(-r));
+		return 1;
+	}
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return WEXITSTATUS(st);
+}
+
+/* ---- umx run ------------------------------------------------------------ */
+
+const char tool_run_help[] =
+        "usage: umx run [-d] [--name N] [--env K=V] [--bind SRC[:DST]] [--ro-bind SRC[:DST]]\n"
+        "               [--vif backend=DOMAIN[,mac=M][,handle=N]] [--vchan peer=DOMAIN,path=P]\n"
+        "               [--grant-frames K] [--xen-compat] [--domid-file F] [--no-sandbox]\n"
+        "               [--net host] [--uid-base UID] -- CMD ARGS...\n"
+        "Run CMD as a new domain. It inherits its connection to umxd as\n"
+        "$UMX_DOMAIN_FD; its domid is in $UMX_DOMID. umx run exits with CMD's\n"
+        "status; SIGINT/SIGTERM/SIGHUP are passed on to CMD. The domain ends when\n"
+        "umx run or umxd ends: nothing of a domain outlives its hypervisor.\n"
+        "-d, --detach       print the domid once the domain runs and return; the\n"
+        "                   launcher stays in the background, the domain's output\n"
+        "                   goes to $UMX_DIR/log/NAME.log\n"
+        "--name N           1 to 63 letters, digits, '-', '_' or '.', not all digits,\n"
+        "                   unique among running domains (default domain-<domid>)\n"
+        "--env K=V          set K in the domain's environment (repeatable)\n"
+        "--vif SPEC         a network interface on the backend domain (a switch:\n"
+        "                   umx run --name sw -- umx net switch), attached at start\n"
+        "--vchan SPEC       $UMX_VCHAN<i>_PEER = the peer's domid (resolved from its\n"
+        "                   name at start), $UMX_VCHAN<i>_PATH = P\n"
+        "--domid-file F     write the new domid to F once the domain runs\n"
+        "--xen-compat       umx's drop-in libxengnttab, libxenevtchn, libxenstore first\n"
+        "                   on LD_LIBRARY_PATH: unmodified Xen binaries run on umxd\n"
+        "\n"
+        "The domain runs in a sandbox: its own user, pid, mount, IPC and network\n"
+        "namespaces (only loopback), the host filesystem read-only with a private\n"
+        "/tmp, umx's runtime directories hidden, no capabilities, and a seccomp\n"
+        "filter. As root it runs as uid/gid UID+domid (--uid-base, $UMX_UID_BASE).\n"
+        "--bind SRC[:DST], --ro-bind SRC[:DST]  make a host path visible (writable\n"
+        "                   or read-only) at DST (default SRC)\n"
+        "--net host         keep the host's network (what slirp needs)\n"
+        "--no-sandbox       a plain process of your uid; `umx list` marks it\n"
+        "The same settings in a file: umx create (umx.cfg(5)).\n";
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {{"name", required_argument, NULL, 'n'},
+	                                     {"grant-frames", required_argument, NULL, 'g'},
+	                                     {"xen-compat", no_argument, NULL, 'X'},
+	                                     {"domid-file", required_argument, NULL, 'D'},
+	                                     {"no-sandbox", no_argument, NULL, 'S'},
+	                                     {"net", required_argument, NULL, 'N'},
+	                                     {"bind", required_argument, NULL, 'b'},
+	                                     {"ro-bind", required_argument, NULL, 'r'},
+	                                     {"uid-base", required_argument, NULL, 'u'},
+	                                     {"env", required_argument, NULL, 'e'},
+	                                     {"vif", required_argument, NULL, 'v'},
+	                                     {"vchan", required_argument, NULL, 'c'},
+	                                     {"detach", no_argument, NULL, 'd'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
+	static struct domcfg cfg;
+	unsigned long v;
+	char *end;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+dn:g:XD:e:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			cfg.detach = true;
+			break;
+		case 'D':
+			cfg.domid_file = optarg;
+			break;
+		case 'n':
+			cfg.name = optarg;
+			break;
+		case 'g':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || v == 0 || v > 64) {
+				fprintf(stderr, "umx run: --grant-frames '%s': takes 1 to 64\n",
+				        tool_show(optarg));
+				return 2;
+			}
+			cfg.grant_frames = (uint32_t)v;
+			break;
+		case 'X':
+			cfg.xen_compat = true;
+			break;
+		case 'S':
+			cfg.spawn_flags |= UMX_SPAWN_NO_SANDBOX;
+			break;
+		case 'N':
+			if (strcmp(optarg, "host") != 0) {
+				fprintf(stderr,
+				        "umx run: --net '%s': takes 'host' (the default is a "
+				        "network namespace with only loopback)\n",
+				        tool_show(optarg));
+				return 2;
+			}
+			cfg.spawn_flags |= UMX_SPAWN_NET_HOST;
+			break;
+		case 'b':
+		case 'r':
+			if (add_bind("umx run", &cfg, optarg, c == 'r' ? UMX_BIND_RO : 0) < 0)
+				return 2;
+			break;
+		case 'e':
+			if (add_env("umx run", &cfg, optarg) < 0)
+				return 2;
+			break;
+		case 'v':
+			if (add_vif("umx run", &cfg, optarg) < 0)
+				return 2;
+			break;
+		case 'c':
+			if (add_vchan("umx run", &cfg, optarg) < 0)
+				return 2;
+			break;
+		case 'u':
+			errno = 0;
+			v = strtoul(optarg, &end, 0);
+			if (errno || *end || v < 65536 || v > 0xfffffffeu - 32752u) {
+				fprintf(stderr, "umx run: --uid-base '%s': takes 65536 to %u\n",
+				        tool_show(optarg), 0xfffffffeu - 32752u);
+				return 2;
+			}
+			cfg.uid_base = (uint32_t)v;
+			break;
+		case 'h':
+			fputs(tool_run_help, stdout);
+			return 0;
+		default:
+			fprintf(stderr, "umx run: unknown option '%s' (umx run --help)\n",
+			        tool_show(argv[optind - 1]));
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "umx run: no command (umx run [OPTIONS] -- CMD ARGS...)\n");
+		return 2;
+	}
+	if ((unsigned)(argc - optind) > MAX_ARGS) {
+		fprintf(stderr, "umx run: too many arguments (at most %u)\n", MAX_ARGS);
+		return 2;
+	}
+	for (int i = optind; i < argc; i++)
+		cfg.argv[cfg.argc++] = argv[i];
+	return launch("umx run", &cfg);
+}
+
+/* ---- umx create: the same settings from a file (umx.cfg(5)) ------------ */
+
+const char tool_create_help[] =
+        "usage: umx create [-F] FILE [KEY=VALUE]...\n"
+        "Start a domain from a config file in the spirit of xl.cfg (umx.cfg(5)):\n"
+        "  name = \"web\"\n"
+        "  command = [ \"/usr/bin/server\", \"--port\", \"8080\" ]\n"
+        "  environment = [ \"LANG=C\" ]\n"
+        "  binds = [ \"/srv/data:/data\" ]        ro_binds = [ \"/srv/www:/www\" ]\n"
+        "  vifs = [ \"backend=sw,mac=00:16:3e:00:00:01\" ]\n"
+        "  vchans = [ \"peer=db,path=data/vchan/q\" ]\n"
+        "  sandbox = 1     network = \"none\" | \"host\"     grant_frames = 32\n"
+        "  uid_base = 2147418112     xen_compat = 0\n"
+        "disks and consoles are reserved for the block and console devices and\n"
+        "refused until they exist. KEY=VALUE after FILE overrides a line of it.\n"
+        "Prints the domid once the domain runs and returns (-F: stay in the\n"
+        "foreground, as `umx run` does).\n";
+
+#define CFG_FILE_MAX (64u * 1024u)
+
+struct cfgfile {
+	const char *file;
+	unsigned line;
+};
+
+static void cfg_err(const struct cfgfile *f, const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, "umx create: %s:%u: ", tool_show(f->file), f->line);
+	fprintf(stderr, fmt, a, b);
+	fputc('\n', stderr);
+}
+
+/* A quoted string at *@p ("..." or '...', no escapes, as xl.cfg), cut in
+ * place; *@p moves past it. NULL if there is none. */
+static char *cfg_string(char **p)
+{
+	char q = **p, *s, *e;
+	if (q != '"' && q != '\'')
+		return NULL;
+	s = *p + 1;
+	e = strchr(s, q);
+	if (!e)
+		return NULL;
+	*e = 0;
+	*p = e + 1;
+	return s;
+}
+
+static char *skip_ws(char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/* VALUE: "string", 'string', a number, or [ "a", "b", ... ] (a list), into
+ * @items (at most @max). Returns the count, or -1 with the reason printed. */
+static int cfg_value(const struct cfgfile *f, const char *key, char *p, char **items, unsigned max)
+{
+	unsigned n = 0;
+
+	p = skip_ws(p);
+	if (*p != '[') {
+		char *s = cfg_string(&p);
+		if (!s) { /* a bare number or word */
+			s = p;
+			p += strcspn(p, " \t#");
+			if (*p) {
+				*p = 0;
+				p++;
+			}
+		}
+		p = skip_ws(p);
+		if (*p && *p != '#') {
+			cfg_err(f, "%s: unexpected text after the value: '%s'", key, tool_show(p));
+			return -1;
+		}
+		if (!*s) {
+			cfg_err(f, "%s: empty value%s", key, "");
+			return -1;
+		}
+		items[0] = s;
+		return 1;
+	}
+	p = skip_ws(p + 1);
+	while (*p != ']') {
+		char *s = cfg_string(&p);
+		if (!s) {
+			cfg_err(f, "%s: a list holds quoted strings: [ \"a\", \"b\" ]; at '%s'",
+			        key, tool_show(p));
+			return -1;
+		}
+		if (n == max) {
+			char lim[16];
+			snprintf(lim, sizeof(lim), "%u", max);
+			cfg_err(f, "%s: too many items (at most %s)", key, lim);
+			return -1;
+		}
+		items[n++] = s;
+		p = skip_ws(p);
+		if (*p == ',')
+			p = skip_ws(p + 1);
+		else if (*p != ']') {
+			cfg_err(f, "%s: expected ',' or ']' at '%s'", key, tool_show(p));
+			return -1;
+		}
+	}
+	p = skip_ws(p + 1);
+	if (*p && *p != '#') {
+		cfg_err(f, "%s: unexpected text after the list: '%s'", key, tool_show(p));
+		return -1;
+	}
+	return (int)n;
+}
+
+static int cfg_bool(const struct cfgfile *f, const char *key, const char *v)
+{
+	if (!strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "true"))
+		return 1;
+	if (!strcmp(v, "0") || !strcmp(v, "no") || !strcmp(v, "false"))
+		return 0;
+	cfg_err(f, "%s: '%s' is not 1 or 0", key, tool_show(v));
+	return -1;
+}
+
+/* One "KEY = VALUE" line (cut in place) into @c. */
+static int cfg_line(const struct cfgfile *f, char *line, struct domcfg *c)
+{
+	char *items[MAX_ARGS], *key, *p = skip_ws(line), *eq;
+	unsigned long v;
+	char *end;
+	int n, b;
+
+	if (!*p || *p == '#')
+		return 0;
+	eq = strchr(p, '=');
+	if (!eq) {
+		cfg_err(f, "expected KEY = VALUE, got '%s'%s", tool_show(p), "");
+		return -1;
+	}
+	key = p;
+	for (p = eq; p > key && (p[-1] == ' ' || p[-1] == '\t'); p--)
+		;
+	*p = 0;
+	n = cfg_value(f, key, eq + 1, items, MAX_ARGS);
+	if (n < 0)
+		return -1;
+	if (!strcmp(key, "name") && n == 1) {
+		c->name = items[0];
+	} else if (!strcmp(key, "command")) {
+		if (n == 0) {
+			cfg_err(f, "command: an empty list%s%s", "", "");
+			return -1;
+		}
+		for (int i = 0; i < n; i++)
+			c->argv[i] = items[i];
+		c->argv[n] = NULL;
+		c->argc = (unsigned)n;
+	} else if (!strcmp(key, "environment") || !strcmp(key, "env")) {
+		for (int i = 0; i < n; i++)
+			if (add_env("umx create", c, items[i]) < 0)
+				return -1;
+	} else if (!strcmp(key, "binds") || !strcmp(key, "ro_binds")) {
+		for (int i = 0; i < n; i++)
+			if (add_bind("umx create", c, items[i], key[0] == 'r' ? UMX_BIND_RO : 0) <
+			    0)
+				return -1;
+	} else if (!strcmp(key, "vifs") || !strcmp(key, "vif")) {
+		for (int i = 0; i < n; i++)
+			if (add_vif("umx create", c, items[i]) < 0)
+				return -1;
+	} else if (!strcmp(key, "vchans") || !strcmp(key, "vchan")) {
+		for (int i = 0; i < n; i++)
+			if (add_vchan("umx create", c, items[i]) < 0)
+				return -1;
+	} else if (!strcmp(key, "disks") || !strcmp(key, "disk") || !strcmp(key, "consoles") ||
+	           !strcmp(key, "console")) {
+		cfg_err(f, "%s: reserved for the %s device, which umx does not have yet", key,
+		        key[0] == 'd' ? "block" : "console");
+		return -1;
+	} else if (!strcmp(key, "sandbox") && n == 1) {
+		if ((b = cfg_bool(f, key, items[0])) < 0)
+			return -1;
+		c->spawn_flags = b ? c->spawn_flags & ~UMX_SPAWN_NO_SANDBOX
+		                   : c->spawn_flags | UMX_SPAWN_NO_SANDBOX;
+	} else if (!strcmp(key, "xen_compat") && n == 1) {
+		if ((b = cfg_bool(f, key, items[0])) < 0)
+			return -1;
+		c->xen_compat = b;
+	} else if (!strcmp(key, "network") && n == 1) {
+		if (!strcmp(items[0], "host"))
+			c->spawn_flags |= UMX_SPAWN_NET_HOST;
+		else if (!strcmp(items[0], "none"))
+			c->spawn_flags &= ~UMX_SPAWN_NET_HOST;
+		else {
+			cfg_err(f, "network: '%s' is not \"none\" or \"host\"%s",
+			        tool_show(items[0]), "");
+			return -1;
+		}
+	} else if ((!strcmp(key, "grant_frames") || !strcmp(key, "uid_base")) && n == 1) {
+		errno = 0;
+		v = strtoul(items[0], &end, 0);
+		if (key[0] == 'g' && (errno || *end || v < 1 || v > 64)) {
+			cfg_err(f, "grant_frames: '%s' is not 1 to 64%s", tool_show(items[0]), "");
+			return -1;
+		}
+		if (key[0] == 'u' && (errno || *end || v < 65536 || v > 0xfffffffeu - 32752u)) {
+			cfg_err(f, "uid_base: '%s' is not 65536 to 4294934542%s",
+			        tool_show(items[0]), "");
+			return -1;
+		}
+		if (key[0] == 'g')
+			c->grant_frames = (uint32_t)v;
+		else
+			c->uid_base = (uint32_t)v;
+	} else if (!strcmp(key, "name") || !strcmp(key, "sandbox") || !strcmp(key, "network") ||
+	           !strcmp(key, "grant_frames") || !strcmp(key, "uid_base") ||
+	           !strcmp(key, "xen_compat")) {
+		cfg_err(f, "%s takes one value, not a list%s", key, "");
+		return -1;
+	} else {
+		cfg_err(f, "unknown key '%s' (umx.cfg(5) lists them)%s", tool_show(key), "");
+		return -1;
+	}
+	return 0;
+}
+
+int cmd_create(int argc, char **argv)
+{
+	static struct domcfg cfg;
+	static char text[CFG_FILE_MAX + 1];
+	struct cfgfile f = {0};
+	int i = 1, fd;
+	ssize_t n;
+	size_t len = 0;
+	char *line, *next;
+
+	cfg.detach = true;
+	if (i < argc && !strcmp(argv[i], "-F")) {
+		cfg.detach = false;
+		i++;
+	}
+	if (i >= argc) {
+		fprintf(stderr,
+		        "umx create: no config file (umx create [-F] FILE [KEY=VALUE]...)\n");
+		return 2;
+	}
+	f.file = argv[i++];
+	fd = open(f.file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "umx create: %s: %s\n", tool_show(f.file), strerror(errno));
+		return 1;
+	}
+	while ((n = read(fd, text + len, sizeof(text) - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	if (n < 0 || len > CFG_FILE_MAX) {
+		fprintf(stderr, "umx create: %s: %s\n", tool_show(f.file),
+		        n < 0 ? strerror(errno) : "larger than 64 KiB, the limit");
+		return 1;
+	}
+	text[len] = 0;
+	if (memchr(text, 0, len)) {
+		fprintf(stderr, "umx create: %s: not a text file (a NUL byte)\n",
+		        tool_show(f.file));
+		return 1;
+	}
+	for (line = text; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		f.line++;
+		if (cfg_line(&f, line, &cfg) < 0)
+			return 2;
+	}
+	/* KEY=VALUE overrides, as xl create takes them. */
+	f.file = "command line";
+	for (f.line = 1; i < argc; i++, f.line++)
+		if (cfg_line(&f, argv[i], &cfg) < 0)
+			return 2;
+	if (!cfg.argc) {
+		fprintf(stderr, "umx create: %s: no command = [ \"PROGRAM\", ... ]\n",
+		        tool_show(argv[cfg.detach ? 1 : 2]));
+		return 2;
+	}
+	return launch("umx create", &cfg);
+}
