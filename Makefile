@@ -7,7 +7,8 @@
 #   make bench    optimised benchmarks, each beside its baseline
 #   make fuzz     long libFuzzer runs (FUZZ_SECONDS per target)
 #   make lint     clang-format check, clang-tidy, cppcheck
-#   make install  PREFIX=/usr/local (headers, libumx, umx.pc, umx, umxd)
+#   make install  PREFIX=/usr/local (headers, libumx, umx.pc, umx, umxd, the
+#                 domain programs, drop-in Xen libraries, man pages, systemd unit)
 #   make deps     install the Debian packages all of the above need
 
 PREFIX ?= /usr/local
@@ -32,10 +33,13 @@ build: $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
 deps:
-	@sh scripts/deps.sh
+	@sh scripts/deps.sh all
 
-demo: deps build
-	@sh scripts/demo.sh $(BUILD)
+# Only what the demo needs is installed; the build is one progress line
+# (its log is kept); then the README's story.
+demo:
+	@sh scripts/deps.sh demo
+	@GENERATOR="$(GENERATOR)" CC=$(CC) JOBS=$(JOBS) sh scripts/demo.sh $(BUILD)
 
 # gcc must build everything warning-free too, optimised as `make` builds it
 # (some warnings only appear at -O2); the suite runs under clang's

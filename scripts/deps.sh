@@ -1,13 +1,18 @@
 #!/bin/sh
-# Install every Debian package that build, tests, demo and benchmarks need.
+# Install the Debian packages a target needs: `deps.sh demo` what `make demo`
+# needs (the optimised build and the programs its story runs), `deps.sh`
+# (all) everything build, tests, lint, the Xen harness and benchmarks need.
 # Idempotent: installs only what is missing, runs `apt-get update` once.
 set -eu
-PKGS="cmake ninja-build pkg-config gcc clang libclang-rt-14-dev make
-libxen-dev libxenmisc4.17 xenstore-utils libcmocka-dev liburing-dev libslirp-dev
-libseccomp-dev
-liblwip-dev iproute2 iputils-ping curl
-clang-format clang-tidy cppcheck procps
-qemu-system-x86 busybox-static cpio gzip binutils"
+BUILD="cmake ninja-build pkg-config gcc make libxen-dev libseccomp-dev libslirp-dev
+liblwip-dev"
+case "${1:-all}" in
+demo) PKGS="$BUILD xenstore-utils curl iproute2 procps coreutils" ;;
+all) PKGS="$BUILD liburing-dev clang libclang-rt-14-dev libxenmisc4.17 xenstore-utils libcmocka-dev
+iproute2 iputils-ping curl clang-format clang-tidy cppcheck procps
+qemu-system-x86 busybox-static cpio gzip binutils" ;;
+*) echo "usage: deps.sh [demo|all]" >&2; exit 2 ;;
+esac
 missing=""
 for p in $PKGS; do
   st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

@@ -9,7 +9,9 @@ fail() { echo "FAIL: $*"; exit 1; }
 cmake --install "$build" --prefix "$prefix" >/dev/null || fail "cmake --install"
 libdir=$(ls -d "$prefix"/lib* | head -n1)
 for f in include/umx/ring.h include/umx/grant.h include/umx/evtchn.h include/umx/xs.h \
-	include/umx/platform.h include/umx/domain.h bin/umx sbin/umxd; do
+	include/umx/platform.h include/umx/domain.h bin/umx sbin/umxd bin/umx-slirp \
+	bin/umx-tap bin/umx-lwip-httpd bin/umx-lwip-get share/man/man1/umx.1 \
+	share/man/man5/umx.cfg.5 share/man/man8/umxd.8 lib/systemd/system/umxd.service; do
 	[ -e "$prefix/$f" ] || fail "missing $f"
 done
 ls "$libdir"/libumx.so.0* >/dev/null 2>&1 || fail "missing libumx.so.0"
@@ -17,6 +19,10 @@ pc=$(find "$prefix" -name umx.pc | head -n1)
 [ -n "$pc" ] || fail "missing umx.pc"
 flags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --cflags --libs umx) || fail "pkg-config"
 echo "$flags" | grep -q -- "-lumx" || fail "pkg-config libs: $flags"
+grep -q "^ExecStart=$prefix/sbin/umxd " "$prefix/lib/systemd/system/umxd.service" ||
+	fail "the systemd unit does not start the installed umxd"
+# A header installed promises a library installed: lwip.h's is not.
+[ ! -e "$prefix/include/umx/lwip.h" ] || fail "umx/lwip.h installed without its library"
 # Only the umx_ namespace is exported, under the UMX_0.1 version node.
 so=$(ls "$libdir"/libumx.so.0.* | head -n1)
 bad=$(readelf --dyn-syms -W "$so" | awk '$5=="GLOBAL" && $7!="UND" {print $8}' |
