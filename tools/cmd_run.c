@@ -733,6 +733,10 @@ static int cfg_value(const struct cfgfile *f, const char *key, char *p, char **i
 	p = skip_ws(p);
 	if (*p != '[') {
 		char *s = cfg_string(&p);
+		if (!s && (*p == '"' || *p == '\'')) {
+			cfg_err(f, "%s: a string without its closing quote: %s", key, tool_show(p));
+			return -1;
+		}
 		if (!s) { /* a bare number or word */
 			s = p;
 			p += strcspn(p, " \t#");
@@ -817,6 +821,10 @@ static int cfg_line(const struct cfgfile *f, char *line, struct domcfg *c)
 	if (n < 0)
 		return -1;
 	if (!strcmp(key, "name") && n == 1) {
+		char where[96];
+		snprintf(where, sizeof(where), "umx create: %s:%u", tool_show(f->file), f->line);
+		if (tool_check_name(where, items[0]) < 0)
+			return -1;
 		c->name = items[0];
 	} else if (!strcmp(key, "command")) {
 		if (n == 0) {

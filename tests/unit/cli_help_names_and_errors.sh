@@ -72,13 +72,15 @@ rc=0; "$UMX" wait "$id" >"$out" || rc=$?
 id=$("$UMX" run -d --name pv -- sh -c '
 	umx=$1
 	"$umx" xs write control/feature-poweroff 1 || exit 9
-	# The loop ends at the acknowledgement; the program then ends, and
-	# with it the domain (and the watcher still blocked on its pipe).
-	"$umx" xs watch control/shutdown | while read -r _; do
+	# The program ends at the acknowledgement, and with it the domain
+	# (its watcher included).
+	mkfifo /tmp/events
+	"$umx" xs watch control/shutdown >/tmp/events &
+	while read -r _; do
 		v=$("$umx" xs read control/shutdown 2>/dev/null) || continue
 		[ "$v" = poweroff ] && { "$umx" xs write control/shutdown ""; exit 0; }
-	done &
-	wait $!' sh "$UMX") || fail "run -d pv"
+	done </tmp/events
+	exit 8' sh "$UMX") || fail "run -d pv"
 i=0
 until [ "$("$UMX" xs read "/local/domain/$id/control/feature-poweroff" 2>/dev/null)" = 1 ]; do
 	i=$((i + 1)); [ $i -lt 400 ] || fail "pv never advertised feature-poweroff"; sleep 0.05
