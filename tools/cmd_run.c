@@ -494,7 +494,10 @@ static int launch(const char *cmd, struct domcfg *c)
 		}
 		if (ready >= 0) {
 			tell_parent(&ready, 0, running.domid);
+			/* Detached for good: nothing of ours holds the terminal. */
 			dup2(logfd, 2);
+			close(errfd);
+			errfd = -1;
 		}
 		if (pending_signal)
 			umx_domain_proc_signal(&running, pending_signal);
