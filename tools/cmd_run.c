@@ -686,7 +686,7 @@ const char tool_create_help[] =
         "  sandbox = 1     network = \"none\" | \"host\"     grant_frames = 32\n"
         "  uid_base = 2147418112     xen_compat = 0\n"
         "disks and consoles are reserved for the block and console devices and\n"
-        "refused until they exist. KEY=VALUE after FILE overrides a line of it.\n"
+        "refused for now. KEY=VALUE after FILE overrides a line of it.\n"
         "Prints the domid once the domain runs and returns (-F: stay in the\n"
         "foreground, as `umx run` does).\n";
 
@@ -857,8 +857,9 @@ static int cfg_line(const struct cfgfile *f, char *line, struct domcfg *c)
 				return -1;
 	} else if (!strcmp(key, "disks") || !strcmp(key, "disk") || !strcmp(key, "consoles") ||
 	           !strcmp(key, "console")) {
-		cfg_err(f, "%s: reserved for the %s device, which umx does not have yet", key,
-		        key[0] == 'd' ? "block" : "console");
+		cfg_err(f, "%s: reserved for the %s, not read from config files yet", key,
+		        key[0] == 'd' ? "block device (attach one with `umx blk attach`)"
+		                      : "console device");
 		return -1;
 	} else if (!strcmp(key, "sandbox") && n == 1) {
 		if ((b = cfg_bool(f, key, items[0])) < 0)

@@ -33,7 +33,7 @@ check_bad() { # LINE EXPECTED
 	grep -q "bad.cfg:2: $2" "$out" || fail "'$1': $(cat "$out")"
 }
 check_bad 'disks = [ "img" ]' "disks: reserved for the block device"
-check_bad 'consoles = [ "pty" ]' "consoles: reserved for the console device"
+check_bad 'consoles = [ "pty" ]' "consoles: reserved for the console device, not read"
 check_bad 'nonsense = 1' "unknown key 'nonsense'"
 check_bad 'grant_frames = 99' "grant_frames: '99' is not 1 to 64"
 check_bad 'command = "x' "command: a string without its closing quote"
