@@ -18,7 +18,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-if [ -t 1 ]; then bold=$(printf '\033[1m') off=$(printf '\033[0m'); else bold= off=; fi
+if [ -t 1 ]; then bold=$(printf '\033[1m') off=$(printf '\033[0m'); else bold='' off=''; fi
 say() { printf '\n%s%s%s\n' "$bold" "$*" "$off"; }
 show() { echo "\$ $*"; } # the command about to run, as a user would type it
 die() { echo "demo: $*" >&2; for f in "$dir"/log/*.log; do echo "--- $f"; tail -n 20 "$f"; done; exit 1; }
