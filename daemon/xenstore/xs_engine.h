@@ -129,6 +129,7 @@ struct xs_domain {
 	 * naming it are dropped, so that the next domain with this domid
 	 * inherits none (XSA-322; cxenstored ignores such entries). */
 	bool released;
+	bool used; /* the record exists (its page holds XS_DOM_PAGE slots) */
 	int target; /* SET_TARGET: -1 none */
 };
 
@@ -136,10 +137,13 @@ struct xs_store {
 	struct xs_map nodes;
 	uint64_t gen;
 	struct xs_conn *conns;
-	/* Domain records, two-level and allocated on first use: a store that
-	 * knows a few domains costs a few hundred bytes, not a 65536-entry
-	 * table to clear, scan and free (the fuzzer makes thousands a second). */
-	struct xs_domain **dom_pages[XS_DOM_PAGES];
+	/* Domain records, in pages of XS_DOM_PAGE made on first use: a store
+	 * that knows a few domains costs one page, not a 65536-entry table to
+	 * clear, scan and free (the fuzzer makes thousands a second); and the
+	 * records, which outlive their domains (XSA-322), sit together instead
+	 * of one in every stretch of heap a domain's nodes used, where they
+	 * kept the allocator from returning it after the domains went. */
+	struct xs_domain *dom_pages[XS_DOM_PAGES];
 	unsigned quota[XS_Q_COUNT];
 	struct xs_perm special_perms[2][8]; /* @introduceDomain, @releaseDomain */
 	uint32_t special_nperms[2];

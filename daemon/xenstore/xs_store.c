@@ -62,30 +62,30 @@ uint64_t xs_now_ms(struct xs_store *st)
 
 struct xs_domain *xs_dom_find(const struct xs_store *st, unsigned domid)
 {
-	struct xs_domain **page;
+	struct xs_domain *page, *d;
 
 	if (domid > XS_DOMID_MAX)
 		return NULL;
 	page = st->dom_pages[domid / XS_DOM_PAGE];
-	return page ? page[domid % XS_DOM_PAGE] : NULL;
+	d = page ? &page[domid % XS_DOM_PAGE] : NULL;
+	return d && d->used ? d : NULL;
 }
 
 struct xs_domain *xs_dom(struct xs_store *st, unsigned domid)
 {
-	struct xs_domain ***page, **slot;
+	struct xs_domain **page, *d;
 
 	if (domid > XS_DOMID_MAX)
 		return NULL;
 	page = &st->dom_pages[domid / XS_DOM_PAGE];
 	if (!*page && !(*page = calloc(XS_DOM_PAGE, sizeof(**page))))
 		return NULL;
-	slot = &(*page)[domid % XS_DOM_PAGE];
-	if (!*slot) {
-		*slot = calloc(1, sizeof(**slot));
-		if (*slot)
-			(*slot)->target = -1;
+	d = &(*page)[domid % XS_DOM_PAGE];
+	if (!d->used) {
+		d->used = true;
+		d->target = -1;
 	}
-	return *slot;
+	return d;
 }
 
 void xs_dom_nodes_adjust(struct xs_store *st, unsigned owner, int delta)
@@ -229,13 +229,8 @@ void xs_store_free(struct xs_store *st)
 	while (st->conns)
 		xs_conn_free(st->conns);
 	xs_map_clear(&st->nodes, xs_node_free);
-	for (unsigned p = 0; p < XS_DOM_PAGES; p++) {
-		if (!st->dom_pages[p])
-			continue;
-		for (unsigned i = 0; i < XS_DOM_PAGE; i++)
-			free(st->dom_pages[p][i]);
+	for (unsigned p = 0; p < XS_DOM_PAGES; p++)
 		free(st->dom_pages[p]);
-	}
 	free(st);
 }
 
@@ -386,8 +381,8 @@ void xs_store_domain_release(struct xs_store *st, unsigned domid)
 	}
 	for (unsigned pg = 0; pg < XS_DOM_PAGES; pg++)
 		for (unsigned i = 0; st->dom_pages[pg] && i < XS_DOM_PAGE; i++)
-			if (st->dom_pages[pg][i] && st->dom_pages[pg][i]->target == (int)domid)
-				st->dom_pages[pg][i]->target = -1;
+			if (st->dom_pages[pg][i].target == (int)domid)
+				st->dom_pages[pg][i].target = -1;
 	if ((d = xs_dom_find(st, domid))) {
 		d->introduced = false;
 		d->released = true;
