@@ -8,7 +8,10 @@
 #                   scenarios that run test programs need a UMX_TESTS build)
 #   XEN_CACHE       package cache (default build/xen-cache)
 #   XEN_ACCEL       auto (KVM when /dev/kvm is usable) | kvm | tcg
-#   XEN_TIMEOUT     hard limit for the QEMU run in seconds (default 480)
+#   XEN_STALL       QEMU is killed when its console has been silent this
+#                   many seconds (default 300; each scenario half has its own
+#                   stall detector in the guest, see tests/xen/init)
+#   XEN_TIMEOUT     absolute limit of the QEMU run in seconds (default 3600)
 #   XEN_SCENARIOS   space-separated subset of scenario names to run (names
 #                   from tests/xen/pending/ are accepted too)
 #   XEN_CMDLINE_EXTRA  appended to Xen's command line (e.g. dom0_max_vcpus=1)
@@ -102,7 +105,8 @@ if [ "$accel" = auto ]; then
 fi
 case "$accel" in kvm|tcg) ;; *) die "XEN_ACCEL must be auto, kvm or tcg" ;; esac
 log="$work/console.log"
-timeout=${XEN_TIMEOUT:-480}
+timeout=${XEN_TIMEOUT:-3600}
+stall=${XEN_STALL:-300}
 qpid=""
 reason=""
 shown=0
@@ -115,8 +119,12 @@ progress() {  # echo the markers that appeared since the last call
     shown=$n
   fi
 }
-# boot ACCEL: one QEMU run, killed at the hard timeout (counted from the
-# end of the image build, so a KVM fallback shares the same budget).
+# last_marker: the last UMX-XEN line, i.e. the step the run was in.
+last_marker() { grep -a '^UMX-XEN' "$log" 2>/dev/null | tr -d '\r' | tail -n 1 | cut -c1-160; }
+# boot ACCEL: one QEMU run, killed when its console stays silent for $stall
+# seconds (a busy host makes every step slower, but never silent that long:
+# the guest's own stall detectors report first), or at the absolute limit
+# (counted from the end of the image build, so a KVM fallback shares it).
 boot() {
   local cpu
   case "$1" in
@@ -125,7 +133,7 @@ boot() {
     tcg) cpu="qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt,+x2apic" ;;
   esac
   : > "$log"
-  say "booting Xen + dom0 + domU under QEMU ($1), timeout ${timeout}s; umx binaries: ${umxbuild:-none}"
+  say "booting Xen + dom0 + domU under QEMU ($1), stall ${stall}s, limit ${timeout}s; umx binaries: ${umxbuild:-none}"
   # noreboot is left off Xen's command line: a dom0 crash ends QEMU at once.
   # The subshell keeps bash's "Aborted" job notice (a QEMU assertion) in
   # qemu.out; $qpid is the subshell, QEMU its only child.
@@ -137,10 +145,19 @@ boot() {
     -initrd "$work/img/vmlinuz console=hvc0 earlyprintk=xen rdinit=/init loglevel=4,$work/img/dom0.cpio.gz" \
     </dev/null >"$work/qemu.out" 2>&1; true ) 2>>"$work/qemu.out" &
   qpid=$!
+  local size=-1 now_size t_out
+  t_out=$(date +%s)
   while kill -0 "$qpid" 2>/dev/null; do
     progress
+    now_size=$(stat -c %s "$log" 2>/dev/null || echo 0)
+    if [ "$now_size" != "$size" ]; then size=$now_size; t_out=$(date +%s); fi
+    if [ $(( $(date +%s) - t_out )) -ge "$stall" ]; then
+      reason="stalled: no console output for ${stall}s after '$(last_marker)': QEMU killed"
+      stop_qemu
+      break
+    fi
     if [ $(( $(date +%s) - t_image )) -ge "$timeout" ]; then
-      reason="hard timeout (${timeout}s): QEMU killed"
+      reason="over the absolute limit (${timeout}s) at '$(last_marker)': QEMU killed"
       stop_qemu
       break
     fi
@@ -176,6 +193,8 @@ for s in $names; do
     fails=$((fails + 1))
     why=$(grep "^UMX-XEN-FAIL $s " "$clean" | head -n1 | cut -d' ' -f3- || true)
     [ -n "$why" ] || why="did not finish"
+    stalled=$(grep "^UMX-XEN-STALL $s " "$clean" | cut -d' ' -f3- || true)
+    [ -z "$stalled" ] || why="$why; stalled: $(echo "$stalled" | tr '\n' ' ')"
     echo "FAIL  $s ($why)"
     if grep -q "^UMX-XEN-BEGIN $s " "$clean"; then
       echo "  ---- console of scenario $s ----"

@@ -19,9 +19,10 @@ fail() {
   exit 1
 }
 
-# The scenario's timeout arrives as TERM: fail (with the fail_hook's
-# diagnostics) instead of dying silently.
-trap 'fail "stopped by the scenario timeout"' TERM
+# The harness's stall detector (or the scenario's limit) arrives as TERM:
+# fail (with the fail_hook's diagnostics) instead of dying silently; the
+# UMX-XEN-STALL line before it names the last step.
+trap 'fail "stopped by the harness: no progress (see UMX-XEN-STALL above) or over its limit"' TERM
 
 # Waits use wall-clock deadlines: under TCG a poll iteration costs far more
 # than its sleep.
