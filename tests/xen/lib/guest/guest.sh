@@ -45,13 +45,16 @@ check() {
 # sha FILE: sha256 of a file, hash only.
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
-# wait_size FILE BYTES [SECONDS]: wait until FILE holds at least BYTES.
+# wait_size FILE BYTES [SECONDS]: wait until FILE holds at least BYTES;
+# fail when it has not grown for SECONDS (a busy host slows a transfer, a
+# stuck one stops it).
 wait_size() {
-  _end=$(( $(date +%s) + ${3:-60} ))
+  _end=$(( $(date +%s) + ${3:-60} )); _last=-1
   while :; do
     _s=$(stat -c %s "$1" 2>/dev/null || echo 0)
     [ "$_s" -ge "$2" ] && return 0
-    [ "$(date +%s)" -lt "$_end" ] || fail "$1 holds $_s of $2 bytes after ${3:-60} s"
+    [ "$_s" = "$_last" ] || { _last=$_s; _end=$(( $(date +%s) + ${3:-60} )); }
+    [ "$(date +%s)" -lt "$_end" ] || fail "$1 holds $_s of $2 bytes, no growth for ${3:-60} s"
     sleep 0.1
   done
 }
