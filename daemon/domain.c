@@ -276,7 +276,11 @@ int umxd_h_domain_create(struct umxd_conn *c, struct umx_msg *m)
 	close(sv[1]);
 	return 0;
 fail:
+	/* Never alive, and no exit status will come: both references go
+	 * (the creator's too, or the record and its grant table would stay). */
 	dom->state = UMX_DOM_DEAD;
+	dom->owner = NULL;
+	dom->refs = 1;
 	umxd_domain_unref(dom);
 	return umxd_reply(c, m, r, NULL, 0, NULL, 0);
 }
