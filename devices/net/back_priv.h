@@ -83,6 +83,8 @@ struct umx_netback {
 	unsigned nvifs;
 	struct fdb_ent fdb[FDB_SIZE];
 	bool busy;
+	bool refused;               /* a vif waits for a free port (vif_refuse) */
+	uint64_t refused_logged_at; /* when that was last logged */
 	uint64_t stats_at;
 };
 

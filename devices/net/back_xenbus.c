@@ -8,11 +8,14 @@
  * a vanished frontend disconnects the port; a frontend that starts over
  * from Initialising gets a fresh connection.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/peerdom.h"
 #include "back_priv.h"
+#include "umx/clock.h"
 #include "umx/log.h"
 
 static int vif_connect(struct nb_vif *v)
@@ -82,6 +85,46 @@ static int vif_connect(struct nb_vif *v)
 	return 0;
 }
 
+/* Remove @be's nodes and, when that leaves it empty, the frontend's
+ * directory above it (backend/vif/<domid>, ours since umx_net_attach). */
+static void be_nodes_remove(struct umx_netback *nb, const char *be)
+{
+	char dir[128], **names = NULL;
+	unsigned n = 0;
+	const char *slash = strrchr(be, '/');
+
+	umx_xs_rm(nb->xs, UMX_XS_NO_TX, be);
+	if (!slash || (size_t)(slash - be) >= sizeof(dir))
+		return;
+	memcpy(dir, be, (size_t)(slash - be));
+	dir[slash - be] = 0;
+	/* Another vif of the same frontend keeps the directory. Only ours
+	 * to remove when we own it (a toolstack other than umx's may not
+	 * give it to us; then it cleans up, as libxl does). */
+	if (umx_xs_directory(nb->xs, UMX_XS_NO_TX, dir, &names, &n) == 0 && n == 0)
+		umx_xs_rm(nb->xs, UMX_XS_NO_TX, dir);
+	free(names);
+}
+
+/* The frontend of @v is dead: free its switch port and remove its backend
+ * nodes. A vif refused for want of a port may now get this one. */
+static void vif_release(struct umx_netback *nb, struct nb_vif *v, const char *why)
+{
+	char be[sizeof(v->be)];
+
+	for (unsigned i = 0; i < nb->nvifs; i++)
+		if (nb->vifs[i] == v) {
+			nb->vifs[i] = nb->vifs[--nb->nvifs];
+			break;
+		}
+	umx_info("netback: vif %u.%u released: %s", v->info.front_domid, v->info.handle, why);
+	memcpy(be, v->be, sizeof(be));
+	nb_vif_free(nb, v);
+	be_nodes_remove(nb, be);
+	if (nb->refused)
+		nb_rescan(nb);
+}
+
 /* The frontend's state node changed (or vanished). */
 static void vif_frontend_changed(struct nb_vif *v)
 {
@@ -91,9 +134,13 @@ static void vif_frontend_changed(struct nb_vif *v)
 
 	/* A toolstack may write the backend directory before the frontend's
 	 * (libxl uses one transaction; scripts and other toolstacks may not):
-	 * a frontend that never existed is not yet there, not gone. */
-	if (s < 0 && !v->fe_seen)
+	 * a frontend that never existed is not yet there, not gone, unless
+	 * its domain has died (before we first looked). */
+	if (s < 0 && !v->fe_seen) {
+		if (peerdom_gone(nb->xs, v->info.front_domid) == 1)
+			vif_release(nb, v, "its domain died");
 		return;
+	}
 	if (s >= 0)
 		v->fe_seen = true;
 	switch (s) {
@@ -113,6 +160,15 @@ static void vif_frontend_changed(struct nb_vif *v)
 	default: /* Closing, Closed, unknown, or gone with its domain */
 		if (v->info.connected)
 			nb_vif_disconnect(v);
+		/* Its state node is gone: a detach (the toolstack removes our
+		 * directory too, and the rescan frees the port) or the
+		 * frontend's death. A dead frontend's port and nodes are
+		 * released now: nobody else will (Xen's toolstack removes a
+		 * dead domain's backend directories; umxd leaves ours to us). */
+		if (s < 0 && peerdom_gone(nb->xs, v->info.front_domid) == 1) {
+			vif_release(nb, v, "its domain died");
+			return;
+		}
 		if (bs >= 0 && bs != XenbusStateClosed)
 			net_xs_set_state(nb->xs, v->be, XenbusStateClosed);
 		break;
@@ -146,15 +202,50 @@ static const struct {
         {"feature-no-csum-offload", "1"},
 };
 
+/*
+ * Every port is taken: the vif waits (state Initialising) until one is
+ * freed, and says why in <be>/error, where its frontend (or a person)
+ * reads it; logged once per vif, not once per rescan.
+ */
+static void vif_refuse(struct umx_netback *nb, const char *be, uint32_t fdom, uint32_t handle)
+{
+	char path[192], *old = NULL;
+
+	uint64_t now = umx_clock_ms();
+
+	nb->refused = true;
+	snprintf(path, sizeof(path), "%s/error", be);
+	if (umx_xs_read(nb->xs, UMX_XS_NO_TX, path, &old, NULL) == 0) {
+		free(old);
+		return;
+	}
+	/* The node may not be writable (our store quota may be what ran
+	 * out): then the log is paced instead, once a second. */
+	if (net_xs_printf(nb->xs, UMX_XS_NO_TX, path, "%d all %u switch ports are in use", ENOSPC,
+	                  UMX_NET_PORTS_MAX) < 0 &&
+	    nb->refused_logged_at && now - nb->refused_logged_at < 1000)
+		return;
+	nb->refused_logged_at = now;
+	umx_warn("netback: vif %u.%u waits: all %u switch ports are in use", fdom, handle,
+	         UMX_NET_PORTS_MAX);
+}
+
 static void vif_new(struct umx_netback *nb, uint32_t fdom, uint32_t handle)
 {
 	struct nb_vif *v;
-	char path[192], token[48], *val = NULL;
+	char path[192], token[48], be[sizeof(v->be)], *val = NULL;
 	unsigned long fid;
 
+	snprintf(be, sizeof(be), "%s/%u/%u", nb->dir, fdom, handle);
+	/* A frontend that died before we saw its vif (or while it waited for
+	 * a port) is not served: its nodes go at once. */
+	if (peerdom_gone(nb->xs, fdom) == 1) {
+		umx_info("netback: vif %u.%u released: its domain died", fdom, handle);
+		be_nodes_remove(nb, be);
+		return;
+	}
 	if (nb->nvifs == UMX_NET_PORTS_MAX) {
-		umx_warn("netback: more than %u vifs, ignoring %u.%u", UMX_NET_PORTS_MAX, fdom,
-		         handle);
+		vif_refuse(nb, be, fdom, handle);
 		return;
 	}
 	v = calloc(1, sizeof(*v));
@@ -163,7 +254,7 @@ static void vif_new(struct umx_netback *nb, uint32_t fdom, uint32_t handle)
 	v->nb = nb;
 	v->info.front_domid = fdom;
 	v->info.handle = handle;
-	snprintf(v->be, sizeof(v->be), "%s/%u/%u", nb->dir, fdom, handle);
+	memcpy(v->be, be, sizeof(v->be));
 	/* The toolstack's nodes: frontend path and id must agree with the
 	 * directory we found them in. */
 	snprintf(path, sizeof(path), "%s/frontend-id", v->be);
@@ -184,6 +275,8 @@ static void vif_new(struct umx_netback *nb, uint32_t fdom, uint32_t handle)
 		snprintf(path, sizeof(path), "%s/%s", v->be, features[i].name);
 		net_xs_printf(nb->xs, UMX_XS_NO_TX, path, "%s", features[i].value);
 	}
+	snprintf(path, sizeof(path), "%s/error", v->be);
+	umx_xs_rm(nb->xs, UMX_XS_NO_TX, path); /* it may have waited for a port */
 	net_xs_set_state(nb->xs, v->be, XenbusStateInitWait);
 	nb->vifs[nb->nvifs++] = v;
 	snprintf(path, sizeof(path), "%s/state", v->fe);
@@ -209,6 +302,10 @@ void nb_rescan(struct umx_netback *nb)
 	char **doms = NULL, **hs, path[160];
 	unsigned nd = 0, nh;
 
+	bool removed = false;
+
+again:
+	nb->refused = false;
 	for (unsigned i = 0; i < nb->nvifs; i++)
 		nb->vifs[i]->gone = true;
 	if (umx_xs_directory(nb->xs, UMX_XS_NO_TX, nb->dir, &doms, &nd) < 0)
@@ -240,9 +337,16 @@ void nb_rescan(struct umx_netback *nb)
 			umx_info("netback: vif %u.%u removed", v->info.front_domid, v->info.handle);
 			nb->vifs[i] = nb->vifs[--nb->nvifs];
 			nb_vif_free(nb, v);
+			removed = true;
 		} else {
 			i++;
 		}
+	}
+	/* Ports were freed after a vif was refused one: look again (once;
+	 * the second pass frees nothing it did not find). */
+	if (removed && nb->refused) {
+		removed = false;
+		goto again;
 	}
 }
 

@@ -163,11 +163,16 @@ int umx_net_attach(umx_xs *xs, uint32_t front, uint32_t back, int handle,
 			    (r = put_node(xs, tx, fe, "state", "1", fperms)) < 0)
 				goto abort;
 		}
-		/* Backend directory: owned by the backend, readable by the frontend. */
+		/* Backend directory: owned by the backend, readable by the frontend;
+		 * so is the frontend's directory above it, so that the backend can
+		 * remove both when the frontend dies (nobody else does on umxd). */
 		{
-			char fid[16];
+			char fid[16], bdir[96];
 			snprintf(fid, sizeof(fid), "%u", front);
-			if ((r = put_node(xs, tx, be, NULL, NULL, bperms)) < 0 ||
+			snprintf(bdir, sizeof(bdir), "/local/domain/%u/backend/vif/%u", back,
+			         front);
+			if ((r = put_node(xs, tx, bdir, NULL, NULL, bperms)) < 0 ||
+			    (r = put_node(xs, tx, be, NULL, NULL, bperms)) < 0 ||
 			    (r = put_node(xs, tx, be, "frontend", fe, bperms)) < 0 ||
 			    (r = put_node(xs, tx, be, "frontend-id", fid, bperms)) < 0 ||
 			    (r = put_node(xs, tx, be, "handle", num, bperms)) < 0 ||
@@ -197,6 +202,15 @@ int umx_net_detach(umx_xs *xs, uint32_t front, uint32_t back, unsigned handle)
 	snprintf(be, sizeof(be), "/local/domain/%u/backend/vif/%u/%u", back, front, handle);
 	r1 = umx_xs_rm(xs, UMX_XS_NO_TX, be);
 	r2 = umx_xs_rm(xs, UMX_XS_NO_TX, fe);
+	{
+		/* The frontend's directory on the backend goes with its last vif. */
+		char bdir[96], **names = NULL;
+		unsigned n = 0;
+		snprintf(bdir, sizeof(bdir), "/local/domain/%u/backend/vif/%u", back, front);
+		if (umx_xs_directory(xs, UMX_XS_NO_TX, bdir, &names, &n) == 0 && n == 0)
+			umx_xs_rm(xs, UMX_XS_NO_TX, bdir);
+		free(names);
+	}
 	/* The frontend's nodes go with its domain: one side missing is fine. */
 	if (r1 == -ENOENT && r2 == -ENOENT)
 		return -ENOENT;
