@@ -6,7 +6,9 @@
  * vchan has no half-close, so the tool decides when a direction is done:
  * it exits when the peer closes (after writing out everything received),
  * and, unless -k, closes the vchan when its input ends and the peer has
- * read everything sent.
+ * read everything sent. A stream cut short is never a clean end: when the
+ * peer dies (or the client a server waits for dies before connecting, or
+ * umxd goes away) the tool says so and exits 1, whatever it got before.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,7 +43,9 @@ static void vchan_usage(FILE *f)
 	           "                     close (use on the receiving end of a pipe)\n"
 	           "  --ring BYTES       server: minimum size of each ring (default 131072,\n"
 	           "                     at most 1048576)\n"
-	           "  --wait SECS        client: wait for the server's offer (default 10)\n"
+	           "  --wait SECS        client: wait for the server's offer (default 10);\n"
+	           "                     server: wait for the client to connect (default:\n"
+	           "                     until it connects or its domain dies)\n"
 	           "  --stats            print bytes and rate to stderr at exit\n");
 }
 
@@ -98,6 +102,7 @@ struct bridge {
 	umx_vchan *v;
 	int in_fd, out_fd;
 	bool is_socket, keep_open;
+	int connect_wait_ms; /* server: > 0 gives up on a client that never comes */
 	unsigned long long tx, rx;
 };
 
@@ -107,10 +112,14 @@ static int bridge_run(struct bridge *b)
 	static unsigned char ibuf[IO_CHUNK], obuf[IO_CHUNK];
 	size_t ilen = 0, ioff = 0;
 	bool in_eof = false, peer_eof = false;
+	uint64_t t0 = umx_clock_ms();
 	int r;
 
 	umx_vchan_set_blocking(b->v, false);
 	for (;;) {
+		if (b->connect_wait_ms > 0 && umx_vchan_is_open(b->v) == 2 &&
+		    umx_clock_ms() - t0 > (uint64_t)b->connect_wait_ms)
+			return -ETIMEDOUT;
 		bool progress = false;
 
 		/* vchan -> output; blocking writes are our backpressure. */
@@ -137,6 +146,8 @@ static int bridge_run(struct bridge *b)
 		/* input -> vchan */
 		if (ioff < ilen) {
 			r = umx_vchan_write(b->v, ibuf + ioff, ilen - ioff);
+			/* An orderly close by the peer ends our input too (it
+			 * will read no more); its death is an error (below). */
 			if (r == -EPIPE) {
 				ioff = ilen; /* the peer is gone: keep draining */
 				in_eof = true;
@@ -153,8 +164,10 @@ static int bridge_run(struct bridge *b)
 			r = umx_vchan_buffer_space(b->v);
 			if (r < 0)
 				return r;
-			if ((size_t)r == umx_vchan_write_size(b->v) || umx_vchan_is_open(b->v) == 0)
+			if ((size_t)r == umx_vchan_write_size(b->v))
 				return 0;
+			if (umx_vchan_is_open(b->v) == 0)
+				return umx_vchan_died(b->v) ? -ECONNRESET : 0;
 		}
 		if (progress)
 			continue;
@@ -197,7 +210,7 @@ int cmd_vchan(int argc, char **argv)
 	const char *sock = NULL, *pos[3], *val;
 	unsigned long ring = 131072;
 	int npos = 0, wait_s = 10, r, rc = 1;
-	bool stats = false, server;
+	bool stats = false, wait_given = false, server;
 	uint32_t peer;
 	double t0, dt;
 
@@ -227,6 +240,7 @@ int cmd_vchan(int argc, char **argv)
 			if (!opt_value(argc, argv, &i, &val))
 				return 2;
 			wait_s = atoi(val);
+			wait_given = true;
 		} else if (!strcmp(a, "--stats")) {
 			stats = true;
 		} else if (a[0] == '-' && a[1]) {
@@ -269,10 +283,20 @@ int cmd_vchan(int argc, char **argv)
 		b.in_fd = b.out_fd = fd;
 		b.is_socket = true;
 	}
+	if (server && wait_given && wait_s > 0)
+		b.connect_wait_ms = wait_s * 1000;
 	t0 = umx_clock_s();
 	r = bridge_run(&b);
 	dt = umx_clock_s() - t0;
-	if (r < 0)
+	if (r == -ECONNRESET && umx_vchan_died(b.v))
+		fprintf(stderr,
+		        "umx vchan %s: %s: the stream was cut short after %llu bytes received, "
+		        "%llu sent\n",
+		        pos[0], umx_vchan_died(b.v), b.rx, b.tx);
+	else if (r == -ETIMEDOUT)
+		fprintf(stderr, "umx vchan server: client domain %u did not connect within %d s\n",
+		        peer, wait_s);
+	else if (r < 0)
 		fprintf(stderr, "umx vchan %s: %s\n", pos[0],
 		        umx_vchan_broken(b.v) ? umx_vchan_broken(b.v) : strerror(-r));
 	else

@@ -170,6 +170,8 @@ int umx_lwip_poll(umx_lwip *l, int timeout_ms)
 	else if (next != SYS_TIMEOUTS_SLEEPTIME_INFINITE && (wait < 0 || next < (u32_t)wait))
 		wait = (int)next;
 	r = umx_netfront_wait(l->nf, wait);
+	if (r == -ENOTCONN || r == -ENODEV)
+		return -ESHUTDOWN; /* the store or the backend is gone for good */
 	if (r < 0 && r != -ETIMEDOUT)
 		return r;
 	sync_link(l);

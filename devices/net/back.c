@@ -505,3 +505,12 @@ int umx_netback_ports(const umx_netback *nb, struct umx_net_port *out, unsigned 
 		out[i] = nb->vifs[i]->info;
 	return (int)nb->nvifs;
 }
+
+int umx_netback_ports_released(const umx_netback *nb, struct umx_net_port *out, unsigned max)
+{
+	unsigned n = nb->ngone < max ? nb->ngone : max;
+	/* The newest @n, oldest first. */
+	for (unsigned i = 0; i < n; i++)
+		out[i] = nb->gone[(nb->gone_head + nb->ngone - n + i) % UMX_NET_PORTS_MAX];
+	return (int)n;
+}

@@ -85,6 +85,10 @@ struct umx_netback {
 	bool busy;
 	bool refused;               /* a vif waits for a free port (vif_refuse) */
 	uint64_t refused_logged_at; /* when that was last logged */
+	/* The last ports released because their frontend died, final
+	 * counters (umx_netback_ports_released); a ring, oldest at gone_head. */
+	struct umx_net_port gone[UMX_NET_PORTS_MAX];
+	unsigned gone_head, ngone;
 	uint64_t stats_at;
 };
 

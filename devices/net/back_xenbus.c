@@ -118,6 +118,12 @@ static void vif_release(struct umx_netback *nb, struct nb_vif *v, const char *wh
 			break;
 		}
 	umx_info("netback: vif %u.%u released: %s", v->info.front_domid, v->info.handle, why);
+	v->info.connected = false;
+	nb->gone[(nb->gone_head + nb->ngone) % UMX_NET_PORTS_MAX] = v->info;
+	if (nb->ngone < UMX_NET_PORTS_MAX)
+		nb->ngone++;
+	else
+		nb->gone_head = (nb->gone_head + 1) % UMX_NET_PORTS_MAX;
 	memcpy(be, v->be, sizeof(be));
 	nb_vif_free(nb, v);
 	be_nodes_remove(nb, be);
@@ -135,7 +141,9 @@ static void vif_frontend_changed(struct nb_vif *v)
 	/* A toolstack may write the backend directory before the frontend's
 	 * (libxl uses one transaction; scripts and other toolstacks may not):
 	 * a frontend that never existed is not yet there, not gone, unless
-	 * its domain has died (before we first looked). */
+	 * its domain has died (before we first looked; a domain not yet
+	 * started counts as dead here, so such a toolstack must start the
+	 * domain before it writes the backend's nodes). */
 	if (s < 0 && !v->fe_seen) {
 		if (peerdom_gone(nb->xs, v->info.front_domid) == 1)
 			vif_release(nb, v, "its domain died");
@@ -203,6 +211,27 @@ static const struct {
 };
 
 /*
+ * A frontend that died before we saw its vif (or while it waited for a
+ * port) is not served: its nodes go at once. Dead is: its state node is
+ * gone (umxd removes a dead domain's directory) and the store says the
+ * domain is not there. A toolstack may attach a vif for a domain it has
+ * yet to start (the frontend's nodes then exist): that one waits.
+ */
+static bool frontend_dead(struct umx_netback *nb, const char *be, uint32_t fdom)
+{
+	char path[192], *fe = NULL;
+	bool dead = false;
+
+	snprintf(path, sizeof(path), "%s/frontend", be);
+	if (umx_xs_read(nb->xs, UMX_XS_NO_TX, path, &fe, NULL) < 0)
+		return false; /* vif_new reports the toolstack's mistake */
+	if (strlen(fe) < 128 && net_xs_state(nb->xs, fe) < 0)
+		dead = peerdom_gone(nb->xs, fdom) == 1;
+	free(fe);
+	return dead;
+}
+
+/*
  * Every port is taken: the vif waits (state Initialising) until one is
  * freed, and says why in <be>/error, where its frontend (or a person)
  * reads it; logged once per vif, not once per rescan.
@@ -237,9 +266,7 @@ static void vif_new(struct umx_netback *nb, uint32_t fdom, uint32_t handle)
 	unsigned long fid;
 
 	snprintf(be, sizeof(be), "%s/%u/%u", nb->dir, fdom, handle);
-	/* A frontend that died before we saw its vif (or while it waited for
-	 * a port) is not served: its nodes go at once. */
-	if (peerdom_gone(nb->xs, fdom) == 1) {
+	if (frontend_dead(nb, be, fdom)) {
 		umx_info("netback: vif %u.%u released: its domain died", fdom, handle);
 		be_nodes_remove(nb, be);
 		return;

@@ -69,6 +69,7 @@ struct umx_netfront {
 	char fe[96], be[160];
 	uint8_t mac[UMX_NET_MAC_LEN];
 	bool link_up;
+	bool be_gone; /* the backend's directory vanished: for good */
 	umx_plat_shared *s_txring, *s_rxring, *s_txpool, *s_rxpool;
 	uint8_t *txpool, *rxpool;
 	uint32_t tx_refs[NET_TX_IDS], rx_refs[NET_RX_IDS];
@@ -360,6 +361,13 @@ static void check_backend_state(umx_netfront *nf)
 		nf->link_up = true;
 	else if (s != XenbusStateConnected)
 		nf->link_up = false;
+	/* Its state node existed when we connected; it goes only with the
+	 * backend's domain or a detach, and neither comes back. */
+	if (s == -ENOENT && !nf->be_gone) {
+		nf->be_gone = true;
+		umx_warn("netfront: vif %u: the backend (domain %u) is gone", nf->handle,
+		         nf->backend_id);
+	}
 }
 
 /* 0, or -ENOTCONN once the store is gone (umxd died): the link is down
@@ -422,6 +430,8 @@ int umx_netfront_wait(umx_netfront *nf, int timeout_ms)
 	}
 	if (drain_store(nf) < 0)
 		return -ENOTCONN;
+	if (nf->be_gone)
+		return -ENODEV;
 	if (!nf->reason[0])
 		reaped = netfront_reap_tx(nf);
 	if (kicked) {

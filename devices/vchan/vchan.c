@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/peerdom.h"
 #include "umx/clock.h"
 #include "umx/log.h"
 #include "vchan_priv.h"
@@ -117,6 +118,56 @@ static int ring_err(umx_vchan *v, struct umx_bytering *b, int r)
 	return r;
 }
 
+static void peer_died(umx_vchan *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The stream ends here, cut short: reads and writes return -ECONNRESET. */
+static void peer_died(umx_vchan *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	v->peer_gone = true;
+	if (v->peer_died)
+		return;
+	v->peer_died = true;
+	va_start(ap, fmt);
+	vsnprintf(v->died, sizeof(v->died), fmt, ap);
+	va_end(ap);
+	umx_warn("vchan %s (peer %u): %s", v->is_server ? "server" : "client", v->peer, v->died);
+}
+
+/* How often an idle end asks whether its peer and its store are there. */
+#define VCHAN_ALIVE_MS 500
+
+/*
+ * Deaths the control page cannot show: the client a server waits for died
+ * before connecting (it never mapped the page, so no unmap notify clears
+ * anything), or the store connection (umxd itself) is gone, after which
+ * nothing will ever move. Asked only on the idle paths (a read or write
+ * that found nothing to do, is_open), at most every VCHAN_ALIVE_MS.
+ */
+static void check_alive(umx_vchan *v)
+{
+	uint64_t now;
+	umx_xs *xs;
+
+	if (!v->plat || v->peer_gone || v->broken)
+		return;
+	now = umx_clock_ms();
+	if (now - v->alive_at < VCHAN_ALIVE_MS)
+		return;
+	v->alive_at = now;
+	xs = umx_plat_xs(v->plat);
+	if (!xs)
+		return;
+	if (peerdom_store_lost(xs)) {
+		peer_died(v, "the store connection (umxd) is gone");
+		return;
+	}
+	if (v->is_server && !v->peer_seen_live && umx_load_acquire8(v->peer_live) == 2 &&
+	    peerdom_gone(xs, v->peer) == 1)
+		peer_died(v, "client domain %u died before connecting", v->peer);
+}
+
 /* 1 open, 2 client not yet connected, 0 gone, -EPROTO. */
 static int peer_state(umx_vchan *v)
 {
@@ -130,9 +181,16 @@ static int peer_state(umx_vchan *v)
 	 * which happens after the dead peer's last store). */
 	live = umx_load_acquire8(v->peer_live);
 	switch (live) {
-	case 0:
+	case 0: {
+		/* After L2: the peer's CLOSED bit, set before its live byte
+		 * went 0 in an orderly close, is visible now. */
+		uint8_t bits = umx_load_relaxed8(v->ack);
 		v->peer_gone = true;
+		if ((bits & VCHAN_NOTIFY_UMX_CAP) && !(bits & VCHAN_NOTIFY_UMX_CLOSED))
+			peer_died(v, "%s domain %u died", v->is_server ? "client" : "server",
+			          v->peer);
 		return 0;
+	}
 	case 1:
 		v->peer_seen_live = true;
 		return 1;
@@ -293,12 +351,13 @@ static int try_read(umx_vchan *v, void *buf, size_t len, bool all)
 		}
 		if (n < 0 && n != -EAGAIN)
 			return ring_err(v, &v->rd, n);
-		if (st == 0)
-			return 0; /* closed and (not enough) data: end of stream */
+		if (st == 0) /* closed and (not enough) data: end of stream */
+			return v->peer_died ? -ECONNRESET : 0;
 		if (pass == 0)
 			request_notify(v, VCHAN_NOTIFY_WRITE);
 	}
-	return -EAGAIN;
+	check_alive(v);
+	return v->peer_died ? -ECONNRESET : -EAGAIN;
 }
 
 static int try_write(umx_vchan *v, const void *buf, size_t len, bool all)
@@ -311,7 +370,7 @@ static int try_write(umx_vchan *v, const void *buf, size_t len, bool all)
 	if (st < 0)
 		return st;
 	if (st == 0)
-		return -EPIPE;
+		return v->peer_died ? -ECONNRESET : -EPIPE;
 	for (int pass = 0; pass < 2; pass++) {
 		n = all ? umx_bytering_write_all(&v->wr, buf, len)
 		        : umx_bytering_write(&v->wr, buf, len);
@@ -327,7 +386,8 @@ static int try_write(umx_vchan *v, const void *buf, size_t len, bool all)
 		if (pass == 0)
 			request_notify(v, VCHAN_NOTIFY_READ);
 	}
-	return -EAGAIN;
+	check_alive(v);
+	return v->peer_died ? -ECONNRESET : -EAGAIN;
 }
 
 static inline void cpu_relax(void)
@@ -419,7 +479,7 @@ int umx_vchan_write(umx_vchan *v, const void *buf, size_t len)
 		if (done == len && r >= 0)
 			return (int)done;
 		if (r < 0 && r != -EAGAIN)
-			return done && r == -EPIPE ? (int)done : r;
+			return done && (r == -EPIPE || r == -ECONNRESET) ? (int)done : r;
 		if (!v->blocking)
 			return done ? (int)done : -EAGAIN;
 		if (r == -EAGAIN) {
@@ -472,7 +532,18 @@ int umx_vchan_buffer_space(umx_vchan *v)
 
 int umx_vchan_is_open(umx_vchan *v)
 {
-	return peer_state(v);
+	int st = peer_state(v);
+
+	if (st > 0) {
+		check_alive(v);
+		st = peer_state(v);
+	}
+	return st;
+}
+
+const char *umx_vchan_died(const umx_vchan *v)
+{
+	return v->peer_died ? v->died : NULL;
 }
 
 void umx_vchan_set_blocking(umx_vchan *v, bool blocking)
@@ -595,6 +666,12 @@ void umx_vchan_close(umx_vchan *v)
 	if (!v)
 		return;
 	if (v->ctrl && v->own_live) {
+		/* Orderly: say so before the live byte goes (seq_cst, then
+		 * L1), so the peer that sees 0 sees CLOSED too. Not when our
+		 * side of the stream was cut (our store or the peer died, or
+		 * it broke): then our peer's stream is cut short too. */
+		if (!v->peer_died && !v->broken)
+			(void)umx_fetch_or8(v->req, VCHAN_NOTIFY_UMX_CLOSED);
 		/* L1: pairs with the peer's L2: our last writes are visible
 		 * before it sees us gone. */
 		umx_store_release8(v->own_live, 0);
@@ -710,7 +787,9 @@ int umx_vchan_server_open(uint32_t client, const char *path, size_t left_min, si
 	v->ctrl->left_order = (uint16_t)lo;
 	v->ctrl->right_order = (uint16_t)ro;
 	v->ctrl->cli_live = 2;
-	v->ctrl->cli_notify = VCHAN_NOTIFY_WRITE;
+	/* Our request byte: tell us about writes, and we mark an orderly
+	 * close (VCHAN_NOTIFY_UMX_CAP). */
+	v->ctrl->cli_notify = VCHAN_NOTIFY_WRITE | VCHAN_NOTIFY_UMX_CAP;
 	r = attach_rings(v, &l, v->sh_left ? umx_plat_share_addr(v->sh_left) : NULL,
 	                 v->sh_right ? umx_plat_share_addr(v->sh_right) : NULL);
 	if (r < 0)
@@ -836,7 +915,7 @@ int umx_vchan_client_open(uint32_t server, const char *path, int wait_ms, umx_vc
 		goto err;
 	/* Ask the server to tell us about writes (libxenvchan does the same);
 	 * then L1: connected. */
-	(void)umx_fetch_or8(&v->ctrl->srv_notify, VCHAN_NOTIFY_WRITE);
+	(void)umx_fetch_or8(&v->ctrl->srv_notify, VCHAN_NOTIFY_WRITE | VCHAN_NOTIFY_UMX_CAP);
 	umx_store_release8(&v->ctrl->cli_live, 1);
 	if ((r = umx_plat_evtchn_notify(v->plat, v->port)) < 0)
 		goto err;

@@ -41,6 +41,21 @@ _Static_assert(offsetof(struct vchan_interface, grants) == 24, "grants");
 _Static_assert(sizeof(struct vchan_interface) == 24, "vchan_interface");
 _Static_assert(24 + 4 * VCHAN_MAX_GRANTS <= UMX_PAGE_SIZE, "grants fit in the page");
 
+/*
+ * umx's one extension of the wire: two bits of a side's own notify byte
+ * (the byte it asks the peer through; libxenvchan uses bits 0 and 1 and
+ * its send_notify clears only the bit it answers, so the others survive a
+ * Xen peer). Xen's protocol cannot tell an orderly close from a death:
+ * both end with the live byte 0 (written by the closer, or by the unmap
+ * notify of the dead side's pages). A umx end sets VCHAN_NOTIFY_UMX_CAP
+ * when it comes up and VCHAN_NOTIFY_UMX_CLOSED just before it clears its
+ * live byte in an orderly close, so its peer can tell a stream that ended
+ * from one that was cut short. A peer that never set CAP (Xen's
+ * libxenvchan) is taken at its word: live 0 is an orderly end, as before.
+ */
+#define VCHAN_NOTIFY_UMX_CAP    0x40
+#define VCHAN_NOTIFY_UMX_CLOSED 0x80
+
 #define VCHAN_OFF_CLI_LIVE offsetof(struct vchan_interface, cli_live)
 #define VCHAN_OFF_SRV_LIVE offsetof(struct vchan_interface, srv_live)
 
@@ -65,6 +80,8 @@ struct umx_vchan {
 	bool blocking;
 	bool peer_seen_live; /* server: cli_live was 1 once */
 	bool peer_gone;      /* sticky end of stream */
+	bool peer_died;      /* ... and it was not an orderly close */
+	uint64_t alive_at;   /* last liveness check (check_alive) */
 	bool broken;
 	struct evstorm storm; /* wakeups that brought no progress (block()) */
 	bool woke;            /* block() returned on an event ... */
@@ -85,6 +102,7 @@ struct umx_vchan {
 	uint8_t *ack;       /* where the peer asks us */
 	char *xs_path;      /* server: store nodes to remove at close */
 	char reason[160];
+	char died[96]; /* why the stream was cut short, when peer_died */
 };
 
 /*

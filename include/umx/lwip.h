@@ -64,7 +64,11 @@ void umx_lwip_close(umx_lwip *l);
  * One round of the stack: feed received frames to lwIP, run its timers,
  * then wait up to @timeout_ms (-1: until something happens) for the
  * netfront or lwIP's next timer, and feed and run again. Callbacks of the
- * raw API run inside this call. Returns 0, -ENOTCONN, -EPROTO.
+ * raw API run inside this call. Returns 0, -ENOTCONN (the link is down
+ * for now), -EPROTO (the netfront is broken), or -ESHUTDOWN: the store
+ * (umxd) or the backend is gone for good, and nothing will ever arrive;
+ * the program should say so and exit, not call this again (it would
+ * return at once: a busy loop).
  */
 int umx_lwip_poll(umx_lwip *l, int timeout_ms);
 

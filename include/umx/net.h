@@ -105,7 +105,9 @@ int umx_netfront_sendv(umx_netfront *nf, const struct iovec *iov, unsigned n);
  * -EMSGSIZE when @cap is too small (the frame is dropped). */
 int umx_netfront_recv(umx_netfront *nf, void *buf, size_t cap);
 /* Wait up to @timeout_ms for an event, handle it (events, store) and
- * re-arm; 0, -ETIMEDOUT, or -ENOTCONN once the store (umxd) is gone. Events that bring no work are
+ * re-arm; 0, -ETIMEDOUT, -ENOTCONN once the store (umxd) is gone, or -ENODEV
+ * once the backend's directory is gone (its domain died, or the vif was
+ * detached): both for good, so a program exits. Events that bring no work are
  * counted; past UMX_NET_STORM_EVENTS in 100 ms the port stays masked for the rest of the window (a
  * backend's event storm costs a bounded number of wakeups). */
 int umx_netfront_wait(umx_netfront *nf, int timeout_ms);
@@ -145,6 +147,10 @@ int umx_netback_poll(umx_netback *nb, int timeout_ms);
 int umx_netback_run(umx_netback *nb, volatile sig_atomic_t *stop);
 /* Copy up to @max ports' state into @out; returns the number of ports. */
 int umx_netback_ports(const umx_netback *nb, struct umx_net_port *out, unsigned max);
+/* A port is freed as soon as its frontend's domain dies (its backend nodes
+ * removed): the final state of the last UMX_NET_PORTS_MAX such ports, oldest
+ * first, up to @max of the newest; returns the number copied. */
+int umx_netback_ports_released(const umx_netback *nb, struct umx_net_port *out, unsigned max);
 
 /* ---- toolstack ----------------------------------------------------------- */
 /*

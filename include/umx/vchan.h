@@ -46,10 +46,20 @@
  * every call. A live flag once seen 0 is end of stream for good. Peer death
  * is seen through the unmap notify (its live byte cleared + an event).
  *
+ * Close or death: Xen's protocol shows both as the live byte going 0. A umx
+ * end marks an orderly close first (two spare bits of its notify byte,
+ * vchan_priv.h), so a umx peer's death is told apart: the stream was cut
+ * short, and reads (once the data that did arrive is read) and writes
+ * return -ECONNRESET, with umx_vchan_died() saying why. The same happens
+ * when a server's named client dies before it connects, and when the store
+ * connection (umxd) goes away: an idle end asks the store about both every
+ * 500 ms. A Xen libxenvchan peer's live 0 is an orderly end, as in Xen.
+ *
  * Errors are -errno: -EAGAIN (non-blocking, nothing to do), -EPIPE (write
- * after the peer closed), -EPROTO (peer broke the protocol), -EMSGSIZE (a
- * packet larger than the ring). Reads return 0 at end of stream (the peer
- * closed and everything it wrote has been read).
+ * after the peer closed), -ECONNRESET (the peer died: see above), -EPROTO
+ * (peer broke the protocol), -EMSGSIZE (a packet larger than the ring).
+ * Reads return 0 at end of stream (the peer closed and everything it wrote
+ * has been read).
  *
  * A handle owns its own platform handle (umx_plat_open(NULL)), hence
  * its own event-channel descriptor, as libxenvchan owns its xenevtchn.
@@ -104,7 +114,8 @@ int umx_vchan_fd(const umx_vchan *v);
 int umx_vchan_wait(umx_vchan *v, int timeout_ms);
 
 /* Stream read: up to @len bytes (> 0), 0 at end of stream, -EAGAIN when
- * non-blocking and empty, -EPROTO. Blocking: waits for at least one byte. */
+ * non-blocking and empty, -ECONNRESET when the peer died, -EPROTO.
+ * Blocking: waits for at least one byte. */
 int umx_vchan_read(umx_vchan *v, void *buf, size_t len);
 /* Stream write: blocking writes everything (or returns the count written
  * before the peer went away, or -EPIPE if none); non-blocking writes what
@@ -133,6 +144,10 @@ int umx_vchan_is_open(umx_vchan *v);
 
 /* Why the vchan broke, or NULL. */
 const char *umx_vchan_broken(const umx_vchan *v);
+/* Why the stream was cut short ("server domain 5 died", "client domain 7
+ * died before connecting", "the store connection (umxd) is gone"), or NULL
+ * while the peer is there or after its orderly close. */
+const char *umx_vchan_died(const umx_vchan *v);
 
 /* Process-wide counters of the blocking calls' safety net. A blocking call
  * that sees no event for 500 ms checks the rings anyway (@rechecks). One

@@ -37,7 +37,9 @@ void net_switch_start(struct umx_test_daemon *d, struct net_sw *sw, uint32_t *sd
 /* After net_sw_stop: the switch must exit 0 and umxd shut down cleanly. */
 void net_switch_finish(struct umx_test_daemon *d, uint32_t sdom, pid_t spid);
 
-/* Stop the switch and read its ports; returns the count or -1. */
+/* Stop the switch and read its ports, live ones first, then those released
+ * when their frontend died (umx_netback_ports_released); returns the count
+ * or -1. */
 int net_sw_stop(struct net_sw *sw, struct umx_net_port *ports);
 
 const struct umx_net_port *net_port(const struct umx_net_port *ports, int n, uint32_t domid);

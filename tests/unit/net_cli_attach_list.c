@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The umx command's net subcommands: `umx net attach` writes a vif a
  * domain can connect with (handle printed, --mac honoured), `umx net list`
- * shows it connected with the switch's counters, `umx net detach` removes
- * it, and bad arguments are refused. */
+ * shows it connected with the switch's counters, the vif leaves the list
+ * when its frontend dies (the switch removes it; `umx net detach` then
+ * finds nothing), and bad arguments are refused. */
 #include <stdio.h>
 #include <sys/wait.h>
 
@@ -101,10 +102,23 @@ static void test_net_cli(void **state)
 
 	assert_int_equal(write(c.done[1], "d", 1), 1);
 	assert_int_equal(umx_test_domain_reap(&d, fdom, fpid), 0);
-	assert_int_equal(umx_cmd(out, sizeof(out), "net detach %u %u 3", fdom, sdom), 0);
-	assert_int_equal(umx_cmd(out, sizeof(out), "net list"), 0);
+	/* The frontend died: the switch releases the vif and removes its
+	 * nodes by itself, so it leaves the list with no detach. */
+	for (int i = 0; i < 50; i++) {
+		assert_int_equal(umx_cmd(out, sizeof(out), "net list"), 0);
+		if (!strstr(out, "02:00:00:00:00:42"))
+			break;
+		usleep(100000);
+	}
 	assert_null(strstr(out, "02:00:00:00:00:42"));
-	assert_int_equal(net_sw_stop(&sw, NULL), 0);
+	/* So a detach finds nothing left to remove. */
+	assert_int_not_equal(umx_cmd(out, sizeof(out), "net detach %u %u 3", fdom, sdom), 0);
+	/* At most the port released when the frontend died, not connected. */
+	{
+		struct umx_net_port ports[UMX_NET_PORTS_MAX];
+		int n = net_sw_stop(&sw, ports);
+		assert_true(n == 0 || (n == 1 && !ports[0].connected));
+	}
 	net_switch_finish(&d, sdom, spid);
 }
 

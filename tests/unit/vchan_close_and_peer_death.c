@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* vchan end of stream: an orderly close by either end is EOF for the other
  * after the data it sent, and writes then fail with -EPIPE; kill -9 of the
- * peer (seen through the unmap notify) is EOF for a blocked reader and an
- * error for a blocked writer, never a hang. */
+ * peer (seen through the unmap notify) is a cut-short stream, never an EOF:
+ * a blocked reader gets the data that arrived, then -ECONNRESET; a blocked
+ * writer gets -ECONNRESET (or the count written before); never a hang. A
+ * server whose client dies before connecting gives up the same way. */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 
+#include "umx/clock.h"
 #include "umx/xs.h"
 #include "vchan_util.h"
 
@@ -91,6 +94,7 @@ static int srv_reads_to_eof(void *arg)
 	CHILD_CHECK(got == 3000);
 	CHILD_CHECK(vt_check(7, 0, buf, got) < 0);
 	CHILD_CHECK(umx_vchan_is_open(v) == 0);
+	CHILD_CHECK(umx_vchan_died(v) == NULL); /* an orderly close */
 	CHILD_CHECK(umx_vchan_write(v, buf, 1) == -EPIPE);
 	CHILD_CHECK(umx_vchan_send(v, buf, 1) == -EPIPE);
 	CHILD_CHECK(umx_vchan_read(v, buf, 1) == 0);
@@ -152,14 +156,19 @@ static int srv_blocked_reader(void *arg)
 	CHILD_CHECK((v = vt_server(vp)));
 	while ((r = umx_vchan_read(v, buf + got, sizeof(buf) - got)) > 0)
 		got += (size_t)r;
-	CHILD_CHECK(r == 0);
+	/* What arrived is delivered, then the cut is an error, not EOF. */
+	CHILD_CHECK(r == -ECONNRESET);
 	CHILD_CHECK(got == 1000);
 	CHILD_CHECK(vt_check(9, 0, buf, got) < 0);
+	CHILD_CHECK(umx_vchan_died(v) != NULL);
+	CHILD_CHECK(strstr(umx_vchan_died(v), "client domain") != NULL);
+	CHILD_CHECK(umx_vchan_read(v, buf, 1) == -ECONNRESET); /* sticky */
+	CHILD_CHECK(umx_vchan_write(v, buf, 1) == -ECONNRESET);
 	umx_vchan_close(v);
 	return 0;
 }
 
-static void test_client_killed_is_eof_for_reader(void **state)
+static void test_client_killed_is_reset_for_reader(void **state)
 {
 	struct vpair vp = {.left_min = 1024, .right_min = 2048};
 	(void)state;
@@ -192,11 +201,12 @@ static int cli_blocked_writer(void *arg)
 	CHILD_CHECK((v = vt_client(vp)));
 	signal_ready();
 	r = umx_vchan_write(v, buf, sizeof(buf)); /* far more than the ring */
-	CHILD_CHECK(r == -EPIPE || (r >= 0 && (size_t)r < sizeof(buf)));
+	CHILD_CHECK(r == -ECONNRESET || (r >= 0 && (size_t)r < sizeof(buf)));
 	CHILD_CHECK(umx_vchan_is_open(v) == 0);
-	CHILD_CHECK(umx_vchan_send(v, buf, 1) == -EPIPE);
-	/* Blocked in a packet receive when the peer is gone: EOF, not a hang. */
-	CHILD_CHECK(umx_vchan_recv(v, buf, 16) == 0);
+	CHILD_CHECK(umx_vchan_died(v) != NULL);
+	CHILD_CHECK(umx_vchan_send(v, buf, 1) == -ECONNRESET);
+	/* A packet receive when the peer died: the error, not EOF, not a hang. */
+	CHILD_CHECK(umx_vchan_recv(v, buf, 16) == -ECONNRESET);
 	umx_vchan_close(v);
 	return 0;
 }
@@ -211,12 +221,62 @@ static void test_server_killed_fails_blocked_writer(void **state)
 	kill_one_end(&vp, srv_never_reads, cli_blocked_writer, 2, 200000, 0);
 }
 
+/* ---- the client dies before it ever connects -------------------------- */
+
+static int srv_waits_for_dead_client(void *arg)
+{
+	struct vpair *vp = arg;
+	uint64_t t0 = umx_clock_ms();
+	uint8_t buf[16];
+	umx_vchan *v;
+	int r;
+
+	alarm(20); /* waiting forever fails the test */
+	CHILD_CHECK((v = vt_server(vp)));
+	CHILD_CHECK(umx_vchan_is_open(v) == 2);
+	signal_ready();
+	r = umx_vchan_read(v, buf, sizeof(buf)); /* blocks until it gives up */
+	CHILD_CHECK(r == -ECONNRESET);
+	CHILD_CHECK(umx_vchan_died(v) != NULL);
+	CHILD_CHECK(strstr(umx_vchan_died(v), "before connecting") != NULL);
+	CHILD_CHECK(umx_clock_ms() - t0 < 15000);
+	umx_vchan_close(v);
+	return 0;
+}
+
+static void test_server_gives_up_on_client_dead_before_connecting(void **state)
+{
+	struct vpair vp = {.left_min = 1024, .right_min = 2048};
+	struct umx_test_daemon d;
+	uint32_t sdom, cdom;
+	pid_t spid, cpid;
+	char c;
+	(void)state;
+
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(umx_test_daemon_start(&d), 0);
+	/* The client's domain exists (the server names it), then dies. */
+	assert_int_equal(umx_test_domain_fork(&d, "cli", umx_test_domain_idle, NULL, &cdom, &cpid),
+	                 0);
+	vp.client_domid = cdom;
+	assert_int_equal(
+	        umx_test_domain_fork(&d, "srv", srv_waits_for_dead_client, &vp, &sdom, &spid), 0);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	kill(cpid, SIGKILL);
+	assert_int_equal(umx_test_domain_reap(&d, cdom, cpid), 128 + SIGKILL);
+	assert_int_equal(umx_test_domain_reap(&d, sdom, spid), 0);
+	assert_int_equal(umx_test_daemon_stop(&d), 0);
+	close(ready[0]);
+	close(ready[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_orderly_close_is_eof),
-	        cmocka_unit_test(test_client_killed_is_eof_for_reader),
+	        cmocka_unit_test(test_client_killed_is_reset_for_reader),
 	        cmocka_unit_test(test_server_killed_fails_blocked_writer),
+	        cmocka_unit_test(test_server_gives_up_on_client_dead_before_connecting),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

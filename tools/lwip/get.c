@@ -270,6 +270,10 @@ int main(int argc, char **argv)
 			fail("netfront broken");
 			break;
 		}
+		if (r == -ESHUTDOWN) {
+			fail("the store (umxd) or the switch is gone");
+			break;
+		}
 	}
 	t1 = umx_clock_s();
 	if (g.state != DONE) {
@@ -293,8 +297,8 @@ int main(int argc, char **argv)
 out:
 	fflush(stdout);
 	/* Let the FIN/ACK exchange finish. */
-	for (int i = 0; l && i < 10; i++)
-		umx_lwip_poll(l, 10);
+	for (int i = 0; l && i < 10 && umx_lwip_poll(l, 10) != -ESHUTDOWN; i++)
+		;
 	umx_lwip_close(l);
 	umx_plat_close(p);
 	return rc;

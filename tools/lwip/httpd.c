@@ -246,10 +246,17 @@ int main(int argc, char **argv)
 			        umx_netfront_broken(umx_lwip_netfront(l)));
 			goto out;
 		}
+		if (r == -ESHUTDOWN) {
+			fprintf(stderr,
+			        "umx-lwip-httpd: the store (umxd) or the switch is gone; "
+			        "stopping after %lu responses\n",
+			        served);
+			goto out;
+		}
 	}
 	/* Let the last responses drain (FIN, ACKs) for a moment. */
-	for (int i = 0; i < 20; i++)
-		umx_lwip_poll(l, 10);
+	for (int i = 0; i < 20 && umx_lwip_poll(l, 10) != -ESHUTDOWN; i++)
+		;
 	umx_lwip_stats(l, &st);
 	fprintf(stderr,
 	        "umx-lwip-httpd: %lu responses; frames tx %" PRIu64 " rx %" PRIu64

@@ -419,10 +419,15 @@ int main(int argc, char **argv)
 		timeout = next_timer_ms(&rt, timeout);
 		n = poll(rt.pfd, (nfds_t)rt.npfd, (int)timeout);
 		slirp_pollfds_poll(rt.slirp, n < 0, cb_get_revents, &rt);
-		if ((busy || (n > 0 && (rt.pfd[0].revents || rt.pfd[1].revents))) &&
-		    umx_netfront_wait(rt.nf, 0) == -ENOTCONN) {
-			fprintf(stderr, "umx-slirp: the store is gone (umxd stopped)\n");
-			goto out;
+		if (busy || (n > 0 && (rt.pfd[0].revents || rt.pfd[1].revents))) {
+			r = umx_netfront_wait(rt.nf, 0);
+			if (r == -ENOTCONN || r == -ENODEV) {
+				fprintf(stderr, "umx-slirp: %s\n",
+				        r == -ENOTCONN ? "the store is gone (umxd stopped)"
+				                       : "the switch is gone (its domain died, or "
+				                         "the vif was detached)");
+				goto out;
+			}
 		}
 		busy = drain(&rt);
 		run_timers(&rt);

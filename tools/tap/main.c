@@ -123,9 +123,13 @@ int main(int argc, char **argv)
 		busy = false;
 		if (n < 0 && errno != EINTR)
 			break;
-		if (umx_netfront_wait(nf, 0) == -ENOTCONN) {
-			fprintf(stderr, "umx-tap: the store is gone (umxd stopped)\n");
-			break;
+		n = umx_netfront_wait(nf, 0);
+		if (n == -ENOTCONN || n == -ENODEV) {
+			fprintf(stderr, "umx-tap: %s\n",
+			        n == -ENOTCONN ? "the store is gone (umxd stopped)"
+			                       : "the switch is gone (its domain died, or the vif "
+			                         "was detached)");
+			goto out; /* not a clean stop: exit 1 */
 		}
 		/* vif → TAP */
 		for (int i = 0; i < BUDGET; i++) {
