@@ -68,6 +68,12 @@ test-xen: deps build-gcc
 bench: deps build
 	@sh scripts/bench.sh $(BUILD)
 
+# Chaos campaign, not in make test: SOAK_SECONDS (default 600) of killing
+# random domains under checked traffic; its table is docs/RELIABILITY.md's.
+.PHONY: soak
+soak: deps build-gcc
+	@bash scripts/soak.sh $(BUILD_GCC) $(SOAK_SECONDS)
+
 fuzz: deps
 	cmake -S . -B $(BUILD_TEST) -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=Debug \
 	  -DCMAKE_C_COMPILER=clang -DUMX_SANITIZE=ON -DUMX_FUZZ=ON -DUMX_TESTS=ON

@@ -1,0 +1,251 @@
+#!/bin/bash
+# make soak: a chaos campaign against one umxd (docs/RELIABILITY.md).
+#   scripts/soak.sh BUILD_DIR [SECONDS]      (SOAK_SECONDS, default 600)
+# Workloads, each in its own loop of fresh domains:
+#   vchan   VCHAN_PAIRS pairs, each streaming a random file server -> client,
+#           the client's output checked with sha256;
+#   net     a switch, an lwIP web server and a stream of lwIP clients each
+#           fetching /bytes/N with the pattern checked (the whole trio is
+#           restarted when the switch or the server is killed);
+#   store   STORE_CLIENTS domains of umx_store_churn: transactions, watches,
+#           read-backs.
+# A killer destroys a random domain every 0.3-2 s. Each finished transfer
+# is one of: verified (exit 0, checked), interrupted and reported (non-zero
+# exit with a message), killed (its own domain was the victim), or
+# WRONGLY REPORTED SUCCESS (exit 0, check failed: must stay 0). At the end
+# every loop stops, and umxd's descriptors, memory and domains, leftover
+# processes and store nodes are measured.
+set -u
+B=${1:?usage: scripts/soak.sh BUILD_DIR [SECONDS]}
+SECS=${2:-${SOAK_SECONDS:-600}}
+VCHAN_PAIRS=${VCHAN_PAIRS:-3}
+STORE_CLIENTS=${STORE_CLIENTS:-2}
+VCHAN_MIB=${VCHAN_MIB:-8}
+B=$(cd "$B" && pwd)
+UMX=$B/tools/umx
+UMXD=$B/daemon/umxd
+HTTPD=$B/tools/lwip/umx-lwip-httpd
+GET=$B/tools/lwip/umx-lwip-get
+CHURN=$B/tests/umx_store_churn
+for f in "$UMX" "$UMXD" "$HTTPD" "$GET" "$CHURN"; do
+	[ -x "$f" ] || { echo "soak: $f missing (build $B first)"; exit 2; }
+done
+
+dir=$(mktemp -d /tmp/umx-soak-XXXXXX)
+export UMX_DIR=$dir
+mkdir -p "$dir/c" "$dir/w"
+daemon=
+count() { echo x >>"$dir/c/$1"; }
+n_of() { [ -f "$dir/c/$1" ] && wc -l <"$dir/c/$1" || echo 0; }
+stopping() { [ -e "$dir/stop" ]; }
+
+cleanup() {
+	touch "$dir/stop"
+	for p in $(jobs -p); do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+	[ -n "${KEEP:-}" ] || rm -rf "$dir"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+"$UMXD" -f -d "$dir" 2>"$dir/umxd.log" &
+daemon=$!
+for _ in $(seq 200); do "$UMX" daemon status >/dev/null 2>&1 && break; sleep 0.05; done
+"$UMX" daemon status >/dev/null 2>&1 || { echo "soak: umxd did not start"; exit 1; }
+
+# domid NAME: the running domain's id, or nothing after 10 s.
+domid() {
+	for _ in $(seq 200); do
+		id=$("$UMX" list 2>/dev/null | awk -v n="$1" '$2 == n { print $1 }')
+		[ -n "$id" ] && { echo "$id"; return 0; }
+		sleep 0.05
+	done
+	return 1
+}
+killed() { grep -qx "$1" "$dir/killed" 2>/dev/null; }
+measure() { # fds rss_kib domains
+	echo "$(ls /proc/"$daemon"/fd | wc -l) $(awk '/VmRSS/ { print $2 }' /proc/"$daemon"/status) \
+$("$UMX" list | tail -n +2 | wc -l)"
+}
+
+# ---- vchan: one pair per loop ------------------------------------------
+vchan_loop() {
+	k=$1 n=0 w=$dir/w/v$k
+	mkdir -p "$w"
+	head -c $((VCHAN_MIB << 20)) /dev/urandom >"$w/in"
+	want=$(sha256sum <"$w/in" | cut -d' ' -f1)
+	while ! stopping; do
+		n=$((n + 1))
+		rm -f "$w/s" && mkfifo "$w/s"
+		"$UMX" run --name "vc$k-$n" -- sh -c 'read s <&3; exec "$0" vchan client -k \
+			/local/domain/$s/data/vchan/soak $s </dev/null' "$UMX" 3<>"$w/s" \
+			>"$w/out" 2>"$w/cli.err" &
+		cpid=$!
+		c=$(domid "vc$k-$n") || { kill "$cpid" 2>/dev/null; wait "$cpid"; continue; }
+		"$UMX" run --name "vs$k-$n" -- "$UMX" vchan server data/vchan/soak "$c" \
+			<"$w/in" 2>"$w/srv.err" &
+		spid=$!
+		s=$(domid "vs$k-$n") || s=none
+		echo "$s" >"$w/s" &
+		rc=0
+		wait "$cpid" || rc=$?
+		wait "$spid" 2>/dev/null
+		wait 2>/dev/null
+		if killed "$c"; then
+			count vchan.killed
+		elif [ $rc -eq 0 ]; then
+			if [ "$(sha256sum <"$w/out" | cut -d' ' -f1)" = "$want" ]; then
+				count vchan.verified
+			else
+				count vchan.WRONG
+				cp "$w/cli.err" "$dir/wrong-vchan-$k-$n.err"
+			fi
+		elif [ -s "$w/cli.err" ]; then
+			count vchan.reported
+		else
+			count vchan.silent
+		fi
+	done
+}
+
+# ---- net: switch + web server + clients --------------------------------
+net_loop() {
+	n=0 w=$dir/w/net
+	mkdir -p "$w"
+	while ! stopping; do
+		n=$((n + 1))
+		"$UMX" run --name "sw$n" -- "$UMX" net switch 2>"$w/sw.err" &
+		swpid=$!
+		sw=$(domid "sw$n") || { kill "$swpid"; wait "$swpid"; continue; }
+		"$UMX" run --name "web$n" -- "$HTTPD" --ip 10.1.0.1/16 2>"$w/web.err" &
+		webpid=$!
+		web=$(domid "web$n") && "$UMX" net attach "$web" "$sw" >/dev/null 2>&1
+		m=0
+		while ! stopping && kill -0 "$swpid" 2>/dev/null && kill -0 "$webpid" 2>/dev/null; do
+			m=$((m + 1))
+			ip=10.1.$((m / 250 % 250)).$((m % 250 + 2))
+			"$UMX" run --name "get$n-$m" -- "$GET" --ip "$ip/16" --server 10.1.0.1 \
+				--path /bytes/1048576 --check --timeout 20 >/dev/null 2>"$w/get.err" &
+			gpid=$!
+			g=$(domid "get$n-$m") || { kill "$gpid"; wait "$gpid"; continue; }
+			"$UMX" net attach "$g" "$sw" >/dev/null 2>&1
+			rc=0
+			wait "$gpid" || rc=$?
+			if killed "$g"; then
+				count net.killed
+			elif [ $rc -eq 0 ]; then
+				grep -q "pattern checked ok" "$w/get.err" && count net.verified ||
+					count net.WRONG
+			elif [ -s "$w/get.err" ]; then
+				count net.reported
+			else
+				count net.silent
+			fi
+		done
+		for p in $swpid $webpid; do
+			kill "$p" 2>/dev/null
+			wait "$p" 2>/dev/null
+		done
+		count net.restarts
+	done
+}
+
+# ---- store: transactions and watches -----------------------------------
+store_loop() {
+	k=$1 n=0 w=$dir/w/s$k
+	mkdir -p "$w"
+	while ! stopping; do
+		n=$((n + 1))
+		"$UMX" run --name "st$k-$n" -- "$CHURN" 300 >/dev/null 2>"$w/err" &
+		p=$!
+		d=$(domid "st$k-$n") || d=none
+		rc=0
+		wait "$p" || rc=$?
+		if killed "$d"; then
+			count store.killed
+		elif [ $rc -eq 0 ]; then
+			count store.verified
+		elif [ $rc -eq 2 ]; then
+			count store.WRONG
+			cp "$w/err" "$dir/wrong-store-$k-$n.err"
+		elif [ -s "$w/err" ]; then
+			count store.reported
+		else
+			count store.silent
+		fi
+	done
+}
+
+# ---- the killer ----------------------------------------------------------
+killer_loop() {
+	while ! stopping; do
+		sleep "0.$((RANDOM % 10 + 3))"
+		[ $((RANDOM % 3)) -eq 0 ] && sleep 1
+		id=$("$UMX" list 2>/dev/null | tail -n +2 | awk '{ print $1 }' | shuf -n 1)
+		[ -n "$id" ] || continue
+		echo "$id" >>"$dir/killed"
+		"$UMX" destroy "$id" >/dev/null 2>&1 && count kills
+	done
+}
+
+before=$(measure)
+t0=$(date +%s)
+for k in $(seq "$VCHAN_PAIRS"); do vchan_loop "$k" & done
+net_loop &
+for k in $(seq "$STORE_CLIENTS"); do store_loop "$k" & done
+killer_loop &
+while [ $(($(date +%s) - t0)) -lt "$SECS" ]; do
+	sleep 10
+	printf 'soak: %4ds  kills %s  verified vchan %s net %s store %s  WRONG %s\n' \
+		$(($(date +%s) - t0)) "$(n_of kills)" "$(n_of vchan.verified)" "$(n_of net.verified)" \
+		"$(n_of store.verified)" $(($(n_of vchan.WRONG) + $(n_of net.WRONG) + $(n_of store.WRONG)))
+done
+touch "$dir/stop"
+# Let every loop finish its current round (each is bounded by its tools'
+# own timeouts), then make sure nothing is left.
+for _ in $(seq 120); do [ -z "$(jobs -rp)" ] && break; sleep 1; done
+for p in $(jobs -rp); do kill "$p" 2>/dev/null; done
+wait 2>/dev/null
+for _ in $(seq 100); do
+	[ "$("$UMX" list | tail -n +2 | wc -l)" -eq 0 ] && break
+	sleep 0.1
+done
+sleep 1
+after=$(measure)
+# Descendants of this script still alive, and store nodes under /local/domain.
+leftover=$(ps -eo pid=,ppid= | awk -v root=$$ -v d="$daemon" '
+	{ parent[$1] = $2 } END { n = 0
+	  for (p in parent) { if (p == d) continue; q = parent[p]
+	    while (q > 1) { if (q == root) { n++; break } q = parent[q] } }
+	  print n }')
+leftover=$((leftover - 1)) # the awk pipeline's own ps
+nodes=$("$UMX" xs ls /local/domain 2>/dev/null | wc -l)
+
+read -r fd0 rss0 dom0 <<<"$before"
+read -r fd1 rss1 dom1 <<<"$after"
+wrong=$(($(n_of vchan.WRONG) + $(n_of net.WRONG) + $(n_of store.WRONG)))
+silent=$(($(n_of vchan.silent) + $(n_of net.silent) + $(n_of store.silent)))
+echo
+echo "soak: $SECS s, $VCHAN_PAIRS vchan pairs of $VCHAN_MIB MiB, 1 switch + web server + lwIP clients, $STORE_CLIENTS store clients"
+printf '| %-36s | %10s |\n' "" "" | tr ' ' ' ' >/dev/null
+printf '| %-40s | %9s |\n' "what" "count"
+printf '|%s|%s|\n' "------------------------------------------" "-----------"
+printf '| %-40s | %9s |\n' "domains killed" "$(n_of kills)"
+printf '| %-40s | %9s |\n' "net restarts (switch or server killed)" "$(n_of net.restarts)"
+for w in vchan net store; do
+	printf '| %-40s | %9s |\n' "$w: transfers verified" "$(n_of $w.verified)"
+	printf '| %-40s | %9s |\n' "$w: interrupted and reported" "$(n_of $w.reported)"
+	printf '| %-40s | %9s |\n' "$w: own domain killed" "$(n_of $w.killed)"
+done
+printf '| %-40s | %9s |\n' "failed with no message" "$silent"
+printf '| %-40s | %9s |\n' "WRONGLY REPORTED SUCCESS (must be 0)" "$wrong"
+printf '| %-40s | %9s |\n' "umxd descriptors before / after" "$fd0 / $fd1"
+printf '| %-40s | %9s |\n' "umxd RSS KiB before / after" "$rss0 / $rss1"
+printf '| %-40s | %9s |\n' "domains before / after" "$dom0 / $dom1"
+printf '| %-40s | %9s |\n' "leftover processes (must be 0)" "$leftover"
+printf '| %-40s | %9s |\n' "store nodes under /local/domain (0)" "$nodes"
+ok=0
+[ "$wrong" -eq 0 ] && [ "$leftover" -eq 0 ] && [ "$nodes" -eq 0 ] && [ "$dom1" -eq 0 ] || ok=1
+ls "$dir"/wrong-* >/dev/null 2>&1 && for f in "$dir"/wrong-*; do echo "== $f"; cat "$f"; done
+exit $ok
