@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -48,6 +49,17 @@ static struct {
 	long bad_at; /* first pattern mismatch, or -1 */
 	char why[128];
 } g = {.bad_at = -1, .content_length = -1};
+
+/* A port in 49152..65535 (RFC 6056's dynamic range), different for each
+ * run. */
+static u16_t ephemeral_port(void)
+{
+	uint32_t r;
+
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		r = (uint32_t)getpid() * 2654435761u ^ (uint32_t)umx_clock_ms();
+	return (u16_t)(49152u + r % 16384u);
+}
 
 static void fail(const char *why)
 {
@@ -252,6 +264,16 @@ int main(int argc, char **argv)
 				fail("tcp_new");
 				break;
 			}
+			/* A fresh process's lwIP picks the same first local port
+			 * (and nearly the same initial sequence number) every
+			 * time, so a client started again from the same address
+			 * meets the server's TIME_WAIT of the last one: its SYN is
+			 * answered with an ACK, not a SYN-ACK, and every retry
+			 * waits longer until the fetch fails ("after 0 bytes").
+			 * A random ephemeral port (RFC 6056) avoids the old
+			 * connection's four-tuple. If it is taken here, lwIP
+			 * picks one in tcp_connect. */
+			(void)tcp_bind(g.pcb, IP4_ADDR_ANY, ephemeral_port());
 			g.state = CONNECTING;
 			tcp_recv(g.pcb, on_recv);
 			tcp_err(g.pcb, on_err);
