@@ -87,11 +87,12 @@ vchan_loop() {
 			<"$w/in" 2>"$w/srv.err" &
 		spid=$!
 		s=$(domid "vs$k-$n") || s=none
-		echo "$s" >"$w/s" &
+		# Read-write: never blocks, even when the client is already gone;
+		# the client's launcher holds the fifo open, so the id waits there.
+		echo "$s" 1<>"$w/s"
 		rc=0
 		wait "$cpid" || rc=$?
 		wait "$spid" 2>/dev/null
-		wait 2>/dev/null
 		if killed "$c"; then
 			count vchan.killed
 		elif [ $rc -eq 0 ]; then
@@ -204,22 +205,20 @@ done
 touch "$dir/stop"
 # Let every loop finish its current round (each is bounded by its tools'
 # own timeouts), then make sure nothing is left.
-for _ in $(seq 120); do [ -z "$(jobs -rp)" ] && break; sleep 1; done
-for p in $(jobs -rp); do kill "$p" 2>/dev/null; done
-wait 2>/dev/null
+loops() { jobs -rp | grep -vx "$daemon"; } # every job but umxd
+for _ in $(seq 120); do [ -z "$(loops)" ] && break; sleep 1; done
+for p in $(loops); do kill "$p" 2>/dev/null; done
+for p in $(loops); do wait "$p" 2>/dev/null; done
 for _ in $(seq 100); do
 	[ "$("$UMX" list | tail -n +2 | wc -l)" -eq 0 ] && break
 	sleep 0.1
 done
 sleep 1
 after=$(measure)
-# Descendants of this script still alive, and store nodes under /local/domain.
-leftover=$(ps -eo pid=,ppid= | awk -v root=$$ -v d="$daemon" '
-	{ parent[$1] = $2 } END { n = 0
-	  for (p in parent) { if (p == d) continue; q = parent[p]
-	    while (q > 1) { if (q == root) { n++; break } q = parent[q] } }
-	  print n }')
-leftover=$((leftover - 1)) # the awk pipeline's own ps
+# Processes of this build still alive but umxd (domains, launchers,
+# device programs all run from $B), and store nodes under /local/domain.
+leftover=$(ps -eo pid=,args= | awk -v b="$B/" -v d="$daemon" \
+	'index($0, b) && $1 != d && !/awk/ { n++ } END { print n + 0 }')
 nodes=$("$UMX" xs ls /local/domain 2>/dev/null | wc -l)
 
 read -r fd0 rss0 dom0 <<<"$before"
