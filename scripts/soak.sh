@@ -106,6 +106,7 @@ vchan_loop() {
 			count vchan.reported
 		else
 			count vchan.silent
+			echo "vchan $k-$n: client domain $c exit $rc" >>"$dir/silent"
 		fi
 	done
 }
@@ -142,6 +143,7 @@ net_loop() {
 				count net.reported
 			else
 				count net.silent
+				echo "net $n-$m: client domain $g exit $rc" >>"$dir/silent"
 			fi
 		done
 		for p in $swpid $webpid; do
@@ -174,6 +176,7 @@ store_loop() {
 			count store.reported
 		else
 			count store.silent
+			echo "store $k-$n: domain $d exit $rc" >>"$dir/silent"
 		fi
 	done
 }
@@ -219,7 +222,8 @@ after=$(measure)
 # device programs all run from $B), and store nodes under /local/domain.
 leftover=$(ps -eo pid=,args= | awk -v b="$B/" -v d="$daemon" \
 	'index($0, b) && $1 != d && !/awk/ { n++ } END { print n + 0 }')
-nodes=$("$UMX" xs ls /local/domain 2>/dev/null | wc -l)
+# Domain-0's own directory (name, domid) is always there.
+nodes=$("$UMX" xs ls /local/domain 2>/dev/null | grep -v '^ ' | grep -vc '^0 = ')
 
 read -r fd0 rss0 dom0 <<<"$before"
 read -r fd1 rss1 dom1 <<<"$after"
@@ -247,4 +251,5 @@ printf '| %-40s | %9s |\n' "store nodes under /local/domain (0)" "$nodes"
 ok=0
 [ "$wrong" -eq 0 ] && [ "$leftover" -eq 0 ] && [ "$nodes" -eq 0 ] && [ "$dom1" -eq 0 ] || ok=1
 ls "$dir"/wrong-* >/dev/null 2>&1 && for f in "$dir"/wrong-*; do echo "== $f"; cat "$f"; done
+[ -f "$dir/silent" ] && { echo "== failed with no message:"; cat "$dir/silent"; }
 exit $ok
