@@ -21,10 +21,10 @@
 #include <unistd.h>
 
 #include "bench_util.h"
-#include "umx/ctl.h"
+#include "umx/internal/ctl.h"
 #include "umx/domain.h"
 #include "umx/log.h"
-#include "umx/msg.h"
+#include "umx/internal/msg.h"
 
 static long rss_kib(pid_t pid)
 {

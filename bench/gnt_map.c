@@ -21,7 +21,7 @@
 #include "umx/conn.h"
 #include "umx/domain.h"
 #include "umx/grant.h"
-#include "umx/msg.h"
+#include "umx/internal/msg.h"
 #include "umxd.h"
 
 #define NPAGES 32u

@@ -34,7 +34,7 @@
 
 #include "compat.h"
 #include "umx/conn.h"
-#include "umx/ctl.h"
+#include "umx/internal/ctl.h"
 #include "umx/grant.h"
 
 #define NO_NOTIFY 0xffffffffu /* Xen: notify offset/port -1 = none */

@@ -21,8 +21,8 @@
 #include <sys/types.h>
 
 #include "loop.h"
-#include "umx/ctl.h"
-#include "umx/msg.h"
+#include "umx/internal/ctl.h"
+#include "umx/internal/msg.h"
 
 #define UMXD_DOMID_FIRST          1u
 #define UMXD_DOMID_LAST           32751u /* DOMID_FIRST_RESERVED - 1 */

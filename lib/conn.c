@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "umx/conn.h"
-#include "umx/ctl.h"
-#include "umx/msg.h"
+#include "umx/internal/ctl.h"
+#include "umx/internal/msg.h"
 
 struct umx_conn {
 	int fd;

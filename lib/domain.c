@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include "sandbox.h"
-#include "umx/ctl.h"
+#include "umx/internal/ctl.h"
 #include "umx/domain.h"
-#include "umx/msg.h"
+#include "umx/internal/msg.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "umx/conn.h"
-#include "umx/ctl.h"
+#include "umx/internal/ctl.h"
 #include "umx/evtchn.h"
 
 struct evt_slot {

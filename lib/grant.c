@@ -18,9 +18,9 @@
 
 #include "umx/barrier.h"
 #include "umx/conn.h"
-#include "umx/ctl.h"
+#include "umx/internal/ctl.h"
 #include "umx/grant.h"
-#include "umx/msg.h"
+#include "umx/internal/msg.h"
 
 #define POOL_REGION_PAGES 64u
 #define NO_FD             0xffffu

@@ -7,7 +7,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "umx/msg.h"
+#include "umx/internal/msg.h"
 
 int umx_msg_send(int sock, uint32_t type, uint32_t id, const void *payload, size_t len,
                  const int *fds, unsigned nfds)

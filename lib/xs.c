@@ -14,7 +14,7 @@
 #include <xen/io/xs_wire.h>
 
 #include "umx/conn.h"
-#include "umx/ctl.h"
+#include "umx/internal/ctl.h"
 #include "umx/xs.h"
 
 struct xs_event {

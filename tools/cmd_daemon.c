@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "umx.h"
-#include "umx/ctl.h"
+#include "umx/internal/ctl.h"
 #include "umx/domain.h"
 
 #ifndef SYS_pidfd_open

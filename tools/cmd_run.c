@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "umx.h"
-#include "umx/ctl.h"
+#include "umx/internal/ctl.h"
 #include "umx/domain.h"
 #include "umx/net.h"
 #include "umx/xs.h"

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "umx.h"
-#include "umx/ctl.h"
+#include "umx/internal/ctl.h"
 #include "umx/domain.h"
 
 #define DOM "DOMAIN"

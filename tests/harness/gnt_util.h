@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "umx/conn.h"
-#include "umx/ctl.h"
-#include "umx/msg.h"
+#include "umx/internal/ctl.h"
+#include "umx/internal/msg.h"
 #include "umx/grant.h"
 #include "umx_test.h"
 

@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "umx_test.h"
-#include "umx/ctl.h"
-#include "umx/msg.h"
+#include "umx/internal/ctl.h"
+#include "umx/internal/msg.h"
 
 static struct umx_test_daemon d;
 

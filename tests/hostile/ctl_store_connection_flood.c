@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "umx_test.h"
-#include "umx/ctl.h"
+#include "umx/internal/ctl.h"
 
 #define ASKS 200
 

@@ -9,7 +9,7 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "umx/ctl.h"
+#include "umx/internal/ctl.h"
 #include "umx/evtchn.h"
 #include "umx_test.h"
 

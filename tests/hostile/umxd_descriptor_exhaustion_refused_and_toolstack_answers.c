@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "umx/clock.h"
-#include "umx/ctl.h"
+#include "umx/internal/ctl.h"
 #include "umx_test.h"
 
 /* umxd's limit in this test: small, so exhaustion is quick. */

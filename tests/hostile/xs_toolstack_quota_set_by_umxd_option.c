@@ -12,7 +12,7 @@
 
 #include <xen/io/xs_wire.h>
 
-#include "umx/ctl.h"
+#include "umx/internal/ctl.h"
 #include "umx/xs.h"
 #include "umx_test.h"
 

@@ -71,7 +71,7 @@
 
 #include "umx/conn.h"
 #include "umx/domain.h"
-#include "umx/ctl.h"
+#include "umx/internal/ctl.h"
 #include "umx/evtchn.h"
 #include "umx/grant.h"
 #include "umx/xs.h"

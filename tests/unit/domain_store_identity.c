@@ -13,7 +13,7 @@
 #include <xen/io/xs_wire.h>
 
 #include "umx_test.h"
-#include "umx/ctl.h"
+#include "umx/internal/ctl.h"
 
 static int xs_call(int fd, uint32_t type, const char *a, const char *b, char *out, size_t outlen,
                    uint32_t *rtype)

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "domid_reuse_util.h"
-#include "umx/ctl.h"
+#include "umx/internal/ctl.h"
 #include "umx/xs.h"
 #include <xen/io/xs_wire.h>
 

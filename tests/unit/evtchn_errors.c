@@ -11,7 +11,7 @@
 #include "umx/evtchn.h"
 #include "umx_test.h"
 
-#include "umx/ctl.h"
+#include "umx/internal/ctl.h"
 static int errors(void *arg)
 {
 	uint32_t other = *(uint32_t *)arg;

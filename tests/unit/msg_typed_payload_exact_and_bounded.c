@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "umx_test.h"
-#include "umx/ctl.h"
-#include "umx/msg.h"
+#include "umx/internal/ctl.h"
+#include "umx/internal/msg.h"
 
 static void writer_overflow_is_sticky(void **state)
 {

@@ -16,8 +16,8 @@
  * (inherited from `umx run`) is that domain: GNT_*, EVT_*, XS_CONNECT.
  * Anything else is refused with -EPERM.
  */
-#ifndef UMX_CTL_H
-#define UMX_CTL_H
+#ifndef UMX_INTERNAL_CTL_H
+#define UMX_INTERNAL_CTL_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -291,4 +291,4 @@ int umx_conn_grant_table_fd(const umx_conn *conn, uint32_t *frames);
  * launcher ends its domain then (lib/domain.c). Owned by the connection. */
 int umx_conn_fd(const umx_conn *conn);
 
-#endif /* UMX_CTL_H */
+#endif /* UMX_INTERNAL_CTL_H */

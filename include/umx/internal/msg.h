@@ -14,8 +14,8 @@
  * msg->fds; each is either taken with umx_msg_take_fd() or closed by
  * umx_msg_close_fds(). A malformed message never leaks a descriptor.
  */
-#ifndef UMX_MSG_H
-#define UMX_MSG_H
+#ifndef UMX_INTERNAL_MSG_H
+#define UMX_INTERNAL_MSG_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -115,4 +115,4 @@ int umx_msg_get_batch(struct umx_msg_rd *r, void *head, size_t head_size, size_t
  * otherwise (the fixed-size messages). */
 int umx_msg_get_exact(const struct umx_msg *msg, void *out, size_t size);
 
-#endif /* UMX_MSG_H */
+#endif /* UMX_INTERNAL_MSG_H */
