@@ -64,8 +64,8 @@ static void answer_waiters(struct umxd_domain *dom)
 	while (dom->waiters) {
 		struct umxd_waiter *w = dom->waiters;
 		dom->waiters = w->next;
-		umxd_reply_to(w->conn, UMX_CTL_DOMAIN_WAIT, w->id, 0, &r.exit_status,
-		              sizeof(r) - sizeof(r.result));
+		umxd_reply_to(w->conn, UMX_CTL_DOMAIN_WAIT, w->id, 0, UMX_CTL_REPLY_BODY(&r),
+		              UMX_CTL_REPLY_BODY_LEN(&r));
 		free(w);
 	}
 }
@@ -272,7 +272,7 @@ int umxd_h_domain_create(struct umxd_conn *c, struct umx_msg *m)
 	umxd_store_domain_introduce(dom);
 	rep.domid = dom->domid;
 	umx_info("domain %u (%s) created", dom->domid, dom->name);
-	umxd_reply(c, m, 0, &rep.domid, sizeof(rep) - sizeof(rep.result), &sv[1], 1);
+	umxd_reply(c, m, 0, UMX_CTL_REPLY_BODY(&rep), UMX_CTL_REPLY_BODY_LEN(&rep), &sv[1], 1);
 	close(sv[1]);
 	return 0;
 fail:

@@ -183,8 +183,8 @@ static int h_hello(struct umxd_conn *c, struct umx_msg *m)
 		if (c->dom->state == UMX_DOM_STARTING)
 			c->dom->state = UMX_DOM_RUNNING;
 	}
-	return umxd_reply(c, m, 0, &r.version, sizeof(r) - sizeof(r.result), fd >= 0 ? &fd : NULL,
-	                  fd >= 0 ? 1 : 0);
+	return umxd_reply(c, m, 0, UMX_CTL_REPLY_BODY(&r), UMX_CTL_REPLY_BODY_LEN(&r),
+	                  fd >= 0 ? &fd : NULL, fd >= 0 ? 1 : 0);
 }
 
 static int h_daemon_info(struct umxd_conn *c, struct umx_msg *m)
@@ -197,7 +197,7 @@ static int h_daemon_info(struct umxd_conn *c, struct umx_msg *m)
 	r.domains = c->umxd->ndomains;
 	snprintf(r.dir, sizeof(r.dir), "%s", c->umxd->dir);
 	snprintf(r.xs_socket, sizeof(r.xs_socket), "%s", c->umxd->xs_path);
-	return umxd_reply(c, m, 0, &r.version, sizeof(r) - sizeof(r.result), NULL, 0);
+	return umxd_reply(c, m, 0, UMX_CTL_REPLY_BODY(&r), UMX_CTL_REPLY_BODY_LEN(&r), NULL, 0);
 }
 
 static int h_daemon_stop(struct umxd_conn *c, struct umx_msg *m)

@@ -73,8 +73,8 @@ static int hello(umx_conn *c)
 	struct umx_ctl_hello_reply r;
 	int fd = -1;
 	unsigned nfds = 0;
-	int ret = umx_conn_call(c, UMX_CTL_HELLO, &h, sizeof(h), &r.version,
-	                        sizeof(r) - sizeof(r.result), NULL, &fd, 1, &nfds);
+	int ret = umx_conn_call(c, UMX_CTL_HELLO, &h, sizeof(h), UMX_CTL_REPLY_BODY(&r),
+	                        UMX_CTL_REPLY_BODY_LEN(&r), NULL, &fd, 1, &nfds);
 	if (ret < 0)
 		return ret;
 	if (r.version != UMX_CTL_VERSION) {
@@ -90,10 +90,28 @@ static int hello(umx_conn *c)
 	return 0;
 }
 
-int umx_conn_open_toolstack(const char *dir, umx_conn **out)
+int umx_conn_unix_connect(const char *path, int type)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	char buf[128];
+	int fd, r;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int umx_conn_open_toolstack(const char *dir, umx_conn **out)
+{
+	char buf[128], path[sizeof(buf) + sizeof("/control")];
 	umx_conn *c;
 	int fd, r;
 
@@ -102,17 +120,10 @@ int umx_conn_open_toolstack(const char *dir, umx_conn **out)
 			return r;
 		dir = buf;
 	}
-	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/control", dir) >=
-	    (int)sizeof(sa.sun_path))
+	if (snprintf(path, sizeof(path), "%s/control", dir) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
+	if ((fd = umx_conn_unix_connect(path, SOCK_SEQPACKET)) < 0)
+		return fd;
 	c = conn_new(fd);
 	if (!c) {
 		close(fd);

@@ -37,8 +37,8 @@ int umx_domain_create(umx_conn *ts, const char *name, uint32_t grant_frames, uin
 		return -ENAMETOOLONG;
 	if (name)
 		strcpy(req.name, name);
-	r = umx_conn_call(ts, UMX_CTL_DOMAIN_CREATE, &req, sizeof(req), &rep.domid,
-	                  sizeof(rep) - sizeof(rep.result), NULL, &fd, 1, &nfds);
+	r = umx_conn_call(ts, UMX_CTL_DOMAIN_CREATE, &req, sizeof(req), UMX_CTL_REPLY_BODY(&rep),
+	                  UMX_CTL_REPLY_BODY_LEN(&rep), NULL, &fd, 1, &nfds);
 	if (r < 0)
 		return r;
 	if (nfds != 1)
@@ -356,8 +356,8 @@ int umx_domain_proc_wait(umx_conn *ts, struct umx_domain_proc *proc, int *status
 int umx_daemon_info(umx_conn *ts, struct umx_daemon_info *info)
 {
 	struct umx_ctl_info_reply rep;
-	int r = umx_conn_call(ts, UMX_CTL_DAEMON_INFO, NULL, 0, &rep.version,
-	                      sizeof(rep) - sizeof(rep.result), NULL, NULL, 0, NULL);
+	int r = umx_conn_call(ts, UMX_CTL_DAEMON_INFO, NULL, 0, UMX_CTL_REPLY_BODY(&rep),
+	                      UMX_CTL_REPLY_BODY_LEN(&rep), NULL, NULL, 0, NULL);
 	if (r < 0)
 		return r;
 	info->version = rep.version;

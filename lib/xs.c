@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <stdint.h>
@@ -67,21 +66,9 @@ int umx_xs_open_fd(int fd, umx_xs **out)
 
 int umx_xs_open_path(const char *path, umx_xs **out)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd, r;
+	int fd = umx_conn_unix_connect(path, SOCK_STREAM);
 
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	return umx_xs_open_fd(fd, out);
+	return fd < 0 ? fd : umx_xs_open_fd(fd, out);
 }
 
 int umx_xs_open(umx_xs **out)
@@ -132,11 +119,24 @@ int umx_xs_fd(const umx_xs *xs)
 	return xs->fd;
 }
 
-static int read_full(int fd, void *buf, size_t len)
+/* send(MSG_NOSIGNAL) on sockets, so a dead store does not raise SIGPIPE;
+ * write() on Xen's /dev/xen/xenbus, which is a character device. */
+static ssize_t xs_send(int fd, const void *buf, size_t len)
+{
+	ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+	if (n < 0 && errno == ENOTSOCK)
+		n = write(fd, buf, len);
+	return n;
+}
+
+/* All @len bytes into @rbuf or out of @wbuf (the other one NULL), through
+ * signals and short counts; the end of the stream is -ECONNRESET. */
+static int xfer_full(int fd, void *rbuf, const void *wbuf, size_t len)
 {
 	for (size_t done = 0; done < len;) {
-		ssize_t n = read(fd, (char *)buf + done, len - done);
-		if (n == 0)
+		ssize_t n = rbuf ? read(fd, (char *)rbuf + done, len - done)
+		                 : xs_send(fd, (const char *)wbuf + done, len - done);
+		if (n == 0 && rbuf)
 			return -ECONNRESET;
 		if (n < 0) {
 			if (errno == EINTR)
@@ -148,28 +148,14 @@ static int read_full(int fd, void *buf, size_t len)
 	return 0;
 }
 
-/* send(MSG_NOSIGNAL) on sockets, so a dead store does not raise SIGPIPE;
- * write() on Xen's /dev/xen/xenbus, which is a character device. */
-static ssize_t xs_send(int fd, const void *buf, size_t len)
+static int read_full(int fd, void *buf, size_t len)
 {
-	ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-	if (n < 0 && errno == ENOTSOCK)
-		n = write(fd, buf, len);
-	return n;
+	return xfer_full(fd, buf, NULL, len);
 }
 
 static int write_full(int fd, const void *buf, size_t len)
 {
-	for (size_t done = 0; done < len;) {
-		ssize_t n = xs_send(fd, (const char *)buf + done, len - done);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		done += (size_t)n;
-	}
-	return 0;
+	return xfer_full(fd, NULL, buf, len);
 }
 
 /* One message from the store; body malloc'd with a NUL appended. */

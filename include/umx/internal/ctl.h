@@ -68,6 +68,16 @@ struct umx_ctl_result {
 	int32_t result;
 };
 
+/*
+ * A typed reply (struct umx_ctl_*_reply) is struct umx_ctl_result's field
+ * followed by the body, with no padding between them (no body starts with
+ * a 64-bit field). umxd sends the result and the body apart and
+ * umx_conn_call() fills the body only, so both name the body of reply
+ * struct *rep with these two, and no caller does that arithmetic itself.
+ */
+#define UMX_CTL_REPLY_BODY(rep)     ((void *)((char *)(rep) + sizeof(struct umx_ctl_result)))
+#define UMX_CTL_REPLY_BODY_LEN(rep) (sizeof(*(rep)) - sizeof(struct umx_ctl_result))
+
 /* HELLO: first message on every connection. */
 struct umx_ctl_hello {
 	uint32_t version;
@@ -266,6 +276,16 @@ struct umx_ctl_evt_close {
 	uint32_t pad;
 };
 
+/* The replies read through UMX_CTL_REPLY_BODY: their body follows the result. */
+#define UMX_CTL_BODY_FOLLOWS_RESULT(type, first)                                      \
+	_Static_assert(offsetof(struct type, first) == sizeof(struct umx_ctl_result), \
+	               #type ": body follows the result")
+UMX_CTL_BODY_FOLLOWS_RESULT(umx_ctl_hello_reply, version);
+UMX_CTL_BODY_FOLLOWS_RESULT(umx_ctl_domain_reply, domid);
+UMX_CTL_BODY_FOLLOWS_RESULT(umx_ctl_wait_reply, exit_status);
+UMX_CTL_BODY_FOLLOWS_RESULT(umx_ctl_info_reply, version);
+UMX_CTL_BODY_FOLLOWS_RESULT(umx_ctl_region_reply, base_frame);
+
 /* One request/reply exchange on @conn (libumx's own modules, umxd's tests
  * and the drop-ins; everyone else calls the typed functions). @reply receives the reply
  * body after the result field, exactly @reply_len bytes (or, with
@@ -282,6 +302,12 @@ int umx_conn_call(umx_conn *conn, uint32_t type, const void *req, size_t req_len
 int umx_conn_call_send_fd(umx_conn *conn, uint32_t type, const void *req, size_t req_len,
                           int send_fd, void *reply, size_t reply_len, size_t *reply_len_out,
                           int *fds, unsigned max_fds, unsigned *nfds);
+
+/* A new socket of @type (SOCK_SEQPACKET, SOCK_STREAM), close-on-exec,
+ * connected to the unix socket at @path: umxd's control socket, its
+ * xenstored. Returns the descriptor or -errno (-ENAMETOOLONG when @path
+ * does not fit a sockaddr_un). */
+int umx_conn_unix_connect(const char *path, int type);
 
 /* For libumx's grant code and the drop-ins: the grant table the daemon handed
  * this domain at HELLO (descriptor owned by the connection). */
