@@ -40,17 +40,13 @@ int umxd_h_gnt_copy(struct umxd_conn *c, struct umx_msg *m)
 	struct umx_ctl_gnt_copy_req req;
 	struct umx_gnt_copy_seg ops[UMX_GNT_BATCH_MAX];
 	struct status_body rep;
-	struct umx_msg_rd r;
 	unsigned i;
 	int n;
 
-	umx_msg_rd_msg(&r, m);
-	n = umx_msg_get_batch(&r, &req, sizeof(req), offsetof(struct umx_ctl_gnt_copy_req, count),
-	                      ops, sizeof(ops[0]), UMX_GNT_BATCH_MAX);
-	if (n < 0)
+	n = gnt_batch_request(c, m, &req, sizeof(req), offsetof(struct umx_ctl_gnt_copy_req, count),
+	                      ops, sizeof(ops[0]));
+	if (n <= 0) /* malformed (n < 0), or the error reply is sent (n == 0) */
 		return n;
-	if (!c->dom || !c->dom->gnt)
-		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
 	memset(&rep, 0, sizeof(rep));
 	rep.count = req.count;
 	for (i = 0; i < req.count; i++) {

@@ -172,18 +172,14 @@ int umxd_h_gnt_map(struct umxd_conn *c, struct umx_msg *m)
 	uint8_t body[sizeof(uint32_t) + sizeof(res)];
 	struct umxd_domain *granter;
 	struct umx_msg_wr w;
-	struct umx_msg_rd r;
 	int fds[UMX_MSG_MAX_FDS];
 	unsigned nfds = 0, i;
 	int n;
 
-	umx_msg_rd_msg(&r, m);
-	n = umx_msg_get_batch(&r, &req, sizeof(req), offsetof(struct umx_ctl_gnt_map_req, count),
-	                      ops, sizeof(ops[0]), UMX_GNT_BATCH_MAX);
-	if (n < 0)
+	n = gnt_batch_request(c, m, &req, sizeof(req), offsetof(struct umx_ctl_gnt_map_req, count),
+	                      ops, sizeof(ops[0]));
+	if (n <= 0) /* malformed (n < 0), or the error reply is sent (n == 0) */
 		return n;
-	if (!c->dom || !c->dom->gnt)
-		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
 	granter =
 	        req.granter <= UMXD_DOMID_LAST ? umxd_domain_get(c->dom->umxd, req.granter) : NULL;
 	memset(res, 0, sizeof(res));
@@ -203,17 +199,14 @@ int umxd_h_gnt_unmap(struct umxd_conn *c, struct umx_msg *m)
 	struct umx_ctl_gnt_unmap_req req;
 	uint32_t handles[UMX_GNT_BATCH_MAX];
 	struct status_body rep;
-	struct umx_msg_rd r;
 	unsigned i;
 	int n;
 
-	umx_msg_rd_msg(&r, m);
-	n = umx_msg_get_batch(&r, &req, sizeof(req), offsetof(struct umx_ctl_gnt_unmap_req, count),
-	                      handles, sizeof(handles[0]), UMX_GNT_BATCH_MAX);
-	if (n < 0)
+	n = gnt_batch_request(c, m, &req, sizeof(req),
+	                      offsetof(struct umx_ctl_gnt_unmap_req, count), handles,
+	                      sizeof(handles[0]));
+	if (n <= 0) /* malformed (n < 0), or the error reply is sent (n == 0) */
 		return n;
-	if (!c->dom || !c->dom->gnt)
-		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
 	memset(&rep, 0, sizeof(rep));
 	rep.count = req.count;
 	for (i = 0; i < req.count; i++) {

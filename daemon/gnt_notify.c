@@ -29,11 +29,10 @@ int umxd_h_gnt_share_notify(struct umxd_conn *c, struct umx_msg *m)
 	struct umx_ctl_gnt_share_notify req;
 	struct gnt_share_notify *n;
 	struct umxd_gnt *g;
+	int e = gnt_request(c, m, &req, sizeof(req));
 
-	if (umx_msg_get_exact(m, &req, sizeof(req)) < 0)
-		return -EBADMSG;
-	if (!c->dom || !c->dom->gnt)
-		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
+	if (e <= 0) /* malformed (e < 0), or the error reply is sent (e == 0) */
+		return e;
 	g = c->dom->gnt;
 	if (req.ref >= g->nentries || !req.flags ||
 	    (req.flags & ~(UMX_GNT_NOTIFY_BYTE | UMX_GNT_NOTIFY_EVENT)) ||
@@ -64,11 +63,10 @@ int umxd_h_gnt_unshare(struct umxd_conn *c, struct umx_msg *m)
 	struct umx_ctl_gnt_unshare req;
 	struct gnt_share_notify **pp, *n;
 	struct umxd_gnt *g;
+	int e = gnt_request(c, m, &req, sizeof(req));
 
-	if (umx_msg_get_exact(m, &req, sizeof(req)) < 0)
-		return -EBADMSG;
-	if (!c->dom || !c->dom->gnt)
-		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
+	if (e <= 0) /* malformed (e < 0), or the error reply is sent (e == 0) */
+		return e;
 	g = c->dom->gnt;
 	for (pp = &g->share_notifies; (n = *pp); pp = &n->next) {
 		if (n->ref == req.ref) {

@@ -123,7 +123,8 @@ int umxd_h_gnt_region_alloc(struct umxd_conn *c, struct umx_msg *m)
 	g->nregions++;
 	rep.base_frame = r->base_frame;
 	rep.npages = r->npages;
-	return umxd_reply(c, m, 0, &rep.base_frame, sizeof(rep) - sizeof(rep.result), &r->rw_fd, 1);
+	return umxd_reply(c, m, 0, UMX_CTL_REPLY_BODY(&rep), UMX_CTL_REPLY_BODY_LEN(&rep),
+	                  &r->rw_fd, 1);
 err : {
 	int e = -errno;
 	if (r->rw_fd >= 0)
@@ -145,12 +146,11 @@ static int region_of_request(struct umxd_conn *c, struct umx_msg *m, struct gnt_
 {
 	struct umx_ctl_region_free req;
 	struct gnt_region *r;
+	int e;
 
 	*out = NULL;
-	if (umx_msg_get_exact(m, &req, sizeof(req)) < 0)
-		return -EBADMSG;
-	if (!c->dom || !c->dom->gnt)
-		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
+	if ((e = gnt_request(c, m, &req, sizeof(req))) <= 0)
+		return e;
 	for (r = c->dom->gnt->regions; r; r = r->next)
 		if (!r->freed && r->base_frame == req.base_frame)
 			break;

@@ -204,6 +204,32 @@ void gnt_unpin_ref(struct umxd_domain *granter, uint32_t ref, bool ro)
 	gnt_region_maybe_destroy(g, r);
 }
 
+/* ---- requests ---------------------------------------------------------- */
+
+int gnt_request(struct umxd_conn *c, struct umx_msg *m, void *req, size_t size)
+{
+	if (umx_msg_get_exact(m, req, size) < 0)
+		return -EBADMSG;
+	if (!c->dom || !c->dom->gnt)
+		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
+	return 1;
+}
+
+int gnt_batch_request(struct umxd_conn *c, struct umx_msg *m, void *head, size_t head_size,
+                      size_t count_off, void *elems, size_t elem_size)
+{
+	struct umx_msg_rd r;
+	int n;
+
+	umx_msg_rd_msg(&r, m);
+	n = umx_msg_get_batch(&r, head, head_size, count_off, elems, elem_size, UMX_GNT_BATCH_MAX);
+	if (n < 0)
+		return n;
+	if (!c->dom || !c->dom->gnt)
+		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
+	return n;
+}
+
 /* ---- lifecycle --------------------------------------------------------- */
 
 void umxd_gnt_domain_release(struct umxd_domain *dom)

@@ -121,6 +121,22 @@ static inline grant_entry_v1_t *gnt_entry(struct umxd_gnt *g, uint32_t ref)
 	return (grant_entry_v1_t *)g->table + ref;
 }
 
+/* ---- gnttab.c: requests ------------------------------------------------ */
+
+/* The head every fixed-size grant request shares: exactly @size bytes into
+ * @req, from a domain with grant state. Returns 1 when the handler goes on;
+ * otherwise what the handler returns, as gnt_batch_request() says. */
+int gnt_request(struct umxd_conn *c, struct umx_msg *m, void *req, size_t size);
+
+/* The head every batch handler (MAP, UNMAP, COPY) shares: the fixed part
+ * @head (its uint32_t count at @count_off) and exactly count entries of
+ * @elem_size into @elems (1..UMX_GNT_BATCH_MAX), from a domain with grant
+ * state. Returns the count (> 0) when the handler goes on; otherwise what
+ * the handler returns: -EBADMSG for a malformed request (the sender is
+ * dropped), or the outcome of sending the -ESRCH reply (0 or -errno). */
+int gnt_batch_request(struct umxd_conn *c, struct umx_msg *m, void *head, size_t head_size,
+                      size_t count_off, void *elems, size_t elem_size);
+
 /* ---- gnttab.c: pins --------------------------------------------------- */
 
 /* Validate and pin @ref of @granter for @mapper; on success *actp holds the
