@@ -83,19 +83,27 @@ static const char *onearg(const struct req *r)
 	return args(r, v, 1) == 1 ? v[0] : NULL;
 }
 
-static int canon(struct req *r, const char *in, bool special, char *out)
+#define PATHBUF (XENSTORE_ABS_PATH_MAX + 64)
+
+static int canon(struct req *r, const char *in, bool special, char out[PATHBUF])
 {
-	return xs_path_canon(r->c->st, r->c->domid, in, special, out, XENSTORE_ABS_PATH_MAX + 64);
+	return xs_path_canon(r->c->st, r->c->domid, in, special, out, PATHBUF);
 }
 
-#define PATHBUF (XENSTORE_ABS_PATH_MAX + 64)
+/* The request's one argument, a path (@special: or a special @name),
+ * made absolute into @path. */
+static int path_arg(struct req *r, bool special, char path[PATHBUF])
+{
+	const char *a = onearg(r);
+
+	return a ? canon(r, a, special, path) : -EINVAL;
+}
 
 static int do_read(struct req *r)
 {
 	char path[PATHBUF];
-	const char *a = onearg(r);
 	struct xs_node *n;
-	int err = a ? canon(r, a, false, path) : -EINVAL;
+	int err = path_arg(r, false, path);
 	if (!err)
 		err = xs_view_get_perm(&r->v, path, XS_PERM_READ, &n);
 	if (!err)
@@ -135,9 +143,8 @@ static int do_write(struct req *r)
 static int do_mkdir(struct req *r)
 {
 	char path[PATHBUF];
-	const char *a = onearg(r);
 	struct xs_node *n;
-	int err = a ? canon(r, a, false, path) : -EINVAL;
+	int err = path_arg(r, false, path);
 	if (err)
 		return err;
 	err = xs_view_get_perm(&r->v, path, XS_PERM_WRITE, &n);
@@ -154,9 +161,8 @@ static int do_mkdir(struct req *r)
 static int do_rm(struct req *r)
 {
 	char path[PATHBUF];
-	const char *a = onearg(r);
 	struct xs_node *n;
-	int err = a ? canon(r, a, false, path) : -EINVAL;
+	int err = path_arg(r, false, path);
 	if (err)
 		return err;
 	if (!strcmp(path, "/"))
@@ -179,9 +185,8 @@ static int do_rm(struct req *r)
 static int do_directory(struct req *r)
 {
 	char path[PATHBUF];
-	const char *a = onearg(r);
 	struct xs_node *n;
-	int err = a ? canon(r, a, false, path) : -EINVAL;
+	int err = path_arg(r, false, path);
 	if (!err)
 		err = xs_view_get_perm(&r->v, path, XS_PERM_READ, &n);
 	if (!err && n->clen > XENSTORE_PAYLOAD_MAX)
@@ -238,9 +243,8 @@ static int do_directory_part(struct req *r)
 static int do_get_perms(struct req *r)
 {
 	char path[PATHBUF], out[XENSTORE_PAYLOAD_MAX];
-	const char *a = onearg(r);
 	struct xs_node *n;
-	int err = a ? canon(r, a, true, path) : -EINVAL;
+	int err = path_arg(r, true, path);
 	if (err)
 		return err;
 	int sp = xs_special_index(path);
