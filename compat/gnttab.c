@@ -374,20 +374,13 @@ int xengnttab_dmabuf_imp_release(xengnttab_handle *xgt, uint32_t fd)
 
 /* ---- xengntshr: the granter ------------------------------------------ */
 
+/* A granter's handle is a mapper's: Xen's header makes both a struct
+ * xengntdev_handle, and here both open the process's one umx_gnt. So open,
+ * close and fd are the mapper's functions under their xengntshr names. */
 xengntshr_handle *xengntshr_open(struct xentoollog_logger *logger, unsigned open_flags)
-{
-	return handle_open();
-}
-
-int xengntshr_close(xengntshr_handle *xgs)
-{
-	return handle_close(xgs);
-}
-
-int xengntshr_fd(xengntshr_handle *xgs)
-{
-	return xgs->fd;
-}
+        __attribute__((alias("xengnttab_open")));
+int xengntshr_close(xengntshr_handle *xgs) __attribute__((alias("xengnttab_close")));
+int xengntshr_fd(xengntshr_handle *xgs) __attribute__((alias("xengnttab_fd")));
 
 static void *share(xengntshr_handle *xgs, uint32_t domid, int count, uint32_t *refs, int writable,
                    uint32_t notify_offset, evtchn_port_t notify_port)
