@@ -86,7 +86,6 @@
 #define STORE_DEAD    "readable-by-a-domain-that-died"
 #define MARK          "PWNED-BY-ATTACKER"
 #define HEAP_LEN      4096u
-#define PAGE          4096u
 
 /* The victim's heap holds "VICTIM-PRIVATE-HEAP.<token>." over and over, the
  * token its own random number (told to its attacker): an attacker that
@@ -427,7 +426,7 @@ static int victim_share(const char *name, uint32_t peer, uint32_t flags, const c
 	s->name = name;
 	s->pattern = pattern;
 	s->check_content = check;
-	fill(umx_gnt_share_addr(s->s), PAGE, pattern);
+	fill(umx_gnt_share_addr(s->s), UMX_PAGE_SIZE, pattern);
 	s->ref = *ref = umx_gnt_share_ref(s->s, 0);
 	if (s->ref >= V.nentries)
 		return -EPROTO;
@@ -447,10 +446,10 @@ static int victim_open(void)
 	/* Our own grant table, read-only, to see that nobody rewrote it. */
 	if ((fd = umx_conn_grant_table_fd(V.conn, &frames)) < 0)
 		return fd;
-	V.table = mmap(NULL, (size_t)frames * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	V.table = mmap(NULL, (size_t)frames * UMX_PAGE_SIZE, PROT_READ, MAP_SHARED, fd, 0);
 	if (V.table == MAP_FAILED)
 		return -errno;
-	V.nentries = frames * (PAGE / (uint32_t)sizeof(grant_entry_v1_t));
+	V.nentries = frames * (UMX_PAGE_SIZE / (uint32_t)sizeof(grant_entry_v1_t));
 	return 0;
 }
 
@@ -541,7 +540,7 @@ static void victim_check(void)
 		if (e.flags != s->entry.flags || e.domid != s->entry.domid ||
 		    e.frame != s->entry.frame)
 			CHANGED("grant-entry-%s", s->name);
-		if (s->check_content && !filled(umx_gnt_share_addr(s->s), PAGE, s->pattern))
+		if (s->check_content && !filled(umx_gnt_share_addr(s->s), UMX_PAGE_SIZE, s->pattern))
 			CHANGED("grant-page-%s", s->name);
 	}
 	r = umx_xs_read(V.xs, 0, V.secret_path, &val, NULL);
@@ -907,7 +906,7 @@ static void attack_map_foreign_grant(void)
 		}
 	}
 	/* Every other ref of the victim's table: none is ours but ro and rw. */
-	for (uint32_t ref = 0; ref < 4 * (PAGE / sizeof(grant_entry_v1_t)); ref++) {
+	for (uint32_t ref = 0; ref < 4 * (UMX_PAGE_SIZE / sizeof(grant_entry_v1_t)); ref++) {
 		if (ref == ref_ro || ref == ref_rw)
 			continue;
 		if (umx_gnt_map_refs(g, victim, 1, &ref, UMX_GNT_MAP_READONLY, NULL, &st, &m) ==
@@ -1149,7 +1148,7 @@ static void attack_readonly_grant(void)
 	if (umx_gnt_map_refs(g, victim, 1, &ref_ro, UMX_GNT_MAP_READONLY, NULL, &st, &mro) < 0)
 		cannot_run("map our read-only grant: status %d", st);
 	ro = umx_gnt_map_addr(mro);
-	if (!filled(ro, PAGE, RO_PATTERN))
+	if (!filled(ro, UMX_PAGE_SIZE, RO_PATTERN))
 		cannot_run("our read-only grant does not hold the victim's pattern");
 	rofd = fd_behind(ro, &off, false);
 	if (rofd < 0)
@@ -1159,11 +1158,11 @@ static void attack_readonly_grant(void)
 	snprintf(path, sizeof(path), "/proc/self/fd/%ld", rofd);
 	fd = sys(open(path, O_RDWR | O_CLOEXEC));
 	if (expect(fd, EACCES, 0, "reopen our read-only grant's descriptor O_RDWR")) {
-		p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, (int)fd, off);
+		p = mmap(NULL, UMX_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, (int)fd, off);
 		if (p != MAP_FAILED) {
 			memcpy(p, MARK, strlen(MARK));
 			breach("wrote the read-only page through the reopened descriptor");
-			munmap(p, PAGE);
+			munmap(p, UMX_PAGE_SIZE);
 		} else {
 			note("  ... but mmap PROT_WRITE of it: %s", errname(errno));
 		}
@@ -1173,16 +1172,16 @@ static void attack_readonly_grant(void)
 		close((int)fd);
 	}
 	/* 2. The descriptor we hold, as it is. */
-	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, (int)rofd, off);
+	p = mmap(NULL, UMX_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, (int)rofd, off);
 	r = p == MAP_FAILED ? -errno : 0;
 	if (expect(r, EACCES, 0, "mmap our read-only grant's descriptor PROT_WRITE")) {
 		memcpy(p, MARK, strlen(MARK));
-		munmap(p, PAGE);
+		munmap(p, UMX_PAGE_SIZE);
 	}
 	expect(sys(pwrite((int)rofd, MARK, strlen(MARK), off)), EBADF, 0,
 	       "pwrite our read-only grant's descriptor");
 	/* 3. The mapping itself. */
-	r = sys(mprotect(ro, PAGE, PROT_READ | PROT_WRITE));
+	r = sys(mprotect(ro, UMX_PAGE_SIZE, PROT_READ | PROT_WRITE));
 	if (expect(r, EACCES, 0, "mprotect our read-only mapping writable"))
 		memcpy(ro, MARK, strlen(MARK));
 	/* /proc/self/mem writes with FOLL_FORCE, which a shared mapping of a
@@ -1207,9 +1206,9 @@ static void attack_readonly_grant(void)
 	p = mmap(NULL, (size_t)st_rw.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, (int)rwfd, 0);
 	if (p == MAP_FAILED)
 		cannot_run("mmap our read-write grant's region: %s", strerror(errno));
-	for (off_t o = 0; o < st_rw.st_size; o += PAGE) {
+	for (off_t o = 0; o < st_rw.st_size; o += UMX_PAGE_SIZE) {
 		char *pg = (char *)p + o;
-		if (filled(pg, PAGE, RO_PATTERN)) {
+		if (filled(pg, UMX_PAGE_SIZE, RO_PATTERN)) {
 			memcpy(pg, MARK, strlen(MARK));
 			breach("found the read-only page at offset %lld of the read-write grant's "
 			       "region and wrote it",
@@ -1229,7 +1228,7 @@ static void attack_readonly_grant(void)
 		note("the read-only grant has a region of its own");
 	}
 	munmap(p, (size_t)st_rw.st_size);
-	if (!filled(ro, PAGE, RO_PATTERN))
+	if (!filled(ro, UMX_PAGE_SIZE, RO_PATTERN))
 		breach("the read-only page changed under our read-only mapping");
 	umx_gnt_unmap(g, mrw);
 	umx_gnt_unmap(g, mro);
