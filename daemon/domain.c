@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "umx/internal/proc.h"
 #include "umx/log.h"
 #include "umxd.h"
 
@@ -323,21 +324,11 @@ static int pidfd_pid(int pidfd)
 
 static pid_t parent_of(pid_t pid)
 {
-	char path[64], buf[4096], *p;
-	ssize_t n;
-	int fd;
+	char path[64];
+	long ppid;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	p = strstr(buf, "\nPPid:\t");
-	return p ? (pid_t)strtol(p + 7, NULL, 10) : -1;
+	return umx_proc_read_num(path, "PPid:", &ppid) == 0 ? (pid_t)ppid : -1;
 }
 
 /* Is @pid a descendant of @ancestor? Bounded: the chain is the kernel's, but

@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include "sandbox.h"
+#include "umx/internal/proc.h"
 
 /* Kernel interfaces glibc 2.36 does not wrap (numbers >= 424 are the same
  * on every architecture). */
@@ -266,18 +267,9 @@ out:
 
 static long read_sysctl(const char *path)
 {
-	char buf[32];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	long v;
 
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	return strtol(buf, NULL, 10);
+	return umx_proc_read_num(path, NULL, &v) == 0 ? v : -1;
 }
 
 /* What every spawn of this process shares: the filter, and the number of
