@@ -92,6 +92,20 @@ static struct xengntdev_handle *handle_open(void)
 	return h;
 }
 
+/* The record of @count pages about to be mapped or shared (before the
+ * grant call, so a failed allocation undoes nothing); NULL with errno set. */
+static struct obj *obj_new(uint32_t count)
+{
+	struct obj *o = calloc(1, sizeof(*o));
+
+	if (!o) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	o->count = count;
+	return o;
+}
+
 static void obj_add(struct xengntdev_handle *h, struct obj *o)
 {
 	pthread_mutex_lock(&h->lock);
@@ -219,11 +233,8 @@ static void *map_refs(xengnttab_handle *xgt, uint32_t count, uint32_t domid, con
 		errno = EINVAL;
 		return NULL;
 	}
-	o = calloc(1, sizeof(*o));
-	if (!o) {
-		errno = ENOMEM;
+	if (!(o = obj_new(count)))
 		return NULL;
-	}
 	r = umx_gnt_map_refs(g, domid, count, refs, (prot & PROT_WRITE) ? 0 : UMX_GNT_MAP_READONLY,
 	                     notify, NULL, &m);
 	if (r < 0) {
@@ -232,7 +243,6 @@ static void *map_refs(xengnttab_handle *xgt, uint32_t count, uint32_t domid, con
 		return NULL;
 	}
 	o->addr = umx_gnt_map_addr(m);
-	o->count = count;
 	o->map = m;
 	obj_add(xgt, o);
 	return o->addr;
@@ -395,11 +405,8 @@ static void *share(xengntshr_handle *xgs, uint32_t domid, int count, uint32_t *r
 		errno = EINVAL;
 		return NULL;
 	}
-	o = calloc(1, sizeof(*o));
-	if (!o) {
-		errno = ENOMEM;
+	if (!(o = obj_new((uint32_t)count)))
 		return NULL;
-	}
 	r = umx_gnt_share_pages(g, domid, (uint32_t)count, writable ? 0 : UMX_GNT_SHARE_READONLY,
 	                        &s);
 	if (r < 0)
@@ -421,7 +428,6 @@ static void *share(xengntshr_handle *xgs, uint32_t domid, int count, uint32_t *r
 	for (int i = 0; i < count; i++)
 		refs[i] = umx_gnt_share_ref(s, (uint32_t)i);
 	o->addr = umx_gnt_share_addr(s);
-	o->count = (uint32_t)count;
 	o->share = s;
 	obj_add(xgs, o);
 	return o->addr;

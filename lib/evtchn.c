@@ -119,26 +119,31 @@ err:
 	return r;
 }
 
-int umx_evtchn_alloc_unbound(umx_evtchn *h, uint32_t remote_domid)
+/* ALLOC_UNBOUND and BIND_INTERDOMAIN: a request whose reply is a new local
+ * port and its two eventfds, which adopt() takes into our table. */
+static int new_port_call(umx_evtchn *h, uint32_t type, const void *req, size_t req_len)
 {
-	struct umx_ctl_evt_alloc_unbound req = {.remote_domid = remote_domid};
 	uint32_t port = 0;
 	int fds[2];
 	unsigned nfds = 0;
-	int r = umx_conn_call(h->conn, UMX_CTL_EVT_ALLOC_UNBOUND, &req, sizeof(req), &port,
-	                      sizeof(port), NULL, fds, 2, &nfds);
+	int r = umx_conn_call(h->conn, type, req, req_len, &port, sizeof(port), NULL, fds, 2,
+	                      &nfds);
+
 	return adopt(h, r, port, fds, nfds);
+}
+
+int umx_evtchn_alloc_unbound(umx_evtchn *h, uint32_t remote_domid)
+{
+	struct umx_ctl_evt_alloc_unbound req = {.remote_domid = remote_domid};
+
+	return new_port_call(h, UMX_CTL_EVT_ALLOC_UNBOUND, &req, sizeof(req));
 }
 
 int umx_evtchn_bind_interdomain(umx_evtchn *h, uint32_t remote_domid, umx_evtchn_port_t remote_port)
 {
 	struct umx_ctl_evt_bind req = {.remote_domid = remote_domid, .remote_port = remote_port};
-	uint32_t port = 0;
-	int fds[2];
-	unsigned nfds = 0;
-	int r = umx_conn_call(h->conn, UMX_CTL_EVT_BIND_INTERDOMAIN, &req, sizeof(req), &port,
-	                      sizeof(port), NULL, fds, 2, &nfds);
-	return adopt(h, r, port, fds, nfds);
+
+	return new_port_call(h, UMX_CTL_EVT_BIND_INTERDOMAIN, &req, sizeof(req));
 }
 
 int umx_evtchn_unbind(umx_evtchn *h, umx_evtchn_port_t port)
