@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../devices/vchan/vchan_priv.h"
+#include "umx/grant.h" /* UMX_PAGE_SIZE */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -50,10 +51,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 24)
 		return 0;
-	page = aligned_alloc(4096, 4096);
+	page = aligned_alloc(UMX_PAGE_SIZE, UMX_PAGE_SIZE);
 	if (!page)
 		return 0;
-	memset(page, 0, 4096);
+	memset(page, 0, UMX_PAGE_SIZE);
 	server = data[0] & 1;
 	/* Header: bytes 1..24 become the control page's first 24 bytes. */
 	memcpy(page, data + 1, 23);
@@ -71,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					bufs[i][k] = (uint8_t)(k * 31 + (unsigned)i);
 		}
 	}
-	for (size_t k = 1024; k < 4096; k++)
+	for (size_t k = 1024; k < UMX_PAGE_SIZE; k++)
 		page[k] = (uint8_t)(k * 7);
 	if (vchan_attach_local(&v, server, page, bufs[0], bufs[1]) < 0)
 		goto out;

@@ -86,6 +86,7 @@
 #define STORE_DEAD    "readable-by-a-domain-that-died"
 #define MARK          "PWNED-BY-ATTACKER"
 #define HEAP_LEN      4096u
+#define PIDS_MAX      4096 /* processes an attack looks at */
 
 /* The victim's heap holds "VICTIM-PRIVATE-HEAP.<token>." over and over, the
  * token its own random number (told to its attacker): an attacker that
@@ -212,25 +213,30 @@ static const char *errname(int e)
 	return n ? n : "E?";
 }
 
+/* In a printf-like function of ours: its message, formatted into @buf. */
+#define FORMAT_INTO(buf, fmt)                          \
+	do {                                           \
+		va_list ap_;                           \
+		va_start(ap_, fmt);                    \
+		vsnprintf(buf, sizeof(buf), fmt, ap_); \
+		va_end(ap_);                           \
+	} while (0)
+
 static void breach(const char *fmt, ...)
 {
-	va_list ap;
-	fprintf(stderr, "attacker: BREACH: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
+	char what[1024];
+
+	FORMAT_INTO(what, fmt);
+	fprintf(stderr, "attacker: BREACH: %s\n", what);
 	verdict = BREACHED;
 }
 
 static void note(const char *fmt, ...)
 {
-	va_list ap;
-	fprintf(stderr, "attacker: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
+	char what[1024];
+
+	FORMAT_INTO(what, fmt);
+	fprintf(stderr, "attacker: %s\n", what);
 }
 
 /* @r is what an attempt returned: >= 0 it worked (a breach), else -errno.
@@ -238,12 +244,9 @@ static void note(const char *fmt, ...)
  * when the attempt worked, so the caller goes on to use what it got. */
 static bool expect(long r, int e1, int e2, const char *fmt, ...)
 {
-	char what[512];
-	va_list ap;
+	char what[1024];
 
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
+	FORMAT_INTO(what, fmt);
 	if (r >= 0) {
 		breach("%s: it worked", what);
 		return true;
@@ -263,12 +266,9 @@ static bool expect(long r, int e1, int e2, const char *fmt, ...)
  * world-readable files): @r must be a success. */
 static void expect_works(long r, const char *fmt, ...)
 {
-	char what[512];
-	va_list ap;
+	char what[1024];
 
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
+	FORMAT_INTO(what, fmt);
 	if (r >= 0) {
 		note("%s: works, as it should", what);
 		return;
@@ -286,12 +286,10 @@ static long sys(long r)
 
 static void cannot_run(const char *fmt, ...)
 {
-	va_list ap;
-	fprintf(stderr, "attacker: cannot run: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
+	char what[1024];
+
+	FORMAT_INTO(what, fmt);
+	fprintf(stderr, "attacker: cannot run: %s\n", what);
 	exit(CANNOT_RUN);
 }
 
@@ -356,30 +354,35 @@ static int targets(struct target *t)
 	return n;
 }
 
+/* A domain's own handles, which every attack starts from: without them the
+ * attacker cannot run at all. */
+static void must_open(int r, const char *what)
+{
+	if (r < 0)
+		cannot_run("%s: %s", what, strerror(-r));
+}
+
 static umx_conn *domain_conn(void)
 {
 	umx_conn *c;
-	int r = umx_conn_open_domain(&c);
-	if (r < 0)
-		cannot_run("no domain connection: %s", strerror(-r));
+
+	must_open(umx_conn_open_domain(&c), "no domain connection");
 	return c;
 }
 
 static umx_gnt *domain_gnt(void)
 {
 	umx_gnt *g;
-	int r = umx_gnt_open(&g);
-	if (r < 0)
-		cannot_run("umx_gnt_open: %s", strerror(-r));
+
+	must_open(umx_gnt_open(&g), "umx_gnt_open");
 	return g;
 }
 
 static umx_xs *domain_xs(void)
 {
 	umx_xs *xs;
-	int r = umx_xs_open(&xs);
-	if (r < 0)
-		cannot_run("umx_xs_open: %s", strerror(-r));
+
+	must_open(umx_xs_open(&xs), "umx_xs_open");
 	return xs;
 }
 
@@ -540,7 +543,8 @@ static void victim_check(void)
 		if (e.flags != s->entry.flags || e.domid != s->entry.domid ||
 		    e.frame != s->entry.frame)
 			CHANGED("grant-entry-%s", s->name);
-		if (s->check_content && !filled(umx_gnt_share_addr(s->s), UMX_PAGE_SIZE, s->pattern))
+		if (s->check_content &&
+		    !filled(umx_gnt_share_addr(s->s), UMX_PAGE_SIZE, s->pattern))
 			CHANGED("grant-page-%s", s->name);
 	}
 	r = umx_xs_read(V.xs, 0, V.secret_path, &val, NULL);
@@ -650,8 +654,8 @@ static void attack_proc_mem(void)
 {
 	struct target t[3];
 	int nt = targets(t);
-	pid_t pids[4096];
-	int n = visible_pids(pids, 4096);
+	pid_t pids[PIDS_MAX];
+	int n = visible_pids(pids, PIDS_MAX);
 	uintptr_t heap = (uintptr_t)param_num("heap");
 	int opened = 0;
 
@@ -796,8 +800,8 @@ static void attack_steal_fds(void)
 {
 	struct target t[3];
 	int nt = targets(t), self;
-	pid_t pids[4096];
-	int n = visible_pids(pids, 4096);
+	pid_t pids[PIDS_MAX];
+	int n = visible_pids(pids, PIDS_MAX);
 
 	audit_own_fds();
 	for (int i = 0; i < n; i++) {
@@ -926,24 +930,6 @@ static void attack_map_foreign_grant(void)
 
 /* ---- attack: act as the toolstack ---------------------------------------- */
 
-static int connect_unix(const char *path, int type)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd, r;
-
-	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path) >= (int)sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	return fd;
-}
-
 /* We reached a toolstack socket: do what the toolstack may. */
 static void use_control(const char *dir)
 {
@@ -991,13 +977,13 @@ static void attack_toolstack(void)
 		    (i > 1 && dirs[1] && !strcmp(dirs[i], dirs[1])))
 			continue; /* each path once */
 		snprintf(path, sizeof(path), "%s/control", dirs[i]);
-		r = connect_unix(path, SOCK_SEQPACKET);
+		r = umx_conn_unix_connect(path, SOCK_SEQPACKET);
 		if (expect(r, ENOENT, 0, "connect %s", path)) {
 			close((int)r);
 			use_control(dirs[i]);
 		}
 		snprintf(path, sizeof(path), "%s/xenstored", dirs[i]);
-		r = connect_unix(path, SOCK_STREAM);
+		r = umx_conn_unix_connect(path, SOCK_STREAM);
 		if (expect(r, ENOENT, 0, "connect %s", path)) {
 			close((int)r);
 			use_store_socket(path);
@@ -1325,8 +1311,8 @@ static void attack_list_proc(void)
 {
 	struct target t[3];
 	int nt = targets(t);
-	pid_t pids[4096];
-	int n = visible_pids(pids, 4096);
+	pid_t pids[PIDS_MAX];
+	int n = visible_pids(pids, PIDS_MAX);
 	umx_xs *xs = domain_xs();
 	char node[64], **names = NULL;
 	unsigned count = 0;

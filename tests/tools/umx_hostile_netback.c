@@ -28,6 +28,7 @@
 
 #include "net_hostile.h"
 #include "net_util.h"
+#include "umx/grant.h" /* UMX_PAGE_SIZE */
 
 struct vif {
 	struct nh h;
@@ -119,7 +120,7 @@ static int serve(struct vif *v)
 
 	while (v->txc != prod) {
 		struct netif_tx_request q = nh_tx_req(&v->h, v->txc++);
-		uint8_t f[4096];
+		uint8_t f[UMX_PAGE_SIZE];
 		size_t len = 0;
 
 		any = 1;
@@ -130,10 +131,10 @@ static int serve(struct vif *v)
 			nh_tx_rsp(&v->h, 0, NETIF_RSP_NULL);
 			continue;
 		}
-		if (q.offset < 4096) {
+		if (q.offset < UMX_PAGE_SIZE) {
 			umx_plat_mapped *m;
 			const uint8_t *pg = nh_map_one(&v->h, q.gref, true, &m);
-			len = q.size < 4096u - q.offset ? q.size : 4096u - q.offset;
+			len = q.size < UMX_PAGE_SIZE - q.offset ? q.size : UMX_PAGE_SIZE - q.offset;
 			if (pg) {
 				memcpy(f, pg + q.offset, len);
 				umx_plat_unmap(v->h.p, m); /* before the response ends its grant */
