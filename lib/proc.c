@@ -12,6 +12,7 @@ int umx_proc_read_num(const char *path, const char *key, long *val)
 {
 	char buf[4096], *p = buf, *end;
 	ssize_t n;
+	long v;
 	int fd, e;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -37,8 +38,9 @@ int umx_proc_read_num(const char *path, const char *key, long *val)
 		p += klen;
 	}
 	errno = 0;
-	*val = strtol(p, &end, 10);
+	v = strtol(p, &end, 10);
 	if (end == p || errno)
 		return -EINVAL;
+	*val = v;
 	return 0;
 }

@@ -10,8 +10,8 @@
  * The number at the start of the file at @path, or with @key that of the
  * line starting with @key (such as "PPid:" in /proc/<pid>/status; blanks
  * after the key are skipped). The file's first 4 KiB are read. Returns 0
- * with *val set, or -errno: the open's or read's, -ENOENT when no line has
- * @key, -EINVAL when no number stands there.
+ * with *val set, or -errno with *val untouched: the open's or read's,
+ * -ENOENT when no line has @key, -EINVAL when no number stands there.
  */
 int umx_proc_read_num(const char *path, const char *key, long *val);
 
