@@ -123,6 +123,13 @@ static void x_close(umx_plat *p)
 	free(x);
 }
 
+/* Our unmap notify flags as gntalloc's and gntdev's action bits. */
+static uint32_t notify_action(const struct umx_gnt_notify *n)
+{
+	return ((n->flags & UMX_GNT_NOTIFY_BYTE) ? UNMAP_NOTIFY_CLEAR_BYTE : 0) |
+	       ((n->flags & UMX_GNT_NOTIFY_EVENT) ? UNMAP_NOTIFY_SEND_EVENT : 0);
+}
+
 static int x_share(umx_plat *p, uint32_t peer, uint32_t count, bool ro,
                    const struct umx_gnt_notify *n, umx_plat_shared *s)
 {
@@ -153,11 +160,9 @@ static int x_share(umx_plat *p, uint32_t peer, uint32_t count, bool ro,
 		goto out;
 	}
 	if (n && n->flags) {
-		struct ioctl_gntalloc_unmap_notify un = {
-		        .index = a->index + n->offset,
-		        .action = ((n->flags & UMX_GNT_NOTIFY_BYTE) ? UNMAP_NOTIFY_CLEAR_BYTE : 0) |
-		                  ((n->flags & UMX_GNT_NOTIFY_EVENT) ? UNMAP_NOTIFY_SEND_EVENT : 0),
-		        .event_channel_port = n->port};
+		struct ioctl_gntalloc_unmap_notify un = {.index = a->index + n->offset,
+		                                         .action = notify_action(n),
+		                                         .event_channel_port = n->port};
 		if (ioctl(x->gntalloc, IOCTL_GNTALLOC_SET_UNMAP_NOTIFY, &un) < 0) {
 			struct ioctl_gntalloc_dealloc_gref d = {.index = a->index, .count = count};
 			r = -errno;
@@ -228,11 +233,9 @@ static int x_map(umx_plat *p, uint32_t granter, uint32_t count, const uint32_t *
 		goto out;
 	}
 	if (n && n->flags) {
-		struct ioctl_gntdev_unmap_notify un = {
-		        .index = g->index + n->offset,
-		        .action = ((n->flags & UMX_GNT_NOTIFY_BYTE) ? UNMAP_NOTIFY_CLEAR_BYTE : 0) |
-		                  ((n->flags & UMX_GNT_NOTIFY_EVENT) ? UNMAP_NOTIFY_SEND_EVENT : 0),
-		        .event_channel_port = n->port};
+		struct ioctl_gntdev_unmap_notify un = {.index = g->index + n->offset,
+		                                       .action = notify_action(n),
+		                                       .event_channel_port = n->port};
 		if (ioctl(x->gntdev, IOCTL_GNTDEV_SET_UNMAP_NOTIFY, &un) < 0) {
 			struct ioctl_gntdev_unmap_grant_ref u = {.index = g->index, .count = count};
 			r = -errno;
