@@ -104,8 +104,9 @@ static int do_read(struct req *r)
 	char path[PATHBUF];
 	struct xs_node *n;
 	int err = path_arg(r, false, path);
-	if (!err)
-		err = xs_view_get_perm(&r->v, path, XS_PERM_READ, &n);
+	if (err)
+		return err;
+	err = xs_view_get_perm(&r->v, path, XS_PERM_READ, &n);
 	if (!err)
 		reply(r, n->value, n->vlen);
 	return err;
@@ -187,8 +188,9 @@ static int do_directory(struct req *r)
 	char path[PATHBUF];
 	struct xs_node *n;
 	int err = path_arg(r, false, path);
-	if (!err)
-		err = xs_view_get_perm(&r->v, path, XS_PERM_READ, &n);
+	if (err)
+		return err;
+	err = xs_view_get_perm(&r->v, path, XS_PERM_READ, &n);
 	if (!err && n->clen > XENSTORE_PAYLOAD_MAX)
 		err = -E2BIG;
 	if (!err)
