@@ -99,14 +99,20 @@ static int path_arg(struct req *r, bool special, char path[PATHBUF])
 	return a ? canon(r, a, special, path) : -EINVAL;
 }
 
-static int do_read(struct req *r)
+/* The node the request's one path argument names, which the requester
+ * may read. */
+static int readable_node_arg(struct req *r, struct xs_node **n)
 {
 	char path[PATHBUF];
-	struct xs_node *n;
 	int err = path_arg(r, false, path);
-	if (err)
-		return err;
-	err = xs_view_get_perm(&r->v, path, XS_PERM_READ, &n);
+
+	return err ? err : xs_view_get_perm(&r->v, path, XS_PERM_READ, n);
+}
+
+static int do_read(struct req *r)
+{
+	struct xs_node *n;
+	int err = readable_node_arg(r, &n);
 	if (!err)
 		reply(r, n->value, n->vlen);
 	return err;
@@ -185,12 +191,8 @@ static int do_rm(struct req *r)
 
 static int do_directory(struct req *r)
 {
-	char path[PATHBUF];
 	struct xs_node *n;
-	int err = path_arg(r, false, path);
-	if (err)
-		return err;
-	err = xs_view_get_perm(&r->v, path, XS_PERM_READ, &n);
+	int err = readable_node_arg(r, &n);
 	if (!err && n->clen > XENSTORE_PAYLOAD_MAX)
 		err = -E2BIG;
 	if (!err)
