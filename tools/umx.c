@@ -115,8 +115,10 @@ int tool_parse_domid(const char *s, uint32_t *out)
 	unsigned long v;
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (errno || *end || !*s || *s < '0' || *s > '9' || v < 1 || v > 32751) {
-		fprintf(stderr, "umx: '%s' is not a domid (1 to 32751)\n", tool_show(s));
+	/* 0 is Domain-0, the toolstack's domain: on Xen it is where backends run
+	 * (`umx net attach 1 0`); 32752 and up are Xen's reserved ids. */
+	if (errno || *end || !*s || *s < '0' || *s > '9' || v > 32751) {
+		fprintf(stderr, "umx: '%s' is not a domid (0 to 32751)\n", tool_show(s));
 		return -EINVAL;
 	}
 	*out = (uint32_t)v;
