@@ -164,11 +164,14 @@ static void test_net_switch_serves_1000th_short_lived_frontend(void **state)
 		unsigned k = 0;
 
 		for (; k < BATCH && first + k <= FRONTENDS; k++) {
+			char name[16]; /* names are unique among live domains */
+
 			/* Each child sees its own tag and go pipe (fork copies c). */
 			c.tag = first + k;
+			snprintf(name, sizeof(name), "fe-%u", c.tag);
 			assert_int_equal(pipe(c.go), 0);
 			assert_int_equal(
-			        umx_test_domain_fork(&d, "fe", short_lived, &c, &fdom[k], &fpid[k]),
+			        umx_test_domain_fork(&d, name, short_lived, &c, &fdom[k], &fpid[k]),
 			        0);
 			close(c.go[0]);
 			go[k] = c.go[1];
