@@ -129,7 +129,7 @@ struct xs_domain {
 	 * naming it are dropped, so that the next domain with this domid
 	 * inherits none (XSA-322; cxenstored ignores such entries). */
 	bool released;
-	bool used; /* the record exists (its page holds XS_DOM_PAGE slots) */
+	bool used;  /* the record exists (its page holds XS_DOM_PAGE slots) */
 	int target; /* SET_TARGET: -1 none */
 };
 
