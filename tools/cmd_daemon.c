@@ -253,7 +253,7 @@ int cmd_log(int argc, char **argv)
 	ssize_t n;
 	int fd;
 
-	if (argc > 2 || (argc == 2 && strcmp(argv[1], "--path"))) {
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "--path") != 0)) {
 		fprintf(stderr, "umx log: unexpected '%s' (umx log [--path])\n",
 		        tool_show(argv[1]));
 		return 2;

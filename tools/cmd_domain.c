@@ -233,17 +233,15 @@ int cmd_unpause(int argc, char **argv)
 	return 0;
 }
 
-static uint32_t wait_domid;
-static unsigned wait_secs;
+/* Formatted before the alarm is armed: the handler only write()s, which is
+ * async-signal-safe (snprintf is not). */
+static char wait_msg[160];
+static size_t wait_msg_len;
 
 static void wait_timeout(int sig)
 {
-	char msg[160];
-	int n;
 	(void)sig;
-	n = snprintf(msg, sizeof(msg), "umx: domain %u has not ended after %u s\n", wait_domid,
-	             wait_secs);
-	(void)!write(2, msg, n > 0 ? (size_t)n : 0);
+	(void)!write(2, wait_msg, wait_msg_len);
 	_exit(1);
 }
 
@@ -310,8 +308,12 @@ static int shutdown_common(int argc, char **argv, bool reboot)
 		umx_xs_close(xs);
 	xs = NULL;
 	if (wait) {
-		wait_domid = domid;
-		wait_secs = secs;
+		int n = snprintf(wait_msg, sizeof(wait_msg),
+		                 "umx: domain %u has not ended after %u s\n", domid, secs);
+
+		wait_msg_len = n < 0                       ? 0
+		               : n < (int)sizeof(wait_msg) ? (size_t)n
+		                                           : sizeof(wait_msg) - 1;
 		signal(SIGALRM, wait_timeout);
 		alarm(secs);
 		r = umx_domain_wait(ts, domid, &st);

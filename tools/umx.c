@@ -262,7 +262,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		if (strcmp(argv[1], cmds[i].name))
+		if (strcmp(argv[1], cmds[i].name) != 0)
 			continue;
 		/* Help never touches umxd. Commands with subcommands print
 		 * their own (they know which one was asked about). */
