@@ -28,11 +28,11 @@
 #include "umx/net.h"
 #include "umx/xs.h"
 
-#define MAX_ARGS  256
-#define MAX_ENV   64
-#define MAX_BINDS 32
-#define MAX_VIFS  8
-#define MAX_VCHAN 8
+#define MAX_ARGS  256u
+#define MAX_ENV   64u
+#define MAX_BINDS 32u
+#define MAX_VIFS  8u
+#define MAX_VCHAN 8u
 
 /* One domain's settings: `umx run`'s flags and `umx create`'s file say the
  * same things (umx.cfg(5)). Strings point into argv or the file's text. */

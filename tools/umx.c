@@ -101,7 +101,7 @@ const char *tool_show(const char *s)
 	char *b = bufs[next++ % 4];
 	size_t i;
 
-	for (i = 0; s[i] && i < 48; i++)
+	for (i = 0; i < 48 && s[i]; i++)
 		b[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
 	b[i] = 0;
 	if (s[i])
