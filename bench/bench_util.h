@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "umx/clock.h" /* umx_clock_ns(): the benchmarks' clock */
+#include "umx/internal/clock.h" /* umx_clock_ns(): the benchmarks' clock */
 #include "umx/conn.h"
 
 /* Print one result line: name, ops/s, and the ratio against a baseline. */

@@ -20,7 +20,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "umx/clock.h"
+#include "umx/internal/clock.h"
 #include "umx/conn.h"
 #include "umx/log.h"
 #include "peer.h"

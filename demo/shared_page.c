@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "umx/clock.h"
+#include "umx/internal/clock.h"
 #include "umx/barrier.h"
 #include "umx/domain.h"
 #include "umx/evtchn.h"

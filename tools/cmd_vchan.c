@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "umx.h"
-#include "umx/clock.h"
+#include "umx/internal/clock.h"
 #include "umx/vchan.h"
 
 #define IO_CHUNK (64u * 1024)

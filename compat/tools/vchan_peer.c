@@ -61,7 +61,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "umx/clock.h"
+#include "umx/internal/clock.h"
 
 #ifdef VCHAN_PEER_UMX
 #include "vchan_peer_umx.h"

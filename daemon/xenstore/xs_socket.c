@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "peer.h"
-#include "umx/clock.h"
+#include "umx/internal/clock.h"
 #include "umx/log.h"
 #include "xs_engine.h"
 

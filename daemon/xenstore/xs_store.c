@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "umx/clock.h"
+#include "umx/internal/clock.h"
 #include "umx/log.h"
 #include "xs_engine.h"
 

@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "blk_priv.h"
-#include "umx/clock.h"
+#include "umx/internal/clock.h"
 #include "umx/log.h"
 
 /* ---- disk lifetime ---------------------------------------------------------- */
@@ -69,7 +69,7 @@ int bb_vbd_fail(struct bb_vbd *v, const char *fmt, ...)
 	umx_ring_mark_broken(&v->ring, "%s", v->info.reason);
 	if (v->bb) {
 		bb_vbd_disconnect(v);
-		blk_xs_set_state(v->bb->xs, v->be, XenbusStateClosing);
+		xenbus_switch_state(v->bb->xs, v->be, XenbusStateClosing);
 	}
 	return -EPROTO;
 }
@@ -454,7 +454,7 @@ void umx_blkback_close(umx_blkback *bb)
 		close(bb->files[i].fd);
 	umx_xs_unwatch(bb->xs, bb->dir, "be");
 	for (unsigned i = 0; i < bb->nvbds; i++) {
-		blk_xs_set_state(bb->xs, bb->vbds[i]->be, XenbusStateClosed);
+		xenbus_switch_state(bb->xs, bb->vbds[i]->be, XenbusStateClosed);
 		bb_vbd_free(bb, bb->vbds[i]);
 	}
 	free(bb);

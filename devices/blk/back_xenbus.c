@@ -28,25 +28,25 @@ static int vbd_connect(struct bb_vbd *v)
 	char *proto = NULL;
 	int port;
 
-	if (blk_xs_read_uint(bb->xs, v->fe, "ring-page-order", &order) == 0) {
+	if (xenbus_read_uint(bb->xs, v->fe, "ring-page-order", &order) == 0) {
 		if (order > UMX_BLK_RING_ORDER_MAX)
 			return bb_vbd_fail(v, "ring-page-order %lu above %u", order,
 			                   UMX_BLK_RING_ORDER_MAX);
 		for (unsigned i = 0; i < (1u << order); i++) {
 			char name[24];
 			snprintf(name, sizeof(name), "ring-ref%u", i);
-			if (blk_xs_read_uint(bb->xs, v->fe, name, &ref) < 0 || ref > UINT32_MAX)
+			if (xenbus_read_uint(bb->xs, v->fe, name, &ref) < 0 || ref > UINT32_MAX)
 				return bb_vbd_fail(v, "frontend node %s missing or malformed",
 				                   name);
 			refs[i] = (uint32_t)ref;
 		}
 	} else {
 		order = 0;
-		if (blk_xs_read_uint(bb->xs, v->fe, "ring-ref", &ref) < 0 || ref > UINT32_MAX)
+		if (xenbus_read_uint(bb->xs, v->fe, "ring-ref", &ref) < 0 || ref > UINT32_MAX)
 			return bb_vbd_fail(v, "frontend node ring-ref missing or malformed");
 		refs[0] = (uint32_t)ref;
 	}
-	if (blk_xs_read_uint(bb->xs, v->fe, "event-channel", &evtchn) < 0 || evtchn == 0 ||
+	if (xenbus_read_uint(bb->xs, v->fe, "event-channel", &evtchn) < 0 || evtchn == 0 ||
 	    evtchn > UINT32_MAX)
 		return bb_vbd_fail(v, "frontend node event-channel missing or malformed");
 	{
@@ -62,7 +62,7 @@ static int vbd_connect(struct bb_vbd *v)
 		}
 		free(proto);
 	}
-	blk_xs_read_uint(bb->xs, v->fe, "feature-persistent", &persistent);
+	xenbus_read_uint(bb->xs, v->fe, "feature-persistent", &persistent);
 	v->info.persistent = persistent == 1;
 	v->info.ring_order = (uint32_t)order;
 	if (umx_plat_map(bb->p, v->info.front_domid, 1u << order, refs, false, NULL, &v->m_ring) <
@@ -80,16 +80,16 @@ static int vbd_connect(struct bb_vbd *v)
 		return bb_vbd_fail(v, "cannot attach the ring");
 	bb_pgnt_flush(v);
 	/* The geometry, as Linux's blkback writes it in connect(). */
-	blk_xs_printf(bb->xs, UMX_XS_NO_TX, v->be, "sectors", "%llu",
+	xenbus_printf(bb->xs, UMX_XS_NO_TX, v->be, "sectors", "%llu",
 	              (unsigned long long)v->info.sectors);
-	blk_xs_printf(bb->xs, UMX_XS_NO_TX, v->be, "info", "%u",
+	xenbus_printf(bb->xs, UMX_XS_NO_TX, v->be, "info", "%u",
 	              v->info.readonly ? VDISK_READONLY : 0u);
-	blk_xs_printf(bb->xs, UMX_XS_NO_TX, v->be, "sector-size", "%u", v->info.sector_size);
-	blk_xs_printf(bb->xs, UMX_XS_NO_TX, v->be, "physical-sector-size", "%u",
+	xenbus_printf(bb->xs, UMX_XS_NO_TX, v->be, "sector-size", "%u", v->info.sector_size);
+	xenbus_printf(bb->xs, UMX_XS_NO_TX, v->be, "physical-sector-size", "%u",
 	              v->info.sector_size);
 	v->info.connected = true;
 	bb->busy = true;
-	blk_xs_set_state(bb->xs, v->be, XenbusStateConnected);
+	xenbus_switch_state(bb->xs, v->be, XenbusStateConnected);
 	umx_info("blkback: vbd %u/%u connected (%s, %llu sectors, order %lu%s)",
 	         v->info.front_domid, v->info.devid, v->info.params,
 	         (unsigned long long)v->info.sectors, order,
@@ -101,8 +101,8 @@ static int vbd_connect(struct bb_vbd *v)
 static void vbd_frontend_changed(struct bb_vbd *v)
 {
 	struct umx_blkback *bb = v->bb;
-	int s = blk_xs_state(bb->xs, v->fe);
-	int bs = blk_xs_state(bb->xs, v->be);
+	int s = xenbus_read_state(bb->xs, v->fe);
+	int bs = xenbus_read_state(bb->xs, v->be);
 
 	/* A toolstack may write the backend directory before the frontend's: a
 	 * frontend that never existed is not yet there, not gone. */
@@ -116,7 +116,7 @@ static void vbd_frontend_changed(struct bb_vbd *v)
 			if (v->info.connected)
 				bb_vbd_disconnect(v);
 			v->info.reason[0] = 0; /* a reconnect starts afresh */
-			blk_xs_set_state(bb->xs, v->be, XenbusStateInitWait);
+			xenbus_switch_state(bb->xs, v->be, XenbusStateInitWait);
 		}
 		break;
 	case XenbusStateInitialised:
@@ -128,7 +128,7 @@ static void vbd_frontend_changed(struct bb_vbd *v)
 		if (v->info.connected)
 			bb_vbd_disconnect(v);
 		if (bs >= 0 && bs != XenbusStateClosed)
-			blk_xs_set_state(bb->xs, v->be, XenbusStateClosed);
+			xenbus_switch_state(bb->xs, v->be, XenbusStateClosed);
 		break;
 	}
 }
@@ -158,7 +158,7 @@ static int vbd_open_file(struct bb_vbd *v)
 	if (umx_xs_read(bb->xs, UMX_XS_NO_TX, path, &mode, NULL) == 0)
 		v->info.readonly = mode[0] != 'w';
 	free(mode);
-	if (blk_xs_read_uint(bb->xs, v->be, "sector-size", &ss) < 0)
+	if (xenbus_read_uint(bb->xs, v->be, "sector-size", &ss) < 0)
 		ss = 512;
 	if (ss != 512 && ss != 4096)
 		return -EINVAL;
@@ -213,28 +213,28 @@ void bb_vbd_setup(struct bb_vbd *v)
 		        strerror(-r));
 		snprintf(v->info.reason, sizeof(v->info.reason), "cannot open %.90s: %.20s",
 		         v->info.params, strerror(-r));
-		blk_xs_printf(bb->xs, UMX_XS_NO_TX, v->be, "hotplug-error", "%s", v->info.reason);
-		blk_xs_set_state(bb->xs, v->be, XenbusStateClosed);
+		xenbus_printf(bb->xs, UMX_XS_NO_TX, v->be, "hotplug-error", "%s", v->info.reason);
+		xenbus_switch_state(bb->xs, v->be, XenbusStateClosed);
 		if (v->fd >= 0)
 			close(v->fd);
 		v->fd = -1;
 	} else {
-		blk_xs_printf(bb->xs, UMX_XS_NO_TX, v->be, "feature-flush-cache", "1");
-		blk_xs_printf(bb->xs, UMX_XS_NO_TX, v->be, "feature-barrier", "1");
-		blk_xs_printf(bb->xs, UMX_XS_NO_TX, v->be, "feature-discard", "%u",
+		xenbus_printf(bb->xs, UMX_XS_NO_TX, v->be, "feature-flush-cache", "1");
+		xenbus_printf(bb->xs, UMX_XS_NO_TX, v->be, "feature-barrier", "1");
+		xenbus_printf(bb->xs, UMX_XS_NO_TX, v->be, "feature-discard", "%u",
 		              v->info.readonly ? 0u : 1u);
-		blk_xs_printf(bb->xs, UMX_XS_NO_TX, v->be, "discard-granularity", "%u",
+		xenbus_printf(bb->xs, UMX_XS_NO_TX, v->be, "discard-granularity", "%u",
 		              v->info.sector_size);
-		blk_xs_printf(bb->xs, UMX_XS_NO_TX, v->be, "discard-alignment", "0");
-		blk_xs_printf(bb->xs, UMX_XS_NO_TX, v->be, "discard-secure", "0");
-		blk_xs_printf(bb->xs, UMX_XS_NO_TX, v->be, "feature-persistent", "1");
-		blk_xs_printf(bb->xs, UMX_XS_NO_TX, v->be, "max-ring-page-order", "%u",
+		xenbus_printf(bb->xs, UMX_XS_NO_TX, v->be, "discard-alignment", "0");
+		xenbus_printf(bb->xs, UMX_XS_NO_TX, v->be, "discard-secure", "0");
+		xenbus_printf(bb->xs, UMX_XS_NO_TX, v->be, "feature-persistent", "1");
+		xenbus_printf(bb->xs, UMX_XS_NO_TX, v->be, "max-ring-page-order", "%u",
 		              UMX_BLK_RING_ORDER_MAX);
-		blk_xs_printf(bb->xs, UMX_XS_NO_TX, v->be, "feature-max-indirect-segments", "%u",
+		xenbus_printf(bb->xs, UMX_XS_NO_TX, v->be, "feature-max-indirect-segments", "%u",
 		              UMX_BLK_INDIRECT_SEGS);
 		snprintf(path, sizeof(path), "%s/hotplug-error", v->be);
 		umx_xs_rm(bb->xs, UMX_XS_NO_TX, path); /* from a failed attempt */
-		blk_xs_set_state(bb->xs, v->be, XenbusStateInitWait);
+		xenbus_switch_state(bb->xs, v->be, XenbusStateInitWait);
 	}
 }
 
@@ -260,7 +260,7 @@ static void vbd_new(struct umx_blkback *bb, uint32_t fdom, uint32_t devid)
 	snprintf(v->be, sizeof(v->be), "%s/%u/%u", bb->dir, fdom, devid);
 	/* The toolstack's nodes: frontend path and id must agree with the
 	 * directory we found them in. */
-	if (blk_xs_read_uint(bb->xs, v->be, "frontend-id", &fid) < 0 || fid != fdom)
+	if (xenbus_read_uint(bb->xs, v->be, "frontend-id", &fid) < 0 || fid != fdom)
 		goto bad;
 	snprintf(path, sizeof(path), "%s/frontend", v->be);
 	if (umx_xs_read(bb->xs, UMX_XS_NO_TX, path, &val, NULL) < 0 || strlen(val) >= sizeof(v->fe))
@@ -366,7 +366,7 @@ void bb_publish_stats(struct umx_blkback *bb)
 	for (unsigned i = 0; i < bb->nvbds; i++) {
 		const struct bb_vbd *v = bb->vbds[i];
 		const struct umx_blk_stats *s = &v->info.st;
-		blk_xs_printf(bb->xs, UMX_XS_NO_TX, v->be, "statistics",
+		xenbus_printf(bb->xs, UMX_XS_NO_TX, v->be, "statistics",
 		              "reads=%llu writes=%llu flushes=%llu discards=%llu "
 		              "bytes_read=%llu bytes_written=%llu errors=%llu pgrants=%u",
 		              (unsigned long long)s->reads, (unsigned long long)s->writes,

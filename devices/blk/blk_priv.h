@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Private to devices/blk (and its tests and fuzzers): the blkif wire types
- * and layout checks, the store helpers both ends use, the backend's state,
+ * and layout checks, the backend's state,
  * and the hooks that run the backend's request parser on plain memory.
  *   front.c        blkfront
  *   back.c         blkback: request validation, I/O, the poll loop
  *   back_pgnt.c    the frontend's pages: persistent grants (LRU) or one-shot
  *   back_xenbus.c  blkback's side of the handshake
- *   xenbus.c       store helpers, the toolstack's nodes
+ *   xenbus.c       the toolstack's nodes (store helpers: ../common/xenbus.h)
  */
 #ifndef UMX_BLK_PRIV_H
 #define UMX_BLK_PRIV_H
@@ -20,6 +20,7 @@
 #include <xen/io/xenbus.h>
 
 #include "../common/evstorm.h"
+#include "../common/xenbus.h"
 #include "umx/blk.h"
 #include "umx/ring.h"
 
@@ -41,13 +42,6 @@ _Static_assert((int)UMX_BLK_READ == BLKIF_OP_READ && (int)UMX_BLK_WRITE == BLKIF
 /* Native protocol name (xen/io/protocols.h); the only one served. */
 #define BLK_PROTOCOL       XEN_IO_PROTO_ABI_NATIVE
 #define BLK_RING_PAGES_MAX (1u << UMX_BLK_RING_ORDER_MAX)
-
-/* ---- store helpers (xenbus.c) ---------------------------------------------- */
-int blk_xs_read_uint(umx_xs *xs, const char *dir, const char *name, unsigned long *v);
-int blk_xs_printf(umx_xs *xs, uint32_t tx, const char *dir, const char *name, const char *fmt, ...)
-        __attribute__((format(printf, 5, 6)));
-int blk_xs_state(umx_xs *xs, const char *dir); /* XenbusState, or -errno */
-int blk_xs_set_state(umx_xs *xs, const char *dir, int state);
 
 /* ---- backend ------------------------------------------------------------------ */
 

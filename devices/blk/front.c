@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 #include "blk_priv.h"
-#include "umx/clock.h"
+#include "umx/internal/clock.h"
 #include "umx/log.h"
 
 #define BF_IDS_MAX 64u /* requests in flight at most */
@@ -358,7 +358,7 @@ int umx_blkfront_submit(umx_blkfront *bf, const struct umx_blk_req *rq)
 
 static void check_backend_state(umx_blkfront *bf)
 {
-	int s = blk_xs_state(bf->xs, bf->be);
+	int s = xenbus_read_state(bf->xs, bf->be);
 
 	if (s != XenbusStateConnected && bf->connected) {
 		umx_warn("blkfront vbd %u: backend left Connected (state %d)", bf->devid, s);
@@ -598,7 +598,7 @@ static int wait_backend(umx_blkfront *bf, unsigned want, int timeout_ms)
 
 	for (;;) {
 		char *path, *token;
-		int s = blk_xs_state(bf->xs, bf->be), left, r;
+		int s = xenbus_read_state(bf->xs, bf->be), left, r;
 
 		if (s >= 0 && (want & (1u << s)))
 			return s;
@@ -636,7 +636,7 @@ static int publish(umx_blkfront *bf)
 			return r;
 #define W(name, fmt, ...)                                                                \
 	do {                                                                             \
-		if ((r = blk_xs_printf(bf->xs, tx, bf->fe, name, fmt, __VA_ARGS__)) < 0) \
+		if ((r = xenbus_printf(bf->xs, tx, bf->fe, name, fmt, __VA_ARGS__)) < 0) \
 			goto abort;                                                      \
 	} while (0)
 		if (bf->info.ring_order == 0) {
@@ -671,33 +671,33 @@ static int read_geometry(umx_blkfront *bf)
 	struct umx_blk_info *in = &bf->info;
 	unsigned long v;
 
-	if (blk_xs_read_uint(bf->xs, bf->be, "sectors", &v) < 0 || v == 0 ||
+	if (xenbus_read_uint(bf->xs, bf->be, "sectors", &v) < 0 || v == 0 ||
 	    v > (UINT64_MAX >> BLK_SECTOR_SHIFT))
 		return bf_fail(bf, "backend sectors missing or out of range");
 	in->sectors = v;
-	if (blk_xs_read_uint(bf->xs, bf->be, "sector-size", &v) < 0)
+	if (xenbus_read_uint(bf->xs, bf->be, "sector-size", &v) < 0)
 		v = 512;
 	if (v < 512 || v > UMX_PAGE_SIZE || (v & (v - 1)))
 		return bf_fail(bf, "backend sector-size %lu unusable", v);
 	in->sector_size = (uint32_t)v;
-	if (blk_xs_read_uint(bf->xs, bf->be, "physical-sector-size", &v) < 0)
+	if (xenbus_read_uint(bf->xs, bf->be, "physical-sector-size", &v) < 0)
 		v = in->sector_size;
 	if (v < in->sector_size || v > (1ul << 20) || (v & (v - 1)))
 		v = in->sector_size; /* advisory only: ignore a silly value */
 	in->physical_sector_size = (uint32_t)v;
-	if (blk_xs_read_uint(bf->xs, bf->be, "info", &v) == 0) {
+	if (xenbus_read_uint(bf->xs, bf->be, "info", &v) == 0) {
 		in->readonly = (v & VDISK_READONLY) != 0;
 		in->removable = (v & VDISK_REMOVABLE) != 0;
 	}
 #define FEAT(name, field)                                                              \
 	do {                                                                           \
-		in->field = blk_xs_read_uint(bf->xs, bf->be, name, &v) == 0 && v == 1; \
+		in->field = xenbus_read_uint(bf->xs, bf->be, name, &v) == 0 && v == 1; \
 	} while (0)
 	FEAT("feature-flush-cache", flush);
 	FEAT("feature-barrier", barrier);
 	FEAT("feature-discard", discard);
 #undef FEAT
-	if (in->discard && blk_xs_read_uint(bf->xs, bf->be, "discard-granularity", &v) == 0 &&
+	if (in->discard && xenbus_read_uint(bf->xs, bf->be, "discard-granularity", &v) == 0 &&
 	    v <= (1ul << 30))
 		in->discard_granularity = (uint32_t)v;
 	return 0;
@@ -724,7 +724,7 @@ static int read_vbd_nodes(umx_blkfront *bf)
 	unsigned long bid;
 	int r;
 
-	if ((r = blk_xs_read_uint(bf->xs, bf->fe, "backend-id", &bid)) < 0)
+	if ((r = xenbus_read_uint(bf->xs, bf->fe, "backend-id", &bid)) < 0)
 		return r;
 	if (bid >= 32752 || bid == umx_plat_domid(bf->p))
 		return -EINVAL;
@@ -763,8 +763,8 @@ int umx_blkfront_open(umx_plat *p, unsigned devid, const struct umx_blkfront_opt
 		usleep(50 * 1000);
 	if (r < 0)
 		goto err;
-	if (blk_xs_state(bf->xs, bf->fe) != XenbusStateInitialising &&
-	    (r = blk_xs_set_state(bf->xs, bf->fe, XenbusStateInitialising)) < 0)
+	if (xenbus_read_state(bf->xs, bf->fe) != XenbusStateInitialising &&
+	    (r = xenbus_switch_state(bf->xs, bf->fe, XenbusStateInitialising)) < 0)
 		goto err;
 	snprintf(path, sizeof(path), "%s/state", bf->be);
 	if ((r = umx_xs_watch(bf->xs, path, "blkfront")) < 0)
@@ -772,7 +772,7 @@ int umx_blkfront_open(umx_plat *p, unsigned devid, const struct umx_blkfront_opt
 	if ((r = wait_backend(bf, 1u << XenbusStateInitWait, timeout_ms)) < 0)
 		goto err_unwatch;
 
-	if (blk_xs_read_uint(bf->xs, bf->be, "max-ring-page-order", &maxorder) < 0)
+	if (xenbus_read_uint(bf->xs, bf->be, "max-ring-page-order", &maxorder) < 0)
 		maxorder = 0;
 	order = opts ? opts->ring_order : 0;
 	if (order > maxorder)
@@ -782,7 +782,7 @@ int umx_blkfront_open(umx_plat *p, unsigned devid, const struct umx_blkfront_opt
 	bf->info.ring_order = order;
 	bf->info.persistent =
 	        !(opts && opts->no_persistent) &&
-	        blk_xs_read_uint(bf->xs, bf->be, "feature-persistent", &persistent) == 0 &&
+	        xenbus_read_uint(bf->xs, bf->be, "feature-persistent", &persistent) == 0 &&
 	        persistent == 1;
 	if ((r = umx_plat_share(p, bf->backend_id, 1u << order, false, NULL, &bf->s_ring)) < 0)
 		goto err_release;
@@ -796,7 +796,7 @@ int umx_blkfront_open(umx_plat *p, unsigned devid, const struct umx_blkfront_opt
 	/* Indirect segments when the backend offers more than 11. */
 	bf->info.max_segs = UMX_BLK_SEGS;
 	if (!(opts && opts->no_indirect) &&
-	    blk_xs_read_uint(bf->xs, bf->be, "feature-max-indirect-segments", &maxind) == 0 &&
+	    xenbus_read_uint(bf->xs, bf->be, "feature-max-indirect-segments", &maxind) == 0 &&
 	    maxind > UMX_BLK_SEGS) {
 		bf->indirect = true;
 		bf->info.max_segs = maxind < UMX_BLK_FRONT_INDIRECT_SEGS
@@ -828,13 +828,13 @@ int umx_blkfront_open(umx_plat *p, unsigned devid, const struct umx_blkfront_opt
 		goto err_release;
 	if ((r = read_geometry(bf)) < 0)
 		goto err_release;
-	if ((r = blk_xs_set_state(bf->xs, bf->fe, XenbusStateConnected)) < 0)
+	if ((r = xenbus_switch_state(bf->xs, bf->fe, XenbusStateConnected)) < 0)
 		goto err_release;
 	bf->connected = true;
 	*out = bf;
 	return 0;
 err_release:
-	blk_xs_set_state(bf->xs, bf->fe, XenbusStateClosed);
+	xenbus_switch_state(bf->xs, bf->fe, XenbusStateClosed);
 	release(bf);
 err_unwatch:
 	snprintf(path, sizeof(path), "%s/state", bf->be);
@@ -850,11 +850,11 @@ void umx_blkfront_close(umx_blkfront *bf)
 
 	if (!bf)
 		return;
-	blk_xs_set_state(bf->xs, bf->fe, XenbusStateClosing);
+	xenbus_switch_state(bf->xs, bf->fe, XenbusStateClosing);
 	/* Give the backend a moment to unmap; if it does not, unshare reports
 	 * busy and the platform defers the release. */
 	wait_backend(bf, (1u << XenbusStateClosing) | (1u << XenbusStateClosed), 500);
-	blk_xs_set_state(bf->xs, bf->fe, XenbusStateClosed);
+	xenbus_switch_state(bf->xs, bf->fe, XenbusStateClosed);
 	wait_backend(bf, (1u << XenbusStateClosed) | (1u << XenbusStateInitWait), 500);
 	snprintf(path, sizeof(path), "%s/state", bf->be);
 	umx_xs_unwatch(bf->xs, path, "blkfront");

@@ -28,7 +28,7 @@
 #include <netif/ethernet.h>
 #pragma GCC diagnostic pop
 
-#include "umx/lwip.h"
+#include "umx_lwip.h"
 
 /*
  * The test pattern the example programs serve and check: byte @off of an

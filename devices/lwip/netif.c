@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * lwIP netif over a umx netfront (include/umx/lwip.h): frames out through
+ * lwIP netif over a umx netfront (umx_lwip.h): frames out through
  * linkoutput, frames in from the netfront's receive queue, lwIP's timers
  * run from the same loop. No tcpip thread: this thread owns the stack.
  */

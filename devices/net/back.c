@@ -27,7 +27,7 @@
 #include <time.h>
 
 #include "back_priv.h"
-#include "umx/clock.h"
+#include "umx/internal/clock.h"
 #include "umx/log.h"
 
 /* ---- port lifetime ------------------------------------------------------ */
@@ -86,7 +86,7 @@ int nb_vif_fail(struct nb_vif *v, const char *fmt, ...)
 	umx_ring_mark_broken(&v->rx, "%s", v->info.reason);
 	if (v->nb) {
 		nb_vif_disconnect(v);
-		net_xs_set_state(v->nb->xs, v->be, XenbusStateClosing);
+		xenbus_switch_state(v->nb->xs, v->be, XenbusStateClosing);
 	}
 	return -EPROTO;
 }
@@ -359,7 +359,7 @@ void umx_netback_close(umx_netback *nb)
 		return;
 	umx_xs_unwatch(nb->xs, nb->dir, "be");
 	for (unsigned i = 0; i < nb->nvifs; i++) {
-		net_xs_set_state(nb->xs, nb->vifs[i]->be, XenbusStateClosed);
+		xenbus_switch_state(nb->xs, nb->vifs[i]->be, XenbusStateClosed);
 		nb_vif_free(nb, nb->vifs[i]);
 	}
 	free(nb);

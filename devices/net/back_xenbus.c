@@ -15,20 +15,18 @@
 
 #include "../common/peerdom.h"
 #include "back_priv.h"
-#include "umx/clock.h"
+#include "umx/internal/clock.h"
 #include "umx/log.h"
 
 static int vif_connect(struct nb_vif *v)
 {
 	struct umx_netback *nb = v->nb;
 	unsigned long txref, rxref, evtchn = 0, evt_tx = 0, evt_rx = 0, copy = 0, persistent = 0;
-	char path[192];
 	int port;
 
 #define RD(name, var, must)                                                                   \
 	do {                                                                                  \
-		snprintf(path, sizeof(path), "%s/" name, v->fe);                              \
-		if (net_xs_read_uint(nb->xs, path, &(var)) < 0 && (must))                     \
+		if (xenbus_read_uint(nb->xs, v->fe, name, &(var)) < 0 && (must))              \
 			return nb_vif_fail(v, "frontend node %s missing or malformed", name); \
 	} while (0)
 	RD("tx-ring-ref", txref, true);
@@ -79,7 +77,7 @@ static int vif_connect(struct nb_vif *v)
 	v->rings = true;
 	v->info.connected = true;
 	nb->busy = true;
-	net_xs_set_state(nb->xs, v->be, XenbusStateConnected);
+	xenbus_switch_state(nb->xs, v->be, XenbusStateConnected);
 	umx_info("netback: vif %u.%u connected%s", v->info.front_domid, v->info.handle,
 	         v->persistent ? " (persistent)" : "");
 	return 0;
@@ -135,8 +133,8 @@ static void vif_release(struct umx_netback *nb, struct nb_vif *v, const char *wh
 static void vif_frontend_changed(struct nb_vif *v)
 {
 	struct umx_netback *nb = v->nb;
-	int s = net_xs_state(nb->xs, v->fe);
-	int bs = net_xs_state(nb->xs, v->be);
+	int s = xenbus_read_state(nb->xs, v->fe);
+	int bs = xenbus_read_state(nb->xs, v->be);
 
 	/* A toolstack may write the backend directory before the frontend's
 	 * (libxl uses one transaction; scripts and other toolstacks may not):
@@ -157,7 +155,7 @@ static void vif_frontend_changed(struct nb_vif *v)
 			if (v->info.connected)
 				nb_vif_disconnect(v);
 			v->info.reason[0] = 0; /* a reconnect starts afresh */
-			net_xs_set_state(nb->xs, v->be, XenbusStateInitWait);
+			xenbus_switch_state(nb->xs, v->be, XenbusStateInitWait);
 		}
 		break;
 	case XenbusStateInitialised:
@@ -178,7 +176,7 @@ static void vif_frontend_changed(struct nb_vif *v)
 			return;
 		}
 		if (bs >= 0 && bs != XenbusStateClosed)
-			net_xs_set_state(nb->xs, v->be, XenbusStateClosed);
+			xenbus_switch_state(nb->xs, v->be, XenbusStateClosed);
 		break;
 	}
 }
@@ -225,7 +223,7 @@ static bool frontend_dead(struct umx_netback *nb, const char *be, uint32_t fdom)
 	snprintf(path, sizeof(path), "%s/frontend", be);
 	if (umx_xs_read(nb->xs, UMX_XS_NO_TX, path, &fe, NULL) < 0)
 		return false; /* vif_new reports the toolstack's mistake */
-	if (strlen(fe) < 128 && net_xs_state(nb->xs, fe) < 0)
+	if (strlen(fe) < 128 && xenbus_read_state(nb->xs, fe) < 0)
 		dead = peerdom_gone(nb->xs, fdom) == 1;
 	free(fe);
 	return dead;
@@ -250,8 +248,8 @@ static void vif_refuse(struct umx_netback *nb, const char *be, uint32_t fdom, ui
 	}
 	/* The node may not be writable (our store quota may be what ran
 	 * out): then the log is paced instead, once a second. */
-	if (net_xs_printf(nb->xs, UMX_XS_NO_TX, path, "%d all %u switch ports are in use", ENOSPC,
-	                  UMX_NET_PORTS_MAX) < 0 &&
+	if (xenbus_printf(nb->xs, UMX_XS_NO_TX, be, "error", "%d all %u switch ports are in use",
+	                  ENOSPC, UMX_NET_PORTS_MAX) < 0 &&
 	    nb->refused_logged_at && now - nb->refused_logged_at < 1000)
 		return;
 	nb->refused_logged_at = now;
@@ -284,8 +282,7 @@ static void vif_new(struct umx_netback *nb, uint32_t fdom, uint32_t handle)
 	memcpy(v->be, be, sizeof(v->be));
 	/* The toolstack's nodes: frontend path and id must agree with the
 	 * directory we found them in. */
-	snprintf(path, sizeof(path), "%s/frontend-id", v->be);
-	if (net_xs_read_uint(nb->xs, path, &fid) < 0 || fid != fdom)
+	if (xenbus_read_uint(nb->xs, v->be, "frontend-id", &fid) < 0 || fid != fdom)
 		goto bad;
 	snprintf(path, sizeof(path), "%s/frontend", v->be);
 	if (umx_xs_read(nb->xs, UMX_XS_NO_TX, path, &val, NULL) < 0 || strlen(val) >= sizeof(v->fe))
@@ -298,13 +295,12 @@ static void vif_new(struct umx_netback *nb, uint32_t fdom, uint32_t handle)
 		umx_net_parse_mac(val, v->info.mac);
 	free(val);
 	val = NULL;
-	for (unsigned i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", v->be, features[i].name);
-		net_xs_printf(nb->xs, UMX_XS_NO_TX, path, "%s", features[i].value);
-	}
+	for (unsigned i = 0; i < sizeof(features) / sizeof(features[0]); i++)
+		xenbus_printf(nb->xs, UMX_XS_NO_TX, v->be, features[i].name, "%s",
+		              features[i].value);
 	snprintf(path, sizeof(path), "%s/error", v->be);
 	umx_xs_rm(nb->xs, UMX_XS_NO_TX, path); /* it may have waited for a port */
-	net_xs_set_state(nb->xs, v->be, XenbusStateInitWait);
+	xenbus_switch_state(nb->xs, v->be, XenbusStateInitWait);
 	nb->vifs[nb->nvifs++] = v;
 	snprintf(path, sizeof(path), "%s/state", v->fe);
 	snprintf(token, sizeof(token), "fe:%u:%u", fdom, handle);
@@ -403,12 +399,9 @@ void nb_handle_watch(struct umx_netback *nb, const char *path, const char *token
 
 void nb_publish_stats(struct umx_netback *nb)
 {
-	char path[192];
-
 	for (unsigned i = 0; i < nb->nvifs; i++) {
 		struct umx_net_port *s = &nb->vifs[i]->info;
-		snprintf(path, sizeof(path), "%s/statistics", nb->vifs[i]->be);
-		net_xs_printf(nb->xs, UMX_XS_NO_TX, path,
+		xenbus_printf(nb->xs, UMX_XS_NO_TX, nb->vifs[i]->be, "statistics",
 		              "rx_frames=%llu rx_bytes=%llu tx_frames=%llu tx_bytes=%llu "
 		              "dropped=%llu errors=%llu",
 		              (unsigned long long)s->rx_frames, (unsigned long long)s->rx_bytes,

@@ -26,7 +26,7 @@
 
 #include "../common/evstorm.h"
 #include "net_priv.h"
-#include "umx/clock.h"
+#include "umx/internal/clock.h"
 #include "umx/log.h"
 
 enum {
@@ -355,7 +355,7 @@ int umx_netfront_recv(umx_netfront *nf, void *buf, size_t cap)
 
 static void check_backend_state(umx_netfront *nf)
 {
-	int s = net_xs_state(nf->xs, nf->be);
+	int s = xenbus_read_state(nf->xs, nf->be);
 
 	if (s == XenbusStateConnected && !nf->reason[0])
 		nf->link_up = true;
@@ -531,7 +531,7 @@ static int wait_backend(umx_netfront *nf, unsigned want, int timeout_ms)
 
 	for (;;) {
 		char *path, *token;
-		int s = net_xs_state(nf->xs, nf->be), left, r;
+		int s = xenbus_read_state(nf->xs, nf->be), left, r;
 
 		if (s >= 0 && (want & (1u << s)))
 			return s;
@@ -550,18 +550,16 @@ static int wait_backend(umx_netfront *nf, unsigned want, int timeout_ms)
 
 static int publish(umx_netfront *nf)
 {
-	char path[160];
 	uint32_t tx;
 	int r;
 
 	for (int tries = 0; tries < 16; tries++) {
 		if ((r = umx_xs_transaction_start(nf->xs, &tx)) < 0)
 			return r;
-#define W(name, fmt, ...)                                                        \
-	do {                                                                     \
-		snprintf(path, sizeof(path), "%s/" name, nf->fe);                \
-		if ((r = net_xs_printf(nf->xs, tx, path, fmt, __VA_ARGS__)) < 0) \
-			goto abort;                                              \
+#define W(name, fmt, ...)                                                                \
+	do {                                                                             \
+		if ((r = xenbus_printf(nf->xs, tx, nf->fe, name, fmt, __VA_ARGS__)) < 0) \
+			goto abort;                                                      \
 	} while (0)
 		W("tx-ring-ref", "%u", umx_plat_share_ref(nf->s_txring, 0));
 		W("rx-ring-ref", "%u", umx_plat_share_ref(nf->s_rxring, 0));
@@ -616,7 +614,7 @@ static int read_vif_nodes(umx_netfront *nf)
 	int r;
 
 	snprintf(path, sizeof(path), "%s/backend-id", nf->fe);
-	if ((r = net_xs_read_uint(nf->xs, path, &bid)) < 0)
+	if ((r = xenbus_read_uint(nf->xs, path, NULL, &bid)) < 0)
 		return r;
 	if (bid >= 32752 || bid == umx_plat_domid(nf->p))
 		return -EINVAL;
@@ -658,8 +656,8 @@ int umx_netfront_open(umx_plat *p, unsigned handle, int timeout_ms, umx_netfront
 		usleep(50 * 1000);
 	if (r < 0)
 		goto err;
-	if (net_xs_state(nf->xs, nf->fe) != XenbusStateInitialising &&
-	    (r = net_xs_set_state(nf->xs, nf->fe, XenbusStateInitialising)) < 0)
+	if (xenbus_read_state(nf->xs, nf->fe) != XenbusStateInitialising &&
+	    (r = xenbus_switch_state(nf->xs, nf->fe, XenbusStateInitialising)) < 0)
 		goto err;
 	snprintf(path, sizeof(path), "%s/state", nf->be);
 	if ((r = umx_xs_watch(nf->xs, path, "netfront")) < 0)
@@ -680,7 +678,7 @@ int umx_netfront_open(umx_plat *p, unsigned handle, int timeout_ms, umx_netfront
 	nf->port = nf->port_rx = (uint32_t)port;
 	/* Split event channels when the backend offers them, as Linux does. */
 	snprintf(path, sizeof(path), "%s/feature-split-event-channels", nf->be);
-	if (net_xs_read_uint(nf->xs, path, &split) == 0 && split == 1) {
+	if (xenbus_read_uint(nf->xs, path, NULL, &split) == 0 && split == 1) {
 		port = umx_plat_evtchn_alloc_unbound(p, nf->backend_id);
 		if (port <= 0) {
 			r = port < 0 ? port : -EIO;
@@ -705,7 +703,7 @@ int umx_netfront_open(umx_plat *p, unsigned handle, int timeout_ms, umx_netfront
 	*out = nf;
 	return 0;
 err_release:
-	net_xs_set_state(nf->xs, nf->fe, XenbusStateClosed);
+	xenbus_switch_state(nf->xs, nf->fe, XenbusStateClosed);
 	release(nf);
 err_unwatch:
 	snprintf(path, sizeof(path), "%s/state", nf->be);
@@ -722,8 +720,8 @@ void umx_netfront_close(umx_netfront *nf)
 	if (!nf)
 		return;
 	if (nf->p) {
-		net_xs_set_state(nf->xs, nf->fe, XenbusStateClosing);
-		net_xs_set_state(nf->xs, nf->fe, XenbusStateClosed);
+		xenbus_switch_state(nf->xs, nf->fe, XenbusStateClosing);
+		xenbus_switch_state(nf->xs, nf->fe, XenbusStateClosed);
 		/* Give the backend a moment to unmap; if it does not, unshare
 		 * reports busy and the platform defers the release. */
 		wait_backend(nf, (1u << XenbusStateClosed) | (1u << XenbusStateInitWait), 500);

@@ -9,6 +9,7 @@
 #include <xen/io/netif.h>
 #include <xen/io/xenbus.h>
 
+#include "../common/xenbus.h"
 #include "umx/net.h"
 #include "umx/ring.h"
 
@@ -23,17 +24,11 @@ _Static_assert(sizeof(struct netif_rx_response) == 8, "netif_rx_response");
 _Static_assert(sizeof(union netif_tx_sring_entry) == 12, "tx slot");
 _Static_assert(sizeof(union netif_rx_sring_entry) == 8, "rx slot");
 
-/* Store helpers (xenbus.c). */
 /* Complete the TCP/UDP checksum of an Ethernet frame whose sender left it
  * blank (NETTXF_csum_blank): IPv4 or IPv6, one optional VLAN tag. 0, or
  * -EINVAL for anything else (left as it is). Lengths come from the peer and
  * are checked against @len. */
 int net_csum_fill(uint8_t *frame, size_t len);
-int net_xs_read_uint(umx_xs *xs, const char *path, unsigned long *v);
-int net_xs_printf(umx_xs *xs, uint32_t tx, const char *path, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
-int net_xs_state(umx_xs *xs, const char *dir); /* XenbusState, or -errno */
-int net_xs_set_state(umx_xs *xs, const char *dir, int state);
 
 /*
  * Detached frontend for fuzzing: the cores run on caller memory (two ring

@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "../common/peerdom.h"
-#include "umx/clock.h"
+#include "umx/internal/clock.h"
 #include "umx/log.h"
 #include "vchan_priv.h"
 

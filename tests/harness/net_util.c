@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "net_util.h"
-#include "umx/clock.h"
+#include "umx/internal/clock.h"
 
 int net_sw_pipes(struct net_sw *sw)
 {

@@ -18,7 +18,7 @@
 
 #include "blk_util.h"
 #include "umx/barrier.h"
-#include "umx/clock.h"
+#include "umx/internal/clock.h"
 #include "umx/grant.h"
 
 enum attack {

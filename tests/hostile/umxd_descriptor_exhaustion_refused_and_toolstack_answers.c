@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "umx/clock.h"
+#include "umx/internal/clock.h"
 #include "umx/internal/ctl.h"
 #include "umx_test.h"
 

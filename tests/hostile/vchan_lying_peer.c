@@ -14,7 +14,7 @@
 #include <xen/io/libxenvchan.h>
 
 #include "vchan_util.h"
-#include "umx/clock.h"
+#include "umx/internal/clock.h"
 #include "umx/platform.h"
 
 static int sync_pipe[2]; /* hostile peer -> our side: "offer is up" */

@@ -21,8 +21,11 @@ flags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --cflags --libs umx) || fail
 echo "$flags" | grep -q -- "-lumx" || fail "pkg-config libs: $flags"
 grep -q "^ExecStart=$prefix/sbin/umxd " "$prefix/lib/systemd/system/umxd.service" ||
 	fail "the systemd unit does not start the installed umxd"
-# A header installed promises a library installed: lwip.h's is not.
+# A header installed promises a library installed: umx_lwip's is not, and
+# the internal headers (clock.h among them) are the tree's own.
 [ ! -e "$prefix/include/umx/lwip.h" ] || fail "umx/lwip.h installed without its library"
+[ ! -e "$prefix/include/umx/clock.h" ] || fail "umx/clock.h (internal) installed"
+[ ! -e "$prefix/include/umx/internal" ] || fail "umx/internal/ installed"
 # Only the umx_ namespace is exported, under the UMX_0.1 version node.
 so=$(ls "$libdir"/libumx.so.0.* | head -n1)
 bad=$(readelf --dyn-syms -W "$so" | awk '$5=="GLOBAL" && $7!="UND" {print $8}' |

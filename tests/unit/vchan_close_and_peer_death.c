@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
-#include "umx/clock.h"
+#include "umx/internal/clock.h"
 #include "umx/xs.h"
 #include "vchan_util.h"
 

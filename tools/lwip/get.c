@@ -21,7 +21,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
-#include "umx/clock.h"
+#include "umx/internal/clock.h"
 #include "lwip_inc.h"
 #include "prog.h"
 

@@ -31,7 +31,7 @@
 
 #include <slirp/libslirp.h>
 
-#include "umx/clock.h"
+#include "umx/internal/clock.h"
 #include "umx/log.h"
 #include "umx/net.h"
 #include "umx/platform.h"

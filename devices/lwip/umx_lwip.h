@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * lwip.h — a TCP/IP stack inside a domain: Debian's lwIP bound to a umx
+ * umx_lwip.h — a TCP/IP stack inside a domain: Debian's lwIP bound to a umx
  * netfront.
  *
  * Design note

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * clock.h — the one clock umx measures deadlines, windows and rates with:
+ * internal/clock.h — the one clock umx measures deadlines, windows and rates with:
  * CLOCK_MONOTONIC (never steps back, not moved by settimeofday or NTP
  * slews that jump). Header-only, so that programs which do not link
  * libumx (the libxenvchan peers, built against Xen's own libraries) use

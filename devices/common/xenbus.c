@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: MIT */
+/* The store side every split device shares (xenbus.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+/* stdint first: Xen's headers expect it. */
+#include <stdint.h>
+#include <xen/io/xenbus.h>
+
+#include "xenbus.h"
+
+/* @dir/@name (or @dir alone when @name is NULL) into @path. */
+static int node_path(char path[XENBUS_PATH_MAX], const char *dir, const char *name)
+{
+	int n = name ? snprintf(path, XENBUS_PATH_MAX, "%s/%s", dir, name)
+	             : snprintf(path, XENBUS_PATH_MAX, "%s", dir);
+
+	return n < 0 || n >= XENBUS_PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+int xenbus_read_uint(umx_xs *xs, const char *dir, const char *name, unsigned long *v)
+{
+	char path[XENBUS_PATH_MAX], *val, *end;
+	int r;
+
+	if ((r = node_path(path, dir, name)) < 0)
+		return r;
+	if ((r = umx_xs_read(xs, UMX_XS_NO_TX, path, &val, NULL)) < 0)
+		return r;
+	errno = 0;
+	*v = strtoul(val, &end, 10);
+	/* The peer wrote it: digits only (strtoul would take spaces, a sign),
+	 * no trailing bytes, no overflow. */
+	r = (errno || end == val || *end || val[0] < '0' || val[0] > '9') ? -EINVAL : 0;
+	free(val);
+	return r;
+}
+
+int xenbus_printf(umx_xs *xs, uint32_t tx, const char *dir, const char *name, const char *fmt, ...)
+{
+	char path[XENBUS_PATH_MAX], buf[256];
+	va_list ap;
+	int n;
+
+	if ((n = node_path(path, dir, name)) < 0)
+		return n;
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	return umx_xs_write(xs, tx, path, buf, (size_t)n);
+}
+
+int xenbus_read_state(umx_xs *xs, const char *dir)
+{
+	unsigned long v;
+	int r = xenbus_read_uint(xs, dir, "state", &v);
+
+	if (r < 0)
+		return r;
+	return v > XenbusStateReconfigured ? -EINVAL : (int)v;
+}
+
+int xenbus_switch_state(umx_xs *xs, const char *dir, int state)
+{
+	return xenbus_printf(xs, UMX_XS_NO_TX, dir, "state", "%d", state);
+}
+
+/* Write @dir/@name = @val (or make @dir/@name, or @dir when @name is NULL,
+ * a directory when @val is NULL) with @perms: owner, then reader. */
+static int put_node(umx_xs *xs, uint32_t tx, const char *dir, const char *name, const char *val,
+                    const char *const perms[2])
+{
+	char path[XENBUS_PATH_MAX];
+	int r;
+
+	if ((r = node_path(path, dir, name)) < 0)
+		return r;
+	r = val ? umx_xs_write_str(xs, tx, path, val) : umx_xs_mkdir(xs, tx, path);
+	if (r < 0)
+		return r;
+	return umx_xs_set_perms(xs, tx, path, perms, 2);
+}
+
+/* The paths of a pair: the frontend's directory, the backend's, and the
+ * backend's directory of this frontend (its parent). */
+struct pair_paths {
+	char fe[XENBUS_PATH_MAX], be[XENBUS_PATH_MAX], bdir[XENBUS_PATH_MAX];
+};
+
+static int pair_paths(struct pair_paths *pp, const char *type, uint32_t front, uint32_t back,
+                      unsigned devid)
+{
+	int n1 = snprintf(pp->fe, sizeof(pp->fe), "/local/domain/%u/device/%s/%u", front, type,
+	                  devid);
+	int n2 = snprintf(pp->bdir, sizeof(pp->bdir), "/local/domain/%u/backend/%s/%u", back, type,
+	                  front);
+	int n3 = snprintf(pp->be, sizeof(pp->be), "%s/%u", pp->bdir, devid);
+
+	if (n1 < 0 || n2 < 0 || n3 < 0 || n1 >= XENBUS_PATH_MAX || n2 >= XENBUS_PATH_MAX ||
+	    n3 >= XENBUS_PATH_MAX)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* One attempt at the pair in @tx: 0 or -errno (the caller aborts). */
+static int pair_write(umx_xs *xs, uint32_t tx, const struct xenbus_pair *p,
+                      const struct pair_paths *pp)
+{
+	char fperm0[16], fperm1[16], bperm0[16], bperm1[16], fid[16], bid[16], *old = NULL;
+	const char *fperms[2] = {fperm0, fperm1}, *bperms[2] = {bperm0, bperm1};
+	int r;
+
+	if (umx_xs_read(xs, tx, pp->fe, &old, NULL) == 0) {
+		free(old);
+		return -EEXIST;
+	}
+	snprintf(fperm0, sizeof(fperm0), "n%u", p->front);
+	snprintf(fperm1, sizeof(fperm1), "r%u", p->back);
+	snprintf(bperm0, sizeof(bperm0), "n%u", p->back);
+	snprintf(bperm1, sizeof(bperm1), "r%u", p->front);
+	snprintf(fid, sizeof(fid), "%u", p->front);
+	snprintf(bid, sizeof(bid), "%u", p->back);
+
+	/* Frontend directory: owned by the frontend, readable by the backend. */
+	if ((r = put_node(xs, tx, pp->fe, NULL, NULL, fperms)) < 0 ||
+	    (r = put_node(xs, tx, pp->fe, "backend", pp->be, fperms)) < 0 ||
+	    (r = put_node(xs, tx, pp->fe, "backend-id", bid, fperms)) < 0)
+		return r;
+	for (unsigned i = 0; i < p->nfe; i++)
+		if ((r = put_node(xs, tx, pp->fe, p->fe[i].name, p->fe[i].value, fperms)) < 0)
+			return r;
+	if ((r = put_node(xs, tx, pp->fe, "state", "1", fperms)) < 0)
+		return r;
+
+	/* Backend directory (and its parent): owned by the backend, readable
+	 * by the frontend. */
+	if ((r = put_node(xs, tx, pp->bdir, NULL, NULL, bperms)) < 0 ||
+	    (r = put_node(xs, tx, pp->be, NULL, NULL, bperms)) < 0 ||
+	    (r = put_node(xs, tx, pp->be, "frontend", pp->fe, bperms)) < 0 ||
+	    (r = put_node(xs, tx, pp->be, "frontend-id", fid, bperms)) < 0)
+		return r;
+	for (unsigned i = 0; i < p->nbe; i++)
+		if ((r = put_node(xs, tx, pp->be, p->be[i].name, p->be[i].value, bperms)) < 0)
+			return r;
+	if ((r = put_node(xs, tx, pp->be, "online", "1", bperms)) < 0 ||
+	    (r = put_node(xs, tx, pp->be, "state", "1", bperms)) < 0)
+		return r;
+	return 0;
+}
+
+int xenbus_pair_add(umx_xs *xs, const struct xenbus_pair *p)
+{
+	struct pair_paths pp;
+	uint32_t tx;
+	int r;
+
+	if (p->front == p->back || !p->type || (p->nfe && !p->fe) || (p->nbe && !p->be))
+		return -EINVAL;
+	if ((r = pair_paths(&pp, p->type, p->front, p->back, p->devid)) < 0)
+		return r;
+	/* A conflicting transaction (another attach, the peer) is retried a
+	 * bounded number of times, as libxl does. */
+	for (int tries = 0; tries < 16; tries++) {
+		if ((r = umx_xs_transaction_start(xs, &tx)) < 0)
+			return r;
+		if ((r = pair_write(xs, tx, p, &pp)) < 0) {
+			umx_xs_transaction_end(xs, tx, false);
+			return r;
+		}
+		r = umx_xs_transaction_end(xs, tx, true);
+		if (r != -EAGAIN)
+			return r;
+	}
+	return -EAGAIN;
+}
+
+int xenbus_pair_remove(umx_xs *xs, const char *type, uint32_t front, uint32_t back, unsigned devid)
+{
+	struct pair_paths pp;
+	char **names = NULL;
+	unsigned n = 0;
+	int r1, r2;
+
+	if ((r1 = pair_paths(&pp, type, front, back, devid)) < 0)
+		return r1;
+	r1 = umx_xs_rm(xs, UMX_XS_NO_TX, pp.be);
+	r2 = umx_xs_rm(xs, UMX_XS_NO_TX, pp.fe);
+	/* The frontend's directory on the backend goes with its last device. */
+	if (umx_xs_directory(xs, UMX_XS_NO_TX, pp.bdir, &names, &n) == 0 && n == 0)
+		umx_xs_rm(xs, UMX_XS_NO_TX, pp.bdir);
+	free(names);
+	/* The frontend's nodes go with its domain: one side missing is fine. */
+	if (r1 == -ENOENT && r2 == -ENOENT)
+		return -ENOENT;
+	if (r1 == -ENOENT)
+		r1 = 0;
+	if (r2 == -ENOENT)
+		r2 = 0;
+	return r1 < 0 ? r1 : r2;
+}
+
+int xenbus_next_devid(umx_xs *xs, const char *type, uint32_t front, unsigned base, unsigned stride,
+                      unsigned limit)
+{
+	char path[XENBUS_PATH_MAX], **names;
+	unsigned count, d = base;
+
+	if (stride == 0)
+		stride = 1;
+	snprintf(path, sizeof(path), "/local/domain/%u/device/%s", front, type);
+	if (umx_xs_directory(xs, UMX_XS_NO_TX, path, &names, &count) < 0)
+		return (int)base;
+	for (unsigned i = 0; i < count; i++) {
+		char *end;
+		unsigned long v = strtoul(names[i], &end, 10);
+
+		/* Not a devid (the frontend owns this directory): skipped. */
+		if (end == names[i] || *end || names[i][0] < '0' || names[i][0] > '9')
+			continue;
+		if (v >= d && v < limit)
+			d = (unsigned)((v - base) / stride + 1) * stride + base;
+	}
+	free(names);
+	return (int)d;
+}
