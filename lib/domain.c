@@ -192,6 +192,14 @@ int umx_domain_spawn(umx_conn *ts, const char *name, const struct umx_spawn_opts
 	sandbox = !(opts->flags & UMX_SPAWN_NO_SANDBOX);
 	memset(proc, 0, sizeof(*proc));
 	proc->pidfd = proc->status_fd = -1;
+	if (opts->nifs && (!sandbox || (opts->flags & UMX_SPAWN_NET_HOST) || !opts->ifs ||
+	                   !opts->if_fds || opts->nifs > UMX_SPAWN_IFS_MAX)) {
+		snprintf(proc->why, sizeof(proc->why),
+		         "network interfaces need the sandbox's own network namespace (not "
+		         "--no-sandbox or --net host), at most %u",
+		         UMX_SPAWN_IFS_MAX);
+		return -EINVAL;
+	}
 	r = umx_domain_create(ts, name, opts->grant_frames, &proc->domid, &fd);
 	if (r < 0) {
 		snprintf(proc->why, sizeof(proc->why), "cannot create the domain: %s",
@@ -207,6 +215,9 @@ int umx_domain_spawn(umx_conn *ts, const char *name, const struct umx_spawn_opts
 		        .nbinds = opts->nbinds,
 		        .uid_base = opts->uid_base,
 		        .umx_dir = umx_conn_dir(ts),
+		        .ifs = opts->ifs,
+		        .nifs = opts->nifs,
+		        .if_fds = opts->if_fds,
 		};
 		if (!so.uid_base && base_env && *base_env) {
 			char *end;

@@ -881,9 +881,11 @@ static void init_main(const struct plan *pl)
  * libc's system call wrappers, on a stack of its own that the address
  * sanitizer must not poison (it never returns to unpoison it). */
 struct net_job {
-	int pidfd; /* init's */
-	int sock;  /* the launcher's end of the status socket */
-	int err;   /* errno of the step that failed */
+	int pidfd;                        /* init's */
+	int sock;                         /* the launcher's end of the status socket */
+	const struct umx_sandbox_opts *o; /* the interfaces to make */
+	gid_t gid;                        /* the domain's */
+	int err;                          /* errno of the step that failed */
 	const char *step;
 };
 
@@ -903,7 +905,7 @@ __attribute__((no_sanitize("address"))) static int net_helper(void *arg)
 	                    .msg_control = u.buf,
 	                    .msg_controllen = sizeof(u.buf)};
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	int s, fd;
+	int s = -1, fd;
 
 	j->step = "entering the domain's user namespace";
 	if (setns(j->pidfd, CLONE_NEWUSER) < 0)
@@ -918,27 +920,49 @@ __attribute__((no_sanitize("address"))) static int net_helper(void *arg)
 	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
 	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
 		goto fail;
+	close(s);
+	s = -1;
+	/* The domain's interfaces (umx run --net), before init enters the
+	 * namespace: its program starts with them configured. */
+	if (j->o->nifs && (errno = -umx_sandbox_net_ifs(j->o->ifs, j->o->nifs, j->gid, j->o->if_fds,
+	                                                &j->step)) != 0)
+		goto fail;
 	j->step = "opening the domain's network namespace";
 	if ((fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
-		goto fail;
+		goto fail_ifs;
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
 	j->step = "sending init its network namespace";
-	if (sendmsg(j->sock, &mh, MSG_NOSIGNAL) != 1)
-		goto fail;
-	_exit(0); /* our descriptors are a copy of the launcher's: they go too */
+	if (sendmsg(j->sock, &mh, MSG_NOSIGNAL) != 1) {
+		j->err = errno;
+		close(fd);
+		goto fail_ifs_err;
+	}
+	/* Our descriptor table is the launcher's (CLONE_FILES, so that the
+	 * TAP descriptors land there): close what is ours alone. */
+	close(fd);
+	_exit(0);
+fail_ifs:
+	j->err = errno;
+fail_ifs_err:
+	for (unsigned i = 0; i < j->o->nifs; i++)
+		close(j->o->if_fds[i]);
+	_exit(1);
 fail:
 	j->err = errno;
+	if (s >= 0)
+		close(s);
 	_exit(1);
 }
 
 /* On failure, *@refused says whether the kernel refused the namespace
  * itself (a limit, a policy), which explain_clone_error() has put in @why. */
-static int net_make(int pidfd, int sock, char *why, size_t why_len, bool *refused)
+static int net_make(const struct umx_sandbox_opts *o, gid_t gid, int pidfd, int sock, char *why,
+                    size_t why_len, bool *refused)
 {
-	struct net_job j = {.pidfd = pidfd, .sock = sock};
+	struct net_job j = {.pidfd = pidfd, .sock = sock, .o = o, .gid = gid};
 	sigset_t all, old;
 	pid_t h;
 	int st = 0, err;
@@ -960,7 +984,7 @@ static int net_make(int pidfd, int sock, char *why, size_t why_len, bool *refuse
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	/* No exit signal: a SIGCHLD handler reaping any child would not take
 	 * it from us (__WCLONE below). */
-	h = clone(net_helper, stack + NET_STACK, CLONE_VM | CLONE_VFORK, &j);
+	h = clone(net_helper, stack + NET_STACK, CLONE_VM | CLONE_VFORK | CLONE_FILES, &j);
 	err = errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (h < 0) {
@@ -992,6 +1016,7 @@ int umx_sandbox_spawn(const struct umx_sandbox_opts *o, uint32_t domid, int conn
 	struct init_msg m;
 	struct plan plan = {0}, *pl = &plan;
 	int sv[2] = {-1, -1}, pfd = -1, r;
+	bool ifs_made = false;
 	ssize_t n;
 	pid_t child;
 
@@ -1039,13 +1064,14 @@ int umx_sandbox_spawn(const struct umx_sandbox_opts *o, uint32_t domid, int conn
 	if (!o->net_host) {
 		char net_why[sizeof(m.why)];
 		bool refused = false;
-		int nr = net_make(pfd, sv[0], net_why, sizeof(net_why), &refused);
+		int nr = net_make(o, pl->gid, pfd, sv[0], net_why, sizeof(net_why), &refused);
 		/* The kernel refusing a namespace is said first, whatever else
 		 * failed, as when clone3 made them all. */
 		if (nr < 0 && (r == 0 || refused)) {
 			r = nr;
 			snprintf(why, why_len, "%s", net_why);
 		}
+		ifs_made = nr == 0 && o->nifs;
 	}
 	if (r < 0) {
 		/* init may have failed first (it starts before "go"), and said why. */
@@ -1077,6 +1103,8 @@ int umx_sandbox_spawn(const struct umx_sandbox_opts *o, uint32_t domid, int conn
 	plan_free(pl);
 	return 0;
 kill:
+	for (unsigned i = 0; ifs_made && i < o->nifs; i++)
+		close(o->if_fds[i]);
 	syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
 	while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
 		;

@@ -33,8 +33,11 @@ struct umx_sandbox_opts {
 	bool net_host;                /* keep the host's network namespace */
 	const struct umx_bind *binds; /* extra mounts, bubblewrap style */
 	unsigned nbinds;
-	uint32_t uid_base;   /* as root: the domain runs as uid/gid base + domid */
-	const char *umx_dir; /* the toolstack's runtime directory, hidden */
+	uint32_t uid_base;              /* as root: the domain runs as uid/gid base + domid */
+	const char *umx_dir;            /* the toolstack's runtime directory, hidden */
+	const struct umx_spawn_if *ifs; /* TAP devices in the domain's netns */
+	unsigned nifs;
+	int *if_fds; /* out: their descriptors */
 };
 
 /* Start @argv as domain @domid holding @conn_fd ($UMX_DOMAIN_FD) in a new
@@ -52,5 +55,11 @@ UMX_SANDBOX_INTERNAL int umx_sandbox_spawn(const struct umx_sandbox_opts *o, uin
  * the program's wait status when init reported one, else @init_status
  * (init itself was killed, e.g. SIGKILL by `umx destroy`). */
 UMX_SANDBOX_INTERNAL int umx_sandbox_status(int status_fd, int init_status);
+
+/* sandbox_net.c: make @ifs in the calling thread's network namespace (the
+ * network helper's); @fds gets their TAP descriptors. -errno with *@step
+ * naming what failed, nothing left open. */
+UMX_SANDBOX_INTERNAL int umx_sandbox_net_ifs(const struct umx_spawn_if *ifs, unsigned nifs,
+                                             gid_t gid, int *fds, const char **step);
 
 #endif /* UMX_SANDBOX_H */

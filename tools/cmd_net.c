@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "run_net.h"
 #include "umx.h"
 #include "umx/domain.h"
 #include "umx/net.h"
@@ -283,9 +284,9 @@ static int net_list(void)
 
 	if (store_open(&xs) < 0)
 		return 1;
-	printf("%-5s %-5s %-3s %-17s %-12s %10s %12s %10s %12s %8s %7s\n", "BACK", "FRONT", "VIF",
-	       "MAC", "STATE", "RX_FRAMES", "RX_BYTES", "TX_FRAMES", "TX_BYTES", "DROPPED",
-	       "ERRORS");
+	printf("%-5s %-5s %-3s %-17s %-12s %10s %12s %10s %12s %8s %7s  %s\n", "BACK", "FRONT",
+	       "VIF", "MAC", "STATE", "RX_FRAMES", "RX_BYTES", "TX_FRAMES", "TX_BYTES", "DROPPED",
+	       "ERRORS", "DOMAIN:IF ADDRESS");
 	if (umx_xs_directory(xs, UMX_XS_NO_TX, "/local/domain", &doms, &nd) < 0)
 		nd = 0, doms = NULL;
 	for (unsigned i = 0; i < nd; i++) {
@@ -298,19 +299,33 @@ static int net_list(void)
 			if (umx_xs_directory(xs, UMX_XS_NO_TX, dir, &handles, &nh) < 0)
 				continue;
 			for (unsigned k = 0; k < nh; k++) {
-				char vd[256], *mac, *state, *stats, f[6][24];
+				char vd[256], fd[128], *mac, *state, *stats, f[6][24], *dom, *ifn,
+				        *ip;
 				int s;
 				snprintf(vd, sizeof(vd), "%s/%s", dir, handles[k]);
 				mac = read_node(xs, vd, "mac");
 				state = read_node(xs, vd, "state");
 				stats = read_node(xs, vd, "statistics");
 				s = state ? atoi(state) : 0;
+				/* umx run --net: the domain and interface this vif carries. */
+				snprintf(fd, sizeof(fd), "/local/domain/%s/device/vif/%s",
+				         fronts[j], handles[k]);
+				dom = read_node(xs, fd, "umx-domain");
+				ifn = read_node(xs, fd, "umx-ifname");
+				ip = read_node(xs, fd, "umx-ip");
 				for (int x = 0; x < 6; x++)
 					stat_field(stats, keys[x], f[x], sizeof(f[x]));
-				printf("%-5s %-5s %-3s %-17s %-12s %10s %12s %10s %12s %8s %7s\n",
+				printf("%-5s %-5s %-3s %-17s %-12s %10s %12s %10s %12s %8s %7s  "
+				       "%s%s%s "
+				       "%s\n",
 				       doms[i], fronts[j], handles[k], mac ? mac : "-",
 				       s >= 0 && s <= 6 ? states[s] : "?", f[0], f[1], f[2], f[3],
-				       f[4], f[5]);
+				       f[4], f[5], dom ? tool_show(dom) : "-",
+				       dom && ifn ? ":" : "", dom && ifn ? tool_show(ifn) : "",
+				       ip ? tool_show(ip) : "-");
+				free(dom);
+				free(ifn);
+				free(ip);
 				free(mac);
 				free(state);
 				free(stats);
@@ -395,6 +410,8 @@ int cmd_net(int argc, char **argv)
 		return net_detach(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "list"))
 		return net_list();
+	if (!strcmp(argv[1], "pump")) /* umx run --net's companion domain */
+		return run_net_pump(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "switch"))
 		return net_switch();
 	fprintf(stderr, "umx net: unknown operation '%s'\n", tool_show(argv[1]));

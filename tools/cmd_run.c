@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "run_net.h"
 #include "umx.h"
 #include "umx/internal/ctl.h"
 #include "umx/domain.h"
@@ -54,6 +55,8 @@ struct domcfg {
 	bool xen_compat;
 	const char *domid_file;
 	bool detach;
+	struct run_net_if nets[UMX_SPAWN_IFS_MAX]; /* --net SWITCH,... */
+	unsigned nnets;
 };
 
 static struct umx_domain_proc running;
@@ -385,6 +388,7 @@ static bool wait_asked_reboot(umx_conn *ts, uint32_t domid)
 
 static int launch(const char *cmd, struct domcfg *c)
 {
+	static struct run_net rn;
 	struct umx_spawn_opts so = {.grant_frames = c->grant_frames,
 	                            .flags = c->spawn_flags,
 	                            .binds = c->nbinds ? c->binds : NULL,
@@ -461,10 +465,31 @@ static int launch(const char *cmd, struct domcfg *c)
 			dup2(logfd, 1);
 			dup2(logfd, 2);
 		}
+		if (c->nnets) {
+			if (run_net_start(cmd, ts, c->name, c->nets, c->nnets, c->binds, c->nbinds,
+			                  c->uid_base, &rn) < 0) {
+				run_net_stop(ts, &rn);
+				tell_parent(&ready, -1, 0);
+				umx_conn_close(ts);
+				return 1;
+			}
+			so.binds = rn.binds;
+			so.nbinds = rn.nbinds;
+			so.ifs = rn.ifs;
+			so.nifs = rn.nifs;
+			so.if_fds = rn.fds;
+		}
 		r = umx_domain_spawn(ts, c->name, &so, c->argv, &running);
 		if (errfd >= 0 && ready >= 0)
 			dup2(errfd, 2);
-		if (r < 0) {
+		if (r < 0 || (c->nnets && run_net_started(cmd, ts, &rn, running.domid) < 0)) {
+			if (r == 0) {
+				umx_domain_proc_signal(&running, SIGKILL);
+				umx_domain_proc_wait(ts, &running, &st);
+				r = -EIO;
+			}
+			if (c->nnets)
+				run_net_stop(ts, &rn);
 			if (r == -EEXIST && c->name)
 				fprintf(stderr, "%s: name '%s' is taken by a running domain: %s\n",
 				        cmd, c->name, TOOL_NAME_RULES);
@@ -503,6 +528,8 @@ static int launch(const char *cmd, struct domcfg *c)
 			umx_domain_proc_signal(&running, pending_signal);
 		reboot = wait_asked_reboot(ts, running.domid);
 		r = umx_domain_proc_wait(ts, &running, &st);
+		if (c->nnets)
+			run_net_stop(ts, &rn);
 		if (reboot && (c->spawn_flags & UMX_SPAWN_NO_SANDBOX))
 			end_orphans();
 		if (reboot && r == 0)
@@ -559,6 +586,10 @@ const char tool_run_help[] =
         "--bind SRC[:DST], --ro-bind SRC[:DST]  make a host path visible (writable\n"
         "                   or read-only) at DST (default SRC)\n"
         "--net host         keep the host's network (what slirp needs)\n"
+        "--net SWITCH[,mac=M][,ip=ADDR/PREFIX][,gw=ADDR][,dns=ADDR]\n"
+        "                   an interface (eth0, eth1... per --net) whose frames go only\n"
+        "                   through a netfront on SWITCH; without ip=, its address,\n"
+        "                   route and DNS come by DHCP from the switch's router\n"
         "--no-sandbox       a plain process of your uid; `umx list` marks it\n"
         "The same settings in a file: umx create (umx.cfg(5)).\n";
 
@@ -614,14 +645,17 @@ int cmd_run(int argc, char **argv)
 			cfg.spawn_flags |= UMX_SPAWN_NO_SANDBOX;
 			break;
 		case 'N':
-			if (strcmp(optarg, "host") != 0) {
-				fprintf(stderr,
-				        "umx run: --net '%s': takes 'host' (the default is a "
-				        "network namespace with only loopback)\n",
-				        tool_show(optarg));
+			if (!strcmp(optarg, "host")) {
+				cfg.spawn_flags |= UMX_SPAWN_NET_HOST;
+				break;
+			}
+			if (cfg.nnets == UMX_SPAWN_IFS_MAX) {
+				fprintf(stderr, "umx run: --net: at most %u interfaces\n",
+				        UMX_SPAWN_IFS_MAX);
 				return 2;
 			}
-			cfg.spawn_flags |= UMX_SPAWN_NET_HOST;
+			if (run_net_parse("umx run", optarg, &cfg.nets[cfg.nnets++]) < 0)
+				return 2;
 			break;
 		case 'b':
 		case 'r':

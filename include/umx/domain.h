@@ -109,12 +109,33 @@ struct umx_bind {
  * systemd leaves unused (between container ranges and 2^31). */
 #define UMX_UID_BASE_DEFAULT 0x7ff00000u
 
+/* A network interface made in a sandboxed domain's own network namespace
+ * (`umx run --net`): a TAP device @name with @mac, up, with the addresses
+ * and default routes given (a prefix of 0: none of that family; an all-zero
+ * gateway: no route). Its descriptor goes to the caller, which carries its
+ * frames (a netfront), so the device's only way out is what the caller
+ * does with them. */
+#define UMX_SPAWN_IFS_MAX 8u
+struct umx_spawn_if {
+	char name[16];
+	uint8_t mac[6];
+	uint8_t prefix4, prefix6;
+	uint8_t addr4[4], gw4[4];
+	uint8_t addr6[16], gw6[16];
+};
+
 struct umx_spawn_opts {
 	uint32_t grant_frames; /* 0 = default */
 	unsigned flags;        /* UMX_SPAWN_* */
 	const struct umx_bind *binds;
 	unsigned nbinds;
 	uint32_t uid_base; /* 0 = $UMX_UID_BASE, else UMX_UID_BASE_DEFAULT */
+	/* Sandboxed and not UMX_SPAWN_NET_HOST only: at most UMX_SPAWN_IFS_MAX
+	 * interfaces; on success @if_fds[i] is interface i's TAP descriptor
+	 * (close-on-exec, the caller's to close). */
+	const struct umx_spawn_if *ifs;
+	unsigned nifs;
+	int *if_fds;
 };
 
 /* A running domain program, filled by umx_domain_spawn(). */
