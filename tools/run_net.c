@@ -36,7 +36,7 @@
 #include "dhcp.h"
 #include "run_net.h"
 #include "umx.h"
-#include "umx/clock.h"
+#include "umx/internal/clock.h"
 #include "umx/net.h"
 #include "umx/platform.h"
 #include "umx/xs.h"
