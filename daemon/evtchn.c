@@ -317,3 +317,36 @@ int umxd_h_evt_close(struct umxd_conn *c, struct umx_msg *m)
 	port_close(dom, req.port, false);
 	return umxd_reply(c, m, 0, NULL, 0, NULL, 0);
 }
+
+int umxd_h_evt_status(struct umxd_conn *c, struct umx_msg *m)
+{
+	struct umx_ctl_evt_close req;
+	struct umx_ctl_evt_status_reply rep = {0};
+	struct umxd_domain *dom = caller(c);
+	const struct evt_port *p;
+
+	if (umx_msg_get_exact(m, &req, sizeof(req)) < 0 || req.pad)
+		return -EBADMSG;
+	if (!dom)
+		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
+	/* Xen's port_is_valid(): a port inside the table is valid, and a free
+	 * one is reported closed rather than refused. */
+	if (req.port == 0 || req.port >= dom->evt->size)
+		return umxd_reply(c, m, -EINVAL, NULL, 0, NULL, 0);
+	p = &dom->evt->ports[req.port];
+	switch (p->state) {
+	case EVT_UNBOUND:
+		rep.status = UMX_EVT_STAT_UNBOUND;
+		rep.remote_domid = p->remote_dom;
+		break;
+	case EVT_INTERDOMAIN:
+		rep.status = UMX_EVT_STAT_INTERDOMAIN;
+		rep.remote_domid = p->remote_dom;
+		rep.remote_port = p->remote_port;
+		break;
+	default:
+		rep.status = UMX_EVT_STAT_CLOSED;
+		break;
+	}
+	return umxd_reply(c, m, 0, UMX_CTL_REPLY_BODY(&rep), UMX_CTL_REPLY_BODY_LEN(&rep), NULL, 0);
+}

@@ -63,6 +63,7 @@ static const struct {
         {UMX_CTL_EVT_ALLOC_UNBOUND, WHO_DOMU, umxd_h_evt_alloc_unbound},
         {UMX_CTL_EVT_BIND_INTERDOMAIN, WHO_DOMU, umxd_h_evt_bind_interdomain},
         {UMX_CTL_EVT_CLOSE, WHO_DOMU, umxd_h_evt_close},
+        {UMX_CTL_EVT_STATUS, WHO_DOMU, umxd_h_evt_status},
         {UMX_CTL_XS_CONNECT, WHO_ANY, umxd_h_xs_connect},
 };
 

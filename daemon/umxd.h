@@ -234,6 +234,7 @@ int umxd_evt_notify_remote(struct umxd_domain *dom, uint32_t port);
 int umxd_h_evt_alloc_unbound(struct umxd_conn *c, struct umx_msg *m);
 int umxd_h_evt_bind_interdomain(struct umxd_conn *c, struct umx_msg *m);
 int umxd_h_evt_close(struct umxd_conn *c, struct umx_msg *m);
+int umxd_h_evt_status(struct umxd_conn *c, struct umx_msg *m);
 
 /* ---- xs_glue.c: the store's view of domains -------------------------- */
 int umxd_store_start(struct umxd *umxd);

@@ -36,6 +36,7 @@ static const uint32_t types[] = {
         UMX_CTL_EVT_ALLOC_UNBOUND,
         UMX_CTL_EVT_BIND_INTERDOMAIN,
         UMX_CTL_EVT_CLOSE,
+        UMX_CTL_EVT_STATUS,
         UMX_CTL_XS_CONNECT,
 };
 

@@ -1,7 +1,11 @@
 #!/bin/sh
-# The drop-in libxengnttab/libxenevtchn/libxenstore export every symbol of
-# Debian's Xen 4.17 libraries under the same version node, with the same
-# SONAME and the same version-definition chain (VERS_1.0 <- 1.1 <- 1.2).
+# The drop-in libxengnttab/libxenevtchn/libxenstore/libxenforeignmemory
+# export every symbol of Debian's Xen 4.17 libraries under the same version
+# node, with the same SONAME and the same version-definition chain
+# (VERS_1.0 <- 1.1 <- 1.2 ...). The drop-in libxenctrl.so.4.17 exports a
+# subset of Debian's (what xenconsoled and xenconsole call), each under
+# Debian's version node, with Debian's SONAME and version nodes; Debian's
+# xenconsoled and xenconsole resolve every symbol against the drop-ins.
 set -u
 command -v readelf >/dev/null || { echo "SKIP: readelf not installed (binutils)"; exit 77; }
 [ -n "${UMX:-}" ] || { echo "SKIP: UMX not set"; exit 77; }
@@ -22,7 +26,8 @@ verdefs() { # version definitions and their parents, one line each
 }
 soname() { readelf -d "$1" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p'; }
 
-for lib in libxengnttab.so.1 libxenevtchn.so.1 libxenstore.so.4; do
+for lib in libxengnttab.so.1 libxenevtchn.so.1 libxenstore.so.4 libxenforeignmemory.so.1 \
+	libxenctrl.so.4.17; do
 	if [ ! -e "$sys/$lib" ]; then
 		echo "SKIP: $sys/$lib not installed (Debian libxen packages)"
 		exit 77
@@ -33,7 +38,11 @@ for lib in libxengnttab.so.1 libxenevtchn.so.1 libxenstore.so.4; do
 	missing=$(comm -23 "$tmp/deb" "$tmp/ours")
 	extra=$(comm -13 "$tmp/deb" "$tmp/ours")
 	n=$(wc -l <"$tmp/deb")
-	if [ -n "$missing" ]; then
+	if [ "$lib" = libxenctrl.so.4.17 ]; then
+		# A subset by design: Xen's ~400 calls mean nothing without a
+		# hypervisor; the binaries below prove the subset is enough.
+		echo "ok: $lib exports $(wc -l <"$tmp/ours") of Debian's $n symbol@version"
+	elif [ -n "$missing" ]; then
 		echo "FAIL: $lib lacks: $missing"; fail=1
 	else
 		echo "ok: $lib exports all $n of Debian's symbol@version"
@@ -52,13 +61,22 @@ for lib in libxengnttab.so.1 libxenevtchn.so.1 libxenstore.so.4; do
 	fi
 done
 # What Debian's binaries we run need must resolve against ours alone.
-for bin in "$sys/libxenvchan.so.4.17" /usr/bin/xenstore; do
-	[ -e "$bin" ] || continue
+# xenconsoled/xenconsole: Debian's xen-utils-4.17 (scripts/deps.sh installs it).
+for bin in "$sys/libxenvchan.so.4.17" /usr/bin/xenstore /usr/lib/xen-4.17/bin/xenconsoled \
+	/usr/lib/xen-4.17/bin/xenconsole; do
+	if [ ! -e "$bin" ]; then
+		case $bin in
+		*/xenconsole*) echo "FAIL: $bin missing (Debian xen-utils-4.17: make deps)"; fail=1 ;;
+		esac
+		continue
+	fi
 	out=$(LD_LIBRARY_PATH="$ours" ldd -r "$bin" 2>&1)
 	if printf '%s\n' "$out" | grep -q "undefined symbol\|not found\|no version information"; then
 		echo "FAIL: $bin against the drop-ins:"; printf '%s\n' "$out"; fail=1
 	elif ! printf '%s\n' "$out" | grep -q "$ours/libxenstore.so.4"; then
 		echo "FAIL: $bin did not load our libxenstore:"; printf '%s\n' "$out"; fail=1
+	elif printf '%s\n' "$out" | grep "=> " | grep "libxen" | grep -vq "=> $ours/"; then
+		echo "FAIL: $bin loaded a Xen library that is not ours:"; printf '%s\n' "$out"; fail=1
 	else
 		echo "ok: $(basename "$bin") resolves every symbol from the drop-ins"
 	fi

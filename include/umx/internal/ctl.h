@@ -59,6 +59,7 @@ enum umx_ctl_type {
 	UMX_CTL_EVT_ALLOC_UNBOUND = 0x300,
 	UMX_CTL_EVT_BIND_INTERDOMAIN,
 	UMX_CTL_EVT_CLOSE,
+	UMX_CTL_EVT_STATUS,
 
 	/* a domain: a new XenStore connection with the domain's identity */
 	UMX_CTL_XS_CONNECT = 0x400,
@@ -275,6 +276,20 @@ struct umx_ctl_evt_close {
 	uint32_t port;
 	uint32_t pad;
 };
+/* EVT_STATUS (struct umx_ctl_evt_close as request): the state of one of the
+ * caller's own ports, as Xen's EVTCHNOP_status reports it for DOMID_SELF
+ * (libxenctrl's xc_evtchn_status; xenconsoled asks it to learn whether its
+ * console port is still bound). -EINVAL for port 0 or one beyond the
+ * table, as Xen's port_is_valid(); a free port is UMX_EVT_STAT_CLOSED. */
+#define UMX_EVT_STAT_CLOSED      0u /* EVTCHNSTAT_closed */
+#define UMX_EVT_STAT_UNBOUND     1u /* EVTCHNSTAT_unbound: offered to remote_domid */
+#define UMX_EVT_STAT_INTERDOMAIN 2u /* EVTCHNSTAT_interdomain */
+struct umx_ctl_evt_status_reply {
+	int32_t result;
+	uint32_t status;       /* UMX_EVT_STAT_* */
+	uint32_t remote_domid; /* unbound/interdomain; DOMID_INVALID once that domain died */
+	uint32_t remote_port;  /* interdomain */
+};
 
 /* The replies read through UMX_CTL_REPLY_BODY: their body follows the result. */
 #define UMX_CTL_BODY_FOLLOWS_RESULT(type, first)                                      \
@@ -285,6 +300,7 @@ UMX_CTL_BODY_FOLLOWS_RESULT(umx_ctl_domain_reply, domid);
 UMX_CTL_BODY_FOLLOWS_RESULT(umx_ctl_wait_reply, exit_status);
 UMX_CTL_BODY_FOLLOWS_RESULT(umx_ctl_info_reply, version);
 UMX_CTL_BODY_FOLLOWS_RESULT(umx_ctl_region_reply, base_frame);
+UMX_CTL_BODY_FOLLOWS_RESULT(umx_ctl_evt_status_reply, status);
 
 /* One request/reply exchange on @conn (libumx's own modules, umxd's tests
  * and the drop-ins; everyone else calls the typed functions). @reply receives the reply
