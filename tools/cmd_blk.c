@@ -44,44 +44,6 @@ static const char usage_text[] =
         "  (io runs inside the frontend domain; offsets and lengths in bytes,\n"
         "   multiples of the disk's sector size)\n";
 
-static bool on_xen(void)
-{
-	const char *p = getenv("UMX_PLATFORM");
-
-	if (p && *p)
-		return !strcmp(p, "xen");
-	return !getenv(UMX_DOMAIN_FD_ENV) && access("/proc/xen/capabilities", F_OK) == 0;
-}
-
-/* The toolstack's store: umxd's, or Xen's in dom0. */
-static int store_open(umx_xs **xs)
-{
-	struct umx_daemon_info info;
-	umx_conn *ts;
-	int r;
-
-	if (on_xen()) {
-		int fd;
-
-		if (umx_xs_open_path("/var/run/xenstored/socket", xs) == 0)
-			return 0;
-		fd = open("/dev/xen/xenbus", O_RDWR | O_CLOEXEC);
-		if (fd >= 0 && umx_xs_open_fd(fd, xs) == 0)
-			return 0;
-		fprintf(stderr, "umx blk: cannot reach Xen's store\n");
-		return -1;
-	}
-	if (tool_connect(&ts) < 0)
-		return -1;
-	r = umx_daemon_info(ts, &info);
-	umx_conn_close(ts);
-	if (r < 0 || (r = umx_xs_open_path(info.xs_socket, xs)) < 0) {
-		fprintf(stderr, "umx blk: cannot reach the store: %s\n", strerror(-r));
-		return -1;
-	}
-	return 0;
-}
-
 static int parse_u64(const char *s, uint64_t *out)
 {
 	char *end;
@@ -106,13 +68,17 @@ static int blk_attach(int argc, char **argv)
 	umx_xs *xs;
 	int r;
 
-	if (argc < 3 || tool_parse_domid(argv[1], &front) < 0) {
+	if (argc < 3) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	if (tool_device_domain("umx blk", argv[1], &front) < 0) {
 		fputs(usage_text, stderr);
 		return 2;
 	}
 	for (int i = 3; i < argc; i++) {
 		if (!strcmp(argv[i], "--backend") && i + 1 < argc) {
-			if (tool_parse_domid(argv[++i], &back) < 0)
+			if (tool_device_domain("umx blk", argv[++i], &back) < 0)
 				return 2;
 		} else if (!strcmp(argv[i], "--ro")) {
 			ro = true;
@@ -135,7 +101,7 @@ static int blk_attach(int argc, char **argv)
 		fprintf(stderr, "umx blk: %s: %s\n", argv[2], strerror(errno));
 		return 1;
 	}
-	if (store_open(&xs) < 0)
+	if (tool_store_open("umx blk", &xs) < 0)
 		return 1;
 	r = umx_blk_attach(xs, front, back, have_devid ? (int)devid : -1, path, ro, (unsigned)ss);
 	umx_xs_close(xs);
@@ -154,101 +120,57 @@ static int blk_detach(int argc, char **argv)
 	umx_xs *xs;
 	int r;
 
-	if ((argc != 3 && argc != 5) || tool_parse_domid(argv[1], &front) < 0 ||
+	if ((argc != 3 && argc != 5) || tool_device_domain("umx blk", argv[1], &front) < 0 ||
 	    parse_u64(argv[2], &devid) < 0 || devid > 0xfffffff ||
-	    (argc == 5 &&
-	     (strcmp(argv[3], "--backend") != 0 || tool_parse_domid(argv[4], &back) < 0))) {
+	    (argc == 5 && (strcmp(argv[3], "--backend") != 0 ||
+	                   tool_device_domain("umx blk", argv[4], &back) < 0))) {
 		fputs(usage_text, stderr);
 		return 2;
 	}
-	if (store_open(&xs) < 0)
+	if (tool_store_open("umx blk", &xs) < 0)
 		return 1;
 	r = umx_blk_detach(xs, front, back, (unsigned)devid);
 	umx_xs_close(xs);
 	if (r < 0) {
-		fprintf(stderr, "umx blk detach: %s\n", strerror(-r));
+		fprintf(stderr, "umx blk detach: vbd %llu of domain %u on domain %u: %s\n",
+		        (unsigned long long)devid, front, back,
+		        r == -ENOENT ? "no such vbd" : strerror(-r));
 		return 1;
 	}
 	return 0;
 }
 
-static char *read_node(umx_xs *xs, const char *dir, const char *name)
+/* One row of `umx blk list`. */
+static void blk_row(void *ctx, umx_xs *xs, const char *back, const char *front, const char *devid,
+                    const char *dev)
 {
-	char path[512], *v = NULL;
-	int n = snprintf(path, sizeof(path), "%s/%s", dir, name);
+	static const char *const keys[] = {"reads", "writes", "flushes", "discards", "errors"};
+	char *params = tool_read_node(xs, dev, "params"), *mode = tool_read_node(xs, dev, "mode");
+	char *state = tool_read_node(xs, dev, "state"),
+	     *stats = tool_read_node(xs, dev, "statistics");
+	char f[5][24];
 
-	if (n < 0 || (size_t)n >= sizeof(path) || umx_xs_read(xs, UMX_XS_NO_TX, path, &v, NULL) < 0)
-		return NULL;
-	return v;
-}
-
-/* "reads=1 writes=2 ..." → the value of @key, or "-". */
-static void stat_field(const char *stats, const char *key, char *out, size_t len)
-{
-	const char *p = stats;
-	size_t kl = strlen(key);
-
-	snprintf(out, len, "-");
-	while (p && *p) {
-		if (!strncmp(p, key, kl) && p[kl] == '=') {
-			snprintf(out, len, "%.*s", (int)strcspn(p + kl + 1, " "), p + kl + 1);
-			return;
-		}
-		p = strchr(p, ' ');
-		if (p)
-			p++;
-	}
+	(void)ctx;
+	for (int x = 0; x < 5; x++)
+		tool_stat_field(stats, keys[x], f[x], sizeof(f[x]));
+	printf("%-5s %-5s %-6s %-4s %-12s %10s %10s %8s %8s %7s  %s\n", back, front, devid,
+	       mode ? mode : "-", tool_state_name(state), f[0], f[1], f[2], f[3], f[4],
+	       params ? params : "-");
+	free(params);
+	free(mode);
+	free(state);
+	free(stats);
 }
 
 static int blk_list(void)
 {
-	static const char *const states[] = {"unknown",   "initialising", "initwait", "initialised",
-	                                     "connected", "closing",      "closed"};
-	static const char *const keys[] = {"reads", "writes", "flushes", "discards", "errors"};
-	char **doms, **fronts, **ids, dir[192];
-	unsigned nd, nf, ni;
 	umx_xs *xs;
 
-	if (store_open(&xs) < 0)
+	if (tool_store_open("umx blk", &xs) < 0)
 		return 1;
 	printf("%-5s %-5s %-6s %-4s %-12s %10s %10s %8s %8s %7s  %s\n", "BACK", "FRONT", "DEVID",
 	       "MODE", "STATE", "READS", "WRITES", "FLUSHES", "DISCARDS", "ERRORS", "FILE");
-	if (umx_xs_directory(xs, UMX_XS_NO_TX, "/local/domain", &doms, &nd) < 0)
-		nd = 0, doms = NULL;
-	for (unsigned i = 0; i < nd; i++) {
-		snprintf(dir, sizeof(dir), "/local/domain/%s/backend/vbd", doms[i]);
-		if (umx_xs_directory(xs, UMX_XS_NO_TX, dir, &fronts, &nf) < 0)
-			continue;
-		for (unsigned j = 0; j < nf; j++) {
-			snprintf(dir, sizeof(dir), "/local/domain/%s/backend/vbd/%s", doms[i],
-			         fronts[j]);
-			if (umx_xs_directory(xs, UMX_XS_NO_TX, dir, &ids, &ni) < 0)
-				continue;
-			for (unsigned k = 0; k < ni; k++) {
-				char vd[256], *params, *mode, *state, *stats, f[5][24];
-				int s;
-				snprintf(vd, sizeof(vd), "%s/%s", dir, ids[k]);
-				params = read_node(xs, vd, "params");
-				mode = read_node(xs, vd, "mode");
-				state = read_node(xs, vd, "state");
-				stats = read_node(xs, vd, "statistics");
-				s = state ? atoi(state) : 0;
-				for (int x = 0; x < 5; x++)
-					stat_field(stats, keys[x], f[x], sizeof(f[x]));
-				printf("%-5s %-5s %-6s %-4s %-12s %10s %10s %8s %8s %7s  %s\n",
-				       doms[i], fronts[j], ids[k], mode ? mode : "-",
-				       s >= 0 && s <= 6 ? states[s] : "?", f[0], f[1], f[2], f[3],
-				       f[4], params ? params : "-");
-				free(params);
-				free(mode);
-				free(state);
-				free(stats);
-			}
-			free(ids);
-		}
-		free(fronts);
-	}
-	free(doms);
+	tool_list_backends(xs, "vbd", blk_row, NULL);
 	umx_xs_close(xs);
 	return 0;
 }
@@ -328,7 +250,7 @@ static int blk_serve(int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--name") && i + 1 < argc)
 			name = argv[++i];
-	if (!getenv(UMX_DOMAIN_FD_ENV) && !on_xen())
+	if (!getenv(UMX_DOMAIN_FD_ENV) && !tool_on_xen())
 		return serve_launch(argc, argv, name);
 	if ((r = umx_plat_open(NULL, &p)) < 0 || (r = umx_blkback_open(p, &bb)) < 0) {
 		fprintf(stderr, "umx blk serve: %s\n", strerror(-r));

@@ -13,12 +13,10 @@
  * store is xenstored's socket or /dev/xen/xenbus, and switch runs as is.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "run_net.h"
@@ -36,91 +34,6 @@ static const char usage_text[] =
         "has taken it up (InitWait), and fails if none does within --timeout\n"
         "(default 10 s), removing the nodes again.\n";
 
-/* A FRONT or BACK argument: a domid, or on umxd a domain's name. */
-static int net_domain(const char *arg, uint32_t *domid);
-
-/* On real Xen (dom0, no umxd domain around us) the toolstack's store is
- * xenstored's socket, else the kernel's /dev/xen/xenbus. */
-static bool on_xen(void)
-{
-	const char *p = getenv("UMX_PLATFORM");
-
-	if (p && *p)
-		return !strcmp(p, "xen");
-	return !getenv(UMX_DOMAIN_FD_ENV) && access("/proc/xen/capabilities", F_OK) == 0;
-}
-
-static int store_open(umx_xs **xs)
-{
-	struct umx_daemon_info info;
-	umx_conn *ts;
-	int r;
-
-	if (on_xen()) {
-		int fd;
-
-		if (umx_xs_open_path("/var/run/xenstored/socket", xs) == 0)
-			return 0;
-		fd = open("/dev/xen/xenbus", O_RDWR | O_CLOEXEC);
-		if (fd >= 0 && umx_xs_open_fd(fd, xs) == 0)
-			return 0;
-		fprintf(stderr, "umx net: cannot reach Xen's store (xenstored socket, "
-		                "/dev/xen/xenbus)\n");
-		return -1;
-	}
-	if (tool_connect(&ts) < 0)
-		return -1;
-	r = umx_daemon_info(ts, &info);
-	umx_conn_close(ts);
-	if (r < 0 || (r = umx_xs_open_path(info.xs_socket, xs)) < 0) {
-		fprintf(stderr, "umx net: cannot reach the store: %s\n", strerror(-r));
-		return -1;
-	}
-	return 0;
-}
-
-static int net_domain(const char *arg, uint32_t *domid)
-{
-	if (on_xen())
-		return tool_parse_domid(arg, domid);
-	return tool_domain_noconn("umx net", arg, domid);
-}
-
-/* Wait up to @secs for the backend to take the vif up: its state node
- * reaching InitWait (2) or beyond. 0, -ETIMEDOUT, or another -errno. */
-static int wait_backend(umx_xs *xs, uint32_t front, uint32_t back, int handle, unsigned secs)
-{
-	char path[128], *v = NULL;
-	struct timespec t0, now;
-	int r;
-
-	snprintf(path, sizeof(path), "/local/domain/%u/backend/vif/%u/%d/state", back, front,
-	         handle);
-	if ((r = umx_xs_watch(xs, path, "attach")) < 0)
-		return r;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		long left;
-		char *wp = NULL, *wt = NULL;
-		if (umx_xs_read(xs, UMX_XS_NO_TX, path, &v, NULL) == 0) {
-			int st = atoi(v);
-			free(v);
-			if (st >= 2)
-				return 0;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left = (long)secs * 1000 -
-		       ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000);
-		if (left <= 0)
-			return -ETIMEDOUT;
-		r = umx_xs_read_watch(xs, &wp, &wt, (int)left);
-		free(wp);
-		free(wt);
-		if (r < 0 && r != -ETIMEDOUT)
-			return r;
-	}
-}
-
 static int net_attach(int argc, char **argv)
 {
 	uint8_t mac[UMX_NET_MAC_LEN];
@@ -134,7 +47,8 @@ static int net_attach(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return 2;
 	}
-	if (net_domain(argv[1], &front) < 0 || net_domain(argv[2], &back) < 0)
+	if (tool_device_domain("umx net", argv[1], &front) < 0 ||
+	    tool_device_domain("umx net", argv[2], &back) < 0)
 		return 2;
 	for (int i = 3; i < argc; i++) {
 		if (!strcmp(argv[i], "--mac") && i + 1 < argc) {
@@ -172,7 +86,7 @@ static int net_attach(int argc, char **argv)
 		fprintf(stderr, "umx net attach: domain %u cannot be its own backend\n", front);
 		return 2;
 	}
-	if (store_open(&xs) < 0)
+	if (tool_store_open("umx net", &xs) < 0)
 		return 1;
 	r = umx_net_attach(xs, front, back, handle, have_mac ? mac : NULL);
 	if (r < 0) {
@@ -182,7 +96,7 @@ static int net_attach(int argc, char **argv)
 		return 1;
 	}
 	handle = r;
-	r = wait_backend(xs, front, back, handle, secs);
+	r = tool_wait_backend(xs, "vif", front, back, (unsigned)handle, secs);
 	if (r < 0) {
 		(void)umx_net_detach(xs, front, back, (unsigned)handle);
 		umx_xs_close(xs);
@@ -215,7 +129,8 @@ static int net_detach(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return 2;
 	}
-	if (net_domain(argv[1], &front) < 0 || net_domain(argv[2], &back) < 0)
+	if (tool_device_domain("umx net", argv[1], &front) < 0 ||
+	    tool_device_domain("umx net", argv[2], &back) < 0)
 		return 2;
 	handle = strtol(argv[3], &end, 10);
 	if (*end || !*argv[3] || handle < 0 || handle > 65535) {
@@ -223,7 +138,7 @@ static int net_detach(int argc, char **argv)
 		        tool_show(argv[3]));
 		return 2;
 	}
-	if (store_open(&xs) < 0)
+	if (tool_store_open("umx net", &xs) < 0)
 		return 1;
 	/* Detaching what is not there is an error, as in xl. */
 	snprintf(path, sizeof(path), "/local/domain/%u/backend/vif/%u/%ld", back, front, handle);
@@ -245,96 +160,45 @@ static int net_detach(int argc, char **argv)
 	return 0;
 }
 
-static char *read_node(umx_xs *xs, const char *dir, const char *name)
+/* One row of `umx net list`. */
+static void net_row(void *ctx, umx_xs *xs, const char *back, const char *front, const char *handle,
+                    const char *dev)
 {
-	char path[512], *v = NULL;
-	int n = snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (n < 0 || (size_t)n >= sizeof(path) || umx_xs_read(xs, UMX_XS_NO_TX, path, &v, NULL) < 0)
-		return NULL;
-	return v;
-}
+	static const char *const keys[] = {"rx_frames", "rx_bytes", "tx_frames",
+	                                   "tx_bytes",  "dropped",  "errors"};
+	char *mac = tool_read_node(xs, dev, "mac"), *state = tool_read_node(xs, dev, "state");
+	char *stats = tool_read_node(xs, dev, "statistics"), f[6][24], fd[128], *dom, *ifn, *ip;
 
-/* "rx_frames=1 rx_bytes=2 ..." → the value of @key, or "-". */
-static void stat_field(const char *stats, const char *key, char *out, size_t len)
-{
-	const char *p = stats;
-	size_t kl = strlen(key);
-
-	snprintf(out, len, "-");
-	while (p && *p) {
-		if (!strncmp(p, key, kl) && p[kl] == '=') {
-			snprintf(out, len, "%.*s", (int)strcspn(p + kl + 1, " "), p + kl + 1);
-			return;
-		}
-		p = strchr(p, ' ');
-		if (p)
-			p++;
-	}
+	(void)ctx;
+	/* umx run --net: the domain and interface this vif carries. */
+	snprintf(fd, sizeof(fd), "/local/domain/%s/device/vif/%s", front, handle);
+	dom = tool_read_node(xs, fd, "umx-domain");
+	ifn = tool_read_node(xs, fd, "umx-ifname");
+	ip = tool_read_node(xs, fd, "umx-ip");
+	for (int x = 0; x < 6; x++)
+		tool_stat_field(stats, keys[x], f[x], sizeof(f[x]));
+	printf("%-5s %-5s %-3s %-17s %-12s %10s %12s %10s %12s %8s %7s  %s%s%s %s\n", back, front,
+	       handle, mac ? mac : "-", tool_state_name(state), f[0], f[1], f[2], f[3], f[4], f[5],
+	       dom ? tool_show(dom) : "-", dom && ifn ? ":" : "", dom && ifn ? tool_show(ifn) : "",
+	       ip ? tool_show(ip) : "-");
+	free(dom);
+	free(ifn);
+	free(ip);
+	free(mac);
+	free(state);
+	free(stats);
 }
 
 static int net_list(void)
 {
-	static const char *const states[] = {"unknown",   "initialising", "initwait", "initialised",
-	                                     "connected", "closing",      "closed"};
-	static const char *const keys[] = {"rx_frames", "rx_bytes", "tx_frames",
-	                                   "tx_bytes",  "dropped",  "errors"};
-	char **doms, **fronts, **handles, dir[192];
-	unsigned nd, nf, nh;
 	umx_xs *xs;
 
-	if (store_open(&xs) < 0)
+	if (tool_store_open("umx net", &xs) < 0)
 		return 1;
 	printf("%-5s %-5s %-3s %-17s %-12s %10s %12s %10s %12s %8s %7s  %s\n", "BACK", "FRONT",
 	       "VIF", "MAC", "STATE", "RX_FRAMES", "RX_BYTES", "TX_FRAMES", "TX_BYTES", "DROPPED",
 	       "ERRORS", "DOMAIN:IF ADDRESS");
-	if (umx_xs_directory(xs, UMX_XS_NO_TX, "/local/domain", &doms, &nd) < 0)
-		nd = 0, doms = NULL;
-	for (unsigned i = 0; i < nd; i++) {
-		snprintf(dir, sizeof(dir), "/local/domain/%s/backend/vif", doms[i]);
-		if (umx_xs_directory(xs, UMX_XS_NO_TX, dir, &fronts, &nf) < 0)
-			continue;
-		for (unsigned j = 0; j < nf; j++) {
-			snprintf(dir, sizeof(dir), "/local/domain/%s/backend/vif/%s", doms[i],
-			         fronts[j]);
-			if (umx_xs_directory(xs, UMX_XS_NO_TX, dir, &handles, &nh) < 0)
-				continue;
-			for (unsigned k = 0; k < nh; k++) {
-				char vd[256], fd[128], *mac, *state, *stats, f[6][24], *dom, *ifn,
-				        *ip;
-				int s;
-				snprintf(vd, sizeof(vd), "%s/%s", dir, handles[k]);
-				mac = read_node(xs, vd, "mac");
-				state = read_node(xs, vd, "state");
-				stats = read_node(xs, vd, "statistics");
-				s = state ? atoi(state) : 0;
-				/* umx run --net: the domain and interface this vif carries. */
-				snprintf(fd, sizeof(fd), "/local/domain/%s/device/vif/%s",
-				         fronts[j], handles[k]);
-				dom = read_node(xs, fd, "umx-domain");
-				ifn = read_node(xs, fd, "umx-ifname");
-				ip = read_node(xs, fd, "umx-ip");
-				for (int x = 0; x < 6; x++)
-					stat_field(stats, keys[x], f[x], sizeof(f[x]));
-				printf("%-5s %-5s %-3s %-17s %-12s %10s %12s %10s %12s %8s %7s  "
-				       "%s%s%s "
-				       "%s\n",
-				       doms[i], fronts[j], handles[k], mac ? mac : "-",
-				       s >= 0 && s <= 6 ? states[s] : "?", f[0], f[1], f[2], f[3],
-				       f[4], f[5], dom ? tool_show(dom) : "-",
-				       dom && ifn ? ":" : "", dom && ifn ? tool_show(ifn) : "",
-				       ip ? tool_show(ip) : "-");
-				free(dom);
-				free(ifn);
-				free(ip);
-				free(mac);
-				free(state);
-				free(stats);
-			}
-			free(handles);
-		}
-		free(fronts);
-	}
-	free(doms);
+	tool_list_backends(xs, "vif", net_row, NULL);
 	umx_xs_close(xs);
 	return 0;
 }
@@ -375,7 +239,7 @@ static int net_switch(void)
 	umx_netback *nb;
 	int r;
 
-	if (!getenv(UMX_DOMAIN_FD_ENV) && !on_xen()) {
+	if (!getenv(UMX_DOMAIN_FD_ENV) && !tool_on_xen()) {
 		fprintf(stderr, "umx net switch: run it as a domain: umx run -- umx net switch\n");
 		return 2;
 	}

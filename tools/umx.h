@@ -3,9 +3,12 @@
 #ifndef UMX_TOOL_H
 #define UMX_TOOL_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "umx/conn.h"
+#include "umx/xs.h"
 
 /* The rules of a domain name, as --help and every error state them. */
 #define TOOL_NAME_RULES                                                                         \
@@ -28,6 +31,33 @@ int tool_check_name(const char *cmd, const char *name);
 int tool_domain(umx_conn *ts, const char *cmd, const char *arg, uint32_t *domid);
 /* tool_domain() for commands that do not otherwise need a connection. */
 int tool_domain_noconn(const char *cmd, const char *arg, uint32_t *domid);
+
+/* ---- what the device commands share (device.c) ---- */
+/* On real Xen (dom0, no umxd domain around us; or UMX_PLATFORM=xen). */
+bool tool_on_xen(void);
+/* The toolstack's store: umxd's, or on Xen xenstored's socket, else the
+ * kernel's /dev/xen/xenbus. Prints "@cmd: ..." and returns -1 if none. */
+int tool_store_open(const char *cmd, umx_xs **xs);
+/* A device command's domain argument: a domid, or on umxd a running
+ * domain's name (tool_domain_noconn). */
+int tool_device_domain(const char *cmd, const char *arg, uint32_t *domid);
+/* Wait up to @secs for @back to take up device @devid of @front: its
+ * backend/<@type>/<front>/<devid>/state reaching InitWait (2) or beyond.
+ * 0, -ETIMEDOUT, or another -errno. */
+int tool_wait_backend(umx_xs *xs, const char *type, uint32_t front, uint32_t back, unsigned devid,
+                      unsigned secs);
+/* @dir/@name's value (malloc'd), or NULL. */
+char *tool_read_node(umx_xs *xs, const char *dir, const char *name);
+/* From "key1=v1 key2=v2 ..." (a backend's statistics node, NULL when
+ * absent) the value of @key into @out, or "-". */
+void tool_stat_field(const char *stats, const char *key, char *out, size_t len);
+/* A state node's value as a name ("connected"), "unknown" when NULL. */
+const char *tool_state_name(const char *state);
+/* Call @fn for each device of every backend/<@type>/<front>/<devid> in the
+ * store, with the names as found and @dev, the device's backend directory. */
+typedef void (*tool_device_fn)(void *ctx, umx_xs *xs, const char *back, const char *front,
+                               const char *devid, const char *dev);
+int tool_list_backends(umx_xs *xs, const char *type, tool_device_fn fn, void *ctx);
 
 int cmd_daemon(int argc, char **argv);
 int cmd_info(int argc, char **argv);
