@@ -295,36 +295,23 @@ static struct bb_vbd *vbd_find(struct umx_blkback *bb, uint32_t fdom, uint32_t d
 	return NULL;
 }
 
+/* A vbd the sweep found: known (still there) or new. */
+static void vbd_seen(void *ctx, uint32_t fdom, uint32_t devid)
+{
+	struct umx_blkback *bb = ctx;
+	struct bb_vbd *v = vbd_find(bb, fdom, devid);
+
+	if (v)
+		v->gone = false;
+	else
+		vbd_new(bb, fdom, devid);
+}
+
 void bb_rescan(struct umx_blkback *bb)
 {
-	char **doms = NULL, **ds, path[160];
-	unsigned nd = 0, n;
-
 	for (unsigned i = 0; i < bb->nvbds; i++)
 		bb->vbds[i]->gone = true;
-	if (umx_xs_directory(bb->xs, UMX_XS_NO_TX, bb->dir, &doms, &nd) < 0)
-		nd = 0;
-	for (unsigned i = 0; i < nd; i++) {
-		char *end;
-		unsigned long d = strtoul(doms[i], &end, 10);
-		if (*end || d >= 32752)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", bb->dir, doms[i]);
-		if (umx_xs_directory(bb->xs, UMX_XS_NO_TX, path, &ds, &n) < 0)
-			continue;
-		for (unsigned j = 0; j < n; j++) {
-			unsigned long id = strtoul(ds[j], &end, 10);
-			struct bb_vbd *v;
-			if (*end || id > 0xfffffff)
-				continue;
-			if ((v = vbd_find(bb, (uint32_t)d, (uint32_t)id)) != NULL)
-				v->gone = false;
-			else
-				vbd_new(bb, (uint32_t)d, (uint32_t)id);
-		}
-		free(ds);
-	}
-	free(doms);
+	xenbus_backend_scan(bb->xs, bb->dir, 0xfffffff, vbd_seen, bb);
 	for (unsigned i = 0; i < bb->nvbds;) {
 		struct bb_vbd *v = bb->vbds[i];
 		if (v->gone) {

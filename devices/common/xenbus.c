@@ -70,6 +70,41 @@ int xenbus_switch_state(umx_xs *xs, const char *dir, int state)
 	return xenbus_printf(xs, UMX_XS_NO_TX, dir, "state", "%d", state);
 }
 
+/* @s as a decimal number no greater than @max, or -EINVAL. */
+static int parse_uint(const char *s, unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -EINVAL;
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return errno || *end || *v > max ? -EINVAL : 0;
+}
+
+void xenbus_backend_scan(umx_xs *xs, const char *dir, unsigned long max_devid, xenbus_device_fn fn,
+                         void *ctx)
+{
+	char path[XENBUS_PATH_MAX], **fronts = NULL, **ids;
+	unsigned nf = 0, ni;
+
+	if (umx_xs_directory(xs, UMX_XS_NO_TX, dir, &fronts, &nf) < 0)
+		return;
+	for (unsigned i = 0; i < nf; i++) {
+		unsigned long front, devid;
+
+		if (parse_uint(fronts[i], XENBUS_DOMID_LIMIT - 1, &front) < 0 ||
+		    node_path(path, dir, fronts[i]) < 0 ||
+		    umx_xs_directory(xs, UMX_XS_NO_TX, path, &ids, &ni) < 0)
+			continue;
+		for (unsigned j = 0; j < ni; j++)
+			if (parse_uint(ids[j], max_devid, &devid) == 0)
+				fn(ctx, (uint32_t)front, (uint32_t)devid);
+		free(ids);
+	}
+	free(fronts);
+}
+
 /* Write @dir/@name = @val (or make @dir/@name, or @dir when @name is NULL,
  * a directory when @val is NULL) with @perms: owner, then reader. */
 static int put_node(umx_xs *xs, uint32_t tx, const char *dir, const char *name, const char *val,
@@ -182,12 +217,22 @@ int xenbus_pair_add(umx_xs *xs, const struct xenbus_pair *p)
 int xenbus_pair_remove(umx_xs *xs, const char *type, uint32_t front, uint32_t back, unsigned devid)
 {
 	struct pair_paths pp;
-	char **names = NULL;
+	char **names = NULL, *v = NULL;
 	unsigned n = 0;
+	bool there = false;
 	int r1, r2;
 
 	if ((r1 = pair_paths(&pp, type, front, back, devid)) < 0)
 		return r1;
+	/* Removing a missing node succeeds in xenstored while its parent
+	 * exists: ask first, so that detaching nothing is an error. */
+	for (int i = 0; i < 2 && !there; i++) {
+		there = umx_xs_read(xs, UMX_XS_NO_TX, i ? pp.fe : pp.be, &v, NULL) == 0;
+		free(v);
+		v = NULL;
+	}
+	if (!there)
+		return -ENOENT;
 	r1 = umx_xs_rm(xs, UMX_XS_NO_TX, pp.be);
 	r2 = umx_xs_rm(xs, UMX_XS_NO_TX, pp.fe);
 	/* The frontend's directory on the backend goes with its last device. */
@@ -195,8 +240,6 @@ int xenbus_pair_remove(umx_xs *xs, const char *type, uint32_t front, uint32_t ba
 		umx_xs_rm(xs, UMX_XS_NO_TX, pp.bdir);
 	free(names);
 	/* The frontend's nodes go with its domain: one side missing is fine. */
-	if (r1 == -ENOENT && r2 == -ENOENT)
-		return -ENOENT;
 	if (r1 == -ENOENT)
 		r1 = 0;
 	if (r2 == -ENOENT)
@@ -216,13 +259,10 @@ int xenbus_next_devid(umx_xs *xs, const char *type, uint32_t front, unsigned bas
 	if (umx_xs_directory(xs, UMX_XS_NO_TX, path, &names, &count) < 0)
 		return (int)base;
 	for (unsigned i = 0; i < count; i++) {
-		char *end;
-		unsigned long v = strtoul(names[i], &end, 10);
+		unsigned long v;
 
 		/* Not a devid (the frontend owns this directory): skipped. */
-		if (end == names[i] || *end || names[i][0] < '0' || names[i][0] > '9')
-			continue;
-		if (v >= d && v < limit)
+		if (parse_uint(names[i], limit, &v) == 0 && v >= d && v < limit)
 			d = (unsigned)((v - base) / stride + 1) * stride + base;
 	}
 	free(names);

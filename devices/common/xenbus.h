@@ -39,6 +39,19 @@ int xenbus_read_state(umx_xs *xs, const char *dir);
 /* Write @dir/state = @state. */
 int xenbus_switch_state(umx_xs *xs, const char *dir, int state);
 
+/* Domids at and above this are Xen's reserved ones (DOMID_FIRST_RESERVED):
+ * never a peer. */
+#define XENBUS_DOMID_LIMIT 32752u
+
+/* A backend's sweep: @fn(@ctx, front, devid) for each <front>/<devid>
+ * below @dir (the backend's /local/domain/<me>/backend/<type>). Names
+ * that are not decimal numbers, a front of XENBUS_DOMID_LIMIT or more or
+ * a devid above @max_devid, are skipped: anyone with write access to the
+ * directory may have made them. */
+typedef void (*xenbus_device_fn)(void *ctx, uint32_t front, uint32_t devid);
+void xenbus_backend_scan(umx_xs *xs, const char *dir, unsigned long max_devid, xenbus_device_fn fn,
+                         void *ctx);
+
 /* One node of a device's directory: @name = @value. */
 struct xenbus_node {
 	const char *name;

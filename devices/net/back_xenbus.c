@@ -320,40 +320,27 @@ static struct nb_vif *vif_find(struct umx_netback *nb, uint32_t fdom, uint32_t h
 	return NULL;
 }
 
+/* A vif the sweep found: known (still there) or new. */
+static void vif_seen(void *ctx, uint32_t fdom, uint32_t handle)
+{
+	struct umx_netback *nb = ctx;
+	struct nb_vif *v = vif_find(nb, fdom, handle);
+
+	if (v)
+		v->gone = false;
+	else
+		vif_new(nb, fdom, handle);
+}
+
 void nb_rescan(struct umx_netback *nb)
 {
-	char **doms = NULL, **hs, path[160];
-	unsigned nd = 0, nh;
-
 	bool removed = false;
 
 again:
 	nb->refused = false;
 	for (unsigned i = 0; i < nb->nvifs; i++)
 		nb->vifs[i]->gone = true;
-	if (umx_xs_directory(nb->xs, UMX_XS_NO_TX, nb->dir, &doms, &nd) < 0)
-		nd = 0;
-	for (unsigned i = 0; i < nd; i++) {
-		char *end;
-		unsigned long d = strtoul(doms[i], &end, 10);
-		if (*end || d >= 32752)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", nb->dir, doms[i]);
-		if (umx_xs_directory(nb->xs, UMX_XS_NO_TX, path, &hs, &nh) < 0)
-			continue;
-		for (unsigned j = 0; j < nh; j++) {
-			unsigned long h = strtoul(hs[j], &end, 10);
-			struct nb_vif *v;
-			if (*end || h > 65535)
-				continue;
-			if ((v = vif_find(nb, (uint32_t)d, (uint32_t)h)) != NULL)
-				v->gone = false;
-			else
-				vif_new(nb, (uint32_t)d, (uint32_t)h);
-		}
-		free(hs);
-	}
-	free(doms);
+	xenbus_backend_scan(nb->xs, nb->dir, 65535, vif_seen, nb);
 	for (unsigned i = 0; i < nb->nvifs;) {
 		struct nb_vif *v = nb->vifs[i];
 		if (v->gone) {
