@@ -6,8 +6,10 @@
  * sequential reads and writes, over a 64 MiB file in the page cache (the
  * path measured is the driver pair, not the disk).
  *
- * The backend domain serves the file with umx's blkback (synchronous
- * pread/pwrite per request); the frontend domain measures. Queue depth 32
+ * The backend domain serves the file with umx's blkback, its I/O engine
+ * chosen by the argument (auto: io_uring, buffered writes in the loop;
+ * uring: everything through io_uring; sync: preadv/pwritev per request);
+ * the frontend domain measures. Queue depth 32
  * is 32 requests in flight through umx_blkfront_submit; pread/pwrite has
  * one at a time by nature, so the ratio at depth 32 is against its depth 1.
  */
@@ -32,6 +34,7 @@
 
 static char path[64];
 static int stop_pipe[2];
+static enum umx_blkback_io io_mode = UMX_BLKBACK_IO_AUTO;
 static uint64_t seed = 0x243f6a8885a308d3ull;
 
 static uint64_t rnd(void)
@@ -48,7 +51,8 @@ static int backend(void)
 	umx_blkback *bb;
 	char c;
 
-	if (umx_plat_open(NULL, &p) < 0 || umx_blkback_open(p, &bb) < 0)
+	if (umx_plat_open(NULL, &p) < 0 || umx_blkback_open(p, &bb) < 0 ||
+	    umx_blkback_set_io(bb, io_mode) < 0)
 		return 1;
 	fcntl(stop_pipe[0], F_SETFL, O_NONBLOCK);
 	while (read(stop_pipe[0], &c, 1) != 1)
@@ -191,7 +195,7 @@ static int frontend(void)
 	return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static uint8_t chunk[1 << 20];
 	struct bench_umxd b;
@@ -201,6 +205,16 @@ int main(void)
 	char xsp[64];
 	umx_xs *xs;
 
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "auto") && strcmp(argv[1], "uring") &&
+	                 strcmp(argv[1], "sync"))) {
+		fprintf(stderr, "usage: bench_blk_io [auto|uring|sync]  (umx_blkback_set_io: "
+		                "UMX_BLKBACK_IO_AUTO, _URING, _SYNC; auto)\n");
+		return 2;
+	}
+	if (argc == 2)
+		io_mode = !strcmp(argv[1], "sync")    ? UMX_BLKBACK_IO_SYNC
+		          : !strcmp(argv[1], "uring") ? UMX_BLKBACK_IO_URING
+		                                      : UMX_BLKBACK_IO_AUTO;
 	snprintf(path, sizeof(path), "/tmp/umx-bench-blk-XXXXXX");
 	if ((fd = mkstemp(path)) < 0)
 		return 1;

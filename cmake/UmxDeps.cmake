@@ -20,6 +20,12 @@ if(NOT SECCOMP_FOUND)
   message(FATAL_ERROR "libseccomp not found: install Debian package 'libseccomp-dev' (make deps)")
 endif()
 
+# blkback's io_uring engine (devices/blk/back_uring.c).
+pkg_check_modules(URING IMPORTED_TARGET GLOBAL liburing)
+if(NOT URING_FOUND)
+  message(FATAL_ERROR "liburing not found: install Debian package 'liburing-dev' (make deps)")
+endif()
+
 if(UMX_TESTS)
   pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
 endif()

@@ -12,9 +12,13 @@
  * a zeroed struct and the ring core zeroes the rest of the slot, so no
  * byte of ours leaks through padding (XSA-216). Work is bounded per disk
  * per round (UMX_BLK_BUDGET), and a disk whose frontend notifies without
- * work is held (evstorm.h, XSA-391). I/O is synchronous, so requests are
- * served, and their effects ordered, exactly in ring order: a flush or a
- * barrier follows every write before it.
+ * work is held (evstorm.h, XSA-391).
+ *
+ * I/O goes through io_uring where the kernel allows it (back_uring.c: one
+ * submit per ring drain, completions answered as they come, a flush or a
+ * barrier drained behind every write before it). Otherwise, or when asked
+ * (umx_blkback_set_io), it is synchronous here: requests are served, and
+ * their effects ordered, exactly in ring order.
  *
  * The mappings are back_pgnt.c, the handshake back_xenbus.c.
  */
@@ -41,6 +45,9 @@ void bb_vbd_disconnect(struct bb_vbd *v)
 	v->info.connected = false;
 	if (!bb)
 		return;
+	/* I/O in flight may still write into the frontend's pages: it ends
+	 * before any of them is unmapped (MSA02). */
+	bb_uring_stop(v);
 	bb_pgnt_flush(v);
 	if (v->m_ring)
 		umx_plat_unmap(bb->p, v->m_ring);
@@ -226,25 +233,13 @@ static int sync_file(struct bb_vbd *v)
 	return fdatasync(v->fd) < 0 ? -errno : 0;
 }
 
-/* Move the data of @rq between the file and the frontend's pages. */
-static int do_data(struct bb_vbd *v, const struct bb_req *rq, bool write)
+void bb_iov(const struct bb_req *rq, uint8_t *const *pages, struct iovec *iov)
 {
-	struct iovec iov[UMX_BLK_INDIRECT_SEGS];
-	uint8_t *pages[UMX_BLK_INDIRECT_SEGS];
-	umx_plat_mapped *tmp = NULL;
-	int r;
-
-	/* A read writes into the frontend's pages, a write reads them. */
-	if ((r = bb_map_req(v, rq, !write, pages, &tmp)) < 0)
-		return r;
 	for (unsigned i = 0; i < rq->nseg; i++) {
 		iov[i].iov_base = pages[i] + ((size_t)rq->seg[i].first_sect << BLK_SECTOR_SHIFT);
 		iov[i].iov_len = (size_t)(rq->seg[i].last_sect - rq->seg[i].first_sect + 1)
 		                 << BLK_SECTOR_SHIFT;
 	}
-	r = rw_full(v->fd, write, iov, (int)rq->nseg, (off_t)(rq->sector << BLK_SECTOR_SHIFT));
-	bb_unmap_req(v, tmp);
-	return r;
 }
 
 static int do_discard(struct bb_vbd *v, const struct bb_req *rq)
@@ -258,53 +253,91 @@ static int do_discard(struct bb_vbd *v, const struct bb_req *rq)
 	return 0;
 }
 
-/* Serve a validated request: 0 or -errno (answered as an error). */
-static int serve(struct bb_vbd *v, const struct bb_req *rq)
+int bb_serve_sync(struct bb_vbd *v, const struct bb_req *rq, struct iovec *iov)
 {
-	struct umx_blk_stats *st = &v->info.st;
-	uint64_t bytes = rq->nr_sect << BLK_SECTOR_SHIFT;
-	int r = 0;
+	off_t off = (off_t)(rq->sector << BLK_SECTOR_SHIFT);
+	int r;
 
 	switch (rq->op) {
 	case BLKIF_OP_READ:
-		if ((r = do_data(v, rq, false)) == 0) {
-			st->reads++;
-			st->bytes_read += bytes;
-		}
-		return r;
+		return rw_full(v->fd, false, iov, (int)rq->nseg, off);
 	case BLKIF_OP_WRITE_BARRIER:
-		/* Everything before is already written (served in order):
-		 * make it stable, then this write, then make that stable. */
+		/* Everything before is already written (served in order, or
+		 * drained first by the io_uring engine): make it stable, then
+		 * this write, then make that stable. */
 		if ((r = sync_file(v)) < 0)
 			return r;
-		/* fall through */
-	case BLKIF_OP_WRITE:
-		if ((r = do_data(v, rq, true)) < 0)
+		if ((r = rw_full(v->fd, true, iov, (int)rq->nseg, off)) < 0)
 			return r;
-		st->writes++;
-		st->bytes_written += bytes;
-		return rq->op == BLKIF_OP_WRITE_BARRIER ? sync_file(v) : 0;
+		return sync_file(v);
+	case BLKIF_OP_WRITE:
+		return rw_full(v->fd, true, iov, (int)rq->nseg, off);
 	case BLKIF_OP_FLUSH_DISKCACHE:
 		/* Linux sends data with a flush (REQ_PREFLUSH|REQ_FUA): write it,
 		 * then one fdatasync covers both what came before and it. */
-		if (rq->nseg && (r = do_data(v, rq, true)) < 0)
+		if (rq->nseg && (r = rw_full(v->fd, true, iov, (int)rq->nseg, off)) < 0)
 			return r;
-		if (rq->nseg) {
-			st->writes++;
-			st->bytes_written += bytes;
-		}
-		st->flushes++;
 		return sync_file(v);
 	case BLKIF_OP_DISCARD:
-		if ((r = do_discard(v, rq)) == 0)
-			st->discards++;
-		return r;
+		return do_discard(v, rq);
 	default:
 		return -EOPNOTSUPP;
 	}
 }
 
-static int respond(struct bb_vbd *v, uint64_t id, uint8_t op, int rc)
+void bb_account(struct bb_vbd *v, const struct bb_req *rq)
+{
+	struct umx_blk_stats *st = &v->info.st;
+	uint64_t bytes = rq->nr_sect << BLK_SECTOR_SHIFT;
+
+	switch (rq->op) {
+	case BLKIF_OP_READ:
+		st->reads++;
+		st->bytes_read += bytes;
+		break;
+	case BLKIF_OP_FLUSH_DISKCACHE:
+		st->flushes++;
+		if (rq->nseg) { /* its data is a write */
+			st->writes++;
+			st->bytes_written += bytes;
+		}
+		break;
+	case BLKIF_OP_WRITE:
+	case BLKIF_OP_WRITE_BARRIER:
+		st->writes++;
+		st->bytes_written += bytes;
+		break;
+	case BLKIF_OP_DISCARD:
+		st->discards++;
+		break;
+	default:
+		break;
+	}
+}
+
+int bb_serve(struct bb_vbd *v, const struct bb_req *rq)
+{
+	struct iovec iov[UMX_BLK_INDIRECT_SEGS];
+	uint8_t *pages[UMX_BLK_INDIRECT_SEGS];
+	struct bb_maps mp = {0};
+	bool data = rq->nseg && rq->op != BLKIF_OP_DISCARD;
+	int r;
+
+	/* A read writes into the frontend's pages, a write reads them. */
+	if (data) {
+		if ((r = bb_map_req(v, rq, rq->op == BLKIF_OP_READ, pages, &mp)) < 0)
+			return r;
+		bb_iov(rq, pages, iov);
+	}
+	r = bb_serve_sync(v, rq, data ? iov : NULL);
+	if (data)
+		bb_unmap_req(v, &mp);
+	if (r == 0)
+		bb_account(v, rq);
+	return r;
+}
+
+int bb_respond(struct bb_vbd *v, uint64_t id, uint8_t op, int rc)
 {
 	struct blkif_response rsp;
 
@@ -323,8 +356,9 @@ static int respond(struct bb_vbd *v, uint64_t id, uint8_t op, int rc)
 	return 0;
 }
 
-/* Up to @budget requests; the number handled or -EPROTO. */
-static int vbd_run(struct bb_vbd *v, unsigned budget, bool *notify)
+/* Up to @budget requests, each served before the next is taken; the
+ * number handled or -EPROTO. */
+static int vbd_run_sync(struct bb_vbd *v, unsigned budget, bool *notify)
 {
 	unsigned done = 0;
 	bool n = false;
@@ -349,8 +383,8 @@ static int vbd_run(struct bb_vbd *v, unsigned budget, bool *notify)
 			umx_debug("blkback: vbd %u/%u: %s", v->info.front_domid, v->info.devid,
 			          why);
 		else
-			r = serve(v, rq);
-		if (respond(v, rq->id, rq->rsp_op, r) < 0)
+			r = bb_serve(v, rq);
+		if (bb_respond(v, rq->id, rq->rsp_op, r) < 0)
 			return -EPROTO;
 	}
 	if (v->info.reason[0])
@@ -359,6 +393,12 @@ static int vbd_run(struct bb_vbd *v, unsigned budget, bool *notify)
 		return bb_vbd_fail(v, "ring: %s", umx_ring_broken(&v->ring));
 	*notify = n;
 	return (int)done;
+}
+
+static int vbd_run(struct bb_vbd *v, unsigned budget, bool *notify, bool *blocked)
+{
+	*blocked = false;
+	return v->u ? bb_uring_run(v, budget, notify, blocked) : vbd_run_sync(v, budget, notify);
 }
 
 /* ---- detached (fuzzing) --------------------------------------------------- */
@@ -394,7 +434,7 @@ int blkback_detached_new(void *ring, int fd, uint64_t sectors, uint32_t sector_s
 int blkback_detached_run(struct bb_vbd *v, unsigned budget)
 {
 	bool notify;
-	return vbd_run(v, budget, &notify);
+	return vbd_run_sync(v, budget, &notify);
 }
 
 const char *blkback_detached_broken(const struct bb_vbd *v)
@@ -426,6 +466,14 @@ int umx_blkback_open(umx_plat *p, umx_blkback **out)
 	}
 	bb_rescan(bb);
 	*out = bb;
+	return 0;
+}
+
+int umx_blkback_set_io(umx_blkback *bb, enum umx_blkback_io io)
+{
+	if (io != UMX_BLKBACK_IO_AUTO && io != UMX_BLKBACK_IO_URING && io != UMX_BLKBACK_IO_SYNC)
+		return -EINVAL;
+	bb->io = io;
 	return 0;
 }
 
@@ -490,7 +538,8 @@ static void storm_check(struct umx_blkback *bb, struct bb_vbd *v, uint64_t now)
 
 int umx_blkback_poll(umx_blkback *bb, int timeout_ms)
 {
-	struct pollfd pf[2];
+	struct pollfd pf[2 + UMX_BLK_VBDS_MAX];
+	nfds_t npf = 2;
 	char *path, *token;
 	uint64_t now = umx_clock_ms();
 	int port;
@@ -499,9 +548,17 @@ int umx_blkback_poll(umx_blkback *bb, int timeout_ms)
 	pf[0].events = POLLIN;
 	pf[1].fd = umx_xs_fd(bb->xs);
 	pf[1].events = POLLIN;
+	/* Completions of I/O in flight wake us too. */
+	for (unsigned i = 0; i < bb->nvbds; i++) {
+		int fd = bb_uring_fd(bb->vbds[i]);
+		if (fd >= 0 && bb_uring_inflight(bb->vbds[i])) {
+			pf[npf].fd = fd;
+			pf[npf++].events = POLLIN;
+		}
+	}
 	for (unsigned i = 0; i < bb->nvbds; i++)
 		timeout_ms = evstorm_timeout(&bb->vbds[i]->storm, now, timeout_ms);
-	if (poll(pf, 2, bb->busy ? 0 : timeout_ms) < 0 && errno != EINTR)
+	if (poll(pf, npf, bb->busy ? 0 : timeout_ms) < 0 && errno != EINTR)
 		return -errno;
 	now = umx_clock_ms();
 	/* Events only say "look"; every connected ring is looked at below. A
@@ -539,19 +596,20 @@ int umx_blkback_poll(umx_blkback *bb, int timeout_ms)
 	bb->busy = false;
 	for (unsigned i = 0; i < bb->nvbds; i++) {
 		struct bb_vbd *v = bb->vbds[i];
-		bool notify = false, more = false;
+		bool notify = false, more = false, blocked = false;
 		int n;
 
 		if (!v->info.connected)
 			continue;
-		n = vbd_run(v, UMX_BLK_BUDGET, &notify);
+		n = vbd_run(v, UMX_BLK_BUDGET, &notify, &blocked);
 		if (n < 0)
 			continue;
 		if (notify)
 			umx_plat_evtchn_notify(bb->p, v->port);
-		/* A full budget, or requests that came while we re-armed. */
-		if (n == (int)UMX_BLK_BUDGET ||
-		    (umx_ring_final_check(&v->ring, &more) == 0 && more))
+		/* A full budget, or requests that came while we re-armed; not
+		 * while the engine is full (its completions wake us). */
+		if (!blocked && (n == (int)UMX_BLK_BUDGET ||
+		                 (umx_ring_final_check(&v->ring, &more) == 0 && more)))
 			bb->busy = true;
 	}
 	for (unsigned i = 0; i < bb->nvbds; i++)
@@ -581,6 +639,7 @@ int umx_blkback_vbds(const umx_blkback *bb, struct umx_blk_vbd *out, unsigned ma
 	for (unsigned i = 0; i < n; i++) {
 		out[i] = bb->vbds[i]->info;
 		out[i].pgrants = bb->vbds[i]->npg;
+		out[i].st.inflight = bb_uring_inflight(bb->vbds[i]);
 	}
 	return (int)bb->nvbds;
 }

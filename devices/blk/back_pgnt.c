@@ -7,7 +7,8 @@
  * mapped writable once and kept: at most UMX_BLK_PGRANTS_MAX per disk, in
  * an array with hash chains by gref; when full, the least recently used
  * mapping not needed by the current request is unmapped (Linux purges in
- * LRU order too). A frontend that does not offer them is served per
+ * LRU order too); a mapping that I/O in flight uses is held and never
+ * evicted (MSA02). A frontend that does not offer them is served per
  * request: all of a request's refs mapped in one all-or-nothing call and
  * unmapped after the I/O, so a request that mixes valid and invalid refs
  * fails whole and leaves nothing mapped.
@@ -50,16 +51,17 @@ static void pg_unlink(struct bb_vbd *v, int idx)
 	*pp = v->pg[idx].next;
 }
 
-/* Evict the least recently used mapping that the current request (stamped
- * @now) does not use; its slot is returned, or -1 when every one is in use
- * (cannot happen: a request has at most UMX_BLK_INDIRECT_SEGS pages, far
- * fewer than UMX_BLK_PGRANTS_MAX). */
+/* Evict the least recently used mapping that no I/O in flight holds and
+ * that the current request (stamped @now) does not use; its slot is
+ * returned, or -1 when every one is held (I/O in flight on all of them:
+ * the caller waits for some to complete). */
 static int pg_evict(struct bb_vbd *v, uint64_t now)
 {
 	int lru = -1;
 
 	for (unsigned i = 0; i < v->npg; i++)
-		if (v->pg[i].lru < now && (lru < 0 || v->pg[i].lru < v->pg[lru].lru))
+		if (!v->pg[i].busy && v->pg[i].lru < now &&
+		    (lru < 0 || v->pg[i].lru < v->pg[lru].lru))
 			lru = (int)i;
 	if (lru < 0)
 		return -1;
@@ -69,7 +71,10 @@ static int pg_evict(struct bb_vbd *v, uint64_t now)
 	return lru;
 }
 
-static uint8_t *pg_get(struct bb_vbd *v, uint32_t gref, uint64_t now)
+/* The slot mapping @gref (mapped now if need be): its index, -EBUSY when
+ * the cache is full of pages held by I/O in flight, -EINVAL for a ref
+ * that does not map. */
+static int pg_get(struct bb_vbd *v, uint32_t gref, uint64_t now)
 {
 	struct pgnt *e = pg_find(v, gref);
 	umx_plat_mapped *m;
@@ -77,37 +82,39 @@ static uint8_t *pg_get(struct bb_vbd *v, uint32_t gref, uint64_t now)
 
 	if (e) {
 		e->lru = now;
-		return e->addr;
+		return (int)(e - v->pg);
 	}
 	/* Map before evicting: a bad ref costs no good mapping. Persistent
 	 * grants are mapped writable, as Linux's blkback maps them (the same
 	 * page serves reads and writes). */
 	if (umx_plat_map(v->bb->p, v->info.front_domid, 1, &gref, false, NULL, &m) < 0)
-		return NULL;
+		return -EINVAL;
 	if (v->npg < UMX_BLK_PGRANTS_MAX) {
 		idx = (int)v->npg++;
 	} else if ((idx = pg_evict(v, now)) < 0) {
 		umx_plat_unmap(v->bb->p, m);
-		return NULL;
+		return -EBUSY;
 	}
 	e = &v->pg[idx];
 	e->gref = gref;
 	e->m = m;
 	e->addr = umx_plat_map_addr(m);
 	e->lru = now;
+	e->busy = 0;
 	e->next = v->pg_hash[hash(gref)];
 	v->pg_hash[hash(gref)] = idx;
-	return e->addr;
+	return idx;
 }
 
 int bb_map_req(struct bb_vbd *v, const struct bb_req *rq, bool writable, uint8_t **pages,
-               umx_plat_mapped **tmp)
+               struct bb_maps *mp)
 {
 	uint32_t refs[UMX_BLK_INDIRECT_SEGS];
 	umx_plat_mapped *m;
 	int r;
 
-	*tmp = NULL;
+	mp->tmp = NULL;
+	mp->npgi = 0;
 	if (!v->bb) {
 		for (unsigned i = 0; i < rq->nseg; i++)
 			if (!(pages[i] = v->page_fn(v->ctx, rq->seg[i].gref, writable)))
@@ -116,9 +123,17 @@ int bb_map_req(struct bb_vbd *v, const struct bb_req *rq, bool writable, uint8_t
 	}
 	if (v->info.persistent) {
 		uint64_t now = ++v->pg_clock;
-		for (unsigned i = 0; i < rq->nseg; i++)
-			if (!(pages[i] = pg_get(v, rq->seg[i].gref, now)))
-				return -EINVAL; /* what was mapped stays cached, capped */
+		for (unsigned i = 0; i < rq->nseg; i++) {
+			/* Held from here: no eviction can take a page this
+			 * request's I/O may still touch. */
+			if ((r = pg_get(v, rq->seg[i].gref, now)) < 0) {
+				bb_unmap_req(v, mp); /* what was mapped stays cached */
+				return r;
+			}
+			v->pg[r].busy++;
+			mp->pgi[mp->npgi++] = (uint16_t)r;
+			pages[i] = v->pg[r].addr;
+		}
 		return 0;
 	}
 	for (unsigned i = 0; i < rq->nseg; i++)
@@ -129,7 +144,7 @@ int bb_map_req(struct bb_vbd *v, const struct bb_req *rq, bool writable, uint8_t
 		return r;
 	for (unsigned i = 0; i < rq->nseg; i++)
 		pages[i] = (uint8_t *)umx_plat_map_addr(m) + (size_t)i * UMX_PAGE_SIZE;
-	*tmp = m;
+	mp->tmp = m;
 	return 0;
 }
 
@@ -157,9 +172,20 @@ int bb_read_indirect(struct bb_vbd *v, const uint32_t *grefs, unsigned nind,
 		for (unsigned i = 0; i < nind; i++) {
 			size_t off = (size_t)i * UMX_PAGE_SIZE;
 			size_t k = bytes - off < UMX_PAGE_SIZE ? bytes - off : UMX_PAGE_SIZE;
-			if (!(src = pg_get(v, grefs[i], now)))
-				return -EINVAL;
-			memcpy((uint8_t *)seg + off, src, k);
+			r = pg_get(v, grefs[i], now);
+			if (r == -EBUSY) {
+				/* Every cached page is under I/O: copy this one
+				 * through a mapping of its own. */
+				if ((r = umx_plat_map(v->bb->p, v->info.front_domid, 1, &grefs[i],
+				                      true, NULL, &m)) < 0)
+					return r;
+				memcpy((uint8_t *)seg + off, umx_plat_map_addr(m), k);
+				umx_plat_unmap(v->bb->p, m);
+				continue;
+			}
+			if (r < 0)
+				return r;
+			memcpy((uint8_t *)seg + off, v->pg[r].addr, k);
 		}
 		return 0;
 	}
@@ -171,8 +197,12 @@ int bb_read_indirect(struct bb_vbd *v, const uint32_t *grefs, unsigned nind,
 	return 0;
 }
 
-void bb_unmap_req(struct bb_vbd *v, umx_plat_mapped *tmp)
+void bb_unmap_req(struct bb_vbd *v, struct bb_maps *mp)
 {
-	if (tmp)
-		umx_plat_unmap(v->bb->p, tmp);
+	if (mp->tmp)
+		umx_plat_unmap(v->bb->p, mp->tmp);
+	mp->tmp = NULL;
+	for (unsigned i = 0; i < mp->npgi; i++)
+		v->pg[mp->pgi[i]].busy--;
+	mp->npgi = 0;
 }

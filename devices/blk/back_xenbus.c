@@ -26,7 +26,7 @@ static int vbd_connect(struct bb_vbd *v)
 	unsigned long order = 0, evtchn, persistent = 0, ref;
 	uint32_t refs[BLK_RING_PAGES_MAX];
 	char *proto = NULL;
-	int port;
+	int port, r;
 
 	if (xenbus_read_uint(bb->xs, v->fe, "ring-page-order", &order) == 0) {
 		if (order > UMX_BLK_RING_ORDER_MAX)
@@ -79,6 +79,13 @@ static int vbd_connect(struct bb_vbd *v)
 	                       sizeof(struct blkif_response), false) < 0)
 		return bb_vbd_fail(v, "cannot attach the ring");
 	bb_pgnt_flush(v);
+	v->info.uring = false;
+	if (bb->io != UMX_BLKBACK_IO_SYNC && (r = bb_uring_start(v)) < 0) {
+		if (bb->io == UMX_BLKBACK_IO_URING)
+			return bb_vbd_fail(v, "io_uring unavailable: %s", strerror(-r));
+		umx_info("blkback: vbd %u/%u: io_uring unavailable (%s): preadv/pwritev",
+		         v->info.front_domid, v->info.devid, strerror(-r));
+	}
 	/* The geometry, as Linux's blkback writes it in connect(). */
 	xenbus_printf(bb->xs, UMX_XS_NO_TX, v->be, "sectors", "%llu",
 	              (unsigned long long)v->info.sectors);
@@ -90,10 +97,10 @@ static int vbd_connect(struct bb_vbd *v)
 	v->info.connected = true;
 	bb->busy = true;
 	xenbus_switch_state(bb->xs, v->be, XenbusStateConnected);
-	umx_info("blkback: vbd %u/%u connected (%s, %llu sectors, order %lu%s)",
+	umx_info("blkback: vbd %u/%u connected (%s, %llu sectors, order %lu%s, %s)",
 	         v->info.front_domid, v->info.devid, v->info.params,
 	         (unsigned long long)v->info.sectors, order,
-	         v->info.persistent ? ", persistent" : "");
+	         v->info.persistent ? ", persistent" : "", v->u ? "io_uring" : "preadv/pwritev");
 	return 0;
 }
 

@@ -4,7 +4,8 @@
  * and layout checks, the backend's state,
  * and the hooks that run the backend's request parser on plain memory.
  *   front.c        blkfront
- *   back.c         blkback: request validation, I/O, the poll loop
+ *   back.c         blkback: request validation, synchronous I/O, the poll loop
+ *   back_uring.c   blkback's io_uring engine (asynchronous, batched)
  *   back_pgnt.c    the frontend's pages: persistent grants (LRU) or one-shot
  *   back_xenbus.c  blkback's side of the handshake
  *   xenbus.c       the toolstack's nodes (store helpers: ../common/xenbus.h)
@@ -14,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 /* stdint first: Xen's headers expect it. */
 #include <xen/io/blkif.h>
 #include <xen/io/protocols.h>
@@ -67,13 +69,26 @@ struct bb_req {
 
 struct pgnt {
 	uint32_t gref;
-	int next;     /* hash chain, -1 ends */
-	uint64_t lru; /* last use */
+	int next;      /* hash chain, -1 ends */
+	unsigned busy; /* requests whose I/O on this page is not complete */
+	uint64_t lru;  /* last use */
 	umx_plat_mapped *m;
 	uint8_t *addr;
 };
 
 #define PGNT_HASH 512u
+
+/* What a request holds mapped while its I/O runs (bb_map_req), released
+ * by bb_unmap_req() once no I/O on those pages can still happen (MSA02:
+ * a page is never unmapped under an I/O in flight). */
+struct bb_maps {
+	umx_plat_mapped *tmp;                /* the one-shot mapping (no persistent grants) */
+	uint16_t pgi[UMX_BLK_INDIRECT_SEGS]; /* persistent grants held busy */
+	unsigned npgi;
+};
+_Static_assert(UMX_BLK_PGRANTS_MAX <= UINT16_MAX, "bb_maps.pgi indexes");
+
+struct bb_uring; /* back_uring.c */
 
 /* Detached (fuzzing): the frontend's page for @gref, or NULL (bad gref). */
 typedef void *(*bb_page_fn)(void *ctx, uint32_t gref, bool writable);
@@ -97,7 +112,8 @@ struct bb_vbd {
 	unsigned npg;
 	uint64_t pg_clock;
 
-	struct bb_req rq; /* the request being served (2 KiB of segments) */
+	struct bb_req rq;   /* the request being served (2 KiB of segments) */
+	struct bb_uring *u; /* the io_uring engine, or NULL: synchronous I/O */
 
 	bb_page_fn page_fn; /* detached only */
 	void *ctx;
@@ -111,6 +127,7 @@ struct umx_blkback {
 	struct bb_vbd *vbds[UMX_BLK_VBDS_MAX];
 	unsigned nvbds;
 	bool busy;
+	enum umx_blkback_io io;
 	uint64_t stats_at;
 	struct {
 		char path[128];
@@ -134,20 +151,51 @@ int bb_vbd_fail(struct bb_vbd *v, const char *fmt, ...) __attribute__((format(pr
  * validated as a direct request's.
  */
 int bb_parse(struct bb_vbd *v, const void *raw, struct bb_req *out, char *why, size_t whylen);
+/* The iovecs of @rq's segments in their mapped @pages. */
+void bb_iov(const struct bb_req *rq, uint8_t *const *pages, struct iovec *iov);
+/* Serve validated @rq with system calls, in order: a read or write (also
+ * of a flush or barrier) moves the data of @iov, whose pages are mapped
+ * (NULL when @rq has none). 0 or -errno. Counters are not touched. */
+int bb_serve_sync(struct bb_vbd *v, const struct bb_req *rq, struct iovec *iov);
+/* Map, serve synchronously, release, count: 0 or -errno (answered). */
+int bb_serve(struct bb_vbd *v, const struct bb_req *rq);
+/* Count @rq, served successfully, in the disk's statistics. */
+void bb_account(struct bb_vbd *v, const struct bb_req *rq);
+/* Queue the response to @id: 0, or -EPROTO when the ring broke (the vbd
+ * has then been failed, and disconnected). */
+int bb_respond(struct bb_vbd *v, uint64_t id, uint8_t op, int rc);
 
 /* back_pgnt.c */
 /* Copy @n segment descriptors out of the @nind indirect pages @grefs into
  * @seg (mapped read-only, copied once, unmapped): 0 or -errno. */
 int bb_read_indirect(struct bb_vbd *v, const uint32_t *grefs, unsigned nind,
                      struct blkif_request_segment *seg, unsigned n);
-/* Map the pages of @rq's segments into @pages (one per segment): 0, or
- * -errno with nothing of this request left mapped. *@tmp is a one-shot
- * mapping to release with bb_unmap_req() (NULL with persistent grants). */
+/* Map the pages of @rq's segments into @pages (one per segment) and hold
+ * them in @mp until bb_unmap_req(): 0, -EBUSY when every persistent-grant
+ * slot is held by I/O in flight (retry once some completes), or another
+ * -errno (a ref that does not map); on failure nothing of this request
+ * stays mapped or held. */
 int bb_map_req(struct bb_vbd *v, const struct bb_req *rq, bool writable, uint8_t **pages,
-               umx_plat_mapped **tmp);
-void bb_unmap_req(struct bb_vbd *v, umx_plat_mapped *tmp);
+               struct bb_maps *mp);
+void bb_unmap_req(struct bb_vbd *v, struct bb_maps *mp);
 /* Unmap every persistent grant of @v. */
 void bb_pgnt_flush(struct bb_vbd *v);
+
+/* back_uring.c */
+/* Serve @v through a new io_uring: 0, or -errno (io_uring unavailable:
+ * the kernel's, the sandbox's or the operations', or no memory). */
+int bb_uring_start(struct bb_vbd *v);
+/* Wait for every I/O in flight on @v (cancelled where the kernel can),
+ * release its pages, answer nothing more, and free the engine. */
+void bb_uring_stop(struct bb_vbd *v);
+/* Reap completions and queue up to @budget new requests in one submit:
+ * the number of requests taken, or -EPROTO once broken. *@blocked when
+ * more may not be taken until some I/O completes (no busy polling then:
+ * the engine's descriptor wakes us). */
+int bb_uring_run(struct bb_vbd *v, unsigned budget, bool *notify, bool *blocked);
+/* Readable when completions wait, or -1 (no engine). */
+int bb_uring_fd(const struct bb_vbd *v);
+unsigned bb_uring_inflight(const struct bb_vbd *v);
 
 /* back_xenbus.c */
 void bb_rescan(struct umx_blkback *bb);

@@ -189,6 +189,7 @@ struct umx_blk_vbd {
 	uint32_t sector_size, ring_order;
 	uint32_t pgrants; /* persistent grants mapped now */
 	bool connected, readonly, persistent;
+	bool uring;       /* io_uring served its last connection (else preadv/pwritev) */
 	char params[128]; /* the backing file */
 	char reason[128]; /* why the frontend was disconnected, or "" */
 };
@@ -202,6 +203,21 @@ struct umx_blk_vbd {
  */
 int umx_blkback_open(umx_plat *p, umx_blkback **out);
 void umx_blkback_close(umx_blkback *bb);
+
+/* How a backend moves data between its files and the frontends' pages. */
+enum umx_blkback_io {
+	/* io_uring (each ring's requests queued with one submit, completed
+	 * asynchronously), except buffered writes to a regular file, which
+	 * the kernel would hand to a worker thread and are written in the
+	 * loop instead; preadv/pwritev where the kernel or a seccomp filter
+	 * refuses io_uring. The default. */
+	UMX_BLKBACK_IO_AUTO,
+	/* Every operation through io_uring: a vbd it cannot serve fails. */
+	UMX_BLKBACK_IO_URING,
+	UMX_BLKBACK_IO_SYNC, /* preadv/pwritev, one request at a time */
+};
+/* Choose for the vbds connected from now on: 0 or -EINVAL. */
+int umx_blkback_set_io(umx_blkback *bb, enum umx_blkback_io io);
 /* A file this backend cannot open by name (a sandboxed domain sees only
  * its own view), opened by its launcher: vbds whose `params` is @path are
  * served from @fd (duplicated; the caller keeps @fd). A descriptor opened

@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <liburing.h>
+#include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,16 @@ int blk_be_pipes(struct blk_be *be)
 	return pipe(be->stop) == 0 && pipe(be->report) == 0 ? 0 : -errno;
 }
 
+int blk_uring_available(void)
+{
+	struct io_uring ring;
+
+	if (io_uring_queue_init(4, &ring, 0) < 0)
+		return 0;
+	io_uring_queue_exit(&ring);
+	return 1;
+}
+
 int blk_backend_domain(void *arg)
 {
 	struct blk_be *be = arg;
@@ -26,8 +38,18 @@ int blk_backend_domain(void *arg)
 	char c;
 	int n;
 
+	if (be->deny_uring) {
+		/* As a container runtime's default profile does (Docker's). */
+		scmp_filter_ctx f = seccomp_init(SCMP_ACT_ALLOW);
+		CHILD_CHECK(f != NULL);
+		CHILD_CHECK_OK(
+		        seccomp_rule_add(f, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(io_uring_setup), 0));
+		CHILD_CHECK_OK(seccomp_load(f));
+		seccomp_release(f);
+	}
 	CHILD_CHECK_OK(umx_plat_open(NULL, &p));
 	CHILD_CHECK_OK(umx_blkback_open(p, &bb));
+	CHILD_CHECK_OK(umx_blkback_set_io(bb, be->io));
 	fcntl(be->stop[0], F_SETFL, O_NONBLOCK);
 	while (read(be->stop[0], &c, 1) != 1)
 		CHILD_CHECK_OK(umx_blkback_poll(bb, 20));

@@ -12,11 +12,16 @@
 #include "umx_test.h"
 
 struct blk_be {
-	int stop[2];   /* parent → backend: any byte stops it */
-	int report[2]; /* backend → parent: int count, then the vbds */
+	int stop[2];            /* parent → backend: any byte stops it */
+	int report[2];          /* backend → parent: int count, then the vbds */
+	enum umx_blkback_io io; /* zero: UMX_BLKBACK_IO_AUTO */
+	bool deny_uring;        /* a seccomp filter refuses io_uring_setup (EPERM) */
 };
 
 int blk_be_pipes(struct blk_be *be);
+/* Whether this kernel (and this process's seccomp filter) lets a process
+ * set up an io_uring: 1, or 0. */
+int blk_uring_available(void);
 /* The backend domain: serve vbds until told to stop, then report them. */
 int blk_backend_domain(void *arg);
 /* Stop the backend and read its vbds; the count or -1. */

@@ -6,7 +6,9 @@
  * disk whole and finds the file's pattern; then random synchronous writes and reads, 32
  * asynchronous requests at once, flush, discard (reads back zeros), requests the disk refuses, and
  * a last whole-disk read — all checked against a private mirror; the parent then hashes the files
- * and finds the mirror's hash. */
+ * and finds the mirror's hash. Run twice: the backend on io_uring (skipped where the kernel has
+ * none), then with io_uring_setup refused by a seccomp filter, where it falls back to
+ * preadv/pwritev; each run checks the engine that served it. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,22 +230,27 @@ static uint64_t hash_file(const char *path, uint64_t bytes)
 
 static char path[NDISKS][64]; /* removed by main, whatever happened */
 
-static void test_blk_data_written_reads_back(void **state)
+/* Once with each of the backend's I/O engines (*@state: the backend's
+ * options; the pipes are made here). */
+static void data_written_reads_back(void **state)
 {
 	struct umx_test_daemon d;
 	struct umx_blk_vbd vbds[UMX_BLK_VBDS_MAX];
-	struct blk_be be;
+	const struct blk_be *want = *state;
+	struct blk_be be = *want;
 	struct ctx c;
 	uint32_t bdom, fdom;
 	pid_t bpid, fpid;
 	int n;
-	(void)state;
 
 	assert_int_equal(pipe(c.go), 0);
 	assert_int_equal(pipe(c.hashes), 0);
 	assert_int_equal(blk_be_pipes(&be), 0);
-	for (int i = 0; i < NDISKS; i++)
+	for (int i = 0; i < NDISKS; i++) {
+		if (path[i][0])
+			unlink(path[i]); /* the previous run's */
 		assert_int_equal(blk_make_file(path[i], disks[i].bytes), 0);
+	}
 	assert_int_equal(umx_test_daemon_start(&d), 0);
 	assert_int_equal(umx_test_domain_fork(&d, "blkback", blk_backend_domain, &be, &bdom, &bpid),
 	                 0);
@@ -270,6 +277,9 @@ static void test_blk_data_written_reads_back(void **state)
 		assert_true(v->st.reads > 0);
 		assert_true(disks[i].ro || v->st.writes > 200);
 		assert_int_equal(v->st.errors, 0);
+		/* The engine asked for served it, and left nothing in flight. */
+		assert_true(v->uring == !be.deny_uring);
+		assert_int_equal(v->st.inflight, 0);
 		/* Persistent grants stay mapped until the disconnect, which has
 		 * happened: none left. */
 		assert_int_equal(v->pgrants, 0);
@@ -278,9 +288,27 @@ static void test_blk_data_written_reads_back(void **state)
 	assert_int_equal(umx_test_daemon_stop(&d), 0);
 }
 
+static struct blk_be uring = {.io = UMX_BLKBACK_IO_URING};
+static struct blk_be denied = {.io = UMX_BLKBACK_IO_AUTO, .deny_uring = true};
+
+static void test_blk_data_written_reads_back_io_uring(void **state)
+{
+	if (!blk_uring_available())
+		skip(); /* this kernel (or a seccomp filter around the test) has no io_uring */
+	data_written_reads_back(state);
+}
+
+static void test_blk_data_written_reads_back_when_seccomp_denies_io_uring(void **state)
+{
+	data_written_reads_back(state);
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {cmocka_unit_test(test_blk_data_written_reads_back)};
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_prestate(test_blk_data_written_reads_back_io_uring, &uring),
+	        cmocka_unit_test_prestate(
+	                test_blk_data_written_reads_back_when_seccomp_denies_io_uring, &denied)};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 
 	for (int i = 0; i < NDISKS; i++)
