@@ -13,6 +13,15 @@
  *    frontend's unshare succeeds), an unknown operation (EOPNOTSUPP), an
  *    indirect page that does not map, an indirect FLUSH; every response's
  *    padding is zero (XSA-216);
+ *  - a secure discard (BLKIF_DISCARD_SECURE; discard-secure is 0: a
+ *    file's freed blocks are not erased) is refused with EOPNOTSUPP and
+ *    the data stays;
+ *  - double fetch (XSA-155): a thread of the frontend rewrites the
+ *    sector of every request in the ring, between one inside the disk and
+ *    one 2^40 sectors past it, while 1000 writes are served: each is
+ *    answered (written, or refused as out of range), none is written
+ *    anywhere but where its one validated copy said: the file keeps its
+ *    size, and holds the written page there and its pattern elsewhere;
  *  - two requests with the same id are both answered;
  *  - 100 reads over 1100 distinct persistent pages: all answered, at most
  *    UMX_BLK_PGRANTS_MAX (1056) left mapped (least recently used unmapped);
@@ -20,6 +29,9 @@
  * The backend, umxd and the honest domain finish cleanly. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +63,8 @@ enum attack {
 	A_IND_BAD_GREF,
 	A_IND_BAD_OP,
 	/* answered, vbd stays */
+	A_SECURE_DISCARD,
+	A_RACING_REWRITE,
 	A_DUP_IDS,
 	A_STORM,
 	A_PGRANT_FLOOD,
@@ -72,8 +86,15 @@ static const char *const expect_reason[A_FIRST_ANSWERED] = {
 #define DEVID(a)   (51728u + 16u * (unsigned)(a))
 #define HONEST_DEV 51712u
 #define DISK_BYTES (2u << 20)
+/* A_RACING_REWRITE: the sector its writes name, the bit its racer flips,
+ * the page it writes, how many. */
+#define RACE_SECTOR 256u
+#define RACE_BIT    (1ull << 40)
+#define RACE_BYTE   0xa5
+#define RACE_WRITES 1000u
 
 struct ctx {
+	int race[2];     /* hostile → parent: A_RACING_REWRITE's OK and error counts */
 	int go[2];       /* parent → both frontends */
 	int stop_h[2];   /* parent → honest: stop */
 	int h_rounds[2]; /* honest → parent: rounds done */
@@ -257,7 +278,76 @@ static struct blkif_request rw_req(uint8_t op, uint64_t id, uint64_t sector, uns
 	return q;
 }
 
-static void attack(umx_plat *p, enum attack a)
+struct racer {
+	_Atomic(uint64_t *) cur; /* the sector field being raced, or NULL */
+	atomic_ulong rounds;     /* the racer's loops: cur seen again */
+	atomic_bool stop;
+};
+
+/* Rewrite the raced request's sector, between one inside the disk and one
+ * far past it, as fast as it can: whatever the backend copies is one or
+ * the other (only byte 5 of the field differs, so even a torn copy is one
+ * of them). */
+static void *racer(void *arg)
+{
+	struct racer *rc = arg;
+
+	while (!atomic_load(&rc->stop)) {
+		uint64_t *sec = atomic_load(&rc->cur);
+		for (int i = 0; sec && i < 64; i++)
+			__atomic_store_n(sec, __atomic_load_n(sec, __ATOMIC_RELAXED) ^ RACE_BIT,
+			                 __ATOMIC_RELAXED);
+		atomic_fetch_add(&rc->rounds, 1);
+	}
+	return NULL;
+}
+
+/* A_RACING_REWRITE: RACE_WRITES writes of one page of RACE_BYTE at
+ * RACE_SECTOR, each raced by racer() from its publication until its
+ * response; every one answered, OK or error. The counts go to the parent,
+ * which checks the file. */
+static void racing_rewrite(struct rawfe *f, struct ctx *c, uint32_t g0)
+{
+	static struct racer rc;
+	struct blkif_request q = rw_req(BLKIF_OP_WRITE, 0, RACE_SECTOR, 1, g0);
+	uint64_t counts[2] = {0, 0};
+	pthread_t t;
+
+	memset(umx_plat_share_addr(f->data), RACE_BYTE, UMX_PAGE_SIZE);
+	CHILD_CHECK(pthread_create(&t, NULL, racer, &rc) == 0);
+	for (unsigned i = 0; i < RACE_WRITES; i++) {
+		uint8_t *slot = f->ring + 64 + (f->prod % NSLOTS) * SLOT;
+		uint64_t end = umx_clock_ms() + 5000;
+		struct blkif_response r;
+		unsigned long seen;
+
+		q.id = 1000 + i;
+		raw_put(f, &q); /* not raced yet: the whole request, sector inside */
+		atomic_store(&rc.cur,
+		             (uint64_t *)(slot + offsetof(struct blkif_request, sector_number)));
+		raw_push(f, f->prod);
+		/* The response lands in the raced slot: only its id, operation
+		 * and status are read (the racer may still flip byte 21). */
+		while (umx_load_acquire32((uint32_t *)(f->ring + 8)) == f->cons) {
+			CHILD_CHECK(umx_clock_ms() < end);
+			usleep(100);
+		}
+		memcpy(&r, f->ring + 64 + (f->cons++ % NSLOTS) * SLOT, 12);
+		/* Stop racing this slot: two loops of the racer began since. */
+		atomic_store(&rc.cur, NULL);
+		seen = atomic_load(&rc.rounds);
+		while (atomic_load(&rc.rounds) < seen + 2)
+			;
+		CHILD_CHECK(r.id == q.id && r.operation == BLKIF_OP_WRITE);
+		CHILD_CHECK(r.status == BLKIF_RSP_OKAY || r.status == BLKIF_RSP_ERROR);
+		counts[r.status != BLKIF_RSP_OKAY]++;
+	}
+	atomic_store(&rc.stop, true);
+	CHILD_CHECK(pthread_join(t, NULL) == 0);
+	CHILD_CHECK(write(c->race[1], counts, sizeof(counts)) == sizeof(counts));
+}
+
+static void attack(umx_plat *p, struct ctx *c, enum attack a)
 {
 	struct rawfe f;
 	struct blkif_request q;
@@ -305,6 +395,19 @@ static void attack(umx_plat *p, enum attack a)
 	case A_UNKNOWN_OP:
 		q.operation = 9;
 		break;
+	case A_SECURE_DISCARD: {
+		struct blkif_request_discard d = {.operation = BLKIF_OP_DISCARD,
+		                                  .flag = BLKIF_DISCARD_SECURE,
+		                                  .id = 7,
+		                                  .sector_number = 0,
+		                                  .nr_sectors = 16};
+		unsigned long secure = 1;
+		/* Not offered: a punched hole leaves the data on the medium. */
+		CHILD_CHECK(read_ul(f.xs, f.be, "discard-secure", &secure) == 0 && secure == 0);
+		memset(&q, 0, sizeof(q));
+		memcpy(&q, &d, sizeof(d));
+		break;
+	}
 	case A_IND_SEGS_300:
 	case A_IND_SEG_BAD:
 	case A_IND_BAD_GREF:
@@ -369,6 +472,8 @@ static void attack(umx_plat *p, enum attack a)
 			}
 		}
 		q = rw_req(BLKIF_OP_READ, 7, 0, 1, g0);
+	} else if (a == A_RACING_REWRITE) {
+		racing_rewrite(&f, c, g0);
 	} else if (a == A_STORM) {
 		for (int i = 0; i < 20000; i++)
 			CHILD_CHECK_OK(umx_plat_evtchn_notify(f.p, f.port));
@@ -385,14 +490,28 @@ static void attack(umx_plat *p, enum attack a)
 		CHILD_CHECK(wait_be(&f, 5) == 0); /* Closing: cut off */
 		return;
 	}
-	if (a >= A_BEYOND_END && a <= A_IND_BAD_OP) {
+	if ((a >= A_BEYOND_END && a <= A_IND_BAD_OP) || a == A_SECURE_DISCARD) {
 		/* Answered with the operation served: an indirect request's
 		 * indirect_op, as Linux's blkback answers. */
 		uint8_t op = q.operation == BLKIF_OP_INDIRECT ? ((uint8_t *)&q)[1] : q.operation;
 		r = raw_rsp(&f);
 		CHILD_CHECK(r.id == 7 && r.operation == op);
-		CHILD_CHECK(r.status ==
-		            (a == A_UNKNOWN_OP ? BLKIF_RSP_EOPNOTSUPP : BLKIF_RSP_ERROR));
+		CHILD_CHECK(r.status == (a == A_UNKNOWN_OP || a == A_SECURE_DISCARD
+		                                 ? BLKIF_RSP_EOPNOTSUPP
+		                                 : BLKIF_RSP_ERROR));
+	}
+	if (a == A_SECURE_DISCARD) {
+		/* Nothing was discarded: sectors 0..15 still hold the pattern. */
+		uint8_t *pg = umx_plat_share_addr(f.data);
+		for (unsigned k = 0; k < 2; k++) {
+			q = rw_req(BLKIF_OP_READ, 9, 8 * k, 1, g0);
+			raw_put(&f, &q);
+			raw_push(&f, f.prod);
+			r = raw_rsp(&f);
+			CHILD_CHECK(r.id == 9 && r.status == BLKIF_RSP_OKAY);
+			for (unsigned i = 0; i < UMX_PAGE_SIZE; i++)
+				CHILD_CHECK(pg[i] == blk_pattern(k * UMX_PAGE_SIZE + i));
+		}
 	}
 	if (a == A_MIXED_GREFS) {
 		/* All or nothing: the valid refs were not left mapped. */
@@ -419,7 +538,7 @@ static int hostile(void *arg)
 	CHILD_CHECK(read(c->go[0], &ch, 1) == 1);
 	CHILD_CHECK_OK(umx_plat_open(NULL, &p));
 	for (int a = 0; a < A_COUNT; a++)
-		attack(p, (enum attack)a);
+		attack(p, c, (enum attack)a);
 	CHILD_CHECK(write(c->x_done[1], "d", 1) == 1);
 	/* Stay alive until killed: the vbds stay as the attacks left them. */
 	for (;;)
@@ -432,16 +551,18 @@ static void test_blk_hostile_frontend(void **state)
 {
 	struct umx_test_daemon d;
 	static struct umx_blk_vbd vbds[UMX_BLK_VBDS_MAX];
-	struct blk_be be;
+	struct blk_be be = {0}; /* io_uring where the kernel has it */
 	struct ctx c;
 	uint32_t bdom, hdom, xdom;
 	pid_t bpid, hpid, xpid;
-	uint64_t rounds = 0;
+	uint64_t rounds = 0, race[2];
+	struct stat st;
 	char ch;
 	int n;
 	(void)state;
 
 	assert_int_equal(pipe(c.go), 0);
+	assert_int_equal(pipe(c.race), 0);
 	assert_int_equal(pipe(c.stop_h), 0);
 	assert_int_equal(pipe(c.h_rounds), 0);
 	assert_int_equal(pipe(c.x_done), 0);
@@ -458,6 +579,7 @@ static void test_blk_hostile_frontend(void **state)
 		assert_int_equal(blk_attach(xdom, bdom, (int)DEVID(a), disk_b, false, 512),
 		                 (int)DEVID(a));
 	assert_int_equal(write(c.go[1], "gg", 2), 2);
+	assert_int_equal(read(c.race[0], race, sizeof(race)), sizeof(race));
 	assert_int_equal(read(c.x_done[0], &ch, 1), 1);
 	assert_int_equal(write(c.stop_h[1], "s", 1), 1);
 	assert_int_equal(read(c.h_rounds[0], &rounds, sizeof(rounds)), sizeof(rounds));
@@ -478,8 +600,19 @@ static void test_blk_hostile_frontend(void **state)
 			assert_string_equal(v->reason, "");
 			assert_true(v->connected);
 		}
-		if (a >= A_BEYOND_END && a <= A_IND_BAD_OP)
+		if ((a >= A_BEYOND_END && a <= A_IND_BAD_OP) || a == A_SECURE_DISCARD)
 			assert_int_equal(v->st.errors, 1);
+		if (a == A_SECURE_DISCARD)
+			assert_int_equal(v->st.discards, 0);
+		if (a == A_RACING_REWRITE) {
+			/* The backend counted what it answered: each write
+			 * served once, each refusal once. */
+			fprintf(stderr, "racing rewrite: %llu written, %llu refused\n",
+			        (unsigned long long)race[0], (unsigned long long)race[1]);
+			assert_int_equal(race[0] + race[1], RACE_WRITES);
+			assert_int_equal(v->st.writes, race[0]);
+			assert_int_equal(v->st.errors, race[1]);
+		}
 		if (a == A_MIXED_GREFS)
 			assert_int_equal(v->pgrants, 0);
 		if (a == A_DUP_IDS)
@@ -497,6 +630,24 @@ static void test_blk_hostile_frontend(void **state)
 	assert_string_equal(h->reason, "");
 	assert_int_equal(h->st.errors, 0);
 	assert_true(h->st.writes >= rounds);
+	/* The racing writes went where their validated copy said, or nowhere:
+	 * disk_b (written by no other attack) has its size, the race's page
+	 * where some were written, and its pattern everywhere else. */
+	assert_int_equal(stat(disk_b, &st), 0);
+	assert_int_equal(st.st_size, DISK_BYTES);
+	{
+		FILE *fb = fopen(disk_b, "rb");
+		assert_non_null(fb);
+		for (uint64_t off = 0; off < DISK_BYTES; off++) {
+			int b = fgetc(fb);
+			bool race_page = off / 512 >= RACE_SECTOR && off / 512 < RACE_SECTOR + 8;
+			int want = race_page && race[0] ? RACE_BYTE : blk_pattern(off);
+			if (b != want)
+				fail_msg("disk_b byte %llu is %#x, want %#x",
+				         (unsigned long long)off, b, want);
+		}
+		fclose(fb);
+	}
 	assert_int_equal(umx_test_domain_reap(&d, bdom, bpid), 0);
 	kill(xpid, SIGKILL);
 	assert_int_equal(umx_test_domain_reap(&d, xdom, xpid), 128 + SIGKILL);
