@@ -100,6 +100,7 @@ struct umx_gnt {
 	struct umx_gnt_share *shares;
 	struct umx_gnt_map *maps;
 	struct fd_cache *fds;
+	uint8_t reserved_used; /* bit per reserved ref (0..7) in use or deferred */
 };
 
 /* The domain's grant table is one per process (its connection is), and
@@ -194,7 +195,12 @@ static bool end_ref(umx_gnt *g, uint32_t ref)
 static void slot_release(umx_gnt *g, const struct page_slot *p)
 {
 	p->r->state[p->page] = PAGE_FREE;
-	g->free_refs[g->nfree_refs++] = p->ref;
+	/* A reserved ref never joins the allocator's list: it is only ever
+	 * handed out by umx_gnt_share_reserved(). */
+	if (p->ref < GNTTAB_NR_RESERVED_ENTRIES)
+		g->reserved_used &= (uint8_t)~(1u << p->ref);
+	else
+		g->free_refs[g->nfree_refs++] = p->ref;
 }
 
 static int reap_locked(umx_gnt *g)
@@ -406,8 +412,10 @@ static int share_map(umx_gnt_share *s, bool ro)
 	return 0;
 }
 
-int umx_gnt_share_pages(umx_gnt *g, uint32_t peer, uint32_t count, uint32_t flags,
-                        umx_gnt_share **out)
+/* Share @count pages with @peer: at refs from the allocator, or (count 1)
+ * at the reserved ref @reserved when it is below GNTTAB_NR_RESERVED_ENTRIES. */
+static int share_pages(umx_gnt *g, uint32_t peer, uint32_t count, uint32_t flags,
+                       uint32_t reserved, umx_gnt_share **out)
 {
 	bool ro = flags & UMX_GNT_SHARE_READONLY;
 	umx_gnt_share *s;
@@ -421,8 +429,9 @@ int umx_gnt_share_pages(umx_gnt *g, uint32_t peer, uint32_t count, uint32_t flag
 		return -ENOMEM;
 	pthread_mutex_lock(&g->lock);
 	reap_locked(g);
-	if (g->nfree_refs < count) {
-		ret = -ENOSPC;
+	if (reserved < GNTTAB_NR_RESERVED_ENTRIES ? (g->reserved_used & (1u << reserved)) != 0
+	                                          : g->nfree_refs < count) {
+		ret = reserved < GNTTAB_NR_RESERVED_ENTRIES ? -EBUSY : -ENOSPC;
 		goto err;
 	}
 	ret = pool_take(g, peer, ro, count, s->pages);
@@ -443,7 +452,12 @@ int umx_gnt_share_pages(umx_gnt *g, uint32_t peer, uint32_t count, uint32_t flag
 
 		if (ro)
 			word |= GTF_readonly;
-		p->ref = g->free_refs[--g->nfree_refs];
+		if (reserved < GNTTAB_NR_RESERVED_ENTRIES) {
+			p->ref = reserved;
+			g->reserved_used |= (uint8_t)(1u << reserved);
+		} else {
+			p->ref = g->free_refs[--g->nfree_refs];
+		}
 		e = &g->table[p->ref];
 		umx_store_relaxed32(&e->frame, p->r->base_frame + p->page);
 		/* R1: pairs with umxd's CAS on the flags word in pin_ref(),
@@ -464,6 +478,20 @@ err:
 	pthread_mutex_unlock(&g->lock);
 	free(s);
 	return ret;
+}
+
+int umx_gnt_share_pages(umx_gnt *g, uint32_t peer, uint32_t count, uint32_t flags,
+                        umx_gnt_share **out)
+{
+	return share_pages(g, peer, count, flags, UINT32_MAX, out);
+}
+
+int umx_gnt_share_reserved(umx_gnt *g, uint32_t peer, uint32_t ref, uint32_t flags,
+                           umx_gnt_share **out)
+{
+	if (ref >= GNTTAB_NR_RESERVED_ENTRIES)
+		return -EINVAL;
+	return share_pages(g, peer, 1, flags, ref, out);
 }
 
 void *umx_gnt_share_addr(const umx_gnt_share *s)
