@@ -74,6 +74,14 @@ struct umx_gnt_notify {
  * with a release store of their flags. -ENOSPC: out of grant refs. */
 int umx_gnt_share_pages(umx_gnt *g, uint32_t peer, uint32_t count, uint32_t flags,
                         umx_gnt_share **out);
+/* Share one zeroed page with @peer at the reserved ref @ref (below Xen's
+ * GNTTAB_NR_RESERVED_ENTRIES, 8), which the allocator never hands out:
+ * what Xen's domain builder does for GNTTAB_RESERVED_CONSOLE (0) and
+ * GNTTAB_RESERVED_XENSTORE (1). Ended with umx_gnt_end_access() like any
+ * share; while the peer still maps it (-EBUSY there) the ref stays taken.
+ * -EINVAL: @ref not reserved; -EBUSY: @ref already shared or deferred. */
+int umx_gnt_share_reserved(umx_gnt *g, uint32_t peer, uint32_t ref, uint32_t flags,
+                           umx_gnt_share **out);
 void *umx_gnt_share_addr(const umx_gnt_share *s);
 uint32_t umx_gnt_share_count(const umx_gnt_share *s);
 uint32_t umx_gnt_share_ref(const umx_gnt_share *s, uint32_t i);
