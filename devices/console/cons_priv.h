@@ -42,6 +42,7 @@ struct umx_console {
 	umx_plat_shared *share;     /* front, secondary */
 	umx_plat_mapped *map;       /* back */
 	struct umx_bytering rd, wr; /* what we read, what we write */
+	struct umx_bytering *why;   /* the one that broke first */
 	uint32_t rd_seen, wr_seen;  /* peer indices at the last event */
 	struct evstorm storm;
 	struct umx_console_stats st;

@@ -49,23 +49,22 @@ void cons_unbind(umx_console *c)
 
 const char *umx_console_broken(const umx_console *c)
 {
-	const char *r = umx_bytering_broken(&c->rd);
-
-	return r ? r : umx_bytering_broken(&c->wr);
+	return c->why ? umx_bytering_broken(c->why) : NULL;
 }
 
 /* A violation in one direction breaks the whole console: fail closed,
- * once (docs/HARDENING.md 9). */
+ * once (docs/HARDENING.md 9). The direction that broke first keeps the
+ * reason; the console says once which domain it was. */
 static int broken_check(umx_console *c, int r)
 {
-	if (r != -EPROTO)
+	if (r != -EPROTO || c->why)
 		return r;
-	if (!umx_bytering_broken(&c->rd))
-		(void)umx_bytering_mark_broken(&c->rd, "console dom%u/%u: other direction broke",
-		                               c->peer, c->devid);
-	if (!umx_bytering_broken(&c->wr))
-		(void)umx_bytering_mark_broken(&c->wr, "console dom%u/%u: other direction broke",
-		                               c->peer, c->devid);
+	c->why = umx_bytering_broken(&c->rd) ? &c->rd : &c->wr;
+	umx_warn("console dom%u/%u: broken, the %s cut off: %s", c->peer, c->devid,
+	         c->front ? "backend" : "domain", umx_bytering_broken(c->why));
+	(void)umx_bytering_mark_broken(c->why == &c->rd ? &c->wr : &c->rd,
+	                               "console dom%u/%u: other direction broke", c->peer,
+	                               c->devid);
 	return -EPROTO;
 }
 

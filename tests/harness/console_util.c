@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Console test helpers (console_util.h). */
 #include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,13 +12,21 @@
 
 void ct_wait_go(struct cpair *cp, int which)
 {
-	int *go = which ? cp->go_back : cp->go_front;
+	int *go = cp->go[which];
 
+	for (unsigned i = 0; i < cp->ndoms; i++)
+		if ((int)i != which) {
+			close(cp->go[i][0]);
+			close(cp->go[i][1]);
+		}
 	close(go[1]);
-	cp->front_dom = umx_test_get_u32(go[0]);
-	cp->back_dom = umx_test_get_u32(go[0]);
+	for (unsigned i = 0; i < cp->ndoms; i++) {
+		cp->dom[i] = umx_test_get_u32(go[0]);
+		CHILD_CHECK(cp->dom[i] != 0xffffffffu);
+	}
 	close(go[0]);
-	CHILD_CHECK(cp->front_dom != 0xffffffffu && cp->back_dom != 0xffffffffu);
+	cp->front_dom = cp->dom[0];
+	cp->back_dom = cp->dom[1];
 }
 
 umx_console *ct_front(struct cpair *cp, umx_plat **p)
@@ -30,51 +39,73 @@ umx_console *ct_front(struct cpair *cp, umx_plat **p)
 	return c;
 }
 
-umx_console *ct_back(struct cpair *cp, umx_plat **p)
+umx_console *ct_back_connect(umx_plat *p, uint32_t domid, uint32_t devid)
 {
 	umx_console *c = NULL;
-	int r;
+	int r = -EAGAIN;
 
-	ct_wait_go(cp, 1);
-	CHILD_CHECK_OK(umx_plat_open(NULL, p));
-	for (int i = 0; i < 1000; i++) {
-		r = umx_console_back_open(*p, cp->front_dom, cp->devid, &c);
-		if (r != -EAGAIN)
-			break;
-		usleep(10000);
+	for (int i = 0; i < 1000 && r == -EAGAIN; i++) {
+		r = umx_console_back_open(p, domid, devid, &c);
+		if (r == -EAGAIN)
+			usleep(10000);
 	}
 	CHILD_CHECK_OK(r);
 	return c;
 }
 
-void ct_run(struct cpair *cp, int (*front)(void *), int want_front, int (*back)(void *),
-            int want_back)
+umx_console *ct_back(struct cpair *cp, umx_plat **p)
+{
+	ct_wait_go(cp, 1);
+	CHILD_CHECK_OK(umx_plat_open(NULL, p));
+	return ct_back_connect(*p, cp->front_dom, cp->devid);
+}
+
+void ct_run_n(struct cpair *cp, unsigned n, const char *const *names, int (*const *fns)(void *),
+              const int *want, int (*add)(umx_xs *ts, const uint32_t *dom, void *user))
 {
 	struct umx_test_daemon d;
-	uint32_t dom[2];
-	pid_t pid[2];
-	int want[2] = {want_front, want_back};
+	uint32_t dom[CT_MAX_DOMS];
+	pid_t pid[CT_MAX_DOMS];
 	umx_xs *ts;
 
-	assert_int_equal(pipe(cp->go_front), 0);
-	assert_int_equal(pipe(cp->go_back), 0);
+	assert_true(n <= CT_MAX_DOMS);
+	cp->ndoms = n;
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(pipe(cp->go[i]), 0);
 	assert_int_equal(umx_test_daemon_start(&d), 0);
-	assert_int_equal(umx_test_domain_fork(&d, "back", back, cp, &dom[1], &pid[1]), 0);
-	assert_int_equal(umx_test_domain_fork(&d, "front", front, cp, &dom[0], &pid[0]), 0);
-	close(cp->go_front[0]);
-	close(cp->go_back[0]);
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(umx_test_domain_fork(&d, names[i], fns[i], cp, &dom[i], &pid[i]),
+		                 0);
+	for (unsigned i = 0; i < n; i++)
+		close(cp->go[i][0]);
 	assert_int_equal(umx_xs_open(&ts), 0);
-	assert_int_equal(umx_console_toolstack_add(ts, dom[0], cp->devid, dom[1]), 0);
-	for (int i = 0; i < 2; i++) {
-		int fd = i ? cp->go_back[1] : cp->go_front[1];
-		assert_int_equal(umx_test_put_u32(fd, dom[0]), 0);
-		assert_int_equal(umx_test_put_u32(fd, dom[1]), 0);
-		close(fd);
+	assert_int_equal(add(ts, dom, cp), 0);
+	for (unsigned i = 0; i < n; i++) {
+		for (unsigned j = 0; j < n; j++)
+			assert_int_equal(umx_test_put_u32(cp->go[i][1], dom[j]), 0);
+		close(cp->go[i][1]);
 	}
-	umx_test_domains_reap(&d, 2, dom, pid, want);
+	umx_test_domains_reap(&d, n, dom, pid, want);
 	assert_int_equal(umx_test_wait_no_domains(&d), 0);
 	umx_xs_close(ts);
 	assert_int_equal(umx_test_daemon_stop(&d), 0);
+}
+
+static int add_pair(umx_xs *ts, const uint32_t *dom, void *user)
+{
+	struct cpair *cp = user;
+
+	return umx_console_toolstack_add(ts, dom[0], cp->devid, dom[1]);
+}
+
+void ct_run(struct cpair *cp, int (*front)(void *), int want_front, int (*back)(void *),
+            int want_back)
+{
+	static const char *const names[2] = {"front", "back"};
+	int (*const fns[2])(void *) = {front, back};
+	const int want[2] = {want_front, want_back};
+
+	ct_run_n(cp, 2, names, fns, want, add_pair);
 }
 
 void ct_fill(uint32_t seed, uint64_t off, uint8_t *buf, size_t len)
@@ -132,4 +163,29 @@ int ct_pump(umx_console *c, int front, uint64_t total_out, uint64_t total_in, si
 			CHILD_CHECK(umx_console_wait(c, 5000) == 1);
 	}
 	return 0;
+}
+
+int ct_dispatch(umx_plat *p, umx_console *const *cs, unsigned n, int ms)
+{
+	struct pollfd pf = {.fd = umx_plat_evtchn_fd(p), .events = POLLIN};
+	int port, gone = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		if (cs[i])
+			ms = umx_console_timeout(cs[i], ms);
+	(void)poll(&pf, 1, ms);
+	for (unsigned i = 0; i < n; i++)
+		if (cs[i])
+			umx_console_tick(cs[i]);
+	for (int k = 0; k < 256 && (port = umx_plat_evtchn_pending(p)) >= 0; k++) {
+		unsigned i;
+		for (i = 0; i < n; i++)
+			if (cs[i] && umx_console_port(cs[i]) == (uint32_t)port)
+				break;
+		if (i == n)
+			(void)umx_plat_evtchn_unmask(p, (uint32_t)port);
+		else if (umx_console_event(cs[i]) == -EPIPE)
+			gone++;
+	}
+	return gone;
 }

@@ -8,28 +8,41 @@
 
 #include "umx/console.h"
 #include "umx/platform.h"
+#include "umx/xs.h"
 #include "umx_test.h"
+
+#define CT_MAX_DOMS 4
 
 struct cpair {
 	uint32_t devid;
-	uint32_t front_dom, back_dom; /* known to the children after ct_wait_go() */
-	int go_front[2], go_back[2];  /* parent -> child: the peer's domid */
+	uint32_t front_dom, back_dom; /* dom[0], dom[1], after ct_wait_go() */
+	uint32_t dom[CT_MAX_DOMS];    /* every domain's domid, after ct_wait_go() */
+	unsigned ndoms;
+	int go[CT_MAX_DOMS][2]; /* parent -> child i: every domid */
 	void *user;
 };
 
-/* In a child: wait for the parent's go (carrying both domids). */
-void ct_wait_go(struct cpair *cp, int which /* 0 front, 1 back */);
-/* In the frontend child: go, open the platform and console devid. */
+/* In child @which: wait for the parent's go (carrying every domid). */
+void ct_wait_go(struct cpair *cp, int which);
+/* In the frontend child (0): go, open the platform and console devid. */
 umx_console *ct_front(struct cpair *cp, umx_plat **p);
-/* In the backend child: go, open the platform and connect (retrying while
- * the frontend is not there yet, up to 10 s). */
+/* In the backend child (1): go, open the platform and connect (retrying
+ * while the frontend is not there yet, up to 10 s). */
 umx_console *ct_back(struct cpair *cp, umx_plat **p);
+/* Connect as backend to @devid of @domid, retrying on -EAGAIN (10 s). */
+umx_console *ct_back_connect(umx_plat *p, uint32_t domid, uint32_t devid);
 
 /* Start umxd, fork @front and @back as domains, add console @cp->devid
  * between them through the toolstack, let both go, reap them (each must
- * exit with its want code), check no domain and no leak is left, stop. */
+ * exit with its want code), check no domain is left, stop umxd. */
 void ct_run(struct cpair *cp, int (*front)(void *), int want_front, int (*back)(void *),
             int want_back);
+
+/* The same for @n domains: fork fns[i] as names[i], then @add (in the
+ * parent, with a toolstack store connection and every domid) adds the
+ * consoles, then every child goes. */
+void ct_run_n(struct cpair *cp, unsigned n, const char *const *names, int (*const *fns)(void *),
+              const int *want, int (*add)(umx_xs *ts, const uint32_t *dom, void *user));
 
 /* The test byte stream: byte @i of stream @seed. */
 static inline uint8_t ct_byte(uint32_t seed, uint64_t i)
@@ -46,4 +59,10 @@ long ct_check(uint32_t seed, uint64_t off, const uint8_t *buf, size_t len);
  * every offset. Returns 0, or exits the child through CHILD_CHECK. */
 int ct_pump(umx_console *c, int front, uint64_t total_out, uint64_t total_in, size_t chunk_max);
 
+/* One round of a process serving several consoles on one platform handle:
+ * wait up to @ms (shortened for storm holds) for events, re-arm ended
+ * holds, and hand each pending port to its console (NULL entries are
+ * skipped; ports of no console are re-armed). Returns the number of
+ * events whose umx_console_event() returned -EPIPE (peer gone). */
+int ct_dispatch(umx_plat *p, umx_console *const *cs, unsigned n, int ms);
 #endif
