@@ -73,9 +73,11 @@ void ct_run_n(struct cpair *cp, unsigned n, const char *const *names, int (*cons
 	for (unsigned i = 0; i < n; i++)
 		assert_int_equal(pipe(cp->go[i]), 0);
 	assert_int_equal(umx_test_daemon_start(&d), 0);
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
+		cp->self = (int)i;
 		assert_int_equal(umx_test_domain_fork(&d, names[i], fns[i], cp, &dom[i], &pid[i]),
 		                 0);
+	}
 	for (unsigned i = 0; i < n; i++)
 		close(cp->go[i][0]);
 	assert_int_equal(umx_xs_open(&ts), 0);

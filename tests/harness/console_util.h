@@ -11,13 +11,14 @@
 #include "umx/xs.h"
 #include "umx_test.h"
 
-#define CT_MAX_DOMS 4
+#define CT_MAX_DOMS 6
 
 struct cpair {
 	uint32_t devid;
 	uint32_t front_dom, back_dom; /* dom[0], dom[1], after ct_wait_go() */
 	uint32_t dom[CT_MAX_DOMS];    /* every domain's domid, after ct_wait_go() */
 	unsigned ndoms;
+	int self;               /* in a child: its index (set before each fork) */
 	int go[CT_MAX_DOMS][2]; /* parent -> child i: every domid */
 	void *user;
 };
