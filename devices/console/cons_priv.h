@@ -54,6 +54,9 @@ struct umx_console {
  * in, writes out; back: the reverse). Our own indices are read once from
  * the page here. */
 void cons_attach(umx_console *c);
+/* core.c: @c over @page with no platform (no events, no store): what the
+ * fuzzer and ring tests drive. */
+void cons_attach_local(umx_console *c, bool front, void *page);
 /* core.c: common teardown of the event channel. */
 void cons_unbind(umx_console *c);
 

@@ -40,6 +40,14 @@ void cons_attach(umx_console *c)
 	c->wr_seen = c->wr.peer_last;
 }
 
+void cons_attach_local(umx_console *c, bool front, void *page)
+{
+	memset(c, 0, sizeof(*c));
+	c->front = front;
+	c->intf = page;
+	cons_attach(c);
+}
+
 void cons_unbind(umx_console *c)
 {
 	if (c->port)
@@ -87,7 +95,8 @@ int umx_console_read(umx_console *c, void *buf, size_t len)
 	if (r > 0) {
 		c->st.bytes_read += (uint64_t)r;
 		/* Space freed: the writer may be waiting for it. */
-		(void)umx_plat_evtchn_notify(c->plat, c->port);
+		if (c->plat)
+			(void)umx_plat_evtchn_notify(c->plat, c->port);
 	}
 	return r;
 }
@@ -100,7 +109,8 @@ int umx_console_write(umx_console *c, const void *buf, size_t len)
 
 	if (r > 0) {
 		c->st.bytes_written += (uint64_t)r;
-		(void)umx_plat_evtchn_notify(c->plat, c->port);
+		if (c->plat)
+			(void)umx_plat_evtchn_notify(c->plat, c->port);
 	}
 	return r;
 }
@@ -145,12 +155,13 @@ int umx_console_event(umx_console *c)
 		c->st.spurious++;
 		/* A peer that died closed its port, which signals ours: ask
 		 * the store (Domain-0, the toolstack, does not go away). */
-		if (!c->gone && c->peer != 0 && peerdom_gone(c->xs, c->peer) == 1)
+		if (!c->gone && c->xs && c->peer != 0 && peerdom_gone(c->xs, c->peer) == 1)
 			c->gone = true;
 	}
 	bool was_held = evstorm_held(&c->storm);
 	if (evstorm_event(&c->storm, now, work, CONS_STORM_EVENTS)) {
-		(void)umx_plat_evtchn_unmask(c->plat, c->port);
+		if (c->plat)
+			(void)umx_plat_evtchn_unmask(c->plat, c->port);
 	} else if (!was_held) {
 		/* The port stays masked until the window ends; logged once
 		 * per hold, so the log cannot be flooded either. */
@@ -169,7 +180,7 @@ int umx_console_timeout(const umx_console *c, int timeout_ms)
 
 void umx_console_tick(umx_console *c)
 {
-	if (evstorm_release(&c->storm, umx_clock_ms()))
+	if (evstorm_release(&c->storm, umx_clock_ms()) && c->plat)
 		(void)umx_plat_evtchn_unmask(c->plat, c->port);
 }
 
