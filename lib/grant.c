@@ -198,7 +198,7 @@ static void slot_release(umx_gnt *g, const struct page_slot *p)
 	/* A reserved ref never joins the allocator's list: it is only ever
 	 * handed out by umx_gnt_share_reserved(). */
 	if (p->ref < GNTTAB_NR_RESERVED_ENTRIES)
-		g->reserved_used &= (uint8_t)~(1u << p->ref);
+		g->reserved_used &= (uint8_t) ~(1u << p->ref);
 	else
 		g->free_refs[g->nfree_refs++] = p->ref;
 }
@@ -414,8 +414,8 @@ static int share_map(umx_gnt_share *s, bool ro)
 
 /* Share @count pages with @peer: at refs from the allocator, or (count 1)
  * at the reserved ref @reserved when it is below GNTTAB_NR_RESERVED_ENTRIES. */
-static int share_pages(umx_gnt *g, uint32_t peer, uint32_t count, uint32_t flags,
-                       uint32_t reserved, umx_gnt_share **out)
+static int share_pages(umx_gnt *g, uint32_t peer, uint32_t count, uint32_t flags, uint32_t reserved,
+                       umx_gnt_share **out)
 {
 	bool ro = flags & UMX_GNT_SHARE_READONLY;
 	umx_gnt_share *s;

@@ -21,7 +21,7 @@ static bool have_backdir(umx_console *c)
 {
 	uint32_t st;
 
-	return c->bdir[0] && cons_xs_read_u32(c->xs, UMX_XS_NO_TX, c->bdir, "state", &st) == 0;
+	return c->bdir[0] && cons_xs_read_u32(c->xs, c->bdir, "state", &st) == 0;
 }
 
 /* The frontend's ring-ref and port, each read once; a secondary's state
@@ -32,7 +32,7 @@ static int read_front(umx_console *c, uint32_t *ring_ref, uint32_t *rport)
 	int r;
 
 	if (c->devid != UMX_CONSOLE_PRIMARY) {
-		r = cons_xs_read_u32(c->xs, UMX_XS_NO_TX, c->fdir, "state", &st);
+		r = cons_xs_read_u32(c->xs, c->fdir, "state", &st);
 		if (r == -ENOENT || (r == 0 && st < XenbusStateInitialised))
 			return -EAGAIN;
 		if (r < 0)
@@ -40,9 +40,9 @@ static int read_front(umx_console *c, uint32_t *ring_ref, uint32_t *rport)
 		if (st != XenbusStateInitialised && st != XenbusStateConnected)
 			return -EAGAIN; /* closing, or not a state we connect in */
 	}
-	r = cons_xs_read_u32(c->xs, UMX_XS_NO_TX, c->fdir, "ring-ref", ring_ref);
+	r = cons_xs_read_u32(c->xs, c->fdir, "ring-ref", ring_ref);
 	if (r == 0)
-		r = cons_xs_read_u32(c->xs, UMX_XS_NO_TX, c->fdir, "port", rport);
+		r = cons_xs_read_u32(c->xs, c->fdir, "port", rport);
 	return r == -ENOENT ? -EAGAIN : r;
 }
 
@@ -63,8 +63,14 @@ int umx_console_back_open(umx_plat *p, uint32_t domid, uint32_t devid, umx_conso
 	if ((r = cons_frontdir(domid, devid, c->fdir, sizeof(c->fdir))) < 0 ||
 	    (r = cons_backdir(umx_plat_domid(p), domid, devid, c->bdir, sizeof(c->bdir))) < 0)
 		goto err;
-	if ((r = read_front(c, &ring_ref, &rport)) < 0)
+	if ((r = read_front(c, &ring_ref, &rport)) < 0) {
+		/* A secondary waits for its frontend in InitWait, as Linux's
+		 * backends do: the frontend may wait for that to connect. */
+		if (r == -EAGAIN && devid != UMX_CONSOLE_PRIMARY &&
+		    xenbus_read_state(c->xs, c->bdir) == XenbusStateInitialising)
+			(void)xenbus_switch_state(c->xs, c->bdir, XenbusStateInitWait);
 		goto err;
+	}
 	/* The primary is mapped at the reserved ref whatever ring-ref says
 	 * (xenconsoled's grant-table path; ring-ref is the frame for the
 	 * foreign-mapping one). */
@@ -79,8 +85,8 @@ int umx_console_back_open(umx_plat *p, uint32_t domid, uint32_t devid, umx_conso
 	 * backend taking over a live ring); the rings validate the rest. */
 	cons_attach(c);
 	if (have_backdir(c))
-		(void)cons_xs_printf(c->xs, UMX_XS_NO_TX, c->bdir, "state", "%d",
-		                     XenbusStateConnected);
+		(void)xenbus_printf(c->xs, UMX_XS_NO_TX, c->bdir, "state", "%d",
+		                    XenbusStateConnected);
 	else
 		c->bdir[0] = 0;
 	/* Whatever the domain wrote while nobody was connected is waiting. */
@@ -105,17 +111,16 @@ int umx_console_back_set_tty(umx_console *c, const char *tty)
 	if (c->front)
 		return -EINVAL;
 	if (c->bdir[0])
-		r = cons_xs_printf(c->xs, UMX_XS_NO_TX, c->bdir, "tty", "%s", tty);
+		r = xenbus_printf(c->xs, UMX_XS_NO_TX, c->bdir, "tty", "%s", tty);
 	/* As xenconsoled does; refused when the toolstack did not let us. */
-	(void)cons_xs_printf(c->xs, UMX_XS_NO_TX, c->fdir, "tty", "%s", tty);
+	(void)xenbus_printf(c->xs, UMX_XS_NO_TX, c->fdir, "tty", "%s", tty);
 	return r;
 }
 
 int cons_back_close(umx_console *c)
 {
 	if (c->bdir[0] && !c->gone)
-		(void)cons_xs_printf(c->xs, UMX_XS_NO_TX, c->bdir, "state", "%d",
-		                     XenbusStateClosed);
+		(void)xenbus_printf(c->xs, UMX_XS_NO_TX, c->bdir, "state", "%d", XenbusStateClosed);
 	if (c->map)
 		(void)umx_plat_unmap(c->plat, c->map);
 	c->map = NULL;

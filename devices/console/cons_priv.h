@@ -14,6 +14,7 @@
 #include "umx/console.h"
 #include "umx/grant.h"
 #include "../common/evstorm.h"
+#include "../common/xenbus.h"
 
 _Static_assert(sizeof(((struct xencons_interface *)0)->in) == UMX_CONSOLE_IN_SIZE, "in[1024]");
 _Static_assert(sizeof(((struct xencons_interface *)0)->out) == UMX_CONSOLE_OUT_SIZE, "out[2048]");
@@ -67,8 +68,6 @@ int cons_back_close(umx_console *c);
 int cons_frontdir(uint32_t domid, uint32_t devid, char *buf, size_t len);
 int cons_backdir(uint32_t backend, uint32_t domid, uint32_t devid, char *buf, size_t len);
 /* A node of @dir read once as a strict decimal below 2^32. */
-int cons_xs_read_u32(umx_xs *xs, uint32_t tx, const char *dir, const char *node, uint32_t *v);
-int cons_xs_printf(umx_xs *xs, uint32_t tx, const char *dir, const char *node, const char *fmt, ...)
-        __attribute__((format(printf, 5, 6)));
+int cons_xs_read_u32(umx_xs *xs, const char *dir, const char *node, uint32_t *v);
 
 #endif

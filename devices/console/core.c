@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "umx/clock.h"
+#include "umx/internal/clock.h"
 #include "umx/log.h"
 #include "cons_priv.h"
 #include "../common/peerdom.h"

@@ -26,11 +26,11 @@ static int publish(umx_console *c, uint32_t ring_ref)
 
 		if (r < 0)
 			return r;
-		if ((r = cons_xs_printf(c->xs, tx, c->fdir, "ring-ref", "%u", ring_ref)) < 0 ||
-		    (r = cons_xs_printf(c->xs, tx, c->fdir, "port", "%u", c->port)) < 0 ||
+		if ((r = xenbus_printf(c->xs, tx, c->fdir, "ring-ref", "%u", ring_ref)) < 0 ||
+		    (r = xenbus_printf(c->xs, tx, c->fdir, "port", "%u", c->port)) < 0 ||
 		    (c->devid != UMX_CONSOLE_PRIMARY &&
-		     (r = cons_xs_printf(c->xs, tx, c->fdir, "state", "%d",
-		                         XenbusStateInitialised)) < 0)) {
+		     (r = xenbus_printf(c->xs, tx, c->fdir, "state", "%d",
+		                        XenbusStateInitialised)) < 0)) {
 			umx_xs_transaction_end(c->xs, tx, false);
 			return r;
 		}
@@ -107,7 +107,7 @@ int umx_console_front_open(umx_plat *p, uint32_t devid, umx_console **out)
 		goto err;
 	/* The toolstack's choice of backend; ours to read, never the
 	 * backend's to change (it may write only tty here). */
-	if ((r = cons_xs_read_u32(c->xs, UMX_XS_NO_TX, c->fdir, "backend-id", &c->peer)) < 0)
+	if ((r = cons_xs_read_u32(c->xs, c->fdir, "backend-id", &c->peer)) < 0)
 		goto err;
 	if ((r = share_ring(c, &ring_ref)) < 0)
 		goto err;
@@ -139,8 +139,8 @@ int umx_console_close(umx_console *c)
 	cons_unbind(c);
 	if (c->front) {
 		if (c->devid != UMX_CONSOLE_PRIMARY)
-			(void)cons_xs_printf(c->xs, UMX_XS_NO_TX, c->fdir, "state", "%d",
-			                     XenbusStateClosed);
+			(void)xenbus_printf(c->xs, UMX_XS_NO_TX, c->fdir, "state", "%d",
+			                    XenbusStateClosed);
 		r = unshare_ring(c);
 	} else {
 		r = cons_back_close(c);

@@ -2,11 +2,12 @@
 /* The console's store side: the toolstack's nodes (what libxl writes for a
  * console), paths, and strict readers of the peer's nodes. */
 #include <errno.h>
-#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <xen/xen.h>
 #include <xen/io/xenbus.h>
 
 #include "cons_priv.h"
@@ -27,42 +28,17 @@ int cons_backdir(uint32_t backend, uint32_t domid, uint32_t devid, char *buf, si
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-int cons_xs_read_u32(umx_xs *xs, uint32_t tx, const char *dir, const char *node, uint32_t *v)
+int cons_xs_read_u32(umx_xs *xs, const char *dir, const char *node, uint32_t *v)
 {
-	char path[CONS_PATH_MAX + 32], *val, *end;
-	size_t len;
-	int r;
+	unsigned long x;
+	int r = xenbus_read_uint(xs, dir, node, &x);
 
-	snprintf(path, sizeof(path), "%s/%s", dir, node);
-	if ((r = umx_xs_read(xs, tx, path, &val, &len)) < 0)
+	if (r < 0)
 		return r;
-	/* The value is the peer's: digits only, at most 10 of them, no sign,
-	 * no blanks, below 2^32 (strtoul alone accepts "-1" and " 7"). */
-	r = len && len <= 10 && strspn(val, "0123456789") == len ? 0 : -EINVAL;
-	if (r == 0) {
-		unsigned long long x = strtoull(val, &end, 10);
-		if (x > UINT32_MAX)
-			r = -EINVAL;
-		else
-			*v = (uint32_t)x;
-	}
-	free(val);
-	return r;
-}
-
-int cons_xs_printf(umx_xs *xs, uint32_t tx, const char *dir, const char *node, const char *fmt, ...)
-{
-	char path[CONS_PATH_MAX + 32], buf[CONS_PATH_MAX + 32];
-	va_list ap;
-	int n;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, node);
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(buf))
-		return -ENAMETOOLONG;
-	return umx_xs_write(xs, tx, path, buf, (size_t)n);
+	if (x > UINT32_MAX)
+		return -EINVAL;
+	*v = (uint32_t)x;
+	return 0;
 }
 
 /* Make @dir owned by @owner with @other allowed @letter ('r' or 'b'). The
@@ -78,40 +54,38 @@ static int mkdir_perms(umx_xs *xs, uint32_t tx, const char *dir, uint32_t owner,
 	snprintf(p1, sizeof(p1), "%c%u", letter, other);
 	if ((r = umx_xs_mkdir(xs, tx, dir)) < 0)
 		return r;
-	return umx_xs_set_perms(xs, tx, dir, perms, owner == other ? 1 : 2);
+	return umx_xs_set_perms(xs, tx, dir, perms, 2);
 }
 
-static int add_tx(umx_xs *xs, uint32_t tx, uint32_t domid, uint32_t devid, uint32_t backend)
+/* The primary console: /local/domain/<D>/console is not a xenbus device
+ * directory, so its nodes are written here as libxl writes them, with the
+ * backend allowed to write too (xenconsoled writes tty there). */
+static int add_primary_tx(umx_xs *xs, uint32_t tx, uint32_t domid, uint32_t backend)
 {
 	char fdir[CONS_PATH_MAX], bdir[CONS_PATH_MAX];
 	int r;
 
-	if ((r = cons_frontdir(domid, devid, fdir, sizeof(fdir))) < 0 ||
-	    (r = cons_backdir(backend, domid, devid, bdir, sizeof(bdir))) < 0)
+	if ((r = cons_frontdir(domid, UMX_CONSOLE_PRIMARY, fdir, sizeof(fdir))) < 0 ||
+	    (r = cons_backdir(backend, domid, UMX_CONSOLE_PRIMARY, bdir, sizeof(bdir))) < 0)
 		return r;
-	if ((r = mkdir_perms(xs, tx, fdir, domid, backend, 'b')) < 0)
-		return r;
-	if ((r = cons_xs_printf(xs, tx, fdir, "backend", "%s", bdir)) < 0 ||
-	    (r = cons_xs_printf(xs, tx, fdir, "backend-id", "%u", backend)) < 0 ||
-	    (r = cons_xs_printf(xs, tx, fdir, "limit", "%u", UMX_CONSOLE_LIMIT)) < 0 ||
-	    (r = cons_xs_printf(xs, tx, fdir, "type", "xenconsoled")) < 0 ||
-	    (r = cons_xs_printf(xs, tx, fdir, "output", "pty")) < 0)
-		return r;
-	if (devid != UMX_CONSOLE_PRIMARY &&
-	    (r = cons_xs_printf(xs, tx, fdir, "state", "%d", XenbusStateInitialising)) < 0)
+	if ((r = mkdir_perms(xs, tx, fdir, domid, backend, 'b')) < 0 ||
+	    (r = xenbus_printf(xs, tx, fdir, "backend", "%s", bdir)) < 0 ||
+	    (r = xenbus_printf(xs, tx, fdir, "backend-id", "%u", backend)) < 0 ||
+	    (r = xenbus_printf(xs, tx, fdir, "limit", "%u", UMX_CONSOLE_LIMIT)) < 0 ||
+	    (r = xenbus_printf(xs, tx, fdir, "type", "xenconsoled")) < 0 ||
+	    (r = xenbus_printf(xs, tx, fdir, "output", "pty")) < 0)
 		return r;
 	if ((r = mkdir_perms(xs, tx, bdir, backend, domid, 'r')) < 0 ||
-	    (r = cons_xs_printf(xs, tx, bdir, "frontend", "%s", fdir)) < 0 ||
-	    (r = cons_xs_printf(xs, tx, bdir, "frontend-id", "%u", domid)) < 0 ||
-	    (r = cons_xs_printf(xs, tx, bdir, "online", "1")) < 0 ||
-	    (r = cons_xs_printf(xs, tx, bdir, "state", "%d", XenbusStateInitialising)) < 0)
+	    (r = xenbus_printf(xs, tx, bdir, "frontend", "%s", fdir)) < 0 ||
+	    (r = xenbus_printf(xs, tx, bdir, "frontend-id", "%u", domid)) < 0 ||
+	    (r = xenbus_printf(xs, tx, bdir, "online", "1")) < 0 ||
+	    (r = xenbus_printf(xs, tx, bdir, "state", "%d", XenbusStateInitialising)) < 0)
 		return r;
 	return 0;
 }
 
 /* One transaction, retried while the store says another one raced it. */
-static int in_tx(umx_xs *xs, int (*fn)(umx_xs *, uint32_t, uint32_t, uint32_t, uint32_t),
-                 uint32_t domid, uint32_t devid, uint32_t backend)
+static int add_primary(umx_xs *xs, uint32_t domid, uint32_t backend)
 {
 	for (int tries = 0; tries < 16; tries++) {
 		uint32_t tx;
@@ -119,7 +93,7 @@ static int in_tx(umx_xs *xs, int (*fn)(umx_xs *, uint32_t, uint32_t, uint32_t, u
 
 		if (r < 0)
 			return r;
-		r = fn(xs, tx, domid, devid, backend);
+		r = add_primary_tx(xs, tx, domid, backend);
 		if (r < 0) {
 			umx_xs_transaction_end(xs, tx, false);
 			return r;
@@ -133,32 +107,42 @@ static int in_tx(umx_xs *xs, int (*fn)(umx_xs *, uint32_t, uint32_t, uint32_t, u
 
 int umx_console_toolstack_add(umx_xs *xs, uint32_t domid, uint32_t devid, uint32_t backend)
 {
-	if (devid > UMX_CONSOLE_DEVID_MAX || domid >= 0x7ff0u || backend >= 0x7ff0u ||
-	    domid == backend)
+	char limit[16];
+	const struct xenbus_node fe[] = {
+	        {"limit", limit}, {"type", "xenconsoled"}, {"output", "pty"}};
+	struct xenbus_pair p = {.type = "console",
+	                        .front = domid,
+	                        .back = backend,
+	                        .devid = devid,
+	                        .fe = fe,
+	                        .nfe = 3};
+
+	if (devid > UMX_CONSOLE_DEVID_MAX || domid >= DOMID_FIRST_RESERVED ||
+	    backend >= DOMID_FIRST_RESERVED || domid == backend)
 		return -EINVAL;
-	return in_tx(xs, add_tx, domid, devid, backend);
-}
-
-static int remove_tx(umx_xs *xs, uint32_t tx, uint32_t domid, uint32_t devid, uint32_t backend)
-{
-	char fdir[CONS_PATH_MAX], bdir[CONS_PATH_MAX];
-	int r;
-
-	if ((r = cons_frontdir(domid, devid, fdir, sizeof(fdir))) < 0 ||
-	    (r = cons_backdir(backend, domid, devid, bdir, sizeof(bdir))) < 0)
-		return r;
-	if ((r = umx_xs_rm(xs, tx, fdir)) < 0 && r != -ENOENT)
-		return r;
-	if ((r = umx_xs_rm(xs, tx, bdir)) < 0 && r != -ENOENT)
-		return r;
-	return 0;
+	if (devid == UMX_CONSOLE_PRIMARY)
+		return add_primary(xs, domid, backend);
+	snprintf(limit, sizeof(limit), "%u", UMX_CONSOLE_LIMIT);
+	return xenbus_pair_add(xs, &p);
 }
 
 int umx_console_toolstack_remove(umx_xs *xs, uint32_t domid, uint32_t devid, uint32_t backend)
 {
+	char fdir[CONS_PATH_MAX], bdir[CONS_PATH_MAX];
+	int r;
+
 	if (devid > UMX_CONSOLE_DEVID_MAX)
 		return -EINVAL;
-	return in_tx(xs, remove_tx, domid, devid, backend);
+	if (devid != UMX_CONSOLE_PRIMARY)
+		return xenbus_pair_remove(xs, "console", domid, backend, devid);
+	if ((r = cons_frontdir(domid, devid, fdir, sizeof(fdir))) < 0 ||
+	    (r = cons_backdir(backend, domid, devid, bdir, sizeof(bdir))) < 0)
+		return r;
+	if ((r = umx_xs_rm(xs, UMX_XS_NO_TX, fdir)) < 0 && r != -ENOENT)
+		return r;
+	if ((r = umx_xs_rm(xs, UMX_XS_NO_TX, bdir)) < 0 && r != -ENOENT)
+		return r;
+	return 0;
 }
 
 int umx_console_tty(umx_xs *xs, uint32_t domid, uint32_t devid, char **tty)

@@ -16,7 +16,7 @@
 #include "../../devices/console/cons_priv.h"
 #include "console_util.h"
 #include "umx/barrier.h"
-#include "umx/clock.h"
+#include "umx/internal/clock.h"
 
 #define GOOD_TOTAL (256u << 10)
 

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "console_util.h"
-#include "umx/clock.h"
+#include "umx/internal/clock.h"
 
 #define BEFORE_DEATH (100u << 10) /* bytes written before the kill */
 

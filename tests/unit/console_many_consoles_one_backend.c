@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "console_util.h"
-#include "umx/clock.h"
+#include "umx/internal/clock.h"
 
 #define NFRONT 5
 #define NCONS  3
