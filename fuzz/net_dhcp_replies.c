@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../tools/dhcp.c"
+#include "fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
