@@ -27,12 +27,31 @@
 #include "umx/log.h"
 #include "umxd.h"
 
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
+
+/* FNV-1a: names are short and chosen by the toolstack, which is trusted
+ * (and bounded: a chain is at most the domains alive). */
+static struct umxd_domain **name_bucket(struct umxd *umxd, const char *name)
+{
+	uint32_t h = 2166136261u;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return &umxd->by_name[h & (UMXD_NAME_BUCKETS - 1)];
+}
+
+static void name_unlink(struct umxd_domain *dom)
+{
+	for (struct umxd_domain **pp = name_bucket(dom->umxd, dom->name); *pp;
+	     pp = &(*pp)->name_next) {
+		if (*pp == dom) {
+			*pp = dom->name_next;
+			return;
+		}
+	}
+}
 
 struct umxd_domain *umxd_domain_get(struct umxd *umxd, uint32_t domid)
 {
@@ -83,6 +102,7 @@ void umxd_domain_unref(struct umxd_domain *dom)
 	umxd->grave_next = (umxd->grave_next + 1) % UMXD_GRAVEYARD;
 	umxd_gnt_domain_free(dom);
 	umxd_evt_domain_free(dom);
+	name_unlink(dom);
 	umxd->domains[dom->domid] = NULL;
 	umxd->ndomains--;
 	umxd->freed_objects++;
@@ -124,12 +144,12 @@ static int name_check(struct umxd *umxd, const char *name)
 	}
 	if (len && digits)
 		return -EINVAL;
-	for (uint32_t d = UMXD_DOMID_FIRST; len && d <= UMXD_DOMID_LAST; d++) {
-		const struct umxd_domain *dom = umxd->domains[d];
-		if (dom && dom->state != UMX_DOM_DEAD && dom->state != UMX_DOM_DYING &&
+	if (!len)
+		return 0;
+	for (const struct umxd_domain *dom = *name_bucket(umxd, name); dom; dom = dom->name_next)
+		if (dom->state != UMX_DOM_DEAD && dom->state != UMX_DOM_DYING &&
 		    !strcmp(dom->name, name))
 			return -EEXIST;
-	}
 	return 0;
 }
 
@@ -173,6 +193,11 @@ int umxd_domain_create(struct umxd *umxd, const char *name, uint32_t grant_frame
 	}
 	umxd->domains[domid] = dom;
 	umxd->ndomains++;
+	{
+		struct umxd_domain **b = name_bucket(umxd, dom->name);
+		dom->name_next = *b;
+		*b = dom;
+	}
 	*out = dom;
 	return 0;
 }
@@ -343,14 +368,23 @@ static bool descends_from(pid_t pid, pid_t ancestor)
 	return false;
 }
 
-static void proc_ended(struct umxd_io *io, uint32_t events, void *ctx)
+int umxd_pidfd_signal(struct umxd *umxd, int pidfd, int sig)
 {
-	struct umxd_domain *dom = ctx;
-	(void)io;
-	(void)events;
+	return umxd->fx.signal(umxd->fx.ctx, pidfd, sig);
+}
+
+void umxd_domain_proc_ended(struct umxd_domain *dom)
+{
 	umx_debug("domain %u (%s): its process %d ended", dom->domid, dom->name, (int)dom->pid);
 	umxd_domain_proc_release(dom);
 	umxd_domain_unref(dom); /* may free it */
+}
+
+static void proc_ended(struct umxd_io *io, uint32_t events, void *ctx)
+{
+	(void)io;
+	(void)events;
+	umxd_domain_proc_ended(ctx);
 }
 
 void umxd_domain_proc_release(struct umxd_domain *dom)
@@ -399,7 +433,7 @@ unsigned umxd_domain_end_all(struct umxd *umxd, int timeout_ms)
 		if (!dom || dom->pidfd < 0)
 			continue;
 		umx_info("domain %u (%s): ended: umxd is stopping", dom->domid, dom->name);
-		syscall(SYS_pidfd_send_signal, dom->pidfd, SIGKILL, NULL, 0);
+		umxd_pidfd_signal(dom->umxd, dom->pidfd, SIGKILL);
 		if (p) {
 			p[n].fd = dom->pidfd;
 			p[n].events = POLLIN;
@@ -449,8 +483,7 @@ int umxd_h_domain_set_pidfd(struct umxd_conn *c, struct umx_msg *m)
 	 * anything else would let a toolstack client aim `destroy` at a
 	 * process it did not start. The pidfd pins the process, so once it is
 	 * known to be alive after the walk, @pid named it throughout. */
-	if (!descends_from(pid, c->peer_pid) ||
-	    syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0) {
+	if (!descends_from(pid, c->peer_pid) || umxd_pidfd_signal(c->umxd, pidfd, 0) < 0) {
 		umx_warn("domain %u: toolstack pid %d offered process %d, not its descendant: "
 		         "refused",
 		         dom->domid, (int)c->peer_pid, pid);
@@ -467,7 +500,7 @@ int umxd_h_domain_set_pidfd(struct umxd_conn *c, struct umx_msg *m)
 	umxd_domain_ref(dom);
 	/* Destroyed between its creation and now: its process must not run. */
 	if (dom->destroyed)
-		syscall(SYS_pidfd_send_signal, dom->pidfd, SIGKILL, NULL, 0);
+		umxd_pidfd_signal(dom->umxd, dom->pidfd, SIGKILL);
 	if (dom->state == UMX_DOM_STARTING)
 		dom->state = UMX_DOM_RUNNING;
 	return umxd_reply(c, m, 0, NULL, 0, NULL, 0);
@@ -554,7 +587,7 @@ int umxd_h_domain_destroy(struct umxd_conn *c, struct umx_msg *m)
 	         (int)c->peer_pid);
 	dom->destroyed = true;
 	if (dom->pidfd >= 0)
-		syscall(SYS_pidfd_send_signal, dom->pidfd, SIGKILL, NULL, 0);
+		umxd_pidfd_signal(dom->umxd, dom->pidfd, SIGKILL);
 	umxd_domain_died(dom, "destroyed");
 	return umxd_reply(c, m, 0, NULL, 0, NULL, 0);
 }
@@ -605,12 +638,13 @@ static int signal_tree(struct umxd_domain *dom, int sig)
 {
 	pid_t *q = malloc(SIGNAL_TREE_MAX * sizeof(*q));
 	unsigned head = 0, tail = 0;
+	int r;
 
 	if (!q)
 		return -ENOMEM;
-	if (syscall(SYS_pidfd_send_signal, dom->pidfd, sig, NULL, 0) < 0) {
+	if ((r = umxd_pidfd_signal(dom->umxd, dom->pidfd, sig)) < 0) {
 		free(q);
-		return -errno;
+		return r;
 	}
 	q[tail++] = dom->pid;
 	while (head < tail) {
@@ -641,7 +675,7 @@ static int signal_tree(struct umxd_domain *dom, int sig)
 			if (pfd < 0)
 				continue;
 			if (parent_of((pid_t)pid) == parent &&
-			    syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0) == 0)
+			    umxd_pidfd_signal(dom->umxd, pfd, sig) == 0)
 				q[tail++] = (pid_t)pid;
 			close(pfd);
 		}
@@ -682,8 +716,8 @@ int umxd_h_domain_signal(struct umxd_conn *c, struct umx_msg *m)
 	if (req.sig == SIGSTOP || req.sig == SIGCONT) {
 		if ((r = signal_tree(dom, req.sig)) == 0)
 			dom->paused = req.sig == SIGSTOP;
-	} else if (req.sig && syscall(SYS_pidfd_send_signal, dom->pidfd, req.sig, NULL, 0) < 0) {
-		r = -errno;
+	} else if (req.sig) {
+		r = umxd_pidfd_signal(c->umxd, dom->pidfd, req.sig);
 	}
 	umx_info("domain %u (%s): signal %d%s from toolstack pid %d%s%s", dom->domid, dom->name,
 	         req.sig, req.flags & UMX_SIGNAL_REBOOT ? " (reboot)" : "", (int)c->peer_pid,

@@ -17,6 +17,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -25,6 +26,10 @@
 #include "umx/log.h"
 #include "peer.h"
 #include "umxd.h"
+
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
 
 enum who {
 	WHO_DOM0 = 1,
@@ -206,8 +211,18 @@ static int h_daemon_stop(struct umxd_conn *c, struct umx_msg *m)
 	if (m->hdr.len != 0)
 		return -EBADMSG;
 	umx_info("stop requested by toolstack pid %d", (int)c->peer_pid);
-	umxd_loop_stop(c->umxd->loop);
+	c->umxd->fx.stop(c->umxd->fx.ctx, c->umxd);
 	return umxd_reply(c, m, 0, NULL, 0, NULL, 0);
+}
+
+size_t umxd_request_type_count(void)
+{
+	return sizeof(handlers) / sizeof(handlers[0]);
+}
+
+uint32_t umxd_request_type(size_t i)
+{
+	return i < umxd_request_type_count() ? handlers[i].type : 0;
 }
 
 const char *umxd_dispatch(struct umxd_conn *c, struct umx_msg *m)
@@ -427,7 +442,7 @@ static void sig_input(struct umxd_io *io, uint32_t events, void *ctx)
 	while (read(umxd->sig_fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
 			umx_info("signal %u: shutting down", si.ssi_signo);
-			umxd_loop_stop(umxd->loop);
+			umxd->fx.stop(umxd->fx.ctx, umxd);
 		}
 	}
 }
@@ -469,6 +484,18 @@ static int listen_unix(const char *path, int type)
 	return fd;
 }
 
+static int real_signal(void *ctx, int pidfd, int sig)
+{
+	(void)ctx;
+	return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? -errno : 0;
+}
+
+static void real_stop(void *ctx, struct umxd *umxd)
+{
+	(void)ctx;
+	umxd_loop_stop(umxd->loop);
+}
+
 int umxd_new(const struct umxd_options *opt, struct umxd **out)
 {
 	struct umxd *umxd = calloc(1, sizeof(*umxd));
@@ -478,6 +505,8 @@ int umxd_new(const struct umxd_options *opt, struct umxd **out)
 	if (!umxd)
 		return -ENOMEM;
 	umxd->ctl_fd = umxd->sig_fd = -1;
+	umxd->fx.signal = real_signal;
+	umxd->fx.stop = real_stop;
 	umxd->uid = getuid();
 	umxd->next_domid = UMXD_DOMID_FIRST;
 	umxd->domid_last =

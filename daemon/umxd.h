@@ -43,6 +43,8 @@
 #define UMXD_LOG_INTERVAL_MS 10000u
 /* Socket paths live in sockaddr_un (108 bytes) with a short file name. */
 #define UMXD_DIR_MAX 96u
+/* Buckets of the live-name index (a power of two). */
+#define UMXD_NAME_BUCKETS 4096u
 
 struct umxd;
 struct umxd_domain;
@@ -90,6 +92,7 @@ struct umxd_domain {
 	struct umxd_gnt *gnt;
 	struct umxd_evtchn *evt;
 	struct umxd_waiter *waiters;
+	struct umxd_domain *name_next; /* umxd.by_name chain, until freed */
 };
 
 /* Exit statuses of domains already gone, so `umx wait` after the fact works. */
@@ -99,8 +102,21 @@ struct umxd_grave {
 	int32_t exit_status;
 };
 
+/* What umxd does to the world outside its sockets: signal a domain's
+ * processes, stop itself. A test seam: umxd_new() installs the real ones;
+ * the fuzz targets replace them (a fuzzed DOMAIN_SIGNAL or DAEMON_STOP must
+ * not reach a process or end the harness). */
+struct umxd_effects {
+	/* pidfd_send_signal(@pidfd, @sig): 0 or -errno. */
+	int (*signal)(void *ctx, int pidfd, int sig);
+	/* Stop the loop (DAEMON_STOP, SIGTERM). */
+	void (*stop)(void *ctx, struct umxd *umxd);
+	void *ctx;
+};
+
 struct umxd {
 	struct umxd_loop *loop;
+	struct umxd_effects fx;
 	char dir[UMXD_DIR_MAX];
 	char ctl_path[UMXD_DIR_MAX + 16];
 	char xs_path[UMXD_DIR_MAX + 16];
@@ -119,6 +135,9 @@ struct umxd {
 	unsigned freed_objects; /* domains and connections freed since the last trim */
 	struct umxd_domain *domains[UMXD_DOMID_LAST + 1];
 	unsigned ndomains;
+	/* Every domain record by name (a name is unique among live ones):
+	 * creation checks a chain, not every domid. */
+	struct umxd_domain *by_name[UMXD_NAME_BUCKETS];
 	uint32_t next_domid;
 	uint32_t domid_last;        /* highest domid handed out (UMXD_DOMID_LAST; less in tests) */
 	uint64_t next_instance;     /* struct umxd_domain.instance */
@@ -160,6 +179,11 @@ struct umxd_conn *umxd_conn_add_domain(struct umxd *umxd, int fd, struct umxd_do
  * core; fuzz targets drive it with a fake peer). NULL, or why the sender
  * must be dropped (the caller drops it). Does not close @m's descriptors. */
 const char *umxd_dispatch(struct umxd_conn *c, struct umx_msg *m);
+/* The request types umxd_dispatch() knows: the @i-th, for i below
+ * umxd_request_type_count() (the fuzz targets take their list from here,
+ * so a new request is fuzzed the day it is added). */
+size_t umxd_request_type_count(void);
+uint32_t umxd_request_type(size_t i);
 
 /* Handler for one request type. Return 0 once a reply has been sent (or
  * deferred), or a negative errno that is a protocol violation: the
@@ -186,6 +210,12 @@ int umxd_h_domain_create(struct umxd_conn *c, struct umx_msg *m);
 int umxd_h_domain_set_pidfd(struct umxd_conn *c, struct umx_msg *m);
 /* Stop tracking the domain's process (umxd shutting down). */
 void umxd_domain_proc_release(struct umxd_domain *dom);
+/* Its process ended (its pidfd became readable): stop tracking it and drop
+ * the reference the process held. May free @dom. */
+void umxd_domain_proc_ended(struct umxd_domain *dom);
+/* pidfd_send_signal through umxd's effects (umxd_effects.signal): every
+ * signal umxd sends goes this way. 0 or -errno. */
+int umxd_pidfd_signal(struct umxd *umxd, int pidfd, int sig);
 /* umxd is stopping: end every domain's process (SIGKILL through its pidfd)
  * and wait, at most @timeout_ms, until each is gone. Returns how many
  * domains were ended; those still alive at the deadline are logged. */

@@ -6,16 +6,27 @@
  * fuzzer holds. Every input starts from the same state: its domains and
  * connections are all torn down after it, through the same paths a
  * domain's death takes, and domids start again at 1.
+ *
+ * umxd's effects on the world outside its sockets are replaced
+ * (struct umxd_effects): a signal is counted, never sent, and DAEMON_STOP
+ * only counts. Domains can still be given a real process: a child made
+ * once, paused for the process's life, whose pidfd passes every check of
+ * DOMAIN_SET_PIDFD; nothing umxd does can reach it, which fake_reset()
+ * checks.
  */
 #ifndef UMX_FUZZ_UMXD_FAKE_H
 #define UMX_FUZZ_UMXD_FAKE_H
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fuzz_input.h"
@@ -27,14 +38,50 @@ struct fake_peer {
 	int fd;              /* ours, -1 once closed */
 };
 
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
 static struct umxd *fake_umxd_;
 static char fake_dir_[64];
+static pid_t fake_child_ = -1; /* the domains' stand-in process */
+static unsigned long fake_signals_, fake_stops_;
+/* Introduce fake domains to the store (a target that never touches the
+ * store clears it: introducing and releasing a domain's 18 nodes was most
+ * of what each input cost). */
+static bool fake_store_ = true;
+
+static int fake_signal(void *ctx, int pidfd, int sig)
+{
+	(void)ctx;
+	(void)sig;
+	fake_signals_++;
+	/* What the kernel would say of a descriptor that is not a pidfd. */
+	return fcntl(pidfd, F_GETFD) < 0 ? -EBADF : 0;
+}
+
+static void fake_stop(void *ctx, struct umxd *u)
+{
+	(void)ctx;
+	(void)u;
+	fake_stops_++;
+}
 
 static void fake_exit(void)
 {
 	umxd_free(fake_umxd_);
 	fake_umxd_ = NULL;
 	rmdir(fake_dir_);
+	if (fake_child_ > 0) {
+		kill(fake_child_, SIGKILL);
+		waitpid(fake_child_, NULL, 0);
+	}
+}
+
+/* A pidfd of the stand-in process (-1 if it cannot be had). */
+static inline int fake_pidfd(void)
+{
+	return fake_child_ > 0 ? (int)syscall(SYS_pidfd_open, fake_child_, 0) : -1;
 }
 
 /* The process's umxd (aborts if it cannot be made: nothing to fuzz). */
@@ -50,6 +97,14 @@ static struct umxd *fake_umxd(void)
 	CHECK(mkdtemp(fake_dir_));
 	o.dir = fake_dir_;
 	CHECK(umxd_new(&o, &fake_umxd_) == 0);
+	fake_umxd_->fx.signal = fake_signal;
+	fake_umxd_->fx.stop = fake_stop;
+	fake_child_ = fork();
+	if (fake_child_ == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlives the fuzzer */
+		for (;;)
+			pause();
+	}
 	/* umxd_new() blocks these for its signalfd; the fuzzer wants them. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -75,9 +130,13 @@ static int fake_connect(struct umxd *u, struct umxd_domain *dom, struct fake_pee
 		return -1;
 	}
 	p->fd = sv[1];
+	/* As accept() would have it: the client is this process (so the
+	 * stand-in, our child, passes DOMAIN_SET_PIDFD's descendant check). */
+	p->c->peer_pid = getpid();
 	if (dom) {
 		dom->conn = p->c;
-		umxd_store_domain_introduce(dom);
+		if (fake_store_)
+			umxd_store_domain_introduce(dom);
 	}
 	return 0;
 }
@@ -125,16 +184,20 @@ static void fake_drain(struct fake_peer *p, void (*cb)(const struct umx_msg *m, 
 	}
 }
 
-/* One request from @p, through the same dispatch as a socket's; a request
- * that breaks the protocol drops the connection, as conn_input() would. */
-static void fake_request(struct fake_peer *p, uint32_t type, uint32_t id, const void *payload,
-                         size_t len, bool with_fd)
+/* One request from @p, through the same dispatch as a socket's, with @fd
+ * attached (taken; -1: none); a request that breaks the protocol drops the
+ * connection, as conn_input() would. */
+static void fake_request_fd(struct fake_peer *p, uint32_t type, uint32_t id, const void *payload,
+                            size_t len, int fd)
 {
 	static struct umx_msg m;
 	const char *why;
 
-	if (!p->c || p->c->closing)
+	if (!p->c || p->c->closing) {
+		if (fd >= 0)
+			close(fd);
 		return;
+	}
 	if (len > sizeof(m.payload))
 		len = sizeof(m.payload);
 	memset(&m.hdr, 0, sizeof(m.hdr));
@@ -142,15 +205,20 @@ static void fake_request(struct fake_peer *p, uint32_t type, uint32_t id, const 
 	m.hdr.len = (uint32_t)len;
 	m.hdr.id = id;
 	memcpy(m.payload, payload, len);
-	m.nfds = 0;
-	if (with_fd) {
-		m.fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		m.nfds = m.fds[0] >= 0;
-	}
+	m.nfds = fd >= 0;
+	m.fds[0] = fd;
 	why = umxd_dispatch(p->c, &m);
 	umx_msg_close_fds(&m);
 	if (why)
 		umxd_conn_drop(p->c, why);
+}
+
+/* The same, with /dev/null attached if @with_fd. */
+static void fake_request(struct fake_peer *p, uint32_t type, uint32_t id, const void *payload,
+                         size_t len, bool with_fd)
+{
+	fake_request_fd(p, type, id, payload, len,
+	                with_fd ? open("/dev/null", O_RDONLY | O_CLOEXEC) : -1);
 }
 
 /* Let umxd's loop handle what the input left pending (closed peers, store
@@ -181,8 +249,15 @@ static void fake_reset(struct umxd *u, struct fake_peer *peers, unsigned n)
 		umxd_conn_drop(u->conns, "fuzz input done");
 	fake_forget_dropped(peers, n);
 	fake_settle(u, peers, n);
+	/* The processes of domains given the stand-in end, as far as umxd
+	 * can tell (their pidfds would now be readable). */
+	for (uint32_t d = UMXD_DOMID_FIRST; d < u->next_domid; d++)
+		if (u->domains[d] && u->domains[d]->proc_io)
+			umxd_domain_proc_ended(u->domains[d]);
 	/* Everything gone: no domain record can be held by anything now. */
 	CHECK(u->ndomains == 0);
+	/* Nothing umxd did reached the stand-in process. */
+	CHECK(fake_child_ < 0 || waitpid(fake_child_, NULL, WNOHANG) == 0);
 	CHECK(u->ntoolstack == 0);
 	u->next_domid = UMXD_DOMID_FIRST;
 }

@@ -58,6 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool a_set_busy[REFS] = {false}; /* A wrote GTF_reading/writing itself */
 	uint32_t a_domid, b_domid;
 
+	fake_store_ = false; /* grants only */
 	CHECK((a = fake_domain(u, "granter", &p[0])));
 	CHECK((b = fake_domain(u, "mapper", &p[1])));
 	a_domid = a->domid;
