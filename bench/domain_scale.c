@@ -144,13 +144,12 @@ static int run(unsigned want)
 	sleep(2); /* umxd trims its heap on its next tick after a burst */
 	rss2 = rss_kib(b.pid);
 	fds2 = count_fds(b.pid);
-	printf("| %u | %u%s%s%s | %.2f s | %d in %.1f ms (first page %.1f ms) | %.2f s | %.1f / "
-	       "%.1f / "
-	       "%.1f | %d / %d / %d |\n",
+	printf("| %u | %u%s%s%s | %.2f s | %d in %.1f ms (first page %.1f ms) | %.2f s (%.0f us "
+	       "each) | %.1f / %.1f / %.1f | %d / %d / %d |\n",
 	       want, made, err ? " (then " : "", err ? strerror(-err) : "", err ? ")" : "",
 	       (double)t_create / 1e9, listed, (double)t_list / 1e6, (double)t_first / 1e6,
-	       (double)t_destroy / 1e9, rss0 / 1024.0, rss1 / 1024.0, rss2 / 1024.0, fds0, fds1,
-	       fds2);
+	       (double)t_destroy / 1e9, made ? (double)t_destroy / 1e3 / made : 0.0, rss0 / 1024.0,
+	       rss1 / 1024.0, rss2 / 1024.0, fds0, fds1, fds2);
 	fflush(stdout);
 	bench_umxd_stop(&b);
 	free(domid);

@@ -116,15 +116,13 @@ int umxd_reply(struct umxd_conn *conn, const struct umx_msg *req, int32_t result
 	return 0;
 }
 
+/* O(1): a destroy among thousands of domains must not walk their
+ * connections. */
 static void conn_unlink(struct umxd_conn *conn)
 {
-	struct umxd *umxd = conn->umxd;
-	for (struct umxd_conn **pp = &umxd->conns; *pp; pp = &(*pp)->next) {
-		if (*pp == conn) {
-			*pp = conn->next;
-			break;
-		}
-	}
+	*conn->pprev = conn->next;
+	if (conn->next)
+		conn->next->pprev = conn->pprev;
 }
 
 void umxd_conn_drop(struct umxd_conn *conn, const char *why)
@@ -301,6 +299,9 @@ static struct umxd_conn *conn_add(struct umxd *umxd, int fd, struct umxd_domain 
 		return NULL;
 	}
 	c->next = umxd->conns;
+	if (c->next)
+		c->next->pprev = &c->next;
+	c->pprev = &umxd->conns;
 	umxd->conns = c;
 	if (!dom)
 		umxd->ntoolstack++;

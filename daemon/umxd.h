@@ -62,7 +62,8 @@ struct umxd_conn {
 	bool closing;
 	pid_t peer_pid;
 	uint64_t since_ms; /* accepted at (HELLO deadline) */
-	struct umxd_conn *next;
+	/* umxd.conns while open; once dropped, next links umxd.dead_conns. */
+	struct umxd_conn *next, **pprev;
 };
 
 struct umxd_waiter {

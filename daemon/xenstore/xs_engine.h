@@ -47,6 +47,13 @@ struct xs_perm {
 	uint8_t perm; /* XS_PERM_* */
 };
 
+/* One entry of the per-domain permission index: committed node @node names
+ * the domain whose list (struct xs_domain.perm_nodes) this is linked on. */
+struct xs_plink {
+	struct xs_plink *next, **pprev; /* pprev NULL: not linked (no record) */
+	struct xs_node *node;
+};
+
 struct xs_node {
 	char *path; /* key; owned */
 	char *value;
@@ -60,6 +67,12 @@ struct xs_node {
 	/* Committed nodes: bytes charged to acct_owner (xs_node_charge). */
 	size_t acct;
 	uint16_t acct_owner;
+	/* Committed nodes: one index entry per permission naming a domain
+	 * other than 0 and other than the one whose /local/domain/<id> tree
+	 * holds the node (that tree goes with its domain). Kept by
+	 * xs_node_charge, dropped by xs_node_uncharge; never copied. */
+	struct xs_plink *plinks;
+	uint32_t nplinks;
 	/* Transaction copies: bytes charged to the transaction. */
 	size_t tx_acct;
 	/* Transaction overlay copies only. */
@@ -130,7 +143,11 @@ struct xs_domain {
 	 * inherits none (XSA-322; cxenstored ignores such entries). */
 	bool released;
 	bool used;  /* the record exists (its page holds XS_DOM_PAGE slots) */
-	int target; /* SET_TARGET: -1 none */
+	int target; /* SET_TARGET: -1 none (set through xs_dom_set_target) */
+	/* Committed nodes outside its own tree whose permissions name it
+	 * (struct xs_node.plinks): what its release must scrub, found without
+	 * a walk of the whole store. */
+	struct xs_plink *perm_nodes;
 };
 
 struct xs_store {
@@ -152,6 +169,11 @@ struct xs_store {
 	void *now_ctx;
 	size_t conn_bytes;
 	bool toolstack_over; /* over XS_Q_TOOLSTACK_MEMORY when last checked (log once) */
+	/* Some node could not be indexed (no memory for an entry or a domain
+	 * record): releases walk every node again, as before the index. */
+	bool perm_index_lossy;
+	unsigned ntargets;     /* domain records with a target */
+	size_t release_visits; /* nodes the last release scrubbed (tests) */
 };
 
 /* The view a request works on: the committed tree or one transaction. */
@@ -208,8 +230,11 @@ struct xs_domain *xs_dom(struct xs_store *st, unsigned domid);
 /* The record of @domid if it exists (never allocates). */
 struct xs_domain *xs_dom_find(const struct xs_store *st, unsigned domid);
 void xs_dom_nodes_adjust(struct xs_store *st, unsigned owner, int delta);
-/* Charge committed node @n's size to its owner, replacing its last charge;
- * uncharge before it leaves the committed tree. */
+/* SET_TARGET and its undoing: -1 for none. */
+void xs_dom_set_target(struct xs_store *st, struct xs_domain *d, int target);
+/* Charge committed node @n's size to its owner, replacing its last charge,
+ * and index it under every domain its permissions name; uncharge (which
+ * unindexes) before it leaves the committed tree. */
 void xs_node_charge(struct xs_store *st, struct xs_node *n);
 void xs_node_uncharge(struct xs_store *st, struct xs_node *n);
 /* Is the toolstack (domain 0) at or over its memory cap? Logs the first

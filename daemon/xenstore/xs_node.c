@@ -28,6 +28,7 @@ void xs_node_free(struct xs_node *n)
 	free(n->value);
 	free(n->perms);
 	free(n->children);
+	free(n->plinks); /* unlinked by xs_node_uncharge (or the store is going) */
 	free(n);
 }
 

@@ -449,7 +449,7 @@ static int do_release(struct req *r)
 	struct xs_domain *d = xs_dom_find(st, domid);
 	if (d) {
 		d->introduced = false;
-		d->target = -1;
+		xs_dom_set_target(st, d, -1);
 	}
 	fire_special(st, 1);
 	reply_ok(r);
@@ -478,7 +478,7 @@ static int do_set_target(struct req *r)
 	struct xs_domain *d = xs_dom(r->c->st, domid);
 	if (!d)
 		return -ENOMEM;
-	d->target = (int)target;
+	xs_dom_set_target(r->c->st, d, (int)target);
 	reply_ok(r);
 	return 0;
 }

@@ -99,10 +99,92 @@ void xs_dom_nodes_adjust(struct xs_store *st, unsigned owner, int delta)
 		d->nodes += (unsigned)delta;
 }
 
+void xs_dom_set_target(struct xs_store *st, struct xs_domain *d, int target)
+{
+	st->ntargets -= d->target >= 0;
+	d->target = target;
+	st->ntargets += target >= 0;
+}
+
+/* The domain whose /local/domain/<id> tree holds @path, or -1. Only the
+ * canonical spelling counts (no leading zero): that is the tree a release
+ * removes, so only its nodes may stay out of the index. */
+static long tree_domid(const char *path)
+{
+	static const char pre[] = "/local/domain/";
+	const char *p = path + sizeof(pre) - 1;
+	long id = 0;
+	int digits = 0;
+
+	if (strncmp(path, pre, sizeof(pre) - 1) != 0)
+		return -1;
+	for (; *p >= '0' && *p <= '9' && digits < 6; p++, digits++)
+		id = id * 10 + (*p - '0');
+	if (!digits || (*p && *p != '/') || (p[-digits] == '0' && digits > 1) ||
+	    id > (long)XS_DOMID_MAX)
+		return -1;
+	return id;
+}
+
+static void perm_unindex(struct xs_node *n)
+{
+	for (uint32_t i = 0; i < n->nplinks; i++) {
+		struct xs_plink *l = &n->plinks[i];
+		if (!l->pprev)
+			continue;
+		*l->pprev = l->next;
+		if (l->next)
+			l->next->pprev = l->pprev;
+	}
+	free(n->plinks);
+	n->plinks = NULL;
+	n->nplinks = 0;
+}
+
+/* Link committed node @n on the list of every domain its permissions name
+ * (a domain named twice gets two entries: harmless, scrubbing is
+ * idempotent). Domain 0 is never released, and a node in a domain's own
+ * tree goes when its tree does. */
+static void perm_index(struct xs_store *st, struct xs_node *n)
+{
+	long own = tree_domid(n->path);
+	uint32_t k = 0;
+
+	perm_unindex(n);
+	for (uint32_t i = 0; i < n->nperms; i++)
+		k += n->perms[i].id != 0 && n->perms[i].id != own;
+	if (!k)
+		return;
+	n->plinks = calloc(k, sizeof(*n->plinks));
+	if (!n->plinks) {
+		st->perm_index_lossy = true;
+		return;
+	}
+	for (uint32_t i = 0; i < n->nperms; i++) {
+		struct xs_plink *l;
+		struct xs_domain *d;
+
+		if (n->perms[i].id == 0 || n->perms[i].id == own)
+			continue;
+		l = &n->plinks[n->nplinks++];
+		l->node = n;
+		if (!(d = xs_dom(st, n->perms[i].id))) {
+			st->perm_index_lossy = true;
+			continue;
+		}
+		l->next = d->perm_nodes;
+		if (l->next)
+			l->next->pprev = &l->next;
+		l->pprev = &d->perm_nodes;
+		d->perm_nodes = l;
+	}
+}
+
 void xs_node_uncharge(struct xs_store *st, struct xs_node *n)
 {
 	struct xs_domain *d = xs_dom_find(st, n->acct_owner);
 
+	perm_unindex(n);
 	if (d && n->acct) {
 		d->node_bytes -= n->acct < d->node_bytes ? n->acct : d->node_bytes;
 		n->acct = 0;
@@ -115,6 +197,7 @@ void xs_node_charge(struct xs_store *st, struct xs_node *n)
 	struct xs_domain *d;
 
 	xs_node_uncharge(st, n);
+	perm_index(st, n);
 	d = xs_dom(st, owner);
 	if (!d)
 		return; /* no memory for the record: uncounted, as its node count */
@@ -324,6 +407,10 @@ int xs_store_domain_introduce(struct xs_store *st, unsigned domid, const char *n
 
 void xs_domain_release_conns(struct xs_store *st, unsigned domid)
 {
+	const struct xs_domain *d = xs_dom_find(st, domid);
+
+	if (!d || !d->conns)
+		return; /* none: no walk of every connection */
 	for (struct xs_conn *c = st->conns; c; c = c->next)
 		if (c->domid == domid && !c->broken)
 			xs_conn_cut(c, "domain released");
@@ -355,14 +442,29 @@ void xs_store_domain_release(struct xs_store *st, unsigned domid)
 	struct xs_view v = {st, NULL, 0};
 	struct xs_node *n = NULL;
 	size_t bucket = 0;
+	int err;
 
 	if (domid == 0 || domid > XS_DOMID_MAX)
 		return;
 	xs_domain_release_conns(st, domid);
 	snprintf(p, sizeof(p), "/local/domain/%u", domid);
-	xs_view_rm(&v, p);
-	while ((n = xs_map_next(&st->nodes, &bucket, n)))
-		scrub_perms(st, n, domid, true);
+	err = xs_view_rm(&v, p);
+	st->release_visits = 0;
+	d = xs_dom_find(st, domid);
+	if ((err && err != -ENOENT) || st->perm_index_lossy) {
+		/* Its tree or the index is not to be trusted: every node. */
+		while ((n = xs_map_next(&st->nodes, &bucket, n))) {
+			scrub_perms(st, n, domid, true);
+			st->release_visits++;
+		}
+	} else {
+		/* Only the nodes that name it: scrubbing re-indexes a node
+		 * without this domain, which takes it off this list. */
+		while (d && d->perm_nodes) {
+			scrub_perms(st, d->perm_nodes->node, domid, true);
+			st->release_visits++;
+		}
+	}
 	for (struct xs_conn *c = st->conns; c; c = c->next)
 		for (struct xs_txn *t = c->txns; t; t = t->next) {
 			size_t b = 0;
@@ -379,14 +481,14 @@ void xs_store_domain_release(struct xs_store *st, unsigned domid)
 				st->special_perms[i][j++] = st->special_perms[i][k];
 		st->special_nperms[i] = j;
 	}
-	for (unsigned pg = 0; pg < XS_DOM_PAGES; pg++)
+	for (unsigned pg = 0; st->ntargets && pg < XS_DOM_PAGES; pg++)
 		for (unsigned i = 0; st->dom_pages[pg] && i < XS_DOM_PAGE; i++)
 			if (st->dom_pages[pg][i].target == (int)domid)
-				st->dom_pages[pg][i].target = -1;
-	if ((d = xs_dom_find(st, domid))) {
+				xs_dom_set_target(st, &st->dom_pages[pg][i], -1);
+	if ((d = xs_dom_find(st, domid))) { /* made meanwhile, maybe */
 		d->introduced = false;
 		d->released = true;
-		d->target = -1;
+		xs_dom_set_target(st, d, -1);
 	}
 	fire_special(st, 1);
 }
