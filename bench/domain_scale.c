@@ -111,7 +111,10 @@ static int run(unsigned want)
 	fds0 = count_fds(b.pid);
 	t0 = umx_clock_ns();
 	for (; made < want; made++) {
-		if ((err = umx_domain_create(b.ts, "scale", 1, &domid[made], &fd[made])) < 0)
+		char name[32]; /* unique among live domains */
+
+		snprintf(name, sizeof(name), "scale-%u", made);
+		if ((err = umx_domain_create(b.ts, name, 1, &domid[made], &fd[made])) < 0)
 			break;
 		if ((err = hello(fd[made])) < 0) {
 			close(fd[made]);
