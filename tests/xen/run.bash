@@ -16,6 +16,9 @@
 #                   from tests/xen/pending/ are accepted too)
 #   XEN_CMDLINE_EXTRA  appended to Xen's command line (e.g. dom0_max_vcpus=1)
 #   XEN_GUEST_ENV   "VAR=value ..." exported to the scenarios (e.g. VCHAN_MIB=8)
+#                   and to the guest's init: DOMU_STALL (default 60) fails the
+#                   domU's boot once it has neither printed nor used CPU for
+#                   that many seconds, DOMU_LIMIT (default 900) at the latest
 #   XEN_KEEP=1      keep the work directory (image, console log)
 # The console log of the last run is kept in build/xen-test/console.log.
 set -euo pipefail
