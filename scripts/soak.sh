@@ -8,7 +8,12 @@
 #           fetching /bytes/N with the pattern checked (the whole trio is
 #           restarted when the switch or the server is killed);
 #   store   STORE_CLIENTS domains of umx_store_churn: transactions, watches,
-#           read-backs.
+#           read-backs;
+#   blk     BLK_LOOPS (default 1; 0: none) block backends (`umx blk serve`
+#           on a disk file) and a stream of frontend domains, each writing
+#           BLK_KIB (1024) KiB of fresh random data at its slot of the disk
+#           and verifying it from inside, then checked again from the host's
+#           side of the file (the backend is restarted when it is killed).
 # A killer destroys a random domain every 0.3-2 s. Each finished transfer
 # is one of: verified (exit 0, checked), interrupted and reported (non-zero
 # exit with a message), killed (its own domain was the victim), or
@@ -21,6 +26,9 @@ SECS=${2:-${SOAK_SECONDS:-600}}
 VCHAN_PAIRS=${VCHAN_PAIRS:-3}
 STORE_CLIENTS=${STORE_CLIENTS:-2}
 VCHAN_MIB=${VCHAN_MIB:-8}
+BLK_LOOPS=${BLK_LOOPS:-1}
+BLK_KIB=${BLK_KIB:-1024}
+BLK_SLOTS=8
 B=$(cd "$B" && pwd)
 UMX=$B/tools/umx
 UMXD=$B/daemon/umxd
@@ -32,6 +40,9 @@ for f in "$UMX" "$UMXD" "$HTTPD" "$GET" "$CHURN"; do
 done
 
 dir=$(mktemp -d /tmp/umx-soak-XXXXXX)
+# The block loops' disk, outside umx's directory (hidden from domains).
+disk=$(mktemp /tmp/umx-soak-disk-XXXXXX)
+truncate -s $((BLK_SLOTS * BLK_KIB))K "$disk"
 export UMX_DIR=$dir
 mkdir -p "$dir/c" "$dir/w"
 daemon=
@@ -45,6 +56,7 @@ cleanup() {
 	wait 2>/dev/null
 	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
 	[ -n "${KEEP:-}" ] || rm -rf "$dir"
+	rm -f "$disk"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -181,6 +193,55 @@ store_loop() {
 	done
 }
 
+# ---- blk: a backend serving a disk file, frontends writing and verifying
+blk_loop() {
+	k=$1 n=0 w=$dir/w/b$k
+	mkdir -p "$w"
+	while ! stopping; do
+		n=$((n + 1))
+		"$UMX" blk serve --name "bk$k-$n" "$disk" 2>"$w/bk.err" &
+		bkpid=$!
+		bk=$(domid "bk$k-$n") || { kill "$bkpid" 2>/dev/null; wait "$bkpid"; continue; }
+		m=0
+		while ! stopping && kill -0 "$bkpid" 2>/dev/null; do
+			m=$((m + 1))
+			# Fresh data each round: a write that did nothing must not
+			# find the last round's bytes in its slot.
+			off=$((((k - 1) * 997 + m) % BLK_SLOTS * BLK_KIB * 1024))
+			head -c $((BLK_KIB * 1024)) /dev/urandom >"$w/in"
+			"$UMX" run --name "bf$k-$n-$m" -- sh -c '"$0" blk io 51712 write "$1" <&3 &&
+				"$0" blk io 51712 verify "$1" /dev/stdin <&4' "$UMX" "$off" \
+				3<"$w/in" 4<"$w/in" >/dev/null 2>"$w/bf.err" &
+			fpid=$!
+			f=$(domid "bf$k-$n-$m") || { kill "$fpid"; wait "$fpid"; continue; }
+			"$UMX" blk attach "$f" "$disk" --backend "$bk" >/dev/null 2>&1
+			rc=0
+			wait "$fpid" || rc=$?
+			if killed "$f"; then
+				count blk.killed
+			elif [ $rc -eq 0 ]; then
+				# The host's side of the file, independent of the domain's
+				# own verify.
+				if dd if="$disk" bs=1024 skip=$((off / 1024)) count="$BLK_KIB" 2>/dev/null |
+					cmp -s - "$w/in"; then
+					count blk.verified
+				else
+					count blk.WRONG
+					cp "$w/bf.err" "$dir/wrong-blk-$k-$n-$m.err"
+				fi
+			elif [ -s "$w/bf.err" ]; then
+				count blk.reported
+			else
+				count blk.silent
+				echo "blk $k-$n-$m: frontend domain $f exit $rc" >>"$dir/silent"
+			fi
+		done
+		kill "$bkpid" 2>/dev/null
+		wait "$bkpid" 2>/dev/null
+		count blk.restarts
+	done
+}
+
 # ---- the killer ----------------------------------------------------------
 killer_loop() {
 	while ! stopping; do
@@ -198,12 +259,14 @@ t0=$(date +%s)
 for k in $(seq "$VCHAN_PAIRS"); do vchan_loop "$k" & done
 net_loop &
 for k in $(seq "$STORE_CLIENTS"); do store_loop "$k" & done
+for k in $(seq "$BLK_LOOPS"); do blk_loop "$k" & done
 killer_loop &
 while [ $(($(date +%s) - t0)) -lt "$SECS" ]; do
 	sleep 10
-	printf 'soak: %4ds  kills %s  verified vchan %s net %s store %s  WRONG %s\n' \
+	printf 'soak: %4ds  kills %s  verified vchan %s net %s store %s blk %s  WRONG %s\n' \
 		$(($(date +%s) - t0)) "$(n_of kills)" "$(n_of vchan.verified)" "$(n_of net.verified)" \
-		"$(n_of store.verified)" $(($(n_of vchan.WRONG) + $(n_of net.WRONG) + $(n_of store.WRONG)))
+		"$(n_of store.verified)" "$(n_of blk.verified)" \
+		$(($(n_of vchan.WRONG) + $(n_of net.WRONG) + $(n_of store.WRONG) + $(n_of blk.WRONG)))
 done
 touch "$dir/stop"
 # Let every loop finish its current round (each is bounded by its tools'
@@ -227,16 +290,17 @@ nodes=$("$UMX" xs ls /local/domain 2>/dev/null | grep -v '^ ' | grep -vc '^0 = '
 
 read -r fd0 rss0 dom0 <<<"$before"
 read -r fd1 rss1 dom1 <<<"$after"
-wrong=$(($(n_of vchan.WRONG) + $(n_of net.WRONG) + $(n_of store.WRONG)))
-silent=$(($(n_of vchan.silent) + $(n_of net.silent) + $(n_of store.silent)))
+wrong=$(($(n_of vchan.WRONG) + $(n_of net.WRONG) + $(n_of store.WRONG) + $(n_of blk.WRONG)))
+silent=$(($(n_of vchan.silent) + $(n_of net.silent) + $(n_of store.silent) + $(n_of blk.silent)))
 echo
-echo "soak: $SECS s, $VCHAN_PAIRS vchan pairs of $VCHAN_MIB MiB, 1 switch + web server + lwIP clients, $STORE_CLIENTS store clients"
+echo "soak: $SECS s, $VCHAN_PAIRS vchan pairs of $VCHAN_MIB MiB, 1 switch + web server + lwIP clients, $STORE_CLIENTS store clients, $BLK_LOOPS blk backends + frontends of $BLK_KIB KiB"
 printf '| %-36s | %10s |\n' "" "" | tr ' ' ' ' >/dev/null
 printf '| %-40s | %9s |\n' "what" "count"
 printf '|%s|%s|\n' "------------------------------------------" "-----------"
 printf '| %-40s | %9s |\n' "domains killed" "$(n_of kills)"
 printf '| %-40s | %9s |\n' "net restarts (switch or server killed)" "$(n_of net.restarts)"
-for w in vchan net store; do
+printf '| %-40s | %9s |\n' "blk restarts (backend killed)" "$(n_of blk.restarts)"
+for w in vchan net store blk; do
 	printf '| %-40s | %9s |\n' "$w: transfers verified" "$(n_of $w.verified)"
 	printf '| %-40s | %9s |\n' "$w: interrupted and reported" "$(n_of $w.reported)"
 	printf '| %-40s | %9s |\n' "$w: own domain killed" "$(n_of $w.killed)"
