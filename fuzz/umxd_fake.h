@@ -96,15 +96,16 @@ static struct umxd *fake_umxd(void)
 	snprintf(fake_dir_, sizeof(fake_dir_), "/tmp/umx-fuzz-XXXXXX");
 	CHECK(mkdtemp(fake_dir_));
 	o.dir = fake_dir_;
-	CHECK(umxd_new(&o, &fake_umxd_) == 0);
-	fake_umxd_->fx.signal = fake_signal;
-	fake_umxd_->fx.stop = fake_stop;
+	/* Before umxd exists: the stand-in holds none of its descriptors. */
 	fake_child_ = fork();
 	if (fake_child_ == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlives the fuzzer */
 		for (;;)
 			pause();
 	}
+	CHECK(umxd_new(&o, &fake_umxd_) == 0);
+	fake_umxd_->fx.signal = fake_signal;
+	fake_umxd_->fx.stop = fake_stop;
 	/* umxd_new() blocks these for its signalfd; the fuzzer wants them. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
