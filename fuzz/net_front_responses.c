@@ -7,7 +7,9 @@
  *        [nrx RX responses of 8 bytes][prod flags:1][RX page bytes...]
  * The frontend first sends (frames % 8) frames of mixed sizes and posts a
  * full RX ring. Invariants: TX ids in flight never exceed what was sent and
- * never go "negative"; a frame delivered is 14..cap bytes; once broken,
+ * never go "negative"; a frame delivered is 14..cap bytes, a GSO one
+ * consistent with its headers (the frontend takes every offload, so RX
+ * extra info is parsed); once broken,
  * every call says -EPROTO. ASan sees any read past a pool page.
  */
 #include <errno.h>
@@ -80,10 +82,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cap = (flags & 4) ? 100 : UMX_NET_FRAME_MAX;
 	buf = malloc(cap);
 	for (int i = 0; i < 300; i++) {
-		r = umx_netfront_recv(nf, buf, cap);
+		struct umx_net_meta m;
+		/* Odd rounds take offloads (GSO extra info, partial checksums):
+		 * a GSO frame passed up always matches its headers. */
+		r = (i & 1) ? umx_netfront_recv_meta(nf, buf, cap, &m)
+		            : umx_netfront_recv(nf, buf, cap);
 		if (r > 0)
 			CHECK(r >= (int)UMX_NET_ETH_HLEN && (size_t)r <= cap);
-		else if (r != -EMSGSIZE)
+		if (r > 0 && (i & 1) && m.gso_size)
+			CHECK(net_gso_check(buf, (size_t)r, &m) == NULL);
+		else if (r <= 0 && r != -EMSGSIZE)
 			break;
 	}
 	if (umx_netfront_broken(nf)) {

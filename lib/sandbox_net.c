@@ -127,7 +127,7 @@ static bool all_zero(const uint8_t *p, size_t n)
 }
 
 /* Make @ifs in the calling thread's network namespace: each a TAP device
- * (IFF_TAP | IFF_NO_PI), its MAC, up, its addresses and default routes;
+ * (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR), its MAC, up, its addresses and default routes;
  * ICMP echo sockets for @gid. On
  * success @fds holds one close-on-exec descriptor per device; on failure
  * none is left open, *@step says which step failed and -errno is returned. */
@@ -157,7 +157,9 @@ __attribute__((no_sanitize("address"))) int umx_sandbox_net_ifs(const struct umx
 			goto fail;
 		memset(&ifr, 0, sizeof(ifr));
 		memcpy(ifr.ifr_name, f->name, sizeof(ifr.ifr_name) - 1);
-		ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+		/* With a virtio_net_hdr per frame: checksum offload and GSO
+		 * pass through to the netfront (the pump turns them on). */
+		ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 		*step = "creating the domain's TAP device (TUNSETIFF)";
 		if (ioctl(fds[made], TUNSETIFF, &ifr) < 0) {
 			close(fds[made]);

@@ -28,6 +28,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/if_tun.h>
+#include <linux/virtio_net.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -423,7 +426,11 @@ void run_net_stop(umx_conn *ts, struct run_net *rn)
 
 /* ---- the pump (a domain of its own) -------------------------------------- */
 
-static uint8_t frame[UMX_NET_FRAME_MAX + 1];
+/* A frame as the TAP device reads and writes it: a virtio_net_hdr, then
+ * the frame (IFF_VNET_HDR). */
+#define VNET_HLEN sizeof(struct virtio_net_hdr)
+static uint8_t vbuf[VNET_HLEN + UMX_NET_FRAME_MAX + 1];
+static uint8_t *const rx_frame = vbuf + VNET_HLEN;
 
 static void report(int sock, struct pump_report *m)
 {
@@ -456,11 +463,11 @@ static int dhcp_lease(umx_netfront *nf, const uint8_t mac[6], struct dhcp_lease 
 			r = umx_netfront_wait(nf, (int)(deadline - umx_clock_ms()));
 			if (r == -ENOTCONN || r == -ENODEV)
 				return r;
-			while ((n = umx_netfront_recv(nf, frame, sizeof(frame))) > 0 ||
+			while ((n = umx_netfront_recv(nf, rx_frame, UMX_NET_FRAME_MAX)) > 0 ||
 			       n == -EMSGSIZE) {
 				if (n <= 0)
 					continue;
-				t = dhcp_parse(frame, (size_t)n, mac, xid, l);
+				t = dhcp_parse(rx_frame, (size_t)n, mac, xid, l);
 				if (type == DHCP_DISCOVER && t == DHCP_OFFER) {
 					offer = *l;
 					type = DHCP_REQUEST;
@@ -519,37 +526,173 @@ static void on_stop(int sig)
 	pump_stop = 1;
 }
 
-/* Frames of interface @i both ways, a bounded number per call. Returns
- * true when either direction had more than the budget (poll again at once). */
-static bool pump_once(umx_netfront *nf, int tap, uint64_t *lost)
+/* What the TAP device may hand us: the offloads the backend takes. */
+static int tap_offloads(int tap, unsigned off)
 {
+	unsigned long f = 0;
+
+	if (off & (UMX_NET_OFF_CSUM4 | UMX_NET_OFF_CSUM6))
+		f |= TUN_F_CSUM;
+	if ((off & UMX_NET_OFF_GSO4) && (f & TUN_F_CSUM))
+		f |= TUN_F_TSO4;
+	if ((off & UMX_NET_OFF_GSO6) && (f & TUN_F_CSUM))
+		f |= TUN_F_TSO6;
+	return ioctl(tap, TUNSETOFFLOAD, f) < 0 ? -errno : 0;
+}
+
+/* Complete a partial checksum ourselves (the backend does not take it for
+ * this family, or netif cannot say where it is): the sum from @start to the
+ * end, folded into the field at @start + @off, which holds the
+ * pseudo-header's sum (as Linux's skb_checksum_help). */
+static int csum_complete(uint8_t *f, size_t len, size_t start, size_t off)
+{
+	uint32_t acc = 0;
+
+	if (start >= len || off + 2 > len - start)
+		return -EINVAL;
+	for (size_t i = start; i + 1 < len; i += 2)
+		acc += (uint32_t)f[i] << 8 | f[i + 1];
+	if ((len - start) & 1)
+		acc += (uint32_t)f[len - 1] << 8;
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
+	acc = ~acc & 0xffff;
+	f[start + off] = (uint8_t)(acc >> 8);
+	f[start + off + 1] = (uint8_t)acc;
+	return 0;
+}
+
+/* The TAP's virtio_net_hdr @h for the @len bytes at @frame as netif offloads
+ * in *@m, given what the backend takes (@off). The kernel wrote both;
+ * still, every offset is checked. 0, or -EINVAL for a frame netif cannot
+ * carry. */
+static int from_vnet(const struct virtio_net_hdr *h, uint8_t *frame, size_t len, unsigned off,
+                     struct umx_net_meta *m)
+{
+	unsigned start, coff, hlen;
+	bool v6 = len >= 14 && frame[12] == 0x86 && frame[13] == 0xdd;
+
+	memset(m, 0, sizeof(*m));
+	if (h->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+		if (h->gso_type == VIRTIO_NET_HDR_GSO_TCPV4)
+			m->gso_type = UMX_NET_GSO_TCPV4;
+		else if (h->gso_type == VIRTIO_NET_HDR_GSO_TCPV6)
+			m->gso_type = UMX_NET_GSO_TCPV6;
+		else
+			return -EINVAL; /* ECN, UDP: never offered to the kernel */
+		m->gso_size = h->gso_size;
+	}
+	if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		/* netif names no offsets: the backend finds the L4 header, so it
+		 * must be where a parse finds it; else we complete it here. */
+		if (umx_net_csum_offsets(frame, len, &start, &coff, &hlen) == 0 &&
+		    start == h->csum_start && coff == h->csum_offset &&
+		    (off & (v6 ? UMX_NET_OFF_CSUM6 : UMX_NET_OFF_CSUM4))) {
+			m->flags |= UMX_NET_F_CSUM_BLANK;
+		} else if (m->gso_size ||
+		           csum_complete(frame, len, h->csum_start, h->csum_offset) < 0) {
+			return -EINVAL;
+		}
+	} else if (m->gso_size) {
+		return -EINVAL;
+	} else if (h->flags & VIRTIO_NET_HDR_F_DATA_VALID) {
+		m->flags |= UMX_NET_F_DATA_VALID;
+	}
+	return 0;
+}
+
+/* A virtio_net_hdr for the @len bytes at @frame received with offloads @m; 0
+ * or -EINVAL (a partial checksum whose place the headers do not show). */
+static int to_vnet(struct virtio_net_hdr *h, const uint8_t *frame, size_t len,
+                   const struct umx_net_meta *m)
+{
+	unsigned start, coff, hlen;
+
+	memset(h, 0, sizeof(*h));
+	if (m->flags & UMX_NET_F_CSUM_BLANK) {
+		if (umx_net_csum_offsets(frame, len, &start, &coff, &hlen) < 0)
+			return -EINVAL;
+		h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		h->csum_start = (uint16_t)start;
+		h->csum_offset = (uint16_t)coff;
+		if (m->gso_size) {
+			h->gso_type = m->gso_type == UMX_NET_GSO_TCPV6 ? VIRTIO_NET_HDR_GSO_TCPV6
+			                                               : VIRTIO_NET_HDR_GSO_TCPV4;
+			h->gso_size = m->gso_size;
+			h->hdr_len = (uint16_t)hlen;
+		}
+	} else if (m->flags & UMX_NET_F_DATA_VALID) {
+		h->flags = VIRTIO_NET_HDR_F_DATA_VALID;
+	}
+	return 0;
+}
+
+/* One interface of the pump: its netfront, its TAP descriptor, and a frame
+ * read from the TAP that the TX ring had no room for yet. */
+struct pif {
+	umx_netfront *nf;
+	int tap;
+	unsigned off; /* what the backend takes (UMX_NET_OFF_*) */
+	uint64_t lost;
+	bool pending;
+	size_t pend_len;
+	struct umx_net_meta pend_m;
+	uint8_t pend[VNET_HLEN + UMX_NET_FRAME_MAX + 1];
+};
+
+/* Frames of one interface both ways, a bounded number per call: the
+ * netfront's with their offloads as the TAP's virtio_net_hdr, and back. A
+ * full TX ring holds the frame and stops reading the TAP until the backend
+ * answers (the kernel's queue pushes back on the domain's TCP, which loses
+ * nothing). Returns true when either direction had more than the budget
+ * (poll again at once). */
+static bool pump_once(struct pif *pi)
+{
+	struct virtio_net_hdr *h = (struct virtio_net_hdr *)vbuf;
+	struct umx_net_meta m;
 	bool busy = false;
-	int i;
+	int i, r;
 
 	for (i = 0; i < 256; i++) {
-		int len = umx_netfront_recv(nf, frame, sizeof(frame));
+		int len = umx_netfront_recv_meta(pi->nf, rx_frame, UMX_NET_FRAME_MAX, &m);
 		if (len == -EMSGSIZE)
 			continue;
 		if (len < 0)
 			break;
-		if (write(tap, frame, (size_t)len) != len)
-			(*lost)++;
+		if (to_vnet(h, rx_frame, (size_t)len, &m) < 0 ||
+		    write(pi->tap, vbuf, VNET_HLEN + (size_t)len) !=
+		            (ssize_t)(VNET_HLEN + (size_t)len))
+			pi->lost++;
 	}
 	busy |= i == 256;
+	if (pi->pending) {
+		r = umx_netfront_send_meta(pi->nf, pi->pend + VNET_HLEN, pi->pend_len, &pi->pend_m);
+		if (r == -EAGAIN)
+			return busy;
+		if (r < 0)
+			pi->lost++;
+		pi->pending = false;
+	}
 	for (i = 0; i < 256; i++) {
-		ssize_t len = read(tap, frame, sizeof(frame));
-		int r;
-		if (len < 0)
+		ssize_t n = read(pi->tap, pi->pend, sizeof(pi->pend));
+		size_t len;
+		if (n < 0)
 			break;
-		if (len < (ssize_t)UMX_NET_ETH_HLEN || len > (ssize_t)UMX_NET_FRAME_MAX) {
-			(*lost)++;
+		len = n > (ssize_t)VNET_HLEN ? (size_t)n - VNET_HLEN : 0;
+		if (len < UMX_NET_ETH_HLEN || len > UMX_NET_FRAME_MAX ||
+		    from_vnet((struct virtio_net_hdr *)pi->pend, pi->pend + VNET_HLEN, len, pi->off,
+		              &pi->pend_m) < 0) {
+			pi->lost++;
 			continue;
 		}
-		for (int k = 0;
-		     (r = umx_netfront_send(nf, frame, (size_t)len)) == -EAGAIN && k < 20; k++)
-			umx_netfront_wait(nf, 1);
+		r = umx_netfront_send_meta(pi->nf, pi->pend + VNET_HLEN, len, &pi->pend_m);
+		if (r == -EAGAIN) {
+			pi->pending = true;
+			pi->pend_len = len;
+			return busy;
+		}
 		if (r < 0)
-			(*lost)++;
+			pi->lost++;
 	}
 	busy |= i == 256;
 	return busy;
@@ -559,7 +702,7 @@ int run_net_pump(int argc, char **argv)
 {
 	umx_netfront *nf[UMX_SPAWN_IFS_MAX] = {0};
 	int tap[UMX_SPAWN_IFS_MAX], sock, r, rc = 1;
-	uint64_t lost[UMX_SPAWN_IFS_MAX] = {0};
+	static struct pif pifs[UMX_SPAWN_IFS_MAX];
 	unsigned n;
 	umx_plat *p = NULL;
 	bool busy = false;
@@ -586,7 +729,12 @@ int run_net_pump(int argc, char **argv)
 		struct pump_report m = {.handle = i};
 		struct dhcp_lease l = {0};
 
-		r = umx_netfront_open(p, i, 30000, &nf[i]);
+		/* Every offload the TAP device can pass on: partial checksums
+		 * and TCP GSO, both IP versions. */
+		r = umx_netfront_open_offload(p, i, 30000,
+		                              UMX_NET_OFF_CSUM4 | UMX_NET_OFF_CSUM6 |
+		                                      UMX_NET_OFF_GSO4 | UMX_NET_OFF_GSO6,
+		                              &nf[i]);
 		if (r < 0) {
 			m.result = r;
 			snprintf(m.why, sizeof(m.why), "the netfront did not connect: %s%s",
@@ -624,8 +772,20 @@ int run_net_pump(int argc, char **argv)
 	}
 	close(sock);
 	sock = -1;
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
+		struct pif *pi = &pifs[i];
+
 		fcntl(tap[i], F_SETFL, O_NONBLOCK);
+		pi->nf = nf[i];
+		pi->tap = tap[i];
+		pi->off = umx_netfront_offloads(nf[i]);
+		if ((r = tap_offloads(tap[i], pi->off)) < 0) {
+			/* Still correct without: the kernel completes and
+			 * segments everything itself. */
+			fprintf(stderr, "umx net pump: eth%u: offloads: %s\n", i, strerror(-r));
+			pi->off = 0;
+		}
+	}
 	while (!pump_stop) {
 		struct pollfd pf[UMX_SPAWN_IFS_MAX + 2];
 
@@ -633,7 +793,8 @@ int run_net_pump(int argc, char **argv)
 		pf[1].fd = umx_xs_fd(umx_plat_xs(p));
 		pf[0].events = pf[1].events = POLLIN;
 		for (unsigned i = 0; i < n; i++) {
-			pf[2 + i].fd = tap[i];
+			/* A frame waiting for TX room: the TAP waits too. */
+			pf[2 + i].fd = pifs[i].pending ? -1 : tap[i];
 			pf[2 + i].events = POLLIN;
 		}
 		if (poll(pf, 2 + n, busy ? 0 : 1000) < 0 && errno != EINTR)
@@ -647,7 +808,7 @@ int run_net_pump(int argc, char **argv)
 				                       : "the switch is gone");
 				goto out;
 			}
-			busy |= pump_once(nf[i], tap[i], &lost[i]);
+			busy |= pump_once(&pifs[i]);
 			if (umx_netfront_broken(nf[i])) {
 				fprintf(stderr, "umx net pump: eth%u: netfront broken: %s\n", i,
 				        umx_netfront_broken(nf[i]));
@@ -657,8 +818,16 @@ int run_net_pump(int argc, char **argv)
 	}
 	rc = 0;
 out:
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
+		struct umx_net_stats st;
+		if (!nf[i])
+			continue;
+		umx_netfront_stats(nf[i], &st);
+		fprintf(stderr, "umx net pump: eth%u: %llu frames sent, %llu received, %llu lost\n",
+		        i, (unsigned long long)st.tx_frames, (unsigned long long)st.rx_frames,
+		        (unsigned long long)pifs[i].lost);
 		umx_netfront_close(nf[i]);
+	}
 	umx_plat_close(p);
 	if (sock >= 0)
 		close(sock);

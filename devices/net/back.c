@@ -48,6 +48,7 @@ void nb_vif_disconnect(struct nb_vif *v)
 
 	v->info.connected = false;
 	v->nchain = 0;
+	v->has_extra = v->want_extra = false;
 	queue_clear(v);
 	if (!nb)
 		return;
@@ -108,8 +109,17 @@ static int tx_respond(struct nb_vif *v, int16_t status)
 		rsp.status = status;
 		if (umx_ring_put(&v->tx, &rsp) < 0)
 			return vif_ring_fail(v, &v->tx);
+		/* The extra-info slot's response follows the first slot's, as
+		 * Linux's netback writes it: NULL, naming no request. */
+		if (i == 0 && v->has_extra) {
+			memset(&rsp, 0, sizeof(rsp));
+			rsp.status = NETIF_RSP_NULL;
+			if (umx_ring_put(&v->tx, &rsp) < 0)
+				return vif_ring_fail(v, &v->tx);
+		}
 	}
 	v->nchain = 0;
+	v->has_extra = false;
 	return 0;
 }
 
@@ -119,6 +129,7 @@ static int tx_chain(struct nb_vif *v)
 	const struct netif_tx_request *c = v->chain;
 	uint32_t total = c[0].size, rest = 0, off = 0;
 	int16_t status = NETIF_RSP_OKAY;
+	struct umx_net_meta m = {0};
 
 	for (unsigned i = 1; i < v->nchain; i++)
 		rest += c[i].size;
@@ -150,19 +161,37 @@ static int tx_chain(struct nb_vif *v)
 			off += sz;
 		}
 	}
+	if (c[0].flags & NETTXF_csum_blank)
+		m.flags |= UMX_NET_F_CSUM_BLANK;
+	if (c[0].flags & NETTXF_data_validated)
+		m.flags |= UMX_NET_F_DATA_VALID;
+	if (v->has_extra) {
+		const char *bad;
+		m.gso_size = v->extra.u.gso.size;
+		m.gso_type = v->extra.u.gso.type;
+		/* The extra info is the frontend's word about its own headers:
+		 * held against them, a lie cuts it off (as any bad field). */
+		if (status == NETIF_RSP_OKAY && (bad = net_gso_check(v->frame, total, &m)))
+			return nb_vif_fail(v, "TX id %u: %s (GSO size %u type %u, %u bytes)",
+			                   c[0].id, bad, m.gso_size, m.gso_type, total);
+	}
 	if (tx_respond(v, status) < 0)
 		return -EPROTO;
 	if (status != NETIF_RSP_OKAY) {
 		v->info.errors++;
 		return 0;
 	}
-	/* Linux's netfront offloads TCP/UDP checksums to us: complete them
-	 * before anyone who checks them sees the frame. */
-	if (c[0].flags & NETTXF_csum_blank)
-		(void)net_csum_fill(v->frame, total);
+	/* A partial checksum the switch could not complete for a port that
+	 * needs it complete is forwarded as it came (not TCP/UDP over IP). */
+	if (m.flags & UMX_NET_F_CSUM_BLANK) {
+		unsigned cs, co, hl;
+		if (umx_net_csum_offsets(v->frame, total, &cs, &co, &hl) < 0 ||
+		    (!v->nb && net_csum_fill(v->frame, total) == 0))
+			m.flags &= ~(unsigned)UMX_NET_F_CSUM_BLANK;
+	}
 	v->info.rx_frames++;
 	v->info.rx_bytes += total;
-	nb_switch_input(v, v->frame, total);
+	nb_switch_input(v, v->frame, total, &m);
 	return 0;
 }
 
@@ -182,10 +211,42 @@ static int vif_tx(struct nb_vif *v, unsigned budget)
 		if (n == 0)
 			break;
 		done++;
+		if (v->want_extra) {
+			/* This slot is the first one's extra info, not a request. */
+			struct netif_extra_info ex;
+
+			_Static_assert(sizeof(ex) <= sizeof(req), "extra info fits a TX slot");
+			memcpy(&ex, &req, sizeof(ex));
+			v->want_extra = false;
+			if (ex.type != XEN_NETIF_EXTRA_TYPE_GSO) {
+				r = nb_vif_fail(v, "TX id %u: extra info type %u not negotiated",
+				                v->chain[0].id, ex.type);
+				break;
+			}
+			if (ex.flags & XEN_NETIF_EXTRA_FLAG_MORE) {
+				r = nb_vif_fail(v, "TX id %u: more than one extra info",
+				                v->chain[0].id);
+				break;
+			}
+			v->extra = ex;
+			v->has_extra = true;
+			if (v->chain[0].flags & NETTXF_more_data)
+				continue;
+			if ((r = tx_chain(v)) < 0)
+				break;
+			continue;
+		}
 		v->chain[v->nchain++] = req;
 		if (req.flags & NETTXF_extra_info) {
-			r = nb_vif_fail(v, "TX id %u: extra info not negotiated", req.id);
-			break;
+			if (v->nchain != 1) {
+				r = nb_vif_fail(v,
+				                "TX id %u: extra info on a slot other than the "
+				                "first",
+				                req.id);
+				break;
+			}
+			v->want_extra = true;
+			continue;
 		}
 		if (req.flags & NETTXF_more_data) {
 			if (v->nchain == UMX_NET_SLOTS_MAX) {
@@ -208,10 +269,15 @@ static int vif_tx(struct nb_vif *v, unsigned budget)
 
 /* ---- RX: switch → frontend ---------------------------------------------- */
 
-static int rx_put(struct nb_vif *v, const uint8_t *frame, size_t len)
+/* @m holds only what the port negotiated (port_enqueue() saw to that). A
+ * GSO frame's extra info takes the second slot, after the first data slot,
+ * in the ring position of the request it consumes (netif.h: frontends,
+ * Linux's first, find it by position). */
+static int rx_put(struct nb_vif *v, const uint8_t *frame, size_t len, const struct umx_net_meta *m)
 {
-	unsigned slots = (unsigned)((len + UMX_PAGE_SIZE - 1) / UMX_PAGE_SIZE);
-	struct netif_rx_request req[UMX_NET_SLOTS_MAX];
+	unsigned dslots = (unsigned)((len + UMX_PAGE_SIZE - 1) / UMX_PAGE_SIZE);
+	unsigned extra = m && m->gso_size ? 1 : 0, slots = dslots + extra, k = 0;
+	struct netif_rx_request req[UMX_NET_SLOTS_MAX + 1];
 	int n;
 
 	n = umx_ring_unconsumed(&v->rx);
@@ -223,16 +289,38 @@ static int rx_put(struct nb_vif *v, const uint8_t *frame, size_t len)
 	if (n != (int)slots)
 		return n < 0 ? vif_ring_fail(v, &v->rx) : nb_vif_fail(v, "RX requests vanished");
 	for (unsigned i = 0; i < slots; i++) {
-		size_t off = (size_t)i * UMX_PAGE_SIZE,
+		size_t off = (size_t)k * UMX_PAGE_SIZE,
 		       sz = len - off < UMX_PAGE_SIZE ? len - off : UMX_PAGE_SIZE;
 		struct netif_rx_response rsp;
 		umx_plat_mapped *tmp;
-		uint8_t *pg = nb_get_page(v, req[i].gref, true, &tmp);
+		uint8_t *pg;
 
+		if (extra && i == 1) {
+			struct netif_extra_info ex;
+			_Static_assert(sizeof(ex) == sizeof(rsp), "extra info is an RX slot");
+			memset(&ex, 0, sizeof(ex));
+			ex.type = XEN_NETIF_EXTRA_TYPE_GSO;
+			ex.u.gso.size = m->gso_size;
+			ex.u.gso.type = m->gso_type;
+			memcpy(&rsp, &ex, sizeof(rsp));
+			if (umx_ring_put(&v->rx, &rsp) < 0)
+				return vif_ring_fail(v, &v->rx);
+			continue;
+		}
+		pg = nb_get_page(v, req[i].gref, true, &tmp);
 		memset(&rsp, 0, sizeof(rsp));
 		rsp.id = req[i].id;
 		rsp.offset = 0;
-		rsp.flags = i + 1 < slots ? NETRXF_more_data : 0;
+		rsp.flags = k + 1 < dslots ? NETRXF_more_data : 0;
+		if (k == 0 && m) {
+			if (extra)
+				rsp.flags |= NETRXF_extra_info;
+			if (m->flags & UMX_NET_F_CSUM_BLANK)
+				rsp.flags |= NETRXF_csum_blank | NETRXF_data_validated;
+			else if (m->flags & UMX_NET_F_DATA_VALID)
+				rsp.flags |= NETRXF_data_validated;
+		}
+		k++;
 		if (pg) {
 			memcpy(pg, frame + off, sz);
 			nb_put_page(v, tmp);
@@ -254,7 +342,7 @@ static int vif_rx_flush(struct nb_vif *v)
 
 	while (v->qn && !v->info.reason[0]) {
 		struct qframe *q = &v->q[v->qhead];
-		r = rx_put(v, q->data, q->len);
+		r = rx_put(v, q->data, q->len, &q->meta);
 		if (r == -EAGAIN)
 			break;
 		if (r < 0)
@@ -314,7 +402,7 @@ int netback_detached_rx(struct nb_vif *v, const uint8_t *frame, size_t len)
 		return -EPROTO;
 	if (len == 0 || len > UMX_NET_FRAME_MAX)
 		return -EINVAL;
-	r = rx_put(v, frame, len);
+	r = rx_put(v, frame, len, NULL);
 	if (r == 0 && umx_ring_push(&v->rx, &notify) < 0)
 		return vif_ring_fail(v, &v->rx);
 	return r;

@@ -33,6 +33,7 @@ struct pcache_ent {
 struct qframe {
 	uint8_t *data;
 	uint32_t len;
+	struct umx_net_meta meta; /* only offloads the port negotiated */
 };
 
 struct nb_vif {
@@ -42,6 +43,7 @@ struct nb_vif {
 	bool gone;        /* the toolstack removed it */
 	bool fe_seen;     /* the frontend's state node has existed */
 	bool persistent;  /* frontend's feature-persistent */
+	unsigned fe_off;  /* UMX_NET_OFF_* the frontend accepts on RX */
 	uint32_t port;    /* event-channel, or event-channel-tx when split */
 	uint32_t port_rx; /* event-channel-rx when split, else == port */
 	umx_plat_mapped *m_tx, *m_rx;
@@ -55,6 +57,9 @@ struct nb_vif {
 
 	struct netif_tx_request chain[UMX_NET_SLOTS_MAX];
 	unsigned nchain;
+	bool want_extra; /* the next TX slot is the first one's extra info */
+	bool has_extra;  /* the chain's first slot had a GSO extra-info slot */
+	struct netif_extra_info extra;
 
 	struct qframe q[UMX_NET_PORT_QUEUE];
 	unsigned qhead, qn;
@@ -101,7 +106,8 @@ int nb_vif_fail(struct nb_vif *v, const char *fmt, ...) __attribute__((format(pr
 /* back_switch.c */
 /* A frame received from @src (copied out of the frontend's pages, so stable):
  * learn its source, queue copies towards the ports it goes to. */
-void nb_switch_input(struct nb_vif *src, const uint8_t *frame, size_t len);
+void nb_switch_input(struct nb_vif *src, const uint8_t *frame, size_t len,
+                     const struct umx_net_meta *m);
 /* Drop the forwarding entries that point at @v (disconnected). */
 void nb_fdb_forget(struct umx_netback *nb, struct nb_vif *v);
 

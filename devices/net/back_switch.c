@@ -6,7 +6,10 @@
  * Each port has a bounded queue (UMX_NET_PORT_QUEUE frames,
  * PORT_QUEUE_BYTES), flushed to its RX ring by back.c; a full queue drops
  * (counted), so one flooding frontend cannot hold the others' memory.
+ * Offloads travel with a frame to the ports that negotiated them; for the
+ * others the switch completes checksums and segments GSO frames (csum.c).
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,8 +38,17 @@ static struct nb_vif *fdb_lookup(struct umx_netback *nb, const uint8_t *mac)
 	return e->v && !memcmp(e->mac, mac, UMX_NET_MAC_LEN) ? e->v : NULL;
 }
 
-/* Queue a copy of @frame towards @v; flushed to its RX ring later. */
-static void port_enqueue(struct nb_vif *v, const uint8_t *frame, size_t len)
+static bool frame_is_v6(const uint8_t *frame, size_t len)
+{
+	size_t t = len >= 18 && frame[12] == 0x81 && frame[13] == 0 ? 16 : 12;
+	return len >= t + 2 && frame[t] == 0x86 && frame[t + 1] == 0xdd;
+}
+
+/* Queue a copy of @frame towards @v; flushed to its RX ring later. Only
+ * offloads @v negotiated go with it: a partial checksum is completed for a
+ * port that wants complete ones (our copy, not the sender's). */
+static void port_enqueue(struct nb_vif *v, const uint8_t *frame, size_t len,
+                         const struct umx_net_meta *m)
 {
 	struct qframe *q;
 
@@ -53,11 +65,38 @@ static void port_enqueue(struct nb_vif *v, const uint8_t *frame, size_t len)
 	}
 	memcpy(q->data, frame, len);
 	q->len = (uint32_t)len;
+	q->meta = *m;
+	if ((m->flags & UMX_NET_F_CSUM_BLANK) &&
+	    !(v->fe_off & (frame_is_v6(frame, len) ? UMX_NET_OFF_CSUM6 : UMX_NET_OFF_CSUM4))) {
+		(void)net_csum_fill(q->data, len);
+		q->meta.flags = UMX_NET_F_DATA_VALID;
+	}
 	v->qn++;
 	v->qbytes += len;
 }
 
-void nb_switch_input(struct nb_vif *src, const uint8_t *frame, size_t len)
+static void seg_emit(void *ctx, uint8_t *seg, size_t len)
+{
+	static const struct umx_net_meta done = {.flags = UMX_NET_F_DATA_VALID};
+	port_enqueue(ctx, seg, len, &done);
+}
+
+/* Towards a port: a GSO frame whole if it negotiated GSO of that type, else
+ * in segments (as Linux's stack segments for a device without TSO). */
+static void port_send(struct nb_vif *v, const uint8_t *frame, size_t len,
+                      const struct umx_net_meta *m)
+{
+	if (m->gso_size && !(v->fe_off & (m->gso_type == UMX_NET_GSO_TCPV6 ? UMX_NET_OFF_GSO6
+	                                                                   : UMX_NET_OFF_GSO4))) {
+		if (!v->info.connected || net_gso_segment(frame, len, m, seg_emit, v) < 0)
+			v->info.dropped++;
+		return;
+	}
+	port_enqueue(v, frame, len, m);
+}
+
+void nb_switch_input(struct nb_vif *src, const uint8_t *frame, size_t len,
+                     const struct umx_net_meta *m)
 {
 	struct umx_netback *nb = src->nb;
 	const uint8_t *dst = frame, *smac = frame + UMX_NET_MAC_LEN;
@@ -71,12 +110,12 @@ void nb_switch_input(struct nb_vif *src, const uint8_t *frame, size_t len)
 		fdb_learn(nb, smac, src);
 	if (!(dst[0] & 1) && (to = fdb_lookup(nb, dst)) != NULL) {
 		if (to != src)
-			port_enqueue(to, frame, len);
+			port_send(to, frame, len, m);
 		return;
 	}
 	for (unsigned i = 0; i < nb->nvifs; i++)
 		if (nb->vifs[i] != src && nb->vifs[i]->info.connected)
-			port_enqueue(nb->vifs[i], frame, len);
+			port_send(nb->vifs[i], frame, len, m);
 }
 
 void nb_fdb_forget(struct umx_netback *nb, struct nb_vif *v)

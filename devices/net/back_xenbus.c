@@ -22,6 +22,9 @@ static int vif_connect(struct nb_vif *v)
 {
 	struct umx_netback *nb = v->nb;
 	unsigned long txref, rxref, evtchn = 0, evt_tx = 0, evt_rx = 0, copy = 0, persistent = 0;
+	/* netif.h's defaults: IPv4 checksum offload on unless refused, the
+	 * rest off unless offered; GSO needs scatter-gather to arrive. */
+	unsigned long no_csum = 0, csum6 = 0, gso4 = 0, gso6 = 0, sg = 0;
 	int port;
 
 #define RD(name, var, must)                                                                   \
@@ -36,6 +39,11 @@ static int vif_connect(struct nb_vif *v)
 	RD("event-channel", evtchn, !(evt_tx && evt_rx));
 	RD("request-rx-copy", copy, false);
 	RD("feature-persistent", persistent, false);
+	RD("feature-no-csum-offload", no_csum, false);
+	RD("feature-ipv6-csum-offload", csum6, false);
+	RD("feature-gso-tcpv4", gso4, false);
+	RD("feature-gso-tcpv6", gso6, false);
+	RD("feature-sg", sg, false);
 #undef RD
 	if (copy != 1)
 		return nb_vif_fail(v,
@@ -46,6 +54,9 @@ static int vif_connect(struct nb_vif *v)
 	    evt_rx > UINT32_MAX)
 		return nb_vif_fail(v, "frontend ring refs or event channel out of range");
 	v->persistent = persistent == 1;
+	v->fe_off = (no_csum == 1 ? 0 : UMX_NET_OFF_CSUM4) | (csum6 == 1 ? UMX_NET_OFF_CSUM6 : 0) |
+	            (sg == 1 && gso4 == 1 && no_csum != 1 ? UMX_NET_OFF_GSO4 : 0) |
+	            (sg == 1 && gso6 == 1 && csum6 == 1 ? UMX_NET_OFF_GSO6 : 0);
 	uint32_t r32 = (uint32_t)txref;
 	if (umx_plat_map(nb->p, v->info.front_domid, 1, &r32, false, NULL, &v->m_tx) < 0) {
 		v->m_tx = NULL;
@@ -202,10 +213,14 @@ static const struct {
         {"feature-sg", "1"},
         {"feature-persistent", "1"},
         {"feature-split-event-channels", "1"},
-        /* No checksum offload: a Linux netfront then sends complete
-         * checksums (the switch forwards frames as they are; one sent
-         * blank anyway is completed, csum.c). */
-        {"feature-no-csum-offload", "1"},
+        /* Checksum offload and TCP GSO, both IP versions: a frontend may
+         * send partial checksums and 64 KiB segments; the switch forwards
+         * them whole to ports that take them and completes or segments
+         * them for the others (csum.c). */
+        {"feature-no-csum-offload", "0"},
+        {"feature-ipv6-csum-offload", "1"},
+        {"feature-gso-tcpv4", "1"},
+        {"feature-gso-tcpv6", "1"},
 };
 
 /*

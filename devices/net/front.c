@@ -80,12 +80,23 @@ struct umx_netfront {
 	uint8_t tx_state[NET_TX_IDS];
 	struct idq rx_free;
 	uint8_t rx_state[NET_RX_IDS];
+	/* The id posted in each RX ring slot: an extra-info response carries
+	 * no id and consumes the request of its own slot (netif.h). */
+	uint16_t rx_slot_id[NET_RING_SZ];
+	uint32_t rx_req_n, rx_rsp_n; /* requests posted, responses taken */
+
+	unsigned want_off; /* UMX_NET_OFF_* we accept from the backend */
+	unsigned be_off;   /* ... the backend accepts from us */
+	unsigned tx_nulls; /* NULL responses owed for extra-info slots sent */
 
 	/* Frame being reassembled from RX slots (private memory). */
 	uint8_t frame[UMX_NET_FRAME_MAX];
 	size_t frame_len;
 	unsigned frame_slots;
 	bool frame_drop;
+	bool frame_extra; /* the next RX slot is the frame's extra info */
+	bool frame_more;  /* the last data slot said more_data */
+	struct umx_net_meta frame_meta;
 
 	struct umx_net_stats st;
 	struct evstorm storm; /* both ports stay masked while held */
@@ -151,6 +162,7 @@ static void post_rx(umx_netfront *nf)
 			idq_put(&nf->rx_free, id);
 			break;
 		}
+		nf->rx_slot_id[nf->rx_req_n++ % NET_RING_SZ] = id;
 		nf->st.rx_posted++;
 		space--;
 	}
@@ -186,6 +198,13 @@ int netfront_reap_tx(umx_netfront *nf)
 			uint16_t id = rsp[i].id;
 			int16_t status = rsp[i].status;
 
+			/* An extra-info slot we sent is answered NULL, naming
+			 * no request; never more of them than we sent. */
+			if (status == NETIF_RSP_NULL && nf->tx_nulls) {
+				nf->tx_nulls--;
+				continue;
+			}
+
 			/* Everything is checked before the id is released. */
 			if (check_id(nf, "TX", id, nf->tx_state, NET_TX_IDS, "in flight") < 0)
 				return -EPROTO;
@@ -207,10 +226,19 @@ int netfront_reap_tx(umx_netfront *nf)
 	return done;
 }
 
-int umx_netfront_sendv(umx_netfront *nf, const struct iovec *iov, unsigned n)
+static bool frame_is_v6(const uint8_t *p, size_t len)
+{
+	size_t t = len >= 18 && p[12] == 0x81 && p[13] == 0 ? 16 : 12;
+	return len >= t + 2 && p[t] == 0x86 && p[t + 1] == 0xdd;
+}
+
+/* One frame in slots, one per iovec element; with @m's offloads: the first
+ * slot's flags, and a GSO extra-info slot after it. */
+static int send_chain(umx_netfront *nf, const struct iovec *iov, unsigned n,
+                      const struct umx_net_meta *m)
 {
 	size_t total = 0;
-	bool notify = false;
+	bool notify = false, extra = m && m->gso_size;
 	int r;
 
 	if (n == 0 || n > UMX_NET_SLOTS_MAX)
@@ -229,7 +257,7 @@ int umx_netfront_sendv(umx_netfront *nf, const struct iovec *iov, unsigned n)
 	r = umx_ring_space(&nf->tx);
 	if (r < 0)
 		return nf_ring_fail(nf, &nf->tx);
-	if (nf->tx_free.n < n || (unsigned)r < n)
+	if (nf->tx_free.n < n || (unsigned)r < n + extra)
 		return -EAGAIN;
 	for (unsigned i = 0; i < n; i++) {
 		struct netif_tx_request req;
@@ -240,6 +268,12 @@ int umx_netfront_sendv(umx_netfront *nf, const struct iovec *iov, unsigned n)
 		req.gref = nf->tx_refs[id];
 		req.offset = 0;
 		req.flags = i + 1 < n ? NETTXF_more_data : 0;
+		if (i == 0 && m && (m->flags & UMX_NET_F_CSUM_BLANK))
+			req.flags |= NETTXF_csum_blank | NETTXF_data_validated;
+		else if (i == 0 && m && (m->flags & UMX_NET_F_DATA_VALID))
+			req.flags |= NETTXF_data_validated;
+		if (i == 0 && extra)
+			req.flags |= NETTXF_extra_info;
 		req.id = id;
 		/* The first slot carries the frame's size, the others their own. */
 		req.size = (uint16_t)(i == 0 ? total : iov[i].iov_len);
@@ -247,6 +281,20 @@ int umx_netfront_sendv(umx_netfront *nf, const struct iovec *iov, unsigned n)
 		if (umx_ring_put(&nf->tx, &req) < 0)
 			return nf_ring_fail(nf, &nf->tx); /* space was checked */
 		nf->st.tx_inflight++;
+		if (i == 0 && extra) {
+			struct netif_extra_info ex;
+
+			_Static_assert(sizeof(ex) <= sizeof(req), "extra info fits a TX slot");
+			memset(&req, 0, sizeof(req));
+			memset(&ex, 0, sizeof(ex));
+			ex.type = XEN_NETIF_EXTRA_TYPE_GSO;
+			ex.u.gso.size = m->gso_size;
+			ex.u.gso.type = m->gso_type;
+			memcpy(&req, &ex, sizeof(ex));
+			if (umx_ring_put(&nf->tx, &req) < 0)
+				return nf_ring_fail(nf, &nf->tx);
+			nf->tx_nulls++;
+		}
 	}
 	if (umx_ring_push(&nf->tx, &notify) < 0)
 		return nf_ring_fail(nf, &nf->tx);
@@ -257,19 +305,41 @@ int umx_netfront_sendv(umx_netfront *nf, const struct iovec *iov, unsigned n)
 	return 0;
 }
 
-int umx_netfront_send(umx_netfront *nf, const void *frame, size_t len)
+int umx_netfront_sendv(umx_netfront *nf, const struct iovec *iov, unsigned n)
+{
+	return send_chain(nf, iov, n, NULL);
+}
+
+int umx_netfront_send_meta(umx_netfront *nf, const void *frame, size_t len,
+                           const struct umx_net_meta *m)
 {
 	struct iovec iov[UMX_NET_SLOTS_MAX];
 	unsigned n = 0;
 
 	if (len < UMX_NET_ETH_HLEN || len > UMX_NET_FRAME_MAX)
 		return -EINVAL;
+	if (m && (m->flags & UMX_NET_F_CSUM_BLANK) &&
+	    !(nf->be_off & (frame_is_v6(frame, len) ? UMX_NET_OFF_CSUM6 : UMX_NET_OFF_CSUM4)))
+		return -EOPNOTSUPP;
+	if (m && m->gso_size) {
+		if (!(nf->be_off &
+		      (m->gso_type == UMX_NET_GSO_TCPV6 ? UMX_NET_OFF_GSO6 : UMX_NET_OFF_GSO4)))
+			return -EOPNOTSUPP;
+		/* What the backend will hold against us, held first. */
+		if (net_gso_check(frame, len, m))
+			return -EINVAL;
+	}
 	for (size_t off = 0; off < len; off += UMX_PAGE_SIZE) {
 		iov[n].iov_base = (void *)((const uint8_t *)frame + off);
 		iov[n].iov_len = len - off < UMX_PAGE_SIZE ? len - off : UMX_PAGE_SIZE;
 		n++;
 	}
-	return umx_netfront_sendv(nf, iov, n);
+	return send_chain(nf, iov, n, m);
+}
+
+int umx_netfront_send(umx_netfront *nf, const void *frame, size_t len)
+{
+	return umx_netfront_send_meta(nf, frame, len, NULL);
 }
 
 static void frame_reset(umx_netfront *nf)
@@ -277,14 +347,49 @@ static void frame_reset(umx_netfront *nf)
 	nf->frame_len = 0;
 	nf->frame_slots = 0;
 	nf->frame_drop = false;
+	nf->frame_extra = false;
+	memset(&nf->frame_meta, 0, sizeof(nf->frame_meta));
+}
+
+/* An RX slot holding the frame's extra info (*@rsp, our copy): validated,
+ * then the request of its ring slot is released. 0 or -EPROTO. */
+static int rx_extra(umx_netfront *nf, const struct netif_rx_response *rsp, uint16_t slot_id)
+{
+	struct netif_extra_info ex;
+	unsigned want;
+
+	memcpy(&ex, rsp, sizeof(ex));
+	if (nf->rx_state[slot_id] != ID_PENDING)
+		return nf_fail(nf, "RX extra info in the slot of id %u, not posted", slot_id);
+	if (ex.type != XEN_NETIF_EXTRA_TYPE_GSO || (ex.flags & XEN_NETIF_EXTRA_FLAG_MORE))
+		return nf_fail(nf, "RX extra info type %u flags %#x not negotiated", ex.type,
+		               ex.flags);
+	want = ex.u.gso.type == XEN_NETIF_GSO_TYPE_TCPV4   ? UMX_NET_OFF_GSO4
+	       : ex.u.gso.type == XEN_NETIF_GSO_TYPE_TCPV6 ? UMX_NET_OFF_GSO6
+	                                                   : 0;
+	if (!want || !(nf->want_off & want) || ex.u.gso.size < UMX_NET_GSO_MIN_SIZE)
+		return nf_fail(nf, "RX GSO type %u size %u not negotiated", ex.u.gso.type,
+		               ex.u.gso.size);
+	nf->frame_meta.gso_size = ex.u.gso.size;
+	nf->frame_meta.gso_type = ex.u.gso.type;
+	nf->rx_state[slot_id] = ID_FREE;
+	idq_put(&nf->rx_free, slot_id);
+	nf->st.rx_posted--;
+	return 0;
 }
 
 int umx_netfront_recv(umx_netfront *nf, void *buf, size_t cap)
 {
+	return umx_netfront_recv_meta(nf, buf, cap, NULL);
+}
+
+int umx_netfront_recv_meta(umx_netfront *nf, void *buf, size_t cap, struct umx_net_meta *m)
+{
 	for (;;) {
 		struct netif_rx_response rsp;
 		bool more = false;
-		uint16_t id;
+		uint16_t id, slot_id;
+		unsigned ok_flags;
 		int n;
 
 		if (nf->reason[0])
@@ -300,13 +405,39 @@ int umx_netfront_recv(umx_netfront *nf, void *buf, size_t cap)
 				continue;
 			return nf->link_up ? -EAGAIN : -ENOTCONN;
 		}
+		slot_id = nf->rx_slot_id[nf->rx_rsp_n++ % NET_RING_SZ];
+		if (nf->frame_extra) {
+			nf->frame_extra = false;
+			if (rx_extra(nf, &rsp, slot_id) < 0)
+				return -EPROTO;
+			if (++nf->frame_slots > UMX_NET_SLOTS_MAX)
+				return nf_fail(nf, "RX frame of more than %u slots",
+				               UMX_NET_SLOTS_MAX);
+			if (nf->frame_more)
+				continue;
+			goto complete;
+		}
 		/* rsp is our private copy: validate it, then use it. */
 		id = rsp.id;
 		if (check_id(nf, "RX", id, nf->rx_state, NET_RX_IDS, "posted") < 0)
 			return -EPROTO;
-		if (rsp.flags & ~(NETRXF_data_validated | NETRXF_csum_blank | NETRXF_more_data))
+		ok_flags = NETRXF_data_validated | NETRXF_csum_blank | NETRXF_more_data;
+		/* Extra info only on a frame's first slot, and only if we take GSO. */
+		if (!nf->frame_slots && (nf->want_off & (UMX_NET_OFF_GSO4 | UMX_NET_OFF_GSO6)))
+			ok_flags |= NETRXF_extra_info;
+		if (rsp.flags & ~ok_flags)
 			return nf_fail(nf, "RX response id %u: flags %#x not negotiated", id,
 			               rsp.flags);
+		if (!nf->frame_slots) {
+			/* A partial checksum is only ever passed on as one: a
+			 * receiver that did not ask gets it as an unchecked frame
+			 * (Linux would drop it; the flag says the data was good). */
+			if (rsp.flags & NETRXF_csum_blank)
+				nf->frame_meta.flags |= UMX_NET_F_CSUM_BLANK;
+			if (rsp.flags & NETRXF_data_validated)
+				nf->frame_meta.flags |= UMX_NET_F_DATA_VALID;
+			nf->frame_extra = rsp.flags & NETRXF_extra_info;
+		}
 		if (rsp.status < 0 && rsp.status != NETIF_RSP_ERROR &&
 		    rsp.status != NETIF_RSP_DROPPED)
 			return nf_fail(nf, "RX response id %u: bogus status %d", id, rsp.status);
@@ -332,8 +463,12 @@ int umx_netfront_recv(umx_netfront *nf, void *buf, size_t cap)
 		nf->st.rx_posted--;
 		if (nf->rx_free.n >= RX_REFILL_MIN)
 			post_rx(nf);
-		if (rsp.flags & NETRXF_more_data)
+		nf->frame_more = rsp.flags & NETRXF_more_data;
+		if (nf->frame_more || nf->frame_extra)
 			continue;
+	complete:
+		if (nf->rx_free.n >= RX_REFILL_MIN)
+			post_rx(nf);
 		if (nf->frame_drop || nf->frame_len < UMX_NET_ETH_HLEN) {
 			nf->st.rx_dropped++;
 			frame_reset(nf);
@@ -345,6 +480,21 @@ int umx_netfront_recv(umx_netfront *nf, void *buf, size_t cap)
 			return -EMSGSIZE;
 		}
 		memcpy(buf, nf->frame, nf->frame_len);
+		if (m) {
+			*m = nf->frame_meta;
+			/* A GSO frame whose headers do not say what its extra
+			 * info says is dropped, never passed on. */
+			if (m->gso_size && net_gso_check(nf->frame, nf->frame_len, m)) {
+				nf->st.rx_dropped++;
+				frame_reset(nf);
+				continue;
+			}
+		} else if (nf->frame_meta.gso_size) {
+			/* A caller without offloads never negotiated GSO. */
+			nf->st.rx_dropped++;
+			frame_reset(nf);
+			continue;
+		}
 		n = (int)nf->frame_len;
 		nf->st.rx_frames++;
 		nf->st.rx_bytes += nf->frame_len;
@@ -511,6 +661,9 @@ int netfront_detached_new(void *tx_ring, void *rx_ring, void *tx_pool, void *rx_
 		return -ENOMEM;
 	nf->txpool = tx_pool;
 	nf->rxpool = rx_pool;
+	/* Every offload both ways: the fuzzers reach the extra-info paths. */
+	nf->want_off = nf->be_off =
+	        UMX_NET_OFF_CSUM4 | UMX_NET_OFF_CSUM6 | UMX_NET_OFF_GSO4 | UMX_NET_OFF_GSO6;
 	for (unsigned i = 0; i < NET_TX_IDS; i++)
 		nf->tx_refs[i] = 8 + i;
 	for (unsigned i = 0; i < NET_RX_IDS; i++)
@@ -573,9 +726,12 @@ static int publish(umx_netfront *nf)
 		W("feature-rx-notify", "%u", 1u);
 		W("feature-sg", "%u", 1u);
 		W("feature-persistent", "%u", 1u);
-		/* We neither leave checksums blank nor accept blank ones from a
-		 * backend that offloads: ask for complete checksums. */
-		W("feature-no-csum-offload", "%u", 1u);
+		/* What we take from the backend: without checksum offload
+		 * asked for, complete checksums only. */
+		W("feature-no-csum-offload", "%u", nf->want_off & UMX_NET_OFF_CSUM4 ? 0u : 1u);
+		W("feature-ipv6-csum-offload", "%u", nf->want_off & UMX_NET_OFF_CSUM6 ? 1u : 0u);
+		W("feature-gso-tcpv4", "%u", nf->want_off & UMX_NET_OFF_GSO4 ? 1u : 0u);
+		W("feature-gso-tcpv6", "%u", nf->want_off & UMX_NET_OFF_GSO6 ? 1u : 0u);
 		W("state", "%d", XenbusStateConnected);
 #undef W
 		r = umx_xs_transaction_end(nf->xs, tx, true);
@@ -636,7 +792,48 @@ static int read_vif_nodes(umx_netfront *nf)
 	return r;
 }
 
+/* What the backend accepts from us: netif.h's defaults (IPv4 checksum
+ * offload unless refused, the rest only if offered). */
+static unsigned backend_offloads(umx_netfront *nf)
+{
+	static const struct {
+		const char *name;
+		unsigned off;
+		unsigned long dflt;
+	} f[] = {{"feature-no-csum-offload", UMX_NET_OFF_CSUM4, 0},
+	         {"feature-ipv6-csum-offload", UMX_NET_OFF_CSUM6, 0},
+	         {"feature-gso-tcpv4", UMX_NET_OFF_GSO4, 0},
+	         {"feature-gso-tcpv6", UMX_NET_OFF_GSO6, 0}};
+	unsigned off = 0;
+
+	for (unsigned i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		unsigned long v = f[i].dflt;
+		if (xenbus_read_uint(nf->xs, nf->be, f[i].name, &v) < 0)
+			v = f[i].dflt;
+		/* The first is a refusal, the others offers. */
+		if (i == 0 ? v != 1 : v == 1)
+			off |= f[i].off;
+	}
+	/* GSO frames carry partial checksums of their family. */
+	if (!(off & UMX_NET_OFF_CSUM4))
+		off &= ~UMX_NET_OFF_GSO4;
+	if (!(off & UMX_NET_OFF_CSUM6))
+		off &= ~UMX_NET_OFF_GSO6;
+	return off;
+}
+
+unsigned umx_netfront_offloads(const umx_netfront *nf)
+{
+	return nf->be_off;
+}
+
 int umx_netfront_open(umx_plat *p, unsigned handle, int timeout_ms, umx_netfront **out)
+{
+	return umx_netfront_open_offload(p, handle, timeout_ms, 0, out);
+}
+
+int umx_netfront_open_offload(umx_plat *p, unsigned handle, int timeout_ms, unsigned offloads,
+                              umx_netfront **out)
 {
 	umx_netfront *nf = calloc(1, sizeof(*nf));
 	uint64_t end = umx_clock_ms() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms);
@@ -649,6 +846,13 @@ int umx_netfront_open(umx_plat *p, unsigned handle, int timeout_ms, umx_netfront
 	nf->p = p;
 	nf->xs = umx_plat_xs(p);
 	nf->handle = handle;
+	nf->want_off = offloads & (UMX_NET_OFF_CSUM4 | UMX_NET_OFF_CSUM6 | UMX_NET_OFF_GSO4 |
+	                           UMX_NET_OFF_GSO6);
+	/* GSO frames carry partial checksums of their family. */
+	if (!(nf->want_off & UMX_NET_OFF_CSUM4))
+		nf->want_off &= ~UMX_NET_OFF_GSO4;
+	if (!(nf->want_off & UMX_NET_OFF_CSUM6))
+		nf->want_off &= ~UMX_NET_OFF_GSO6;
 	snprintf(nf->fe, sizeof(nf->fe), "/local/domain/%u/device/vif/%u", umx_plat_domid(p),
 	         handle);
 	/* The toolstack may not have written (all of) the vif's nodes yet. */
@@ -699,6 +903,8 @@ int umx_netfront_open(umx_plat *p, unsigned handle, int timeout_ms, umx_netfront
 		goto err_release;
 	if ((r = wait_backend(nf, 1u << XenbusStateConnected, timeout_ms)) < 0)
 		goto err_release;
+	/* Only what both sides do: we send nothing we did not ask for. */
+	nf->be_off = backend_offloads(nf) & nf->want_off;
 	nf->link_up = true;
 	*out = nf;
 	return 0;

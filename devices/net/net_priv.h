@@ -29,6 +29,16 @@ _Static_assert(sizeof(union netif_rx_sring_entry) == 8, "rx slot");
  * -EINVAL for anything else (left as it is). Lengths come from the peer and
  * are checked against @len. */
 int net_csum_fill(uint8_t *frame, size_t len);
+/* NULL when the GSO frame @frame (@m from the frontend's extra info) is
+ * consistent: type known, size ≥ UMX_NET_GSO_MIN_SIZE, checksum blank, TCP
+ * over the IP version the type names, lengths matching, payload present;
+ * else why not (a frontend sending it is cut off). */
+const char *net_gso_check(const uint8_t *frame, size_t len, const struct umx_net_meta *m);
+/* Cut the checked GSO frame into segments of @m->gso_size payload bytes,
+ * headers fixed up and checksums complete, each handed to @emit (a buffer
+ * valid during the call). Returns the number of segments or -EINVAL. */
+int net_gso_segment(const uint8_t *frame, size_t len, const struct umx_net_meta *m,
+                    void (*emit)(void *ctx, uint8_t *seg, size_t len), void *ctx);
 
 /*
  * Detached frontend for fuzzing: the cores run on caller memory (two ring

@@ -110,7 +110,8 @@ struct umx_bind {
 #define UMX_UID_BASE_DEFAULT 0x7ff00000u
 
 /* A network interface made in a sandboxed domain's own network namespace
- * (`umx run --net`): a TAP device @name with @mac, up, with the addresses
+ * (`umx run --net`): a TAP device @name with @mac (IFF_VNET_HDR: each frame
+ * read or written starts with a struct virtio_net_hdr), up, with the addresses
  * and default routes given (a prefix of 0: none of that family; an all-zero
  * gateway: no route). Its descriptor goes to the caller, which carries its
  * frames (a netfront), so the device's only way out is what the caller

@@ -16,8 +16,13 @@
  *   backend    maps, binds                                 state 4 Connected
  *   close      Closing (5) → Closed (6) on either side; the peer follows.
  * The backend offers feature-split-event-channels; the frontend then uses
- * event-channel-tx/-rx (a single event-channel is served as well), and both
- * write feature-no-csum-offload (checksums are always complete).
+ * event-channel-tx/-rx (a single event-channel is served as well). The
+ * backend takes partial checksums (IPv4 and IPv6) and TCP GSO frames with
+ * their extra-info slot; the switch passes them whole to ports that
+ * negotiated the same and completes checksums or segments for the others.
+ * umx's frontend asks for offloads only when opened with
+ * umx_netfront_open_offload() (else feature-no-csum-offload: complete
+ * checksums, no GSO).
  * umx adds one optional feature, `feature-persistent` (as blkif's): a
  * frontend that writes it promises its grant refs keep naming the same page
  * for the connection's life, so the backend may keep them mapped (a
@@ -34,11 +39,11 @@
  * it). TX pages are shared read-only.
  *
  * The backend validates every request (gref, offset + size within the
- * page, slot count ≤ UMX_NET_SLOTS_MAX, sizes consistent, no unnegotiated
- * extras), copies frames out of the frontend's pages before the switch
- * looks at them, does bounded work per port per round, caps each port's
- * queue, and disconnects a misbehaving frontend alone (state Closing, with
- * the reason logged).
+ * page, slot count ≤ UMX_NET_SLOTS_MAX, sizes consistent, only GSO extra
+ * info, which must match the frame's own headers), copies frames out of
+ * the frontend's pages before the switch looks at them, does bounded work
+ * per port per round, caps each port's queue, and disconnects a
+ * misbehaving frontend alone (state Closing, with the reason logged).
  *
  * Threading: one handle, one thread. All calls return 0 (or a count) or
  * -errno; -EPROTO once a device is broken, -ENOTCONN while not connected.
@@ -80,6 +85,46 @@ struct umx_net_stats {
 	uint64_t spurious_events;     /* events that brought no work */
 };
 
+/* ---- offloads ------------------------------------------------------------ */
+/*
+ * What a frame carries besides its bytes (netif.h's checksum flags and GSO
+ * extra info). A frame with UMX_NET_F_CSUM_BLANK has a TCP or UDP checksum
+ * field holding only the pseudo-header sum (Linux's CHECKSUM_PARTIAL): the
+ * receiver completes it or trusts it. A GSO frame is one TCP segment of up
+ * to 64 KiB standing for several of @gso_size payload bytes each; it is
+ * always CSUM_BLANK.
+ */
+#define UMX_NET_F_CSUM_BLANK 0x1u /* checksum left for the receiver to complete */
+#define UMX_NET_F_DATA_VALID 0x2u /* checksum known good (the sender checked it) */
+#define UMX_NET_GSO_TCPV4    1u   /* XEN_NETIF_GSO_TYPE_TCPV4 */
+#define UMX_NET_GSO_TCPV6    2u   /* XEN_NETIF_GSO_TYPE_TCPV6 */
+/* The smallest segment size a GSO frame may ask for (Linux's default
+ * net.ipv4.tcp_min_snd_mss): a frontend asking for less is cut off, so one
+ * frame never becomes more than 1366 segments. */
+#define UMX_NET_GSO_MIN_SIZE 48u
+struct umx_net_meta {
+	uint16_t flags;    /* UMX_NET_F_* */
+	uint16_t gso_size; /* payload bytes per segment; 0: not GSO */
+	uint8_t gso_type;  /* UMX_NET_GSO_*, with gso_size */
+	uint8_t pad[3];
+};
+
+/* Offloads a netfront negotiates (umx_netfront_open_offload): what it
+ * accepts from the backend, and, once connected, what the backend accepts
+ * from it (umx_netfront_offloads). */
+#define UMX_NET_OFF_CSUM4 0x1u /* partial TCP/UDP checksums over IPv4 */
+#define UMX_NET_OFF_CSUM6 0x2u /* ... over IPv6 */
+#define UMX_NET_OFF_GSO4  0x4u /* TCPv4 GSO frames */
+#define UMX_NET_OFF_GSO6  0x8u /* TCPv6 GSO frames */
+
+/* Where the TCP/UDP checksum of @frame starts being summed (the L4 header)
+ * and its field's offset from there, as a partial checksum is described to
+ * Linux (virtio_net_hdr's csum_start and csum_offset); *@hdr_len is the
+ * length of every header up to the L4 payload. IPv4 or IPv6 (no extension
+ * headers), one optional VLAN tag; 0 or -EINVAL. */
+int umx_net_csum_offsets(const void *frame, size_t len, unsigned *start, unsigned *offset,
+                         unsigned *hdr_len);
+
 /* ---- frontend ------------------------------------------------------------ */
 typedef struct umx_netfront umx_netfront;
 
@@ -93,6 +138,12 @@ typedef struct umx_netfront umx_netfront;
  * per platform handle, or dispatch umx_netfront_port() yourself).
  */
 int umx_netfront_open(umx_plat *p, unsigned handle, int timeout_ms, umx_netfront **out);
+/* The same, accepting @offloads (UMX_NET_OFF_*) from the backend: partial
+ * checksums, GSO frames (in slot chains of up to 64 KiB). */
+int umx_netfront_open_offload(umx_plat *p, unsigned handle, int timeout_ms, unsigned offloads,
+                              umx_netfront **out);
+/* What the backend accepts from us (UMX_NET_OFF_*): only those may be sent. */
+unsigned umx_netfront_offloads(const umx_netfront *nf);
 /* Closing → Closed, unshare everything (busy pages stay with the platform). */
 void umx_netfront_close(umx_netfront *nf);
 
@@ -101,9 +152,16 @@ void umx_netfront_close(umx_netfront *nf);
  * each at most a page. -EAGAIN when the TX ring has no room (poll, retry). */
 int umx_netfront_send(umx_netfront *nf, const void *frame, size_t len);
 int umx_netfront_sendv(umx_netfront *nf, const struct iovec *iov, unsigned n);
+/* Send a frame with offloads @m (NULL: none). -EOPNOTSUPP for an offload
+ * the backend did not offer; -EINVAL for a GSO frame whose headers do not
+ * say what @m says. */
+int umx_netfront_send_meta(umx_netfront *nf, const void *frame, size_t len,
+                           const struct umx_net_meta *m);
 /* Receive one frame into @buf: its length, -EAGAIN when none is complete,
  * -EMSGSIZE when @cap is too small (the frame is dropped). */
 int umx_netfront_recv(umx_netfront *nf, void *buf, size_t cap);
+/* The same, with the frame's offloads in *@m (only those negotiated). */
+int umx_netfront_recv_meta(umx_netfront *nf, void *buf, size_t cap, struct umx_net_meta *m);
 /* Wait up to @timeout_ms for an event, handle it (events, store) and
  * re-arm; 0, -ETIMEDOUT, -ENOTCONN once the store (umxd) is gone, or -ENODEV
  * once the backend's directory is gone (its domain died, or the vif was

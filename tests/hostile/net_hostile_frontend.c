@@ -2,9 +2,11 @@
 /* A hostile frontend (raw ring writes) against netback + switch: garbage
  * grefs, offset + size crossing the page end, an endless fragment chain,
  * the request producer running ahead, extra info never negotiated, a flood,
- * and death in the middle of a packet. The backend answers or disconnects
- * that frontend alone (with the reason), and two honest domains keep
- * pinging each other through the same switch throughout. */
+ * death in the middle of a packet, and GSO extra info that lies: size 0,
+ * an unknown type, a second extra, a non-TCP frame, TCPv6 on IPv4, an IP
+ * length that is not the frame's, no checksum offload. The backend answers
+ * or disconnects that frontend alone (with the reason), and two honest
+ * domains keep pinging each other through the same switch throughout. */
 #include <stdint.h>
 /* stdint first: Xen's headers expect it. */
 #include <xen/io/netif.h>
@@ -21,6 +23,13 @@ enum scen {
 	ENDLESS_CHAIN,
 	PROD_AHEAD,
 	EXTRA_INFO,
+	GSO_SIZE_ZERO,
+	GSO_TYPE_UNKNOWN,
+	GSO_TWO_EXTRAS,
+	GSO_NOT_TCP,
+	GSO_V6_ON_V4,
+	GSO_LENGTH_LIE,
+	GSO_NO_CSUM,
 	FLOOD,
 	DEATH,
 	STORM
@@ -117,6 +126,49 @@ static void put_tx(struct hf *h, uint32_t gref, uint16_t off, uint16_t flags, ui
 	memcpy(h->r.tx + 64 + (h->reqp++ % 256) * 12, &q, sizeof(q));
 }
 
+static void publish(struct hf *h, uint32_t prod);
+
+static void put_extra(struct hf *h, uint8_t type, uint8_t flags, uint16_t size, uint8_t gso_type)
+{
+	struct netif_extra_info x;
+
+	memset(&x, 0, sizeof(x));
+	x.type = type;
+	x.flags = flags;
+	x.u.gso.size = size;
+	x.u.gso.type = gso_type;
+	memset(h->r.tx + 64 + (h->reqp % 256) * 12, 0, 12);
+	memcpy(h->r.tx + 64 + (h->reqp++ % 256) * 12, &x, sizeof(x));
+}
+
+/* A TCP/IPv4 frame of @len bytes to ourselves on the data page whose IP
+ * header claims @ip_len bytes; returns @len. */
+static uint16_t tcp4_frame(struct hf *h, uint16_t len, uint16_t ip_len)
+{
+	uint8_t *d = umx_plat_share_addr(h->data);
+
+	memset(d, 0, len);
+	memcpy(d, h->mac, 6);
+	memcpy(d + 6, h->mac, 6);
+	net_put16(d + 12, 0x0800);
+	d[14] = 0x45;
+	net_put16(d + 16, ip_len);
+	d[22] = 64;
+	d[23] = 6;
+	d[34 + 12] = 5 << 4; /* TCP header: 20 bytes */
+	return len;
+}
+
+static void gso_attack(struct hf *h, uint32_t good, uint16_t flags, uint16_t size, uint8_t type,
+                       uint8_t xtype, uint8_t xflags, uint16_t gso_size, uint8_t gso_type)
+{
+	put_tx(h, good, 0, (uint16_t)(flags | NETTXF_extra_info), 1, size);
+	put_extra(h, xtype, xflags, gso_size, gso_type);
+	if (xflags & XEN_NETIF_EXTRA_FLAG_MORE)
+		put_extra(h, type, 0, gso_size, gso_type);
+	publish(h, h->reqp);
+}
+
 static void publish(struct hf *h, uint32_t prod)
 {
 	umx_store_release32(h->r.tx, prod);
@@ -164,9 +216,39 @@ static int hostile(void *arg)
 	case PROD_AHEAD:
 		publish(&h, 100000);
 		break;
-	case EXTRA_INFO:
+	case EXTRA_INFO: /* multicast control, never offered */
 		put_tx(&h, good, 0, NETTXF_extra_info, 1, 60);
+		put_extra(&h, XEN_NETIF_EXTRA_TYPE_MCAST_ADD, 0, 0, 0);
 		publish(&h, h.reqp);
+		break;
+	case GSO_SIZE_ZERO:
+		gso_attack(&h, good, NETTXF_csum_blank, tcp4_frame(&h, 1000, 986), 0,
+		           XEN_NETIF_EXTRA_TYPE_GSO, 0, 0, XEN_NETIF_GSO_TYPE_TCPV4);
+		break;
+	case GSO_TYPE_UNKNOWN:
+		gso_attack(&h, good, NETTXF_csum_blank, tcp4_frame(&h, 1000, 986), 0,
+		           XEN_NETIF_EXTRA_TYPE_GSO, 0, 500, 7);
+		break;
+	case GSO_TWO_EXTRAS:
+		gso_attack(&h, good, NETTXF_csum_blank, tcp4_frame(&h, 1000, 986),
+		           XEN_NETIF_EXTRA_TYPE_GSO, XEN_NETIF_EXTRA_TYPE_GSO,
+		           XEN_NETIF_EXTRA_FLAG_MORE, 500, XEN_NETIF_GSO_TYPE_TCPV4);
+		break;
+	case GSO_NOT_TCP: /* the 60-byte frame of type 0x88b5 */
+		gso_attack(&h, good, NETTXF_csum_blank, 60, 0, XEN_NETIF_EXTRA_TYPE_GSO, 0, 500,
+		           XEN_NETIF_GSO_TYPE_TCPV4);
+		break;
+	case GSO_V6_ON_V4:
+		gso_attack(&h, good, NETTXF_csum_blank, tcp4_frame(&h, 1000, 986), 0,
+		           XEN_NETIF_EXTRA_TYPE_GSO, 0, 500, XEN_NETIF_GSO_TYPE_TCPV6);
+		break;
+	case GSO_LENGTH_LIE: /* IP says 886 bytes, the slot 1000 */
+		gso_attack(&h, good, NETTXF_csum_blank, tcp4_frame(&h, 1000, 886), 0,
+		           XEN_NETIF_EXTRA_TYPE_GSO, 0, 500, XEN_NETIF_GSO_TYPE_TCPV4);
+		break;
+	case GSO_NO_CSUM:
+		gso_attack(&h, good, 0, tcp4_frame(&h, 1000, 986), 0, XEN_NETIF_EXTRA_TYPE_GSO, 0,
+		           500, XEN_NETIF_GSO_TYPE_TCPV4);
 		break;
 	case DEATH:
 		put_tx(&h, good, 0, NETTXF_more_data, 1, 120);
@@ -275,7 +357,28 @@ static void run(enum scen s)
 		assert_non_null(strstr(ph->reason, "overruns"));
 		break;
 	case EXTRA_INFO:
-		assert_non_null(strstr(ph->reason, "extra info"));
+		assert_non_null(strstr(ph->reason, "extra info type 2 not negotiated"));
+		break;
+	case GSO_SIZE_ZERO:
+		assert_non_null(strstr(ph->reason, "GSO size below"));
+		break;
+	case GSO_TYPE_UNKNOWN:
+		assert_non_null(strstr(ph->reason, "GSO type unknown"));
+		break;
+	case GSO_TWO_EXTRAS:
+		assert_non_null(strstr(ph->reason, "more than one extra info"));
+		break;
+	case GSO_NOT_TCP:
+		assert_non_null(strstr(ph->reason, "not TCP"));
+		break;
+	case GSO_V6_ON_V4:
+		assert_non_null(strstr(ph->reason, "does not match the frame's IP version"));
+		break;
+	case GSO_LENGTH_LIE:
+		assert_non_null(strstr(ph->reason, "length differs"));
+		break;
+	case GSO_NO_CSUM:
+		assert_non_null(strstr(ph->reason, "without checksum offload"));
 		break;
 	case FLOOD: /* served its share, and no more than that */
 		assert_string_equal(ph->reason, "");
@@ -324,6 +427,41 @@ static void extra_info_not_negotiated_disconnects(void **st)
 	(void)st;
 	run(EXTRA_INFO);
 }
+static void gso_size_zero_disconnects(void **st)
+{
+	(void)st;
+	run(GSO_SIZE_ZERO);
+}
+static void gso_type_unknown_disconnects(void **st)
+{
+	(void)st;
+	run(GSO_TYPE_UNKNOWN);
+}
+static void gso_second_extra_disconnects(void **st)
+{
+	(void)st;
+	run(GSO_TWO_EXTRAS);
+}
+static void gso_on_a_frame_that_is_not_tcp_disconnects(void **st)
+{
+	(void)st;
+	run(GSO_NOT_TCP);
+}
+static void gso_tcpv6_on_an_ipv4_frame_disconnects(void **st)
+{
+	(void)st;
+	run(GSO_V6_ON_V4);
+}
+static void gso_ip_length_not_the_frames_disconnects(void **st)
+{
+	(void)st;
+	run(GSO_LENGTH_LIE);
+}
+static void gso_without_checksum_offload_disconnects(void **st)
+{
+	(void)st;
+	run(GSO_NO_CSUM);
+}
 static void flood_gets_its_share_only(void **st)
 {
 	(void)st;
@@ -348,6 +486,13 @@ int main(void)
 	        cmocka_unit_test(endless_fragment_chain_disconnects),
 	        cmocka_unit_test(request_producer_ahead_disconnects),
 	        cmocka_unit_test(extra_info_not_negotiated_disconnects),
+	        cmocka_unit_test(gso_size_zero_disconnects),
+	        cmocka_unit_test(gso_type_unknown_disconnects),
+	        cmocka_unit_test(gso_second_extra_disconnects),
+	        cmocka_unit_test(gso_on_a_frame_that_is_not_tcp_disconnects),
+	        cmocka_unit_test(gso_tcpv6_on_an_ipv4_frame_disconnects),
+	        cmocka_unit_test(gso_ip_length_not_the_frames_disconnects),
+	        cmocka_unit_test(gso_without_checksum_offload_disconnects),
 	        cmocka_unit_test(flood_gets_its_share_only),
 	        cmocka_unit_test(event_storm_is_rate_limited),
 	        cmocka_unit_test(death_mid_packet),
