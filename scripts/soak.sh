@@ -213,7 +213,7 @@ blk_loop() {
 				"$0" blk io 51712 verify "$1" /dev/stdin <&4' "$UMX" "$off" \
 				3<"$w/in" 4<"$w/in" >/dev/null 2>"$w/bf.err" &
 			fpid=$!
-			f=$(domid "bf$k-$n-$m") || { kill "$fpid"; wait "$fpid"; continue; }
+			f=$(domid "bf$k-$n-$m") || { kill "$fpid" 2>/dev/null; wait "$fpid"; continue; }
 			"$UMX" blk attach "$f" "$disk" --backend "$bk" >/dev/null 2>&1
 			rc=0
 			wait "$fpid" || rc=$?
