@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "run_disk.h"
 #include "run_net.h"
 #include "umx.h"
 #include "umx/internal/ctl.h"
@@ -34,6 +35,7 @@
 #define MAX_BINDS 32u
 #define MAX_VIFS  8u
 #define MAX_VCHAN 8u
+#define MAX_DISKS 8u
 
 /* One domain's settings: `umx run`'s flags and `umx create`'s file say the
  * same things (umx.cfg(5)). Strings point into argv or the file's text. */
@@ -49,6 +51,8 @@ struct domcfg {
 	unsigned nvifs;
 	char *vchans[MAX_VCHAN];
 	unsigned nvchans;
+	struct run_disk disks[MAX_DISKS]; /* disk = [...], --disk */
+	unsigned ndisks;
 	unsigned spawn_flags; /* UMX_SPAWN_* */
 	uint32_t grant_frames;
 	uint32_t uid_base;
@@ -129,6 +133,19 @@ static int add_vif(const char *cmd, struct domcfg *c, char *spec)
 		return -1;
 	}
 	c->vifs[c->nvifs++] = spec;
+	return 0;
+}
+
+/* A disk (run_disk.h): checked now, attached at start. */
+static int add_disk(const char *cmd, struct domcfg *c, char *spec)
+{
+	if (c->ndisks == MAX_DISKS) {
+		fprintf(stderr, "%s: too many disks (at most %u)\n", cmd, MAX_DISKS);
+		return -1;
+	}
+	if (run_disk_parse(cmd, spec, &c->disks[c->ndisks]) < 0)
+		return -1;
+	c->ndisks++;
 	return 0;
 }
 
@@ -503,7 +520,8 @@ static int launch(const char *cmd, struct domcfg *c)
 		if (c->domid_file && write_domid_file(c->domid_file, running.domid) < 0)
 			fprintf(stderr, "%s: cannot write %s: %s\n", cmd, tool_show(c->domid_file),
 			        strerror(errno));
-		if (attach_vifs(cmd, ts, c, running.domid) < 0) {
+		if (attach_vifs(cmd, ts, c, running.domid) < 0 ||
+		    run_disk_attach(cmd, ts, c->disks, c->ndisks, running.domid) < 0) {
 			umx_domain_proc_signal(&running, SIGKILL);
 			umx_domain_proc_wait(ts, &running, &st);
 			tell_parent(&ready, -1, 0);
@@ -559,6 +577,7 @@ static int launch(const char *cmd, struct domcfg *c)
 const char tool_run_help[] =
         "usage: umx run [-d] [--name N] [--env K=V] [--bind SRC[:DST]] [--ro-bind SRC[:DST]]\n"
         "               [--vif backend=DOMAIN[,mac=M][,handle=N]] [--vchan peer=DOMAIN,path=P]\n"
+        "               [--disk FILE[,VDEV[,ACCESS]],backend=DOMAIN]\n"
         "               [--grant-frames K] [--xen-compat] [--domid-file F] [--no-sandbox]\n"
         "               [--net host] [--uid-base UID] -- CMD ARGS...\n"
         "Run CMD as a new domain. It inherits its connection to umxd as\n"
@@ -573,6 +592,8 @@ const char tool_run_help[] =
         "--env K=V          set K in the domain's environment (repeatable)\n"
         "--vif SPEC         a network interface on the backend domain (a switch:\n"
         "                   umx run --name sw -- umx net switch), attached at start\n"
+        "--disk SPEC        a disk (xl's syntax: FILE,xvda,w,backend=DOMAIN; umx.cfg(5))\n"
+        "                   served by DOMAIN's `umx blk serve FILE`, attached at start\n"
         "--vchan SPEC       $UMX_VCHAN<i>_PEER = the peer's domid (resolved from its\n"
         "                   name at start), $UMX_VCHAN<i>_PATH = P\n"
         "--domid-file F     write the new domid to F once the domain runs\n"
@@ -607,6 +628,7 @@ int cmd_run(int argc, char **argv)
 	                                     {"env", required_argument, NULL, 'e'},
 	                                     {"vif", required_argument, NULL, 'v'},
 	                                     {"vchan", required_argument, NULL, 'c'},
+	                                     {"disk", required_argument, NULL, 'k'},
 	                                     {"detach", no_argument, NULL, 'd'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
@@ -674,6 +696,10 @@ int cmd_run(int argc, char **argv)
 			if (add_vchan("umx run", &cfg, optarg) < 0)
 				return 2;
 			break;
+		case 'k':
+			if (add_disk("umx run", &cfg, optarg) < 0)
+				return 2;
+			break;
 		case 'u':
 			errno = 0;
 			v = strtoul(optarg, &end, 0);
@@ -717,10 +743,11 @@ const char tool_create_help[] =
         "  binds = [ \"/srv/data:/data\" ]        ro_binds = [ \"/srv/www:/www\" ]\n"
         "  vifs = [ \"backend=sw,mac=00:16:3e:00:00:01\" ]\n"
         "  vchans = [ \"peer=db,path=data/vchan/q\" ]\n"
+        "  disk = [ \"/srv/disk.img,xvda,w,backend=bk\" ]   (bk runs `umx blk serve`)\n"
         "  sandbox = 1     network = \"none\" | \"host\"     grant_frames = 32\n"
         "  uid_base = 2147418112     xen_compat = 0\n"
-        "disks and consoles are reserved for the block and console devices and\n"
-        "refused for now. KEY=VALUE after FILE overrides a line of it.\n"
+        "consoles are reserved for the console device and refused for now.\n"
+        "KEY=VALUE after FILE overrides a line of it.\n"
         "Prints the domid once the domain runs and returns (-F: stay in the\n"
         "foreground, as `umx run` does).\n";
 
@@ -889,11 +916,15 @@ static int cfg_line(const struct cfgfile *f, char *line, struct domcfg *c)
 		for (int i = 0; i < n; i++)
 			if (add_vchan("umx create", c, items[i]) < 0)
 				return -1;
-	} else if (!strcmp(key, "disks") || !strcmp(key, "disk") || !strcmp(key, "consoles") ||
-	           !strcmp(key, "console")) {
+	} else if (!strcmp(key, "disks") || !strcmp(key, "disk")) {
+		char where[96];
+		snprintf(where, sizeof(where), "umx create: %s:%u", tool_show(f->file), f->line);
+		for (int i = 0; i < n; i++)
+			if (add_disk(where, c, items[i]) < 0)
+				return -1;
+	} else if (!strcmp(key, "consoles") || !strcmp(key, "console")) {
 		cfg_err(f, "%s: reserved for the %s, not read from config files yet", key,
-		        key[0] == 'd' ? "block device (attach one with `umx blk attach`)"
-		                      : "console device");
+		        "console device");
 		return -1;
 	} else if (!strcmp(key, "sandbox") && n == 1) {
 		if ((b = cfg_bool(f, key, items[0])) < 0)

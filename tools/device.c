@@ -55,6 +55,16 @@ int tool_store_open(const char *cmd, umx_xs **xs)
 	return 0;
 }
 
+int tool_store_of(umx_conn *ts, umx_xs **xs)
+{
+	struct umx_daemon_info info;
+	int r = umx_daemon_info(ts, &info);
+
+	if (r == 0)
+		r = umx_xs_open_path(info.xs_socket, xs);
+	return r;
+}
+
 int tool_device_domain(const char *cmd, const char *arg, uint32_t *domid)
 {
 	/* On Xen, names are xl's business: a domid only. */
@@ -82,8 +92,10 @@ int tool_wait_backend(umx_xs *xs, const char *type, uint32_t front, uint32_t bac
 			int st = atoi(v);
 
 			free(v);
-			if (st >= 2)
+			if (st >= 2) {
+				r = st;
 				break;
+			}
 		}
 		now = umx_clock_ms();
 		if (now >= end) {

@@ -38,12 +38,14 @@ bool tool_on_xen(void);
 /* The toolstack's store: umxd's, or on Xen xenstored's socket, else the
  * kernel's /dev/xen/xenbus. Prints "@cmd: ..." and returns -1 if none. */
 int tool_store_open(const char *cmd, umx_xs **xs);
+/* The store of the umxd @ts is connected to: 0 or -errno. */
+int tool_store_of(umx_conn *ts, umx_xs **xs);
 /* A device command's domain argument: a domid, or on umxd a running
  * domain's name (tool_domain_noconn). */
 int tool_device_domain(const char *cmd, const char *arg, uint32_t *domid);
 /* Wait up to @secs for @back to take up device @devid of @front: its
  * backend/<@type>/<front>/<devid>/state reaching InitWait (2) or beyond.
- * 0, -ETIMEDOUT, or another -errno. */
+ * The state reached, -ETIMEDOUT, or another -errno. */
 int tool_wait_backend(umx_xs *xs, const char *type, uint32_t front, uint32_t back, unsigned devid,
                       unsigned secs);
 /* @dir/@name's value (malloc'd), or NULL. */

@@ -1,7 +1,7 @@
 #!/bin/sh
 # umx create starts a domain from a config file (umx.cfg(5)) and returns
 # its domid once it runs; KEY=VALUE overrides a line; bad lines are named
-# by file and line; disks and consoles are refused until they exist;
+# by file and line; consoles are refused until they exist;
 # umx reboot restarts a domain under the same name with a new domid.
 set -eu
 . "$UMX_SOURCE_DIR/tests/harness/umxd.sh"
@@ -32,7 +32,7 @@ check_bad() { # LINE EXPECTED
 	"$UMX" create "$dir/bad.cfg" 2>"$out" && fail "accepted: $1"
 	grep -q "bad.cfg:2: $2" "$out" || fail "'$1': $(cat "$out")"
 }
-check_bad 'disks = [ "img" ]' "disks: reserved for the block device"
+check_bad 'disks = [ "img" ]' "disk 'img': no backend=DOMAIN"
 check_bad 'consoles = [ "pty" ]' "consoles: reserved for the console device, not read"
 check_bad 'nonsense = 1' "unknown key 'nonsense'"
 check_bad 'grant_frames = 99' "grant_frames: '99' is not 1 to 64"
