@@ -125,6 +125,11 @@ static void conn_unlink(struct umxd_conn *conn)
 		conn->next->pprev = conn->pprev;
 }
 
+/* Why every connection ends when umxd stops: expected, so a toolstack
+ * client dropped for it (the `umx daemon stop` that asked, say) is no
+ * warning. */
+static const char why_shutdown[] = "daemon shutting down";
+
 void umxd_conn_drop(struct umxd_conn *conn, const char *why)
 {
 	if (conn->closing)
@@ -143,7 +148,9 @@ void umxd_conn_drop(struct umxd_conn *conn, const char *why)
 		conn->dom = NULL;
 		umxd_domain_died(dom, why);
 	} else {
-		if (strcmp(why, "end of stream") != 0)
+		if (why == why_shutdown)
+			umx_debug("toolstack client pid %d dropped: %s", (int)conn->peer_pid, why);
+		else if (strcmp(why, "end of stream") != 0)
 			umx_warn("toolstack client pid %d dropped: %s", (int)conn->peer_pid, why);
 		conn->umxd->ntoolstack--;
 		umxd_domain_forget_conn(conn->umxd, conn);
@@ -588,7 +595,7 @@ void umxd_free(struct umxd *umxd)
 		return;
 	/* Domains are told by losing their connection; toolstack clients too. */
 	while (umxd->conns)
-		umxd_conn_drop(umxd->conns, "daemon shutting down");
+		umxd_conn_drop(umxd->conns, why_shutdown);
 	for (uint32_t d = UMXD_DOMID_FIRST; d <= UMXD_DOMID_LAST; d++) {
 		struct umxd_domain *dom = umxd->domains[d];
 		if (dom) {

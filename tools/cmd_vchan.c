@@ -43,7 +43,8 @@ static void vchan_usage(FILE *f)
 	           "                     close (use on the receiving end of a pipe)\n"
 	           "  --ring BYTES       server: minimum size of each ring (default 131072,\n"
 	           "                     at most 1048576)\n"
-	           "  --wait SECS        client: wait for the server's offer (default 10);\n"
+	           "  --wait SECS        client: wait for the server's offer (default 10,\n"
+	           "                     -1: forever);\n"
 	           "                     server: wait for the client to connect (default:\n"
 	           "                     until it connects or its domain dies)\n"
 	           "  --stats            print bytes and rate to stderr at exit\n");
@@ -104,7 +105,13 @@ struct bridge {
 	bool is_socket, keep_open;
 	int connect_wait_ms; /* server: > 0 gives up on a client that never comes */
 	unsigned long long tx, rx;
+	const char *path; /* for messages: what we offer, and to whom */
+	uint32_t peer;
 };
+
+/* A wait longer than this says what it waits for (shorter ones are the
+ * usual start-up race of two domains, not worth a line). */
+#define WAIT_SAY_MS 1000
 
 /* Move bytes both ways until a direction rule ends it. 0 or -errno. */
 static int bridge_run(struct bridge *b)
@@ -113,13 +120,33 @@ static int bridge_run(struct bridge *b)
 	size_t ilen = 0, ioff = 0;
 	bool in_eof = false, peer_eof = false;
 	uint64_t t0 = umx_clock_ms();
+	bool said = false;
 	int r;
 
 	umx_vchan_set_blocking(b->v, false);
 	for (;;) {
-		if (b->connect_wait_ms > 0 && umx_vchan_is_open(b->v) == 2 &&
-		    umx_clock_ms() - t0 > (uint64_t)b->connect_wait_ms)
-			return -ETIMEDOUT;
+		if (umx_vchan_is_open(b->v) == 2) {
+			uint64_t waited = umx_clock_ms() - t0;
+
+			if (b->connect_wait_ms > 0 && waited > (uint64_t)b->connect_wait_ms)
+				return -ETIMEDOUT;
+			if (!said && waited > WAIT_SAY_MS) {
+				said = true;
+				if (b->connect_wait_ms > 0)
+					fprintf(stderr,
+					        "umx vchan server: waiting up to %d s for domain "
+					        "%u "
+					        "to connect to %s\n",
+					        b->connect_wait_ms / 1000, b->peer,
+					        tool_show(b->path));
+				else
+					fprintf(stderr,
+					        "umx vchan server: waiting for domain %u to "
+					        "connect to "
+					        "%s (until it does or its domain ends)\n",
+					        b->peer, tool_show(b->path));
+			}
+		}
 		bool progress = false;
 
 		/* vchan -> output; blocking writes are our backpressure. */
@@ -239,7 +266,16 @@ int cmd_vchan(int argc, char **argv)
 		} else if (!strcmp(a, "--wait")) {
 			if (!opt_value(argc, argv, &i, &val))
 				return 2;
-			wait_s = atoi(val);
+			char *end;
+			long w = strtol(val, &end, 10);
+			if (!*val || *end || w < -1 || w > 86400) {
+				fprintf(stderr,
+				        "umx vchan: --wait '%s': takes 0 to 86400 seconds, or -1 "
+				        "(forever)\n",
+				        tool_show(val));
+				return 2;
+			}
+			wait_s = (int)w;
 			wait_given = true;
 		} else if (!strcmp(a, "--stats")) {
 			stats = true;
@@ -267,8 +303,43 @@ int cmd_vchan(int argc, char **argv)
 		fprintf(stderr, "umx vchan: not inside a domain (start it with `umx run -- umx "
 		                "vchan ...`); connecting as the toolstack\n");
 	signal(SIGPIPE, SIG_IGN);
-	r = server ? umx_vchan_server_open(peer, pos[1], ring, ring, &b.v)
-	           : umx_vchan_client_open(peer, pos[1], wait_s < 0 ? -1 : wait_s * 1000, &b.v);
+	b.path = pos[1];
+	b.peer = peer;
+	if (server) {
+		r = umx_vchan_server_open(peer, pos[1], ring, ring, &b.v);
+	} else {
+		/* The offer is usually there, or comes within the start-up race;
+		 * a longer wait says what it waits for. */
+		int first = wait_s < 0 || wait_s * 1000 > WAIT_SAY_MS ? WAIT_SAY_MS : wait_s * 1000;
+
+		r = umx_vchan_client_open(peer, pos[1], first, &b.v);
+		if ((r == -ENOENT || r == -EACCES) && (wait_s < 0 || wait_s * 1000 > first)) {
+			if (wait_s < 0)
+				fprintf(stderr,
+				        "umx vchan client: waiting for domain %u to offer a vchan "
+				        "at "
+				        "%s\n",
+				        peer, tool_show(pos[1]));
+			else
+				fprintf(stderr,
+				        "umx vchan client: waiting up to %d s for domain %u to "
+				        "offer a "
+				        "vchan at %s\n",
+				        wait_s, peer, tool_show(pos[1]));
+			r = umx_vchan_client_open(peer, pos[1],
+			                          wait_s < 0 ? -1 : wait_s * 1000 - first, &b.v);
+		}
+		/* Still nothing: the server is not there (or offers to another). */
+		if (r == -ENOENT || r == -EACCES) {
+			fprintf(stderr,
+			        "umx vchan client: domain %u offered no vchan at %s within %d s "
+			        "(is "
+			        "`umx vchan server PATH CLIENT_DOMID` running there, with this "
+			        "domain as its client?)\n",
+			        peer, tool_show(pos[1]), wait_s < 0 ? 0 : wait_s);
+			return 1;
+		}
+	}
 	if (r < 0) {
 		fprintf(stderr, "umx vchan %s: %s (domain %u): %s\n", pos[0], pos[1], peer,
 		        strerror(-r));
@@ -294,8 +365,9 @@ int cmd_vchan(int argc, char **argv)
 		        "%llu sent\n",
 		        pos[0], umx_vchan_died(b.v), b.rx, b.tx);
 	else if (r == -ETIMEDOUT)
-		fprintf(stderr, "umx vchan server: client domain %u did not connect within %d s\n",
-		        peer, wait_s);
+		fprintf(stderr,
+		        "umx vchan server: client domain %u did not connect to %s within %d s\n",
+		        peer, tool_show(pos[1]), wait_s);
 	else if (r < 0)
 		fprintf(stderr, "umx vchan %s: %s\n", pos[0],
 		        umx_vchan_broken(b.v) ? umx_vchan_broken(b.v) : strerror(-r));

@@ -69,6 +69,6 @@ rc=0
 "$UMX" run --name vsrv3 -- "$UMX" vchan server -k data/vchan/late "$c" --wait 1 </dev/null \
 	2>"$dir/srv3.err" || rc=$?
 [ "$rc" -ne 0 ] || fail "server exited 0 though its client never came"
-grep -q "client domain $c did not connect within 1 s" "$dir/srv3.err" ||
+grep -q "client domain $c did not connect to data/vchan/late within 1 s" "$dir/srv3.err" ||
 	fail "server did not say it timed out"
 echo "truncated vchan streams and absent clients are errors: ok"
