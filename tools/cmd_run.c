@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "run_disk.h"
+#include "run_log.h"
 #include "run_net.h"
 #include "umx.h"
 #include "umx/internal/ctl.h"
@@ -334,8 +335,9 @@ static void tell_parent(int *fd, int32_t result, uint32_t domid)
 }
 
 /* A detached launcher and its domain write to $UMX_DIR/log/NAME.log (the
- * domain's name, or domain-<domid>, renamed once the domid is known);
- * stdin is /dev/null. Returns the log's descriptor or -errno. */
+ * domain's name, or domain-<domid>, renamed once the domid is known),
+ * capped (run_log.h); stdin is /dev/null. Returns the descriptor to write
+ * the log to, or -errno. */
 static int detach_log(umx_conn *ts, const struct domcfg *c, char *path, size_t len)
 {
 	int fd, nul;
@@ -354,7 +356,7 @@ static int detach_log(umx_conn *ts, const struct domcfg *c, char *path, size_t l
 		dup2(nul, 0);
 		close(nul);
 	}
-	return fd;
+	return run_log_pump(fd);
 }
 
 /* Everything left below a --no-sandbox launcher (its subreaper) belongs to
@@ -459,6 +461,13 @@ static int launch(const char *cmd, struct domcfg *c)
 		umx_conn_close(ts);
 		return 2;
 	}
+	if (c->detach && (logfd = detach_log(ts, c, log_path, sizeof(log_path))) < 0) {
+		fprintf(stderr, "%s: cannot open a log file in %s/log: %s\n", cmd, umx_conn_dir(ts),
+		        strerror(-logfd));
+		tell_parent(&ready, -1, 0);
+		umx_conn_close(ts);
+		return 1;
+	}
 	/* A --no-sandbox program's own children are not in a pid namespace
 	 * that ends with it: as their subreaper we find and end them all when
 	 * umxd goes (below). */
@@ -467,13 +476,6 @@ static int launch(const char *cmd, struct domcfg *c)
 	signal(SIGINT, forward_signal);
 	signal(SIGTERM, forward_signal);
 	signal(SIGHUP, forward_signal);
-	if (c->detach && (logfd = detach_log(ts, c, log_path, sizeof(log_path))) < 0) {
-		fprintf(stderr, "%s: cannot open a log file in %s/log: %s\n", cmd, umx_conn_dir(ts),
-		        strerror(-logfd));
-		tell_parent(&ready, -1, 0);
-		umx_conn_close(ts);
-		return 1;
-	}
 	do {
 		running.pid = 0;
 		running.pidfd = -1;
@@ -586,7 +588,8 @@ const char tool_run_help[] =
         "umx run or umxd ends: nothing of a domain outlives its hypervisor.\n"
         "-d, --detach       print the domid once the domain runs and return; the\n"
         "                   launcher stays in the background, the domain's output\n"
-        "                   goes to $UMX_DIR/log/NAME.log\n"
+        "                   goes to $UMX_DIR/log/NAME.log (at 4 MiB it becomes\n"
+        "                   NAME.log.1 and a new one starts)\n"
         "--name N           1 to 63 letters, digits, '-', '_' or '.', not all digits,\n"
         "                   unique among running domains (default domain-<domid>)\n"
         "--env K=V          set K in the domain's environment (repeatable)\n"
