@@ -5,6 +5,9 @@
 # are printed. Usage: demo.sh BUILD_DIR (configured as `make` does).
 set -eu
 build=${1:-build/release}
+# Absolute: domains run programs by this name from their own working
+# directory (a sandboxed domain's is not ours).
+case $build in /*) ;; *) build="$PWD/$build" ;; esac
 umx="$build/tools/umx"
 umxd="$build/daemon/umxd"
 lw="$build/tools/lwip"
