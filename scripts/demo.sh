@@ -124,7 +124,9 @@ mkfifo "$dir/tx-id"
 show "umx run --name vchan-rx -- sh -c 'read s <&3; umx vchan client -k /local/domain/\$s/data/vchan/demo \$s' 3<>tx-id > received &"
 # The receiver learns the sender's domid on descriptor 3 (its /tmp is its
 # own; a descriptor crosses the sandbox), the sender names the receiver.
-"$umx" run --name vchan-rx -- sh -c 'read s <&3; exec "$0" vchan client -k \
+# The domains exec umx by its build path: bound in read-only, for a build
+# under /tmp (a domain's /tmp is its own).
+"$umx" run --name vchan-rx --ro-bind "$build/tools" -- sh -c 'read s <&3; exec "$0" vchan client -k \
 	"/local/domain/$s/data/vchan/demo" "$s" </dev/null' "$umx" 3<>"$dir/tx-id" \
 	>"$dir/received" 2>"$dir/log/vchan-rx.log" &
 rx=$!
@@ -133,7 +135,7 @@ until "$umx" domid vchan-rx >/dev/null 2>&1; do
 	i=$((i + 1)); [ $i -lt 200 ] || die "vchan-rx did not start"; sleep 0.05
 done
 show "umx run --name vchan-tx --vchan peer=vchan-rx,path=data/vchan/demo -- sh -c 'umx vchan server --ring 1048576 --stats \$UMX_VCHAN0_PATH \$UMX_VCHAN0_PEER' < data &"
-"$umx" run --name vchan-tx --vchan peer=vchan-rx,path=data/vchan/demo -- sh -c \
+"$umx" run --name vchan-tx --ro-bind "$build/tools" --vchan peer=vchan-rx,path=data/vchan/demo -- sh -c \
 	'exec "$0" vchan server --ring 1048576 --stats "$UMX_VCHAN0_PATH" "$UMX_VCHAN0_PEER"' \
 	"$umx" <"$dir/data" 2>"$dir/log/vchan-tx.log" &
 tx=$!
