@@ -78,6 +78,8 @@ static const struct {
          NULL},
         {"net", cmd_net, "net attach|detach|list|switch  virtual network interfaces", NULL},
         {"blk", cmd_blk, "blk attach|detach|list|serve|io  virtual block devices", NULL},
+        {"console", cmd_console,
+         "console DOMAIN | --log DOMAIN | serve | add | front  domains' consoles", NULL},
         {"vchan", cmd_vchan, "vchan server|client PATH DOMID [--unix SOCK] [-k]  pipe over a vchan",
          NULL},
 };

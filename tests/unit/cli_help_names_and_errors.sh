@@ -12,7 +12,7 @@ out="$dir/out"
 
 # No umxd runs yet: --help must not need one.
 for c in daemon info log run create list domid domname shutdown reboot pause unpause \
-	destroy wait xs net blk vchan; do
+	destroy wait xs net blk vchan console; do
 	rc=0; "$UMX" "$c" --help >"$out" 2>"$dir/err" || rc=$?
 	[ $rc -eq 0 ] || fail "umx $c --help exits $rc: $(cat "$dir/err")"
 	grep -q "usage: umx" "$out" || fail "umx $c --help prints no usage"
