@@ -21,11 +21,11 @@ d=$("$UMX" run -d --name web -- "$UMX" console front -- sh -c \
 	 read y; echo "second $y"; sleep 60')
 "$UMX" console add web || fail "console add"
 
-# wait_log TEXT: until the saved output holds TEXT (20 s).
+# wait_log TEXT: until the saved output holds TEXT (60 s: a loaded machine).
 wait_log() {
 	i=0
 	until "$UMX" console --log web 2>/dev/null | grep -q "$1"; do
-		i=$((i + 1)); [ $i -lt 400 ] || fail "console log never showed '$1'"; sleep 0.05
+		i=$((i + 1)); [ $i -lt 1200 ] || fail "console log never showed '$1'"; sleep 0.05
 	done
 }
 wait_log hello
