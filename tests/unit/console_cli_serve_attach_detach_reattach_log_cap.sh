@@ -30,8 +30,10 @@ wait_log() {
 }
 wait_log hello
 
-# attach ARG OUT: attach with input from a fifo; type ARG, wait for the
-# program's answer in the log, then Ctrl-] (detach); the attach must end 0.
+# attach ARG OUT TEXT: attach with input from a fifo; type ARG, wait for
+# the program's answer TEXT on the attached console (not in the log: the
+# flood that follows may rotate it out of the capped log before we look),
+# then Ctrl-] (detach); the attach must end 0.
 attach() {
 	rm -f "$dir/in"; mkfifo "$dir/in"
 	"$UMX" console web <"$dir/in" >"$2" 2>"$dir/attach.log" &
@@ -39,8 +41,11 @@ attach() {
 	exec 3>"$dir/in"
 	sleep 0.3 # let it open the pty before typing
 	printf '%s\n' "$1" >&3
-	wait_log "$3"
-	sleep 0.3
+	i=0
+	until grep -q "$3" "$2"; do
+		i=$((i + 1)); [ $i -lt 1200 ] || fail "the attached console never showed '$3'"
+		sleep 0.05
+	done
 	printf '\035' >&3
 	exec 3>&-
 	wait "$apid" || fail "umx console did not detach cleanly"
