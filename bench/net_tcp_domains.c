@@ -30,38 +30,11 @@
 
 #include "bench_util.h"
 #include "umx/internal/clock.h"
+#include "umx/internal/fdio.h"
 
 extern char **environ;
 
 #define CHUNK (256u * 1024u)
-
-static int xwrite(int fd, const void *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p = (const char *)p + w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int xread(int fd, void *p, size_t n)
-{
-	while (n) {
-		ssize_t r = read(fd, p, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p = (char *)p + r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
 
 /* serve PORT: one bulk connection (read to EOF, answer the byte count),
  * then one request/response connection (echo each byte until EOF). */
@@ -87,7 +60,7 @@ static int serve(int port)
 		if (round == 0) {
 			while ((n = read(c, buf, sizeof(buf))) > 0)
 				total += (uint64_t)n;
-			if (xwrite(c, &total, sizeof(total)) < 0)
+			if (umx_fd_write_all(c, &total, sizeof(total)) < 0)
 				return 1;
 		} else {
 			char b;
@@ -133,10 +106,10 @@ static int client(const char *host, int port, uint64_t bytes, unsigned rounds)
 	memset(buf, 0x5a, sizeof(buf));
 	t0 = umx_clock_ns();
 	for (uint64_t sent = 0; sent < bytes; sent += CHUNK)
-		if (xwrite(s, buf, CHUNK) < 0)
+		if (umx_fd_write_all(s, buf, CHUNK) < 0)
 			return 1;
 	shutdown(s, SHUT_WR);
-	if (xread(s, &got, sizeof(got)) < 0 || got != bytes) {
+	if (umx_fd_read_all(s, &got, sizeof(got)) < 0 || got != bytes) {
 		fprintf(stderr, "client: the server counted %llu of %llu bytes\n",
 		        (unsigned long long)got, (unsigned long long)bytes);
 		return 1;
@@ -149,7 +122,7 @@ static int client(const char *host, int port, uint64_t bytes, unsigned rounds)
 	t0 = umx_clock_ns();
 	for (unsigned i = 0; i < rounds; i++) {
 		char b = (char)i, r;
-		if (xwrite(s, &b, 1) < 0 || xread(s, &r, 1) < 0 || r != b)
+		if (umx_fd_write_all(s, &b, 1) < 0 || umx_fd_read_all(s, &r, 1) < 0 || r != b)
 			return 1;
 	}
 	t1 = umx_clock_ns();

@@ -19,39 +19,16 @@
 #include <unistd.h>
 
 #include "bench_util.h"
+#include "umx/internal/fdio.h"
 #include "xenstore/xs_rawmsg.h"
-
-static int full_write(int fd, const void *b, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, b, n);
-		if (w <= 0)
-			return -1;
-		b = (const char *)b + w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int full_read(int fd, void *b, size_t n)
-{
-	while (n) {
-		ssize_t r = read(fd, b, n);
-		if (r <= 0)
-			return -1;
-		b = (char *)b + r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
 
 static int call(int fd, uint32_t type, const void *p, uint32_t len)
 {
 	unsigned char buf[16 + XENSTORE_PAYLOAD_MAX];
 	struct xsd_sockmsg h;
-	if (full_write(fd, buf, xs_raw_encode(buf, type, 0, 0, p, len)) ||
-	    full_read(fd, &h, sizeof(h)) || h.len > XENSTORE_PAYLOAD_MAX ||
-	    full_read(fd, buf, h.len))
+	if (umx_fd_write_all(fd, buf, xs_raw_encode(buf, type, 0, 0, p, len)) ||
+	    umx_fd_read_all(fd, &h, sizeof(h)) || h.len > XENSTORE_PAYLOAD_MAX ||
+	    umx_fd_read_all(fd, buf, h.len))
 		return -1;
 	return h.type == type ? 0 : -1;
 }
@@ -123,10 +100,11 @@ static void echo_server(int lfd)
 		if (fork() == 0) {
 			unsigned char buf[16 + XENSTORE_PAYLOAD_MAX];
 			struct xsd_sockmsg h;
-			while (!full_read(fd, &h, sizeof(h)) && h.len <= XENSTORE_PAYLOAD_MAX &&
-			       !full_read(fd, buf + sizeof(h), h.len)) {
+			while (!umx_fd_read_all(fd, &h, sizeof(h)) &&
+			       h.len <= XENSTORE_PAYLOAD_MAX &&
+			       !umx_fd_read_all(fd, buf + sizeof(h), h.len)) {
 				memcpy(buf, &h, sizeof(h));
-				if (full_write(fd, buf, sizeof(h) + h.len))
+				if (umx_fd_write_all(fd, buf, sizeof(h) + h.len))
 					break;
 			}
 			_exit(0);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "run_log.h"
+#include "umx/internal/fdio.h"
 
 static unsigned long log_max(void)
 {
@@ -26,21 +27,6 @@ static unsigned long log_max(void)
 	if (errno || *end || s[0] < '0' || s[0] > '9' || v < 4096 || v > (1ul << 30))
 		return RUN_LOG_MAX_DEFAULT;
 	return v;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 /* NAME.log -> NAME.log.1, and a new NAME.log on fd 1. The file's name is
@@ -84,7 +70,7 @@ static void pump(void)
 			rotate();
 			size = fstat(1, &st) == 0 ? (unsigned long)st.st_size : 0;
 		}
-		if (write_all(1, buf, (size_t)n) < 0)
+		if (umx_fd_write_all(1, buf, (size_t)n) < 0)
 			continue; /* a full disk: drop, keep draining the domain */
 		size += (unsigned long)n;
 	}

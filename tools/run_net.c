@@ -40,6 +40,7 @@
 #include "run_net.h"
 #include "umx.h"
 #include "umx/internal/clock.h"
+#include "umx/internal/msg.h"
 #include "umx/net.h"
 #include "umx/platform.h"
 #include "umx/xs.h"
@@ -145,15 +146,6 @@ bad:
 }
 
 /* ---- the launcher's part ------------------------------------------------ */
-
-static int store_open(umx_conn *ts, umx_xs **xs)
-{
-	struct umx_daemon_info info;
-	int r = umx_daemon_info(ts, &info);
-	if (r == 0)
-		r = umx_xs_open_path(info.xs_socket, xs);
-	return r;
-}
 
 /* Read the pump's reports until every interface has one, the pump dies or
  * PUMP_START_MS pass. */
@@ -285,7 +277,7 @@ int run_net_start(const char *cmd, umx_conn *ts, const char *name, struct run_ne
 		return -1;
 	}
 	rn->pump_running = true;
-	if (store_open(ts, &xs) < 0) {
+	if (tool_store_of(ts, &xs) < 0) {
 		fprintf(stderr, "%s: --net: cannot reach the store\n", cmd);
 		return -1;
 	}
@@ -335,26 +327,12 @@ int run_net_start(const char *cmd, umx_conn *ts, const char *name, struct run_ne
 
 int run_net_started(const char *cmd, umx_conn *ts, struct run_net *rn, uint32_t domid)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int) * UMX_SPAWN_IFS_MAX)];
-	} u = {0};
-	struct iovec iov = {.iov_base = "f", .iov_len = 1};
-	struct msghdr mh = {.msg_iov = &iov,
-	                    .msg_iovlen = 1,
-	                    .msg_control = u.buf,
-	                    .msg_controllen = CMSG_SPACE(sizeof(int) * rn->nifs)};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 	umx_xs *xs = NULL;
-	int r = 0;
+	int r = umx_msg_send(rn->sock, 0, 0, NULL, 0, rn->fds, rn->nifs);
 
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int) * rn->nifs);
-	memcpy(CMSG_DATA(cm), rn->fds, sizeof(int) * rn->nifs);
-	if (sendmsg(rn->sock, &mh, MSG_NOSIGNAL) != 1) {
+	if (r < 0) {
 		fprintf(stderr, "%s: --net: handing the interfaces to the pump: %s\n", cmd,
-		        strerror(errno));
+		        strerror(-r));
 		r = -1;
 	}
 	for (unsigned i = 0; i < rn->nifs; i++) {
@@ -367,7 +345,7 @@ int run_net_started(const char *cmd, umx_conn *ts, struct run_net *rn, uint32_t 
 		rn->resolv[0] = 0;
 	}
 	/* For `umx net list`: whose interface each of the pump's vifs is. */
-	if (r == 0 && store_open(ts, &xs) == 0) {
+	if (r == 0 && tool_store_of(ts, &xs) == 0) {
 		for (unsigned i = 0; i < rn->nifs; i++) {
 			const struct umx_spawn_if *f = &rn->ifs[i];
 			char dir[96], path[128], v[96], a[INET6_ADDRSTRLEN];
@@ -490,32 +468,27 @@ static int dhcp_lease(umx_netfront *nf, const uint8_t mac[6], struct dhcp_lease 
 	return -ETIMEDOUT;
 }
 
+/* The launcher's message with the @n TAP descriptors (framed and counted by
+ * umx_msg: a wrong count closes what came). 0, -EPIPE when the launcher
+ * gave up, or -errno. */
 static int recv_fds(int sock, int *fds, unsigned n)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int) * UMX_SPAWN_IFS_MAX)];
-	} u;
-	char c;
-	struct iovec iov = {.iov_base = &c, .iov_len = 1};
-	struct msghdr mh = {.msg_iov = &iov,
-	                    .msg_iovlen = 1,
-	                    .msg_control = u.buf,
-	                    .msg_controllen = sizeof(u.buf)};
-	struct cmsghdr *cm;
-	ssize_t r;
+	struct umx_msg *m = malloc(sizeof(*m));
+	int r;
 
-	do
-		r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	while (r < 0 && errno == EINTR);
-	if (r <= 0)
-		return r < 0 ? -errno : -EPIPE;
-	cm = CMSG_FIRSTHDR(&mh);
-	if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
-	    cm->cmsg_len != CMSG_LEN(sizeof(int) * n))
-		return -EPROTO;
-	memcpy(fds, CMSG_DATA(cm), sizeof(int) * n);
-	return 0;
+	if (!m)
+		return -ENOMEM;
+	r = umx_msg_recv(sock, m);
+	if (r == -ECONNRESET)
+		r = -EPIPE;
+	else if (r == 0 && m->nfds != n) {
+		umx_msg_close_fds(m);
+		r = -EPROTO;
+	} else if (r == 0)
+		for (unsigned i = 0; i < n; i++)
+			fds[i] = umx_msg_take_fd(m, i);
+	free(m);
+	return r;
 }
 
 static volatile sig_atomic_t pump_stop;

@@ -62,6 +62,7 @@
 #include <unistd.h>
 
 #include "umx/internal/clock.h"
+#include "umx/internal/fdio.h"
 
 #ifdef VCHAN_PEER_UMX
 #include "vchan_peer_umx.h"
@@ -105,20 +106,6 @@ static struct libxenvchan *open_vchan(int server, int peer, const char *path, si
 	if (!v)
 		perror("vchan_peer: libxenvchan_client_init");
 	return v;
-}
-
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 /* ---- server|client: both directions at once, every byte checked ------- */
@@ -256,7 +243,7 @@ static int gen_or_check(int check, int server, uint64_t total, uint64_t seed)
 			}
 		} else {
 			stream_fill(s, pos, buf, n);
-			if (write_all(1, buf, n) < 0) {
+			if (umx_fd_write_all(1, buf, n) < 0) {
 				perror("vchan_peer gen");
 				return 1;
 			}
@@ -457,7 +444,7 @@ static int run_pipe(struct libxenvchan *v, long long want_in)
 		}
 		n = libxenvchan_read(v, outbuf, sizeof(outbuf));
 		if (n > 0) {
-			if (write_all(1, outbuf, (size_t)n) < 0) {
+			if (umx_fd_write_all(1, outbuf, (size_t)n) < 0) {
 				perror("vchan_peer: stdout");
 				return 1;
 			}
