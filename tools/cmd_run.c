@@ -230,16 +230,6 @@ static int write_domid_file(const char *path, uint32_t domid)
 
 /* ---- the launcher ---------------------------------------------------------- */
 
-/* The toolstack's store connection (umxd's xenstored socket). */
-static int store_open(umx_conn *ts, umx_xs **xs)
-{
-	struct umx_daemon_info info;
-	int r = umx_daemon_info(ts, &info);
-	if (r == 0)
-		r = umx_xs_open_path(info.xs_socket, xs);
-	return r;
-}
-
 /* Attach the domain's vifs; 0, or -1 with the reason printed. */
 static int attach_vifs(const char *cmd, umx_conn *ts, const struct domcfg *c, uint32_t domid)
 {
@@ -248,7 +238,7 @@ static int attach_vifs(const char *cmd, umx_conn *ts, const struct domcfg *c, ui
 
 	if (!c->nvifs)
 		return 0;
-	if (store_open(ts, &xs) < 0) {
+	if (tool_store_of(ts, &xs) < 0) {
 		fprintf(stderr, "%s: vifs: cannot reach the store\n", cmd);
 		return -1;
 	}
