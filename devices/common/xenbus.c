@@ -12,6 +12,9 @@
 
 #include "xenbus.h"
 
+/* Attempts at a transaction that keeps racing another one. */
+#define XENBUS_TX_TRIES 16
+
 /* @dir/@name (or @dir alone when @name is NULL) into @path. */
 static int node_path(char path[XENBUS_PATH_MAX], const char *dir, const char *name)
 {
@@ -188,22 +191,17 @@ static int pair_write(umx_xs *xs, uint32_t tx, const struct xenbus_pair *p,
 	return 0;
 }
 
-int xenbus_pair_add(umx_xs *xs, const struct xenbus_pair *p)
+int xenbus_transaction(umx_xs *xs, int (*body)(umx_xs *xs, uint32_t tx, void *arg), void *arg)
 {
-	struct pair_paths pp;
-	uint32_t tx;
-	int r;
-
-	if (p->front == p->back || !p->type || (p->nfe && !p->fe) || (p->nbe && !p->be))
-		return -EINVAL;
-	if ((r = pair_paths(&pp, p->type, p->front, p->back, p->devid)) < 0)
-		return r;
 	/* A conflicting transaction (another attach, the peer) is retried a
 	 * bounded number of times, as libxl does. */
-	for (int tries = 0; tries < 16; tries++) {
-		if ((r = umx_xs_transaction_start(xs, &tx)) < 0)
+	for (int tries = 0; tries < XENBUS_TX_TRIES; tries++) {
+		uint32_t tx;
+		int r = umx_xs_transaction_start(xs, &tx);
+
+		if (r < 0)
 			return r;
-		if ((r = pair_write(xs, tx, p, &pp)) < 0) {
+		if ((r = body(xs, tx, arg)) < 0) {
 			umx_xs_transaction_end(xs, tx, false);
 			return r;
 		}
@@ -212,6 +210,32 @@ int xenbus_pair_add(umx_xs *xs, const struct xenbus_pair *p)
 			return r;
 	}
 	return -EAGAIN;
+}
+
+/* Everything pair_write needs, for xenbus_transaction(). */
+struct pair_write_arg {
+	const struct xenbus_pair *p;
+	const struct pair_paths *pp;
+};
+
+static int pair_write_tx(umx_xs *xs, uint32_t tx, void *arg)
+{
+	const struct pair_write_arg *a = arg;
+
+	return pair_write(xs, tx, a->p, a->pp);
+}
+
+int xenbus_pair_add(umx_xs *xs, const struct xenbus_pair *p)
+{
+	struct pair_paths pp;
+	struct pair_write_arg pw = {p, &pp};
+	int r;
+
+	if (p->front == p->back || !p->type || (p->nfe && !p->fe) || (p->nbe && !p->be))
+		return -EINVAL;
+	if ((r = pair_paths(&pp, p->type, p->front, p->back, p->devid)) < 0)
+		return r;
+	return xenbus_transaction(xs, pair_write_tx, &pw);
 }
 
 int xenbus_pair_remove(umx_xs *xs, const char *type, uint32_t front, uint32_t back, unsigned devid)

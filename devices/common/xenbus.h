@@ -52,6 +52,15 @@ typedef void (*xenbus_device_fn)(void *ctx, uint32_t front, uint32_t devid);
 void xenbus_backend_scan(umx_xs *xs, const char *dir, unsigned long max_devid, xenbus_device_fn fn,
                          void *ctx);
 
+/*
+ * Run @body(@xs, tx, @arg) in a transaction and commit it, retrying the
+ * whole body while the commit reports a conflict (-EAGAIN), a bounded
+ * number of times as libxl does. @body returns 0 or -errno; on an error
+ * the transaction is aborted and the error returned. Returns 0, the
+ * body's or the store's -errno, or -EAGAIN when every attempt raced.
+ */
+int xenbus_transaction(umx_xs *xs, int (*body)(umx_xs *xs, uint32_t tx, void *arg), void *arg);
+
 /* One node of a device's directory: @name = @value. */
 struct xenbus_node {
 	const char *name;

@@ -84,25 +84,22 @@ static int add_primary_tx(umx_xs *xs, uint32_t tx, uint32_t domid, uint32_t back
 	return 0;
 }
 
-/* One transaction, retried while the store says another one raced it. */
+struct primary_arg {
+	uint32_t domid, backend;
+};
+
+static int add_primary_body(umx_xs *xs, uint32_t tx, void *arg)
+{
+	const struct primary_arg *a = arg;
+
+	return add_primary_tx(xs, tx, a->domid, a->backend);
+}
+
 static int add_primary(umx_xs *xs, uint32_t domid, uint32_t backend)
 {
-	for (int tries = 0; tries < 16; tries++) {
-		uint32_t tx;
-		int r = umx_xs_transaction_start(xs, &tx);
+	struct primary_arg a = {domid, backend};
 
-		if (r < 0)
-			return r;
-		r = add_primary_tx(xs, tx, domid, backend);
-		if (r < 0) {
-			umx_xs_transaction_end(xs, tx, false);
-			return r;
-		}
-		r = umx_xs_transaction_end(xs, tx, true);
-		if (r != -EAGAIN)
-			return r;
-	}
-	return -EAGAIN;
+	return xenbus_transaction(xs, add_primary_body, &a);
 }
 
 int umx_console_toolstack_add(umx_xs *xs, uint32_t domid, uint32_t devid, uint32_t backend)

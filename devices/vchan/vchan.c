@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "../common/peerdom.h"
+#include "../common/xenbus.h"
 #include "umx/internal/clock.h"
 #include "umx/log.h"
 #include "vchan_priv.h"
@@ -696,33 +697,34 @@ static int write_node(umx_xs *xs, uint32_t tx, const char *path, const char *lea
 	return r;
 }
 
+/* What advertise() writes, for xenbus_transaction(). */
+struct advert {
+	const umx_vchan *v;
+	const char *path;
+	const char *const *perms;
+};
+
+static int advertise_tx(umx_xs *xs, uint32_t tx, void *arg)
+{
+	const struct advert *a = arg;
+	int r = write_node(xs, tx, a->path, "ring-ref", a->v->ring_ref, a->perms);
+
+	if (r == 0)
+		r = write_node(xs, tx, a->path, "event-channel", a->v->port, a->perms);
+	return r;
+}
+
 static int advertise(umx_vchan *v, const char *path)
 {
-	umx_xs *xs = umx_plat_xs(v->plat);
 	char p0[16], p1[16];
 	const char *perms[2] = {p0, p1};
-	int r;
+	struct advert a = {v, path, perms};
 
 	/* As libxenvchan: owner (us) with no access for others, read for the
 	 * client. */
 	snprintf(p0, sizeof(p0), "n%u", umx_plat_domid(v->plat));
 	snprintf(p1, sizeof(p1), "r%u", v->peer);
-	for (int tries = 0; tries < 100; tries++) {
-		uint32_t tx;
-		if ((r = umx_xs_transaction_start(xs, &tx)) < 0)
-			return r;
-		r = write_node(xs, tx, path, "ring-ref", v->ring_ref, perms);
-		if (r == 0)
-			r = write_node(xs, tx, path, "event-channel", v->port, perms);
-		if (r < 0) {
-			umx_xs_transaction_end(xs, tx, false);
-			return r;
-		}
-		r = umx_xs_transaction_end(xs, tx, true);
-		if (r != -EAGAIN)
-			return r;
-	}
-	return -EAGAIN;
+	return xenbus_transaction(umx_plat_xs(v->plat), advertise_tx, &a);
 }
 
 int umx_vchan_server_open(uint32_t client, const char *path, size_t left_min, size_t right_min,
