@@ -10,7 +10,7 @@ tmp=$(mktemp -d /tmp/umx-tree-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
 git -C "$src" ls-files | sed -n 's|/[^/]*$||p' |
-	sed 's|^fuzz/corpus/[^/]*$|fuzz/corpus/<name>|; s|^tests/xen/scenarios/[^/]*$|tests/xen/scenarios/<NN-name>|' |
+	sed 's|^fuzz/corpus/[^/]*$|fuzz/corpus/<name>|; s|^tests/xen/scenarios/[^/]*$|tests/xen/scenarios/<NN-name>|; s|^tests/xen/pending/[^/]*$|tests/xen/pending/<NN-name>|' |
 	sort -u | sed 's|$|/|' >"$tmp/tree"
 sed -n '/^## Tree/,/^## /p' "$src/docs/ARCHITECTURE.md" | grep '^| `' >"$tmp/rows"
 sed 's/^| `\([^`]*\)`.*/\1/' "$tmp/rows" | sort >"$tmp/table"
