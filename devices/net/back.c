@@ -298,10 +298,7 @@ static int rx_put(struct nb_vif *v, const uint8_t *frame, size_t len, const stru
 		if (extra && i == 1) {
 			struct netif_extra_info ex;
 			_Static_assert(sizeof(ex) == sizeof(rsp), "extra info is an RX slot");
-			memset(&ex, 0, sizeof(ex));
-			ex.type = XEN_NETIF_EXTRA_TYPE_GSO;
-			ex.u.gso.size = m->gso_size;
-			ex.u.gso.type = m->gso_type;
+			net_gso_extra(m, &ex);
 			memcpy(&rsp, &ex, sizeof(rsp));
 			if (umx_ring_put(&v->rx, &rsp) < 0)
 				return vif_ring_fail(v, &v->rx);

@@ -218,3 +218,11 @@ int net_gso_segment(const uint8_t *frame, size_t len, const struct umx_net_meta 
 	}
 	return (int)n;
 }
+
+void net_gso_extra(const struct umx_net_meta *m, struct netif_extra_info *ex)
+{
+	memset(ex, 0, sizeof(*ex));
+	ex->type = XEN_NETIF_EXTRA_TYPE_GSO;
+	ex->u.gso.size = m->gso_size;
+	ex->u.gso.type = m->gso_type;
+}

@@ -286,10 +286,7 @@ static int send_chain(umx_netfront *nf, const struct iovec *iov, unsigned n,
 
 			_Static_assert(sizeof(ex) <= sizeof(req), "extra info fits a TX slot");
 			memset(&req, 0, sizeof(req));
-			memset(&ex, 0, sizeof(ex));
-			ex.type = XEN_NETIF_EXTRA_TYPE_GSO;
-			ex.u.gso.size = m->gso_size;
-			ex.u.gso.type = m->gso_type;
+			net_gso_extra(m, &ex);
 			memcpy(&req, &ex, sizeof(ex));
 			if (umx_ring_put(&nf->tx, &req) < 0)
 				return nf_ring_fail(nf, &nf->tx);

@@ -33,6 +33,10 @@ int net_csum_fill(uint8_t *frame, size_t len);
  * consistent: type known, size ≥ UMX_NET_GSO_MIN_SIZE, checksum blank, TCP
  * over the IP version the type names, lengths matching, payload present;
  * else why not (a frontend sending it is cut off). */
+/* The GSO extra-info slot describing @m, as both directions carry it
+ * (netif.h's struct netif_extra_info, type GSO, no further extras). */
+struct netif_extra_info;
+void net_gso_extra(const struct umx_net_meta *m, struct netif_extra_info *ex);
 const char *net_gso_check(const uint8_t *frame, size_t len, const struct umx_net_meta *m);
 /* Cut the checked GSO frame into segments of @m->gso_size payload bytes,
  * headers fixed up and checksums complete, each handed to @emit (a buffer
