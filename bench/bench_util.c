@@ -33,6 +33,29 @@ void bench_report(const char *name, double ops, const char *base_name, double ba
 	fflush(stdout);
 }
 
+void bench_target(const char *row, double ratio, double target)
+{
+	const char *path = getenv("BENCH_SUMMARY");
+	int ceiling = target < 0;
+	double t = ceiling ? -target : target;
+	int met = ceiling ? ratio <= t : ratio >= t;
+	FILE *f;
+
+	printf("%-40s ratio %.2fx   target %s %.2fx   %s\n", row, ratio, ceiling ? "<=" : ">=", t,
+	       met ? "met" : "NOT met");
+	fflush(stdout);
+	if (!path || !*path)
+		return;
+	/* Appends of one short line are atomic enough for benches run in
+	 * sequence; a failure only loses the summary row, never the figure. */
+	f = fopen(path, "a");
+	if (!f)
+		return;
+	fprintf(f, "%s\t%.3f\t%s%.2f\t%s\n", row, ratio, ceiling ? "<=" : ">=", t,
+	        met ? "met" : "NOT met");
+	fclose(f);
+}
+
 int bench_umxd_start(struct bench_umxd *b)
 {
 	memset(b, 0, sizeof(*b));

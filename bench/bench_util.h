@@ -11,6 +11,12 @@
 /* Print one result line: name, ops/s, and the ratio against a baseline. */
 void bench_report(const char *name, double ops_per_sec, const char *base_name,
                   double base_ops_per_sec);
+/* Record a ratio against the target the project set for it (issue 20's
+ * table): printed now, and appended to $BENCH_SUMMARY when set, which
+ * scripts/bench.sh turns into one summary table at the end of `make bench`.
+ * A row whose target is a ceiling (less is better) passes target < 0 as
+ * -ceiling. */
+void bench_target(const char *row, double ratio, double target);
 /* Seconds each measurement runs (BENCH_SECONDS, default 1.0). */
 double bench_seconds(void);
 
