@@ -407,7 +407,7 @@ static int console_front(int argc, char **argv)
 	pid_t pid;
 	bool out_open = true;
 
-	if (argc < 3 || strcmp(argv[1], "--")) {
+	if (argc < 3 || strcmp(argv[1], "--") != 0) {
 		fputs(usage_text, stderr);
 		return 2;
 	}

@@ -42,26 +42,20 @@
  * same things (umx.cfg(5)). Strings point into argv or the file's text. */
 struct domcfg {
 	const char *name;
+	const char *domid_file;
 	char *argv[MAX_ARGS + 1];
-	unsigned argc;
 	char *env[MAX_ENV];
-	unsigned nenv;
-	struct umx_bind binds[MAX_BINDS];
-	unsigned nbinds;
 	char *vifs[MAX_VIFS];
-	unsigned nvifs;
 	char *vchans[MAX_VCHAN];
-	unsigned nvchans;
-	struct run_disk disks[MAX_DISKS]; /* disk = [...], --disk */
-	unsigned ndisks;
+	struct umx_bind binds[MAX_BINDS];
+	struct run_disk disks[MAX_DISKS];          /* disk = [...], --disk */
+	struct run_net_if nets[UMX_SPAWN_IFS_MAX]; /* --net SWITCH,... */
+	unsigned argc, nenv, nbinds, nvifs, nvchans, ndisks, nnets;
 	unsigned spawn_flags; /* UMX_SPAWN_* */
 	uint32_t grant_frames;
 	uint32_t uid_base;
 	bool xen_compat;
-	const char *domid_file;
 	bool detach;
-	struct run_net_if nets[UMX_SPAWN_IFS_MAX]; /* --net SWITCH,... */
-	unsigned nnets;
 };
 
 static struct umx_domain_proc running;

@@ -108,7 +108,6 @@ int tool_wait_backend(umx_xs *xs, const char *type, uint32_t front, uint32_t bac
 		free(wt);
 		if (r < 0 && r != -ETIMEDOUT)
 			break;
-		r = 0;
 	}
 	umx_xs_unwatch(xs, path, "attach");
 	return r;

@@ -133,7 +133,7 @@ int dhcp_parse(const uint8_t *f, size_t len, const uint8_t mac[6], uint32_t xid,
 	bool have_server = false;
 
 	if (len < ETH_HLEN + IP_HLEN + UDP_HLEN + BOOTP_HLEN + 4 || get16(f + 12) != 0x0800 ||
-	    (memcmp(f, mac, 6) && memcmp(f, bcast, 6)))
+	    (memcmp(f, mac, 6) != 0 && memcmp(f, bcast, 6) != 0))
 		return -EINVAL;
 	ip = f + ETH_HLEN;
 	ihl = (size_t)(ip[0] & 0xf) * 4;
@@ -148,7 +148,7 @@ int dhcp_parse(const uint8_t *f, size_t len, const uint8_t mac[6], uint32_t xid,
 	b = udp + UDP_HLEN;
 	blen = ulen - UDP_HLEN;
 	if (blen < BOOTP_HLEN + 4 || b[0] != 2 || b[1] != 1 || b[2] != 6 || get32(b + 4) != xid ||
-	    memcmp(b + 28, mac, 6) || get32(b + BOOTP_HLEN) != COOKIE)
+	    memcmp(b + 28, mac, 6) != 0 || get32(b + BOOTP_HLEN) != COOKIE)
 		return -EINVAL;
 	memcpy(n.addr, b + 16, 4);
 	for (i = BOOTP_HLEN + 4; i < blen;) {

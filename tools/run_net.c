@@ -388,7 +388,7 @@ void run_net_stop(umx_conn *ts, struct run_net *rn)
 	}
 	for (unsigned i = 0; i < rn->nbinds; i++)
 		if (rn->binds[i].dst && rn->binds[i].src == rn->resolv &&
-		    strcmp(rn->binds[i].dst, "/etc/resolv.conf"))
+		    strcmp(rn->binds[i].dst, "/etc/resolv.conf") != 0)
 			free((char *)rn->binds[i].dst);
 	rn->nbinds = 0;
 	if (rn->sock >= 0) {
@@ -604,11 +604,11 @@ static int to_vnet(struct virtio_net_hdr *h, const uint8_t *frame, size_t len,
  * read from the TAP that the TX ring had no room for yet. */
 struct pif {
 	umx_netfront *nf;
+	uint64_t lost;
+	size_t pend_len;
 	int tap;
 	unsigned off; /* what the backend takes (UMX_NET_OFF_*) */
-	uint64_t lost;
 	bool pending;
-	size_t pend_len;
 	struct umx_net_meta pend_m;
 	uint8_t pend[VNET_HLEN + UMX_NET_FRAME_MAX + 1];
 };
@@ -674,7 +674,7 @@ static bool pump_once(struct pif *pi)
 int run_net_pump(int argc, char **argv)
 {
 	umx_netfront *nf[UMX_SPAWN_IFS_MAX] = {0};
-	int tap[UMX_SPAWN_IFS_MAX], sock, r, rc = 1;
+	int tap[UMX_SPAWN_IFS_MAX] = {0}, sock, r, rc = 1;
 	static struct pif pifs[UMX_SPAWN_IFS_MAX];
 	unsigned n;
 	umx_plat *p = NULL;

@@ -51,8 +51,10 @@
 _Static_assert(UMX_BLK_BUDGET * 3 <= BB_SQ_ENTRIES, "a round's operations fit the SQ");
 _Static_assert(BB_INFLIGHT * 3 + 1 <= BB_CQ_ENTRIES, "every completion (and a cancel) fits");
 
-/* user_data: the request's slot, its low bit set on the data operation
- * (the one whose result is a byte count). */
+/* user_data: the request's slot index plus one (0 is a cancel's own
+ * completion), shifted left once; the low bit is set on the data operation
+ * (the one whose result is a byte count). An index, not a pointer, so a
+ * completion is checked against the table before it is trusted. */
 #define UD_DATA 1u
 
 struct bb_io {
@@ -64,7 +66,6 @@ struct bb_io {
 	bool redo;        /* short transfer or broken link: redo synchronously */
 	int next;         /* free list */
 };
-_Static_assert(_Alignof(struct bb_io) > UD_DATA, "user_data's tag bit is free");
 
 struct bb_uring {
 	struct io_uring ring;
@@ -87,6 +88,19 @@ static void slot_put(struct bb_uring *u, struct bb_io *io)
 {
 	io->next = u->free;
 	u->free = (int)(io - u->io);
+}
+
+static uint64_t ud_of(const struct bb_uring *u, const struct bb_io *io, bool data)
+{
+	return ((uint64_t)(io - u->io + 1) << 1) | (data ? UD_DATA : 0);
+}
+
+/* The slot a completion belongs to, or NULL for a cancel's own. */
+static struct bb_io *io_of(struct bb_uring *u, uint64_t ud)
+{
+	uint64_t idx = ud >> 1;
+
+	return idx && idx <= BB_INFLIGHT ? &u->io[idx - 1] : NULL;
 }
 
 int bb_uring_start(struct bb_vbd *v)
@@ -150,7 +164,7 @@ static struct io_uring_sqe *sqe_for(struct bb_uring *u, struct bb_io *io, bool d
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
 
 	io_uring_sqe_set_flags(sqe, flags);
-	io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)io | (data ? UD_DATA : 0));
+	io_uring_sqe_set_data64(sqe, ud_of(u, io, data));
 	io->pending++;
 	return sqe;
 }
@@ -251,10 +265,12 @@ static int finish(struct bb_vbd *v, struct bb_uring *u, struct bb_io *io)
 /* Account one completion to its request. */
 static void complete_one(struct bb_io *io, uint64_t ud, int res)
 {
-	if (ud & UD_DATA && res >= 0 && (uint64_t)res != io->rq.nr_sect << BLK_SECTOR_SHIFT)
-		io->redo = true; /* short */
-	else if (res == -ECANCELED || res == -EINTR || res == -EAGAIN)
-		io->redo = true; /* a link broken by a short transfer, or retry */
+	bool is_short =
+	        ud & UD_DATA && res >= 0 && (uint64_t)res != io->rq.nr_sect << BLK_SECTOR_SHIFT;
+
+	/* A short transfer, a link it broke, or a retry: redo synchronously. */
+	if (is_short || res == -ECANCELED || res == -EINTR || res == -EAGAIN)
+		io->redo = true;
 	else if (res < 0 && !io->rc)
 		io->rc = res;
 	io->pending--;
@@ -270,7 +286,7 @@ static int reap(struct bb_vbd *v, struct bb_uring *u)
 	while (io_uring_peek_cqe(&u->ring, &cqe) == 0) {
 		uint64_t ud = io_uring_cqe_get_data64(cqe);
 		int res = cqe->res;
-		struct bb_io *io = (struct bb_io *)(uintptr_t)(ud & ~(uint64_t)UD_DATA);
+		struct bb_io *io = io_of(u, ud);
 
 		io_uring_cqe_seen(&u->ring, cqe);
 		if (!io)
@@ -404,7 +420,7 @@ void bb_uring_stop(struct bb_vbd *v)
 			return;
 		}
 		ud = io_uring_cqe_get_data64(cqe);
-		io = (struct bb_io *)(uintptr_t)(ud & ~(uint64_t)UD_DATA);
+		io = io_of(u, ud);
 		io_uring_cqe_seen(&u->ring, cqe);
 		if (!io)
 			continue;

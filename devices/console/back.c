@@ -49,7 +49,7 @@ static int read_front(umx_console *c, uint32_t *ring_ref, uint32_t *rport)
 int umx_console_back_open(umx_plat *p, uint32_t domid, uint32_t devid, umx_console **out)
 {
 	umx_console *c;
-	uint32_t ring_ref, rport, ref;
+	uint32_t ring_ref = 0, rport = 0, ref;
 	int r;
 
 	if (devid > UMX_CONSOLE_DEVID_MAX || domid == umx_plat_domid(p))
