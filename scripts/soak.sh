@@ -6,7 +6,9 @@
 #           the client's output checked with sha256;
 #   net     a switch, an lwIP web server and a stream of lwIP clients each
 #           fetching /bytes/N with the pattern checked (the whole trio is
-#           restarted when the switch or the server is killed);
+#           restarted when the switch or the server is killed); every other
+#           client is curl in a Linux-stack domain (`umx run --net`, its
+#           body checked on the host) unless LINUX_NET=0;
 #   store   STORE_CLIENTS domains of umx_store_churn: transactions, watches,
 #           read-backs;
 #   blk     BLK_LOOPS (default 1; 0: none) block backends (`umx blk serve`
@@ -29,6 +31,9 @@ VCHAN_MIB=${VCHAN_MIB:-8}
 BLK_LOOPS=${BLK_LOOPS:-1}
 BLK_KIB=${BLK_KIB:-1024}
 BLK_SLOTS=8
+# LINUX_NET=0: lwIP clients only. Otherwise every other net client is curl
+# in a Linux-stack domain (umx run --net), when this machine can.
+LINUX_NET=${LINUX_NET:-1}
 B=$(cd "$B" && pwd)
 UMX=$B/tools/umx
 UMXD=$B/daemon/umxd
@@ -38,6 +43,23 @@ CHURN=$B/tests/umx_store_churn
 for f in "$UMX" "$UMXD" "$HTTPD" "$GET" "$CHURN"; do
 	[ -x "$f" ] || { echo "soak: $f missing (build $B first)"; exit 2; }
 done
+
+if [ "$LINUX_NET" != 0 ]; then
+	if [ -c /dev/net/tun ] && command -v curl >/dev/null && command -v ip >/dev/null; then
+		LINUX_NET=1
+	else
+		echo "soak: no Linux-stack clients (needs /dev/net/tun, curl and ip)"
+		LINUX_NET=
+	fi
+else
+	LINUX_NET=
+fi
+WORKLOADS="vchan net${LINUX_NET:+ linux-net} store blk"
+sum_of() { # KIND: the total of KIND over every workload
+	t=0
+	for w in $WORKLOADS; do t=$((t + $(n_of "$w.$1"))); done
+	echo $t
+}
 
 dir=$(mktemp -d /tmp/umx-soak-XXXXXX)
 # The block loops' disk, outside umx's directory (hidden from domains).
@@ -76,6 +98,30 @@ domid() {
 	return 1
 }
 killed() { grep -qx "$1" "$dir/killed" 2>/dev/null; }
+# verdict WORKLOAD LABEL DOMID RC ERRFILE CHECK...: count one finished
+# transfer. Its own domain killed; exit 0 and CHECK passes (verified) or
+# fails (WRONGLY REPORTED SUCCESS, its stderr kept); a non-zero exit with a
+# message (reported) or without one (silent).
+verdict() {
+	local w=$1 label=$2 d=$3 rc=$4 err=$5
+	shift 5
+	if killed "$d"; then
+		count "$w.killed"
+	elif [ "$rc" -eq 0 ]; then
+		if "$@"; then
+			count "$w.verified"
+		else
+			count "$w.WRONG"
+			cp "$err" "$dir/wrong-$w-$label.err"
+		fi
+	elif [ -s "$err" ]; then
+		count "$w.reported"
+	else
+		count "$w.silent"
+		echo "$w $label: domain $d exit $rc" >>"$dir/silent"
+	fi
+}
+same_sha() { [ "$(sha256sum <"$1" | cut -d' ' -f1)" = "$2" ]; }
 measure() { # fds rss_kib domains
 	echo "$(ls /proc/"$daemon"/fd | wc -l) $(awk '/VmRSS/ { print $2 }' /proc/"$daemon"/status) \
 $("$UMX" list | tail -n +2 | wc -l)"
@@ -105,21 +151,7 @@ vchan_loop() {
 		rc=0
 		wait "$cpid" || rc=$?
 		wait "$spid" 2>/dev/null
-		if killed "$c"; then
-			count vchan.killed
-		elif [ $rc -eq 0 ]; then
-			if [ "$(sha256sum <"$w/out" | cut -d' ' -f1)" = "$want" ]; then
-				count vchan.verified
-			else
-				count vchan.WRONG
-				cp "$w/cli.err" "$dir/wrong-vchan-$k-$n.err"
-			fi
-		elif [ -s "$w/cli.err" ]; then
-			count vchan.reported
-		else
-			count vchan.silent
-			echo "vchan $k-$n: client domain $c exit $rc" >>"$dir/silent"
-		fi
+		verdict vchan "$k-$n" "$c" "$rc" "$w/cli.err" same_sha "$w/out" "$want"
 	done
 }
 
@@ -139,6 +171,20 @@ net_loop() {
 		while ! stopping && kill -0 "$swpid" 2>/dev/null && kill -0 "$webpid" 2>/dev/null; do
 			m=$((m + 1))
 			ip=10.1.$((m / 250 % 250)).$((m % 250 + 2))
+			if [ -n "$LINUX_NET" ] && [ $((m % 2)) -eq 0 ]; then
+				# A Linux-stack client: curl in a domain whose eth0 is a
+				# netfront on the switch (umx run --net), its body checked
+				# on the host's side.
+				"$UMX" run --name "lx$n-$m" --net "sw$n,ip=$ip/16" -- curl -sS -m 20 \
+					http://10.1.0.1/bytes/1048576 >"$w/lx.out" 2>"$w/lx.err" &
+				gpid=$!
+				g=$(domid "lx$n-$m") || { kill "$gpid"; wait "$gpid"; continue; }
+				rc=0
+				wait "$gpid" || rc=$?
+				verdict linux-net "$n-$m" "$g" "$rc" "$w/lx.err" \
+					"$GET" --verify-stdin 1048576 <"$w/lx.out" 2>/dev/null
+				continue
+			fi
 			"$UMX" run --name "get$n-$m" -- "$GET" --ip "$ip/16" --server 10.1.0.1 \
 				--path /bytes/1048576 --check --timeout 20 >/dev/null 2>"$w/get.err" &
 			gpid=$!
@@ -146,17 +192,7 @@ net_loop() {
 			"$UMX" net attach "$g" "$sw" >/dev/null 2>&1
 			rc=0
 			wait "$gpid" || rc=$?
-			if killed "$g"; then
-				count net.killed
-			elif [ $rc -eq 0 ]; then
-				grep -q "pattern checked ok" "$w/get.err" && count net.verified ||
-					count net.WRONG
-			elif [ -s "$w/get.err" ]; then
-				count net.reported
-			else
-				count net.silent
-				echo "net $n-$m: client domain $g exit $rc" >>"$dir/silent"
-			fi
+			verdict net "$n-$m" "$g" "$rc" "$w/get.err" grep -q "pattern checked ok" "$w/get.err"
 		done
 		for p in $swpid $webpid; do
 			kill "$p" 2>/dev/null
@@ -177,20 +213,19 @@ store_loop() {
 		d=$(domid "st$k-$n") || d=none
 		rc=0
 		wait "$p" || rc=$?
-		if killed "$d"; then
-			count store.killed
-		elif [ $rc -eq 0 ]; then
-			count store.verified
-		elif [ $rc -eq 2 ]; then
+		# umx_store_churn exits 2 when a read-back disagreed: wrong even
+		# though it said so, because the store lost or invented data.
+		if [ "$rc" -eq 2 ] && ! killed "$d"; then
 			count store.WRONG
 			cp "$w/err" "$dir/wrong-store-$k-$n.err"
-		elif [ -s "$w/err" ]; then
-			count store.reported
 		else
-			count store.silent
-			echo "store $k-$n: domain $d exit $rc" >>"$dir/silent"
+			verdict store "$k-$n" "$d" "$rc" "$w/err" true
 		fi
 	done
+}
+
+disk_holds() { # OFFSET FILE: the disk has FILE's bytes at OFFSET
+	dd if="$disk" bs=1024 skip=$(($1 / 1024)) count="$BLK_KIB" 2>/dev/null | cmp -s - "$2"
 }
 
 # ---- blk: a backend serving a disk file, frontends writing and verifying
@@ -217,24 +252,9 @@ blk_loop() {
 			"$UMX" blk attach "$f" "$disk" --backend "$bk" >/dev/null 2>&1
 			rc=0
 			wait "$fpid" || rc=$?
-			if killed "$f"; then
-				count blk.killed
-			elif [ $rc -eq 0 ]; then
-				# The host's side of the file, independent of the domain's
-				# own verify.
-				if dd if="$disk" bs=1024 skip=$((off / 1024)) count="$BLK_KIB" 2>/dev/null |
-					cmp -s - "$w/in"; then
-					count blk.verified
-				else
-					count blk.WRONG
-					cp "$w/bf.err" "$dir/wrong-blk-$k-$n-$m.err"
-				fi
-			elif [ -s "$w/bf.err" ]; then
-				count blk.reported
-			else
-				count blk.silent
-				echo "blk $k-$n-$m: frontend domain $f exit $rc" >>"$dir/silent"
-			fi
+			# The host's side of the file, independent of the domain's own
+			# verify.
+			verdict blk "$k-$n-$m" "$f" "$rc" "$w/bf.err" disk_holds "$off" "$w/in"
 		done
 		kill "$bkpid" 2>/dev/null
 		wait "$bkpid" 2>/dev/null
@@ -263,10 +283,10 @@ for k in $(seq "$BLK_LOOPS"); do blk_loop "$k" & done
 killer_loop &
 while [ $(($(date +%s) - t0)) -lt "$SECS" ]; do
 	sleep 10
-	printf 'soak: %4ds  kills %s  verified vchan %s net %s store %s blk %s  WRONG %s\n' \
-		$(($(date +%s) - t0)) "$(n_of kills)" "$(n_of vchan.verified)" "$(n_of net.verified)" \
-		"$(n_of store.verified)" "$(n_of blk.verified)" \
-		$(($(n_of vchan.WRONG) + $(n_of net.WRONG) + $(n_of store.WRONG) + $(n_of blk.WRONG)))
+	line=""
+	for w in $WORKLOADS; do line="$line $w $(n_of "$w.verified")"; done
+	printf 'soak: %4ds  kills %s  verified%s  WRONG %s\n' $(($(date +%s) - t0)) \
+		"$(n_of kills)" "$line" "$(sum_of WRONG)"
 done
 touch "$dir/stop"
 # Let every loop finish its current round (each is bounded by its tools'
@@ -290,17 +310,16 @@ nodes=$("$UMX" xs ls /local/domain 2>/dev/null | grep -v '^ ' | grep -vc '^0 = '
 
 read -r fd0 rss0 dom0 <<<"$before"
 read -r fd1 rss1 dom1 <<<"$after"
-wrong=$(($(n_of vchan.WRONG) + $(n_of net.WRONG) + $(n_of store.WRONG) + $(n_of blk.WRONG)))
-silent=$(($(n_of vchan.silent) + $(n_of net.silent) + $(n_of store.silent) + $(n_of blk.silent)))
+wrong=$(sum_of WRONG)
+silent=$(sum_of silent)
 echo
-echo "soak: $SECS s, $VCHAN_PAIRS vchan pairs of $VCHAN_MIB MiB, 1 switch + web server + lwIP clients, $STORE_CLIENTS store clients, $BLK_LOOPS blk backends + frontends of $BLK_KIB KiB"
-printf '| %-36s | %10s |\n' "" "" | tr ' ' ' ' >/dev/null
+echo "soak: $SECS s, $VCHAN_PAIRS vchan pairs of $VCHAN_MIB MiB, 1 switch + web server + lwIP${LINUX_NET:+ and Linux-stack} clients, $STORE_CLIENTS store clients, $BLK_LOOPS blk backends + frontends of $BLK_KIB KiB"
 printf '| %-40s | %9s |\n' "what" "count"
 printf '|%s|%s|\n' "------------------------------------------" "-----------"
 printf '| %-40s | %9s |\n' "domains killed" "$(n_of kills)"
 printf '| %-40s | %9s |\n' "net restarts (switch or server killed)" "$(n_of net.restarts)"
 printf '| %-40s | %9s |\n' "blk restarts (backend killed)" "$(n_of blk.restarts)"
-for w in vchan net store blk; do
+for w in $WORKLOADS; do
 	printf '| %-40s | %9s |\n' "$w: transfers verified" "$(n_of $w.verified)"
 	printf '| %-40s | %9s |\n' "$w: interrupted and reported" "$(n_of $w.reported)"
 	printf '| %-40s | %9s |\n' "$w: own domain killed" "$(n_of $w.killed)"
