@@ -93,6 +93,43 @@ int gnt_send_refs(const struct gnt_pipes *p, const struct gnt_refs_msg *msg)
 	return 0;
 }
 
+void gnt_msa02_share_one(const struct gnt_pipes *p, umx_conn *c, umx_gnt *g, umx_gnt_share **s,
+                         uint32_t *frame)
+{
+	struct gnt_refs_msg msg = {0};
+
+	CHILD_CHECK_OK(umx_gnt_share_pages(g, p->peer, 1, 0, s));
+	strcpy(umx_gnt_share_addr(*s), "for you");
+	*frame = umx_gnt_share_frame(*s, 0);
+	msg.granter = umx_conn_domid(c);
+	msg.count = 1;
+	msg.refs[0] = umx_gnt_share_ref(*s, 0);
+	CHILD_CHECK_OK(gnt_send_refs(p, &msg));
+}
+
+void gnt_msa02_busy_then_canaries(const struct gnt_pipes *p, umx_gnt *g, umx_gnt_share *busy,
+                                  uint32_t busy_frame, umx_gnt_share **later, unsigned n)
+{
+	if (umx_gnt_end_access(g, busy) != -EBUSY)
+		CHILD_FAIL("end-access succeeded while the page is mapped");
+	CHILD_CHECK(umx_gnt_reap(g) == 1);
+	for (unsigned i = 0; i < n; i++) {
+		CHILD_CHECK_OK(
+		        umx_gnt_share_pages(g, i % 2 ? p->peer : GNT_OTHER_PEER, 1, 0, &later[i]));
+		if (umx_gnt_share_frame(later[i], 0) == busy_frame)
+			CHILD_FAIL("a page the peer still maps was handed out again");
+		memcpy(umx_gnt_share_addr(later[i]), "SECRET", 6);
+	}
+}
+
+void gnt_msa02_check_kept(const char *va)
+{
+	for (size_t i = 0; i + 6 <= UMX_PAGE_SIZE; i++)
+		if (memcmp(va + i, "SECRET", 6) == 0)
+			CHILD_FAIL("a later share's canary shows in the kept mapping"); /* MSA02 */
+	CHILD_CHECK(strcmp(va, "for you") == 0);
+}
+
 void gnt_run_mapper_granter(int (*mapper)(void *arg), int (*granter)(void *arg))
 {
 	struct gnt_pipes p;

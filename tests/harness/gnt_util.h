@@ -72,4 +72,22 @@ int gnt_raw_map(umx_conn *c, uint32_t granter, uint32_t n, const uint32_t *refs,
 /* One raw UNMAP of @n handles; statuses to @st. */
 int gnt_raw_unmap(umx_conn *c, uint32_t n, const uint32_t *handles, int16_t *st);
 
+/* The MSA02 pattern (tests/unit/gnt_msa02_*, gnt_one_ref_mapped_twice_*):
+ * share one page reading "for you" with the mapper and hand it its ref
+ * (returns once the mapper acknowledged); the page's frame to *@frame. */
+void gnt_msa02_share_one(const struct gnt_pipes *p, umx_conn *c, umx_gnt *g, umx_gnt_share **s,
+                         uint32_t *frame);
+/* With the busy page still mapped by the peer: end-access is -EBUSY and
+ * waits in the deferred list; then @n new one-page shares, alternately for
+ * the peer and for a domid no domain holds, are never @busy_frame and
+ * carry a "SECRET" canary. */
+void gnt_msa02_busy_then_canaries(const struct gnt_pipes *p, umx_gnt *g, umx_gnt_share *busy,
+                                  uint32_t busy_frame, umx_gnt_share **later, unsigned n);
+/* Mapper side: a kept mapping shows no later share's canary and still
+ * reads "for you". */
+void gnt_msa02_check_kept(const char *va);
+
+/* A domid regions may be allocated for although no domain holds it. */
+#define GNT_OTHER_PEER 999u
+
 #endif

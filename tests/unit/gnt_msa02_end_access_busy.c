@@ -7,9 +7,6 @@
 #include "gnt_util.h"
 #include "umx_test.h"
 
-/* Regions may be allocated for a domid no domain holds (bound to no one). */
-#define OTHER_PEER 999u
-
 static int mapper(void *arg)
 {
 	struct gnt_pipes *p = arg;
@@ -18,7 +15,6 @@ static int mapper(void *arg)
 	umx_gnt *g;
 	umx_gnt_map *m;
 	char *va;
-	size_t i;
 
 	gnt_mapper_start(p, &c, &g, &msg);
 	CHILD_CHECK_OK(umx_gnt_map_refs(g, msg.granter, 1, msg.refs, 0, NULL, NULL, &m));
@@ -27,9 +23,7 @@ static int mapper(void *arg)
 	/* Keep the mapping; let the granter try to end access and reuse. */
 	CHILD_CHECK_OK(gnt_ack(p->m2g[1], 1));
 	CHILD_CHECK_OK(gnt_wait(p->g2m[0], NULL));
-	for (i = 0; i + 6 <= UMX_PAGE_SIZE; i++)
-		CHILD_CHECK(memcmp(va + i, "SECRET", 6) != 0); /* the bug MSA02 is about */
-	CHILD_CHECK(strcmp(va, "for you") == 0);
+	gnt_msa02_check_kept(va);
 	CHILD_CHECK_OK(umx_gnt_unmap(g, m));
 	CHILD_CHECK_OK(gnt_ack(p->m2g[1], 2));
 	/* Stay alive: pages are reused only for the live domain they were
@@ -41,29 +35,15 @@ static int mapper(void *arg)
 static int granter(void *arg)
 {
 	struct gnt_pipes *p = arg;
-	struct gnt_refs_msg msg = {0};
 	umx_gnt_share *s, *more[40], *other, *again;
 	uint32_t busy_frame, i, j;
 	umx_conn *c;
 	umx_gnt *g;
 
 	CHILD_CHECK_OK(gnt_open(&c, &g));
-	CHILD_CHECK_OK(umx_gnt_share_pages(g, p->peer, 1, 0, &s));
-	strcpy(umx_gnt_share_addr(s), "for you");
-	busy_frame = umx_gnt_share_frame(s, 0);
-	msg.granter = umx_conn_domid(c);
-	msg.count = 1;
-	msg.refs[0] = umx_gnt_share_ref(s, 0);
-	CHILD_CHECK_OK(gnt_send_refs(p, &msg));
-	CHILD_CHECK(umx_gnt_end_access(g, s) == -EBUSY);
-	CHILD_CHECK(umx_gnt_reap(g) == 1);
+	gnt_msa02_share_one(p, c, g, &s, &busy_frame);
 	/* New pages for the same peer and for another one: never the busy page. */
-	for (i = 0; i < 40; i++) {
-		CHILD_CHECK_OK(
-		        umx_gnt_share_pages(g, i % 2 ? p->peer : OTHER_PEER, 1, 0, &more[i]));
-		CHILD_CHECK(umx_gnt_share_frame(more[i], 0) != busy_frame);
-		memcpy(umx_gnt_share_addr(more[i]), "SECRET", 6);
-	}
+	gnt_msa02_busy_then_canaries(p, g, s, busy_frame, more, 40);
 	CHILD_CHECK_OK(gnt_ack(p->g2m[1], 1));
 	CHILD_CHECK_OK(gnt_wait(p->m2g[0], NULL));
 	/* The peer unmapped: the deferred release completes. */
@@ -71,7 +51,7 @@ static int granter(void *arg)
 	for (i = 0; i < 40; i++)
 		CHILD_CHECK(umx_gnt_end_access(g, more[i]) == 0);
 	/* Reusable, but only for the peer it was bound to. */
-	CHILD_CHECK_OK(umx_gnt_share_pages(g, OTHER_PEER, 64, 0, &other));
+	CHILD_CHECK_OK(umx_gnt_share_pages(g, GNT_OTHER_PEER, 64, 0, &other));
 	for (j = 0; j < 64; j++)
 		CHILD_CHECK(umx_gnt_share_frame(other, j) != busy_frame);
 	CHILD_CHECK_OK(umx_gnt_share_pages(g, p->peer, 1, 0, &again));
