@@ -80,6 +80,10 @@ static const struct {
         {"blk", cmd_blk, "blk attach|detach|list|serve|io  virtual block devices", NULL},
         {"console", cmd_console,
          "console DOMAIN | --log DOMAIN | serve | add | front  domains' consoles", NULL},
+        {"attack", cmd_attack,
+         "attack ROLE TARGET [--attack NAME] [--json] | --list\n"
+         "                             fire the hostile-peer catalogue at a driver",
+         NULL},
         {"vchan", cmd_vchan, "vchan server|client PATH DOMID [--unix SOCK] [-k]  pipe over a vchan",
          NULL},
 };

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The MSA00 hostile netback, written once: the raw ring writes of each
- * attack against a netfront, for the cmocka test against umx's netfront
- * (tests/unit/net_msa00_hostile_backend.c) and for the real-Xen tool that
- * fires them at Linux's xen-netfront (tests/tools/umx_hostile_netback.c).
+ * attack against a netfront. Part of the attack catalogue (attack.h: the
+ * netback role fires these through `umx attack`); also used directly by
+ * the cmocka test against umx's netfront
+ * (tests/unit/net_msa00_hostile_backend.c) and by the real-Xen tool
+ * tests/tools/umx_hostile_netback.c.
  *
  * The backend plays by the handshake (feature-rx-copy, InitWait, maps the
  * rings once the frontend is Connected, Connected) and then writes whatever
