@@ -26,13 +26,15 @@
 
 static const char usage_text[] =
         "usage: umx attack ROLE TARGET [--attack NAME|all] [--json] [--timeout SECONDS]\n"
+        "       umx attack store-client TARGET --store SOCKET [...]\n"
         "       umx attack --list\n"
         "Play one end of a device against TARGET (a domain: domid or name; on Xen a\n"
         "domid, run in dom0): honestly until the handshake is done, then one attack\n"
         "per fresh device, and judge what the target did: rejected, vulnerable (with\n"
         "the evidence), hung or inconclusive. --list prints the roles and attacks\n"
         "(docs/ATTACKS.md explains them). --timeout bounds each phase (handshake,\n"
-        "traffic; default 10 s). Exit 0: nothing vulnerable; 1: something was; 2:\n"
+        "traffic; default 10 s). --store: attack the XenStore listening on SOCKET,\n"
+        "as the toolstack, instead of our own. Exit 0: nothing vulnerable; 1: something was; 2:\n"
         "usage; 3: the run could not be made.\n";
 
 struct opts {
@@ -42,6 +44,7 @@ struct opts {
 	uint32_t target;
 	unsigned timeout_ms;
 	bool json;
+	const char *store; /* store-client --store SOCKET */
 };
 
 /* The first devid from which @count devices of @target are all free. */
@@ -113,6 +116,20 @@ static int run_on_xen(const struct opts *o)
 	if (r < 0)
 		return 3;
 	return report(o, "xen", res, o->n);
+}
+
+/* store-client --store: in this process, as the toolstack. */
+static int run_on_socket(const struct opts *o)
+{
+	static struct attack_result res[ATTACK_MAX];
+	struct attack_session s = {.target = o->target,
+	                           .timeout_ms = o->timeout_ms,
+	                           .log = stderr,
+	                           .store_path = o->store};
+
+	if (o->role->run(&s, o->as, o->n, res) < 0)
+		return 3;
+	return report(o, "socket", res, o->n);
 }
 
 /* umxd: the attacking end is a domain of its own (a sandboxed one, like
@@ -261,6 +278,8 @@ int cmd_attack(int argc, char **argv)
 		attack_list(stdout);
 		return 0;
 	}
+	/* A peer that cuts us off is an answer, not a reason to die. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc >= 2 && !strcmp(argv[1], "--serve"))
 		return serve(argc, argv);
 	if (argc < 3) {
@@ -275,6 +294,8 @@ int cmd_attack(int argc, char **argv)
 	for (int i = 3; i < argc; i++) {
 		if (!strcmp(argv[i], "--attack") && i + 1 < argc) {
 			name = argv[++i];
+		} else if (!strcmp(argv[i], "--store") && i + 1 < argc) {
+			o.store = argv[++i];
 		} else if (!strcmp(argv[i], "--json")) {
 			o.json = true;
 		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
@@ -297,6 +318,21 @@ int cmd_attack(int argc, char **argv)
 		return 2;
 	}
 	o.n = (unsigned)n;
+	if (o.store) {
+		unsigned long t;
+		if (o.role != &attack_role_store_client) {
+			fprintf(stderr, "umx attack: --store is for the store-client role\n");
+			return 2;
+		}
+		if (parse_uint(argv[2], 32751, &t) < 0) {
+			fprintf(stderr,
+			        "umx attack: with --store the target is a domid, not '%s'\n",
+			        tool_show(argv[2]));
+			return 2;
+		}
+		o.target = (uint32_t)t;
+		return run_on_socket(&o);
+	}
 	if (tool_on_xen()) {
 		unsigned long t;
 		if (parse_uint(argv[2], 32751, &t) < 0) {

@@ -74,6 +74,9 @@ struct attack_session {
 	unsigned devid0;     /* device i of the run is devid0 + i */
 	unsigned timeout_ms; /* per phase: handshake, honest traffic, observation */
 	FILE *log;           /* progress lines, or NULL */
+	/* store-client: a store's socket to attack as the toolstack, instead
+	 * of our own store (NULL); @p may then be NULL. */
+	const char *store_path;
 };
 
 struct attack_role {
@@ -130,5 +133,6 @@ int attack_fe_state(umx_xs *xs, uint32_t dom, const char *type, unsigned devid);
 /* The roles. */
 extern const struct attack_role attack_role_netback;
 extern const struct attack_role attack_role_grant_mapper;
+extern const struct attack_role attack_role_store_client;
 
 #endif /* UMX_ATTACK_H */

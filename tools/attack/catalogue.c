@@ -6,6 +6,7 @@
 #include "attack.h"
 #include "grant_mapper.h"
 #include "net_hostile.h"
+#include "store_client.h"
 
 #define V ATTACK_VIOLATION
 #define L ATTACK_LOAD
@@ -49,6 +50,21 @@ static const struct attack_def catalogue[] = {
          "every page mapped",
          "never reuses a page whose end of access failed: the pages keep what was sent", V,
          GM_RX_KEPT},
+        /* store-client: umx is a client of a XenStore and sends what no
+         * client should, each on a fresh connection. */
+        {"store-client", "oversized-length", "XenStore",
+         "a write one byte past XENSTORE_PAYLOAD_MAX (4096)",
+         "cuts the connection off or answers an error; applies nothing", V, SC_OVERSIZED},
+        {"store-client", "unknown-type", "XenStore", "message type 9999",
+         "answers an error or cuts the connection off", V, SC_UNKNOWN_TYPE},
+        {"store-client", "path-not-terminated", "XenStore", "a read whose path has no NUL",
+         "answers an error or cuts the connection off", V, SC_PATH_UNTERMINATED},
+        {"store-client", "write-outside-home", "XenStore",
+         "a write into the target domain's directory",
+         "answers EACCES (only a domain can tell: domain 0 may write anywhere)", V,
+         SC_OUTSIDE_HOME},
+        {"store-client", "truncated-write", "XenStore", "half a write, then the connection closed",
+         "applies nothing of it; serves the next connection", V, SC_TRUNCATED},
 };
 
 #undef V
@@ -57,6 +73,7 @@ static const struct attack_def catalogue[] = {
 static const struct attack_role *const roles[] = {
         &attack_role_netback,
         &attack_role_grant_mapper,
+        &attack_role_store_client,
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -144,7 +144,14 @@ static void fire(const struct attack_session *s, struct vif *v, const struct att
 		}
 		st = observe(v, w, true, &after);
 	}
-	if (attack_domain_gone(umx_plat_xs(s->p), s->target) == 1) {
+	/* The device vanished: the domain may be dying; give the store a
+	 * second to say so. */
+	bool gone = attack_domain_gone(umx_plat_xs(s->p), s->target) == 1;
+	for (long t = attack_now_ms(); st < 0 && !gone && attack_now_ms() - t < 1000;) {
+		usleep(20000);
+		gone = attack_domain_gone(umx_plat_xs(s->p), s->target) == 1;
+	}
+	if (gone) {
 		r->v = ATTACK_VULNERABLE;
 		attack_evidence(r, "the target died (its domain is gone)");
 	} else if (v->dup[0] && v->marker_seen >= 2) {
