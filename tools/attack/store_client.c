@@ -169,7 +169,8 @@ static int fire(const struct attack_session *s, const struct attack_def *a, stru
 		n = (size_t)snprintf(big, sizeof(big), "/local/domain/%u/umx-attack-foreign",
 		                     s->target) +
 		    1;
-		memcpy(big + n, "owned", 5);
+		/* xs_wire: a write's value is not NUL-terminated. */
+		memcpy(big + n, "owned", 6);
 		rc = send_msg(fd, XS_WRITE, big, (uint32_t)n + 5, (uint32_t)n + 5);
 		t = rc < 0 ? -EPIPE : answer(fd, w, body, sizeof(body));
 		judge_answer(r, t, body, "wrote into another domain's directory");
@@ -180,7 +181,7 @@ static int fire(const struct attack_session *s, const struct attack_def *a, stru
 		own_path(s, path, sizeof(path), "umx-attack-trunc");
 		n = strlen(path) + 1;
 		memcpy(big, path, n);
-		memcpy(big + n, "half-a-message", 14);
+		memcpy(big + n, "half-a-message", 15);
 		/* The header claims 14 bytes more than arrive; then we hang up. */
 		rc = send_msg(fd, XS_WRITE, big, (uint32_t)n, (uint32_t)n + 14);
 		umx_xs_close(xs);
