@@ -3,7 +3,8 @@
 # netfront (tests/tools/umx_attack_target.c weak: a free list that trusts
 # every response, abort() on a TX id past its table, RX responses taken
 # unchecked, buffers reused after a failed end of access) is reported
-# vulnerable, with the evidence, and the exit status is 1.
+# vulnerable, with the evidence, and the exit status is 1; one that never
+# comes back from an event storm is reported hung (exit 0: not vulnerable).
 set -eu
 . "$UMX_SOURCE_DIR/tests/harness/umxd.sh"
 umx_test_dir umx-attack-weak
@@ -31,4 +32,14 @@ expect netback tx-id-out-of-range "the target died"
 expect netback rx-dup-id "RX id [0-9]+ posted again while in flight.*marker came back [2-9]"
 # MSA02: the RX pages reused while we still map them.
 expect grant-mapper rx-pages-kept-mapped "reused while mapped: .*SECRET-OF-THE-TARGET"
+# XSA-391: an unbounded event handler never takes up the next device.
+n=$((n + 1))
+domain_bg "weak$n" "$UMX_ATTACK_TARGET" weak
+domid "weak$n" >/dev/null
+rc=0
+"$UMX" attack netback "weak$n" --attack event-storm >"$dir/out$n" 2>"$dir/attack$n.log" || rc=$?
+[ $rc = 0 ] || fail "event-storm: exit $rc, not 0: $(cat "$dir/out$n")"
+grep -Eq "^event-storm .* hung .*next fresh vif never worked" "$dir/out$n" ||
+	fail "event-storm: not hung: $(cat "$dir/out$n")"
+grep "^event-storm " "$dir/out$n"
 echo "every detector reports the weakened netfront: ok"

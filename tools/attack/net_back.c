@@ -115,11 +115,10 @@ static void fire(const struct attack_session *s, struct vif *v, const struct att
 	}
 	uint16_t rx_id = nh_rx_req(&v->h, v->h.rxp).id;
 	if (k == NH_EV_STORM) {
-		for (long t = attack_now_ms(); attack_now_ms() - t < w; events += NH_STORM_BURST) {
+		/* Events and nothing else: no response while it lasts. */
+		for (long t = attack_now_ms(); attack_now_ms() - t < w; events += NH_STORM_BURST)
 			if (nh_storm(&v->h, NH_STORM_BURST) < 0)
 				break;
-			vif_poll(v); /* honest service goes on through the storm */
-		}
 		st = observe(v, w, false, &after);
 	} else {
 		rc = nh_fire(&v->h, k, id0 < 0 ? 0 : (uint16_t)id0, frame, flen);
