@@ -47,19 +47,23 @@ struct opts {
 	const char *store; /* store-client --store SOCKET */
 };
 
-/* The first devid from which @count devices of @target are all free. */
-static unsigned free_devid0(umx_xs *xs, uint32_t target, unsigned count)
+/* The first devid from which @count vifs are free in the device
+ * directories of both @a and @b (target and attacker: either may be the
+ * frontend, by role). */
+static unsigned free_devid0(umx_xs *xs, uint32_t a, uint32_t b, unsigned count)
 {
 	unsigned d0 = 0;
 
-	for (unsigned d = 0; d < d0 + count && d < 60000; d++) {
-		char path[96], *v = NULL;
-		snprintf(path, sizeof(path), "/local/domain/%u/device/vif/%u", target, d);
-		if (umx_xs_read(xs, UMX_XS_NO_TX, path, &v, NULL) == 0) {
-			free(v);
-			d0 = d + 1;
+	for (unsigned d = 0; d < d0 + count && d < 60000; d++)
+		for (int k = 0; k < 2; k++) {
+			char path[96], *v = NULL;
+			snprintf(path, sizeof(path), "/local/domain/%u/device/vif/%u", k ? b : a,
+			         d);
+			if (umx_xs_read(xs, UMX_XS_NO_TX, path, &v, NULL) == 0) {
+				free(v);
+				d0 = d + 1;
+			}
 		}
-	}
 	return d0;
 }
 
@@ -67,6 +71,11 @@ static int attach_all(const struct opts *o, umx_xs *xs, uint32_t attacker, unsig
 {
 	for (unsigned i = 0; o->role->attach && i <= o->n; i++) {
 		int r = o->role->attach(xs, o->target, attacker, d0 + i);
+		/* A domain just created may not have its store directory yet. */
+		for (int k = 0; r == -ENOENT && k < 100; k++) {
+			usleep(20000);
+			r = o->role->attach(xs, o->target, attacker, d0 + i);
+		}
 		if (r < 0) {
 			fprintf(stderr, "umx attack: device %u of domain %u: %s\n", d0 + i,
 			        o->target, strerror(-r));
@@ -106,7 +115,7 @@ static int run_on_xen(const struct opts *o)
 	struct attack_session s = {
 	        .p = p, .target = o->target, .timeout_ms = o->timeout_ms, .log = stderr};
 	umx_xs *xs = umx_plat_xs(p);
-	s.devid0 = free_devid0(xs, o->target, o->n + 1);
+	s.devid0 = free_devid0(xs, o->target, umx_plat_domid(p), o->n + 1);
 	if (attach_all(o, xs, umx_plat_domid(p), s.devid0) < 0)
 		r = -EIO;
 	else
@@ -165,7 +174,7 @@ static int run_on_umxd(const struct opts *o, const char *target_arg)
 		goto out;
 	}
 	exe[len] = 0;
-	d0 = free_devid0(xs, target, o->n + 1);
+	d0 = free_devid0(xs, target, target, o->n + 1); /* the attacker is new */
 	snprintf(fdarg, sizeof(fdarg), "%d", fds[1]);
 	snprintf(tgt, sizeof(tgt), "%u", target);
 	snprintf(d0arg, sizeof(d0arg), "%u", d0);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * umx_attack_target honest|weak — a netfront for `umx attack` to attack
+ * umx_attack_target honest|weak|weak-back — a netfront (or netback) for
+ * `umx attack` to attack
  * (tests/hostile/attack_*.sh), run as a domain. It takes up vif 0, 1, 2, ...
  * in turn, each until the device breaks or its backend closes: one fresh
  * device per attack, as `umx attack` makes them.
@@ -16,6 +17,11 @@
  *         data as if ending access had succeeded (MSA02); and a storm of
  *         events without work (XSA-391) makes it stop taking up devices
  *         for good: a hang.
+ * weak-back: the other side, a deliberately weakened raw netback serving
+ *         every vif whose backend is this domain: it trusts the request
+ *         producer, answers OKAY for a grant it could not map, copies
+ *         offset + size without a bound (a slot past its page reads past
+ *         the mapping: it dies), and handles every event without a bound.
  * Runs until killed.
  */
 #include <errno.h>
@@ -273,18 +279,152 @@ static void weak_vif(umx_plat *p, unsigned h)
 	(void)umx_plat_unshare(p, w.rings);
 }
 
+/* ---- the weakened raw netback ------------------------------------------ */
+
+static void weak_back_vif(umx_plat *p, const char *be, uint32_t front)
+{
+	umx_xs *xs = umx_plat_xs(p);
+	char path[192], fe[128], *v = NULL;
+	long tx_ref, evt;
+	umx_plat_mapped *mt = NULL;
+
+	snprintf(path, sizeof(path), "%s/frontend", be);
+	if (umx_xs_read(xs, UMX_XS_NO_TX, path, &v, NULL) < 0)
+		return;
+	snprintf(fe, sizeof(fe), "%s", v);
+	free(v);
+	snprintf(path, sizeof(path), "%s/state", be);
+	umx_xs_write_str(xs, UMX_XS_NO_TX, path, "2");
+	for (int i = 0;; i++) {
+		char *s = NULL;
+		snprintf(path, sizeof(path), "%s/state", fe);
+		if (umx_xs_read(xs, UMX_XS_NO_TX, path, &s, NULL) == 0 && atoi(s) == 4) {
+			free(s);
+			break;
+		}
+		free(s);
+		if (i > 3000)
+			return;
+		usleep(10000);
+	}
+	snprintf(path, sizeof(path), "%s/tx-ring-ref", fe);
+	if (umx_xs_read(xs, UMX_XS_NO_TX, path, &v, NULL) < 0)
+		return;
+	tx_ref = atol(v);
+	free(v);
+	snprintf(path, sizeof(path), "%s/event-channel", fe);
+	if (umx_xs_read(xs, UMX_XS_NO_TX, path, &v, NULL) < 0)
+		return;
+	evt = atol(v);
+	free(v);
+	uint32_t ref = (uint32_t)tx_ref;
+	int port = umx_plat_evtchn_bind_interdomain(p, front, (uint32_t)evt);
+	if (port <= 0 || umx_plat_map(p, front, 1, &ref, false, NULL, &mt) < 0)
+		return;
+	uint8_t *tx = umx_plat_map_addr(mt);
+	snprintf(path, sizeof(path), "%s/state", be);
+	umx_xs_write_str(xs, UMX_XS_NO_TX, path, "4");
+	uint32_t cons = 0, rsp = 0;
+	for (unsigned i = 0;; i++) {
+		for (int pp; (pp = umx_plat_evtchn_pending(p)) > 0;)
+			umx_plat_evtchn_unmask(p, (uint32_t)pp); /* no bound, no rest */
+		uint32_t prod = umx_load_acquire32(tx); /* pairs with the frontend's release */
+		for (; cons != prod; cons++) {          /* no prod - cons check: weak */
+			struct netif_tx_request q;
+			struct netif_tx_response r = {.status = NETIF_RSP_OKAY};
+			umx_plat_mapped *m;
+			uint8_t frame[UMX_PAGE_SIZE];
+			memcpy(&q, tx + RING_HDR + (cons % RING_N) * SLOT_T, sizeof(q));
+			if (umx_plat_map(p, front, 1, &q.gref, true, NULL, &m) == 0) {
+				/* offset + size never checked against the page */
+				memcpy(frame, (uint8_t *)umx_plat_map_addr(m) + q.offset,
+				       q.size < sizeof(frame) ? q.size : sizeof(frame));
+				umx_plat_unmap(p, m);
+			}
+			r.id = q.id;
+			memcpy(tx + RING_HDR + (rsp++ % RING_N) * SLOT_T, &r, sizeof(r));
+			umx_store_release32(tx + 8, rsp); /* pairs with the frontend's acquire */
+		}
+		umx_plat_evtchn_notify(p, (uint32_t)port);
+		if (i % 50 == 0) {
+			char *s = NULL;
+			snprintf(path, sizeof(path), "%s/state", fe);
+			int st = umx_xs_read(xs, UMX_XS_NO_TX, path, &s, NULL) == 0 ? atoi(s) : 6;
+			free(s);
+			if (st >= 5)
+				break;
+		}
+		usleep(2000);
+	}
+	snprintf(path, sizeof(path), "%s/state", be);
+	umx_xs_write_str(xs, UMX_XS_NO_TX, path, "6");
+	umx_plat_unmap(p, mt);
+	umx_plat_evtchn_unbind(p, (uint32_t)port);
+}
+
+/* Serve each backend/vif/<front>/<devid> of ours once, in turn. */
+static void weak_back(umx_plat *p)
+{
+	static char done[64][64];
+	unsigned ndone = 0;
+	char dir[96];
+
+	snprintf(dir, sizeof(dir), "/local/domain/%u/backend/vif", umx_plat_domid(p));
+	for (;;) {
+		char **fronts = NULL, be[160] = "";
+		unsigned nf = 0;
+		long front = -1;
+
+		if (umx_xs_directory(umx_plat_xs(p), UMX_XS_NO_TX, dir, &fronts, &nf) == 0) {
+			for (unsigned i = 0; i < nf && !be[0]; i++) {
+				char sub[128], **devs = NULL;
+				unsigned nd = 0;
+				snprintf(sub, sizeof(sub), "%s/%s", dir, fronts[i]);
+				if (umx_xs_directory(umx_plat_xs(p), UMX_XS_NO_TX, sub, &devs,
+				                     &nd) < 0)
+					continue;
+				for (unsigned k = 0; k < nd && !be[0]; k++) {
+					char key[64];
+					bool seen = false;
+					snprintf(key, sizeof(key), "%s/%s", fronts[i], devs[k]);
+					for (unsigned d = 0; d < ndone; d++)
+						seen |= !strcmp(done[d], key);
+					if (!seen && ndone < 64) {
+						snprintf(done[ndone++], sizeof(done[0]), "%s", key);
+						snprintf(be, sizeof(be), "%s/%s", sub, devs[k]);
+						front = strtol(fronts[i], NULL, 10);
+					}
+				}
+				free(devs);
+			}
+			free(fronts);
+		}
+		if (!be[0]) {
+			usleep(20000);
+			continue;
+		}
+		fprintf(stderr, "target: weak backend for %s\n", be);
+		weak_back_vif(p, be, (uint32_t)front);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	umx_plat *p;
 	bool weak;
 
-	if (argc != 2 || (strcmp(argv[1], "honest") != 0 && strcmp(argv[1], "weak") != 0)) {
-		fprintf(stderr, "usage: %s honest|weak\n", argv[0]);
+	if (argc != 2 || (strcmp(argv[1], "honest") != 0 && strcmp(argv[1], "weak") != 0 &&
+	                  strcmp(argv[1], "weak-back") != 0)) {
+		fprintf(stderr, "usage: %s honest|weak|weak-back\n", argv[0]);
 		return 2;
 	}
 	weak = !strcmp(argv[1], "weak");
 	if (umx_plat_open(NULL, &p) < 0) {
 		fprintf(stderr, "target: no platform\n");
+		return 1;
+	}
+	if (!strcmp(argv[1], "weak-back")) {
+		weak_back(p);
 		return 1;
 	}
 	/* Take up the lowest vif not yet served. A vif is known by its handle

@@ -132,6 +132,7 @@ int attack_fe_state(umx_xs *xs, uint32_t dom, const char *type, unsigned devid);
 
 /* The roles. */
 extern const struct attack_role attack_role_netback;
+extern const struct attack_role attack_role_netfront;
 extern const struct attack_role attack_role_grant_mapper;
 extern const struct attack_role attack_role_store_client;
 

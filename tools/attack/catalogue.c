@@ -5,6 +5,7 @@
 
 #include "attack.h"
 #include "grant_mapper.h"
+#include "net_front.h"
 #include "net_hostile.h"
 #include "store_client.h"
 
@@ -38,11 +39,21 @@ static const struct attack_def catalogue[] = {
          V, NH_RX_FLAGS},
         {"netback", "rx-bogus-status", "MSA00", "answers an RX request with status -9",
          "drops the buffer or marks the device broken", V, NH_RX_STATUS},
-        {"netback", "tx-rsp-prod-ahead", "XSA-155",
+        {"netback", "tx-rsp-prod-ahead", "ring-index",
          "moves the TX response producer 1000 slots past the requests",
          "checks prod - cons against the ring size and marks the device broken", V, NH_RING_AHEAD},
         {"netback", "event-storm", "XSA-391", "sends events with no work, for a second",
          "keeps working, its wakeups bounded", L, NH_EV_STORM},
+        /* netfront: umx is the frontend of a vif, the target its netback. */
+        {"netfront", "tx-garbage-gref", "bounds", "a TX request naming a grant that does not exist",
+         "answers ERROR (or disconnects); forwards nothing", V, NF_GARBAGE_GREF},
+        {"netfront", "tx-crosses-page", "bounds", "a TX slot at offset 4000, 200 bytes long",
+         "disconnects or answers ERROR; reads nothing past the page", V, NF_CROSS_PAGE},
+        {"netfront", "tx-req-prod-ahead", "ring-index",
+         "moves the TX request producer 100000 slots past the requests",
+         "checks prod - cons against the ring size and disconnects", V, NF_PROD_AHEAD},
+        {"netfront", "event-storm", "XSA-332", "sends events and nothing else, for the window",
+         "keeps working: still answers an honest frame", L, NF_STORM},
         /* grant-mapper: umx maps what a netfront grants it and lies
          * about unmapping (the MSA02 class). */
         {"grant-mapper", "rx-pages-kept-mapped", "MSA02",
@@ -72,6 +83,7 @@ static const struct attack_def catalogue[] = {
 
 static const struct attack_role *const roles[] = {
         &attack_role_netback,
+        &attack_role_netfront,
         &attack_role_grant_mapper,
         &attack_role_store_client,
 };
@@ -115,7 +127,7 @@ void attack_list(FILE *f)
 			const struct attack_def *a = &catalogue[i];
 			if (strcmp(a->role, roles[r]->name) != 0)
 				continue;
-			fprintf(f, "  %-26s %-8s %s\n  %-26s %-8s correct: %s\n", a->name,
+			fprintf(f, "  %-26s %-10s %s\n  %-26s %-10s correct: %s\n", a->name,
 			        a->advisory, a->what, "", "", a->expect);
 		}
 	}

@@ -57,9 +57,9 @@ void attack_report_table(FILE *f, const char *role, uint32_t target, const struc
 	unsigned count[4] = {0};
 
 	fprintf(f, "umx attack %s against domain %u\n", role, target);
-	fprintf(f, "%-26s %-8s %-12s %s\n", "ATTACK", "CLASS", "VERDICT", "EVIDENCE");
+	fprintf(f, "%-26s %-10s %-12s %s\n", "ATTACK", "CLASS", "VERDICT", "EVIDENCE");
 	for (unsigned i = 0; i < n; i++) {
-		fprintf(f, "%-26s %-8s %-12s %s\n", r[i].a->name, r[i].a->advisory,
+		fprintf(f, "%-26s %-10s %-12s %s\n", r[i].a->name, r[i].a->advisory,
 		        attack_verdict_name(r[i].v), r[i].evidence);
 		count[r[i].v & 3]++;
 	}
