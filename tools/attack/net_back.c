@@ -248,6 +248,16 @@ int vif_role_run(const struct attack_session *s, const struct attack_def *const 
 		out[i].ms = attack_now_ms() - t0;
 		attack_log(s, "vif %u: %s: %s (%s)", s->devid0 + i, as[i]->name,
 		           attack_verdict_name(out[i].v), out[i].evidence);
+		/* A dead target takes up no more devices: the rest would only
+		 * wait in vain. */
+		if (attack_domain_gone(umx_plat_xs(s->p), s->target) == 1) {
+			for (unsigned k = i + 1; k < n; k++) {
+				out[k] = (struct attack_result){.a = as[k],
+				                                .v = ATTACK_INCONCLUSIVE};
+				attack_evidence(&out[k], "not fired: the target died before");
+			}
+			return 0;
+		}
 	}
 	return 0;
 }
