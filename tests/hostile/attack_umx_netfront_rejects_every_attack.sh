@@ -1,7 +1,8 @@
 #!/bin/sh
 # `umx attack` against umx's own netfront (in a sandboxed domain): every
 # attack of the netback and grant-mapper roles is rejected, the JSON report
-# lists each one once with its verdict, and the exit status is 0.
+# lists each one once with its verdict (and scripts/attack_table.sh makes a
+# row of each), and the exit status is 0.
 set -eu
 . "$UMX_SOURCE_DIR/tests/harness/umxd.sh"
 umx_test_dir umx-attack-ok
@@ -22,6 +23,9 @@ for role in netback grant-mapper; do
 		fail "$role: $got of $all rejected, catalogue $want: $(cat "$dir/$role.json")"
 	fi
 	grep -q '"vulnerable": false' "$dir/$role.json" || fail "$role: vulnerable in $dir/$role.json"
+	# The docs' table of it (scripts/attack_table.sh): one row per attack.
+	rows=$(sh "$UMX_SOURCE_DIR/scripts/attack_table.sh" "$dir/$role.json" | grep -c '| \*\*rejected\*\* |' || true)
+	[ "$rows" = "$want" ] || fail "$role: attack_table.sh made $rows rows, not $want"
 	echo "$role: $got of $want attacks rejected"
 done
 # The target kept working through all of it: it is still running.
