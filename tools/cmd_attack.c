@@ -34,8 +34,10 @@ static const char usage_text[] =
         "the evidence), hung or inconclusive. --list prints the roles and attacks\n"
         "(docs/ATTACKS.md explains them). --timeout bounds each phase (handshake,\n"
         "traffic; default 10 s). --store: attack the XenStore listening on SOCKET,\n"
-        "as the toolstack, instead of our own. Exit 0: nothing vulnerable; 1: something was; 2:\n"
-        "usage; 3: the run could not be made.\n";
+        "as the toolstack, instead of our own. ROLE: netback (attacks a netfront),\n"
+        "netfront (a netback), grant-mapper (a netfront's grants), store-client.\n"
+        "Exit 0: nothing vulnerable; 1: something was; 2: usage; 3: the run could\n"
+        "not be made.\n";
 
 struct opts {
 	const struct attack_role *role;
@@ -283,6 +285,10 @@ int cmd_attack(int argc, char **argv)
 	unsigned long secs;
 	int n;
 
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
 	if (argc >= 2 && !strcmp(argv[1], "--list")) {
 		attack_list(stdout);
 		return 0;

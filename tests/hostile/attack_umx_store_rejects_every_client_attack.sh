@@ -8,6 +8,15 @@ set -eu
 umx_test_dir umx-attack-store
 fail() { umx_fail_logs "$@"; }
 umxd_start "$dir"
+# The command line: help is exit 0, a role or attack not in the catalogue
+# exit 2 with the reason.
+"$UMX" attack --help | grep -q "^usage: umx attack ROLE" || fail "umx attack --help"
+rc=0; "$UMX" attack nosuchrole 0 2>"$dir/err" || rc=$?
+[ $rc = 2 ] || fail "unknown role: exit $rc"
+grep -q "no role 'nosuchrole'" "$dir/err" || fail "unknown role: $(cat "$dir/err")"
+rc=0; "$UMX" attack store-client 0 --attack nope 2>"$dir/err" || rc=$?
+[ $rc = 2 ] || fail "unknown attack: exit $rc"
+grep -q "no attack 'nope'" "$dir/err" || fail "unknown attack: $(cat "$dir/err")"
 rc=0
 "$UMX" attack store-client 0 >"$dir/out" 2>"$dir/attack.log" || rc=$?
 [ $rc = 0 ] || fail "exit $rc: $(cat "$dir/out")"
