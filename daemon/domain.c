@@ -547,6 +547,7 @@ int umxd_h_domain_list(struct umxd_conn *c, struct umx_msg *m)
 
 	if (umx_msg_get_exact(m, &req, sizeof(req)) < 0)
 		return -EBADMSG;
+	umxd_gnt_drain_all(umxd); /* the counts below are what mappers unmapped */
 	for (uint32_t d = req.start_domid < UMXD_DOMID_FIRST ? UMXD_DOMID_FIRST : req.start_domid;
 	     d <= UMXD_DOMID_LAST && count < UMX_CTL_LIST_MAX; d++) {
 		struct umxd_domain *dom = umxd->domains[d];

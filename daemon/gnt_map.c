@@ -4,14 +4,19 @@
  * granter's ref (gnttab.c), holds a reference on the granter's domain
  * record, and is torn down by UNMAP or the mapper's death, performing its
  * unmap notify. The first mapping of a region sends the mapper the
- * region's descriptor; the mapper closes it when its last mapping of that
- * (region, ro) goes.
+ * region's descriptor, which it keeps until it says FORGET: a map+unmap
+ * cycle then passes no descriptor (gnttab.h, struct gnt_sent).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "gnttab.h"
+#include "umx/barrier.h"
+#include "umx/log.h"
 
 static struct gnt_sent *sent_find(struct umxd_gnt *g, uint64_t region, bool ro)
 {
@@ -23,19 +28,28 @@ static struct gnt_sent *sent_find(struct umxd_gnt *g, uint64_t region, bool ro)
 	return NULL;
 }
 
-static void sent_put(struct umxd_gnt *g, uint64_t region, bool ro)
+static void sent_unlink(struct umxd_gnt *g, struct gnt_sent *s)
 {
-	struct gnt_sent **pp, *s;
+	struct gnt_sent **pp;
 
-	for (pp = &g->sent; (s = *pp); pp = &s->next) {
-		if (s->region == region && s->ro == ro) {
-			if (--s->count == 0) {
-				*pp = s->next;
-				free(s);
-			}
+	for (pp = &g->sent; *pp; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			g->nsent--;
+			free(s);
 			return;
 		}
 	}
+}
+
+/* A mapping of (region, ro) is gone: the mapper closed the descriptor
+ * with its last one, unless it keeps it. */
+static void sent_put(struct umxd_gnt *g, uint64_t region, bool ro)
+{
+	struct gnt_sent *s = sent_find(g, region, ro);
+
+	if (s && s->count && --s->count == 0 && !s->kept)
+		sent_unlink(g, s);
 }
 
 static int handle_alloc(struct umxd_gnt *g, uint32_t *out)
@@ -88,6 +102,97 @@ void gnt_handle_release(struct umxd_domain *mapper, uint32_t h)
 		umxd_domain_unref(granter); /* may free it: nothing below touches it */
 }
 
+void gnt_unmap_ring_drain(struct umxd_domain *mapper)
+{
+	struct umxd_gnt *g = mapper->gnt;
+	struct umx_gnt_unmap_ring *ring = g ? g->unmap_ring : NULL;
+	uint32_t prod, cons;
+
+	if (!ring)
+		return;
+	/* A1: pairs with the mapper's R1 (release store of prod after the
+	 * handles): the handles below are the ones it posted. */
+	prod = umx_load_acquire32(&ring->prod);
+	cons = g->unmap_cons;
+	if (prod - cons > UMX_GNT_UNMAP_RING_SLOTS) {
+		/* Not an honest mapper's index: skip what it claims, release
+		 * nothing (its mappings stay until UNMAP or its death). */
+		umx_warn("domain %u: unmap ring index out of range (%u after %u)", mapper->domid,
+		         prod, cons);
+		cons = prod;
+	}
+	for (; cons != prod; cons++) {
+		/* One load of each slot; checked as UNMAP checks a handle. */
+		uint32_t h = umx_load_relaxed32(&ring->handle[cons % UMX_GNT_UNMAP_RING_SLOTS]);
+		if (h < g->nhandles && g->handles[h].in_use)
+			gnt_handle_release(mapper, h);
+	}
+	g->unmap_cons = cons;
+	/* R2: pairs with the mapper's A2 (acquire load of cons before it
+	 * reuses slots): we read them all before it may overwrite them. */
+	umx_store_release32(&ring->cons, cons);
+}
+
+void umxd_gnt_drain_all(struct umxd *umxd)
+{
+	struct umxd_domain *d = umxd->gnt_unmap_rings, *next;
+
+	/* Draining drops references on granters, which may free them (and
+	 * unlink them from this list): hold the next one over each step. */
+	if (d)
+		umxd_domain_ref(d);
+	while (d) {
+		gnt_unmap_ring_drain(d);
+		next = d->gnt->unmap_ring_next;
+		if (next)
+			umxd_domain_ref(next);
+		umxd_domain_unref(d);
+		d = next;
+	}
+}
+
+int umxd_h_gnt_unmap_ring(struct umxd_conn *c, struct umx_msg *m)
+{
+	struct umxd_gnt *g;
+	void *page;
+	int fd, e;
+
+	if (m->hdr.len != 0)
+		return -EBADMSG;
+	if (!c->dom || !c->dom->gnt)
+		return umxd_reply(c, m, -ESRCH, NULL, 0, NULL, 0);
+	g = c->dom->gnt;
+	if (g->unmap_ring)
+		return umxd_reply(c, m, -EEXIST, NULL, 0, NULL, 0);
+	fd = memfd_create("umx-unmap-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return umxd_reply(c, m, -errno, NULL, 0, NULL, 0);
+	/* Fixed size: the mapper cannot shrink it under our mapping. */
+	if (ftruncate(fd, UMX_PAGE_SIZE) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0 ||
+	    (page = mmap(NULL, UMX_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) ==
+	            MAP_FAILED) {
+		e = -errno;
+		close(fd);
+		return umxd_reply(c, m, e, NULL, 0, NULL, 0);
+	}
+	g->unmap_ring = page;
+	g->unmap_cons = 0;
+	g->unmap_ring_next = c->umxd->gnt_unmap_rings;
+	c->umxd->gnt_unmap_rings = c->dom;
+	e = umxd_reply(c, m, 0, NULL, 0, &fd, 1);
+	close(fd); /* our mapping keeps the page */
+	return e;
+}
+
+int umxd_h_gnt_sync(struct umxd_conn *c, struct umx_msg *m)
+{
+	if (m->hdr.len != 0)
+		return -EBADMSG;
+	umxd_gnt_drain_all(c->umxd);
+	return umxd_reply(c, m, 0, NULL, 0, NULL, 0);
+}
+
 static int16_t map_one(struct umxd_domain *mapper, struct umxd_domain *granter,
                        const struct umx_ctl_gnt_map_op *op, struct umx_ctl_gnt_map_res *res,
                        int *fds, unsigned *nfds)
@@ -100,7 +205,8 @@ static int16_t map_one(struct umxd_domain *mapper, struct umxd_domain *granter,
 	uint32_t h;
 	int16_t st;
 
-	if (op->flags & ~(UMX_GNT_MAP_READONLY | UMX_GNT_NOTIFY_BYTE | UMX_GNT_NOTIFY_EVENT))
+	if (op->flags & ~(UMX_GNT_MAP_READONLY | UMX_GNT_NOTIFY_BYTE | UMX_GNT_NOTIFY_EVENT |
+	                  UMX_CTL_GNT_MAP_KEEP_FD))
 		return GNTST_general_error;
 	/* The byte is cleared in the page itself: only a mapper that may write
 	 * the page may have umxd write it. */
@@ -121,6 +227,13 @@ static int16_t map_one(struct umxd_domain *mapper, struct umxd_domain *granter,
 		return st;
 	}
 	s = sent_find(mg, act->region->id, ro);
+	if (!s && mg->nsent >= GNT_SENT_MAX) {
+		/* Only a mapper that never says FORGET gets here. */
+		gnt_unpin_ref(granter, op->ref, ro);
+		mg->handles[h].next_free = mg->free_handle;
+		mg->free_handle = h;
+		return GNTST_no_device_space;
+	}
 	if (!s && *nfds >= UMX_MSG_MAX_FDS) {
 		/* No room for another fd in this reply: the client retries
 		 * GNTST_eagain ops in a later request. */
@@ -141,12 +254,15 @@ static int16_t map_one(struct umxd_domain *mapper, struct umxd_domain *granter,
 		s->ro = ro;
 		s->next = mg->sent;
 		mg->sent = s;
+		mg->nsent++;
 		res->fd_index = (uint16_t)*nfds;
 		/* A read-only region's writable descriptor goes to no mapper
 		 * (gnt_pin_ref() refused a writable map of it already). */
 		fds[(*nfds)++] = ro || act->region->ro ? act->region->ro_fd : act->region->rw_fd;
 	}
 	s->count++;
+	if (op->flags & UMX_CTL_GNT_MAP_KEEP_FD)
+		s->kept = true;
 	hd = &mg->handles[h];
 	memset(hd, 0, sizeof(*hd));
 	hd->in_use = true;
@@ -180,6 +296,7 @@ int umxd_h_gnt_map(struct umxd_conn *c, struct umx_msg *m)
 	                      ops, sizeof(ops[0]));
 	if (n <= 0) /* malformed (n < 0), or the error reply is sent (n == 0) */
 		return n;
+	gnt_unmap_ring_drain(c->dom); /* handles posted before this request are free */
 	granter =
 	        req.granter <= UMXD_DOMID_LAST ? umxd_domain_get(c->dom->umxd, req.granter) : NULL;
 	memset(res, 0, sizeof(res));
@@ -207,6 +324,7 @@ int umxd_h_gnt_unmap(struct umxd_conn *c, struct umx_msg *m)
 	                      sizeof(handles[0]));
 	if (n <= 0) /* malformed (n < 0), or the error reply is sent (n == 0) */
 		return n;
+	gnt_unmap_ring_drain(c->dom);
 	memset(&rep, 0, sizeof(rep));
 	rep.count = req.count;
 	for (i = 0; i < req.count; i++) {
@@ -221,4 +339,24 @@ int umxd_h_gnt_unmap(struct umxd_conn *c, struct umx_msg *m)
 		rep.st[i] = GNTST_okay;
 	}
 	return umxd_reply(c, m, 0, &rep, status_body_len(&rep), NULL, 0);
+}
+
+int umxd_h_gnt_forget(struct umxd_conn *c, struct umx_msg *m)
+{
+	struct umx_ctl_gnt_forget req;
+	struct gnt_sent *s;
+	struct umxd_gnt *g;
+	int e;
+
+	if ((e = gnt_request(c, m, &req, sizeof(req))) <= 0)
+		return e;
+	if (req.ro > 1 || req.pad)
+		return -EBADMSG;
+	g = c->dom->gnt;
+	s = sent_find(g, req.region, req.ro != 0);
+	if (!s || !s->kept)
+		return umxd_reply(c, m, -ENOENT, NULL, 0, NULL, 0);
+	/* Closed: the next map sends it again, whatever is still mapped. */
+	sent_unlink(g, s);
+	return umxd_reply(c, m, 0, NULL, 0, NULL, 0);
 }

@@ -278,6 +278,14 @@ void umxd_gnt_domain_free(struct umxd_domain *dom)
 		g->sent = s->next;
 		free(s);
 	}
+	if (g->unmap_ring) {
+		struct umxd_domain **pp = &dom->umxd->gnt_unmap_rings;
+		while (*pp && *pp != dom)
+			pp = &(*pp)->gnt->unmap_ring_next;
+		if (*pp)
+			*pp = g->unmap_ring_next;
+		munmap(g->unmap_ring, UMX_PAGE_SIZE);
+	}
 	while (g->share_notifies) {
 		struct gnt_share_notify *n = g->share_notifies;
 		g->share_notifies = n->next;

@@ -29,6 +29,7 @@
 #define GNT_CAS_RETRIES       4u            /* Xen gives up after a few, too */
 #define GNT_SHARE_NOTIFY_MAX  4096u         /* per domain */
 #define GNT_NO_FD             0xffffu       /* map result: no fd attached */
+#define GNT_SENT_MAX          1024u         /* region fds held per mapper */
 
 struct gnt_region {
 	uint64_t id;
@@ -66,12 +67,18 @@ struct gnt_handle {
 	uint32_t next_free;
 };
 
-/* Regions whose fd this mapper holds: it gets the fd with its first map and
- * is expected to close it when its last map of (region, ro) goes. */
+/* Regions whose fd this mapper holds: it gets the fd with its first map of
+ * (region, ro) and closes it when its last map of it goes, unless it asked
+ * to keep it (UMX_CTL_GNT_MAP_KEEP_FD): then until it says FORGET (ctl.h),
+ * so a map+unmap cycle passes no descriptor. Holding it gives the mapper
+ * nothing its maps did not: a region's pages are only ever granted to
+ * that one mapper in that one mode (docs/SECURITY.md, "Cached region
+ * descriptors"). */
 struct gnt_sent {
 	uint64_t region;
 	bool ro;
-	uint32_t count;
+	bool kept;      /* held across unmaps until FORGET */
+	uint32_t count; /* mappings of it */
 	struct gnt_sent *next;
 };
 
@@ -99,6 +106,10 @@ struct umxd_gnt {
 	struct gnt_handle *handles;
 	uint32_t nhandles, cap_handles, free_handle, handles_in_use;
 	struct gnt_sent *sent;
+	uint32_t nsent;
+	struct umx_gnt_unmap_ring *unmap_ring; /* NULL until UNMAP_RING */
+	uint32_t unmap_cons;                   /* ours; the page's copy is for the mapper */
+	struct umxd_domain *unmap_ring_next;   /* in umxd.gnt_unmap_rings */
 	/* as sharer */
 	struct gnt_share_notify *share_notifies;
 	uint32_t nshare_notifies;
@@ -161,6 +172,8 @@ void gnt_region_clear_byte(struct gnt_region *r, uint32_t page, uint32_t offset)
 
 /* Tear down mapping @h of @mapper: notify, unpin, drop references. */
 void gnt_handle_release(struct umxd_domain *mapper, uint32_t h);
+/* Release the handles @mapper posted on its unmap ring (ctl.h). */
+void gnt_unmap_ring_drain(struct umxd_domain *mapper);
 
 /* ---- gnt_notify.c ------------------------------------------------------ */
 

@@ -144,6 +144,7 @@ struct umxd {
 	uint64_t next_instance;     /* struct umxd_domain.instance */
 	size_t xs_toolstack_memory; /* the toolstack's store cap in bytes (0: default) */
 	uint64_t next_region_id;
+	struct umxd_domain *gnt_unmap_rings; /* domains with a grant unmap ring (gnt_map.c) */
 	struct umxd_xs *xs;
 	struct umxd_grave graves[UMXD_GRAVEYARD];
 	unsigned grave_next;
@@ -247,6 +248,12 @@ int umxd_h_gnt_region_status(struct umxd_conn *c, struct umx_msg *m);
 int umxd_h_gnt_region_seal(struct umxd_conn *c, struct umx_msg *m);
 int umxd_h_gnt_map(struct umxd_conn *c, struct umx_msg *m);
 int umxd_h_gnt_unmap(struct umxd_conn *c, struct umx_msg *m);
+int umxd_h_gnt_forget(struct umxd_conn *c, struct umx_msg *m);
+int umxd_h_gnt_unmap_ring(struct umxd_conn *c, struct umx_msg *m);
+int umxd_h_gnt_sync(struct umxd_conn *c, struct umx_msg *m);
+/* Release every handle posted on any domain's unmap ring (ctl.h), so that
+ * what umxd reports about grants is what the mappers have unmapped. */
+void umxd_gnt_drain_all(struct umxd *umxd);
 int umxd_h_gnt_copy(struct umxd_conn *c, struct umx_msg *m);
 int umxd_h_gnt_share_notify(struct umxd_conn *c, struct umx_msg *m);
 int umxd_h_gnt_unshare(struct umxd_conn *c, struct umx_msg *m);

@@ -83,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* A is looked up again each time: it may have died. */
 		struct umxd_domain *ga = umxd_domain_live(u, a_domid);
 
-		switch (op % 9) {
+		switch (op % 10) {
 		case 0: /* A writes an entry: the hostile part */
 		case 1: {
 			uint32_t ref = get(&in, 1) % REFS;
@@ -189,6 +189,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				umxd_conn_drop(v->c, "fuzz: killed");
 			fake_forget_dropped(p, 2);
 			fake_settle(u, p, 2);
+			break;
+		}
+		case 8: { /* B posts on its unmap ring: any index, any handles */
+			struct umxd_domain *gb = umxd_domain_live(u, b_domid);
+			struct umx_gnt_unmap_ring *ring;
+			uint32_t n = get(&in, 1) % 8, prod;
+			uint8_t none = 0; /* an empty body */
+			if (!gb || !gb->gnt || !p[1].c)
+				break;
+			if (!gb->gnt->unmap_ring) {
+				fake_request(&p[1], UMX_CTL_GNT_UNMAP_RING, 11, &none, 0, false);
+				fake_drain(&p[1], NULL, NULL);
+				if (!gb->gnt->unmap_ring)
+					break;
+			}
+			/* umxd's own mapping of the page: the same bytes B writes. */
+			ring = gb->gnt->unmap_ring;
+			prod = get(&in, 1) & 0x80 ? get(&in, 4) : ring->prod;
+			for (uint32_t i = 0; i < n; i++) {
+				unsigned pick = get(&in, 1);
+				ring->handle[(prod + i) % UMX_GNT_UNMAP_RING_SLOTS] =
+				        seen.n && pick < 200 ? seen.handles[pick % seen.n] : pick;
+			}
+			ring->prod = prod + n;
+			/* Read on B's next request, or on anyone's SYNC. */
+			fake_request(&p[get(&in, 1) & 1], UMX_CTL_GNT_SYNC, 12, &none, 0, false);
+			fake_drain(&p[0], NULL, NULL);
+			fake_drain(&p[1], NULL, NULL);
 			break;
 		}
 		default:

@@ -24,6 +24,11 @@
 
 #define POOL_REGION_PAGES 64u
 #define NO_FD             0xffffu
+/* Region descriptors kept with no mapping of theirs left: a later map of
+ * the region passes no descriptor. Bounded, as what they hold stays
+ * allocated while we keep them (a region outlives its granter's free
+ * while any of its descriptors is open). */
+#define FC_IDLE_MAX 16u
 
 enum page_state {
 	PAGE_FREE = 0,
@@ -63,11 +68,15 @@ struct umx_gnt_share {
 	struct page_slot pages[];
 };
 
+/* A region descriptor umxd sent us. umxd sends it once and records that we
+ * hold it; we keep it across unmaps and tell umxd (FORGET) when we close it,
+ * so both sides agree on who holds what. */
 struct fd_cache {
 	uint64_t region;
 	bool ro;
 	int fd;
-	uint32_t count; /* our mappings of it; mirrors umxd's count */
+	uint32_t count;    /* our mappings of it (0: idle, kept) */
+	uint64_t last_use; /* when it went idle: the oldest idle one goes first */
 	struct fd_cache *next;
 };
 
@@ -81,6 +90,7 @@ struct map_page {
 struct umx_gnt_map {
 	void *addr;
 	uint32_t count;
+	bool notify; /* an unmap notify rides on it: unmapped by a request */
 	struct umx_gnt_map *next;
 	struct map_page pages[];
 };
@@ -100,6 +110,14 @@ struct umx_gnt {
 	struct umx_gnt_share *shares;
 	struct umx_gnt_map *maps;
 	struct fd_cache *fds;
+	uint32_t fds_idle;
+	uint64_t fds_tick;
+	/* Unmapped handles go to umxd through this page (ctl.h,
+	 * UNMAP_RING) rather than one request each; NULL when umxd gave
+	 * none (then every unmap is a request). */
+	struct umx_gnt_unmap_ring *unmap_ring;
+	uint32_t unmap_prod;
+	bool unmap_ring_tried;
 	uint8_t reserved_used; /* bit per reserved ref (0..7) in use or deferred */
 };
 
@@ -218,12 +236,20 @@ static int reap_locked(umx_gnt *g)
 	return (int)g->ndeferred;
 }
 
+static void unmap_sync(umx_gnt *g);
+
 int umx_gnt_reap(umx_gnt *g)
 {
 	int r;
 
 	pthread_mutex_lock(&g->lock);
 	r = reap_locked(g);
+	if (r > 0) {
+		/* Busy may only mean umxd has not yet read the peer's unmap
+		 * ring: have it do so, then look again. */
+		unmap_sync(g);
+		r = reap_locked(g);
+	}
 	pthread_mutex_unlock(&g->lock);
 	return r;
 }
@@ -563,6 +589,7 @@ static void share_unlink(umx_gnt *g, umx_gnt_share *s)
 int umx_gnt_end_access(umx_gnt *g, umx_gnt_share *s)
 {
 	struct umx_ctl_gnt_unshare un = {0};
+	bool busy = false;
 	int ret = 0;
 	uint32_t i;
 
@@ -579,11 +606,21 @@ int umx_gnt_end_access(umx_gnt *g, umx_gnt_share *s)
 			slot_release(g, &s->pages[i]);
 			continue;
 		}
-		ret = -EBUSY;
+		busy = true;
 		if (defer_push(g, &s->pages[i]) < 0) {
 			/* Cannot track it: leak the page rather than reuse it. */
 			s->pages[i].r->state[s->pages[i].page] = PAGE_DEFERRED;
 		}
+	}
+	if (busy) {
+		/* The peer may have unmapped on its unmap ring, which umxd has
+		 * not read yet: once it has, whatever is still busy is mapped
+		 * (MSA02), and stays deferred. */
+		unmap_sync(g);
+		reap_locked(g);
+		for (i = 0; i < s->count; i++)
+			if (s->pages[i].r->state[s->pages[i].page] == PAGE_DEFERRED)
+				ret = -EBUSY;
 	}
 	pthread_mutex_unlock(&g->lock);
 	free(s);
@@ -621,22 +658,50 @@ static struct fd_cache *fc_find(umx_gnt *g, uint64_t region, bool ro)
 	return NULL;
 }
 
-/* One of our mappings of (region, ro) is gone; umxd forgets the fd it gave
- * us at the same moment, so close ours. */
-static void fc_put(umx_gnt *g, struct fd_cache *fc)
+/* Close @fc and tell umxd, which sends the descriptor again with the next
+ * map of its region. */
+static void fc_evict(umx_gnt *g, struct fd_cache *fc)
 {
+	struct umx_ctl_gnt_forget req = {.region = fc->region, .ro = fc->ro};
 	struct fd_cache **pp;
 
-	if (--fc->count)
-		return;
 	for (pp = &g->fds; *pp; pp = &(*pp)->next) {
 		if (*pp == fc) {
 			*pp = fc->next;
-			close(fc->fd);
-			free(fc);
-			return;
+			break;
 		}
 	}
+	close(fc->fd);
+	free(fc);
+	/* Fails only when umxd is gone, or (-ENOENT) disagrees; then the
+	 * next map of the region fails, which is what both cases deserve. */
+	(void)umx_conn_call(g->conn, UMX_CTL_GNT_FORGET, &req, sizeof(req), NULL, 0, NULL, NULL, 0,
+	                    NULL);
+}
+
+/* One of our mappings of (region, ro) is gone. The descriptor stays for the
+ * next map of the region; past FC_IDLE_MAX idle ones, the oldest goes. */
+static void fc_put(umx_gnt *g, struct fd_cache *fc)
+{
+	struct fd_cache *f, *oldest = NULL;
+
+	if (--fc->count)
+		return;
+	fc->last_use = ++g->fds_tick;
+	if (++g->fds_idle <= FC_IDLE_MAX)
+		return;
+	for (f = g->fds; f; f = f->next)
+		if (f->count == 0 && (!oldest || f->last_use < oldest->last_use))
+			oldest = f;
+	g->fds_idle--;
+	fc_evict(g, oldest);
+}
+
+/* A mapping of @fc's region is made. */
+static void fc_get(umx_gnt *g, struct fd_cache *fc)
+{
+	if (fc->count++ == 0 && fc->last_use)
+		g->fds_idle--;
 }
 
 static void unmap_handles(umx_gnt *g, struct map_page *pages, uint32_t count)
@@ -666,6 +731,58 @@ static void unmap_handles(umx_gnt *g, struct map_page *pages, uint32_t count)
 	}
 }
 
+/* Post the handles of @pages to the unmap ring: umxd releases them before
+ * our next MAP or UNMAP, or when a granter finds a page busy (SYNC). The
+ * pages are munmapped already. 0, or -ENOSPC (no ring, or no room: the
+ * caller sends an UNMAP request). */
+static int unmap_post(umx_gnt *g, struct map_page *pages, uint32_t count)
+{
+	struct umx_gnt_unmap_ring *ring = g->unmap_ring;
+	uint32_t i, cons;
+
+	if (!ring && !g->unmap_ring_tried) {
+		int fd = -1;
+		unsigned nfds = 0;
+		g->unmap_ring_tried = true;
+		if (umx_conn_call(g->conn, UMX_CTL_GNT_UNMAP_RING, NULL, 0, NULL, 0, NULL, &fd, 1,
+		                  &nfds) == 0 &&
+		    nfds == 1) {
+			void *p = mmap(NULL, UMX_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			               0);
+			if (p != MAP_FAILED)
+				g->unmap_ring = ring = p;
+		}
+		if (nfds == 1)
+			close(fd);
+	}
+	if (!ring)
+		return -ENOSPC;
+	/* A2: pairs with umxd's R2 (release store of cons once it has read
+	 * the slots before it): those slots are ours to write again. */
+	cons = umx_load_acquire32(&ring->cons);
+	if (g->unmap_prod - cons > UMX_GNT_UNMAP_RING_SLOTS ||
+	    UMX_GNT_UNMAP_RING_SLOTS - (g->unmap_prod - cons) < count)
+		return -ENOSPC;
+	for (i = 0; i < count; i++)
+		umx_store_relaxed32(&ring->handle[(g->unmap_prod + i) % UMX_GNT_UNMAP_RING_SLOTS],
+		                    pages[i].handle);
+	g->unmap_prod += count;
+	/* R1: pairs with umxd's A1 (acquire load of prod): the handles are
+	 * visible before the index that covers them. */
+	umx_store_release32(&ring->prod, g->unmap_prod);
+	for (i = 0; i < count; i++)
+		if (pages[i].fc)
+			fc_put(g, pages[i].fc);
+	return 0;
+}
+
+/* Have umxd release what every mapper has posted to its unmap ring: a
+ * page a peer unmapped before it told us is then no longer busy. */
+static void unmap_sync(umx_gnt *g)
+{
+	(void)umx_conn_call(g->conn, UMX_CTL_GNT_SYNC, NULL, 0, NULL, 0, NULL, NULL, 0, NULL);
+}
+
 /* One MAP request for @n ops; fills @pages for the successes. */
 static int map_batch(umx_gnt *g, uint32_t granter, uint32_t n, const uint32_t *refs,
                      const uint32_t *idx, uint32_t flags, const struct umx_gnt_notify *notify,
@@ -689,7 +806,7 @@ static int map_batch(umx_gnt *g, uint32_t granter, uint32_t n, const uint32_t *r
 	for (i = 0; i < n; i++) {
 		struct umx_ctl_gnt_map_op op = {0};
 		op.ref = refs[idx[i]];
-		op.flags = flags & UMX_GNT_MAP_READONLY;
+		op.flags = (flags & UMX_GNT_MAP_READONLY) | UMX_CTL_GNT_MAP_KEEP_FD;
 		if (notify && notify->flags && notify->offset / UMX_PAGE_SIZE == idx[i]) {
 			op.flags |= notify->flags & (UMX_GNT_NOTIFY_BYTE | UMX_GNT_NOTIFY_EVENT);
 			op.notify_offset = notify->offset % UMX_PAGE_SIZE;
@@ -741,7 +858,7 @@ static int map_batch(umx_gnt *g, uint32_t granter, uint32_t n, const uint32_t *r
 			status[idx[i]] = GNTST_general_error;
 			continue;
 		}
-		fc->count++;
+		fc_get(g, fc);
 		pages[idx[i]].fc = fc;
 		if (res[i].offset % UMX_PAGE_SIZE) {
 			ret = -EPROTO;
@@ -755,7 +872,51 @@ out:
 	return ret;
 }
 
-static void map_free(umx_gnt *g, umx_gnt_map *m)
+/* Pages @i.. that follow each other in one region: one mmap maps them. */
+static uint32_t run_length(const umx_gnt_map *m, uint32_t i)
+{
+	uint32_t n = 1;
+
+	while (i + n < m->count && m->pages[i + n].fc == m->pages[i].fc &&
+	       m->pages[i + n].offset == m->pages[i].offset + (uint64_t)n * UMX_PAGE_SIZE)
+		n++;
+	return n;
+}
+
+/* Map @m's pages at one contiguous address: one mmap per run of pages
+ * adjacent in their region (a whole batch granted from one share is one
+ * run), populated now, as Xen's map is, rather than a fault per page. */
+static int map_pages(umx_gnt_map *m, int prot)
+{
+	size_t len = (size_t)m->count * UMX_PAGE_SIZE;
+	uint32_t i, n;
+	uint8_t *va;
+
+	if (run_length(m, 0) == m->count) {
+		va = mmap(NULL, len, prot, MAP_SHARED | MAP_POPULATE, m->pages[0].fc->fd,
+		          (off_t)m->pages[0].offset);
+		if (va == MAP_FAILED)
+			return -errno;
+		m->addr = va;
+		return 0;
+	}
+	va = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (va == MAP_FAILED)
+		return -errno;
+	m->addr = va;
+	for (i = 0; i < m->count; i += n) {
+		n = run_length(m, i);
+		if (mmap(va + (size_t)i * UMX_PAGE_SIZE, (size_t)n * UMX_PAGE_SIZE, prot,
+		         MAP_SHARED | MAP_FIXED | MAP_POPULATE, m->pages[i].fc->fd,
+		         (off_t)m->pages[i].offset) == MAP_FAILED)
+			return -errno;
+	}
+	return 0;
+}
+
+/* Release @m's handles in umxd and free @m; its pages must be munmapped.
+ * @post: through the unmap ring when @m has no notify. */
+static void map_free(umx_gnt *g, umx_gnt_map *m, bool post)
 {
 	struct map_page *live = m->pages;
 	uint32_t i, n = 0;
@@ -763,7 +924,8 @@ static void map_free(umx_gnt *g, umx_gnt_map *m)
 	for (i = 0; i < m->count; i++)
 		if (m->pages[i].mapped)
 			live[n++] = m->pages[i];
-	unmap_handles(g, live, n);
+	if (!post || m->notify || n == 0 || unmap_post(g, live, n) < 0)
+		unmap_handles(g, live, n);
 	if (m->addr)
 		munmap(m->addr, (size_t)m->count * UMX_PAGE_SIZE);
 	free(m);
@@ -777,7 +939,6 @@ int umx_gnt_map_refs(umx_gnt *g, uint32_t granter, uint32_t count, const uint32_
 	int16_t *st = status;
 	uint32_t *todo = NULL, ntodo, i, rounds;
 	umx_gnt_map *m;
-	uint8_t *va;
 	int ret = 0, prot;
 
 	if (count == 0 || count > 65536 || (flags & ~UMX_GNT_MAP_READONLY) ||
@@ -799,6 +960,7 @@ int umx_gnt_map_refs(umx_gnt *g, uint32_t granter, uint32_t count, const uint32_
 		goto out_free;
 	}
 	m->count = count;
+	m->notify = notify && notify->flags;
 	for (i = 0; i < count; i++) {
 		todo[i] = i;
 		st[i] = GNTST_eagain;
@@ -830,22 +992,9 @@ int umx_gnt_map_refs(umx_gnt *g, uint32_t granter, uint32_t count, const uint32_
 	}
 	if (ret < 0)
 		goto fail;
-	va = mmap(NULL, (size_t)count * UMX_PAGE_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-	          0);
-	if (va == MAP_FAILED) {
-		ret = -errno;
-		goto fail;
-	}
-	m->addr = va;
 	prot = (flags & UMX_GNT_MAP_READONLY) ? PROT_READ : PROT_READ | PROT_WRITE;
-	for (i = 0; i < count; i++) {
-		if (mmap(va + (size_t)i * UMX_PAGE_SIZE, UMX_PAGE_SIZE, prot,
-		         MAP_SHARED | MAP_FIXED, m->pages[i].fc->fd,
-		         (off_t)m->pages[i].offset) == MAP_FAILED) {
-			ret = -errno;
-			goto fail;
-		}
-	}
+	if ((ret = map_pages(m, prot)) < 0)
+		goto fail;
 	m->next = g->maps;
 	g->maps = m;
 	pthread_mutex_unlock(&g->lock);
@@ -855,7 +1004,11 @@ int umx_gnt_map_refs(umx_gnt *g, uint32_t granter, uint32_t count, const uint32_
 	*out = m;
 	return 0;
 fail:
-	map_free(g, m);
+	if (m->addr) {
+		munmap(m->addr, (size_t)count * UMX_PAGE_SIZE);
+		m->addr = NULL;
+	}
+	map_free(g, m, false);
 	m = NULL;
 	pthread_mutex_unlock(&g->lock);
 out_free:
@@ -886,7 +1039,7 @@ int umx_gnt_unmap(umx_gnt *g, umx_gnt_map *m)
 	 * owner; we must not be able to see that. */
 	munmap(m->addr, (size_t)m->count * UMX_PAGE_SIZE);
 	m->addr = NULL;
-	map_free(g, m);
+	map_free(g, m, true);
 	pthread_mutex_unlock(&g->lock);
 	return 0;
 }
@@ -944,7 +1097,7 @@ void umx_gnt_close(umx_gnt *g)
 		g->maps = m->next;
 		munmap(m->addr, (size_t)m->count * UMX_PAGE_SIZE);
 		m->addr = NULL;
-		map_free(g, m);
+		map_free(g, m, false);
 	}
 	while (g->shares)
 		(void)umx_gnt_end_access(g, g->shares);
@@ -967,6 +1120,8 @@ void umx_gnt_close(umx_gnt *g)
 		close(f->fd);
 		free(f);
 	}
+	if (g->unmap_ring)
+		munmap(g->unmap_ring, UMX_PAGE_SIZE);
 	munmap(g->table, (size_t)g->frames * UMX_PAGE_SIZE);
 	umx_conn_close(g->conn);
 	free(g->free_refs);

@@ -54,6 +54,9 @@ enum umx_ctl_type {
 	UMX_CTL_GNT_UNSHARE,
 	UMX_CTL_GNT_REGION_STATUS,
 	UMX_CTL_GNT_REGION_SEAL,
+	UMX_CTL_GNT_FORGET,
+	UMX_CTL_GNT_UNMAP_RING,
+	UMX_CTL_GNT_SYNC,
 
 	/* a domain: event channels */
 	UMX_CTL_EVT_ALLOC_UNBOUND = 0x300,
@@ -200,7 +203,8 @@ struct umx_ctl_gnt_map_req {
 };
 struct umx_ctl_gnt_map_op {
 	uint32_t ref;
-	uint32_t flags; /* UMX_GNT_MAP_READONLY | UMX_GNT_NOTIFY_* (umx/grant.h) */
+	uint32_t flags; /* UMX_GNT_MAP_READONLY | UMX_GNT_NOTIFY_* (umx/grant.h),
+	                 * UMX_CTL_GNT_MAP_KEEP_FD */
 	uint32_t notify_offset;
 	uint32_t notify_port;
 };
@@ -217,6 +221,40 @@ struct umx_ctl_gnt_map_res {
 	uint64_t region;   /* region id; the client caches region fds by (region, ro) */
 	uint64_t offset;   /* byte offset of the page in the region */
 };
+/* A region's descriptor is sent to a mapper with its first map of a page
+ * of (region, ro), and again after the mapper let go of it: by default
+ * when its last mapping of (region, ro) is unmapped (it closes the
+ * descriptor then). An op with UMX_CTL_GNT_MAP_KEEP_FD says the mapper
+ * keeps the descriptor across unmaps instead, until it closes it and says
+ * so with FORGET: a map+unmap cycle then passes no descriptor. FORGET: 0,
+ * or -ENOENT when the caller holds no such descriptor. */
+#define UMX_CTL_GNT_MAP_KEEP_FD 0x100u /* in umx_ctl_gnt_map_op.flags */
+struct umx_ctl_gnt_forget {
+	uint64_t region;
+	uint32_t ro; /* 0 or 1 */
+	uint32_t pad;
+};
+
+/* UNMAP_RING (no body): the reply carries one descriptor, a page shared
+ * with umxd holding struct umx_gnt_unmap_ring, set up once per domain
+ * (-EEXIST after). The mapper posts there the handles it has unmapped
+ * (munmapped) that carry no unmap notify, instead of an UNMAP request:
+ * umxd releases them before it handles the domain's next MAP or UNMAP, and
+ * for everyone on SYNC. Until then the grants stay pinned, so a granter's
+ * end of access that finds a page busy sends SYNC and tries again.
+ * Entries are handles as UNMAP takes them; umxd reads the page as hostile
+ * input (indices bounded, each handle checked as UNMAP checks it). */
+#define UMX_GNT_UNMAP_RING_SLOTS 512u /* a power of two: indices run free */
+struct umx_gnt_unmap_ring {
+	uint32_t prod; /* the mapper's: handles [cons, prod) are posted */
+	uint32_t pad0[15];
+	uint32_t cons; /* umxd's: everything before it is released */
+	uint32_t pad1[15];
+	uint32_t handle[UMX_GNT_UNMAP_RING_SLOTS];
+};
+_Static_assert(sizeof(struct umx_gnt_unmap_ring) <= 4096, "the unmap ring is one page");
+/* SYNC (no body): umxd releases every handle posted on any domain's unmap
+ * ring, then replies 0. */
 
 struct umx_ctl_gnt_unmap_req {
 	uint32_t count;
