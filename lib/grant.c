@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <stdint.h>
@@ -29,6 +30,12 @@
  * allocated while we keep them (a region outlives its granter's free
  * while any of its descriptors is open). */
 #define FC_IDLE_MAX 16u
+/* Linux 5.14's madvise advice (older kernels answer EINVAL, and the pages
+ * fault in on first touch instead). */
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ  22
+#define MADV_POPULATE_WRITE 23
+#endif
 
 enum page_state {
 	PAGE_FREE = 0,
@@ -68,13 +75,17 @@ struct umx_gnt_share {
 	struct page_slot pages[];
 };
 
-/* A region descriptor umxd sent us. umxd sends it once and records that we
- * hold it; we keep it across unmaps and tell umxd (FORGET) when we close it,
- * so both sides agree on who holds what. */
+/* A region umxd sent us the descriptor of. umxd sends it once and records
+ * that we hold it; we keep it across unmaps, as one mapping of the whole
+ * region (@win, read-only for read-only maps) rather than an open
+ * descriptor, and tell umxd (FORGET) when we let go of it, so both sides
+ * agree on who holds what. Each map is a new mapping of pages of @win
+ * (mremap of size 0: same pages, no descriptor needed). */
 struct fd_cache {
 	uint64_t region;
 	bool ro;
-	int fd;
+	uint8_t *win;
+	size_t win_len;
 	uint32_t count;    /* our mappings of it (0: idle, kept) */
 	uint64_t last_use; /* when it went idle: the oldest idle one goes first */
 	struct fd_cache *next;
@@ -455,6 +466,14 @@ static int share_pages(umx_gnt *g, uint32_t peer, uint32_t count, uint32_t flags
 		return -ENOMEM;
 	pthread_mutex_lock(&g->lock);
 	reap_locked(g);
+	if (g->ndeferred &&
+	    (reserved < GNTTAB_NR_RESERVED_ENTRIES ? (g->reserved_used & (1u << reserved)) != 0
+	                                           : g->nfree_refs < count)) {
+		/* What we need may be held by a page its mapper has unmapped on
+		 * its unmap ring, unread by umxd yet: have it read, look again. */
+		unmap_sync(g);
+		reap_locked(g);
+	}
 	if (reserved < GNTTAB_NR_RESERVED_ENTRIES ? (g->reserved_used & (1u << reserved)) != 0
 	                                          : g->nfree_refs < count) {
 		ret = reserved < GNTTAB_NR_RESERVED_ENTRIES ? -EBUSY : -ENOSPC;
@@ -671,7 +690,7 @@ static void fc_evict(umx_gnt *g, struct fd_cache *fc)
 			break;
 		}
 	}
-	close(fc->fd);
+	munmap(fc->win, fc->win_len);
 	free(fc);
 	/* Fails only when umxd is gone, or (-ENOENT) disagrees; then the
 	 * next map of the region fails, which is what both cases deserve. */
@@ -694,7 +713,8 @@ static void fc_put(umx_gnt *g, struct fd_cache *fc)
 		if (f->count == 0 && (!oldest || f->last_use < oldest->last_use))
 			oldest = f;
 	g->fds_idle--;
-	fc_evict(g, oldest);
+	if (oldest) /* there is one: @fc at least */
+		fc_evict(g, oldest);
 }
 
 /* A mapping of @fc's region is made. */
@@ -783,6 +803,24 @@ static void unmap_sync(umx_gnt *g)
 	(void)umx_conn_call(g->conn, UMX_CTL_GNT_SYNC, NULL, 0, NULL, 0, NULL, NULL, 0, NULL);
 }
 
+/* Map region descriptor @fd whole into @fc->win (read-only for a
+ * read-only map: the descriptor is, for a read-only region). */
+static int fc_window(struct fd_cache *fc, int fd, bool ro)
+{
+	struct stat sb;
+	void *w;
+
+	if (fd < 0 || fstat(fd, &sb) < 0 || sb.st_size <= 0 || sb.st_size % UMX_PAGE_SIZE)
+		return -EPROTO;
+	w = mmap(NULL, (size_t)sb.st_size, ro ? PROT_READ : PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+	         0);
+	if (w == MAP_FAILED)
+		return -errno;
+	fc->win = w;
+	fc->win_len = (size_t)sb.st_size;
+	return 0;
+}
+
 /* One MAP request for @n ops; fills @pages for the successes. */
 static int map_batch(umx_gnt *g, uint32_t granter, uint32_t n, const uint32_t *refs,
                      const uint32_t *idx, uint32_t flags, const struct umx_gnt_notify *notify,
@@ -847,10 +885,14 @@ static int map_batch(umx_gnt *g, uint32_t granter, uint32_t n, const uint32_t *r
 				status[idx[i]] = GNTST_general_error;
 				continue;
 			}
+			if (fc_window(fc, fds[res[i].fd_index], ro) < 0) {
+				free(fc);
+				ret = -EPROTO;
+				status[idx[i]] = GNTST_general_error;
+				continue;
+			}
 			fc->region = res[i].region;
 			fc->ro = ro;
-			fc->fd = fds[res[i].fd_index];
-			fds[res[i].fd_index] = -1;
 			fc->next = g->fds;
 			g->fds = fc;
 		} else if (!fc) {
@@ -860,7 +902,7 @@ static int map_batch(umx_gnt *g, uint32_t granter, uint32_t n, const uint32_t *r
 		}
 		fc_get(g, fc);
 		pages[idx[i]].fc = fc;
-		if (res[i].offset % UMX_PAGE_SIZE) {
+		if (res[i].offset % UMX_PAGE_SIZE || res[i].offset >= fc->win_len) {
 			ret = -EPROTO;
 			status[idx[i]] = GNTST_general_error;
 		}
@@ -883,9 +925,22 @@ static uint32_t run_length(const umx_gnt_map *m, uint32_t i)
 	return n;
 }
 
-/* Map @m's pages at one contiguous address: one mmap per run of pages
+/* A new mapping of @n pages of @fc's window from @offset (mremap of size
+ * 0 duplicates a shared mapping: the same pages, at @at when not NULL). */
+static void *window_dup(const struct fd_cache *fc, uint64_t offset, uint32_t n, void *at)
+{
+	size_t len = (size_t)n * UMX_PAGE_SIZE;
+
+	if (offset > fc->win_len || len > fc->win_len - offset)
+		return MAP_FAILED;
+	return at ? mremap(fc->win + offset, 0, len, MREMAP_MAYMOVE | MREMAP_FIXED, at)
+	          : mremap(fc->win + offset, 0, len, MREMAP_MAYMOVE);
+}
+
+/* Map @m's pages at one contiguous address: one mremap per run of pages
  * adjacent in their region (a whole batch granted from one share is one
- * run), populated now, as Xen's map is, rather than a fault per page. */
+ * run), then populated at once, as Xen's map is, rather than a fault per
+ * page (best effort: MADV_POPULATE_* needs Linux 5.14). */
 static int map_pages(umx_gnt_map *m, int prot)
 {
 	size_t len = (size_t)m->count * UMX_PAGE_SIZE;
@@ -893,24 +948,25 @@ static int map_pages(umx_gnt_map *m, int prot)
 	uint8_t *va;
 
 	if (run_length(m, 0) == m->count) {
-		va = mmap(NULL, len, prot, MAP_SHARED | MAP_POPULATE, m->pages[0].fc->fd,
-		          (off_t)m->pages[0].offset);
+		va = window_dup(m->pages[0].fc, m->pages[0].offset, m->count, NULL);
 		if (va == MAP_FAILED)
 			return -errno;
 		m->addr = va;
-		return 0;
-	}
-	va = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (va == MAP_FAILED)
-		return -errno;
-	m->addr = va;
-	for (i = 0; i < m->count; i += n) {
-		n = run_length(m, i);
-		if (mmap(va + (size_t)i * UMX_PAGE_SIZE, (size_t)n * UMX_PAGE_SIZE, prot,
-		         MAP_SHARED | MAP_FIXED | MAP_POPULATE, m->pages[i].fc->fd,
-		         (off_t)m->pages[i].offset) == MAP_FAILED)
+	} else {
+		va = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (va == MAP_FAILED)
 			return -errno;
+		m->addr = va;
+		for (i = 0; i < m->count; i += n) {
+			n = run_length(m, i);
+			if (window_dup(m->pages[i].fc, m->pages[i].offset, n,
+			               va + (size_t)i * UMX_PAGE_SIZE) == MAP_FAILED)
+				return -errno;
+		}
 	}
+	if (m->count > 1)
+		(void)madvise(va, len,
+		              prot & PROT_WRITE ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
 	return 0;
 }
 
@@ -1114,12 +1170,11 @@ void umx_gnt_close(umx_gnt *g)
 		free(r->state);
 		free(r);
 	}
-	while (g->fds) {
-		struct fd_cache *f = g->fds;
-		g->fds = f->next;
-		close(f->fd);
-		free(f);
-	}
+	/* The connection may outlive us (other users of this domain's
+	 * connection): umxd must send these regions again to whoever maps
+	 * next, so say we let go of each. */
+	while (g->fds)
+		fc_evict(g, g->fds);
 	if (g->unmap_ring)
 		munmap(g->unmap_ring, UMX_PAGE_SIZE);
 	munmap(g->table, (size_t)g->frames * UMX_PAGE_SIZE);
