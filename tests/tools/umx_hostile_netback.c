@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,10 +36,11 @@ struct vif {
 	umx_xs *xs;
 	const char *xsdir;
 	uint32_t domu, n;
-	uint32_t txc;                  /* next TX request to serve */
-	uint8_t ip[4];                 /* ours: 10.50.n.1 */
-	uint8_t mac[UMX_NET_MAC_LEN];  /* ours (the "router") */
-	unsigned served_tx, served_rx; /* honest work done */
+	uint32_t txc;                   /* next TX request to serve */
+	uint8_t ip[4];                  /* ours: 10.50.n.1 */
+	uint8_t mac[UMX_NET_MAC_LEN];   /* ours (the "router") */
+	uint8_t femac[UMX_NET_MAC_LEN]; /* the frontend's: 00:16:3e:5a:DOMU:N */
+	unsigned served_tx, served_rx;  /* honest work done */
 };
 
 #define VIF_BASE 50u /* vif N is devid N, MAC ..:5a:DOMU:N, 10.50.N.0/24 */
@@ -206,19 +208,94 @@ static int xs_set(umx_xs *xs, const char *xsdir, const char *name, const char *v
 	return umx_xs_write_str(xs, UMX_XS_NO_TX, path, val);
 }
 
-/* Serve every vif of the round until XSDIR/@name exists or @ms pass. */
-static bool serve_until(struct vif *v, int nv, const char *name, int ms)
-{
-	long end = net_now_ms() + ms;
-	char *val = NULL;
+/*
+ * The two halves pace each other by progress, not by the clock (under TCG
+ * on a loaded host a step takes seconds or minutes): each writes a step
+ * counter, XSDIR/round/R/dom0 and XSDIR/round/R/domU, and a wait fails
+ * only when the other half has not moved for IDLE_MS.
+ */
+#define IDLE_MS 240000
 
-	for (int i = 0; !stop && net_now_ms() < end; i++) {
+struct pace {
+	umx_xs *xs;
+	const char *xsdir;
+	int round;
+	unsigned steps;    /* ours */
+	char *peer;        /* the domU's counter as last read */
+	long peer_moved;   /* when it last changed (or we did something) */
+	const char *where; /* the step we are in, for the log */
+};
+
+static long t_start;
+
+/* A line on stderr with the time since the start (the log is read after
+ * the run: the times tell a slow peer from a stuck one). */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "hostile: [%6.1f s] ", (double)(net_now_ms() - t_start) / 1000.0);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* One step of ours done: tell the domU (its waits follow this counter). */
+static void pace_step(struct pace *pc, const char *what)
+{
+	char path[192], num[16];
+	snprintf(path, sizeof(path), "%s/round/%d/dom0", pc->xsdir, pc->round);
+	snprintf(num, sizeof(num), "%u", ++pc->steps);
+	umx_xs_write_str(pc->xs, UMX_XS_NO_TX, path, num);
+	pc->where = what;
+}
+
+/* Whether the domU has moved within IDLE_MS (its counter changed, or
+ * @busy: we saw its work on a ring). */
+static bool pace_alive(struct pace *pc, bool busy)
+{
+	char path[192], *val = NULL;
+	long now = net_now_ms();
+
+	snprintf(path, sizeof(path), "%s/round/%d/domU", pc->xsdir, pc->round);
+	if (umx_xs_read(pc->xs, UMX_XS_NO_TX, path, &val, NULL) == 0 &&
+	    (!pc->peer || strcmp(val, pc->peer) != 0)) {
+		free(pc->peer);
+		pc->peer = val;
+		busy = true;
+	} else {
+		free(val);
+	}
+	if (busy)
+		pc->peer_moved = now;
+	if (now - pc->peer_moved < IDLE_MS)
+		return true;
+	say("round %d: the domU has not moved for %d s (%s; its last step: %s)", pc->round,
+	    IDLE_MS / 1000, pc->where, pc->peer ? pc->peer : "none");
+	return false;
+}
+
+/* Serve every vif of the round until XSDIR/@name exists, or until the
+ * domU stops making progress. */
+static bool serve_until(struct pace *pc, struct vif *v, int nv, const char *name)
+{
+	char *val = NULL;
+	bool busy = false;
+
+	pc->peer_moved = net_now_ms();
+	for (int i = 0; !stop; i++) {
 		for (int k = 0; k < nv; k++)
 			if (v[k].h.tx)
-				serve(&v[k]);
+				busy |= serve(&v[k]) != 0;
 		/* The store is shared with the domU: ask it every 50 ms only. */
-		if (i % 10 == 0 && (val = xs_at(v[0].xs, v[0].xsdir, name)))
-			break;
+		if (i % 10 == 0) {
+			if ((val = xs_at(pc->xs, pc->xsdir, name)))
+				break;
+			if (!pace_alive(pc, busy))
+				break;
+			busy = false;
+		}
 		usleep(5000);
 	}
 	bool found = val != NULL;
@@ -270,6 +347,16 @@ static void print_evidence(struct vif *v)
 	}
 }
 
+/* TX requests the domU has posted since we last served, over all vifs. */
+static uint32_t tx_posted(struct vif *v, int nv)
+{
+	uint32_t n = 0;
+	for (int k = 0; k < nv; k++)
+		if (v[k].h.tx)
+			n += nh_tx_req_prod(&v[k].h) - v[k].txc;
+	return n;
+}
+
 static bool held_enough(struct vif *v, int nv)
 {
 	for (int k = 0; k < nv; k++)
@@ -279,64 +366,129 @@ static bool held_enough(struct vif *v, int nv)
 }
 
 /*
+ * Attach every vif of the round and handshake them all at once: the
+ * domU's netfront sets up each device's rings in turn (seconds each under
+ * TCG), so one vif after the other would leave the first ones idle for
+ * minutes. Waits as long as some frontend keeps changing state. Returns
+ * the number connected; the others have no rings (h.tx NULL).
+ */
+static int connect_all(struct pace *pc, umx_plat *p, struct vif *v, int nv)
+{
+	const int GAVE_UP = -2; /* st[k]: not waited for any more */
+	int st[NH_COUNT], pending = 0, done = 0, r;
+	long moved = net_now_ms();
+
+	for (int k = 0; k < nv; k++) {
+		struct vif *w = &v[k];
+
+		st[k] = -1;
+		r = umx_net_attach(w->xs, w->domu, umx_plat_domid(p), (int)w->n, w->femac);
+		if (r < 0 || (r = nh_offer(&w->h, p, w->domu, w->n, 20000)) < 0) {
+			say("vif %u: attach: %s", v[k].n, strerror(-r));
+			v[k].h.p = p;
+			st[k] = GAVE_UP;
+			continue;
+		}
+		pending++;
+	}
+	while (pending && !stop) {
+		for (int k = 0; k < nv; k++) {
+			if (st[k] == GAVE_UP || v[k].h.tx)
+				continue;
+			int s = nh_fe_state(&v[k].h);
+			if (s != st[k]) {
+				st[k] = s;
+				moved = net_now_ms();
+			}
+			if (s == 4 && (r = nh_accept(&v[k].h)) == 0) {
+				done++;
+			} else if (s == 4 || s > 4) {
+				say("vif %u: handshake: %s", v[k].n,
+				    s == 4 ? strerror(-r) : "the frontend closed");
+				st[k] = GAVE_UP;
+			} else {
+				continue;
+			}
+			pending--;
+			pace_step(pc, "connecting the vifs");
+		}
+		if (pending && net_now_ms() - moved > IDLE_MS) {
+			for (int k = 0; k < nv; k++)
+				if (st[k] != GAVE_UP && !v[k].h.tx)
+					say("vif %u: the frontend stayed in state %d for %d s",
+					    v[k].n, st[k], IDLE_MS / 1000);
+			break;
+		}
+		usleep(20000);
+	}
+	return done;
+}
+
+/*
  * One round: a fresh vif per attack, all at once (each is its own device
  * in the domU, named in its own dmesg lines), in lockstep with the domU's
- * round (XSDIR/round/R/{vifs,armed,fired,reported}). Returns the number of
- * attacks that were not delivered and observed.
+ * round (XSDIR/round/R/{vifs,armed,fired,reported}), each half following
+ * the other's progress (struct pace). Returns the number of attacks that
+ * were not delivered and observed.
  */
 static int run_round(umx_plat *p, const char *xsdir, uint32_t domu, int round,
                      const enum nh_attack *as, const uint32_t *ns, int nv)
 {
 	struct vif v[NH_COUNT];
-	uint32_t prod_fire[NH_COUNT];
+	struct pace pc = {.xs = umx_plat_xs(p), .xsdir = xsdir, .round = round};
+	uint32_t prod_fire[NH_COUNT], posted;
 	unsigned rx_armed[NH_COUNT];
 	uint16_t id0[NH_COUNT];
 	bool stale_done[NH_COUNT], ok[NH_COUNT];
 	char list[NH_COUNT * 4] = "", buf[64];
 	uint8_t frame[60] = {0};
 	long t0 = net_now_ms(), t;
-	int fails = 0, r;
+	int fails = 0, r, nc;
 
 	for (int k = 0; k < nv; k++) {
-		uint32_t n = ns[k];
-		uint8_t femac[UMX_NET_MAC_LEN] = {0x00, 0x16,          0x3e,
-		                                  0x5a, (uint8_t)domu, (uint8_t)n};
 		char macs[18];
 
-		v[k] = (struct vif){.xs = umx_plat_xs(p), .xsdir = xsdir, .domu = domu, .n = n};
+		v[k] = (struct vif){.xs = umx_plat_xs(p), .xsdir = xsdir, .domu = domu, .n = ns[k]};
 		v[k].h.p = p;
 		ok[k] = false;
 		stale_done[k] = as[k] != NH_TX_STALE;
-		memcpy(v[k].mac, (uint8_t[]){0x02, 0, 0, 0x5a, 0, (uint8_t)n}, 6);
-		memcpy(v[k].ip, (uint8_t[]){10, 50, (uint8_t)n, 1}, 4);
-		umx_net_format_mac(femac, macs);
+		memcpy(v[k].mac, (uint8_t[]){0x02, 0, 0, 0x5a, 0, (uint8_t)ns[k]}, 6);
+		memcpy(v[k].ip, (uint8_t[]){10, 50, (uint8_t)ns[k], 1}, 4);
+		memcpy(v[k].femac,
+		       (uint8_t[]){0x00, 0x16, 0x3e, 0x5a, (uint8_t)domu, (uint8_t)ns[k]}, 6);
+		umx_net_format_mac(v[k].femac, macs);
 		xs_put(&v[k], "mac", macs);
 		xs_put(&v[k], "attack", nh_attack_name[as[k]]);
-		if ((r = umx_net_attach(v[k].xs, domu, umx_plat_domid(p), (int)n, femac)) < 0 ||
-		    (r = nh_connect(&v[k].h, p, domu, n, 20000)) < 0) {
-			fprintf(stderr, "hostile: vif %u: attach and handshake: %s\n", n,
-			        strerror(-r));
-			v[k].h.p = p;
-			continue;
-		}
-		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%u", k ? " " : "", n);
 	}
-	fprintf(stderr, "hostile: round %d: %d vifs connected in %ld ms\n", round, nv,
-	        net_now_ms() - t0);
+	nc = connect_all(&pc, p, v, nv);
+	for (int k = 0; k < nv; k++)
+		if (v[k].h.tx)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%u",
+			         *list ? " " : "", v[k].n);
+	say("round %d: %d of %d vifs connected in %ld ms", round, nc, nv, net_now_ms() - t0);
 	snprintf(buf, sizeof(buf), "round/%d/vifs", round);
-	xs_set(v[0].xs, xsdir, buf, list);
+	xs_set(pc.xs, xsdir, buf, list);
+	pace_step(&pc, "honest phase");
 	/* Honest phase: the domU pings 10.50.n.1 through each vif. */
 	snprintf(buf, sizeof(buf), "round/%d/armed", round);
-	if (!serve_until(v, nv, buf, 60000)) {
-		fprintf(stderr, "hostile: round %d: the domU never armed\n", round);
+	if (!serve_until(&pc, v, nv, buf)) {
+		say("round %d: the domU never armed", round);
 		goto out;
 	}
+	say("round %d: armed", round);
 	for (int k = 0; k < nv; k++)
 		rx_armed[k] = v[k].served_rx;
 	/* Hold what the domU sends next in flight: those are the ids the TX
-	 * attacks name (Linux has nothing in flight otherwise). */
-	for (t = net_now_ms(); !held_enough(v, nv) && net_now_ms() - t < 8000;)
+	 * attacks name (Linux has nothing in flight otherwise). As long as
+	 * requests keep coming, some vif may still be on its way. */
+	pc.where = "holding TX requests";
+	for (t = net_now_ms(), posted = 0; !held_enough(v, nv) && net_now_ms() - t < 15000;) {
+		if (tx_posted(v, nv) != posted) {
+			posted = tx_posted(v, nv);
+			t = net_now_ms();
+		}
 		usleep(2000);
+	}
 	memset(frame, 0xff, 6); /* what rx-dup delivers: a broadcast, local type */
 	net_put16(frame + 12, 0x88b5);
 	memcpy(frame + 14, "MSA00-RX-DUP", 12);
@@ -348,8 +500,7 @@ static int run_round(umx_plat *p, const char *xsdir, uint32_t domu, int round,
 		snprintf(buf, sizeof(buf), "%u", held);
 		xs_put(w, "held", buf);
 		if (!held && as[k] <= NH_TX_NULL) {
-			fprintf(stderr, "hostile: vif %u: no TX request in flight to attack\n",
-			        w->n);
+			say("vif %u: no TX request in flight to attack", w->n);
 			continue;
 		}
 		id0[k] = nh_tx_req(&w->h, w->txc).id;
@@ -363,18 +514,19 @@ static int run_round(umx_plat *p, const char *xsdir, uint32_t domu, int round,
 			snprintf(buf, sizeof(buf), "%u", events);
 			xs_put(w, "events", buf);
 		} else if ((r = nh_fire(&w->h, as[k], id0[k], frame, sizeof(frame))) < 0) {
-			fprintf(stderr, "hostile: vif %u: %s not delivered: %s\n", w->n,
-			        nh_attack_name[as[k]], strerror(-r));
+			say("vif %u: %s not delivered: %s", w->n, nh_attack_name[as[k]],
+			    strerror(-r));
 			continue;
 		}
 		snprintf(buf, sizeof(buf), "%u", id0[k]);
 		xs_put(w, "id0", buf);
 		ok[k] = true;
 	}
+	pace_step(&pc, "attacks fired, waiting for the stale id's next TX");
 	/* tx-stale-id: the frontend reaps the honest completion and sends
 	 * more; then the late duplicate. Linux's free list is LIFO: the next
 	 * frame may well carry id0 again. */
-	for (t = net_now_ms(); net_now_ms() - t < 8000;) {
+	for (t = net_now_ms(); net_now_ms() - t < 15000;) {
 		bool all = true;
 		for (int k = 0; k < nv; k++) {
 			struct vif *w = &v[k];
@@ -396,8 +548,7 @@ static int run_round(umx_plat *p, const char *xsdir, uint32_t domu, int round,
 	}
 	for (int k = 0; k < nv; k++) {
 		if (ok[k] && !stale_done[k]) {
-			fprintf(stderr, "hostile: vif %u: no TX after the honest completion\n",
-			        v[k].n);
+			say("vif %u: no TX after the honest completion", v[k].n);
 			ok[k] = false;
 		}
 		/* The held requests stay in flight; honest service from here on. */
@@ -407,17 +558,22 @@ static int run_round(umx_plat *p, const char *xsdir, uint32_t domu, int round,
 			nh_disconnect(&v[k].h); /* not attacked: not judged either */
 	}
 	snprintf(buf, sizeof(buf), "round/%d/fired", round);
-	xs_set(v[0].xs, xsdir, buf, "1");
+	xs_set(pc.xs, xsdir, buf, "1");
+	pace_step(&pc, "waiting for the domU's report");
+	say("round %d: fired", round);
 	snprintf(buf, sizeof(buf), "round/%d/reported", round);
-	if (!serve_until(v, nv, buf, 60000)) {
-		fprintf(stderr, "hostile: round %d: no report from the domU\n", round);
+	if (!serve_until(&pc, v, nv, buf)) {
+		say("round %d: no report from the domU", round);
 		goto out;
 	}
 	for (int k = 0; k < nv; k++) {
 		struct vif *w = &v[k];
 		char st[16], num[24], *honest = xs_get(w, "armed"), *post = xs_get(w, "post");
-		if (!ok[k])
+		if (!ok[k]) {
+			free(honest);
+			free(post);
 			continue;
+		}
 		snprintf(buf, sizeof(buf), "%u", nh_tx_req_prod(&w->h) - prod_fire[k]);
 		xs_put(w, "tx-after", buf);
 		fe_state(w, st, sizeof(st));
@@ -431,9 +587,9 @@ static int run_round(umx_plat *p, const char *xsdir, uint32_t domu, int round,
 		       post ? post : "?");
 		print_evidence(w);
 		/* The attack must hit a working device, and be observed. */
-		if (!honest || strcmp(honest, "ok") || !post) {
-			fprintf(stderr, "hostile: vif %u: honest ping %s, report %s\n", w->n,
-			        honest ? honest : "missing", post ? "read" : "missing");
+		if (!honest || strcmp(honest, "ok") != 0 || !post) {
+			say("vif %u: honest ping %s, report %s", w->n, honest ? honest : "missing",
+			    post ? "read" : "missing");
 			ok[k] = false;
 		}
 		free(honest);
@@ -446,7 +602,8 @@ out:
 			fails++;
 		teardown(&v[k]);
 	}
-	fprintf(stderr, "hostile: round %d: %ld ms\n", round, net_now_ms() - t0);
+	free(pc.peer);
+	say("round %d: %ld ms", round, net_now_ms() - t0);
 	return fails;
 }
 
@@ -477,6 +634,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hostile: unknown attack name\n");
 		return 2;
 	}
+	t_start = net_now_ms();
 	if ((r = umx_plat_open(NULL, &p)) < 0) {
 		fprintf(stderr, "hostile: platform: %s\n", strerror(-r));
 		return 1;

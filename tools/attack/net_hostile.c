@@ -58,25 +58,29 @@ static int write_node(umx_xs *xs, const char *dir, const char *name, const char 
 	return umx_xs_write_str(xs, UMX_XS_NO_TX, path, val);
 }
 
-int nh_connect(struct nh *h, umx_plat *p, uint32_t front, uint32_t devid, int timeout_ms)
+static void nh_paths(const struct nh *h, char *be, size_t bcap, char *fe, size_t fcap)
+{
+	snprintf(be, bcap, "/local/domain/%u/backend/vif/%u/%u", umx_plat_domid(h->p), h->front,
+	         h->devid);
+	snprintf(fe, fcap, "/local/domain/%u/device/vif/%u", h->front, h->devid);
+}
+
+int nh_offer(struct nh *h, umx_plat *p, uint32_t front, uint32_t devid, int timeout_ms)
 {
 	char be[96], fe[96];
-	unsigned long v, txref, rxref, evt;
+	unsigned long v;
 	umx_xs *xs = umx_plat_xs(p);
-	uint32_t ref;
-	int r, i;
+	int r;
 
 	memset(h, 0, sizeof(*h));
 	h->p = p;
 	h->front = front;
 	h->devid = devid;
-	snprintf(be, sizeof(be), "/local/domain/%u/backend/vif/%u/%u", umx_plat_domid(p), front,
-	         devid);
-	snprintf(fe, sizeof(fe), "/local/domain/%u/device/vif/%u", front, devid);
+	nh_paths(h, be, sizeof(be), fe, sizeof(fe));
 	/* Wait for the toolstack's directory, then announce InitWait with the
 	 * one feature every frontend insists on (Linux's refuses to connect
 	 * without rx-copy); no multi-queue, no split event channels. */
-	for (i = 0; read_ul(xs, be, "frontend-id", &v) < 0; i++) {
+	for (int i = 0; read_ul(xs, be, "frontend-id", &v) < 0; i++) {
 		if (i * 10 > timeout_ms)
 			return -ETIMEDOUT;
 		usleep(10000);
@@ -84,22 +88,38 @@ int nh_connect(struct nh *h, umx_plat *p, uint32_t front, uint32_t devid, int ti
 	if ((r = write_node(xs, be, "feature-rx-copy", "1")) < 0 ||
 	    (r = write_node(xs, be, "state", "2")) < 0)
 		return r;
-	for (i = 0; read_ul(xs, fe, "state", &v) < 0 || v != 4; i++) {
-		if (i * 10 > timeout_ms)
-			return -ETIMEDOUT;
-		usleep(10000);
-	}
+	return 0;
+}
+
+int nh_fe_state(const struct nh *h)
+{
+	char be[96], fe[96];
+	unsigned long v;
+
+	nh_paths(h, be, sizeof(be), fe, sizeof(fe));
+	return read_ul(umx_plat_xs(h->p), fe, "state", &v) < 0 || v > 8 ? -1 : (int)v;
+}
+
+int nh_accept(struct nh *h)
+{
+	char be[96], fe[96];
+	unsigned long txref, rxref, evt;
+	umx_xs *xs = umx_plat_xs(h->p);
+	uint32_t ref;
+	int r;
+
+	nh_paths(h, be, sizeof(be), fe, sizeof(fe));
 	if ((r = read_ul(xs, fe, "tx-ring-ref", &txref)) < 0 ||
 	    (r = read_ul(xs, fe, "rx-ring-ref", &rxref)) < 0 ||
 	    (r = read_ul(xs, fe, "event-channel", &evt)) < 0)
 		return r;
 	ref = (uint32_t)txref;
-	if ((r = umx_plat_map(p, front, 1, &ref, false, NULL, &h->mtx)) < 0)
+	if ((r = umx_plat_map(h->p, h->front, 1, &ref, false, NULL, &h->mtx)) < 0)
 		return r;
 	ref = (uint32_t)rxref;
-	if ((r = umx_plat_map(p, front, 1, &ref, false, NULL, &h->mrx)) < 0)
+	if ((r = umx_plat_map(h->p, h->front, 1, &ref, false, NULL, &h->mrx)) < 0)
 		goto fail;
-	if ((r = umx_plat_evtchn_bind_interdomain(p, front, (uint32_t)evt)) <= 0) {
+	if ((r = umx_plat_evtchn_bind_interdomain(h->p, h->front, (uint32_t)evt)) <= 0) {
 		r = r < 0 ? r : -EINVAL;
 		goto fail;
 	}
@@ -112,6 +132,18 @@ int nh_connect(struct nh *h, umx_plat *p, uint32_t front, uint32_t devid, int ti
 fail:
 	nh_disconnect(h);
 	return r;
+}
+
+int nh_connect(struct nh *h, umx_plat *p, uint32_t front, uint32_t devid, int timeout_ms)
+{
+	int r = nh_offer(h, p, front, devid, timeout_ms);
+
+	for (int i = 0; r == 0 && nh_fe_state(h) != 4; i++) {
+		if (i * 10 > timeout_ms)
+			return -ETIMEDOUT;
+		usleep(10000);
+	}
+	return r < 0 ? r : nh_accept(h);
 }
 
 void nh_disconnect(struct nh *h)

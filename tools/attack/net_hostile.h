@@ -58,6 +58,14 @@ struct nh {
  * toolstack's backend directory must exist or appear within @timeout_ms).
  * 0 with the rings mapped and the backend Connected, or -errno. */
 int nh_connect(struct nh *h, umx_plat *p, uint32_t front, uint32_t devid, int timeout_ms);
+/* nh_connect in steps, for many vifs handshaking at once: nh_offer waits
+ * for the toolstack's directory and says InitWait (0 or -errno);
+ * nh_fe_state is the frontend's xenbus state (-1 when unreadable); once it
+ * is Connected (4), nh_accept maps the rings, binds the event channel and
+ * says Connected (0 or -errno). */
+int nh_offer(struct nh *h, umx_plat *p, uint32_t front, uint32_t devid, int timeout_ms);
+int nh_fe_state(const struct nh *h);
+int nh_accept(struct nh *h);
 /* Unmap the rings and unbind the event channel (the store is left alone). */
 void nh_disconnect(struct nh *h);
 
