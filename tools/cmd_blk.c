@@ -11,8 +11,9 @@
  *                                     a sandboxed domain that serves the vbds
  *                                     attached on them (it inherits the open
  *                                     files: its view of the host is read-only)
- *   io DEVID info|read|write|verify|copy ...
- *                                     use a disk from inside the domain
+ *   io DEVID [--queues N] info|read|write|verify|copy ...
+ *                                     use a disk from inside the domain (on
+ *                                     up to N queues: multi-queue-num-queues)
  * On real Xen (no umxd, /proc/xen/capabilities or UMX_PLATFORM=xen) the
  * store is xenstored's socket or /dev/xen/xenbus.
  */
@@ -36,13 +37,14 @@ static const char usage_text[] =
         "       umx blk list\n"
         "       umx blk serve [--name NAME] FILE...   (opens FILEs, runs blkback as a\n"
         "                              sandboxed domain serving vbds attached on them)\n"
-        "       umx blk io DEVID info\n"
+        "       umx blk io DEVID [--queues N] info\n"
         "       umx blk io DEVID read OFFSET LENGTH      (to stdout)\n"
         "       umx blk io DEVID write OFFSET            (stdin)\n"
         "       umx blk io DEVID verify OFFSET FILE      (the disk holds FILE there)\n"
         "       umx blk io DEVID copy FROM TO LENGTH\n"
         "  (io runs inside the frontend domain; offsets and lengths in bytes,\n"
-        "   multiples of the disk's sector size)\n";
+        "   multiples of the disk's sector size; --queues asks for up to N rings,\n"
+        "   as many as the backend offers)\n";
 
 static int parse_u64(const char *s, uint64_t *out)
 {
@@ -431,7 +433,8 @@ static int io_copy(umx_blkfront *bf, const struct umx_blk_info *in, uint64_t fro
 static int blk_io(int argc, char **argv)
 {
 	struct umx_blk_info in;
-	uint64_t devid, a = 0, b = 0, c = 0;
+	struct umx_blkfront_opts o = {0};
+	uint64_t devid, a = 0, b = 0, c = 0, nq = 1;
 	umx_plat *p;
 	umx_blkfront *bf;
 	const char *op;
@@ -440,6 +443,15 @@ static int blk_io(int argc, char **argv)
 	if (argc < 3 || parse_u64(argv[1], &devid) < 0 || devid > 0xfffffff) {
 		fputs(usage_text, stderr);
 		return 2;
+	}
+	if (!strcmp(argv[2], "--queues")) {
+		if (argc < 5 || parse_u64(argv[3], &nq) < 0 || nq == 0 || nq > UMX_BLK_QUEUES_MAX) {
+			fprintf(stderr, "umx blk io: --queues takes 1 .. %u\n", UMX_BLK_QUEUES_MAX);
+			return 2;
+		}
+		o.queues = (uint32_t)nq;
+		argv += 2;
+		argc -= 2;
 	}
 	op = argv[2];
 	if ((!strcmp(op, "info") && argc != 3) ||
@@ -458,7 +470,7 @@ static int blk_io(int argc, char **argv)
 		fprintf(stderr, "umx blk io: %s\n", strerror(-r));
 		return 1;
 	}
-	if ((r = umx_blkfront_open(p, (unsigned)devid, NULL, 10000, &bf)) < 0) {
+	if ((r = umx_blkfront_open(p, (unsigned)devid, &o, 10000, &bf)) < 0) {
 		fprintf(stderr, "umx blk io: vbd %llu: %s\n", (unsigned long long)devid,
 		        strerror(-r));
 		umx_plat_close(p);
@@ -467,10 +479,11 @@ static int blk_io(int argc, char **argv)
 	umx_blkfront_info(bf, &in);
 	if (!strcmp(op, "info")) {
 		printf("sectors %llu\nbytes %llu\nsector-size %u\nphysical-sector-size %u\n"
-		       "readonly %d\nflush %d\ndiscard %d\npersistent %d\nring-page-order %u\n",
+		       "readonly %d\nflush %d\ndiscard %d\npersistent %d\nring-page-order %u\n"
+		       "queues %u\nmax-segments %u\n",
 		       (unsigned long long)in.sectors, (unsigned long long)in.sectors << 9,
 		       in.sector_size, in.physical_sector_size, in.readonly, in.flush, in.discard,
-		       in.persistent, in.ring_order);
+		       in.persistent, in.ring_order, in.queues, in.max_segs);
 		r = 0;
 	} else if (!strcmp(op, "read")) {
 		r = io_read(bf, &in, a, b);

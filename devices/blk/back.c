@@ -38,25 +38,50 @@
 
 /* ---- disk lifetime ---------------------------------------------------------- */
 
-void bb_vbd_disconnect(struct bb_vbd *v)
+struct bb_queue *bb_queue_get(struct bb_vbd *v, unsigned i)
 {
-	struct umx_blkback *bb = v->bb;
+	struct bb_queue *q = v->q[i];
 
-	v->info.connected = false;
-	if (!bb)
-		return;
+	if (q)
+		return q;
+	if (!(q = calloc(1, sizeof(*q))))
+		return NULL;
+	q->v = v;
+	q->idx = i;
+	bb_pgnt_flush(q);
+	v->q[i] = q;
+	return q;
+}
+
+static void queue_release(struct bb_queue *q)
+{
+	umx_plat *p = q->v->bb->p;
+
 	/* I/O in flight may still write into the frontend's pages: it ends
 	 * before any of them is unmapped (MSA02). */
-	bb_uring_stop(v);
-	bb_pgnt_flush(v);
-	if (v->m_ring)
-		umx_plat_unmap(bb->p, v->m_ring);
-	v->m_ring = NULL;
-	if (v->port)
-		umx_plat_evtchn_unbind(bb->p, v->port);
-	v->port = 0;
-	v->kicked = false;
-	v->storm = (struct evstorm){0};
+	bb_uring_stop(q);
+	bb_pgnt_flush(q);
+	if (q->m_ring)
+		umx_plat_unmap(p, q->m_ring);
+	q->m_ring = NULL;
+	if (q->port)
+		umx_plat_evtchn_unbind(p, q->port);
+	q->port = 0;
+	q->kicked = false;
+	q->storm = (struct evstorm){0};
+}
+
+void bb_vbd_disconnect(struct bb_vbd *v)
+{
+	v->info.connected = false;
+	if (!v->bb)
+		return;
+	/* Every queue, not only the connection's: a connection that failed
+	 * half-way (a later queue's nodes bad) has earlier ones mapped. */
+	for (unsigned i = 0; i < UMX_BLK_QUEUES_MAX; i++)
+		if (v->q[i])
+			queue_release(v->q[i]);
+	v->nq = 0;
 }
 
 int bb_vbd_fail(struct bb_vbd *v, const char *fmt, ...)
@@ -73,7 +98,8 @@ int bb_vbd_fail(struct bb_vbd *v, const char *fmt, ...)
 	umx_err("blkback: vbd %u/%u disconnected: %s", v->info.front_domid, v->info.devid,
 	        v->info.reason);
 	v->info.st.errors++;
-	umx_ring_mark_broken(&v->ring, "%s", v->info.reason);
+	for (unsigned i = 0; i < v->nq; i++) /* the connection's rings */
+		umx_ring_mark_broken(&v->q[i]->ring, "%s", v->info.reason);
 	if (v->bb) {
 		bb_vbd_disconnect(v);
 		xenbus_switch_state(v->bb->xs, v->be, XenbusStateClosing);
@@ -139,8 +165,9 @@ static int check_segs(const struct bb_vbd *v, struct bb_req *out, char *why, siz
 	return check_range(v, out->sector, out->nr_sect, why, wl);
 }
 
-int bb_parse(struct bb_vbd *v, const void *raw, struct bb_req *out, char *why, size_t wl)
+int bb_parse(struct bb_queue *q, const void *raw, struct bb_req *out, char *why, size_t wl)
 {
+	const struct bb_vbd *v = q->v;
 	struct blkif_request rw;
 	struct blkif_request_discard d;
 	struct blkif_request_indirect ind;
@@ -150,6 +177,7 @@ int bb_parse(struct bb_vbd *v, const void *raw, struct bb_req *out, char *why, s
 	 * views below are copies of that, never of shared memory. */
 	memcpy(&rw, raw, sizeof(rw));
 	memset(out, 0, offsetof(struct bb_req, seg));
+	q->work++;
 	out->op = out->rsp_op = rw.operation;
 	out->id = rw.id;
 	switch (rw.operation) {
@@ -177,7 +205,7 @@ int bb_parse(struct bb_vbd *v, const void *raw, struct bb_req *out, char *why, s
 			return why_fmt(why, wl, -EPROTO, "indirect request id %llu: %u segments",
 			               (unsigned long long)ind.id, out->nseg);
 		/* Copied once out of the indirect pages; only the copy is used. */
-		r = bb_read_indirect(v, ind.indirect_grefs, (unsigned)BLK_INDIRECT_PAGES(out->nseg),
+		r = bb_read_indirect(q, ind.indirect_grefs, (unsigned)BLK_INDIRECT_PAGES(out->nseg),
 		                     out->seg, out->nseg);
 		if (r < 0)
 			return why_fmt(why, wl, -EINVAL, "indirect pages of id %llu do not map",
@@ -315,8 +343,9 @@ void bb_account(struct bb_vbd *v, const struct bb_req *rq)
 	}
 }
 
-int bb_serve(struct bb_vbd *v, const struct bb_req *rq)
+int bb_serve(struct bb_queue *q, const struct bb_req *rq)
 {
+	struct bb_vbd *v = q->v;
 	struct iovec iov[UMX_BLK_INDIRECT_SEGS];
 	uint8_t *pages[UMX_BLK_INDIRECT_SEGS];
 	struct bb_maps mp = {0};
@@ -325,20 +354,21 @@ int bb_serve(struct bb_vbd *v, const struct bb_req *rq)
 
 	/* A read writes into the frontend's pages, a write reads them. */
 	if (data) {
-		if ((r = bb_map_req(v, rq, rq->op == BLKIF_OP_READ, pages, &mp)) < 0)
+		if ((r = bb_map_req(q, rq, rq->op == BLKIF_OP_READ, pages, &mp)) < 0)
 			return r;
 		bb_iov(rq, pages, iov);
 	}
 	r = bb_serve_sync(v, rq, data ? iov : NULL);
 	if (data)
-		bb_unmap_req(v, &mp);
+		bb_unmap_req(q, &mp);
 	if (r == 0)
 		bb_account(v, rq);
 	return r;
 }
 
-int bb_respond(struct bb_vbd *v, uint64_t id, uint8_t op, int rc)
+int bb_respond(struct bb_queue *q, uint64_t id, uint8_t op, int rc)
 {
+	struct bb_vbd *v = q->v;
 	struct blkif_response rsp;
 
 	/* Zeroed first: the padding after operation and after status is ours
@@ -351,54 +381,55 @@ int bb_respond(struct bb_vbd *v, uint64_t id, uint8_t op, int rc)
 	                                 : BLKIF_RSP_ERROR;
 	if (rc)
 		v->info.st.errors++;
-	if (umx_ring_put(&v->ring, &rsp) < 0)
-		return bb_vbd_fail(v, "ring: %s", umx_ring_broken(&v->ring));
+	if (umx_ring_put(&q->ring, &rsp) < 0)
+		return bb_vbd_fail(v, "ring: %s", umx_ring_broken(&q->ring));
 	return 0;
 }
 
 /* Up to @budget requests, each served before the next is taken; the
  * number handled or -EPROTO. */
-static int vbd_run_sync(struct bb_vbd *v, unsigned budget, bool *notify)
+static int queue_run_sync(struct bb_queue *q, unsigned budget, bool *notify)
 {
+	struct bb_vbd *v = q->v;
 	unsigned done = 0;
 	bool n = false;
 
 	*notify = false;
 	while (done < budget && !v->info.reason[0]) {
 		union blkif_sring_entry slot;
-		struct bb_req *rq = &v->rq;
+		struct bb_req *rq = &q->rq;
 		char why[160];
-		int r = umx_ring_take(&v->ring, &slot.req, 1);
+		int r = umx_ring_take(&q->ring, &slot.req, 1);
 
 		if (r < 0)
-			return bb_vbd_fail(v, "ring: %s", umx_ring_broken(&v->ring));
+			return bb_vbd_fail(v, "ring: %s", umx_ring_broken(&q->ring));
 		if (r == 0)
 			break;
 		done++;
 		why[0] = 0;
-		r = bb_parse(v, &slot.req, rq, why, sizeof(why));
+		r = bb_parse(q, &slot.req, rq, why, sizeof(why));
 		if (r == -EPROTO)
 			return bb_vbd_fail(v, "%s", why);
 		if (r < 0)
 			umx_debug("blkback: vbd %u/%u: %s", v->info.front_domid, v->info.devid,
 			          why);
 		else
-			r = bb_serve(v, rq);
-		if (bb_respond(v, rq->id, rq->rsp_op, r) < 0)
+			r = bb_serve(q, rq);
+		if (bb_respond(q, rq->id, rq->rsp_op, r) < 0)
 			return -EPROTO;
 	}
 	if (v->info.reason[0])
 		return -EPROTO;
-	if (umx_ring_push(&v->ring, &n) < 0)
-		return bb_vbd_fail(v, "ring: %s", umx_ring_broken(&v->ring));
+	if (umx_ring_push(&q->ring, &n) < 0)
+		return bb_vbd_fail(v, "ring: %s", umx_ring_broken(&q->ring));
 	*notify = n;
 	return (int)done;
 }
 
-static int vbd_run(struct bb_vbd *v, unsigned budget, bool *notify, bool *blocked)
+static int queue_run(struct bb_queue *q, unsigned budget, bool *notify, bool *blocked)
 {
 	*blocked = false;
-	return v->u ? bb_uring_run(v, budget, notify, blocked) : vbd_run_sync(v, budget, notify);
+	return q->u ? bb_uring_run(q, budget, notify, blocked) : queue_run_sync(q, budget, notify);
 }
 
 /* ---- detached (fuzzing) --------------------------------------------------- */
@@ -407,13 +438,14 @@ int blkback_detached_new(void *ring, int fd, uint64_t sectors, uint32_t sector_s
                          bb_page_fn page, void *ctx, struct bb_vbd **out)
 {
 	struct bb_vbd *v = calloc(1, sizeof(*v));
+	struct bb_queue *q;
 	int r;
 
 	if (!v)
 		return -ENOMEM;
-	if (sector_size != 512 && sector_size != 4096) {
+	if ((sector_size != 512 && sector_size != 4096) || !(q = bb_queue_get(v, 0))) {
 		free(v);
-		return -EINVAL;
+		return sector_size != 512 && sector_size != 4096 ? -EINVAL : -ENOMEM;
 	}
 	v->fd = fd;
 	v->page_fn = page;
@@ -421,11 +453,13 @@ int blkback_detached_new(void *ring, int fd, uint64_t sectors, uint32_t sector_s
 	v->info.sectors = sectors;
 	v->info.sector_size = sector_size;
 	v->info.persistent = true;
-	if ((r = umx_ring_back_init(&v->ring, ring, UMX_PAGE_SIZE, sizeof(struct blkif_request),
+	if ((r = umx_ring_back_init(&q->ring, ring, UMX_PAGE_SIZE, sizeof(struct blkif_request),
 	                            sizeof(struct blkif_response), false)) < 0) {
+		free(q);
 		free(v);
 		return r;
 	}
+	v->nq = v->info.queues = 1;
 	v->info.connected = true;
 	*out = v;
 	return 0;
@@ -434,7 +468,7 @@ int blkback_detached_new(void *ring, int fd, uint64_t sectors, uint32_t sector_s
 int blkback_detached_run(struct bb_vbd *v, unsigned budget)
 {
 	bool notify;
-	return vbd_run_sync(v, budget, &notify);
+	return queue_run_sync(v->q[0], budget, &notify);
 }
 
 const char *blkback_detached_broken(const struct bb_vbd *v)
@@ -444,6 +478,7 @@ const char *blkback_detached_broken(const struct bb_vbd *v)
 
 void blkback_detached_free(struct bb_vbd *v)
 {
+	free(v->q[0]);
 	free(v);
 }
 
@@ -508,37 +543,55 @@ void umx_blkback_close(umx_blkback *bb)
 	free(bb);
 }
 
-static struct bb_vbd *vbd_by_port(struct umx_blkback *bb, uint32_t port)
+static struct bb_queue *queue_by_port(struct umx_blkback *bb, uint32_t port)
 {
-	for (unsigned i = 0; i < bb->nvbds; i++)
-		if (bb->vbds[i]->info.connected && bb->vbds[i]->port == port)
-			return bb->vbds[i];
+	for (unsigned i = 0; i < bb->nvbds; i++) {
+		struct bb_vbd *v = bb->vbds[i];
+		for (unsigned j = 0; v->info.connected && j < v->nq; j++)
+			if (v->q[j]->port == port)
+				return v->q[j];
+	}
 	return NULL;
-}
-
-static uint64_t work_count(const struct bb_vbd *v)
-{
-	const struct umx_blk_stats *s = &v->info.st;
-	return s->reads + s->writes + s->flushes + s->discards + s->errors;
 }
 
 /* An event that brought no work is spurious (docs/HARDENING.md, "Event
  * storms"): counted; past UMX_BLK_STORM_EVENTS in a window the port stays
  * masked until the window ends (the ring is polled every round anyway). */
-static void storm_check(struct umx_blkback *bb, struct bb_vbd *v, uint64_t now)
+static void storm_check(struct umx_blkback *bb, struct bb_queue *q, uint64_t now)
 {
-	bool work = work_count(v) != v->work_mark;
+	bool work = q->work != q->work_mark;
 
-	v->kicked = false;
+	q->kicked = false;
 	if (!work)
-		v->info.st.spurious_events++;
-	if (evstorm_event(&v->storm, now, work, UMX_BLK_STORM_EVENTS))
-		umx_plat_evtchn_unmask(bb->p, v->port);
+		q->v->info.st.spurious_events++;
+	if (evstorm_event(&q->storm, now, work, UMX_BLK_STORM_EVENTS))
+		umx_plat_evtchn_unmask(bb->p, q->port);
+}
+
+/* Serve the rings of a connected @v: sets bb->busy when one has more. */
+static void vbd_run(struct umx_blkback *bb, struct bb_vbd *v)
+{
+	/* A failure disconnects the whole disk (nq drops to 0). */
+	for (unsigned j = 0; v->info.connected && j < v->nq; j++) {
+		struct bb_queue *q = v->q[j];
+		bool notify = false, more = false, blocked = false;
+		int n = queue_run(q, UMX_BLK_BUDGET, &notify, &blocked);
+
+		if (n < 0)
+			return;
+		if (notify)
+			umx_plat_evtchn_notify(bb->p, q->port);
+		/* A full budget, or requests that came while we re-armed; not
+		 * while the engine is full (its completions wake us). */
+		if (!blocked && (n == (int)UMX_BLK_BUDGET ||
+		                 (umx_ring_final_check(&q->ring, &more) == 0 && more)))
+			bb->busy = true;
+	}
 }
 
 int umx_blkback_poll(umx_blkback *bb, int timeout_ms)
 {
-	struct pollfd pf[2 + UMX_BLK_VBDS_MAX];
+	struct pollfd pf[2 + UMX_BLK_VBDS_MAX * UMX_BLK_QUEUES_MAX];
 	nfds_t npf = 2;
 	char *path, *token;
 	uint64_t now = umx_clock_ms();
@@ -548,35 +601,38 @@ int umx_blkback_poll(umx_blkback *bb, int timeout_ms)
 	pf[0].events = POLLIN;
 	pf[1].fd = umx_xs_fd(bb->xs);
 	pf[1].events = POLLIN;
-	/* Completions of I/O in flight wake us too. */
+	/* Completions of I/O in flight wake us too; held ports end their hold. */
 	for (unsigned i = 0; i < bb->nvbds; i++) {
-		int fd = bb_uring_fd(bb->vbds[i]);
-		if (fd >= 0 && bb_uring_inflight(bb->vbds[i])) {
-			pf[npf].fd = fd;
-			pf[npf++].events = POLLIN;
+		struct bb_vbd *v = bb->vbds[i];
+		for (unsigned j = 0; j < v->nq; j++) {
+			int fd = bb_uring_fd(v->q[j]);
+			if (fd >= 0 && bb_uring_inflight(v->q[j])) {
+				pf[npf].fd = fd;
+				pf[npf++].events = POLLIN;
+			}
+			timeout_ms = evstorm_timeout(&v->q[j]->storm, now, timeout_ms);
 		}
 	}
-	for (unsigned i = 0; i < bb->nvbds; i++)
-		timeout_ms = evstorm_timeout(&bb->vbds[i]->storm, now, timeout_ms);
 	if (poll(pf, npf, bb->busy ? 0 : timeout_ms) < 0 && errno != EINTR)
 		return -errno;
 	now = umx_clock_ms();
 	/* Events only say "look"; every connected ring is looked at below. A
 	 * port stays masked until its work was done (storm_check). */
 	while ((port = umx_plat_evtchn_pending(bb->p)) >= 0) {
-		struct bb_vbd *v = vbd_by_port(bb, (uint32_t)port);
-		if (!v) {
+		struct bb_queue *q = queue_by_port(bb, (uint32_t)port);
+		if (!q) {
 			umx_plat_evtchn_unmask(bb->p, (uint32_t)port);
 			continue;
 		}
-		if (!v->kicked)
-			v->work_mark = work_count(v);
-		v->kicked = true;
+		if (!q->kicked)
+			q->work_mark = q->work;
+		q->kicked = true;
 	}
 	for (unsigned i = 0; i < bb->nvbds; i++) {
 		struct bb_vbd *v = bb->vbds[i];
-		if (evstorm_release(&v->storm, now) && v->info.connected)
-			umx_plat_evtchn_unmask(bb->p, v->port);
+		for (unsigned j = 0; v->info.connected && j < v->nq; j++)
+			if (evstorm_release(&v->q[j]->storm, now))
+				umx_plat_evtchn_unmask(bb->p, v->q[j]->port);
 	}
 	for (;;) {
 		int r = umx_xs_read_watch(bb->xs, &path, &token, 0);
@@ -594,27 +650,15 @@ int umx_blkback_poll(umx_blkback *bb, int timeout_ms)
 	}
 
 	bb->busy = false;
+	for (unsigned i = 0; i < bb->nvbds; i++)
+		if (bb->vbds[i]->info.connected)
+			vbd_run(bb, bb->vbds[i]);
 	for (unsigned i = 0; i < bb->nvbds; i++) {
 		struct bb_vbd *v = bb->vbds[i];
-		bool notify = false, more = false, blocked = false;
-		int n;
-
-		if (!v->info.connected)
-			continue;
-		n = vbd_run(v, UMX_BLK_BUDGET, &notify, &blocked);
-		if (n < 0)
-			continue;
-		if (notify)
-			umx_plat_evtchn_notify(bb->p, v->port);
-		/* A full budget, or requests that came while we re-armed; not
-		 * while the engine is full (its completions wake us). */
-		if (!blocked && (n == (int)UMX_BLK_BUDGET ||
-		                 (umx_ring_final_check(&v->ring, &more) == 0 && more)))
-			bb->busy = true;
+		for (unsigned j = 0; v->info.connected && j < v->nq; j++)
+			if (v->q[j]->kicked)
+				storm_check(bb, v->q[j], now);
 	}
-	for (unsigned i = 0; i < bb->nvbds; i++)
-		if (bb->vbds[i]->kicked && bb->vbds[i]->info.connected)
-			storm_check(bb, bb->vbds[i], now);
 	if (umx_clock_ms() - bb->stats_at >= 1000) {
 		bb_publish_stats(bb);
 		bb->stats_at = umx_clock_ms();
@@ -637,9 +681,14 @@ int umx_blkback_vbds(const umx_blkback *bb, struct umx_blk_vbd *out, unsigned ma
 	unsigned n = bb->nvbds < max ? bb->nvbds : max;
 
 	for (unsigned i = 0; i < n; i++) {
-		out[i] = bb->vbds[i]->info;
-		out[i].pgrants = bb->vbds[i]->npg;
-		out[i].st.inflight = bb_uring_inflight(bb->vbds[i]);
+		const struct bb_vbd *v = bb->vbds[i];
+		out[i] = v->info;
+		out[i].pgrants = 0;
+		out[i].st.inflight = 0;
+		for (unsigned j = 0; j < v->nq; j++) {
+			out[i].pgrants += v->q[j]->npg;
+			out[i].st.inflight += bb_uring_inflight(v->q[j]);
+		}
 	}
 	return (int)bb->nvbds;
 }

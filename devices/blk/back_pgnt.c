@@ -4,7 +4,7 @@
  *
  * With feature-persistent (the frontend promised that a ref names the same
  * page for the connection's life, as Linux's blkfront does) each page is
- * mapped writable once and kept: at most UMX_BLK_PGRANTS_MAX per disk, in
+ * mapped writable once and kept: at most UMX_BLK_PGRANTS_MAX per ring (queue), in
  * an array with hash chains by gref; when full, the least recently used
  * mapping not needed by the current request is unmapped (Linux purges in
  * LRU order too); a mapping that I/O in flight uses is held and never
@@ -24,89 +24,89 @@ static unsigned hash(uint32_t gref)
 }
 _Static_assert(PGNT_HASH == 1u << 9, "hash() yields 9 bits");
 
-void bb_pgnt_flush(struct bb_vbd *v)
+void bb_pgnt_flush(struct bb_queue *q)
 {
-	for (unsigned i = 0; i < v->npg; i++)
-		if (v->bb && v->pg[i].m)
-			umx_plat_unmap(v->bb->p, v->pg[i].m);
-	v->npg = 0;
+	for (unsigned i = 0; i < q->npg; i++)
+		if (q->v->bb && q->pg[i].m)
+			umx_plat_unmap(q->v->bb->p, q->pg[i].m);
+	q->npg = 0;
 	for (unsigned i = 0; i < PGNT_HASH; i++)
-		v->pg_hash[i] = -1;
+		q->pg_hash[i] = -1;
 }
 
-static struct pgnt *pg_find(struct bb_vbd *v, uint32_t gref)
+static struct pgnt *pg_find(struct bb_queue *q, uint32_t gref)
 {
-	for (int i = v->pg_hash[hash(gref)]; i >= 0; i = v->pg[i].next)
-		if (v->pg[i].gref == gref)
-			return &v->pg[i];
+	for (int i = q->pg_hash[hash(gref)]; i >= 0; i = q->pg[i].next)
+		if (q->pg[i].gref == gref)
+			return &q->pg[i];
 	return NULL;
 }
 
-static void pg_unlink(struct bb_vbd *v, int idx)
+static void pg_unlink(struct bb_queue *q, int idx)
 {
-	int *pp = &v->pg_hash[hash(v->pg[idx].gref)];
+	int *pp = &q->pg_hash[hash(q->pg[idx].gref)];
 
 	while (*pp != idx)
-		pp = &v->pg[*pp].next;
-	*pp = v->pg[idx].next;
+		pp = &q->pg[*pp].next;
+	*pp = q->pg[idx].next;
 }
 
 /* Evict the least recently used mapping that no I/O in flight holds and
  * that the current request (stamped @now) does not use; its slot is
  * returned, or -1 when every one is held (I/O in flight on all of them:
  * the caller waits for some to complete). */
-static int pg_evict(struct bb_vbd *v, uint64_t now)
+static int pg_evict(struct bb_queue *q, uint64_t now)
 {
 	int lru = -1;
 
-	for (unsigned i = 0; i < v->npg; i++)
-		if (!v->pg[i].busy && v->pg[i].lru < now &&
-		    (lru < 0 || v->pg[i].lru < v->pg[lru].lru))
+	for (unsigned i = 0; i < q->npg; i++)
+		if (!q->pg[i].busy && q->pg[i].lru < now &&
+		    (lru < 0 || q->pg[i].lru < q->pg[lru].lru))
 			lru = (int)i;
 	if (lru < 0)
 		return -1;
-	pg_unlink(v, lru);
-	umx_plat_unmap(v->bb->p, v->pg[lru].m);
-	v->pg[lru].m = NULL;
+	pg_unlink(q, lru);
+	umx_plat_unmap(q->v->bb->p, q->pg[lru].m);
+	q->pg[lru].m = NULL;
 	return lru;
 }
 
 /* The slot mapping @gref (mapped now if need be): its index, -EBUSY when
  * the cache is full of pages held by I/O in flight, -EINVAL for a ref
  * that does not map. */
-static int pg_get(struct bb_vbd *v, uint32_t gref, uint64_t now)
+static int pg_get(struct bb_queue *q, uint32_t gref, uint64_t now)
 {
-	struct pgnt *e = pg_find(v, gref);
+	struct pgnt *e = pg_find(q, gref);
 	umx_plat_mapped *m;
 	int idx;
 
 	if (e) {
 		e->lru = now;
-		return (int)(e - v->pg);
+		return (int)(e - q->pg);
 	}
 	/* Map before evicting: a bad ref costs no good mapping. Persistent
 	 * grants are mapped writable, as Linux's blkback maps them (the same
 	 * page serves reads and writes). */
-	if (umx_plat_map(v->bb->p, v->info.front_domid, 1, &gref, false, NULL, &m) < 0)
+	if (umx_plat_map(q->v->bb->p, q->v->info.front_domid, 1, &gref, false, NULL, &m) < 0)
 		return -EINVAL;
-	if (v->npg < UMX_BLK_PGRANTS_MAX) {
-		idx = (int)v->npg++;
-	} else if ((idx = pg_evict(v, now)) < 0) {
-		umx_plat_unmap(v->bb->p, m);
+	if (q->npg < UMX_BLK_PGRANTS_MAX) {
+		idx = (int)q->npg++;
+	} else if ((idx = pg_evict(q, now)) < 0) {
+		umx_plat_unmap(q->v->bb->p, m);
 		return -EBUSY;
 	}
-	e = &v->pg[idx];
+	e = &q->pg[idx];
 	e->gref = gref;
 	e->m = m;
 	e->addr = umx_plat_map_addr(m);
 	e->lru = now;
 	e->busy = 0;
-	e->next = v->pg_hash[hash(gref)];
-	v->pg_hash[hash(gref)] = idx;
+	e->next = q->pg_hash[hash(gref)];
+	q->pg_hash[hash(gref)] = idx;
 	return idx;
 }
 
-int bb_map_req(struct bb_vbd *v, const struct bb_req *rq, bool writable, uint8_t **pages,
+int bb_map_req(struct bb_queue *q, const struct bb_req *rq, bool writable, uint8_t **pages,
                struct bb_maps *mp)
 {
 	uint32_t refs[UMX_BLK_INDIRECT_SEGS];
@@ -115,31 +115,31 @@ int bb_map_req(struct bb_vbd *v, const struct bb_req *rq, bool writable, uint8_t
 
 	mp->tmp = NULL;
 	mp->npgi = 0;
-	if (!v->bb) {
+	if (!q->v->bb) {
 		for (unsigned i = 0; i < rq->nseg; i++)
-			if (!(pages[i] = v->page_fn(v->ctx, rq->seg[i].gref, writable)))
+			if (!(pages[i] = q->v->page_fn(q->v->ctx, rq->seg[i].gref, writable)))
 				return -EINVAL;
 		return 0;
 	}
-	if (v->info.persistent) {
-		uint64_t now = ++v->pg_clock;
+	if (q->v->info.persistent) {
+		uint64_t now = ++q->pg_clock;
 		for (unsigned i = 0; i < rq->nseg; i++) {
 			/* Held from here: no eviction can take a page this
 			 * request's I/O may still touch. */
-			if ((r = pg_get(v, rq->seg[i].gref, now)) < 0) {
-				bb_unmap_req(v, mp); /* what was mapped stays cached */
+			if ((r = pg_get(q, rq->seg[i].gref, now)) < 0) {
+				bb_unmap_req(q, mp); /* what was mapped stays cached */
 				return r;
 			}
-			v->pg[r].busy++;
+			q->pg[r].busy++;
 			mp->pgi[mp->npgi++] = (uint16_t)r;
-			pages[i] = v->pg[r].addr;
+			pages[i] = q->pg[r].addr;
 		}
 		return 0;
 	}
 	for (unsigned i = 0; i < rq->nseg; i++)
 		refs[i] = rq->seg[i].gref;
 	/* All or nothing: a failure leaves no page of this request mapped. */
-	r = umx_plat_map(v->bb->p, v->info.front_domid, rq->nseg, refs, !writable, NULL, &m);
+	r = umx_plat_map(q->v->bb->p, q->v->info.front_domid, rq->nseg, refs, !writable, NULL, &m);
 	if (r < 0)
 		return r;
 	for (unsigned i = 0; i < rq->nseg; i++)
@@ -148,7 +148,7 @@ int bb_map_req(struct bb_vbd *v, const struct bb_req *rq, bool writable, uint8_t
 	return 0;
 }
 
-int bb_read_indirect(struct bb_vbd *v, const uint32_t *grefs, unsigned nind,
+int bb_read_indirect(struct bb_queue *q, const uint32_t *grefs, unsigned nind,
                      struct blkif_request_segment *seg, unsigned n)
 {
 	size_t bytes = (size_t)n * sizeof(*seg);
@@ -156,53 +156,53 @@ int bb_read_indirect(struct bb_vbd *v, const uint32_t *grefs, unsigned nind,
 	const uint8_t *src;
 	int r;
 
-	if (!v->bb) {
+	if (!q->v->bb) {
 		for (unsigned i = 0; i < nind; i++) {
 			size_t off = (size_t)i * UMX_PAGE_SIZE;
 			size_t k = bytes - off < UMX_PAGE_SIZE ? bytes - off : UMX_PAGE_SIZE;
-			if (!(src = v->page_fn(v->ctx, grefs[i], false)))
+			if (!(src = q->v->page_fn(q->v->ctx, grefs[i], false)))
 				return -EINVAL;
 			memcpy((uint8_t *)seg + off, src, k);
 		}
 		return 0;
 	}
-	if (v->info.persistent) {
+	if (q->v->info.persistent) {
 		/* Linux keeps its indirect pages granted too: cache them. */
-		uint64_t now = ++v->pg_clock;
+		uint64_t now = ++q->pg_clock;
 		for (unsigned i = 0; i < nind; i++) {
 			size_t off = (size_t)i * UMX_PAGE_SIZE;
 			size_t k = bytes - off < UMX_PAGE_SIZE ? bytes - off : UMX_PAGE_SIZE;
-			r = pg_get(v, grefs[i], now);
+			r = pg_get(q, grefs[i], now);
 			if (r == -EBUSY) {
 				/* Every cached page is under I/O: copy this one
 				 * through a mapping of its own. */
-				if ((r = umx_plat_map(v->bb->p, v->info.front_domid, 1, &grefs[i],
-				                      true, NULL, &m)) < 0)
+				if ((r = umx_plat_map(q->v->bb->p, q->v->info.front_domid, 1,
+				                      &grefs[i], true, NULL, &m)) < 0)
 					return r;
 				memcpy((uint8_t *)seg + off, umx_plat_map_addr(m), k);
-				umx_plat_unmap(v->bb->p, m);
+				umx_plat_unmap(q->v->bb->p, m);
 				continue;
 			}
 			if (r < 0)
 				return r;
-			memcpy((uint8_t *)seg + off, v->pg[r].addr, k);
+			memcpy((uint8_t *)seg + off, q->pg[r].addr, k);
 		}
 		return 0;
 	}
-	r = umx_plat_map(v->bb->p, v->info.front_domid, nind, grefs, true, NULL, &m);
+	r = umx_plat_map(q->v->bb->p, q->v->info.front_domid, nind, grefs, true, NULL, &m);
 	if (r < 0)
 		return r;
 	memcpy(seg, umx_plat_map_addr(m), bytes);
-	umx_plat_unmap(v->bb->p, m);
+	umx_plat_unmap(q->v->bb->p, m);
 	return 0;
 }
 
-void bb_unmap_req(struct bb_vbd *v, struct bb_maps *mp)
+void bb_unmap_req(struct bb_queue *q, struct bb_maps *mp)
 {
 	if (mp->tmp)
-		umx_plat_unmap(v->bb->p, mp->tmp);
+		umx_plat_unmap(q->v->bb->p, mp->tmp);
 	mp->tmp = NULL;
 	for (unsigned i = 0; i < mp->npgi; i++)
-		v->pg[mp->pgi[i]].busy--;
+		q->pg[mp->pgi[i]].busy--;
 	mp->npgi = 0;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * blkback's io_uring engine: one io_uring per connected disk. Each round
+ * blkback's io_uring engine: one io_uring per connected ring (queue). Each round
  * reaps the completions that arrived, takes up to a budget of requests off
  * the ring (copied once and validated by bb_parse(), exactly as the
  * synchronous path does), queues their I/O and submits them all with one
@@ -11,7 +11,10 @@
  * or without data) and a barrier are queued with IOSQE_IO_DRAIN, so they
  * start only once everything submitted before them completed, and nothing
  * after them starts before they complete; their steps (sync, write, sync)
- * are linked.
+ * are linked. Rings are independent, as Linux's blkback's are: a flush
+ * orders what came before it on its own ring; a frontend with several
+ * queues orders across them by waiting for completions (the block layer
+ * does).
  *
  * Pages: a request holds its pages (bb_map_req) until its last completion
  * was reaped; only then are they released and the response queued, so no
@@ -19,7 +22,7 @@
  * the frontend may end its grant once it sees the response. When every
  * persistent-grant slot is held by I/O in flight the request waits,
  * parsed, for completions, and nothing after it is taken meanwhile (which
- * would let it pass a flush). In flight per disk: at most BB_INFLIGHT
+ * would let it pass a flush). In flight per ring: at most BB_INFLIGHT
  * requests; the rest waits in the frontend's ring.
  *
  * In the default mode (UMX_BLKBACK_IO_AUTO) buffered writes to a regular
@@ -43,7 +46,7 @@
 #include "blk_priv.h"
 #include "umx/log.h"
 
-#define BB_INFLIGHT 64u /* requests in flight per disk */
+#define BB_INFLIGHT 64u /* requests in flight per ring */
 /* A barrier is three operations (sync, write, sync): the submission queue
  * holds a full round of them; the completion queue every one in flight. */
 #define BB_SQ_ENTRIES 128u
@@ -103,7 +106,7 @@ static struct bb_io *io_of(struct bb_uring *u, uint64_t ud)
 	return idx && idx <= BB_INFLIGHT ? &u->io[idx - 1] : NULL;
 }
 
-int bb_uring_start(struct bb_vbd *v)
+int bb_uring_start(struct bb_queue *q)
 {
 	static const int ops[] = {IORING_OP_READV, IORING_OP_WRITEV, IORING_OP_FSYNC,
 	                          IORING_OP_FALLOCATE, IORING_OP_ASYNC_CANCEL};
@@ -137,25 +140,25 @@ int bb_uring_start(struct bb_vbd *v)
 		free(u);
 		return r;
 	}
-	fl = fcntl(v->fd, F_GETFL);
-	u->inline_writes = v->bb->io == UMX_BLKBACK_IO_AUTO && fstat(v->fd, &st) == 0 &&
+	fl = fcntl(q->v->fd, F_GETFL);
+	u->inline_writes = q->v->bb->io == UMX_BLKBACK_IO_AUTO && fstat(q->v->fd, &st) == 0 &&
 	                   S_ISREG(st.st_mode) && fl >= 0 && !(fl & O_DIRECT);
 	for (unsigned i = 0; i < BB_INFLIGHT; i++)
 		u->io[i].next = i + 1 < BB_INFLIGHT ? (int)i + 1 : -1;
 	u->free = 0;
-	v->u = u;
-	v->info.uring = true;
+	q->u = u;
+	q->v->info.uring = true;
 	return 0;
 }
 
-int bb_uring_fd(const struct bb_vbd *v)
+int bb_uring_fd(const struct bb_queue *q)
 {
-	return v->u ? v->u->ring.ring_fd : -1;
+	return q->u ? q->u->ring.ring_fd : -1;
 }
 
-unsigned bb_uring_inflight(const struct bb_vbd *v)
+unsigned bb_uring_inflight(const struct bb_queue *q)
 {
-	return v->u ? v->u->inflight : 0;
+	return q->u ? q->u->inflight : 0;
 }
 
 static struct io_uring_sqe *sqe_for(struct bb_uring *u, struct bb_io *io, bool data, unsigned flags)
@@ -172,7 +175,7 @@ static struct io_uring_sqe *sqe_for(struct bb_uring *u, struct bb_io *io, bool d
 /* Queue @io's operations: 0, 1 when it was served here instead (its
  * result in io->rc, counted), -EBUSY when its pages must wait, or -errno
  * (answered). */
-static int start(struct bb_vbd *v, struct bb_uring *u, struct bb_io *io)
+static int start(struct bb_queue *q, struct bb_uring *u, struct bb_io *io)
 {
 	const struct bb_req *rq = &io->rq;
 	uint8_t *pages[UMX_BLK_INDIRECT_SEGS];
@@ -194,11 +197,11 @@ static int start(struct bb_vbd *v, struct bb_uring *u, struct bb_io *io)
 	 * flush is queued. An empty discard has nothing to queue. */
 	if ((u->inline_writes && data && rq->op != BLKIF_OP_READ) ||
 	    (rq->op == BLKIF_OP_DISCARD && !rq->nr_sect)) {
-		io->rc = bb_serve(v, rq);
+		io->rc = bb_serve(q, rq);
 		return 1;
 	}
 	if (data) {
-		if ((r = bb_map_req(v, rq, rq->op == BLKIF_OP_READ, pages, &io->maps)) < 0)
+		if ((r = bb_map_req(q, rq, rq->op == BLKIF_OP_READ, pages, &io->maps)) < 0)
 			return r;
 		bb_iov(rq, pages, io->iov);
 	}
@@ -207,38 +210,38 @@ static int start(struct bb_vbd *v, struct bb_uring *u, struct bb_io *io)
 	switch (rq->op) {
 	case BLKIF_OP_READ:
 		sqe = sqe_for(u, io, true, 0);
-		io_uring_prep_readv(sqe, v->fd, io->iov, rq->nseg, off);
+		io_uring_prep_readv(sqe, q->v->fd, io->iov, rq->nseg, off);
 		break;
 	case BLKIF_OP_WRITE:
 		sqe = sqe_for(u, io, true, 0);
-		io_uring_prep_writev(sqe, v->fd, io->iov, rq->nseg, off);
+		io_uring_prep_writev(sqe, q->v->fd, io->iov, rq->nseg, off);
 		break;
 	case BLKIF_OP_WRITE_BARRIER:
 		/* Behind everything before it: stable, this write, stable. */
 		sqe = sqe_for(u, io, false, IOSQE_IO_DRAIN | IOSQE_IO_LINK);
-		io_uring_prep_fsync(sqe, v->fd, IORING_FSYNC_DATASYNC);
+		io_uring_prep_fsync(sqe, q->v->fd, IORING_FSYNC_DATASYNC);
 		sqe = sqe_for(u, io, true, IOSQE_IO_LINK);
-		io_uring_prep_writev(sqe, v->fd, io->iov, rq->nseg, off);
+		io_uring_prep_writev(sqe, q->v->fd, io->iov, rq->nseg, off);
 		sqe = sqe_for(u, io, false, 0);
-		io_uring_prep_fsync(sqe, v->fd, IORING_FSYNC_DATASYNC);
+		io_uring_prep_fsync(sqe, q->v->fd, IORING_FSYNC_DATASYNC);
 		break;
 	case BLKIF_OP_FLUSH_DISKCACHE:
 		/* Behind everything before it: its data (Linux's
 		 * REQ_PREFLUSH|REQ_FUA), then one sync for all. */
 		if (data) {
 			sqe = sqe_for(u, io, true, IOSQE_IO_DRAIN | IOSQE_IO_LINK);
-			io_uring_prep_writev(sqe, v->fd, io->iov, rq->nseg, off);
+			io_uring_prep_writev(sqe, q->v->fd, io->iov, rq->nseg, off);
 		}
 		sqe = sqe_for(u, io, false, data || u->inline_writes ? 0 : IOSQE_IO_DRAIN);
-		io_uring_prep_fsync(sqe, v->fd, IORING_FSYNC_DATASYNC);
+		io_uring_prep_fsync(sqe, q->v->fd, IORING_FSYNC_DATASYNC);
 		break;
 	case BLKIF_OP_DISCARD:
 		sqe = sqe_for(u, io, false, 0);
-		io_uring_prep_fallocate(sqe, v->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
-		                        rq->nr_sect << BLK_SECTOR_SHIFT);
+		io_uring_prep_fallocate(sqe, q->v->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		                        off, rq->nr_sect << BLK_SECTOR_SHIFT);
 		break;
 	default: /* bb_parse() lets no other operation through */
-		bb_unmap_req(v, &io->maps);
+		bb_unmap_req(q, &io->maps);
 		return -EOPNOTSUPP;
 	}
 	u->inflight++;
@@ -248,18 +251,18 @@ static int start(struct bb_vbd *v, struct bb_uring *u, struct bb_io *io)
 /* @io's last completion is in: release its pages, answer it. 0, or
  * -EPROTO when answering broke the ring (the vbd is failed, the engine
  * gone). */
-static int finish(struct bb_vbd *v, struct bb_uring *u, struct bb_io *io)
+static int finish(struct bb_queue *q, struct bb_uring *u, struct bb_io *io)
 {
 	int rc = io->rc;
 
 	u->inflight--;
 	if (!rc && io->redo)
-		rc = bb_serve_sync(v, &io->rq, io->rq.nseg ? io->iov : NULL);
-	bb_unmap_req(v, &io->maps);
+		rc = bb_serve_sync(q->v, &io->rq, io->rq.nseg ? io->iov : NULL);
+	bb_unmap_req(q, &io->maps);
 	if (rc == 0)
-		bb_account(v, &io->rq);
+		bb_account(q->v, &io->rq);
 	slot_put(u, io);
-	return bb_respond(v, io->rq.id, io->rq.rsp_op, rc);
+	return bb_respond(q, io->rq.id, io->rq.rsp_op, rc);
 }
 
 /* Account one completion to its request. */
@@ -277,7 +280,7 @@ static void complete_one(struct bb_io *io, uint64_t ud, int res)
 }
 
 /* Answer every request whose I/O is complete: 0, or -EPROTO. */
-static int reap(struct bb_vbd *v, struct bb_uring *u)
+static int reap(struct bb_queue *q, struct bb_uring *u)
 {
 	struct io_uring_cqe *cqe;
 
@@ -292,7 +295,7 @@ static int reap(struct bb_vbd *v, struct bb_uring *u)
 		if (!io)
 			continue; /* a cancel's own completion */
 		complete_one(io, ud, res);
-		if (!io->pending && finish(v, u, io) < 0)
+		if (!io->pending && finish(q, u, io) < 0)
 			return -EPROTO;
 	}
 	return 0;
@@ -300,10 +303,10 @@ static int reap(struct bb_vbd *v, struct bb_uring *u)
 
 /* Start the request waiting for pages: 0 when it started (or was answered
  * otherwise), -EBUSY while it still waits, -EPROTO. */
-static int retry_waiting(struct bb_vbd *v, struct bb_uring *u)
+static int retry_waiting(struct bb_queue *q, struct bb_uring *u)
 {
 	struct bb_io *io = u->waiting;
-	int r = start(v, u, io);
+	int r = start(q, u, io);
 
 	if (r == -EBUSY && u->inflight)
 		return -EBUSY;
@@ -313,21 +316,21 @@ static int retry_waiting(struct bb_vbd *v, struct bb_uring *u)
 	slot_put(u, io);
 	/* Served here, or (cannot happen: a request has far fewer pages than
 	 * the cache) no slot with nothing in flight: answered. */
-	return bb_respond(v, io->rq.id, io->rq.rsp_op, r == 1 ? io->rc : r) < 0 ? -EPROTO : 0;
+	return bb_respond(q, io->rq.id, io->rq.rsp_op, r == 1 ? io->rc : r) < 0 ? -EPROTO : 0;
 }
 
-int bb_uring_run(struct bb_vbd *v, unsigned budget, bool *notify, bool *blocked)
+int bb_uring_run(struct bb_queue *q, unsigned budget, bool *notify, bool *blocked)
 {
-	struct bb_uring *u = v->u;
+	struct bb_uring *u = q->u;
 	unsigned done = 0;
 	bool n = false;
 	int r;
 
 	*notify = false;
 	*blocked = false;
-	if (reap(v, u) < 0)
+	if (reap(q, u) < 0)
 		return -EPROTO;
-	if (u->waiting && (r = retry_waiting(v, u)) < 0) {
+	if (u->waiting && (r = retry_waiting(q, u)) < 0) {
 		if (r == -EPROTO)
 			return r;
 		*blocked = true;
@@ -341,23 +344,23 @@ int bb_uring_run(struct bb_vbd *v, unsigned budget, bool *notify, bool *blocked)
 			*blocked = true; /* BB_INFLIGHT in flight: completions first */
 			break;
 		}
-		if ((r = umx_ring_take(&v->ring, &slot.req, 1)) < 0)
-			return bb_vbd_fail(v, "ring: %s", umx_ring_broken(&v->ring));
+		if ((r = umx_ring_take(&q->ring, &slot.req, 1)) < 0)
+			return bb_vbd_fail(q->v, "ring: %s", umx_ring_broken(&q->ring));
 		if (r == 0)
 			break;
 		done++;
 		io = slot_get(u);
 		why[0] = 0;
-		r = bb_parse(v, &slot.req, &io->rq, why, sizeof(why));
+		r = bb_parse(q, &slot.req, &io->rq, why, sizeof(why));
 		if (r == -EPROTO) {
 			slot_put(u, io);
-			return bb_vbd_fail(v, "%s", why);
+			return bb_vbd_fail(q->v, "%s", why);
 		}
 		if (r < 0)
-			umx_debug("blkback: vbd %u/%u: %s", v->info.front_domid, v->info.devid,
-			          why);
+			umx_debug("blkback: vbd %u/%u: %s", q->v->info.front_domid,
+			          q->v->info.devid, why);
 		else
-			r = start(v, u, io);
+			r = start(q, u, io);
 		if (r == -EBUSY && u->inflight) {
 			u->waiting = io;
 			*blocked = true;
@@ -366,32 +369,32 @@ int bb_uring_run(struct bb_vbd *v, unsigned budget, bool *notify, bool *blocked)
 		if (r == 0)
 			continue;
 		slot_put(u, io);
-		if (bb_respond(v, io->rq.id, io->rq.rsp_op, r == 1 ? io->rc : r) < 0)
+		if (bb_respond(q, io->rq.id, io->rq.rsp_op, r == 1 ? io->rc : r) < 0)
 			return -EPROTO;
 	}
 	/* One submit for the round; an error leaves the operations queued
 	 * for the next one (io_uring keeps what it did not consume). */
 	if (io_uring_sq_ready(&u->ring) && (r = io_uring_submit(&u->ring)) < 0 && r != -EAGAIN &&
 	    r != -EBUSY && r != -EINTR)
-		return bb_vbd_fail(v, "io_uring submit: %s", strerror(-r));
+		return bb_vbd_fail(q->v, "io_uring submit: %s", strerror(-r));
 	/* What completed inside the submit is answered now. */
-	if (reap(v, u) < 0)
+	if (reap(q, u) < 0)
 		return -EPROTO;
-	if (umx_ring_push(&v->ring, &n) < 0)
-		return bb_vbd_fail(v, "ring: %s", umx_ring_broken(&v->ring));
+	if (umx_ring_push(&q->ring, &n) < 0)
+		return bb_vbd_fail(q->v, "ring: %s", umx_ring_broken(&q->ring));
 	*notify = n;
 	return (int)done;
 }
 
-void bb_uring_stop(struct bb_vbd *v)
+void bb_uring_stop(struct bb_queue *q)
 {
-	struct bb_uring *u = v->u;
+	struct bb_uring *u = q->u;
 	struct io_uring_cqe *cqe;
 	struct io_uring_sqe *sqe;
 
 	if (!u)
 		return;
-	v->u = NULL; /* info.uring stays: the engine of the last connection */
+	q->u = NULL; /* info.uring stays: the engine of the last connection */
 	if (u->waiting)
 		slot_put(u, u->waiting); /* holds nothing: its map failed */
 	if (u->inflight) {
@@ -399,7 +402,7 @@ void bb_uring_stop(struct bb_vbd *v)
 		 * only then may the pages go. Queued-but-unsubmitted operations
 		 * are submitted by this same call and cancelled or completed. */
 		if ((sqe = io_uring_get_sqe(&u->ring)) != NULL) {
-			io_uring_prep_cancel_fd(sqe, v->fd, IORING_ASYNC_CANCEL_ALL);
+			io_uring_prep_cancel_fd(sqe, q->v->fd, IORING_ASYNC_CANCEL_ALL);
 			io_uring_sqe_set_data64(sqe, 0);
 		}
 		io_uring_submit(&u->ring);
@@ -415,8 +418,8 @@ void bb_uring_stop(struct bb_vbd *v)
 			/* Cannot happen with a live ring; the pages then stay
 			 * mapped (leaked) rather than unmapped under I/O. */
 			umx_err("blkback: vbd %u/%u: waiting for I/O: %s; its pages stay mapped",
-			        v->info.front_domid, v->info.devid, strerror(-r));
-			v->npg = 0;
+			        q->v->info.front_domid, q->v->info.devid, strerror(-r));
+			q->npg = 0;
 			return;
 		}
 		ud = io_uring_cqe_get_data64(cqe);
@@ -426,7 +429,7 @@ void bb_uring_stop(struct bb_vbd *v)
 			continue;
 		if (--io->pending == 0) {
 			u->inflight--;
-			bb_unmap_req(v, &io->maps);
+			bb_unmap_req(q, &io->maps);
 			slot_put(u, io);
 		}
 	}

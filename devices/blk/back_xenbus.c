@@ -20,35 +20,83 @@
 #include "blk_priv.h"
 #include "umx/log.h"
 
+/* One queue's nodes in @dir (the frontend's directory, or its queue-N):
+ * map its 2^@order ring pages, bind its channel, attach the ring. 0 or
+ * -EPROTO (the vbd failed; what this queue got is released with it). */
+static int queue_connect(struct bb_vbd *v, struct bb_queue *q, const char *dir, bool paged,
+                         unsigned long order, bool top)
+{
+	struct umx_blkback *bb = v->bb;
+	uint32_t refs[BLK_RING_PAGES_MAX];
+	unsigned long evtchn, ref;
+	const char *qn = top ? "" : strrchr(dir, '/') + 1;
+	const char *sep = top ? "" : "/";
+	int port;
+
+	for (unsigned i = 0; i < (1u << order); i++) {
+		char name[24];
+		/* ring-page-order present (even 0): ring-ref0..; else ring-ref,
+		 * as Linux's blkback reads them. */
+		if (paged)
+			snprintf(name, sizeof(name), "ring-ref%u", i);
+		else
+			snprintf(name, sizeof(name), "ring-ref");
+		if (xenbus_read_uint(bb->xs, dir, name, &ref) < 0 || ref > UINT32_MAX)
+			return bb_vbd_fail(v, "frontend node %s%s%s missing or malformed", qn, sep,
+			                   name);
+		refs[i] = (uint32_t)ref;
+	}
+	if (xenbus_read_uint(bb->xs, dir, "event-channel", &evtchn) < 0 || evtchn == 0 ||
+	    evtchn > UINT32_MAX)
+		return bb_vbd_fail(v, "frontend node %s%sevent-channel missing or malformed", qn,
+		                   sep);
+	if (umx_plat_map(bb->p, v->info.front_domid, 1u << order, refs, false, NULL, &q->m_ring) <
+	    0) {
+		q->m_ring = NULL;
+		return bb_vbd_fail(v, "cannot map the ring of queue %u (%u pages)", q->idx,
+		                   1u << order);
+	}
+	port = umx_plat_evtchn_bind_interdomain(bb->p, v->info.front_domid, (uint32_t)evtchn);
+	if (port <= 0)
+		return bb_vbd_fail(v, "cannot bind event channel %lu of queue %u", evtchn, q->idx);
+	q->port = (uint32_t)port;
+	if (umx_ring_back_init(&q->ring, umx_plat_map_addr(q->m_ring),
+	                       (size_t)UMX_PAGE_SIZE << order, sizeof(struct blkif_request),
+	                       sizeof(struct blkif_response), false) < 0)
+		return bb_vbd_fail(v, "cannot attach the ring of queue %u", q->idx);
+	return 0;
+}
+
 static int vbd_connect(struct bb_vbd *v)
 {
 	struct umx_blkback *bb = v->bb;
-	unsigned long order = 0, evtchn, persistent = 0, ref;
-	uint32_t refs[BLK_RING_PAGES_MAX];
+	unsigned long order = 0, persistent = 0, nq = 1;
 	char *proto = NULL;
-	int port, r;
+	bool paged;
+	int r;
 
-	if (xenbus_read_uint(bb->xs, v->fe, "ring-page-order", &order) == 0) {
+	if ((paged = xenbus_read_uint(bb->xs, v->fe, "ring-page-order", &order) == 0)) {
 		if (order > UMX_BLK_RING_ORDER_MAX)
 			return bb_vbd_fail(v, "ring-page-order %lu above %u", order,
 			                   UMX_BLK_RING_ORDER_MAX);
-		for (unsigned i = 0; i < (1u << order); i++) {
-			char name[24];
-			snprintf(name, sizeof(name), "ring-ref%u", i);
-			if (xenbus_read_uint(bb->xs, v->fe, name, &ref) < 0 || ref > UINT32_MAX)
-				return bb_vbd_fail(v, "frontend node %s missing or malformed",
-				                   name);
-			refs[i] = (uint32_t)ref;
-		}
 	} else {
 		order = 0;
-		if (xenbus_read_uint(bb->xs, v->fe, "ring-ref", &ref) < 0 || ref > UINT32_MAX)
-			return bb_vbd_fail(v, "frontend node ring-ref missing or malformed");
-		refs[0] = (uint32_t)ref;
 	}
-	if (xenbus_read_uint(bb->xs, v->fe, "event-channel", &evtchn) < 0 || evtchn == 0 ||
-	    evtchn > UINT32_MAX)
-		return bb_vbd_fail(v, "frontend node event-channel missing or malformed");
+	/* Absent means one queue, its nodes at the top (a frontend that does
+	 * not know the feature); present, it must be 1 .. what we offered. A
+	 * value that does not parse is a lie too, not "absent". */
+	{
+		char path[192], *val = NULL;
+		snprintf(path, sizeof(path), "%s/multi-queue-num-queues", v->fe);
+		if (umx_xs_read(bb->xs, UMX_XS_NO_TX, path, &val, NULL) == 0) {
+			free(val);
+			if (xenbus_read_uint(bb->xs, v->fe, "multi-queue-num-queues", &nq) < 0 ||
+			    nq == 0 || nq > UMX_BLK_QUEUES_MAX)
+				return bb_vbd_fail(v,
+				                   "multi-queue-num-queues not 1 .. %u (offered)",
+				                   UMX_BLK_QUEUES_MAX);
+		}
+	}
 	{
 		char path[192];
 		snprintf(path, sizeof(path), "%s/protocol", v->fe);
@@ -65,26 +113,36 @@ static int vbd_connect(struct bb_vbd *v)
 	xenbus_read_uint(bb->xs, v->fe, "feature-persistent", &persistent);
 	v->info.persistent = persistent == 1;
 	v->info.ring_order = (uint32_t)order;
-	if (umx_plat_map(bb->p, v->info.front_domid, 1u << order, refs, false, NULL, &v->m_ring) <
-	    0) {
-		v->m_ring = NULL;
-		return bb_vbd_fail(v, "cannot map the ring (%u pages)", 1u << order);
+	for (unsigned i = 0; i < nq; i++)
+		if (!bb_queue_get(v, i))
+			return bb_vbd_fail(v, "out of memory for %lu queues", nq);
+	/* Counted from here: a failure on queue i releases queues 0 .. i. */
+	v->nq = (unsigned)nq;
+	if (nq == 1) {
+		if ((r = queue_connect(v, v->q[0], v->fe, paged, order, true)) < 0)
+			return r;
+	} else {
+		/* With several queues, every queue's nodes are in queue-N and
+		 * only there (xen/io/blkif.h): top-level ones are ignored. */
+		for (unsigned i = 0; i < nq; i++) {
+			char dir[160];
+			snprintf(dir, sizeof(dir), "%s/queue-%u", v->fe, i);
+			if ((r = queue_connect(v, v->q[i], dir, paged, order, false)) < 0)
+				return r;
+		}
 	}
-	port = umx_plat_evtchn_bind_interdomain(bb->p, v->info.front_domid, (uint32_t)evtchn);
-	if (port <= 0)
-		return bb_vbd_fail(v, "cannot bind event channel %lu", evtchn);
-	v->port = (uint32_t)port;
-	if (umx_ring_back_init(&v->ring, umx_plat_map_addr(v->m_ring),
-	                       (size_t)UMX_PAGE_SIZE << order, sizeof(struct blkif_request),
-	                       sizeof(struct blkif_response), false) < 0)
-		return bb_vbd_fail(v, "cannot attach the ring");
-	bb_pgnt_flush(v);
+	v->info.queues = (uint32_t)nq;
 	v->info.uring = false;
-	if (bb->io != UMX_BLKBACK_IO_SYNC && (r = bb_uring_start(v)) < 0) {
-		if (bb->io == UMX_BLKBACK_IO_URING)
-			return bb_vbd_fail(v, "io_uring unavailable: %s", strerror(-r));
-		umx_info("blkback: vbd %u/%u: io_uring unavailable (%s): preadv/pwritev",
-		         v->info.front_domid, v->info.devid, strerror(-r));
+	for (unsigned i = 0; i < nq; i++) {
+		bb_pgnt_flush(v->q[i]);
+		if (bb->io != UMX_BLKBACK_IO_SYNC && (r = bb_uring_start(v->q[i])) < 0) {
+			if (bb->io == UMX_BLKBACK_IO_URING)
+				return bb_vbd_fail(v, "io_uring unavailable: %s", strerror(-r));
+			if (i == 0)
+				umx_info("blkback: vbd %u/%u: io_uring unavailable (%s): "
+				         "preadv/pwritev",
+				         v->info.front_domid, v->info.devid, strerror(-r));
+		}
 	}
 	/* The geometry, as Linux's blkback writes it in connect(). */
 	xenbus_printf(bb->xs, UMX_XS_NO_TX, v->be, "sectors", "%llu",
@@ -97,10 +155,11 @@ static int vbd_connect(struct bb_vbd *v)
 	v->info.connected = true;
 	bb->busy = true;
 	xenbus_switch_state(bb->xs, v->be, XenbusStateConnected);
-	umx_info("blkback: vbd %u/%u connected (%s, %llu sectors, order %lu%s, %s)",
+	umx_info("blkback: vbd %u/%u connected (%s, %llu sectors, %lu queue%s, order %lu%s, %s)",
 	         v->info.front_domid, v->info.devid, v->info.params,
-	         (unsigned long long)v->info.sectors, order,
-	         v->info.persistent ? ", persistent" : "", v->u ? "io_uring" : "preadv/pwritev");
+	         (unsigned long long)v->info.sectors, nq, nq == 1 ? "" : "s", order,
+	         v->info.persistent ? ", persistent" : "",
+	         v->q[0]->u ? "io_uring" : "preadv/pwritev");
 	return 0;
 }
 
@@ -150,6 +209,8 @@ void bb_vbd_free(struct umx_blkback *bb, struct bb_vbd *v)
 	bb_vbd_disconnect(v);
 	if (v->fd >= 0)
 		close(v->fd);
+	for (unsigned i = 0; i < UMX_BLK_QUEUES_MAX; i++)
+		free(v->q[i]);
 	free(v);
 }
 
@@ -239,6 +300,8 @@ void bb_vbd_setup(struct bb_vbd *v)
 		              UMX_BLK_RING_ORDER_MAX);
 		xenbus_printf(bb->xs, UMX_XS_NO_TX, v->be, "feature-max-indirect-segments", "%u",
 		              UMX_BLK_INDIRECT_SEGS);
+		xenbus_printf(bb->xs, UMX_XS_NO_TX, v->be, "multi-queue-max-queues", "%u",
+		              UMX_BLK_QUEUES_MAX);
 		snprintf(path, sizeof(path), "%s/hotplug-error", v->be);
 		umx_xs_rm(bb->xs, UMX_XS_NO_TX, path); /* from a failed attempt */
 		xenbus_switch_state(bb->xs, v->be, XenbusStateInitWait);
@@ -263,7 +326,6 @@ static void vbd_new(struct umx_blkback *bb, uint32_t fdom, uint32_t devid)
 	v->fd = -1;
 	v->info.front_domid = fdom;
 	v->info.devid = devid;
-	bb_pgnt_flush(v);
 	snprintf(v->be, sizeof(v->be), "%s/%u/%u", bb->dir, fdom, devid);
 	/* The toolstack's nodes: frontend path and id must agree with the
 	 * directory we found them in. */
@@ -360,6 +422,10 @@ void bb_publish_stats(struct umx_blkback *bb)
 	for (unsigned i = 0; i < bb->nvbds; i++) {
 		const struct bb_vbd *v = bb->vbds[i];
 		const struct umx_blk_stats *s = &v->info.st;
+		unsigned pgrants = 0;
+
+		for (unsigned j = 0; j < v->nq; j++)
+			pgrants += v->q[j]->npg;
 		xenbus_printf(bb->xs, UMX_XS_NO_TX, v->be, "statistics",
 		              "reads=%llu writes=%llu flushes=%llu discards=%llu "
 		              "bytes_read=%llu bytes_written=%llu errors=%llu pgrants=%u",
@@ -367,6 +433,6 @@ void bb_publish_stats(struct umx_blkback *bb)
 		              (unsigned long long)s->flushes, (unsigned long long)s->discards,
 		              (unsigned long long)s->bytes_read,
 		              (unsigned long long)s->bytes_written, (unsigned long long)s->errors,
-		              v->npg);
+		              pgrants);
 	}
 }

@@ -93,16 +93,18 @@ struct bb_uring; /* back_uring.c */
 /* Detached (fuzzing): the frontend's page for @gref, or NULL (bad gref). */
 typedef void *(*bb_page_fn)(void *ctx, uint32_t gref, bool writable);
 
-struct bb_vbd {
-	struct umx_blkback *bb; /* NULL when detached */
-	struct umx_blk_vbd info;
-	char be[128], fe[128];
-	bool gone, fe_seen;
-	int fd; /* the backing file */
+/* One ring of a disk (multi-queue-num-queues of them), as Linux's blkback
+ * keeps a xen_blkif_ring per queue: its shared pages, event channel,
+ * persistent grants and I/O engine. Allocated on the first connection
+ * that uses it, kept (idle) until the disk goes. */
+struct bb_queue {
+	struct bb_vbd *v;
+	unsigned idx;
 	uint32_t port;
 	umx_plat_mapped *m_ring;
 	struct umx_ring ring;
 	bool kicked;
+	uint64_t work; /* requests taken (bb_parse): what an event may bring */
 	uint64_t work_mark;
 	struct evstorm storm;
 
@@ -114,6 +116,16 @@ struct bb_vbd {
 
 	struct bb_req rq;   /* the request being served (2 KiB of segments) */
 	struct bb_uring *u; /* the io_uring engine, or NULL: synchronous I/O */
+};
+
+struct bb_vbd {
+	struct umx_blkback *bb; /* NULL when detached */
+	struct umx_blk_vbd info;
+	char be[128], fe[128];
+	bool gone, fe_seen;
+	int fd; /* the backing file */
+	struct bb_queue *q[UMX_BLK_QUEUES_MAX];
+	unsigned nq; /* queues of the connection (info.queues) */
 
 	bb_page_fn page_fn; /* detached only */
 	void *ctx;
@@ -137,9 +149,14 @@ struct umx_blkback {
 };
 
 /* back.c */
+/* Queue @i of @v, allocated if need be (persistent grants empty): NULL
+ * when out of memory. */
+struct bb_queue *bb_queue_get(struct bb_vbd *v, unsigned i);
+/* Release every queue's ring, channel, engine and grants (not the queues). */
 void bb_vbd_disconnect(struct bb_vbd *v);
 /* A protocol violation: this frontend alone is cut off (reason logged and
- * kept, ring marked broken, backend state Closing). Returns -EPROTO. */
+ * kept, every ring marked broken, backend state Closing). Returns -EPROTO.
+ * The disk's queues stay allocated: a caller may still look at its own. */
 int bb_vbd_fail(struct bb_vbd *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /*
  * Validate one request copied out of the ring into @out: 0 when it may be
@@ -150,7 +167,7 @@ int bb_vbd_fail(struct bb_vbd *v, const char *fmt, ...) __attribute__((format(pr
  * descriptors are copied out of its indirect pages here, once, and
  * validated as a direct request's.
  */
-int bb_parse(struct bb_vbd *v, const void *raw, struct bb_req *out, char *why, size_t whylen);
+int bb_parse(struct bb_queue *q, const void *raw, struct bb_req *out, char *why, size_t whylen);
 /* The iovecs of @rq's segments in their mapped @pages. */
 void bb_iov(const struct bb_req *rq, uint8_t *const *pages, struct iovec *iov);
 /* Serve validated @rq with system calls, in order: a read or write (also
@@ -158,44 +175,44 @@ void bb_iov(const struct bb_req *rq, uint8_t *const *pages, struct iovec *iov);
  * (NULL when @rq has none). 0 or -errno. Counters are not touched. */
 int bb_serve_sync(struct bb_vbd *v, const struct bb_req *rq, struct iovec *iov);
 /* Map, serve synchronously, release, count: 0 or -errno (answered). */
-int bb_serve(struct bb_vbd *v, const struct bb_req *rq);
+int bb_serve(struct bb_queue *q, const struct bb_req *rq);
 /* Count @rq, served successfully, in the disk's statistics. */
 void bb_account(struct bb_vbd *v, const struct bb_req *rq);
 /* Queue the response to @id: 0, or -EPROTO when the ring broke (the vbd
  * has then been failed, and disconnected). */
-int bb_respond(struct bb_vbd *v, uint64_t id, uint8_t op, int rc);
+int bb_respond(struct bb_queue *q, uint64_t id, uint8_t op, int rc);
 
 /* back_pgnt.c */
 /* Copy @n segment descriptors out of the @nind indirect pages @grefs into
  * @seg (mapped read-only, copied once, unmapped): 0 or -errno. */
-int bb_read_indirect(struct bb_vbd *v, const uint32_t *grefs, unsigned nind,
+int bb_read_indirect(struct bb_queue *q, const uint32_t *grefs, unsigned nind,
                      struct blkif_request_segment *seg, unsigned n);
 /* Map the pages of @rq's segments into @pages (one per segment) and hold
  * them in @mp until bb_unmap_req(): 0, -EBUSY when every persistent-grant
  * slot is held by I/O in flight (retry once some completes), or another
  * -errno (a ref that does not map); on failure nothing of this request
  * stays mapped or held. */
-int bb_map_req(struct bb_vbd *v, const struct bb_req *rq, bool writable, uint8_t **pages,
+int bb_map_req(struct bb_queue *q, const struct bb_req *rq, bool writable, uint8_t **pages,
                struct bb_maps *mp);
-void bb_unmap_req(struct bb_vbd *v, struct bb_maps *mp);
-/* Unmap every persistent grant of @v. */
-void bb_pgnt_flush(struct bb_vbd *v);
+void bb_unmap_req(struct bb_queue *q, struct bb_maps *mp);
+/* Unmap every persistent grant of @q. */
+void bb_pgnt_flush(struct bb_queue *q);
 
 /* back_uring.c */
-/* Serve @v through a new io_uring: 0, or -errno (io_uring unavailable:
+/* Serve @q through a new io_uring: 0, or -errno (io_uring unavailable:
  * the kernel's, the sandbox's or the operations', or no memory). */
-int bb_uring_start(struct bb_vbd *v);
-/* Wait for every I/O in flight on @v (cancelled where the kernel can),
+int bb_uring_start(struct bb_queue *q);
+/* Wait for every I/O in flight on @q (cancelled where the kernel can),
  * release its pages, answer nothing more, and free the engine. */
-void bb_uring_stop(struct bb_vbd *v);
+void bb_uring_stop(struct bb_queue *q);
 /* Reap completions and queue up to @budget new requests in one submit:
  * the number of requests taken, or -EPROTO once broken. *@blocked when
  * more may not be taken until some I/O completes (no busy polling then:
  * the engine's descriptor wakes us). */
-int bb_uring_run(struct bb_vbd *v, unsigned budget, bool *notify, bool *blocked);
+int bb_uring_run(struct bb_queue *q, unsigned budget, bool *notify, bool *blocked);
 /* Readable when completions wait, or -1 (no engine). */
-int bb_uring_fd(const struct bb_vbd *v);
-unsigned bb_uring_inflight(const struct bb_vbd *v);
+int bb_uring_fd(const struct bb_queue *q);
+unsigned bb_uring_inflight(const struct bb_queue *q);
 
 /* back_xenbus.c */
 void bb_rescan(struct umx_blkback *bb);

@@ -21,6 +21,12 @@
  * sent, so nothing else of ours can leak through it (XSA-403). Pages whose
  * unshare fails because the backend still maps them stay with the platform,
  * never reused (MSA02, XSA-396).
+ *
+ * Queues (multi-queue-num-queues): each has its ring and event channel;
+ * id i is sent on queue i % nq, and its response must come back on that
+ * queue's ring (a response on another queue breaks the device like a
+ * stale one). Ids per queue never exceed a ring's entries, so a free id
+ * always finds a slot on its queue's ring.
  */
 #include <errno.h>
 #include <poll.h>
@@ -58,21 +64,29 @@ struct shadow {
 	int status;
 };
 
+/* One queue: its ring and event channel. */
+struct bf_queue {
+	uint32_t port;
+	umx_plat_shared *s_ring;
+	struct umx_ring ring;
+	struct evstorm storm;
+};
+
 struct umx_blkfront {
 	umx_plat *p;
 	umx_xs *xs;
 	unsigned devid;
 	uint32_t backend_id;
-	uint32_t port;
 	char fe[96], be[160];
 	struct umx_blk_info info;
 	bool connected;
 	char reason[192]; /* the one broken flag: non-empty = broken */
 
-	umx_plat_shared *s_ring, *s_pool;
+	struct bf_queue q[UMX_BLK_QUEUES_MAX];
+	unsigned nq;
+	umx_plat_shared *s_pool;
 	uint8_t *pool;
 	uint32_t refs[BF_IDS_MAX * BF_ID_PAGES_MAX];
-	struct umx_ring ring;
 	unsigned nids;
 	unsigned id_pages; /* pages per id: max_segs, + 1 with indirect */
 	bool indirect;
@@ -87,7 +101,6 @@ struct umx_blkfront {
 	int sync_err;
 
 	struct umx_blk_stats st;
-	struct evstorm storm;
 };
 
 static int bf_fail(umx_blkfront *bf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -105,14 +118,15 @@ static int bf_fail(umx_blkfront *bf, const char *fmt, ...)
 	if (!bf->reason[0])
 		snprintf(bf->reason, sizeof(bf->reason), "broken");
 	umx_err("blkfront vbd %u: backend misbehaved: %s", bf->devid, bf->reason);
-	umx_ring_mark_broken(&bf->ring, "%s", bf->reason);
+	for (unsigned i = 0; i < bf->nq; i++)
+		umx_ring_mark_broken(&bf->q[i].ring, "%s", bf->reason);
 	bf->connected = false;
 	return -EPROTO;
 }
 
-static int bf_ring_fail(umx_blkfront *bf)
+static int bf_ring_fail(umx_blkfront *bf, const struct bf_queue *q)
 {
-	const char *why = umx_ring_broken(&bf->ring);
+	const char *why = umx_ring_broken(&q->ring);
 	return bf_fail(bf, "ring: %s", why ? why : "broken");
 }
 
@@ -142,9 +156,9 @@ static int status_errno(int16_t s)
 	return s == BLKIF_RSP_OKAY ? 0 : s == BLKIF_RSP_EOPNOTSUPP ? -EOPNOTSUPP : -EIO;
 }
 
-/* One response, our private copy: checked whole before anything is
- * released, then the data copied out and the id completed. */
-static int complete_one(umx_blkfront *bf, const struct blkif_response *rsp)
+/* One response from queue @qi, our private copy: checked whole before
+ * anything is released, then the data copied out and the id completed. */
+static int complete_one(umx_blkfront *bf, unsigned qi, const struct blkif_response *rsp)
 {
 	uint64_t id = rsp->id;
 	struct shadow *sh;
@@ -155,6 +169,9 @@ static int complete_one(umx_blkfront *bf, const struct blkif_response *rsp)
 		return bf_fail(bf,
 		               "response id %llu not in flight (duplicate, stale or never sent)",
 		               (unsigned long long)id);
+	if (id % bf->nq != qi)
+		return bf_fail(bf, "response id %llu on queue %u, sent on queue %llu",
+		               (unsigned long long)id, qi, (unsigned long long)(id % bf->nq));
 	sh = &bf->sh[id];
 	if (rsp->operation != sh->op)
 		return bf_fail(bf, "response id %llu: operation %u, request was %u",
@@ -187,23 +204,29 @@ static int complete_one(umx_blkfront *bf, const struct blkif_response *rsp)
 	return 0;
 }
 
-/* Consume every response the backend published: the count, or -EPROTO. */
-static int take_responses(umx_blkfront *bf)
+/* Consume every response the backend published: the count, or -EPROTO;
+ * each queue's in @per_q (may be NULL). */
+static int take_responses(umx_blkfront *bf, unsigned *per_q)
 {
 	struct blkif_response rsp[BF_REAP_BATCH];
 	int n, done = 0;
 
 	if (bf->reason[0])
 		return -EPROTO;
-	do {
-		n = umx_ring_take(&bf->ring, rsp, BF_REAP_BATCH);
-		if (n < 0)
-			return bf_ring_fail(bf);
-		for (int i = 0; i < n; i++)
-			if (complete_one(bf, &rsp[i]) < 0)
-				return -EPROTO;
-		done += n;
-	} while (n == (int)BF_REAP_BATCH);
+	for (unsigned qi = 0; qi < bf->nq; qi++) {
+		struct bf_queue *q = &bf->q[qi];
+		do {
+			n = umx_ring_take(&q->ring, rsp, BF_REAP_BATCH);
+			if (n < 0)
+				return bf_ring_fail(bf, q);
+			for (int i = 0; i < n; i++)
+				if (complete_one(bf, qi, &rsp[i]) < 0)
+					return -EPROTO;
+			done += n;
+			if (per_q)
+				per_q[qi] += (unsigned)n;
+		} while (n == (int)BF_REAP_BATCH);
+	}
 	return done;
 }
 
@@ -212,7 +235,7 @@ int umx_blkfront_reap(umx_blkfront *bf, struct umx_blk_done *out, unsigned max)
 	unsigned n = 0;
 
 	if (!bf->reason[0])
-		(void)take_responses(bf);
+		(void)take_responses(bf, NULL);
 	while (n < max && bf->ndone) {
 		uint16_t id = bf->doneq[bf->done_head];
 		bf->done_head = (bf->done_head + 1) % BF_IDS_MAX;
@@ -261,6 +284,7 @@ static int submit(umx_blkfront *bf, const struct umx_blk_req *rq, bool sync)
 		struct blkif_request_indirect req_indirect;
 	} e;
 	struct shadow *sh;
+	struct bf_queue *q;
 	bool notify = false;
 	uint16_t id;
 	int r;
@@ -269,12 +293,16 @@ static int submit(umx_blkfront *bf, const struct umx_blk_req *rq, bool sync)
 		return r;
 	if ((r = check_req(bf, rq)) < 0)
 		return r;
-	r = umx_ring_space(&bf->ring);
-	if (r < 0)
-		return bf_ring_fail(bf);
-	if (r == 0 || bf->nfree == 0)
+	if (bf->nfree == 0)
 		return -EAGAIN;
 	id = bf->freeq[bf->free_head];
+	q = &bf->q[id % bf->nq];
+	/* Never 0 (ids per queue <= its entries) unless the ring broke. */
+	r = umx_ring_space(&q->ring);
+	if (r < 0)
+		return bf_ring_fail(bf, q);
+	if (r == 0)
+		return -EAGAIN;
 	bf->free_head = (bf->free_head + 1) % BF_IDS_MAX;
 	bf->nfree--;
 	sh = &bf->sh[id];
@@ -337,12 +365,12 @@ static int submit(umx_blkfront *bf, const struct umx_blk_req *rq, bool sync)
 		}
 	}
 	bf->state[id] = ID_PENDING; /* before the producer moves */
-	if (umx_ring_put(&bf->ring, &e) < 0)
-		return bf_ring_fail(bf); /* space was checked */
-	if (umx_ring_push(&bf->ring, &notify) < 0)
-		return bf_ring_fail(bf);
+	if (umx_ring_put(&q->ring, &e) < 0)
+		return bf_ring_fail(bf, q); /* space was checked */
+	if (umx_ring_push(&q->ring, &notify) < 0)
+		return bf_ring_fail(bf, q);
 	if (notify && bf->p)
-		umx_plat_evtchn_notify(bf->p, bf->port);
+		umx_plat_evtchn_notify(bf->p, q->port);
 	bf->st.inflight++;
 	if (sync)
 		bf->sync_pending++;
@@ -390,7 +418,8 @@ static int drain_store(umx_blkfront *bf)
 int umx_blkfront_wait(umx_blkfront *bf, int timeout_ms)
 {
 	struct pollfd pf[2];
-	bool more = false, kicked = false;
+	bool more = false, kicked[UMX_BLK_QUEUES_MAX] = {false};
+	unsigned got_q[UMX_BLK_QUEUES_MAX] = {0};
 	uint64_t now = umx_clock_ms();
 	int port, got = 0, r;
 
@@ -398,11 +427,16 @@ int umx_blkfront_wait(umx_blkfront *bf, int timeout_ms)
 		return -EPROTO;
 	if (!bf->p)
 		return -ENOTCONN; /* detached: nothing to wait on */
-	if (evstorm_release(&bf->storm, now))
-		umx_plat_evtchn_unmask(bf->p, bf->port);
-	timeout_ms = evstorm_timeout(&bf->storm, now, timeout_ms);
-	if (umx_ring_final_check(&bf->ring, &more) < 0)
-		return bf_ring_fail(bf);
+	for (unsigned i = 0; i < bf->nq; i++) {
+		struct bf_queue *q = &bf->q[i];
+		bool m = false;
+		if (evstorm_release(&q->storm, now))
+			umx_plat_evtchn_unmask(bf->p, q->port);
+		timeout_ms = evstorm_timeout(&q->storm, now, timeout_ms);
+		if (umx_ring_final_check(&q->ring, &m) < 0)
+			return bf_ring_fail(bf, q);
+		more |= m;
+	}
 	if (more || bf->ndone)
 		timeout_ms = 0;
 	pf[0].fd = umx_plat_evtchn_fd(bf->p);
@@ -413,23 +447,31 @@ int umx_blkfront_wait(umx_blkfront *bf, int timeout_ms)
 	if (r < 0 && errno != EINTR)
 		return -errno;
 	while ((port = umx_plat_evtchn_pending(bf->p)) >= 0) {
-		if ((uint32_t)port == bf->port) {
-			kicked = true; /* stays masked until we know it brought work */
+		unsigned i = 0;
+		while (i < bf->nq && bf->q[i].port != (uint32_t)port)
+			i++;
+		if (i < bf->nq) {
+			kicked[i] = true; /* stays masked until we know it brought work */
 			continue;
 		}
 		umx_plat_evtchn_unmask(bf->p, (uint32_t)port);
 	}
 	if (drain_store(bf) < 0)
 		return -ENOTCONN;
-	got = take_responses(bf);
+	got = take_responses(bf, got_q);
 	if (got < 0)
 		return -EPROTO;
-	if (kicked) {
-		/* No new responses: a spurious event (docs/HARDENING.md). */
-		if (!got)
+	for (unsigned i = 0; i < bf->nq; i++) {
+		if (!kicked[i])
+			continue;
+		/* No new responses on its ring: a spurious event
+		 * (docs/HARDENING.md), judged per queue, so a backend that storms
+		 * one channel while serving another is held all the same. */
+		if (!got_q[i])
 			bf->st.spurious_events++;
-		if (evstorm_event(&bf->storm, umx_clock_ms(), got > 0, UMX_BLK_STORM_EVENTS))
-			umx_plat_evtchn_unmask(bf->p, bf->port);
+		if (evstorm_event(&bf->q[i].storm, umx_clock_ms(), got_q[i] > 0,
+		                  UMX_BLK_STORM_EVENTS))
+			umx_plat_evtchn_unmask(bf->p, bf->q[i].port);
 	}
 	if (!bf->connected)
 		return -ENOTCONN;
@@ -448,7 +490,7 @@ int blkfront_detached_new(void *ring, void *pool, bool indirect, umx_blkfront **
 
 	if (!bf)
 		return -ENOMEM;
-	r = umx_ring_front_init(&bf->ring, ring, UMX_PAGE_SIZE, sizeof(struct blkif_request),
+	r = umx_ring_front_init(&bf->q[0].ring, ring, UMX_PAGE_SIZE, sizeof(struct blkif_request),
 	                        sizeof(struct blkif_response), true);
 	if (r < 0) {
 		free(bf);
@@ -459,7 +501,9 @@ int blkfront_detached_new(void *ring, void *pool, bool indirect, umx_blkfront **
 	                                 .physical_sector_size = 512,
 	                                 .flush = true,
 	                                 .discard = true,
-	                                 .ring_entries = umx_ring_size(&bf->ring)};
+	                                 .ring_entries = umx_ring_size(&bf->q[0].ring),
+	                                 .queues = 1};
+	bf->nq = 1;
 	bf->indirect = indirect;
 	bf->info.max_segs = indirect ? UMX_BLK_FRONT_INDIRECT_SEGS : UMX_BLK_SEGS;
 	bf->info.max_io = (size_t)bf->info.max_segs * UMX_PAGE_SIZE;
@@ -626,6 +670,29 @@ static int wait_backend(umx_blkfront *bf, unsigned want, int timeout_ms)
 	}
 }
 
+/* Remove what an earlier connection of this vbd may have left that this
+ * one does not write: a backend would read a stale ring-page-order or
+ * multi-queue-num-queues as ours. Absent nodes are fine. */
+static void unpublish_stale(umx_blkfront *bf, uint32_t tx)
+{
+	static const char *const names[] = {"ring-page-order", "multi-queue-num-queues",
+	                                    "ring-ref"};
+	char path[192];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", bf->fe, names[i]);
+		(void)umx_xs_rm(bf->xs, tx, path);
+	}
+	for (unsigned i = 0; i < BLK_RING_PAGES_MAX; i++) {
+		snprintf(path, sizeof(path), "%s/ring-ref%u", bf->fe, i);
+		(void)umx_xs_rm(bf->xs, tx, path);
+	}
+	for (unsigned i = 0; i < UMX_BLK_QUEUES_MAX; i++) {
+		snprintf(path, sizeof(path), "%s/queue-%u", bf->fe, i);
+		(void)umx_xs_rm(bf->xs, tx, path);
+	}
+}
+
 static int publish(umx_blkfront *bf)
 {
 	uint32_t tx;
@@ -634,22 +701,32 @@ static int publish(umx_blkfront *bf)
 	for (int tries = 0; tries < 16; tries++) {
 		if ((r = umx_xs_transaction_start(bf->xs, &tx)) < 0)
 			return r;
+		unpublish_stale(bf, tx);
 #define W(name, fmt, ...)                                                                \
 	do {                                                                             \
 		if ((r = xenbus_printf(bf->xs, tx, bf->fe, name, fmt, __VA_ARGS__)) < 0) \
 			goto abort;                                                      \
 	} while (0)
-		if (bf->info.ring_order == 0) {
-			W("ring-ref", "%u", umx_plat_share_ref(bf->s_ring, 0));
-		} else {
+		if (bf->info.ring_order)
 			W("ring-page-order", "%u", bf->info.ring_order);
+		if (bf->nq > 1)
+			W("multi-queue-num-queues", "%u", bf->nq);
+		/* One queue: its nodes at the top; several: in queue-N only. */
+		for (unsigned qi = 0; qi < bf->nq; qi++) {
+			char pre[40] = "";
+			if (bf->nq > 1)
+				snprintf(pre, sizeof(pre), "queue-%u/", qi);
 			for (unsigned i = 0; i < (1u << bf->info.ring_order); i++) {
-				char name[24];
-				snprintf(name, sizeof(name), "ring-ref%u", i);
-				W(name, "%u", umx_plat_share_ref(bf->s_ring, i));
+				char name[40];
+				if (bf->info.ring_order)
+					snprintf(name, sizeof(name), "%sring-ref%u", pre, i);
+				else
+					snprintf(name, sizeof(name), "%sring-ref", pre);
+				W(name, "%u", umx_plat_share_ref(bf->q[qi].s_ring, i));
 			}
+			snprintf(pre + strlen(pre), sizeof(pre) - strlen(pre), "event-channel");
+			W(pre, "%u", bf->q[qi].port);
 		}
-		W("event-channel", "%u", bf->port);
 		W("protocol", "%s", BLK_PROTOCOL);
 		W("feature-persistent", "%u", bf->info.persistent ? 1u : 0u);
 		W("state", "%d", XenbusStateInitialised);
@@ -697,6 +774,9 @@ static int read_geometry(umx_blkfront *bf)
 	FEAT("feature-barrier", barrier);
 	FEAT("feature-discard", discard);
 #undef FEAT
+	/* Persistent grants only when both ends offered them. */
+	in->persistent = in->persistent &&
+	                 xenbus_read_uint(bf->xs, bf->be, "feature-persistent", &v) == 0 && v == 1;
 	if (in->discard && xenbus_read_uint(bf->xs, bf->be, "discard-granularity", &v) == 0 &&
 	    v <= (1ul << 30))
 		in->discard_granularity = (uint32_t)v;
@@ -707,14 +787,18 @@ static void release(umx_blkfront *bf)
 {
 	/* -EBUSY: the backend still maps a page; the platform keeps it out of
 	 * any reuse and releases it later. Either way it is gone for us. */
-	if (bf->s_ring)
-		umx_plat_unshare(bf->p, bf->s_ring);
+	for (unsigned i = 0; i < UMX_BLK_QUEUES_MAX; i++) {
+		struct bf_queue *q = &bf->q[i];
+		if (q->s_ring)
+			umx_plat_unshare(bf->p, q->s_ring);
+		if (q->port)
+			umx_plat_evtchn_unbind(bf->p, q->port);
+		q->s_ring = NULL;
+		q->port = 0;
+	}
 	if (bf->s_pool)
 		umx_plat_unshare(bf->p, bf->s_pool);
-	if (bf->port)
-		umx_plat_evtchn_unbind(bf->p, bf->port);
-	bf->s_ring = bf->s_pool = NULL;
-	bf->port = 0;
+	bf->s_pool = NULL;
 }
 
 /* The toolstack's nodes of this vbd: backend-id, backend. */
@@ -746,8 +830,8 @@ int umx_blkfront_open(umx_plat *p, unsigned devid, const struct umx_blkfront_opt
 {
 	umx_blkfront *bf = calloc(1, sizeof(*bf));
 	uint64_t end = umx_clock_ms() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms);
-	unsigned long maxorder = 0, persistent = 0, maxind = 0;
-	unsigned order;
+	unsigned long maxorder = 0, maxind = 0, maxq = 0;
+	unsigned order, nq;
 	char path[192];
 	int r, port;
 
@@ -780,19 +864,41 @@ int umx_blkfront_open(umx_plat *p, unsigned devid, const struct umx_blkfront_opt
 	if (order > UMX_BLK_RING_ORDER_MAX)
 		order = UMX_BLK_RING_ORDER_MAX;
 	bf->info.ring_order = order;
-	bf->info.persistent =
-	        !(opts && opts->no_persistent) &&
-	        xenbus_read_uint(bf->xs, bf->be, "feature-persistent", &persistent) == 0 &&
-	        persistent == 1;
-	if ((r = umx_plat_share(p, bf->backend_id, 1u << order, false, NULL, &bf->s_ring)) < 0)
-		goto err_release;
-	r = umx_ring_front_init(&bf->ring, umx_plat_share_addr(bf->s_ring),
-	                        (size_t)UMX_PAGE_SIZE << order, sizeof(struct blkif_request),
-	                        sizeof(struct blkif_response), true);
-	if (r < 0)
-		goto err_release;
-	bf->info.ring_entries = umx_ring_size(&bf->ring);
-	bf->nids = bf->info.ring_entries < BF_IDS_MAX ? bf->info.ring_entries : BF_IDS_MAX;
+	/* Offered whatever the backend says now: our pages are dedicated for
+	 * the connection's life anyway. Linux's blkback writes its own
+	 * feature-persistent only when it connects: read_geometry() reads it. */
+	bf->info.persistent = !(opts && opts->no_persistent);
+	/* Queues: what we want, capped by what the backend offers (absent or
+	 * 0: the feature is not there, one queue). */
+	if (xenbus_read_uint(bf->xs, bf->be, "multi-queue-max-queues", &maxq) < 0 || maxq == 0)
+		maxq = 1;
+	nq = opts && opts->queues ? opts->queues : 1;
+	if (nq > maxq)
+		nq = (unsigned)maxq;
+	if (nq > UMX_BLK_QUEUES_MAX)
+		nq = UMX_BLK_QUEUES_MAX;
+	bf->nq = bf->info.queues = nq;
+	for (unsigned i = 0; i < nq; i++) {
+		struct bf_queue *q = &bf->q[i];
+		if ((r = umx_plat_share(p, bf->backend_id, 1u << order, false, NULL, &q->s_ring)) <
+		    0)
+			goto err_release;
+		r = umx_ring_front_init(
+		        &q->ring, umx_plat_share_addr(q->s_ring), (size_t)UMX_PAGE_SIZE << order,
+		        sizeof(struct blkif_request), sizeof(struct blkif_response), true);
+		if (r < 0)
+			goto err_release;
+		port = umx_plat_evtchn_alloc_unbound(p, bf->backend_id);
+		if (port <= 0) {
+			r = port < 0 ? port : -EIO;
+			goto err_release;
+		}
+		q->port = (uint32_t)port;
+	}
+	bf->info.ring_entries = umx_ring_size(&bf->q[0].ring);
+	/* Ids per queue (id % nq) never more than a ring's entries. */
+	bf->nids =
+	        bf->info.ring_entries * nq < BF_IDS_MAX ? bf->info.ring_entries * nq : BF_IDS_MAX;
 	/* Indirect segments when the backend offers more than 11. */
 	bf->info.max_segs = UMX_BLK_SEGS;
 	if (!(opts && opts->no_indirect) &&
@@ -816,12 +922,6 @@ int umx_blkfront_open(umx_plat *p, unsigned devid, const struct umx_blkfront_opt
 		bf->refs[i] = umx_plat_share_ref(bf->s_pool, i);
 	for (unsigned i = 0; i < bf->nids; i++)
 		id_free(bf, (uint16_t)i);
-	port = umx_plat_evtchn_alloc_unbound(p, bf->backend_id);
-	if (port <= 0) {
-		r = port < 0 ? port : -EIO;
-		goto err_release;
-	}
-	bf->port = (uint32_t)port;
 	if ((r = publish(bf)) < 0)
 		goto err_release;
 	if ((r = wait_backend(bf, 1u << XenbusStateConnected, timeout_ms)) < 0)

@@ -14,9 +14,13 @@
  *                                         params = the file, mode r|w)
  *   backend    feature-flush-cache feature-barrier feature-discard
  *              discard-granularity discard-alignment discard-secure
- *              feature-persistent max-ring-page-order      state 2 InitWait
+ *              feature-persistent max-ring-page-order
+ *              multi-queue-max-queues                      state 2 InitWait
  *   frontend   ring-ref (or ring-page-order + ring-ref0..N-1)
  *              event-channel protocol feature-persistent   state 3 Initialised
+ *              (with multi-queue-num-queues = n > 1: each queue's ring-ref*
+ *              and event-channel under queue-0 .. queue-<n-1>, none at the
+ *              top; ring-page-order stays at the top, for every queue)
  *   backend    maps, binds; sectors info sector-size
  *              physical-sector-size                        state 4 Connected
  *   frontend   reads the disk's geometry                   state 4 Connected
@@ -45,7 +49,12 @@
  * response. A request's grants are mapped all or nothing (a mix of valid
  * and invalid refs leaks no mapping). Response padding is zero. With
  * feature-persistent the frontend's pages stay mapped, at most
- * UMX_BLK_PGRANTS_MAX per disk, least recently used purged first.
+ * UMX_BLK_PGRANTS_MAX per ring, least recently used purged first. A
+ * frontend asking for no queue or more than offered, or naming any queue's
+ * nodes wrongly, is refused whole (nothing of it stays mapped or bound).
+ * Each queue has its own ring, event channel, persistent grants and I/O
+ * engine, as Linux's blkback has a ring per queue; the disk's counters are
+ * shared.
  *
  * Threading: one handle, one thread. All calls return 0 (or a count) or
  * -errno; -EPROTO once a device is broken, -ENOTCONN while not connected.
@@ -73,7 +82,10 @@
 #define UMX_BLK_FRONT_INDIRECT_SEGS 32u
 /* Largest ring-page-order either end accepts (Linux's blkback's). */
 #define UMX_BLK_RING_ORDER_MAX 4u
-/* Persistent grants a backend keeps mapped per disk (Linux's default). */
+/* Rings a backend offers per disk (multi-queue-max-queues) and a frontend
+ * uses at most (multi-queue-num-queues). */
+#define UMX_BLK_QUEUES_MAX 4u
+/* Persistent grants a backend keeps mapped per ring (Linux's default). */
 #define UMX_BLK_PGRANTS_MAX 1056u
 /* Requests a backend handles per disk per round (fairness). */
 #define UMX_BLK_BUDGET 32u
@@ -98,9 +110,10 @@ struct umx_blk_info {
 	bool flush, barrier, discard, persistent;
 	uint32_t discard_granularity; /* bytes */
 	uint32_t ring_order;          /* negotiated ring-page-order */
-	uint32_t ring_entries;
-	uint32_t max_segs; /* per request: 11, or indirect segments */
-	size_t max_io;     /* bytes per request: max_segs pages */
+	uint32_t ring_entries;        /* per queue */
+	uint32_t queues;              /* negotiated multi-queue-num-queues */
+	uint32_t max_segs;            /* per request: 11, or indirect segments */
+	size_t max_io;                /* bytes per request: max_segs pages */
 };
 
 struct umx_blk_stats {
@@ -117,6 +130,8 @@ typedef struct umx_blkfront umx_blkfront;
 /* What a caller may choose; zero-initialised means the defaults. */
 struct umx_blkfront_opts {
 	uint32_t ring_order; /* wanted ring-page-order (capped by the backend's) */
+	uint32_t queues;     /* wanted queues, 0 means 1 (capped by the backend's
+	                      * multi-queue-max-queues and UMX_BLK_QUEUES_MAX) */
 	bool no_persistent;  /* do not offer feature-persistent */
 	bool no_indirect;    /* direct requests only, even if the backend offers more */
 };
@@ -187,7 +202,8 @@ struct umx_blk_vbd {
 	struct umx_blk_stats st;
 	uint32_t front_domid, devid;
 	uint32_t sector_size, ring_order;
-	uint32_t pgrants; /* persistent grants mapped now */
+	uint32_t queues;  /* rings of the connection */
+	uint32_t pgrants; /* persistent grants mapped now, all rings */
 	bool connected, readonly, persistent;
 	bool uring;       /* io_uring served its last connection (else preadv/pwritev) */
 	char params[128]; /* the backing file */

@@ -3,7 +3,8 @@
  * attack: a response id out of range, an id never issued, a duplicate
  * response (two requests in flight, the first answered twice), a response with nothing asked
  * (producer ahead of requests), the wrong operation, a bogus status, the response producer 1000
- * ahead — each breaks the device with its reason logged and kept, and the caller's read buffer is
+ * ahead, a response on another queue's ring than its request's (two queues)
+ * — each breaks the device with its reason logged and kept, and the caller's read buffer is
  * left untouched; an event storm is counted and held and the real response after it still
  * completes; a backend that keeps a persistent grant mapped after the disconnect leaves the page on
  * the frontend's deferred queue (never reused) until it lets go (MSA02, XSA-396). */
@@ -29,6 +30,7 @@ enum attack {
 	B_OP_MISMATCH,
 	B_STATUS,
 	B_PROD_AHEAD,
+	B_WRONG_QUEUE,
 	/* the device survives */
 	B_STORM,
 	B_KEEP_MAPPED,
@@ -40,7 +42,7 @@ static const char *const expect_reason[B_FIRST_SURVIVED] = {
         [B_ID_RANGE] = "out of range", [B_ID_NEVER] = "not in flight",
         [B_DUP] = "not in flight",     [B_UNSOLICITED] = "ahead of requests issued",
         [B_OP_MISMATCH] = "operation", [B_STATUS] = "bogus status",
-        [B_PROD_AHEAD] = "overruns",
+        [B_PROD_AHEAD] = "overruns",   [B_WRONG_QUEUE] = "on queue 1, sent on queue 0",
 };
 
 #define DEVID(a)   (51712u + 16u * (unsigned)(a))
@@ -101,13 +103,30 @@ struct rawbe {
 	uint32_t port, rsp;
 };
 
-static void be_connect(struct rawbe *b, umx_plat *p, uint32_t front, unsigned devid)
+/* Map the ring and bind the channel named in @dir. */
+static void be_map(struct rawbe *b, uint32_t front, const char *dir)
 {
 	unsigned long ref, evt;
 	uint32_t r32;
 	int port;
 
-	memset(b, 0, sizeof(*b));
+	CHILD_CHECK(read_ul(b->xs, dir, "ring-ref", &ref) == 0);
+	CHILD_CHECK(read_ul(b->xs, dir, "event-channel", &evt) == 0);
+	r32 = (uint32_t)ref;
+	CHILD_CHECK_OK(umx_plat_map(b->p, front, 1, &r32, false, NULL, &b->m));
+	b->ring = umx_plat_map_addr(b->m);
+	port = umx_plat_evtchn_bind_interdomain(b->p, front, (uint32_t)evt);
+	CHILD_CHECK(port > 0);
+	b->port = (uint32_t)port;
+}
+
+/* Connect vbd @devid of @front; with @nq 2, offer two queues and attach
+ * both (b[0], b[1]). */
+static void be_connect(struct rawbe *b, umx_plat *p, uint32_t front, unsigned devid, unsigned nq)
+{
+	unsigned long got = 0;
+
+	memset(b, 0, sizeof(*b) * nq);
 	b->p = p;
 	b->xs = umx_plat_xs(p);
 	snprintf(b->be, sizeof(b->be), "/local/domain/%u/backend/vbd/%u/%u", umx_plat_domid(p),
@@ -116,16 +135,25 @@ static void be_connect(struct rawbe *b, umx_plat *p, uint32_t front, unsigned de
 	wait_ul(b->xs, b->be, "frontend-id", 0);
 	put(b->xs, b->be, "feature-persistent", 1);
 	put(b->xs, b->be, "feature-flush-cache", 1);
+	if (nq > 1)
+		put(b->xs, b->be, "multi-queue-max-queues", nq);
 	put(b->xs, b->be, "state", 2); /* InitWait */
 	wait_ul(b->xs, b->fe, "state", 3);
-	CHILD_CHECK(read_ul(b->xs, b->fe, "ring-ref", &ref) == 0);
-	CHILD_CHECK(read_ul(b->xs, b->fe, "event-channel", &evt) == 0);
-	r32 = (uint32_t)ref;
-	CHILD_CHECK_OK(umx_plat_map(p, front, 1, &r32, false, NULL, &b->m));
-	b->ring = umx_plat_map_addr(b->m);
-	port = umx_plat_evtchn_bind_interdomain(p, front, (uint32_t)evt);
-	CHILD_CHECK(port > 0);
-	b->port = (uint32_t)port;
+	if (nq == 1) {
+		be_map(b, front, b->fe);
+	} else {
+		CHILD_CHECK(read_ul(b->xs, b->fe, "multi-queue-num-queues", &got) == 0 &&
+		            got == nq);
+		for (unsigned i = 0; i < nq; i++) {
+			char dir[160];
+			snprintf(dir, sizeof(dir), "%s/queue-%u", b->fe, i);
+			if (i) {
+				b[i].p = b->p;
+				b[i].xs = b->xs;
+			}
+			be_map(&b[i], front, dir);
+		}
+	}
 	put(b->xs, b->be, "sectors", SECTORS);
 	put(b->xs, b->be, "sector-size", 512);
 	put(b->xs, b->be, "info", 0);
@@ -185,11 +213,27 @@ static int backend(void *arg)
 	CHILD_CHECK(read(c->domid_pipe[0], &front, sizeof(front)) == sizeof(front));
 	CHILD_CHECK_OK(umx_plat_open(NULL, &p));
 	for (int a = 0; a < B_COUNT; a++) {
-		struct rawbe b;
+		struct rawbe b, bq[2];
 		struct blkif_request q;
 		umx_plat_mapped *keep = NULL;
 
-		be_connect(&b, p, front, DEVID(a));
+		if (a == B_WRONG_QUEUE) {
+			/* Two queues, a read on each (ids 0 and 1); queue 0's
+			 * is answered on queue 1's ring, whose count is right:
+			 * only the id's queue can tell. */
+			struct blkif_request q1;
+			be_connect(bq, p, front, DEVID(a), 2);
+			q = be_req(&bq[0], 0);
+			q1 = be_req(&bq[1], 0);
+			CHILD_CHECK(q.operation == BLKIF_OP_READ && q.id == 0 && q1.id == 1);
+			be_rsp(&bq[1], q.id, q.operation, 0);
+			be_notify(&bq[1]);
+			be_close(&bq[0]);
+			umx_plat_evtchn_unbind(p, bq[1].port);
+			umx_plat_unmap(p, bq[1].m);
+			continue;
+		}
+		be_connect(&b, p, front, DEVID(a), 1);
 		if (a == B_UNSOLICITED) {
 			be_rsp(&b, 0, BLKIF_OP_READ, 0);
 			be_notify(&b);
@@ -270,11 +314,17 @@ static int frontend(void *arg)
 		uint64_t end = umx_clock_ms() + 10000;
 		int n = 0;
 
+		const struct umx_blkfront_opts two = {.queues = 2};
+		struct umx_blk_info in;
+
 		memset(buf, 0x11, sizeof(buf));
-		CHILD_CHECK_OK(umx_blkfront_open(p, DEVID(a), NULL, 10000, &bf));
+		CHILD_CHECK_OK(umx_blkfront_open(p, DEVID(a), a == B_WRONG_QUEUE ? &two : NULL,
+		                                 10000, &bf));
+		umx_blkfront_info(bf, &in);
+		CHILD_CHECK(in.queues == (a == B_WRONG_QUEUE ? 2u : 1u));
 		if (a != B_UNSOLICITED)
 			CHILD_CHECK_OK(umx_blkfront_submit(bf, &rq));
-		if (a == B_DUP) {
+		if (a == B_DUP || a == B_WRONG_QUEUE) {
 			struct umx_blk_req rq2 = rq;
 			static uint8_t buf2[4096];
 			rq2.buf = buf2;

@@ -25,7 +25,13 @@
  *  - two requests with the same id are both answered;
  *  - 100 reads over 1100 distinct persistent pages: all answered, at most
  *    UMX_BLK_PGRANTS_MAX (1056) left mapped (least recently used unmapped);
- *  - an event storm is counted and held, and the honest frontend is served.
+ *  - an event storm is counted and held, and the honest frontend is served;
+ *  - multi-queue handshakes that lie are refused whole (disconnected, the
+ *    reason kept) with none of their ring pages left mapped: 0 queues, more
+ *    than multi-queue-max-queues offers, a number that does not parse, 2
+ *    queues announced with one queue's nodes at the top only, 2 queues
+ *    whose second has no event channel; an honest 2-queue frontend gets
+ *    its request on queue 1 answered on queue 1's ring.
  * The backend, umxd and the honest domain finish cleanly. */
 #include <errno.h>
 #include <fcntl.h>
@@ -55,6 +61,12 @@ enum attack {
 	A_PROD_AHEAD,
 	A_IND_SEGS_300,
 	A_IND_SEG_BAD,
+	/* multi-queue handshakes that lie: refused whole, nothing stays mapped */
+	A_MQ_ZERO,
+	A_MQ_TOO_MANY,
+	A_MQ_GARBAGE,
+	A_MQ_TOP_ONLY,
+	A_MQ_HALF,
 	/* answered with an error, vbd stays */
 	A_BEYOND_END,
 	A_BAD_GREF,
@@ -68,6 +80,7 @@ enum attack {
 	A_DUP_IDS,
 	A_STORM,
 	A_PGRANT_FLOOD,
+	A_MQ_TWO,
 	A_COUNT,
 	A_FIRST_ANSWERED = A_BEYOND_END,
 };
@@ -81,6 +94,11 @@ static const char *const expect_reason[A_FIRST_ANSWERED] = {
         [A_PROD_AHEAD] = "producer",
         [A_IND_SEGS_300] = "indirect request id 7: 300 segments",
         [A_IND_SEG_BAD] = "segment 13 sectors 3..1",
+        [A_MQ_ZERO] = "multi-queue-num-queues",
+        [A_MQ_TOO_MANY] = "multi-queue-num-queues",
+        [A_MQ_GARBAGE] = "multi-queue-num-queues",
+        [A_MQ_TOP_ONLY] = "queue-0/ring-ref",
+        [A_MQ_HALF] = "queue-1/event-channel",
 };
 
 #define DEVID(a)   (51728u + 16u * (unsigned)(a))
@@ -182,13 +200,11 @@ static int wait_be(struct rawfe *f, unsigned long want)
 	return -1;
 }
 
-/* The handshake as a frontend driver does it, by hand: one ring page, two
- * data pages, feature-persistent as asked. */
-static void raw_connect(struct rawfe *f, umx_plat *p, unsigned devid, bool persistent)
+/* The toolstack's nodes of vbd @devid, and the backend in InitWait. */
+static void raw_connect_prep(struct rawfe *f, umx_plat *p, unsigned devid)
 {
 	char path[192], *v;
 	unsigned long bid;
-	int port;
 
 	memset(f, 0, sizeof(*f));
 	f->p = p;
@@ -204,6 +220,16 @@ static void raw_connect(struct rawfe *f, umx_plat *p, unsigned devid, bool persi
 	snprintf(f->be, sizeof(f->be), "%s", v);
 	free(v);
 	CHILD_CHECK(wait_be(f, 2) == 0); /* InitWait */
+}
+
+/* The handshake as a frontend driver does it, by hand: one ring page, two
+ * data pages, feature-persistent as asked. */
+static void raw_connect(struct rawfe *f, umx_plat *p, unsigned devid, bool persistent)
+{
+	char path[192];
+	int port;
+
+	raw_connect_prep(f, p, devid);
 	CHILD_CHECK_OK(umx_plat_share(p, f->bid, 1, false, NULL, &f->ring_s));
 	CHILD_CHECK_OK(umx_plat_share(p, f->bid, 2, false, NULL, &f->data));
 	f->ring = umx_plat_share_addr(f->ring_s);
@@ -347,6 +373,91 @@ static void racing_rewrite(struct rawfe *f, struct ctx *c, uint32_t g0)
 	CHILD_CHECK(write(c->race[1], counts, sizeof(counts)) == sizeof(counts));
 }
 
+/* The A_MQ_* handshakes by hand: two rings (each its own share and
+ * channel), nodes as @a lies about them. A_MQ_TWO is honest: a read on
+ * queue 1 is answered on queue 1's ring, and queue 0 still works. */
+static void mq_attack(umx_plat *p, enum attack a)
+{
+	struct rawfe f[2];
+	umx_plat_shared *data;
+	unsigned long maxq = 0;
+	char path[192];
+
+	raw_connect_prep(&f[0], p, DEVID(a));
+	CHILD_CHECK(read_ul(f[0].xs, f[0].be, "multi-queue-max-queues", &maxq) == 0 &&
+	            maxq == UMX_BLK_QUEUES_MAX);
+	f[1] = f[0];
+	for (int i = 0; i < 2; i++) {
+		int port;
+		CHILD_CHECK_OK(umx_plat_share(p, f[i].bid, 1, false, NULL, &f[i].ring_s));
+		f[i].ring = umx_plat_share_addr(f[i].ring_s);
+		umx_store_relaxed32((uint32_t *)(f[i].ring + 4), 1);
+		umx_store_relaxed32((uint32_t *)(f[i].ring + 12), 1);
+		port = umx_plat_evtchn_alloc_unbound(p, f[i].bid);
+		CHILD_CHECK(port > 0);
+		f[i].port = (uint32_t)port;
+	}
+	CHILD_CHECK_OK(umx_plat_share(p, f[0].bid, 1, false, NULL, &data));
+	snprintf(path, sizeof(path), "%s/multi-queue-num-queues", f[0].fe);
+	switch (a) {
+	case A_MQ_ZERO:
+		CHILD_CHECK_OK(umx_xs_write_str(f[0].xs, UMX_XS_NO_TX, path, "0"));
+		break;
+	case A_MQ_TOO_MANY:
+		CHILD_CHECK_OK(put(f[0].xs, f[0].fe, "multi-queue-num-queues", maxq + 1));
+		break;
+	case A_MQ_GARBAGE:
+		CHILD_CHECK_OK(umx_xs_write_str(f[0].xs, UMX_XS_NO_TX, path, "two"));
+		break;
+	default:
+		CHILD_CHECK_OK(put(f[0].xs, f[0].fe, "multi-queue-num-queues", 2));
+		break;
+	}
+	if (a == A_MQ_TOP_ONLY) {
+		/* Says 2, sets up one, the single-queue way. */
+		CHILD_CHECK_OK(
+		        put(f[0].xs, f[0].fe, "ring-ref", umx_plat_share_ref(f[0].ring_s, 0)));
+		CHILD_CHECK_OK(put(f[0].xs, f[0].fe, "event-channel", f[0].port));
+	} else {
+		for (int i = 0; i < 2; i++) {
+			char dir[160];
+			snprintf(dir, sizeof(dir), "%s/queue-%d", f[0].fe, i);
+			CHILD_CHECK_OK(
+			        put(f[0].xs, dir, "ring-ref", umx_plat_share_ref(f[i].ring_s, 0)));
+			if (a != A_MQ_HALF || i == 0)
+				CHILD_CHECK_OK(put(f[0].xs, dir, "event-channel", f[i].port));
+		}
+	}
+	CHILD_CHECK_OK(put(f[0].xs, f[0].fe, "feature-persistent", 1));
+	CHILD_CHECK_OK(put(f[0].xs, f[0].fe, "state", 3)); /* Initialised */
+	if (a != A_MQ_TWO) {
+		CHILD_CHECK(wait_be(&f[0], 5) == 0); /* Closing: refused */
+		/* Nothing of the connection stays mapped: queue 0's ring was
+		 * mapped before queue 1's nodes were found wanting. */
+		for (int i = 0; i < 2; i++)
+			CHILD_CHECK(umx_plat_unshare(p, f[i].ring_s) == 0);
+		CHILD_CHECK(umx_plat_unshare(p, data) == 0);
+		return;
+	}
+	CHILD_CHECK(wait_be(&f[0], 4) == 0); /* Connected */
+	CHILD_CHECK_OK(put(f[0].xs, f[0].fe, "state", 4));
+	for (int i = 1; i >= 0; i--) {
+		struct blkif_request q = rw_req(BLKIF_OP_READ, 20 + (unsigned)i, 8u * (unsigned)i,
+		                                1, umx_plat_share_ref(data, 0));
+		struct blkif_response r;
+		const uint8_t *pg = umx_plat_share_addr(data);
+		raw_put(&f[i], &q);
+		raw_push(&f[i], f[i].prod);
+		r = raw_rsp(&f[i]);
+		CHILD_CHECK(r.id == 20u + (unsigned)i && r.status == BLKIF_RSP_OKAY);
+		/* Nothing came back on the other ring. */
+		CHILD_CHECK(umx_load_acquire32((uint32_t *)(f[1 - i].ring + 8)) == f[1 - i].cons);
+		for (unsigned k = 0; k < UMX_PAGE_SIZE; k++)
+			CHILD_CHECK(pg[k] == blk_pattern((uint64_t)i * UMX_PAGE_SIZE + k));
+	}
+	CHILD_CHECK(wait_be(&f[0], 4) == 0);
+}
+
 static void attack(umx_plat *p, struct ctx *c, enum attack a)
 {
 	struct rawfe f;
@@ -354,6 +465,10 @@ static void attack(umx_plat *p, struct ctx *c, enum attack a)
 	struct blkif_response r;
 	uint32_t g0;
 
+	if ((a >= A_MQ_ZERO && a <= A_MQ_HALF) || a == A_MQ_TWO) {
+		mq_attack(p, a);
+		return;
+	}
 	raw_connect(&f, p, DEVID(a), a != A_MIXED_GREFS);
 	g0 = umx_plat_share_ref(f.data, 0);
 	q = rw_req(BLKIF_OP_READ, 7, 0, 1, g0);
@@ -619,6 +734,10 @@ static void test_blk_hostile_frontend(void **state)
 			assert_int_equal(v->st.reads, 3);
 		if (a == A_STORM)
 			assert_true(v->st.spurious_events > 0);
+		if (a == A_MQ_TWO) {
+			assert_int_equal(v->queues, 2);
+			assert_int_equal(v->st.reads, 2);
+		}
 		if (a == A_PGRANT_FLOOD) {
 			/* 1100 pages, then the follow-up read's: capped, LRU. */
 			assert_int_equal(v->pgrants, UMX_BLK_PGRANTS_MAX);

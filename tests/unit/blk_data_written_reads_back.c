@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Data through blkfront → blkback → file and back, byte for byte: three
  * disks (512-byte sectors on a one-page ring with persistent grants and
- * indirect requests of 32 segments; 4096-byte sectors on a four-page ring
- * with per-request grants and direct requests only; a read-only one). The frontend first reads each
- * disk whole and finds the file's pattern; then random synchronous writes and reads, 32
+ * indirect requests of 32 segments on all the queues the backend offers;
+ * 4096-byte sectors on a four-page ring with per-request grants and direct
+ * requests only, one queue; a read-only one on two queues of two pages). The frontend first reads
+ * each disk whole and finds the file's pattern; then random synchronous writes and reads, 32
  * asynchronous requests at once, flush, discard (reads back zeros), requests the disk refuses, and
  * a last whole-disk read — all checked against a private mirror; the parent then hashes the files
  * and finds the mirror's hash. Run twice: the backend on io_uring (skipped where the kernel has
@@ -25,17 +26,33 @@ static const struct disk {
 	unsigned ss;
 	bool ro;
 	struct umx_blkfront_opts o;
-	unsigned want_order, want_segs;
+	unsigned want_order, want_segs, want_queues;
 } disks[NDISKS] = {
-        {51712, 8u << 20, 512, false, {.ring_order = 0}, 0, UMX_BLK_FRONT_INDIRECT_SEGS},
+        /* More queues than offered: capped to the backend's. */
+        {51712,
+         8u << 20,
+         512,
+         false,
+         {.ring_order = 0, .queues = UMX_BLK_QUEUES_MAX + 3},
+         0,
+         UMX_BLK_FRONT_INDIRECT_SEGS,
+         UMX_BLK_QUEUES_MAX},
         {51728,
          4u << 20,
          4096,
          false,
          {.ring_order = 2, .no_persistent = true, .no_indirect = true},
          2,
-         UMX_BLK_SEGS},
-        {51744, 1u << 20, 512, true, {.ring_order = 1}, 1, UMX_BLK_FRONT_INDIRECT_SEGS},
+         UMX_BLK_SEGS,
+         1},
+        {51744,
+         1u << 20,
+         512,
+         true,
+         {.ring_order = 1, .queues = 2},
+         1,
+         UMX_BLK_FRONT_INDIRECT_SEGS,
+         2},
 };
 
 struct ctx {
@@ -137,6 +154,7 @@ static uint64_t exercise(const struct disk *d)
 	CHILD_CHECK(in.flush && in.discard == !d->ro);
 	CHILD_CHECK(in.ring_order == d->want_order);
 	CHILD_CHECK(in.ring_entries == 32u << d->want_order);
+	CHILD_CHECK(in.queues == d->want_queues);
 	CHILD_CHECK(in.persistent == !d->o.no_persistent);
 	CHILD_CHECK(in.max_segs == d->want_segs && in.max_io == d->want_segs * UMX_PAGE_SIZE);
 	/* The file's content, through the backend. */
@@ -199,7 +217,8 @@ static int frontend(void *arg)
 			h0 = h;
 	}
 	/* Reconnect: the first disk again (its frontend went Closed, the
-	 * backend followed), read whole, holds what the mirror did. */
+	 * backend followed), now on one queue, read whole, holds what the
+	 * mirror did. */
 	{
 		static uint8_t all[8u << 20];
 		umx_plat *p;
@@ -273,6 +292,9 @@ static void data_written_reads_back(void **state)
 		assert_non_null(v);
 		assert_string_equal(v->reason, "");
 		assert_int_equal(v->sector_size, disks[i].ss);
+		/* The last connection's queues: the reconnect of the first disk
+		 * asked for one. */
+		assert_int_equal(v->queues, i == 0 ? 1 : disks[i].want_queues);
 		assert_true(v->readonly == disks[i].ro);
 		assert_true(v->st.reads > 0);
 		assert_true(disks[i].ro || v->st.writes > 200);
