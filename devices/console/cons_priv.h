@@ -35,7 +35,8 @@ struct umx_console {
 	umx_plat *plat;
 	umx_xs *xs; /* the platform's */
 	bool front;
-	bool gone; /* the peer domain was released */
+	bool gone;      /* the peer domain was released */
+	bool connected; /* front, secondary: said Connected after the backend did */
 	uint32_t peer, devid, port;
 	struct xencons_interface *intf; /* shared, hostile */
 	umx_gnt *gnt;                   /* front, primary: the reserved ref */
@@ -60,6 +61,10 @@ void cons_attach(umx_console *c);
 void cons_attach_local(umx_console *c, bool front, void *page);
 /* core.c: common teardown of the event channel. */
 void cons_unbind(umx_console *c);
+
+/* front.c: a secondary's last handshake step, on an event: Connected once
+ * the backend says Connected. */
+void cons_front_handshake(umx_console *c);
 
 /* back.c: unmap and say Closed (the rest of umx_console_close). */
 int cons_back_close(umx_console *c);

@@ -151,6 +151,7 @@ int umx_console_event(umx_console *c)
 	work = c->rd.peer_last != c->rd_seen || c->wr.peer_last != c->wr_seen;
 	c->rd_seen = c->rd.peer_last;
 	c->wr_seen = c->wr.peer_last;
+	cons_front_handshake(c);
 	if (!work) {
 		c->st.spurious++;
 		/* A peer that died closed its port, which signals ours: ask

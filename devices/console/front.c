@@ -109,6 +109,10 @@ int umx_console_front_open(umx_plat *p, uint32_t devid, umx_console **out)
 	 * backend's to change (it may write only tty here). */
 	if ((r = cons_xs_read_u32(c->xs, c->fdir, "backend-id", &c->peer)) < 0)
 		goto err;
+	/* A secondary follows its backend's state (cons_front_handshake). */
+	if (devid != UMX_CONSOLE_PRIMARY &&
+	    (r = cons_backdir(c->peer, umx_plat_domid(p), devid, c->bdir, sizeof(c->bdir))) < 0)
+		goto err;
 	if ((r = share_ring(c, &ring_ref)) < 0)
 		goto err;
 	cons_attach(c);
@@ -128,6 +132,21 @@ err:
 		umx_warn("console %s: cannot open: %s", c->fdir, strerror(-r));
 	free(c);
 	return r;
+}
+
+/* As Linux's hvc_xen (xencons_backend_changed): once the backend says
+ * Connected, so does the frontend. The backend notifies after it wrote
+ * Connected (umx_console_back_open), so the event that brings us here
+ * comes after the state it announces. Only a valid Connected counts; any
+ * other state, or none, is looked at again on a later event. */
+void cons_front_handshake(umx_console *c)
+{
+	if (!c->front || c->connected || c->devid == UMX_CONSOLE_PRIMARY || !c->bdir[0])
+		return;
+	if (xenbus_read_state(c->xs, c->bdir) != XenbusStateConnected)
+		return;
+	if (xenbus_switch_state(c->xs, c->fdir, XenbusStateConnected) == 0)
+		c->connected = true;
 }
 
 int umx_console_close(umx_console *c)

@@ -39,6 +39,22 @@ umx_console *ct_front(struct cpair *cp, umx_plat **p)
 	return c;
 }
 
+int ct_front_state(umx_plat *p, uint32_t devid)
+{
+	char path[64], *v = NULL, *end;
+	size_t len = 0;
+	long st;
+	int r;
+
+	snprintf(path, sizeof(path), "device/console/%u/state", devid);
+	if ((r = umx_xs_read(umx_plat_xs(p), UMX_XS_NO_TX, path, &v, &len)) < 0)
+		return r;
+	st = strtol(v, &end, 10);
+	r = len && !*end && st >= 0 && st <= 8 ? (int)st : -EINVAL;
+	free(v);
+	return r;
+}
+
 umx_console *ct_back_connect(umx_plat *p, uint32_t domid, uint32_t devid)
 {
 	umx_console *c = NULL;
@@ -152,10 +168,10 @@ int ct_pump(umx_console *c, int front, uint64_t total_out, uint64_t total_in, si
 				n = (size_t)(total_in - in);
 			r = umx_console_read(c, buf, n);
 			CHILD_CHECK_OK(r);
-			if (r > 0 && ct_check(seed_in, in, buf, (size_t)r) >= 0) {
-				fprintf(stderr, "byte %lld of the stream is wrong\n",
-				        (long long)(in + (uint64_t)ct_check(seed_in, in, buf,
-				                                            (size_t)r)));
+			long bad = r > 0 ? ct_check(seed_in, in, buf, (size_t)r) : -1;
+			if (bad >= 0) {
+				fprintf(stderr, "byte %llu of the stream is wrong\n",
+				        (unsigned long long)in + (unsigned long long)bad);
 				CHILD_FAIL("bytes differ");
 			}
 			in += (uint64_t)r;

@@ -45,6 +45,10 @@ void ct_run(struct cpair *cp, int (*front)(void *), int want_front, int (*back)(
 void ct_run_n(struct cpair *cp, unsigned n, const char *const *names, int (*const *fns)(void *),
               const int *want, int (*add)(umx_xs *ts, const uint32_t *dom, void *user));
 
+/* The XenbusState a domain published for its secondary console @devid
+ * (device/console/<devid>/state, read through @p's store), or -errno. */
+int ct_front_state(umx_plat *p, uint32_t devid);
+
 /* The test byte stream: byte @i of stream @seed. */
 static inline uint8_t ct_byte(uint32_t seed, uint64_t i)
 {
