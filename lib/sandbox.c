@@ -386,6 +386,91 @@ drop:
 	return 0;
 }
 
+/* Where the domain's view hides host path @real (resolved): its own /tmp
+ * or /dev/shm, or one of umx's directories, unless a bind brings the path
+ * back at the same place. The hiding directory, or NULL when the domain
+ * sees @real where the host does. */
+static const char *hidden_at(const struct plan *pl, const char *real)
+{
+	static const char *const own[] = {"/tmp", "/dev/shm"};
+	const char *by = NULL;
+
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]) && !by; i++)
+		if (under(real, own[i]))
+			by = own[i];
+	for (unsigned i = 0; i < pl->nhidden && !by; i++)
+		if (under(real, pl->hidden[i]))
+			by = pl->hidden[i];
+	for (unsigned i = 0; by && i < pl->nbinds; i++)
+		if (!strcmp(pl->binds[i].src, pl->binds[i].dst) && under(real, pl->binds[i].src))
+			by = NULL;
+	return by;
+}
+
+/* A path the launcher hands the domain that the domain would not find: its
+ * working directory, an LD_LIBRARY_PATH entry, an executable named by an
+ * argument (`sh -c '"$0" ...' /tmp/build/umx`), as a build tree under
+ * /tmp gives. Failing here, naming the path and the reason, beats the
+ * program's "not found" later (or a library silently taken from
+ * elsewhere). -ENOENT with @why filled, or 0. */
+static int check_visible(const struct plan *pl, const char *path, const char *what, char *why,
+                         size_t why_len)
+{
+	char *real = realpath(path, NULL);
+	const char *by;
+
+	if (!real)
+		return 0; /* nothing there on the host either */
+	by = hidden_at(pl, real);
+	if (by)
+		snprintf(why, why_len,
+		         "%s %s is under %s, which a sandboxed domain does not see (%s): "
+		         "--ro-bind it, move it elsewhere, or use --no-sandbox",
+		         what, path, by,
+		         under(by, "/tmp") || under(by, "/dev/shm")
+		                 ? "it gets a private one of its own"
+		                 : "umx's runtime directories are hidden");
+	free(real);
+	return by ? -ENOENT : 0;
+}
+
+static int plan_check_visible(const struct plan *pl, char *const argv[], char *const envp[],
+                              char *why, size_t why_len)
+{
+	struct stat st;
+	int r;
+
+	if ((r = check_visible(pl, pl->cwd, "the working directory", why, why_len)) < 0)
+		return r;
+	for (char *const *e = envp; e && *e; e++) {
+		char dir[PATH_MAX];
+		const char *p;
+
+		if (strncmp(*e, "LD_LIBRARY_PATH=", 16) != 0)
+			continue;
+		for (p = *e + 16; *p;) {
+			size_t n = strcspn(p, ":");
+			if (n && n < sizeof(dir)) {
+				memcpy(dir, p, n);
+				dir[n] = 0;
+				if ((r = check_visible(pl, dir, "LD_LIBRARY_PATH's", why,
+				                       why_len)) < 0)
+					return r;
+			}
+			p += n + (p[n] == ':');
+		}
+	}
+	/* An argument naming a host executable by its absolute path is one
+	 * the domain is meant to run (or to read); a path of the domain's own
+	 * making that happens to exist on the host is rarely executable. */
+	for (unsigned i = 1; argv[0] && argv[i]; i++)
+		if (argv[i][0] == '/' && stat(argv[i], &st) == 0 && S_ISREG(st.st_mode) &&
+		    (st.st_mode & 0111) &&
+		    (r = check_visible(pl, argv[i], "the program's argument", why, why_len)) < 0)
+			return r;
+	return 0;
+}
+
 static void plan_free(struct plan *pl)
 {
 	free(pl->exec_path);
@@ -401,7 +486,7 @@ static void plan_free(struct plan *pl)
 }
 
 static int plan_make(struct plan *pl, const struct umx_sandbox_opts *o, uint32_t domid,
-                     char *const argv[], char *why, size_t why_len)
+                     char *const argv[], char *const envp[], char *why, size_t why_len)
 {
 	char buf[PATH_MAX];
 	bool in_hidden = false;
@@ -479,7 +564,7 @@ static int plan_make(struct plan *pl, const struct umx_sandbox_opts *o, uint32_t
 			goto nomem;
 		pl->binds[i].ro = b->flags & UMX_BIND_RO;
 	}
-	return 0;
+	return plan_check_visible(pl, argv, envp, why, why_len);
 nomem:
 	snprintf(why, why_len, "out of memory");
 	return -ENOMEM;
@@ -1026,7 +1111,7 @@ int umx_sandbox_spawn(const struct umx_sandbox_opts *o, uint32_t domid, int conn
 		         strerror(-filter_err));
 		return filter_err;
 	}
-	if ((r = plan_make(pl, o, domid, argv, why, why_len)) < 0)
+	if ((r = plan_make(pl, o, domid, argv, envp, why, why_len)) < 0)
 		goto out;
 	pl->argv = argv;
 	pl->envp = envp;
