@@ -2,12 +2,16 @@
 /* Console test helpers (console_util.h). */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "../../devices/console/cons_priv.h"
 #include "console_util.h"
+#include "umx/barrier.h"
+#include "umx/internal/clock.h"
 #include "umx/xs.h"
 
 void ct_wait_go(struct cpair *cp, int which)
@@ -206,4 +210,93 @@ int ct_dispatch(umx_plat *p, umx_console *const *cs, unsigned n, int ms)
 			gone++;
 	}
 	return gone;
+}
+
+/* ---- a hostile end ------------------------------------------------------ */
+
+struct race {
+	uint32_t *prod, *cons; /* ours, in the shared page */
+	volatile int on;
+};
+
+static void *race_thread(void *arg)
+{
+	struct race *rc = arg;
+	uint32_t x = 12345;
+
+	while (rc->on) {
+		x = x * 1103515245u + 12345u;
+		umx_store_release32(rc->prod, x >> 20);
+		umx_store_release32(rc->cons, x >> 21);
+	}
+	return NULL;
+}
+
+static void notify_for(umx_plat *p, umx_console *c, unsigned ms)
+{
+	for (uint64_t end = umx_clock_ms() + ms; umx_clock_ms() < end;)
+		(void)umx_plat_evtchn_notify(p, umx_console_port(c));
+}
+
+void ct_attack(umx_plat *p, umx_console *c, enum ct_attack a, uint32_t written)
+{
+	struct xencons_interface *i = c->intf;
+	/* The frontend produces out and consumes in; the backend the reverse. */
+	uint32_t *prod = c->front ? &i->out_prod : &i->in_prod;
+	uint32_t *peer_cons = c->front ? &i->out_cons : &i->in_cons;
+	uint32_t *cons = c->front ? &i->in_cons : &i->out_cons;
+	uint32_t *peer_prod = c->front ? &i->in_prod : &i->out_prod;
+	struct race rc = {.prod = prod, .cons = cons, .on = 1};
+	pthread_t th;
+
+	switch (a) {
+	case CT_OVERRUN:
+		umx_store_release32(prod, written + 5000);
+		break;
+	case CT_BACKWARDS:
+		/* Once the peer took our bytes, claim fewer. */
+		for (int t = 0; t < 5000 && umx_load_acquire32(peer_cons) != written; t++)
+			usleep(1000);
+		CHILD_CHECK(umx_load_acquire32(peer_cons) == written);
+		umx_store_release32(prod, written / 2);
+		break;
+	case CT_CONS_AHEAD: /* past either ring's size */
+		umx_store_release32(cons, umx_load_acquire32(peer_prod) + 3000);
+		break;
+	case CT_RACE:
+		CHILD_CHECK(pthread_create(&th, NULL, race_thread, &rc) == 0);
+		notify_for(p, c, 1000);
+		rc.on = 0;
+		pthread_join(th, NULL);
+		break;
+	case CT_STORM:
+		notify_for(p, c, 1000);
+		break;
+	}
+	(void)umx_plat_evtchn_notify(p, umx_console_port(c));
+}
+
+void ct_end_init(struct ct_end *e)
+{
+	assert_int_equal(pipe(e->fd), 0);
+}
+
+void ct_end_say(struct ct_end *e, unsigned others)
+{
+	for (unsigned i = 0; i < others; i++)
+		CHILD_CHECK(write(e->fd[1], "e", 1) == 1);
+}
+
+void ct_end_wait(struct ct_end *e)
+{
+	char c;
+
+	close(e->fd[1]);
+	CHILD_CHECK(read(e->fd[0], &c, 1) == 1);
+}
+
+void ct_end_fini(struct ct_end *e)
+{
+	close(e->fd[0]);
+	close(e->fd[1]);
 }

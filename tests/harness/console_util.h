@@ -70,4 +70,31 @@ int ct_pump(umx_console *c, int front, uint64_t total_out, uint64_t total_in, si
  * skipped; ports of no console are re-armed). Returns the number of
  * events whose umx_console_event() returned -EPIPE (peer gone). */
 int ct_dispatch(umx_plat *p, umx_console *const *cs, unsigned n, int ms);
+
+/* ---- a hostile end (tests/hostile/console_hostile_*) -------------------- */
+
+/* What a hostile end does to the ring it shares with its peer. */
+enum ct_attack {
+	CT_OVERRUN,    /* our producer index past what the ring holds */
+	CT_BACKWARDS,  /* once the peer consumed our bytes, our producer goes back */
+	CT_CONS_AHEAD, /* our consumer index ahead of the peer's producer */
+	CT_RACE,       /* both our indices rewritten at random by a thread, 1 s */
+	CT_STORM,      /* 1 s of events with no data */
+};
+
+/* Carry out @a on @c (either role; @c was opened or connected normally),
+ * after @written bytes were written through it, then notify the peer
+ * once more. Exits the child through CHILD_CHECK on a harness failure. */
+void ct_attack(umx_plat *p, umx_console *c, enum ct_attack a, uint32_t written);
+
+/* The end of a hostile test: one domain says when the others may go. */
+struct ct_end {
+	int fd[2];
+};
+void ct_end_init(struct ct_end *e);
+/* In the domain that decides: every other may end now. */
+void ct_end_say(struct ct_end *e, unsigned others);
+/* In the others: wait for it. */
+void ct_end_wait(struct ct_end *e);
+void ct_end_fini(struct ct_end *e);
 #endif

@@ -6,7 +6,6 @@
  * domain does not crash, and its other console, served by a good backend,
  * carries every byte both ways. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,29 +13,12 @@
 
 #include "../../devices/console/cons_priv.h"
 #include "console_util.h"
-#include "umx/barrier.h"
 #include "umx/internal/clock.h"
 
 #define GOOD_TOTAL (256u << 10)
 
-enum mode {
-	IN_OVERRUN,
-	IN_BACKWARDS,
-	OUT_CONS_AHEAD,
-	RACE,
-	STORM
-};
-
-static enum mode mode;
-static int end_pipe[2]; /* domain -> backends: done */
-
-static void wait_end(void)
-{
-	char c;
-
-	close(end_pipe[1]);
-	CHILD_CHECK(read(end_pipe[0], &c, 1) == 1);
-}
+static enum ct_attack mode;
+static struct ct_end end; /* domain -> backends: done */
 
 /* Domain 0: primary to the hostile backend, secondary 1 to the good one. */
 static int front_body(void *arg)
@@ -79,9 +61,9 @@ static int front_body(void *arg)
 		while ((r = umx_console_read(ch, buf, sizeof(buf))) > 0)
 			;
 		umx_console_stats_get(ch, &st);
-		if (mode == STORM ? st.holds > 0
-		                  : r == -EPROTO || (mode == RACE && out >= GOOD_TOTAL)) {
-			if (mode != STORM && mode != RACE) {
+		if (mode == CT_STORM ? st.holds > 0
+		                     : r == -EPROTO || (mode == CT_RACE && out >= GOOD_TOTAL)) {
+			if (mode != CT_STORM && mode != CT_RACE) {
 				CHILD_CHECK(umx_console_broken(ch) != NULL);
 				fprintf(stderr, "console to the hostile backend broke: %s\n",
 				        umx_console_broken(ch));
@@ -94,69 +76,26 @@ static int front_body(void *arg)
 		}
 	}
 	CHILD_CHECK(umx_console_broken(cg) == NULL);
-	CHILD_CHECK(write(end_pipe[1], "ee", 2) == 2);
+	ct_end_say(&end, 2);
 	r = umx_console_close(cg);
 	CHILD_CHECK(r == 0 || r == -EBUSY);
 	umx_plat_close(p);
 	return 0;
 }
 
-static volatile int racing = 1;
-
-static void *race_thread(void *arg)
-{
-	struct xencons_interface *i = arg;
-	uint32_t x = 777;
-
-	while (racing) {
-		x = x * 1103515245u + 12345u;
-		umx_store_release32(&i->in_prod, x >> 20);
-		umx_store_release32(&i->out_cons, x >> 21);
-	}
-	return NULL;
-}
-
 static int hostile_body(void *arg)
 {
 	struct cpair *cp = arg;
-	struct xencons_interface *i;
 	umx_console *c;
 	umx_plat *p;
-	pthread_t th;
 
 	alarm(60);
 	ct_wait_go(cp, 1);
 	CHILD_CHECK_OK(umx_plat_open(NULL, &p));
 	c = ct_back_connect(p, cp->dom[0], 0);
-	i = c->intf;
 	CHILD_CHECK(umx_console_write(c, "hello", 5) == 5);
-	switch (mode) {
-	case IN_OVERRUN:
-		umx_store_release32(&i->in_prod, 5 + 5000);
-		break;
-	case IN_BACKWARDS:
-		for (int t = 0; t < 5000 && umx_load_acquire32(&i->in_cons) != 5; t++)
-			usleep(1000);
-		CHILD_CHECK(umx_load_acquire32(&i->in_cons) == 5);
-		umx_store_release32(&i->in_prod, 2);
-		break;
-	case OUT_CONS_AHEAD:
-		umx_store_release32(&i->out_cons, umx_load_acquire32(&i->out_prod) + 3000);
-		break;
-	case RACE:
-		CHILD_CHECK(pthread_create(&th, NULL, race_thread, i) == 0);
-		for (uint64_t end = umx_clock_ms() + 1000; umx_clock_ms() < end;)
-			(void)umx_plat_evtchn_notify(p, umx_console_port(c));
-		racing = 0;
-		pthread_join(th, NULL);
-		break;
-	case STORM:
-		for (uint64_t end = umx_clock_ms() + 1000; umx_clock_ms() < end;)
-			(void)umx_plat_evtchn_notify(p, umx_console_port(c));
-		break;
-	}
-	(void)umx_plat_evtchn_notify(p, umx_console_port(c));
-	wait_end();
+	ct_attack(p, c, mode, 5);
+	ct_end_wait(&end);
 	umx_plat_close(p);
 	return 0;
 }
@@ -172,7 +111,7 @@ static int good_back_body(void *arg)
 	CHILD_CHECK_OK(umx_plat_open(NULL, &p));
 	c = ct_back_connect(p, cp->dom[0], 1);
 	CHILD_CHECK_OK(ct_pump(c, 0, GOOD_TOTAL, GOOD_TOTAL, 2000));
-	wait_end();
+	ct_end_wait(&end);
 	CHILD_CHECK_OK(umx_console_close(c));
 	umx_plat_close(p);
 	return 0;
@@ -186,7 +125,7 @@ static int add_two(umx_xs *ts, const uint32_t *dom, void *user)
 	return r < 0 ? r : umx_console_toolstack_add(ts, dom[0], 1, dom[2]);
 }
 
-static void run(enum mode m)
+static void run(enum ct_attack m)
 {
 	static const char *const names[3] = {"front", "hostile", "good"};
 	int (*const fns[3])(void *) = {front_body, hostile_body, good_back_body};
@@ -194,36 +133,35 @@ static void run(enum mode m)
 	struct cpair cp = {0};
 
 	mode = m;
-	assert_int_equal(pipe(end_pipe), 0);
+	ct_end_init(&end);
 	ct_run_n(&cp, 3, names, fns, want, add_two);
-	close(end_pipe[0]);
-	close(end_pipe[1]);
+	ct_end_fini(&end);
 }
 
 static void test_in_prod_overruns_ring(void **s)
 {
 	(void)s;
-	run(IN_OVERRUN);
+	run(CT_OVERRUN);
 }
 static void test_in_prod_goes_backwards(void **s)
 {
 	(void)s;
-	run(IN_BACKWARDS);
+	run(CT_BACKWARDS);
 }
 static void test_out_cons_ahead_of_out_prod(void **s)
 {
 	(void)s;
-	run(OUT_CONS_AHEAD);
+	run(CT_CONS_AHEAD);
 }
 static void test_indices_racing(void **s)
 {
 	(void)s;
-	run(RACE);
+	run(CT_RACE);
 }
 static void test_event_storm_held(void **s)
 {
 	(void)s;
-	run(STORM);
+	run(CT_STORM);
 }
 
 int main(void)

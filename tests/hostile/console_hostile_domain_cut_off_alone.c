@@ -7,7 +7,6 @@
  * byte of the good domain arrives; the backend neither crashes nor
  * spins, and gives back every descriptor it took. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,33 +14,12 @@
 
 #include "../../devices/console/cons_priv.h"
 #include "console_util.h"
-#include "umx/barrier.h"
 #include "umx/internal/clock.h"
 
 #define GOOD_TOTAL (256u << 10)
 
-enum mode {
-	OVERRUN,
-	BACKWARDS,
-	IN_CONS_AHEAD,
-	RACE,
-	STORM
-};
-
-struct hctx {
-	enum mode mode;
-	int end[2]; /* backend -> others: done */
-};
-
-static struct hctx hx;
-
-static void wait_end(void)
-{
-	char c;
-
-	close(hx.end[1]);
-	CHILD_CHECK(read(hx.end[0], &c, 1) == 1);
-}
+static enum ct_attack mode;
+static struct ct_end end; /* backend -> domains: done */
 
 static int good_body(void *arg)
 {
@@ -52,71 +30,27 @@ static int good_body(void *arg)
 	alarm(60);
 	c = ct_front(cp, &p);
 	CHILD_CHECK_OK(ct_pump(c, 1, GOOD_TOTAL, 0, 2000));
-	wait_end();
+	ct_end_wait(&end);
 	(void)umx_console_close(c);
 	umx_plat_close(p);
 	return 0;
 }
 
-static volatile int racing = 1;
-
-static void *race_thread(void *arg)
-{
-	struct xencons_interface *i = arg;
-	uint32_t x = 12345;
-
-	while (racing) {
-		x = x * 1103515245u + 12345u;
-		umx_store_release32(&i->out_prod, x >> 20);
-		umx_store_release32(&i->in_cons, x >> 21);
-	}
-	return NULL;
-}
-
 static int hostile_body(void *arg)
 {
 	struct cpair *cp = arg;
-	struct xencons_interface *i;
 	uint8_t buf[100];
 	umx_console *c;
 	umx_plat *p;
-	pthread_t th;
 
 	alarm(60);
 	ct_wait_go(cp, 2);
 	CHILD_CHECK_OK(umx_plat_open(NULL, &p));
 	CHILD_CHECK_OK(umx_console_front_open(p, 0, &c));
-	i = c->intf;
 	ct_fill(3, 0, buf, sizeof(buf));
 	CHILD_CHECK(umx_console_write(c, buf, sizeof(buf)) == (int)sizeof(buf));
-	switch (hx.mode) {
-	case OVERRUN:
-		umx_store_release32(&i->out_prod, 100 + 5000);
-		break;
-	case BACKWARDS:
-		/* Once the backend took the 100 bytes, claim fewer. */
-		for (int t = 0; t < 5000 && umx_load_acquire32(&i->out_cons) != 100; t++)
-			usleep(1000);
-		CHILD_CHECK(umx_load_acquire32(&i->out_cons) == 100);
-		umx_store_release32(&i->out_prod, 50);
-		break;
-	case IN_CONS_AHEAD:
-		umx_store_release32(&i->in_cons, umx_load_acquire32(&i->in_prod) + 2000);
-		break;
-	case RACE:
-		CHILD_CHECK(pthread_create(&th, NULL, race_thread, i) == 0);
-		for (uint64_t end = umx_clock_ms() + 1000; umx_clock_ms() < end;)
-			(void)umx_plat_evtchn_notify(p, umx_console_port(c));
-		racing = 0;
-		pthread_join(th, NULL);
-		break;
-	case STORM:
-		for (uint64_t end = umx_clock_ms() + 1000; umx_clock_ms() < end;)
-			(void)umx_plat_evtchn_notify(p, umx_console_port(c));
-		break;
-	}
-	(void)umx_plat_evtchn_notify(p, umx_console_port(c));
-	wait_end();
+	ct_attack(p, c, mode, sizeof(buf));
+	ct_end_wait(&end);
 	umx_plat_close(p); /* the console is the backend's problem: not closed */
 	return 0;
 }
@@ -157,15 +91,15 @@ static int back_body(void *arg)
 		while ((r = umx_console_read(ch, buf, sizeof(buf))) > 0)
 			;
 		umx_console_stats_get(ch, &st);
-		if (hx.mode == STORM ? st.holds > 0 && good >= GOOD_TOTAL
-		                     : r == -EPROTO || (hx.mode == RACE && good >= GOOD_TOTAL)) {
-			if (hx.mode != STORM && hx.mode != RACE) {
+		if (mode == CT_STORM ? st.holds > 0 && good >= GOOD_TOTAL
+		                     : r == -EPROTO || (mode == CT_RACE && good >= GOOD_TOTAL)) {
+			if (mode != CT_STORM && mode != CT_RACE) {
 				CHILD_CHECK(r == -EPROTO);
 				CHILD_CHECK(umx_console_broken(ch) != NULL);
 				fprintf(stderr, "hostile console broke: %s\n",
 				        umx_console_broken(ch));
 			}
-			if (hx.mode == STORM)
+			if (mode == CT_STORM)
 				CHILD_CHECK(st.spurious > CONS_STORM_EVENTS);
 			CHILD_CHECK_OK(umx_console_close(ch));
 			ch = NULL;
@@ -176,7 +110,7 @@ static int back_body(void *arg)
 	CHILD_CHECK_OK(umx_console_close(cg));
 	/* Every event channel and mapping descriptor given back. */
 	CHILD_CHECK(umx_test_wait_fds(getpid(), base_fds) == base_fds);
-	CHILD_CHECK(write(hx.end[1], "ee", 2) == 2);
+	ct_end_say(&end, 2);
 	umx_plat_close(p);
 	return 0;
 }
@@ -189,44 +123,43 @@ static int add_two(umx_xs *ts, const uint32_t *dom, void *user)
 	return r < 0 ? r : umx_console_toolstack_add(ts, dom[2], 0, dom[1]);
 }
 
-static void run(enum mode m)
+static void run(enum ct_attack m)
 {
 	static const char *const names[3] = {"good", "back", "hostile"};
 	int (*const fns[3])(void *) = {good_body, back_body, hostile_body};
 	const int want[3] = {0, 0, 0};
 	struct cpair cp = {0};
 
-	hx.mode = m;
-	assert_int_equal(pipe(hx.end), 0);
+	mode = m;
+	ct_end_init(&end);
 	ct_run_n(&cp, 3, names, fns, want, add_two);
-	close(hx.end[0]);
-	close(hx.end[1]);
+	ct_end_fini(&end);
 }
 
 static void test_out_prod_overruns_ring(void **s)
 {
 	(void)s;
-	run(OVERRUN);
+	run(CT_OVERRUN);
 }
 static void test_out_prod_goes_backwards(void **s)
 {
 	(void)s;
-	run(BACKWARDS);
+	run(CT_BACKWARDS);
 }
 static void test_in_cons_ahead_of_in_prod(void **s)
 {
 	(void)s;
-	run(IN_CONS_AHEAD);
+	run(CT_CONS_AHEAD);
 }
 static void test_indices_racing(void **s)
 {
 	(void)s;
-	run(RACE);
+	run(CT_RACE);
 }
 static void test_event_storm_held(void **s)
 {
 	(void)s;
-	run(STORM);
+	run(CT_STORM);
 }
 
 int main(void)
