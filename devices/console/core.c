@@ -155,9 +155,8 @@ int umx_console_event(umx_console *c)
 	if (!work) {
 		c->st.spurious++;
 		/* A peer that died closed its port, which signals ours: ask
-		 * the store (Domain-0, the toolstack, does not go away). */
-		if (!c->gone && c->xs && c->peer != 0 && peerdom_gone(c->xs, c->peer) == 1)
-			c->gone = true;
+		 * the store. */
+		(void)umx_console_peer_gone(c);
 	}
 	bool was_held = evstorm_held(&c->storm);
 	if (evstorm_event(&c->storm, now, work, CONS_STORM_EVENTS)) {
@@ -172,6 +171,14 @@ int umx_console_event(umx_console *c)
 		         c->peer, c->devid, CONS_STORM_EVENTS, EVSTORM_WINDOW_MS);
 	}
 	return c->gone ? -EPIPE : 0;
+}
+
+int umx_console_peer_gone(umx_console *c)
+{
+	/* Domain 0, the toolstack, does not go away. */
+	if (!c->gone && c->xs && c->peer != 0 && peerdom_gone(c->xs, c->peer) == 1)
+		c->gone = true;
+	return c->gone;
 }
 
 int umx_console_timeout(const umx_console *c, int timeout_ms)
@@ -197,6 +204,11 @@ int umx_console_wait(umx_console *c, int timeout_ms)
 	if (r < 0)
 		return errno == EINTR ? 0 : -errno;
 	umx_console_tick(c);
+	/* A peer's death signals our port, but that event may have merged
+	 * with its last data notify and looked like work: a quiet wait asks
+	 * the store. */
+	if (r == 0)
+		return umx_console_peer_gone(c) ? -EPIPE : 0;
 	/* Bounded: at most one pass over what is pending now. */
 	for (int i = 0; i < 64 && (port = umx_plat_evtchn_pending(c->plat)) >= 0; i++) {
 		if ((uint32_t)port != c->port) {

@@ -149,6 +149,16 @@ uint32_t umx_console_port(const umx_console *c);
  */
 int umx_console_event(umx_console *c);
 
+/*
+ * Ask the store whether the peer domain is still there (one request;
+ * sticky once gone). A peer's death signals our port, but that event can
+ * merge with its last data notify and then reads as work, not as death:
+ * a process that has seen no event for a while, or a store watch of
+ * @releaseDomain, asks here. Returns 1 when gone (what it sent can still
+ * be read), else 0.
+ */
+int umx_console_peer_gone(umx_console *c);
+
 /* @timeout_ms (negative: forever) shortened to end a storm hold in time;
  * umx_console_tick() then re-arms the port when the hold is over. */
 int umx_console_timeout(const umx_console *c, int timeout_ms);
@@ -158,7 +168,9 @@ void umx_console_tick(umx_console *c);
  * For a process whose platform handle has no other ports: wait up to
  * @timeout_ms (negative: forever) for an event and handle it as
  * umx_console_event() does (events of other ports are re-armed and
- * dropped). Returns 1 after an event, 0 on timeout, or -errno.
+ * dropped). Returns 1 after an event, 0 on timeout, -EPIPE when the
+ * peer is gone (an event, or a timeout, found it: umx_console_peer_gone()),
+ * or -errno.
  */
 int umx_console_wait(umx_console *c, int timeout_ms);
 

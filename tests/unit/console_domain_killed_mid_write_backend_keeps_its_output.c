@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* A domain killed (SIGKILL) in the middle of writing its console: the
  * backend learns it is gone (-EPIPE from the event its closing port
- * sends), still reads every byte that reached the ring, each one right,
- * then lets go without error; it never hangs waiting for more. */
+ * sends, or, when that event merged with its last data notify, from the
+ * next quiet wait), still reads every byte that reached the ring, each
+ * one right, then lets go without error; it never hangs waiting for
+ * more. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
