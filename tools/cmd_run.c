@@ -6,7 +6,18 @@
  * program and reports its status, restarts it after `umx reboot`, and ends
  * it when umxd goes away (nothing of a domain outlives its hypervisor; see
  * umx_domain_proc_wait()). With -d (and for `umx create`) the launcher
- * detaches once the domain runs and logs to $UMX_DIR/log/NAME.log.
+ * detaches once the domain runs.
+ *
+ * Consoles: a detached domain (-d), an attached one (-c) and a foreground
+ * one at a terminal get a console, as a VM does: the program runs on a pty
+ * inside the domain (`umx console front`) whose other end is the domain's
+ * PV console ring, served by the console service (`umx console serve`,
+ * started when needed), which logs it to $UMX_DIR/log/NAME.log and offers
+ * it to `umx console NAME`. A foreground domain whose stdin or stdout is
+ * not a terminal (a pipe, a file) keeps them as they are: the console
+ * protocol is one byte stream each way with no end of file and no stderr,
+ * so pipes, redirections and the stdout/stderr split work exactly as
+ * before (--console none asks for that at a terminal too).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +37,7 @@
 #include "run_log.h"
 #include "run_net.h"
 #include "umx.h"
+#include "umx/console.h"
 #include "umx/internal/ctl.h"
 #include "umx/domain.h"
 #include "umx/net.h"
@@ -54,8 +66,14 @@ struct domcfg {
 	unsigned spawn_flags; /* UMX_SPAWN_* */
 	uint32_t grant_frames;
 	uint32_t uid_base;
+	enum {
+		CONSOLE_AUTO,
+		CONSOLE_PTY,
+		CONSOLE_NONE
+	} console;
 	bool xen_compat;
 	bool detach;
+	bool attach; /* -c: the terminal on the domain's console */
 };
 
 static struct umx_domain_proc running;
@@ -318,18 +336,22 @@ static void tell_parent(int *fd, int32_t result, uint32_t domid)
 	*fd = -1;
 }
 
-/* A detached launcher and its domain write to $UMX_DIR/log/NAME.log (the
- * domain's name, or domain-<domid>, renamed once the domid is known),
- * capped (run_log.h); stdin is /dev/null. Returns the descriptor to write
- * the log to, or -errno. */
-static int detach_log(umx_conn *ts, const struct domcfg *c, char *path, size_t len)
+/* A detached launcher writes to $UMX_DIR/log/NAME@suffix (the domain's
+ * name, or domain-<domid>, renamed once the domid is known), capped
+ * (run_log.h): NAME.log, which its domain writes too, when the domain has
+ * no console; NAME.launcher.log when the console service writes NAME.log.
+ * stdin is /dev/null. Returns the descriptor to write the log to, or
+ * -errno. */
+static int detach_log(umx_conn *ts, const struct domcfg *c, const char *suffix, char *path,
+                      size_t len)
 {
 	int fd, nul;
 
 	if (c->name)
-		fd = snprintf(path, len, "%s/log/%s.log", umx_conn_dir(ts), c->name);
+		fd = snprintf(path, len, "%s/log/%s%s", umx_conn_dir(ts), c->name, suffix);
 	else
-		fd = snprintf(path, len, "%s/log/launcher-%d.log", umx_conn_dir(ts), (int)getpid());
+		fd = snprintf(path, len, "%s/log/launcher-%d%s", umx_conn_dir(ts), (int)getpid(),
+		              suffix);
 	if (fd < 0 || (size_t)fd >= len)
 		return -ENAMETOOLONG;
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -341,6 +363,78 @@ static int detach_log(umx_conn *ts, const struct domcfg *c, char *path, size_t l
 		close(nul);
 	}
 	return run_log_pump(fd);
+}
+
+/* The domain's console: served by @svc, its log named after the domain. */
+static int add_console(const char *cmd, umx_conn *ts, const struct domcfg *c, uint32_t domid,
+                       uint32_t svc)
+{
+	char name[UMX_NAME_MAX];
+	umx_xs *xs = NULL;
+	int r;
+
+	if (c->name)
+		snprintf(name, sizeof(name), "%s", c->name);
+	else
+		snprintf(name, sizeof(name), "domain-%u", domid);
+	if ((r = tool_store_of(ts, &xs)) == 0) {
+		r = umx_console_toolstack_add_named(xs, domid, UMX_CONSOLE_PRIMARY, svc, name);
+		umx_xs_close(xs);
+	}
+	if (r < 0)
+		fprintf(stderr, "%s: cannot give domain %u its console: %s\n", cmd, domid,
+		        strerror(-r));
+	return r;
+}
+
+/* `umx console front -- ARGV...`: the program on a pty whose other end is
+ * the domain's console. The umx binary runs in the domain: the sandbox
+ * finds (or binds in) the program it is started as. */
+static int console_argv(const char *cmd, const struct domcfg *c, char **out)
+{
+	static char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	unsigned k = 0;
+
+	if (n <= 0) {
+		fprintf(stderr, "%s: cannot find the umx program: %s\n", cmd, strerror(errno));
+		return -1;
+	}
+	self[n] = 0;
+	out[k++] = self;
+	out[k++] = "console";
+	out[k++] = "front";
+	out[k++] = "--";
+	for (unsigned i = 0; i < c->argc; i++)
+		out[k++] = c->argv[i];
+	out[k] = NULL;
+	return 0;
+}
+
+/* `umx run -c`: our terminal on the domain's console until Ctrl-] (the
+ * domain goes on; 0) or until the console ends with the domain (then its
+ * exit status, as a foreground `umx run` returns it). */
+static int attach_console(const char *cmd, uint32_t domid)
+{
+	bool detached = false;
+	umx_conn *ts;
+	int st = -1;
+
+	if (tool_console_attach(domid, &detached) != 0)
+		return 1;
+	if (detached)
+		return 0;
+	if (tool_connect(&ts) < 0)
+		return 1;
+	if (umx_domain_wait(ts, domid, &st) < 0 || st == -1) {
+		fprintf(stderr, "%s: the console of domain %u went away\n", cmd, domid);
+		umx_conn_close(ts);
+		return 1;
+	}
+	umx_conn_close(ts);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return WEXITSTATUS(st);
 }
 
 /* Everything left below a --no-sandbox launcher (its subreaper) belongs to
@@ -397,13 +491,28 @@ static int launch(const char *cmd, struct domcfg *c)
 	                            .binds = c->nbinds ? c->binds : NULL,
 	                            .nbinds = c->nbinds,
 	                            .uid_base = c->uid_base};
+	static char *cargv[MAX_ARGS + 8];
 	char log_path[4096] = "";
 	int ready = -1, errfd = -1, logfd = -1, r, st = 0;
-	bool reboot;
+	uint32_t svc = 0;
+	bool reboot, console;
 	umx_conn *ts;
 
 	if (c->name && tool_check_name(cmd, c->name) < 0)
 		return 2;
+	if (c->attach && c->console == CONSOLE_NONE) {
+		fprintf(stderr, "%s: -c attaches to the console: not with --console none\n", cmd);
+		return 2;
+	}
+	/* At a terminal a domain gets a console, as -c gives it: its
+	 * launcher goes to the background and we are the attached terminal. */
+	console =
+	        c->console == CONSOLE_PTY || (c->console == CONSOLE_AUTO &&
+	                                      (c->detach || c->attach || (isatty(0) && isatty(1))));
+	if (console && !c->detach)
+		c->attach = true;
+	if (c->attach)
+		c->detach = true;
 	for (unsigned i = 0; i < c->nenv; i++)
 		if (putenv(c->env[i]) < 0)
 			return 1;
@@ -427,6 +536,9 @@ static int launch(const char *cmd, struct domcfg *c)
 			close(p[1]);
 			if (read(p[0], &m, sizeof(m)) != (ssize_t)sizeof(m) || m.result != 0)
 				return 1; /* the launcher said why on our stderr */
+			close(p[0]);
+			if (c->attach)
+				return attach_console(cmd, m.domid);
 			printf("%u\n", m.domid);
 			return 0;
 		}
@@ -445,7 +557,14 @@ static int launch(const char *cmd, struct domcfg *c)
 		umx_conn_close(ts);
 		return 2;
 	}
-	if (c->detach && (logfd = detach_log(ts, c, log_path, sizeof(log_path))) < 0) {
+	if (console &&
+	    (tool_console_service(ts, cmd, &svc) < 0 || console_argv(cmd, c, cargv) < 0)) {
+		tell_parent(&ready, -1, 0);
+		umx_conn_close(ts);
+		return 1;
+	}
+	if (c->detach && (logfd = detach_log(ts, c, console ? ".launcher.log" : ".log", log_path,
+	                                     sizeof(log_path))) < 0) {
 		fprintf(stderr, "%s: cannot open a log file in %s/log: %s\n", cmd, umx_conn_dir(ts),
 		        strerror(-logfd));
 		tell_parent(&ready, -1, 0);
@@ -482,7 +601,7 @@ static int launch(const char *cmd, struct domcfg *c)
 			so.nifs = rn.nifs;
 			so.if_fds = rn.fds;
 		}
-		r = umx_domain_spawn(ts, c->name, &so, c->argv, &running);
+		r = umx_domain_spawn(ts, c->name, &so, console ? cargv : c->argv, &running);
 		if (errfd >= 0 && ready >= 0)
 			dup2(errfd, 2);
 		if (r < 0 || (c->nnets && run_net_started(cmd, ts, &rn, running.domid) < 0)) {
@@ -506,7 +625,8 @@ static int launch(const char *cmd, struct domcfg *c)
 		if (c->domid_file && write_domid_file(c->domid_file, running.domid) < 0)
 			fprintf(stderr, "%s: cannot write %s: %s\n", cmd, tool_show(c->domid_file),
 			        strerror(errno));
-		if (attach_vifs(cmd, ts, c, running.domid) < 0 ||
+		if ((console && add_console(cmd, ts, c, running.domid, svc) < 0) ||
+		    attach_vifs(cmd, ts, c, running.domid) < 0 ||
 		    run_disk_attach(cmd, ts, c->disks, c->ndisks, running.domid) < 0) {
 			umx_domain_proc_signal(&running, SIGKILL);
 			umx_domain_proc_wait(ts, &running, &st);
@@ -516,8 +636,8 @@ static int launch(const char *cmd, struct domcfg *c)
 		}
 		if (log_path[0] && !c->name) {
 			char named[4096];
-			snprintf(named, sizeof(named), "%s/log/domain-%u.log", umx_conn_dir(ts),
-			         running.domid);
+			snprintf(named, sizeof(named), "%s/log/domain-%u%s", umx_conn_dir(ts),
+			         running.domid, console ? ".launcher.log" : ".log");
 			if (rename(log_path, named) == 0)
 				snprintf(log_path, sizeof(log_path), "%s", named);
 		}
@@ -561,19 +681,31 @@ static int launch(const char *cmd, struct domcfg *c)
 /* ---- umx run ------------------------------------------------------------ */
 
 const char tool_run_help[] =
-        "usage: umx run [-d] [--name N] [--env K=V] [--bind SRC[:DST]] [--ro-bind SRC[:DST]]\n"
+        "usage: umx run [-d|-c] [--console pty|none] [--name N] [--env K=V]\n"
+        "               [--bind SRC[:DST]] [--ro-bind SRC[:DST]]\n"
         "               [--vif backend=DOMAIN[,mac=M][,handle=N]] [--vchan peer=DOMAIN,path=P]\n"
         "               [--disk FILE[,VDEV[,ACCESS]],backend=DOMAIN]\n"
         "               [--grant-frames K] [--xen-compat] [--domid-file F] [--no-sandbox]\n"
-        "               [--net host] [--uid-base UID] -- CMD ARGS...\n"
+        "               [--net host|SWITCH[,...]] [--uid-base UID] -- CMD ARGS...\n"
         "Run CMD as a new domain. It inherits its connection to umxd as\n"
         "$UMX_DOMAIN_FD; its domid is in $UMX_DOMID. umx run exits with CMD's\n"
         "status; SIGINT/SIGTERM/SIGHUP are passed on to CMD. The domain ends when\n"
         "umx run or umxd ends: nothing of a domain outlives its hypervisor.\n"
         "-d, --detach       print the domid once the domain runs and return; the\n"
-        "                   launcher stays in the background, the domain's output\n"
-        "                   goes to $UMX_DIR/log/NAME.log (at 4 MiB it becomes\n"
-        "                   NAME.log.1 and a new one starts)\n"
+        "                   launcher stays in the background. CMD runs on a pty whose\n"
+        "                   other end is the domain's console, served by the console\n"
+        "                   service (started when needed): `umx console N` attaches\n"
+        "                   (Ctrl-] detaches), its output is kept in $UMX_DIR/log/N.log\n"
+        "                   (at 4 MiB, $UMX_DOMAIN_LOG_MAX, it becomes N.log.1 and a new\n"
+        "                   one starts), the launcher's own in N.launcher.log\n"
+        "-c, --attach       the same, with this terminal attached to the console at\n"
+        "                   once, as xl create -c; umx run returns CMD's status when\n"
+        "                   the domain ends, 0 after Ctrl-] (the domain goes on).\n"
+        "                   Without -d or -c, a terminal on stdin and stdout means -c;\n"
+        "                   otherwise stdin, stdout and stderr are passed as they are\n"
+        "                   (pipes, files: the console has no end of file, no stderr)\n"
+        "--console pty|none pty: a console even for pipes; none: no console (-d then\n"
+        "                   logs stdout and stderr to $UMX_DIR/log/N.log, as before)\n"
         "--name N           1 to 63 letters, digits, '-', '_' or '.', not all digits,\n"
         "                   unique among running domains (default domain-<domid>)\n"
         "--env K=V          set K in the domain's environment (repeatable)\n"
@@ -614,7 +746,9 @@ int cmd_run(int argc, char **argv)
 	                                     {"uid-base", required_argument, NULL, 'u'},
 	                                     {"env", required_argument, NULL, 'e'},
 	                                     {"vif", required_argument, NULL, 'v'},
-	                                     {"vchan", required_argument, NULL, 'c'},
+	                                     {"vchan", required_argument, NULL, 'V'},
+	                                     {"console", required_argument, NULL, 'C'},
+	                                     {"attach", no_argument, NULL, 'c'},
 	                                     {"disk", required_argument, NULL, 'k'},
 	                                     {"detach", no_argument, NULL, 'd'},
 	                                     {"help", no_argument, NULL, 'h'},
@@ -626,10 +760,24 @@ int cmd_run(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+dn:g:XD:e:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+cdn:g:XD:e:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			cfg.detach = true;
+			break;
+		case 'c':
+			cfg.attach = true;
+			break;
+		case 'C':
+			if (!strcmp(optarg, "pty")) {
+				cfg.console = CONSOLE_PTY;
+			} else if (!strcmp(optarg, "none")) {
+				cfg.console = CONSOLE_NONE;
+			} else {
+				fprintf(stderr, "umx run: --console '%s': takes pty or none\n",
+				        tool_show(optarg));
+				return 2;
+			}
 			break;
 		case 'D':
 			cfg.domid_file = optarg;
@@ -679,7 +827,7 @@ int cmd_run(int argc, char **argv)
 			if (add_vif("umx run", &cfg, optarg) < 0)
 				return 2;
 			break;
-		case 'c':
+		case 'V':
 			if (add_vchan("umx run", &cfg, optarg) < 0)
 				return 2;
 			break;
@@ -722,7 +870,7 @@ int cmd_run(int argc, char **argv)
 /* ---- umx create: the same settings from a file (umx.cfg(5)) ------------ */
 
 const char tool_create_help[] =
-        "usage: umx create [-F] FILE [KEY=VALUE]...\n"
+        "usage: umx create [-F] [-c] FILE [KEY=VALUE]...\n"
         "Start a domain from a config file in the spirit of xl.cfg (umx.cfg(5)):\n"
         "  name = \"web\"\n"
         "  command = [ \"/usr/bin/server\", \"--port\", \"8080\" ]\n"
@@ -731,12 +879,14 @@ const char tool_create_help[] =
         "  vifs = [ \"backend=sw,mac=00:16:3e:00:00:01\" ]\n"
         "  vchans = [ \"peer=db,path=data/vchan/q\" ]\n"
         "  disk = [ \"/srv/disk.img,xvda,w,backend=bk\" ]   (bk runs `umx blk serve`)\n"
-        "  sandbox = 1     network = \"none\" | \"host\"     grant_frames = 32\n"
-        "  uid_base = 2147418112     xen_compat = 0\n"
-        "consoles are reserved for the console device and refused for now.\n"
+        "  network = \"none\" | \"host\" | [ \"sw\", \"sw2,ip=10.0.0.2/24,gw=10.0.0.1\" ]\n"
+        "                  (as umx run --net: interfaces on switches, DHCP without ip=)\n"
+        "  console = \"pty\" | \"none\"   (pty, the default: `umx console NAME`, logged\n"
+        "                  to $UMX_DIR/log/NAME.log; none: stdout and stderr to that log)\n"
+        "  sandbox = 1     grant_frames = 32     uid_base = 2147418112     xen_compat = 0\n"
         "KEY=VALUE after FILE overrides a line of it.\n"
         "Prints the domid once the domain runs and returns (-F: stay in the\n"
-        "foreground, as `umx run` does).\n";
+        "foreground, as `umx run` does; -c: attach to its console, as xl create -c).\n";
 
 #define CFG_FILE_MAX (64u * 1024u)
 
@@ -909,10 +1059,50 @@ static int cfg_line(const struct cfgfile *f, char *line, struct domcfg *c)
 		for (int i = 0; i < n; i++)
 			if (add_disk(where, c, items[i]) < 0)
 				return -1;
-	} else if (!strcmp(key, "consoles") || !strcmp(key, "console")) {
-		cfg_err(f, "%s: reserved for the %s, not read from config files yet", key,
-		        "console device");
+	} else if (!strcmp(key, "console") && n == 1) {
+		if (!strcmp(items[0], "pty"))
+			c->console = CONSOLE_PTY;
+		else if (!strcmp(items[0], "none"))
+			c->console = CONSOLE_NONE;
+		else {
+			cfg_err(f, "console: '%s' is not \"pty\" or \"none\"%s",
+			        tool_show(items[0]), "");
+			return -1;
+		}
+	} else if (!strcmp(key, "consoles")) {
+		cfg_err(f,
+		        "consoles: a domain has one console here: console = \"pty\" | \"none\"%s%s",
+		        "", "");
 		return -1;
+	} else if (!strcmp(key, "network")) {
+		/* As --net: "none", "host", or switches (one, or a list), each
+		 * SWITCH[,mac=M][,ip=ADDR/PREFIX][,gw=ADDR][,dns=ADDR]. A later
+		 * line (or override) replaces the whole setting. */
+		char where[96];
+		snprintf(where, sizeof(where), "umx create: %s:%u: network", tool_show(f->file),
+		         f->line);
+		c->spawn_flags &= ~UMX_SPAWN_NET_HOST;
+		c->nnets = 0;
+		if (n == 1 && !strcmp(items[0], "host")) {
+			c->spawn_flags |= UMX_SPAWN_NET_HOST;
+		} else if (!(n == 1 && !strcmp(items[0], "none"))) {
+			if ((unsigned)n > UMX_SPAWN_IFS_MAX) {
+				char lim[16];
+				snprintf(lim, sizeof(lim), "%u", UMX_SPAWN_IFS_MAX);
+				cfg_err(f, "network: at most %s interfaces%s", lim, "");
+				return -1;
+			}
+			for (int i = 0; i < n; i++) {
+				if (!strcmp(items[i], "host") || !strcmp(items[i], "none")) {
+					cfg_err(f, "network: \"%s\" stands alone, not in a list%s",
+					        items[i], "");
+					return -1;
+				}
+				if (run_net_parse(where, items[i], &c->nets[c->nnets]) < 0)
+					return -1;
+				c->nnets++;
+			}
+		}
 	} else if (!strcmp(key, "sandbox") && n == 1) {
 		if ((b = cfg_bool(f, key, items[0])) < 0)
 			return -1;
@@ -922,16 +1112,6 @@ static int cfg_line(const struct cfgfile *f, char *line, struct domcfg *c)
 		if ((b = cfg_bool(f, key, items[0])) < 0)
 			return -1;
 		c->xen_compat = b;
-	} else if (!strcmp(key, "network") && n == 1) {
-		if (!strcmp(items[0], "host"))
-			c->spawn_flags |= UMX_SPAWN_NET_HOST;
-		else if (!strcmp(items[0], "none"))
-			c->spawn_flags &= ~UMX_SPAWN_NET_HOST;
-		else {
-			cfg_err(f, "network: '%s' is not \"none\" or \"host\"%s",
-			        tool_show(items[0]), "");
-			return -1;
-		}
 	} else if ((!strcmp(key, "grant_frames") || !strcmp(key, "uid_base")) && n == 1) {
 		errno = 0;
 		v = strtoul(items[0], &end, 0);
@@ -948,13 +1128,17 @@ static int cfg_line(const struct cfgfile *f, char *line, struct domcfg *c)
 			c->grant_frames = (uint32_t)v;
 		else
 			c->uid_base = (uint32_t)v;
-	} else if (!strcmp(key, "name") || !strcmp(key, "sandbox") || !strcmp(key, "network") ||
+	} else if (!strcmp(key, "name") || !strcmp(key, "sandbox") || !strcmp(key, "console") ||
 	           !strcmp(key, "grant_frames") || !strcmp(key, "uid_base") ||
 	           !strcmp(key, "xen_compat")) {
 		cfg_err(f, "%s takes one value, not a list%s", key, "");
 		return -1;
 	} else {
-		cfg_err(f, "unknown key '%s' (umx.cfg(5) lists them)%s", tool_show(key), "");
+		cfg_err(f,
+		        "unknown key '%s': the keys are name, command, environment, binds, "
+		        "ro_binds, vifs, vchans, disk, network, console, sandbox, grant_frames, "
+		        "uid_base, xen_compat (umx.cfg(5))%s",
+		        tool_show(key), "");
 		return -1;
 	}
 	return 0;
@@ -965,22 +1149,25 @@ int cmd_create(int argc, char **argv)
 	static struct domcfg cfg;
 	static char text[CFG_FILE_MAX + 1];
 	struct cfgfile f = {0};
+	const char *file;
 	int i = 1, fd;
 	ssize_t n;
 	size_t len = 0;
 	char *line, *next;
 
 	cfg.detach = true;
-	if (i < argc && !strcmp(argv[i], "-F")) {
-		cfg.detach = false;
-		i++;
+	for (; i < argc && (!strcmp(argv[i], "-F") || !strcmp(argv[i], "-c")); i++) {
+		if (argv[i][1] == 'F')
+			cfg.detach = false;
+		else
+			cfg.attach = true;
 	}
 	if (i >= argc) {
 		fprintf(stderr,
-		        "umx create: no config file (umx create [-F] FILE [KEY=VALUE]...)\n");
+		        "umx create: no config file (umx create [-F] [-c] FILE [KEY=VALUE]...)\n");
 		return 2;
 	}
-	f.file = argv[i++];
+	f.file = file = argv[i++];
 	fd = open(f.file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		fprintf(stderr, "umx create: %s: %s\n", tool_show(f.file), strerror(errno));
@@ -1015,7 +1202,7 @@ int cmd_create(int argc, char **argv)
 			return 2;
 	if (!cfg.argc) {
 		fprintf(stderr, "umx create: %s: no command = [ \"PROGRAM\", ... ]\n",
-		        tool_show(argv[cfg.detach ? 1 : 2]));
+		        tool_show(file));
 		return 2;
 	}
 	return launch("umx create", &cfg);

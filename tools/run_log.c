@@ -14,7 +14,7 @@
 #include "run_log.h"
 #include "umx/internal/fdio.h"
 
-static unsigned long log_max(void)
+unsigned long run_log_max(void)
 {
 	const char *s = getenv("UMX_DOMAIN_LOG_MAX");
 	unsigned long v;
@@ -55,7 +55,7 @@ static void rotate(void)
 static void pump(void)
 {
 	static char buf[65536];
-	unsigned long max = log_max();
+	unsigned long max = run_log_max();
 	struct stat st;
 	unsigned long size = fstat(1, &st) == 0 ? (unsigned long)st.st_size : 0;
 

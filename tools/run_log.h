@@ -13,6 +13,9 @@
 /* The cap: 4 MiB, or $UMX_DOMAIN_LOG_MAX bytes (4096 to 1 GiB). */
 #define RUN_LOG_MAX_DEFAULT (4u << 20)
 
+/* The cap in bytes (RUN_LOG_MAX_DEFAULT or $UMX_DOMAIN_LOG_MAX). */
+unsigned long run_log_max(void);
+
 /* Start the copier for the log file open on @logfd (which it takes over:
  * closed here). Returns the pipe's write end to give the domain as its
  * stdout and stderr, or -errno. The copier is no child of ours (it must

@@ -61,6 +61,16 @@ typedef void (*tool_device_fn)(void *ctx, umx_xs *xs, const char *back, const ch
                                const char *devid, const char *dev);
 int tool_list_backends(umx_xs *xs, const char *type, tool_device_fn fn, void *ctx);
 
+/* ---- consoles (cmd_console.c) ---- */
+/* The console service's domain name. */
+#define TOOL_CONSOLE_SERVICE "console"
+/* The console service's domid, started (`umx console serve -d`) when it
+ * is not running. Prints "@cmd: ..." and returns -errno if none. */
+int tool_console_service(umx_conn *ts, const char *cmd, uint32_t *domid);
+/* Attach the terminal to console 0 of @domid until Ctrl-] (*@detached
+ * set) or until the console goes away. 0, or 1 with the reason printed. */
+int tool_console_attach(uint32_t domid, bool *detached);
+
 int cmd_daemon(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_log(int argc, char **argv);

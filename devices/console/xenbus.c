@@ -60,7 +60,8 @@ static int mkdir_perms(umx_xs *xs, uint32_t tx, const char *dir, uint32_t owner,
 /* The primary console: /local/domain/<D>/console is not a xenbus device
  * directory, so its nodes are written here as libxl writes them, with the
  * backend allowed to write too (xenconsoled writes tty there). */
-static int add_primary_tx(umx_xs *xs, uint32_t tx, uint32_t domid, uint32_t backend)
+static int add_primary_tx(umx_xs *xs, uint32_t tx, uint32_t domid, uint32_t backend,
+                          const char *name)
 {
 	char fdir[CONS_PATH_MAX], bdir[CONS_PATH_MAX];
 	int r;
@@ -79,48 +80,60 @@ static int add_primary_tx(umx_xs *xs, uint32_t tx, uint32_t domid, uint32_t back
 	    (r = xenbus_printf(xs, tx, bdir, "frontend", "%s", fdir)) < 0 ||
 	    (r = xenbus_printf(xs, tx, bdir, "frontend-id", "%u", domid)) < 0 ||
 	    (r = xenbus_printf(xs, tx, bdir, "online", "1")) < 0 ||
-	    (r = xenbus_printf(xs, tx, bdir, "state", "%d", XenbusStateInitialising)) < 0)
+	    (r = xenbus_printf(xs, tx, bdir, "state", "%d", XenbusStateInitialising)) < 0 ||
+	    (name && (r = xenbus_printf(xs, tx, bdir, "name", "%s", name)) < 0))
 		return r;
 	return 0;
 }
 
 struct primary_arg {
 	uint32_t domid, backend;
+	const char *name;
 };
 
 static int add_primary_body(umx_xs *xs, uint32_t tx, void *arg)
 {
 	const struct primary_arg *a = arg;
 
-	return add_primary_tx(xs, tx, a->domid, a->backend);
+	return add_primary_tx(xs, tx, a->domid, a->backend, a->name);
 }
 
-static int add_primary(umx_xs *xs, uint32_t domid, uint32_t backend)
+static int add_primary(umx_xs *xs, uint32_t domid, uint32_t backend, const char *name)
 {
-	struct primary_arg a = {domid, backend};
+	struct primary_arg a = {domid, backend, name};
 
 	return xenbus_transaction(xs, add_primary_body, &a);
 }
 
-int umx_console_toolstack_add(umx_xs *xs, uint32_t domid, uint32_t devid, uint32_t backend)
+int umx_console_toolstack_add_named(umx_xs *xs, uint32_t domid, uint32_t devid, uint32_t backend,
+                                    const char *name)
 {
 	char limit[16];
 	const struct xenbus_node fe[] = {
 	        {"limit", limit}, {"type", "xenconsoled"}, {"output", "pty"}};
+	const struct xenbus_node be[] = {{"name", name}};
 	struct xenbus_pair p = {.type = "console",
 	                        .front = domid,
 	                        .back = backend,
 	                        .devid = devid,
 	                        .fe = fe,
-	                        .nfe = 3};
+	                        .nfe = 3,
+	                        .be = be,
+	                        .nbe = name ? 1 : 0};
 
 	if (devid > UMX_CONSOLE_DEVID_MAX || domid >= DOMID_FIRST_RESERVED ||
-	    backend >= DOMID_FIRST_RESERVED || domid == backend)
+	    backend >= DOMID_FIRST_RESERVED || domid == backend ||
+	    (name && (!*name || strlen(name) > 255)))
 		return -EINVAL;
 	if (devid == UMX_CONSOLE_PRIMARY)
-		return add_primary(xs, domid, backend);
+		return add_primary(xs, domid, backend, name);
 	snprintf(limit, sizeof(limit), "%u", UMX_CONSOLE_LIMIT);
 	return xenbus_pair_add(xs, &p);
+}
+
+int umx_console_toolstack_add(umx_xs *xs, uint32_t domid, uint32_t devid, uint32_t backend)
+{
+	return umx_console_toolstack_add_named(xs, domid, devid, backend, NULL);
 }
 
 int umx_console_toolstack_remove(umx_xs *xs, uint32_t domid, uint32_t devid, uint32_t backend)

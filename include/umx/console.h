@@ -82,6 +82,14 @@ struct umx_console_stats {
  */
 int umx_console_toolstack_add(umx_xs *xs, uint32_t domid, uint32_t devid, uint32_t backend);
 
+/* The same, with @name (the domain's name, or NULL for none) written as
+ * `name` in the backend directory in the same transaction, so the
+ * backend knows what to call the console's log before it connects (a
+ * backend that is not domain 0 cannot read the domain's own name node).
+ * The backend treats it as any peer's input: checked, else unused. */
+int umx_console_toolstack_add_named(umx_xs *xs, uint32_t domid, uint32_t devid, uint32_t backend,
+                                    const char *name);
+
 /* Remove both directories (missing ones are not an error). */
 int umx_console_toolstack_remove(umx_xs *xs, uint32_t domid, uint32_t devid, uint32_t backend);
 

@@ -1,8 +1,9 @@
 #!/bin/sh
 # The hypervisor's death is every domain's death: after `umx daemon stop`,
 # and after kill -9 of umxd, no process of any domain survives (sandboxed,
-# --no-sandbox with a setsid orphan, detached with -d); stop names what it
-# ended; a restarted umxd starts clean and says so in its log.
+# --no-sandbox with a setsid orphan, detached with -d, and the console
+# service -d started, with its log broker); stop names what it ended; a
+# restarted umxd starts clean and says so in its log.
 set -eu
 command -v pgrep >/dev/null || { echo "SKIP: pgrep not installed (procps)"; exit 77; }
 . "$UMX_SOURCE_DIR/tests/harness/umxd.sh"
@@ -40,8 +41,8 @@ start_domains() {
 umxd_start "$dir"
 start_domains
 "$UMX" daemon stop >"$out" || fail "daemon stop"
-for n in a b c; do
-	grep -q "3 domains ended with it: .*[0-9] ($n)" "$out" || fail "stop names $n"
+for n in a b c console; do
+	grep -q "4 domains ended with it: .*[0-9] ($n)" "$out" || fail "stop names $n"
 done
 # umxd waits for the sandboxed domains before it exits; the --no-sandbox
 # orphan goes when its launcher sees umxd go.
@@ -49,7 +50,7 @@ until_count 0 "after umx daemon stop"
 wait "$daemon" || fail "umxd's exit status after stop"
 daemon=
 grep -q "starting clean, with no domains" "$dir/log/umxd.log" || fail "no clean-start line"
-grep -q "stopped; 3 domains ended with it" "$dir/log/umxd.log" || fail "no stop line"
+grep -q "stopped; 4 domains ended with it" "$dir/log/umxd.log" || fail "no stop line"
 [ ! -e "$dir/umxd.pid" ] || fail "a clean stop leaves no pid file"
 
 umxd_start "$dir"
@@ -58,6 +59,13 @@ kill -9 "$daemon"
 wait "$daemon" 2>/dev/null || true
 daemon=
 until_count 0 "after kill -9 of umxd"
+# The console service's log broker (outside the sandbox, holding the log
+# directory open) ends with the service.
+i=0
+while find /proc/[0-9]*/fd -lname "$dir/log" 2>/dev/null | grep -q .; do
+	i=$((i + 1)); [ $i -lt 400 ] || fail "the console service's log broker outlived umxd"
+	sleep 0.05
+done
 for p in $pids; do
 	rc=0; wait "$p" || rc=$?
 	[ $rc -eq 137 ] || fail "umx run should exit 137 when umxd dies, got $rc"
