@@ -509,6 +509,24 @@ static int launch(const char *cmd, struct domcfg *c)
 	console =
 	        c->console == CONSOLE_PTY || (c->console == CONSOLE_AUTO &&
 	                                      (c->detach || c->attach || (isatty(0) && isatty(1))));
+	/* The service first, before we detach: where it cannot start (the
+	 * kernel refuses its sandbox, say), a domain that did not ask for a
+	 * console still runs, as it did before consoles. */
+	if (console) {
+		bool asked = c->console == CONSOLE_PTY || c->attach;
+
+		if (tool_connect(&ts) < 0)
+			return 1;
+		r = tool_console_service(ts, cmd, &svc);
+		umx_conn_close(ts);
+		if (r < 0 && asked)
+			return 1;
+		if (r < 0) {
+			fprintf(stderr, "%s: so the domain gets no console%s\n", cmd,
+			        c->detach ? "; its output goes to its log" : "");
+			console = false;
+		}
+	}
 	if (console && !c->detach)
 		c->attach = true;
 	if (c->attach)
@@ -557,8 +575,7 @@ static int launch(const char *cmd, struct domcfg *c)
 		umx_conn_close(ts);
 		return 2;
 	}
-	if (console &&
-	    (tool_console_service(ts, cmd, &svc) < 0 || console_argv(cmd, c, cargv) < 0)) {
+	if (console && console_argv(cmd, c, cargv) < 0) {
 		tell_parent(&ready, -1, 0);
 		umx_conn_close(ts);
 		return 1;
