@@ -575,6 +575,21 @@ static int launch(const char *cmd, struct domcfg *c)
 		umx_conn_close(ts);
 		return 2;
 	}
+	/* The sandbox binds in a program under /tmp that it is asked to run;
+	 * behind the console's front the program is an argument, so we bind
+	 * it (read-only, at its own path) as the sandbox would. */
+	if (console && !(c->spawn_flags & UMX_SPAWN_NO_SANDBOX) && strchr(c->argv[0], '/') &&
+	    c->nbinds < MAX_BINDS) {
+		static char real[4096];
+
+		if (realpath(c->argv[0], real) &&
+		    (!strncmp(real, "/tmp/", 5) || !strncmp(real, "/dev/shm/", 9))) {
+			c->binds[c->nbinds++] = (struct umx_bind){real, real, UMX_BIND_RO};
+			so.binds = c->binds;
+			so.nbinds = c->nbinds;
+			c->argv[0] = real;
+		}
+	}
 	if (console && console_argv(cmd, c, cargv) < 0) {
 		tell_parent(&ready, -1, 0);
 		umx_conn_close(ts);

@@ -3,7 +3,8 @@
 # build tree under /tmp, whose /tmp is the domain's own; umx's runtime
 # directory) makes umx run fail at once, in one line naming the path and
 # the reason: an executable named by an argument, the working directory,
-# an LD_LIBRARY_PATH entry. A bind of the path, or --no-sandbox, runs.
+# an LD_LIBRARY_PATH entry. A bind of the path, or --no-sandbox, runs; so
+# does the program itself under /tmp (bound in), with -d too.
 set -eu
 . "$UMX_SOURCE_DIR/tests/harness/umxd.sh"
 umx_test_dir umx-hidden
@@ -42,4 +43,13 @@ out=$("$UMX" run --ro-bind "$dir/build" -- sh -c '"$0"' "$dir/build/prog") ||
 out=$("$UMX" run --no-sandbox -- sh -c '"$0"' "$dir/build/prog") ||
 	fail "--no-sandbox should run"
 [ "$out" = ran ] || fail "--no-sandbox: '$out'"
+# A program under /tmp runs, bound in at its own path, in the foreground
+# and behind a detached domain's console alike.
+out=$("$UMX" run -- "$dir/build/prog") || fail "a program under /tmp should run"
+[ "$out" = ran ] || fail "a program under /tmp: '$out'"
+"$UMX" run -d --name det -- "$dir/build/prog" >/dev/null || fail "run -d of a program under /tmp"
+i=0
+until grep -q ran "$dir/log/det.log" 2>/dev/null; do
+	i=$((i + 1)); [ $i -lt 400 ] || fail "run -d: the program under /tmp did not run"; sleep 0.05
+done
 echo "PASS"
