@@ -408,7 +408,10 @@ static int service_domid(umx_conn *ts, uint32_t *domid)
 			return n;
 		for (int i = 0; i < n; i++) {
 			info[i].name[sizeof(info[i].name) - 1] = 0;
-			if (info[i].state == UMX_DOM_RUNNING &&
+			/* Starting counts: another launcher is starting it (it
+			 * finds the consoles given meanwhile when it runs). */
+			if ((info[i].state == UMX_DOM_RUNNING ||
+			     info[i].state == UMX_DOM_STARTING) &&
 			    !strcmp(info[i].name, TOOL_CONSOLE_SERVICE)) {
 				*domid = info[i].domid;
 				return 0;
@@ -717,15 +720,23 @@ static int console_add(int argc, char **argv)
 
 /* ---- front: a program on a pty whose other end is the console ---------- */
 
-/* Give the backend up to 2 s to take what is left in the ring. */
+/* Give the backend time to take what is left in the ring: 10 s to start
+ * (a service just starting, a loaded machine), then 2 s after each bit of
+ * progress, so output is not lost to a slow reader, nor does a domain
+ * wait long for one that is gone. */
 static void front_drain(umx_console *c)
 {
-	uint64_t end = umx_clock_ms() + 2000;
-	int w;
+	uint64_t end = umx_clock_ms() + 10000;
+	int w, last = -1;
 
 	while (umx_clock_ms() < end && (w = umx_console_writable(c)) >= 0 &&
-	       w < (int)UMX_CONSOLE_OUT_SIZE && umx_console_wait(c, 100) >= 0)
-		;
+	       w < (int)UMX_CONSOLE_OUT_SIZE) {
+		if (last >= 0 && w > last)
+			end = umx_clock_ms() + 2000;
+		last = w;
+		if (umx_console_wait(c, 100) < 0)
+			break;
+	}
 }
 
 /* The program's side: a session of its own with the pty as its controlling
