@@ -764,6 +764,7 @@ static int console_front(int argc, char **argv)
 	int master, slave, pidfd, st = 0, r;
 	umx_console *c = NULL;
 	bool exited = false;
+	uint64_t moved = 0; /* when output last went from the pty to the ring */
 	umx_plat *p;
 	pid_t pid;
 
@@ -831,13 +832,16 @@ static int console_front(int argc, char **argv)
 				else
 					(void)umx_plat_evtchn_unmask(p, (uint32_t)port);
 		}
-		if (pf[2].revents)
+		if (pf[2].revents && !exited) {
 			exited = true;
+			moved = umx_clock_ms();
+		}
 		if (space > 0) {
 			n = read(master, out, (size_t)space);
 			if (n > 0) {
 				(void)umx_console_write(c, out, (size_t)n);
 				more = true;
+				moved = umx_clock_ms();
 			} else if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 				break; /* EIO: every holder of the pty's other end is gone */
 			}
@@ -856,6 +860,10 @@ static int console_front(int argc, char **argv)
 		/* The program is gone and what it wrote is out of the pty (its
 		 * children may still hold the pty: they end with the domain). */
 		if (exited && !more && space > 0)
+			break;
+		/* ... or nobody takes it: a full ring that has not moved for
+		 * 10 s after the program ended (no console service) ends us. */
+		if (exited && umx_clock_ms() - moved > 10000)
 			break;
 	}
 	front_drain(c);
