@@ -205,6 +205,17 @@ static void log_write(struct server *sv, struct served *s, const void *buf, size
 	if (s->log < 0 && (umx_clock_ms() - s->log_tried < 1000 || log_open(sv, s) < 0))
 		return;
 	if (s->logged > 0 && s->logged + len > sv->cap) {
+		/* The ring cuts output anywhere: end the old file after the
+		 * last whole line that fits, so no line is split across two. */
+		size_t fit = s->logged < sv->cap ? (size_t)(sv->cap - s->logged) : 0;
+		const char *nl = fit ? memrchr(buf, '\n', fit < len ? fit : len) : NULL;
+
+		if (nl) {
+			size_t k = (size_t)(nl - (const char *)buf) + 1;
+			(void)umx_fd_write_all(s->log, buf, k);
+			buf = (const char *)buf + k;
+			len -= k;
+		}
 		snprintf(name, sizeof(name), "%s.log", s->name);
 		snprintf(old, sizeof(old), "%s.log.1", s->name);
 		if (sv->broker >= 0)
