@@ -72,6 +72,9 @@ static const struct {
         {UMX_CTL_EVT_BIND_INTERDOMAIN, WHO_DOMU, umxd_h_evt_bind_interdomain},
         {UMX_CTL_EVT_CLOSE, WHO_DOMU, umxd_h_evt_close},
         {UMX_CTL_EVT_STATUS, WHO_DOMU, umxd_h_evt_status},
+        {UMX_CTL_EVT_OPEN, WHO_DOMU, umxd_h_evt_open},
+        {UMX_CTL_EVT_HANDLE_CLOSE, WHO_DOMU, umxd_h_evt_handle_close},
+        {UMX_CTL_EVT_NOTIFY, WHO_DOMU, umxd_h_evt_notify},
         {UMX_CTL_XS_CONNECT, WHO_ANY, umxd_h_xs_connect},
 };
 

@@ -273,6 +273,9 @@ int umxd_h_evt_alloc_unbound(struct umxd_conn *c, struct umx_msg *m);
 int umxd_h_evt_bind_interdomain(struct umxd_conn *c, struct umx_msg *m);
 int umxd_h_evt_close(struct umxd_conn *c, struct umx_msg *m);
 int umxd_h_evt_status(struct umxd_conn *c, struct umx_msg *m);
+int umxd_h_evt_open(struct umxd_conn *c, struct umx_msg *m);
+int umxd_h_evt_handle_close(struct umxd_conn *c, struct umx_msg *m);
+int umxd_h_evt_notify(struct umxd_conn *c, struct umx_msg *m);
 
 /* ---- xs_glue.c: the store's view of domains -------------------------- */
 int umxd_store_start(struct umxd *umxd);

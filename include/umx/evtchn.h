@@ -6,12 +6,16 @@
  * the same) domain. One side offers a port to a remote domain
  * (alloc_unbound, Xen's EVTCHNOP_alloc_unbound; libxenevtchn calls it
  * bind_unbound_port); the remote binds to it (bind_interdomain). Either
- * side then notifies the other; a notify is a write to an eventfd that the
- * peer reads, with no daemon hop.
+ * side then notifies the other, with no daemon hop: as in Xen, a notify
+ * sets the port's pending bit in memory the two domains share, and wakes
+ * the peer (one eventfd write) only when the peer may be asleep; a stream
+ * of notifies to a busy peer, or to a masked port, costs no system call.
  *
  * A handle has one pollable descriptor for all its ports (umx_evtchn_fd(),
  * like xenevtchn_fd()). When it is readable, umx_evtchn_pending() returns a
  * port with an event; that port then stays masked until umx_evtchn_unmask().
+ * The descriptor stays readable while an event is left to take, and an idle
+ * port costs nothing when another has an event.
  * Notifies that arrive while a port is masked coalesce into one event that
  * is delivered after the unmask. A newly bound port is unmasked; a binder's
  * new port starts with one event pending, as in Xen.
@@ -21,7 +25,8 @@
  * handle unbinds every port it holds.
  *
  * All functions return 0 (or a port) or -errno. A handle may be used by one
- * thread at a time, except umx_evtchn_notify(), which only reads.
+ * thread at a time, except umx_evtchn_notify(), which may be called from
+ * another thread at any time.
  */
 #ifndef UMX_EVTCHN_H
 #define UMX_EVTCHN_H

@@ -267,8 +267,14 @@ static int backend(void *arg)
 			umx_store_release32((uint32_t *)(b.ring + 8), 1000);
 			break;
 		case B_STORM:
-			for (int i = 0; i < STORM_SIZE; i++)
+			/* In bursts: notifies to a port the frontend has not yet
+			 * taken coalesce in its pending bit, so only a storm
+			 * that lets it wake up in between reaches it. */
+			for (int i = 0; i < STORM_SIZE; i++) {
 				be_notify(&b);
+				if (i % 500 == 499)
+					usleep(1000);
+			}
 			be_rsp(&b, q.id, q.operation, 0);
 			break;
 		case B_KEEP_MAPPED: {

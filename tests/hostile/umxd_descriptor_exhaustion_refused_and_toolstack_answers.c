@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* umxd under a small descriptor limit: a domain allocating ports until umxd
- * is short of descriptors gets -EMFILE, and while it holds them `umx list`
+/* umxd under a small descriptor limit: a domain making event-channel
+ * buckets (a handle and a port each) until umxd is short of descriptors
+ * gets -EMFILE, and while it holds them `umx list`
  * still answers and umxd does not spin; a toolstack process opening
  * connections without end holds at most its cap, idle ones that never say
  * HELLO are dropped, and a listener paused at the descriptor reserve costs
@@ -105,7 +106,6 @@ struct hog_sync {
 static int hog(void *arg)
 {
 	struct hog_sync *s = arg;
-	struct umx_ctl_evt_alloc_unbound req = {.remote_domid = UMX_EVTCHN_DOMID_SELF};
 	umx_conn *c;
 	unsigned ports = 0;
 	int r;
@@ -113,23 +113,34 @@ static int hog(void *arg)
 
 	CHILD_CHECK_OK(umx_conn_open_domain(&c));
 	for (;;) {
-		uint32_t port;
-		int fds[2];
+		struct umx_ctl_evt_open open_req = {0};
+		struct umx_ctl_evt_alloc_unbound req = {.remote_domid = UMX_EVTCHN_DOMID_SELF};
+		struct umx_ctl_evt_port_info info;
+		int fds[4];
 		unsigned nfds = 0;
 
-		r = umx_conn_call(c, UMX_CTL_EVT_ALLOC_UNBOUND, &req, sizeof(req), &port,
-		                  sizeof(port), NULL, fds, 2, &nfds);
+		/* A port costs umxd no descriptor, a bucket two: a new handle
+		 * per port makes a new bucket each time. */
+		r = umx_conn_call(c, UMX_CTL_EVT_OPEN, &open_req, sizeof(open_req), &req.handle,
+		                  sizeof(req.handle), NULL, fds, 1, &nfds);
 		if (r < 0)
 			break;
-		/* Keep nothing: umxd holds its two eventfds per port all the same. */
+		for (unsigned i = 0; i < nfds; i++)
+			close(fds[i]);
+		nfds = 0;
+		r = umx_conn_call(c, UMX_CTL_EVT_ALLOC_UNBOUND, &req, sizeof(req), &info,
+		                  sizeof(info), NULL, fds, 4, &nfds);
+		if (r < 0)
+			break;
+		/* Keep nothing: umxd holds the bucket's descriptors all the same. */
 		for (unsigned i = 0; i < nfds; i++)
 			close(fds[i]);
 		ports++;
 	}
 	printf("hog: %u ports, then %s\n", ports, strerror(-r));
-	/* Refused for want of descriptors, long before the port cap. */
+	/* Refused for want of descriptors, long before the handle cap. */
 	CHILD_CHECK(r == -EMFILE);
-	CHILD_CHECK(ports > 0 && ports < UMX_EVT_PORTS_MAX);
+	CHILD_CHECK(ports > 0 && ports < UMX_EVT_HANDLES_MAX);
 	CHILD_CHECK(write(s->from_hog[1], &ch, 1) == 1);
 	CHILD_CHECK(read(s->to_hog[0], &ch, 1) == 1); /* hold until told */
 	umx_conn_close(c);

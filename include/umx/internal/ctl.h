@@ -25,9 +25,10 @@
 #include "umx/conn.h"
 #include "umx/domain.h" /* UMX_NAME_MAX, UMX_DOMAIN_F_*, struct umx_ctl_domain_info */
 #include "umx/evtchn.h"
+#include "umx/internal/evtchn_shm.h" /* UMX_EVT_PORTS_MAX */
 #include "umx/grant.h"
 
-#define UMX_CTL_VERSION 2u
+#define UMX_CTL_VERSION 3u
 #define UMX_CTL_REPLY   0x80000000u
 
 enum umx_ctl_type {
@@ -63,6 +64,9 @@ enum umx_ctl_type {
 	UMX_CTL_EVT_BIND_INTERDOMAIN,
 	UMX_CTL_EVT_CLOSE,
 	UMX_CTL_EVT_STATUS,
+	UMX_CTL_EVT_OPEN,
+	UMX_CTL_EVT_HANDLE_CLOSE,
+	UMX_CTL_EVT_NOTIFY,
 
 	/* a domain: a new XenStore connection with the domain's identity */
 	UMX_CTL_XS_CONNECT = 0x400,
@@ -292,24 +296,51 @@ struct umx_ctl_gnt_unshare {
 
 /* ---- event channels ------------------------------------------------- */
 
-/* Both replies carry two eventfds: [0] is read by the owner of the port
- * (pending), [1] is written to notify the remote end. Ports are 1..
- * UMX_EVT_PORTS_MAX per domain (0 is never a valid port, as in Xen). A
- * remote domid of UMX_EVTCHN_DOMID_SELF (umx/evtchn.h) means the caller
- * itself (loopback). */
-#define UMX_EVT_PORTS_MAX 1024u
+/* Event channels: the shared memory and its rules are evtchn_shm.h.
+ * Ports are 1..UMX_EVT_PORTS_MAX per domain. A remote domid of
+ * UMX_EVTCHN_DOMID_SELF (umx/evtchn.h) means the caller itself (loopback).
+ * Every port belongs to one handle of its domain (EVT_OPEN); requests on a
+ * port name the handle and are refused (-EINVAL) for another's. */
+#define UMX_EVT_HANDLES_MAX 1024u /* per domain */
+
+/* EVT_OPEN: a new handle. Reply: its id; one descriptor, the handle's
+ * control page (UMX_EVT_CTL_SIZE, for reading). */
+struct umx_ctl_evt_open {
+	uint32_t flags; /* 0 */
+	uint32_t pad;
+};
+/* EVT_HANDLE_CLOSE: close every port of the handle and forget it. */
+struct umx_ctl_evt_handle {
+	uint32_t handle;
+	uint32_t pad;
+};
 struct umx_ctl_evt_alloc_unbound {
 	uint32_t remote_domid;
-	uint32_t pad;
+	uint32_t handle;
 };
 struct umx_ctl_evt_bind {
 	uint32_t remote_domid;
 	uint32_t remote_port;
+	uint32_t handle;
+	uint32_t pad;
 };
-struct umx_ctl_evt_port_reply {
-	int32_t result;
+/* EVT_CLOSE and EVT_NOTIFY (the mediated first raise: umxd raises the
+ * remote end itself and says where later raises go). */
+struct umx_ctl_evt_port {
 	uint32_t port;
+	uint32_t handle;
 };
+/* The reply body of ALLOC_UNBOUND, BIND_INTERDOMAIN and NOTIFY. Descriptors,
+ * in this order: the memfd and eventfd of bucket @bucket when it is not 0,
+ * then those of bucket @target when it is not 0. A bucket id names one
+ * bucket for umxd's life (ids are never reused before 2^32 buckets). */
+struct umx_ctl_evt_port_info {
+	uint32_t port;        /* the caller's port */
+	uint32_t bucket;      /* where @port is received; 0: none sent (NOTIFY) */
+	uint32_t target_port; /* the remote end's port; 0: unbound */
+	uint32_t target;      /* the bucket target_port is raised in; 0: none */
+};
+/* STATUS: port and pad (0); the handle does not matter. */
 struct umx_ctl_evt_close {
 	uint32_t port;
 	uint32_t pad;
