@@ -25,6 +25,7 @@
 
 #include "umx/internal/proc.h"
 #include "umx/log.h"
+#include "trace.h"
 #include "umxd.h"
 
 #ifndef SYS_pidfd_open
@@ -96,6 +97,7 @@ void umxd_domain_unref(struct umxd_domain *dom)
 	if (--dom->refs)
 		return;
 	umx_debug("domain %u: last reference gone, domid free", dom->domid);
+	umxd_trace(umxd, UMX_TR_DOM_FREED, dom->domid, UMX_TRACE_NONE, 0, 0, 0, NULL);
 	answer_waiters(dom);
 	umxd->graves[umxd->grave_next].domid = dom->domid;
 	umxd->graves[umxd->grave_next].exit_status = dom->exited ? dom->exit_status : -1;
@@ -207,6 +209,7 @@ void umxd_domain_died(struct umxd_domain *dom, const char *why)
 	if (dom->state == UMX_DOM_DYING || dom->state == UMX_DOM_DEAD)
 		return;
 	umx_info("domain %u (%s) died: %s", dom->domid, dom->name, why);
+	umxd_trace(dom->umxd, UMX_TR_DOM_DIED, dom->domid, UMX_TRACE_NONE, 0, 0, 0, why);
 	dom->state = UMX_DOM_DYING;
 	if (dom->conn) {
 		struct umxd_conn *c = dom->conn;

@@ -25,6 +25,7 @@
 #include "umx/conn.h"
 #include "umx/log.h"
 #include "peer.h"
+#include "trace.h"
 #include "umxd.h"
 
 #ifndef SYS_pidfd_send_signal
@@ -56,6 +57,7 @@ static const struct {
         {UMX_CTL_DOMAIN_SIGNAL, WHO_DOM0, umxd_h_domain_signal},
         {UMX_CTL_DAEMON_INFO, WHO_ANY, h_daemon_info},
         {UMX_CTL_DAEMON_STOP, WHO_DOM0, h_daemon_stop},
+        {UMX_CTL_TRACE_OPEN, WHO_DOM0, umxd_h_trace_open},
         {UMX_CTL_GNT_REGION_ALLOC, WHO_DOMU, umxd_h_gnt_region_alloc},
         {UMX_CTL_GNT_REGION_FREE, WHO_DOMU, umxd_h_gnt_region_free},
         {UMX_CTL_GNT_MAP, WHO_DOMU, umxd_h_gnt_map},
@@ -105,6 +107,7 @@ int umxd_reply(struct umxd_conn *conn, const struct umx_msg *req, int32_t result
 {
 	int r;
 
+	umxd_trace_reply(conn, req, result, body, body_len);
 	if (conn->closing)
 		return 0;
 	r = reply_send(conn, req->hdr.type, req->hdr.id, result, body, body_len, fds, nfds);
@@ -252,6 +255,7 @@ const char *umxd_dispatch(struct umxd_conn *c, struct umx_msg *m)
 			umxd_reply(c, m, -EPERM, NULL, 0, NULL, 0);
 			return NULL;
 		}
+		umxd_trace_request(c, m);
 		r = handlers[i].fn(c, m);
 		if (r == -EBADMSG)
 			return "malformed request payload";
@@ -614,6 +618,7 @@ void umxd_free(struct umxd *umxd)
 			umxd->domains[d] = NULL;
 		}
 	}
+	umxd_trace_free(umxd);
 	umxd_store_stop(umxd);
 	umxd_reap(umxd);
 	if (umxd->ctl_io)

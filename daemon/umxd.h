@@ -51,6 +51,7 @@ struct umxd_domain;
 struct umxd_gnt;    /* gnttab.c: a domain's grant table and grant memory */
 struct umxd_evtchn; /* evtchn.c: a domain's ports */
 struct umxd_xs;     /* xenstore/: the store */
+struct umxd_trace;  /* trace.c: tracers (umx trace) */
 
 struct umxd_conn {
 	struct umxd *umxd;
@@ -148,6 +149,10 @@ struct umxd {
 	struct umxd_xs *xs;
 	struct umxd_grave graves[UMXD_GRAVEYARD];
 	unsigned grave_next;
+	/* UMX_TRACE_* some tracer wants (0: nobody traces); trace.h's hooks
+	 * test it and nothing else. */
+	uint32_t trace_mask;
+	struct umxd_trace *trace;
 };
 
 /* ---- server.c: sockets, connections, dispatch ------------------------ */

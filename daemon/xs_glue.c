@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "umx/log.h"
+#include "trace.h"
 #include "umxd.h"
 #include "xenstore/xs.h"
 
@@ -22,7 +23,8 @@ static bool domain_exists(void *ctx, unsigned domid)
 
 int umxd_store_start(struct umxd *umxd)
 {
-	struct umxd_xs_hooks hooks = {.domain_exists = domain_exists, .ctx = umxd};
+	struct umxd_xs_hooks hooks = {
+	        .domain_exists = domain_exists, .trace = umxd_trace_xs, .ctx = umxd};
 	int r = umxd_xs_new(umxd->loop, umxd->xs_path, &hooks, &umxd->xs);
 	if (r < 0) {
 		umx_err("cannot serve XenStore on %s: %s", umxd->xs_path, strerror(-r));

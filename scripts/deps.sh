@@ -10,7 +10,7 @@ case "${1:-all}" in
 demo) PKGS="$BUILD xenstore-utils curl iproute2 procps coreutils" ;;
 all) PKGS="$BUILD clang libclang-rt-14-dev libxenmisc4.17 xenstore-utils libcmocka-dev
 xen-utils-4.17
-iproute2 iputils-ping curl socat clang-format clang-tidy cppcheck procps
+iproute2 iputils-ping curl socat jq clang-format clang-tidy cppcheck procps
 qemu-system-x86 busybox-static cpio gzip binutils" ;;
 *) echo "usage: deps.sh [demo|all]" >&2; exit 2 ;;
 esac

@@ -84,6 +84,22 @@ static const struct {
          "attack ROLE TARGET [--attack NAME] [--json] | --list\n"
          "                             fire the hostile-peer catalogue at a driver",
          NULL},
+        {"trace", cmd_trace,
+         "trace [DOMAIN...] [--grants|--events|--store|--rings] [--json]\n"
+         "                             what domains ask of umxd, live",
+         "usage: umx trace [DOMAIN...] [--lifecycle] [--grants] [--events] [--store]\n"
+         "                 [--rings] [--json] [--buffer BYTES] [--count N]\n"
+         "A timestamped record per thing the domains (all, or those named, as actor\n"
+         "or peer) ask of umxd: domain lifecycle, grant memory, map, unmap, copy and\n"
+         "end-access (refs, peers, flags, GNTST_* results), event channel alloc,\n"
+         "bind and close, every xs_wire request and reply (req and tx ids, watch\n"
+         "events), device rings that report. No category: all of them. --json: one\n"
+         "object a line. umxd keeps --buffer bytes for us (default 262144); when we\n"
+         "fall behind it drops records and says how many (\"records lost\"), and\n"
+         "never slows a domain. --count N: stop after N records. Only the toolstack\n"
+         "may trace. Grant shares and event notifies do not pass through umxd (a\n"
+         "domain writes its grant table, a notify goes peer to peer): they show as\n"
+         "the maps and copies that name them, and in device ring records.\n"},
         {"vchan", cmd_vchan, "vchan server|client PATH DOMID [--unix SOCK] [-k]  pipe over a vchan",
          NULL},
 };

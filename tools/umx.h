@@ -91,6 +91,7 @@ int cmd_blk(int argc, char **argv);
 int cmd_vchan(int argc, char **argv);
 int cmd_console(int argc, char **argv);
 int cmd_attack(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 
 /* Usage texts (printed by `umx CMD --help`, which never touches umxd). */
 extern const char tool_run_help[];

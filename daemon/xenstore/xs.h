@@ -44,6 +44,9 @@
 struct umxd_xs;
 struct umxd_xs_hooks {
 	bool (*domain_exists)(void *ctx, unsigned domid); /* IS_DOMAIN_INTRODUCED etc. */
+	/* Every message in (@reply false) and out, header and payload, while
+	 * xs_store_set_trace() is on (umx trace). May be NULL. */
+	void (*trace)(void *ctx, unsigned domid, bool reply, const void *msg, size_t len);
 	void *ctx;
 };
 
@@ -127,6 +130,8 @@ void xs_store_set_clock(struct xs_store *st, uint64_t (*now_ms)(void *ctx), void
 void xs_store_tick(struct xs_store *st);
 int xs_store_domain_introduce(struct xs_store *st, unsigned domid, const char *name);
 void xs_store_domain_release(struct xs_store *st, unsigned domid);
+/* Call hooks.trace for every message (umx trace): off by default. */
+void xs_store_set_trace(struct xs_store *st, bool on);
 /* Number of nodes in the committed tree (tests, bench). */
 size_t xs_store_node_count(const struct xs_store *st);
 /* Bytes the engine holds on behalf of connections: queued output,

@@ -146,6 +146,8 @@ int xs_conn_send(struct xs_conn *c, uint32_t type, uint32_t req_id, uint32_t tx_
 	m->len = len;
 	m->off = 0;
 	m->reply = reply;
+	if (__builtin_expect(c->st->trace, 0))
+		c->st->hooks.trace(c->st->hooks.ctx, c->domid, true, m->data, len);
 	bool was_empty = !c->outq;
 	*c->outq_tail = m;
 	c->outq_tail = &m->next;
@@ -198,6 +200,9 @@ int xs_conn_rx_commit(struct xs_conn *c, size_t n)
 		}
 		if (c->rxlen - off < XS_HDR_LEN + h.len || paused(c))
 			break;
+		if (__builtin_expect(c->st->trace, 0))
+			c->st->hooks.trace(c->st->hooks.ctx, c->domid, false, c->rx + off,
+			                   XS_HDR_LEN + h.len);
 		xs_req_handle(c, h.type, h.req_id, h.tx_id, (const char *)c->rx + off + XS_HDR_LEN,
 		              h.len);
 		off += XS_HDR_LEN + h.len;

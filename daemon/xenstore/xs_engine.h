@@ -165,6 +165,7 @@ struct xs_store {
 	struct xs_perm special_perms[2][8]; /* @introduceDomain, @releaseDomain */
 	uint32_t special_nperms[2];
 	struct umxd_xs_hooks hooks;
+	bool trace; /* hooks.trace on (xs_store_set_trace) */
 	uint64_t (*now_ms)(void *ctx);
 	void *now_ctx;
 	size_t conn_bytes;

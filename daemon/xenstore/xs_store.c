@@ -317,6 +317,11 @@ void xs_store_free(struct xs_store *st)
 	free(st);
 }
 
+void xs_store_set_trace(struct xs_store *st, bool on)
+{
+	st->trace = on && st->hooks.trace;
+}
+
 size_t xs_store_node_count(const struct xs_store *st)
 {
 	return st->nodes.n;

@@ -12,7 +12,7 @@
  * checked exactly by umx_msg_get_batch().
  *
  * Who may send what: a connection to the control socket is domain 0 (the
- * toolstack): UMX_CTL_DOMAIN_* and DAEMON_*. A domain's own connection
+ * toolstack): UMX_CTL_DOMAIN_*, DAEMON_* and TRACE_OPEN. A domain's own connection
  * (inherited from `umx run`) is that domain: GNT_*, EVT_*, XS_CONNECT.
  * Anything else is refused with -EPERM.
  */
@@ -70,6 +70,10 @@ enum umx_ctl_type {
 
 	/* a domain: a new XenStore connection with the domain's identity */
 	UMX_CTL_XS_CONNECT = 0x400,
+
+	/* domain 0: a trace (umx/trace.h; request struct umx_trace_filter,
+	 * the reply carries the stream's descriptor) */
+	UMX_CTL_TRACE_OPEN = 0x500,
 };
 
 struct umx_ctl_result {
