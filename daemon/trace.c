@@ -280,8 +280,9 @@ static void trace_map(struct umxd *umxd, uint32_t domid, const struct umx_msg *m
 		memcpy(&op, ops + i * sizeof(op), sizeof(op));
 		if (rs && i < nres)
 			memcpy(&res, rs + i * sizeof(res), sizeof(res));
-		emit4(umxd, UMX_TR_GNT_MAP, domid, req.granter, rs && i < nres ? res.status : result,
-		      op.ref, op.flags, rs && i < nres ? res.handle : UMX_TRACE_NONE, 0);
+		emit4(umxd, UMX_TR_GNT_MAP, domid, req.granter,
+		      rs && i < nres ? res.status : result, op.ref, op.flags,
+		      rs && i < nres ? res.handle : UMX_TRACE_NONE, 0);
 	}
 }
 
@@ -313,7 +314,8 @@ static void trace_status_batch(struct umxd *umxd, uint16_t type, uint32_t domid,
 			      seg.flags & UMX_GNT_COPY_SOURCE_GREF ? seg.source.domid
 			      : seg.flags & UMX_GNT_COPY_DEST_GREF ? seg.dest.domid
 			                                           : UMX_TRACE_NONE,
-			      r, seg.len, seg.source.ref_or_frame, seg.dest.ref_or_frame, seg.flags);
+			      r, seg.len, seg.source.ref_or_frame, seg.dest.ref_or_frame,
+			      seg.flags);
 		} else {
 			bool known = pre->id == m->hdr.id && i < pre->count;
 			uint32_t h;
@@ -418,8 +420,8 @@ void umxd_trace_reply_slow(struct umxd_conn *conn, const struct umx_msg *m, int3
 				                umxd->domains[v[0]]->name,
 				                strlen(umxd->domains[v[0]]->name));
 			else if (result != 0)
-				umxd_trace_emit(umxd, UMX_TR_DOM_CREATE, UMX_TRACE_NONE, 0,
-				                result, abcd, q.dc.name, strlen(q.dc.name));
+				umxd_trace_emit(umxd, UMX_TR_DOM_CREATE, UMX_TRACE_NONE, 0, result,
+				                abcd, q.dc.name, strlen(q.dc.name));
 		}
 		break;
 	case UMX_CTL_DOMAIN_DESTROY:
@@ -489,8 +491,8 @@ void umxd_trace_xs(void *ctx, unsigned domid, bool reply, const void *msg, size_
 		return;
 	memcpy(h, msg, sizeof(h));
 	h[3] = (uint32_t)(len - sizeof(h));
-	umxd_trace_emit(umxd, reply ? UMX_TR_XS_REPLY : UMX_TR_XS_REQUEST, domid, UMX_TRACE_NONE,
-	                0, h, (const unsigned char *)msg + sizeof(h),
+	umxd_trace_emit(umxd, reply ? UMX_TR_XS_REPLY : UMX_TR_XS_REQUEST, domid, UMX_TRACE_NONE, 0,
+	                h, (const unsigned char *)msg + sizeof(h),
 	                h[3] < UMX_TRACE_XS_PAYLOAD_MAX ? h[3] : UMX_TRACE_XS_PAYLOAD_MAX);
 }
 
@@ -526,7 +528,7 @@ int umxd_h_trace_open(struct umxd_conn *c, struct umx_msg *m)
 	t->mask = f.mask;
 	t->ndomains = f.ndomains;
 	memcpy(t->domains, f.domains, sizeof(t->domains));
-	t->size = f.buf_size == 0                    ? UMX_TRACE_BUF_DEFAULT
+	t->size = f.buf_size == 0                  ? UMX_TRACE_BUF_DEFAULT
 	          : f.buf_size < UMX_TRACE_BUF_MIN ? UMX_TRACE_BUF_MIN
 	          : f.buf_size > UMX_TRACE_BUF_MAX ? UMX_TRACE_BUF_MAX
 	                                           : f.buf_size;

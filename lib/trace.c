@@ -148,10 +148,11 @@ static const char *xs_type_name(uint32_t t)
 static const char *gntst_name(int32_t st)
 {
 	static const char *const names[] = {
-	        "okay",          "general_error",     "bad_domain",     "bad_gntref",
-	        "bad_handle",    "bad_virt_addr",     "bad_dev_addr",   "no_device_space",
-	        "permission_denied", "bad_page",      "bad_copy_arg",   "address_too_big",
-	        "eagain",        "no_space",
+	        "okay",         "general_error",   "bad_domain",
+	        "bad_gntref",   "bad_handle",      "bad_virt_addr",
+	        "bad_dev_addr", "no_device_space", "permission_denied",
+	        "bad_page",     "bad_copy_arg",    "address_too_big",
+	        "eagain",       "no_space",
 	};
 	return st <= 0 && -st < (int32_t)(sizeof(names) / sizeof(names[0])) ? names[-st] : NULL;
 }
@@ -203,9 +204,8 @@ void umx_trace_print(FILE *f, const struct umx_trace_rec *rec, bool json)
 		else
 			fprintf(f, "%u", rec->type);
 		if (rec->type != UMX_TR_LOST)
-			fprintf(f, ",\"domid\":%" PRId64, rec->domid == UMX_TRACE_NONE
-			                                         ? (int64_t)-1
-			                                         : (int64_t)rec->domid);
+			fprintf(f, ",\"domid\":%" PRId64,
+			        rec->domid == UMX_TRACE_NONE ? (int64_t)-1 : (int64_t)rec->domid);
 		if (rec->peer != UMX_TRACE_NONE)
 			fprintf(f, ",\"peer\":%u", rec->peer);
 		if (rec->type != UMX_TR_LOST)
@@ -213,9 +213,9 @@ void umx_trace_print(FILE *f, const struct umx_trace_rec *rec, bool json)
 		if (res)
 			fprintf(f, ",\"status\":\"GNTST_%s\"", res);
 		else if (rec->result < 0)
-			fprintf(f, ",\"error\":\"%s\"", strerrorname_np(-rec->result)
-			                                        ? strerrorname_np(-rec->result)
-			                                        : "?");
+			fprintf(f, ",\"error\":\"%s\"",
+			        strerrorname_np(-rec->result) ? strerrorname_np(-rec->result)
+			                                      : "?");
 		if (xs && xs_type_name(rec->a))
 			fprintf(f, ",\"xs\":\"XS_%s\"", xs_type_name(rec->a));
 		else if (xs)
@@ -263,8 +263,8 @@ void umx_trace_print(FILE *f, const struct umx_trace_rec *rec, bool json)
 	if (res)
 		fprintf(f, " = GNTST_%s", res);
 	else if (rec->result < 0)
-		fprintf(f, " = -%s", strerrorname_np(-rec->result) ? strerrorname_np(-rec->result)
-		                                                  : "?");
+		fprintf(f, " = -%s",
+		        strerrorname_np(-rec->result) ? strerrorname_np(-rec->result) : "?");
 	else if (!xs && rec->result > 0)
 		fprintf(f, " = %d", rec->result);
 	fputc('\n', f);

@@ -59,10 +59,10 @@ enum umx_trace_type {
 	UMX_TR_LOST = 1, /* a = records dropped since the last one delivered */
 	/* lifecycle: domid; the payload is the name (CREATE) or why (DIED) */
 	UMX_TR_DOM_CREATE = 0x10,
-	UMX_TR_DOM_RUNNING,  /* said HELLO */
-	UMX_TR_DOM_DESTROY,  /* the toolstack asked */
-	UMX_TR_DOM_DIED,     /* connection gone: everything it held released */
-	UMX_TR_DOM_FREED,    /* the record is gone (no one maps its pages) */
+	UMX_TR_DOM_RUNNING, /* said HELLO */
+	UMX_TR_DOM_DESTROY, /* the toolstack asked */
+	UMX_TR_DOM_DIED,    /* connection gone: everything it held released */
+	UMX_TR_DOM_FREED,   /* the record is gone (no one maps its pages) */
 	/* grants (see each for a, b, c, d); result is 0/-errno or GNTST_* */
 	UMX_TR_GNT_REGION_ALLOC = 0x20, /* peer: for whom; a npages, b flags, c base frame */
 	UMX_TR_GNT_REGION_FREE,         /* a base frame */
@@ -75,7 +75,7 @@ enum umx_trace_type {
 	 * result -EBUSY while mapped: the end-access fails and the page stays
 	 * the grant's (MSA02). */
 	UMX_TR_GNT_END_ACCESS,
-	UMX_TR_GNT_SHARE_NOTIFY,        /* a ref, b flags, c offset, d port */
+	UMX_TR_GNT_SHARE_NOTIFY, /* a ref, b flags, c offset, d port */
 	/* event channels */
 	UMX_TR_EVT_ALLOC_UNBOUND = 0x30, /* peer: remote; a port */
 	UMX_TR_EVT_BIND,                 /* peer: remote; a local port, b remote port */
@@ -111,14 +111,14 @@ enum umx_trace_type {
  * @plen are meaningful. */
 struct umx_trace_rec {
 	uint16_t len;
-	uint16_t type;   /* enum umx_trace_type */
-	uint32_t domid;  /* the domain acting (0: the toolstack) */
-	uint64_t ns;     /* CLOCK_REALTIME, nanoseconds */
-	uint64_t seq;    /* umxd's count of records, delivered or not */
-	uint32_t peer;   /* the other domain, or UMX_TRACE_NONE */
-	int32_t result;  /* 0 or -errno; GNTST_* for grant ops */
+	uint16_t type;  /* enum umx_trace_type */
+	uint32_t domid; /* the domain acting (0: the toolstack) */
+	uint64_t ns;    /* CLOCK_REALTIME, nanoseconds */
+	uint64_t seq;   /* umxd's count of records, delivered or not */
+	uint32_t peer;  /* the other domain, or UMX_TRACE_NONE */
+	int32_t result; /* 0 or -errno; GNTST_* for grant ops */
 	uint32_t a, b, c, d;
-	uint16_t plen;   /* payload bytes */
+	uint16_t plen; /* payload bytes */
 	uint16_t pad[3];
 	/* payload follows */
 };
