@@ -55,6 +55,7 @@ static const struct {
         {UMX_CTL_DOMAIN_DESTROY, WHO_DOM0, umxd_h_domain_destroy},
         {UMX_CTL_DOMAIN_WAIT, WHO_DOM0, umxd_h_domain_wait},
         {UMX_CTL_DOMAIN_SIGNAL, WHO_DOM0, umxd_h_domain_signal},
+        {UMX_CTL_DOMAIN_STATS, WHO_DOM0, umxd_h_domain_stats},
         {UMX_CTL_DAEMON_INFO, WHO_ANY, h_daemon_info},
         {UMX_CTL_DAEMON_STOP, WHO_DOM0, h_daemon_stop},
         {UMX_CTL_TRACE_OPEN, WHO_DOM0, umxd_h_trace_open},

@@ -88,6 +88,9 @@ int umxd_h_trace_open(struct umxd_conn *c, struct umx_msg *m);
  * header and payload, of a connection of domain @domid. */
 void umxd_trace_xs(void *ctx, unsigned domid, bool reply, const void *msg, size_t len);
 
+/* DOMAIN_STATS (stats.c): counters for umx top, toolstack only. */
+int umxd_h_domain_stats(struct umxd_conn *c, struct umx_msg *m);
+
 /* umxd_free(): end every trace. */
 void umxd_trace_free(struct umxd *umxd);
 

@@ -78,6 +78,8 @@ int cmd_list(int argc, char **argv)
 	}
 	if (tool_connect(&ts) < 0)
 		return 1;
+	if (json && tool_counters_load(ts) < 0)
+		fprintf(stderr, "umx list: counters unavailable\n");
 	if (json)
 		printf("[");
 	else
@@ -99,9 +101,11 @@ int cmd_list(int argc, char **argv)
 				json_string(d->name);
 				printf(", \"pid\": %d, \"state\": \"%s\", \"grants_active\": %u, "
 				       "\"pages_mapped\": %u, \"ports\": %u, \"regions\": %u, "
-				       "\"sandbox\": \"%s\"}",
+				       "\"sandbox\": \"%s\"",
 				       d->pid, state_of(d), d->grants_active, d->pages_mapped,
 				       d->ports, d->regions, sandbox_name(d));
+				tool_counters_json(d->domid);
+				putchar('}');
 				first = 0;
 			} else {
 				printf("%-6u %-20s %-8d %-8s %7u %7u %6u %8u %-8s\n", d->domid,

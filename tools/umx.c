@@ -84,6 +84,14 @@ static const struct {
          "attack ROLE TARGET [--attack NAME] [--json] | --list\n"
          "                             fire the hostile-peer catalogue at a driver",
          NULL},
+        {"top", cmd_top, "top [-b] [-d SECONDS] [-i N]  domains and their counters, refreshed",
+         "usage: umx top [-b] [-d SECONDS] [-i ITERATIONS]\n"
+         "Every domain with xentop's columns where they exist: CPU(sec) and CPU(%) of\n"
+         "its processes, MEM(k) (their resident memory), NETS, NETTX(k), NETRX(k),\n"
+         "VBDS, VBD_RD, VBD_WR (as its backends count them); and umx's own: GRANTS\n"
+         "(its refs others map), MAPS (pages it maps), PORTS, XS_NODES (store nodes\n"
+         "it owns) and XS(%) (of its node quota). Refreshed every -d SECONDS (1);\n"
+         "-b prints one table after another instead of redrawing; -i stops after N.\n"},
         {"trace", cmd_trace,
          "trace [DOMAIN...] [--grants|--events|--store|--rings] [--json]\n"
          "                             what domains ask of umxd, live",

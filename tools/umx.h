@@ -92,6 +92,11 @@ int cmd_vchan(int argc, char **argv);
 int cmd_console(int argc, char **argv);
 int cmd_attack(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+/* cmd_top.c: the counters `umx list --json` adds to each domain: load
+ * them all (0 or -errno), then print one domain's as JSON members. */
+int tool_counters_load(umx_conn *ts);
+void tool_counters_json(uint32_t domid);
 
 /* Usage texts (printed by `umx CMD --help`, which never touches umxd). */
 extern const char tool_run_help[];

@@ -44,6 +44,7 @@ enum umx_ctl_type {
 	UMX_CTL_DAEMON_INFO,
 	UMX_CTL_DAEMON_STOP,
 	UMX_CTL_DOMAIN_SIGNAL,
+	UMX_CTL_DOMAIN_STATS,
 
 	/* a domain: grant tables and grant memory */
 	UMX_CTL_GNT_REGION_ALLOC = 0x200,
@@ -151,6 +152,28 @@ struct umx_ctl_domain_list_reply {
 	int32_t result;
 	uint32_t count;
 	/* struct umx_ctl_domain_info[count] follows */
+};
+
+/* DOMAIN_STATS: what `umx top` and `umx list --json` show beside LIST's
+ * counters, paged the same way (struct umx_ctl_domain_list_req). */
+struct umx_ctl_domain_stats {
+	uint32_t domid;
+	uint32_t xs_nodes;    /* store nodes it owns */
+	uint32_t xs_watches;  /* its watches */
+	uint32_t xs_txns;     /* its open transactions */
+	uint32_t xs_conns;    /* its store connections */
+	uint32_t q_nodes;     /* the store's quotas of one domain: nodes, */
+	uint32_t q_watches;   /* watches, */
+	uint32_t q_txns;      /* transactions */
+	uint64_t xs_bytes;    /* bytes the store charges it (nodes, connections) */
+	uint32_t gnt_entries; /* entries of its grant table */
+	uint32_t pad;
+};
+#define UMX_CTL_STATS_MAX ((16u * 1024u - 8u) / sizeof(struct umx_ctl_domain_stats))
+struct umx_ctl_domain_stats_reply {
+	int32_t result;
+	uint32_t count;
+	/* struct umx_ctl_domain_stats[count] follows */
 };
 
 struct umx_ctl_wait_reply {
