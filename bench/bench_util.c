@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Shared timing helpers for the benchmarks. */
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
@@ -10,6 +12,7 @@
 
 #include "bench_util.h"
 #include "umx/domain.h"
+#include "umx/trace.h"
 #include "umxd.h"
 
 double bench_seconds(void)
@@ -54,6 +57,66 @@ void bench_target(const char *row, double ratio, double target)
 	fprintf(f, "%s\t%.3f\t%s%.2f\t%s\n", row, ratio, ceiling ? "<=" : ">=", t,
 	        met ? "met" : "NOT met");
 	fclose(f);
+}
+
+/* The drainer stops when its end of this pipe sees the parent's closed. */
+static int trace_stop_fd = -1;
+
+pid_t bench_trace_start(umx_conn *ts)
+{
+	static struct umx_trace_reader rd;
+	struct umx_trace_filter f = {.mask = UMX_TRACE_ALL};
+	int stop[2];
+	pid_t pid;
+
+	if (pipe(stop) < 0)
+		return -1;
+	if (umx_trace_open(ts, &f, &rd.fd) < 0) {
+		close(stop[0]);
+		close(stop[1]);
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		const struct umx_trace_rec *rec;
+		unsigned long long n = 0, lost = 0;
+		struct pollfd p = {.fd = stop[0], .events = POLLIN};
+		int r;
+
+		close(stop[1]);
+		for (;;) {
+			r = umx_trace_next(&rd, 100, &rec);
+			if (r == -ETIMEDOUT && poll(&p, 1, 0) == 0)
+				continue;
+			if (r <= 0)
+				break;
+			if (rec->type == UMX_TR_LOST)
+				lost += rec->a;
+			else
+				n++;
+		}
+		printf("  trace: %llu records read, %llu dropped by umxd\n", n, lost);
+		fflush(stdout);
+		_exit(0);
+	}
+	close(stop[0]);
+	close(rd.fd); /* the child's copy keeps the trace open */
+	if (pid < 0) {
+		close(stop[1]);
+		return -1;
+	}
+	trace_stop_fd = stop[1];
+	return pid;
+}
+
+void bench_trace_stop(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	/* The drainer reads what is left, then sees the pipe's end. */
+	close(trace_stop_fd);
+	trace_stop_fd = -1;
+	waitpid(pid, NULL, 0);
 }
 
 int bench_umxd_start(struct bench_umxd *b)

@@ -20,6 +20,13 @@ void bench_target(const char *row, double ratio, double target);
 /* Seconds each measurement runs (BENCH_SECONDS, default 1.0). */
 double bench_seconds(void);
 
+/* `umx trace` on: a tracer of every category on @ts, drained by a forked
+ * child as fast as it can read (what tracing costs umxd and the domains,
+ * not what a slow terminal costs). Returns the child's pid, or -1. */
+pid_t bench_trace_start(umx_conn *ts);
+/* End it; prints how many records it read and how many umxd dropped. */
+void bench_trace_stop(pid_t pid);
+
 /* A private umxd (in a forked child, in a fresh /tmp directory) and a
  * toolstack connection to it, for the benchmarks that need domains. */
 struct bench_umxd {

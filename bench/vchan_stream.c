@@ -384,6 +384,29 @@ int main(void)
 			ok &= xv > 0;
 		}
 	}
+	/* What `umx trace` costs: the ping-pong not traced and traced (every
+	 * category, drained as fast as it comes), same run. */
+	if (!getenv("BENCH_ROWS") || !*getenv("BENCH_ROWS") ||
+	    strstr("traced", getenv("BENCH_ROWS"))) {
+		struct job j = {PINGPONG, 64, bench_seconds()};
+		double off = 0, on = 0;
+		pid_t tr = 0;
+
+		/* Alternated three times, best of each: a busy machine's noise
+		 * is larger than the difference. */
+		for (int k = 0; k < 3 && tr >= 0; k++) {
+			double r = pair_run(ts, &j, NULL);
+			off = r > off ? r : off;
+			tr = bench_trace_start(ts);
+			r = pair_run(ts, &j, NULL);
+			bench_trace_stop(tr);
+			on = r > on ? r : on;
+		}
+		bench_report("vchan 64 B ping-pong, traced (round trips/s)", on, "not traced", off);
+		if (off > 0 && tr > 0)
+			bench_target("vchan ping-pong: traced / not traced", on / off, 0.9);
+		ok &= on > 0;
+	}
 	bench_umxd_stop(&bu);
 	return ok ? 0 : 1;
 }
