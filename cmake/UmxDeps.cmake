@@ -26,6 +26,12 @@ if(NOT URING_FOUND)
   message(FATAL_ERROR "liburing not found: install Debian package 'liburing-dev' (make deps)")
 endif()
 
+# umx net capture writes pcap files through libpcap (tools/cmd_capture.c).
+pkg_check_modules(PCAP IMPORTED_TARGET libpcap)
+if(NOT PCAP_FOUND)
+  message(FATAL_ERROR "libpcap not found: install Debian package 'libpcap-dev' (make deps)")
+endif()
+
 if(UMX_TESTS)
   pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
 endif()

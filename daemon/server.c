@@ -59,6 +59,8 @@ static const struct {
         {UMX_CTL_DAEMON_INFO, WHO_ANY, h_daemon_info},
         {UMX_CTL_DAEMON_STOP, WHO_DOM0, h_daemon_stop},
         {UMX_CTL_TRACE_OPEN, WHO_DOM0, umxd_h_trace_open},
+        {UMX_CTL_TRACE_FLAGS, WHO_DOMU, umxd_h_trace_flags},
+        {UMX_CTL_TRACE_REPORT, WHO_DOMU, umxd_h_trace_report},
         {UMX_CTL_GNT_REGION_ALLOC, WHO_DOMU, umxd_h_gnt_region_alloc},
         {UMX_CTL_GNT_REGION_FREE, WHO_DOMU, umxd_h_gnt_region_free},
         {UMX_CTL_GNT_MAP, WHO_DOMU, umxd_h_gnt_map},

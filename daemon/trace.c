@@ -14,8 +14,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -53,7 +55,37 @@ struct umxd_trace {
 	unsigned ntracers;
 	uint64_t seq;
 	struct unmap_pre unmap;
+	/* The bitmaps of domains whose rings and frames a tracer wants
+	 * (UMX_TRACE_FLAG_PAGES pages), made when a domain first asks:
+	 * umxd writes them through @flags, domains map @flags_ro_fd. */
+	uint8_t *flags;
+	int flags_fd, flags_ro_fd;
 };
+
+#define FLAGS_BYTES (UMX_TRACE_FLAG_PAGES * UMX_PAGE_SIZE)
+_Static_assert(UMXD_DOMID_LAST / 8 < UMX_PAGE_SIZE, "a page holds a bit per domid");
+
+/* Each tracer that wants @cat of every domain sets every bit; one that
+ * names domains sets theirs. Written while domains read it: a domain
+ * that reads a stale bit sends one report too many or too few. */
+static void flags_page_update(struct umxd_trace *tr, unsigned page, uint32_t cat)
+{
+	uint8_t *bits = tr->flags + (size_t)page * UMX_PAGE_SIZE;
+	uint8_t want[UMX_PAGE_SIZE];
+
+	memset(want, 0, sizeof(want));
+	for (struct tracer *t = tr->tracers; t; t = t->next) {
+		if (!(t->mask & cat))
+			continue;
+		if (!t->ndomains)
+			memset(want, 0xff, sizeof(want));
+		for (uint32_t i = 0; i < t->ndomains; i++)
+			if (t->domains[i] <= UMXD_DOMID_LAST)
+				want[t->domains[i] / 8] |= (uint8_t)(1u << (t->domains[i] % 8));
+	}
+	for (size_t i = 0; i < sizeof(want); i++)
+		__atomic_store_n(&bits[i], want[i], __ATOMIC_RELAXED);
+}
 
 static void recompute_mask(struct umxd *umxd)
 {
@@ -63,6 +95,10 @@ static void recompute_mask(struct umxd *umxd)
 		for (struct tracer *t = umxd->trace->tracers; t; t = t->next)
 			mask |= t->mask;
 	umxd->trace_mask = mask;
+	if (umxd->trace && umxd->trace->flags) {
+		flags_page_update(umxd->trace, UMX_TRACE_FLAG_RINGS, UMX_TRACE_RINGS);
+		flags_page_update(umxd->trace, UMX_TRACE_FLAG_FRAMES, UMX_TRACE_FRAMES);
+	}
 	if (umxd->xs)
 		xs_store_set_trace(umxd_xs_store(umxd->xs), (mask & UMX_TRACE_STORE) != 0);
 }
@@ -496,6 +532,86 @@ void umxd_trace_xs(void *ctx, unsigned domid, bool reply, const void *msg, size_
 	                h[3] < UMX_TRACE_XS_PAYLOAD_MAX ? h[3] : UMX_TRACE_XS_PAYLOAD_MAX);
 }
 
+/* ---- what domains report -------------------------------------------- */
+
+static struct umxd_trace *trace_state(struct umxd *umxd)
+{
+	if (!umxd->trace && (umxd->trace = calloc(1, sizeof(*umxd->trace)))) {
+		umxd->trace->flags_fd = -1;
+		umxd->trace->flags_ro_fd = -1;
+	}
+	return umxd->trace;
+}
+
+static int flags_make(struct umxd_trace *tr)
+{
+	char path[64];
+	void *p;
+	int fd;
+
+	if (tr->flags)
+		return 0;
+	fd = memfd_create("umx-trace-flags", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, FLAGS_BYTES) < 0)
+		goto err;
+	p = mmap(NULL, FLAGS_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		goto err;
+	/* Domains get a read-only descriptor of it, which no mprotect or
+	 * reopen makes writable (as read-only grant regions). */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	tr->flags_ro_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (tr->flags_ro_fd < 0) {
+		munmap(p, FLAGS_BYTES);
+		goto err;
+	}
+	tr->flags = p;
+	tr->flags_fd = fd;
+	return 0;
+err : {
+	int e = -errno;
+	close(fd);
+	return e;
+}
+}
+
+int umxd_h_trace_flags(struct umxd_conn *c, struct umx_msg *m)
+{
+	struct umxd_trace *tr;
+	int r;
+
+	if (m->hdr.len != 0)
+		return -EBADMSG;
+	if (!(tr = trace_state(c->umxd)))
+		return umxd_reply(c, m, -ENOMEM, NULL, 0, NULL, 0);
+	if ((r = flags_make(tr)) < 0)
+		return umxd_reply(c, m, r, NULL, 0, NULL, 0);
+	recompute_mask(c->umxd);
+	return umxd_reply(c, m, 0, NULL, 0, &tr->flags_ro_fd, 1);
+}
+
+int umxd_h_trace_report(struct umxd_conn *c, struct umx_msg *m)
+{
+	struct umx_ctl_trace_report rep;
+	uint32_t cat;
+
+	if (m->hdr.len < sizeof(rep) || !c->dom)
+		return -EBADMSG;
+	memcpy(&rep, m->payload, sizeof(rep));
+	if (rep.type != UMX_TR_RING && rep.type != UMX_TR_FRAME)
+		return -EBADMSG;
+	cat = umxd_trace_cat(rep.type);
+	/* Its own domid, whatever it says; the rest is its word. */
+	if (umxd_tracing(c->umxd, cat)) {
+		const uint32_t v[4] = {rep.a, rep.b, rep.c, rep.d};
+		umxd_trace_emit(c->umxd, rep.type, c->dom->domid, rep.peer, 0, v,
+		                m->payload + sizeof(rep), m->hdr.len - sizeof(rep));
+	}
+	return umxd_reply(c, m, 0, NULL, 0, NULL, 0);
+}
+
 /* ---- opening and ending traces -------------------------------------- */
 
 int umxd_h_trace_open(struct umxd_conn *c, struct umx_msg *m)
@@ -509,7 +625,7 @@ int umxd_h_trace_open(struct umxd_conn *c, struct umx_msg *m)
 		return -EBADMSG;
 	if (!f.mask || (f.mask & ~UMX_TRACE_ALL) || f.ndomains > UMX_TRACE_DOMAINS_MAX)
 		return umxd_reply(c, m, -EINVAL, NULL, 0, NULL, 0);
-	if (!umxd->trace && !(umxd->trace = calloc(1, sizeof(*umxd->trace))))
+	if (!trace_state(umxd))
 		return umxd_reply(c, m, -ENOMEM, NULL, 0, NULL, 0);
 	if (umxd->trace->ntracers >= UMXD_TRACERS_MAX)
 		return umxd_reply(c, m, -EBUSY, NULL, 0, NULL, 0);
@@ -569,6 +685,11 @@ void umxd_trace_free(struct umxd *umxd)
 		return;
 	while (umxd->trace->tracers)
 		tracer_free(umxd->trace->tracers);
+	if (umxd->trace->flags) {
+		munmap(umxd->trace->flags, FLAGS_BYTES);
+		close(umxd->trace->flags_fd);
+		close(umxd->trace->flags_ro_fd);
+	}
 	free(umxd->trace);
 	umxd->trace = NULL;
 	umxd->trace_mask = 0;

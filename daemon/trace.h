@@ -35,6 +35,8 @@ static inline uint32_t umxd_trace_cat(uint16_t type)
 		return UMX_TRACE_STORE;
 	case 5:
 		return UMX_TRACE_RINGS;
+	case 6:
+		return UMX_TRACE_FRAMES;
 	default:
 		return 0;
 	}
@@ -81,8 +83,11 @@ static inline void umxd_trace_reply(struct umxd_conn *conn, const struct umx_msg
 		umxd_trace_reply_slow(conn, req, result, body, body_len);
 }
 
-/* TRACE_OPEN: the toolstack only (the dispatch table refuses domains). */
+/* TRACE_OPEN: the toolstack only (the dispatch table refuses domains).
+ * TRACE_FLAGS and TRACE_REPORT: a domain's own (tracepoint.h). */
 int umxd_h_trace_open(struct umxd_conn *c, struct umx_msg *m);
+int umxd_h_trace_flags(struct umxd_conn *c, struct umx_msg *m);
+int umxd_h_trace_report(struct umxd_conn *c, struct umx_msg *m);
 
 /* The store's hook (struct umxd_xs_hooks.trace): one xs_wire message,
  * header and payload, of a connection of domain @domid. */

@@ -3,14 +3,18 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 #include <xen/grant_table.h>
 #include <xen/io/xs_wire.h>
 
 #include "umx/internal/ctl.h"
+#include "umx/internal/msg.h"
+#include "umx/internal/tracepoint.h"
 #include "umx/trace.h"
 
 int umx_trace_open(umx_conn *ts, const struct umx_trace_filter *f, int *fd)
@@ -100,6 +104,7 @@ static const struct {
         {UMX_TR_XS_REQUEST, "xs.request", {NULL, "req", "tx", "len"}},
         {UMX_TR_XS_REPLY, "xs.reply", {NULL, "req", "tx", "len"}},
         {UMX_TR_RING, "ring", {"dev", "what", "c", "d"}},
+        {UMX_TR_FRAME, "frame", {"handle", "dir", "flags", "len"}},
 };
 
 static int type_index(uint16_t type)
@@ -268,4 +273,74 @@ void umx_trace_print(FILE *f, const struct umx_trace_rec *rec, bool json)
 	else if (!xs && rec->result > 0)
 		fprintf(f, " = %d", rec->result);
 	fputc('\n', f);
+}
+
+/* ---- a domain's reports (internal/tracepoint.h) ------------------------ */
+
+/* What umx_tracepoint_on() reads while not on umxd: nobody traces. */
+static const uint8_t tracepoint_zero[UMX_TRACE_FLAG_PAGES * 4096];
+const uint8_t *umx_tracepoint_flags_;
+uint32_t umx_tracepoint_domid_;
+static umx_conn *tracepoint_conn;
+static pthread_mutex_t tracepoint_lock = PTHREAD_MUTEX_INITIALIZER;
+
+const uint8_t *umx_tracepoint_lookup(void)
+{
+	const uint8_t *p = tracepoint_zero;
+	umx_conn *c = NULL;
+	unsigned nfds = 0;
+	int fd = -1;
+
+	pthread_mutex_lock(&tracepoint_lock);
+	if (umx_tracepoint_flags_) {
+		p = umx_tracepoint_flags_;
+		goto out;
+	}
+	/* Only a domain on umxd has its bit: the toolstack, a program on
+	 * real Xen and one outside any domain read zeros. */
+	if (umx_conn_open_domain(&c) < 0)
+		goto done;
+	if (umx_conn_call(c, UMX_CTL_TRACE_FLAGS, NULL, 0, NULL, 0, NULL, &fd, 1, &nfds) == 0 &&
+	    nfds == 1) {
+		void *m = mmap(NULL, sizeof(tracepoint_zero), PROT_READ, MAP_SHARED, fd, 0);
+		if (m != MAP_FAILED && umx_conn_domid(c) <= 32751) {
+			umx_tracepoint_domid_ = umx_conn_domid(c);
+			p = m;
+			tracepoint_conn = c; /* kept for the reports */
+			c = NULL;
+		} else if (m != MAP_FAILED) {
+			munmap(m, sizeof(tracepoint_zero));
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	if (c)
+		umx_conn_close(c);
+done:
+	/* R1: pairs with the acquire in umx_tracepoint_on(): the domid is
+	 * set before the page that it indexes is seen. */
+	__atomic_store_n(&umx_tracepoint_flags_, p, __ATOMIC_RELEASE);
+out:
+	pthread_mutex_unlock(&tracepoint_lock);
+	return p;
+}
+
+int umx_tracepoint_report(uint16_t type, uint32_t peer, uint32_t a, uint32_t b, uint32_t c,
+                          uint32_t d, const void *payload, size_t len)
+{
+	static _Thread_local unsigned char buf[UMX_MSG_MAX_PAYLOAD];
+	struct umx_ctl_trace_report rep = {type, 0, peer, a, b, c, d};
+	size_t max = sizeof(buf) - sizeof(rep);
+
+	if (!tracepoint_conn)
+		return -ENOTCONN;
+	if (len > max)
+		len = max;
+	if (len > UMX_TRACE_REC_MAX - sizeof(struct umx_trace_rec))
+		len = UMX_TRACE_REC_MAX - sizeof(struct umx_trace_rec);
+	memcpy(buf, &rep, sizeof(rep));
+	if (len)
+		memcpy(buf + sizeof(rep), payload, len);
+	return umx_conn_call(tracepoint_conn, UMX_CTL_TRACE_REPORT, buf, sizeof(rep) + len, NULL, 0,
+	                     NULL, NULL, 0, NULL);
 }

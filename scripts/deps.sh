@@ -5,12 +5,12 @@
 # Idempotent: installs only what is missing, runs `apt-get update` once.
 set -eu
 BUILD="cmake ninja-build pkg-config gcc make libxen-dev libseccomp-dev libslirp-dev
-liblwip-dev liburing-dev"
+liblwip-dev liburing-dev libpcap-dev"
 case "${1:-all}" in
 demo) PKGS="$BUILD xenstore-utils curl iproute2 procps coreutils" ;;
 all) PKGS="$BUILD clang libclang-rt-14-dev libxenmisc4.17 xenstore-utils libcmocka-dev
 xen-utils-4.17
-iproute2 iputils-ping curl socat jq clang-format clang-tidy cppcheck procps
+iproute2 iputils-ping curl socat jq tcpdump clang-format clang-tidy cppcheck procps
 qemu-system-x86 busybox-static cpio gzip binutils" ;;
 *) echo "usage: deps.sh [demo|all]" >&2; exit 2 ;;
 esac

@@ -29,6 +29,7 @@ static const char usage_text[] =
         "       umx net detach FRONT BACK HANDLE\n"
         "       umx net list\n"
         "       umx net switch          (inside a domain: umx run -- umx net switch)\n"
+        "       umx net capture SWITCH|vifFRONT.HANDLE [-w FILE.pcap] [-c COUNT]\n"
         "FRONT and BACK are domids or names of running domains. attach writes the\n"
         "vif's store nodes (what libxl writes), prints its handle once the backend\n"
         "has taken it up (InitWait), and fails if none does within --timeout\n"
@@ -276,6 +277,8 @@ int cmd_net(int argc, char **argv)
 		return net_list();
 	if (!strcmp(argv[1], "pump")) /* umx run --net's companion domain */
 		return run_net_pump(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "capture"))
+		return cmd_net_capture(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "switch"))
 		return net_switch();
 	fprintf(stderr, "umx net: unknown operation '%s'\n", tool_show(argv[1]));

@@ -93,6 +93,7 @@ int cmd_console(int argc, char **argv);
 int cmd_attack(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+int cmd_net_capture(int argc, char **argv);
 /* cmd_top.c: the counters `umx list --json` adds to each domain: load
  * them all (0 or -errno), then print one domain's as JSON members. */
 int tool_counters_load(umx_conn *ts);

@@ -28,6 +28,7 @@
 
 #include "back_priv.h"
 #include "umx/internal/clock.h"
+#include "umx/internal/tracepoint.h"
 #include "umx/log.h"
 
 /* ---- port lifetime ------------------------------------------------------ */
@@ -82,6 +83,8 @@ int nb_vif_fail(struct nb_vif *v, const char *fmt, ...)
 		snprintf(v->info.reason, sizeof(v->info.reason), "broken");
 	umx_err("netback: vif %u.%u disconnected: %s", v->info.front_domid, v->info.handle,
 	        v->info.reason);
+	umx_tracepoint_broken(UMX_TRACE_DEV_NET, v->info.front_domid, v->info.handle,
+	                      v->info.reason);
 	v->info.errors++;
 	umx_ring_mark_broken(&v->tx, "%s", v->info.reason);
 	umx_ring_mark_broken(&v->rx, "%s", v->info.reason);
@@ -179,6 +182,8 @@ static int tx_chain(struct nb_vif *v)
 		return -EPROTO;
 	if (status != NETIF_RSP_OKAY) {
 		v->info.errors++;
+		umx_tracepoint_frame(v->info.front_domid, v->info.handle, UMX_TRACE_FRAME_IN,
+		                     UMX_TRACE_FRAME_REJECTED, v->frame, total);
 		return 0;
 	}
 	/* A partial checksum the switch could not complete for a port that

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "back_priv.h"
+#include "umx/internal/tracepoint.h"
 
 static unsigned fdb_hash(const uint8_t *mac)
 {
@@ -55,12 +56,16 @@ static void port_enqueue(struct nb_vif *v, const uint8_t *frame, size_t len,
 	if (!v->info.connected || v->qn == UMX_NET_PORT_QUEUE ||
 	    v->qbytes + len > PORT_QUEUE_BYTES) {
 		v->info.dropped++;
+		umx_tracepoint_frame(v->info.front_domid, v->info.handle, UMX_TRACE_FRAME_OUT,
+		                     UMX_TRACE_FRAME_DROPPED, frame, len);
 		return;
 	}
 	q = &v->q[(v->qhead + v->qn) % UMX_NET_PORT_QUEUE];
 	q->data = malloc(len);
 	if (!q->data) {
 		v->info.dropped++;
+		umx_tracepoint_frame(v->info.front_domid, v->info.handle, UMX_TRACE_FRAME_OUT,
+		                     UMX_TRACE_FRAME_DROPPED, frame, len);
 		return;
 	}
 	memcpy(q->data, frame, len);
@@ -73,6 +78,8 @@ static void port_enqueue(struct nb_vif *v, const uint8_t *frame, size_t len,
 	}
 	v->qn++;
 	v->qbytes += len;
+	umx_tracepoint_frame(v->info.front_domid, v->info.handle, UMX_TRACE_FRAME_OUT, 0, q->data,
+	                     len);
 }
 
 static void seg_emit(void *ctx, uint8_t *seg, size_t len)
@@ -106,6 +113,8 @@ void nb_switch_input(struct nb_vif *src, const uint8_t *frame, size_t len,
 		src->sink_fn(src->ctx, frame, len);
 		return;
 	}
+	umx_tracepoint_frame(src->info.front_domid, src->info.handle, UMX_TRACE_FRAME_IN, 0, frame,
+	                     len);
 	if (!(smac[0] & 1))
 		fdb_learn(nb, smac, src);
 	if (!(dst[0] & 1) && (to = fdb_lookup(nb, dst)) != NULL) {

@@ -28,6 +28,7 @@
 #include "../common/peerdom.h"
 #include "../common/xenbus.h"
 #include "umx/internal/clock.h"
+#include "umx/internal/tracepoint.h"
 #include "umx/log.h"
 #include "vchan_priv.h"
 
@@ -107,6 +108,7 @@ static int vbreak(umx_vchan *v, const char *fmt, ...)
 	v->broken = true;
 	umx_warn("vchan %s (peer %u): broken: %s", v->is_server ? "server" : "client", v->peer,
 	         v->reason);
+	umx_tracepoint_broken(UMX_TRACE_DEV_VCHAN, v->peer, 0, v->reason);
 	return -EPROTO;
 }
 

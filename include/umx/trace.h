@@ -28,9 +28,14 @@
  *
  * Rings. A device core inside a domain may report its ring traffic
  * (requests, responses, indices) and why it cut its peer off with
- * umx_trace_ring(); the call costs one predictable branch unless a tracer
- * asked for this domain's rings. umxd stamps the record with the sender's
- * domid (never taken from the record) and passes it on as UMX_TR_RING.
+ * an internal call (include/umx/internal/tracepoint.h) that costs one
+ * predictable branch unless a tracer asked for this domain's rings: umxd
+ * keeps a bitmap of traced domains in a page every domain may map
+ * read-only. umxd stamps each report with the sender's domid (never taken
+ * from the report) and passes it on as UMX_TR_RING; a network switch
+ * reports the frames it forwards and drops the same way (UMX_TR_FRAME,
+ * `umx net capture`). A report's content is the reporting domain's word:
+ * shown, never trusted.
  *
  * Records are little-endian as the host, 8-byte aligned, and every field
  * a reader does not know may be skipped by its length: new record types
@@ -52,7 +57,8 @@
 #define UMX_TRACE_EVENTS    0x04u /* event channels: alloc, bind, close, notify by umxd */
 #define UMX_TRACE_STORE     0x08u /* every xs_wire message, both directions */
 #define UMX_TRACE_RINGS     0x10u /* rings of devices that report them */
-#define UMX_TRACE_ALL       0x1fu
+#define UMX_TRACE_FRAMES    0x20u /* frames a switch forwards or drops (umx net capture) */
+#define UMX_TRACE_ALL       0x3fu
 
 /* Record types. */
 enum umx_trace_type {
@@ -90,7 +96,18 @@ enum umx_trace_type {
 	 * c, d as the device says (below); the payload is text (the decoded
 	 * entry, or why the peer was cut off). */
 	UMX_TR_RING = 0x50,
+	/* frames, reported by the domain that switches them: peer = the
+	 * frontend's domid, a = its vif handle, b = UMX_TRACE_FRAME_IN (from
+	 * that vif) or _OUT (towards it), c = UMX_TRACE_FRAME_* flags, d = the
+	 * frame's length; the payload is the frame, cut to what a record
+	 * holds. */
+	UMX_TR_FRAME = 0x60,
 };
+
+#define UMX_TRACE_FRAME_IN       1u
+#define UMX_TRACE_FRAME_OUT      2u
+#define UMX_TRACE_FRAME_DROPPED  0x1u /* not delivered: the port's queue was full, ... */
+#define UMX_TRACE_FRAME_REJECTED 0x2u /* refused: a malformed request (answered with an error) */
 
 #define UMX_TRACE_DEV_VCHAN   1u
 #define UMX_TRACE_DEV_NET     2u
@@ -123,7 +140,7 @@ struct umx_trace_rec {
 	/* payload follows */
 };
 _Static_assert(sizeof(struct umx_trace_rec) == 56, "trace record header: fixed layout");
-#define UMX_TRACE_REC_MAX 1024u /* header + payload */
+#define UMX_TRACE_REC_MAX 16384u /* header + payload */
 
 /* Filter for a trace. @ndomains 0: every domain. A record matches when
  * its domid or its peer is one of @domains. */

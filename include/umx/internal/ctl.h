@@ -13,7 +13,7 @@
  *
  * Who may send what: a connection to the control socket is domain 0 (the
  * toolstack): UMX_CTL_DOMAIN_*, DAEMON_* and TRACE_OPEN. A domain's own connection
- * (inherited from `umx run`) is that domain: GNT_*, EVT_*, XS_CONNECT.
+ * (inherited from `umx run`) is that domain: GNT_*, EVT_*, XS_CONNECT, TRACE_FLAGS, TRACE_REPORT.
  * Anything else is refused with -EPERM.
  */
 #ifndef UMX_INTERNAL_CTL_H
@@ -75,6 +75,23 @@ enum umx_ctl_type {
 	/* domain 0: a trace (umx/trace.h; request struct umx_trace_filter,
 	 * the reply carries the stream's descriptor) */
 	UMX_CTL_TRACE_OPEN = 0x500,
+	/* a domain: the read-only page of traced domains (the reply carries
+	 * it: UMX_TRACE_FLAG_PAGES pages, one bitmap by domid each, rings
+	 * then frames), and a report of its rings or frames
+	 * (struct umx_ctl_trace_report) */
+	UMX_CTL_TRACE_FLAGS,
+	UMX_CTL_TRACE_REPORT,
+};
+
+#define UMX_TRACE_FLAG_PAGES  2u
+#define UMX_TRACE_FLAG_RINGS  0u /* page index */
+#define UMX_TRACE_FLAG_FRAMES 1u
+struct umx_ctl_trace_report {
+	uint16_t type; /* UMX_TR_RING or UMX_TR_FRAME (umx/trace.h) */
+	uint16_t pad;
+	uint32_t peer;
+	uint32_t a, b, c, d;
+	/* the payload follows, up to the message's end */
 };
 
 struct umx_ctl_result {
