@@ -103,9 +103,19 @@ static void recompute_mask(struct umxd *umxd)
 		xs_store_set_trace(umxd_xs_store(umxd->xs), (mask & UMX_TRACE_STORE) != 0);
 }
 
+static void tracer_destroy(struct tracer *t)
+{
+	umxd_io_del(t->io);
+	close(t->fd);
+	free(t->buf);
+	free(t);
+}
+
+/* End one trace: it hung up, wrote to us, or its socket failed. */
 static void tracer_free(struct tracer *t)
 {
-	struct umxd_trace *tr = t->umxd->trace;
+	struct umxd *umxd = t->umxd;
+	struct umxd_trace *tr = umxd->trace;
 
 	for (struct tracer **pp = &tr->tracers; *pp; pp = &(*pp)->next) {
 		if (*pp == t) {
@@ -114,12 +124,9 @@ static void tracer_free(struct tracer *t)
 		}
 	}
 	tr->ntracers--;
-	umxd_io_del(t->io);
-	close(t->fd);
-	free(t->buf);
-	recompute_mask(t->umxd);
+	tracer_destroy(t);
+	recompute_mask(umxd);
 	umx_info("trace ended (%u tracing)", tr->ntracers);
-	free(t);
 }
 
 /* Write what is queued, as much as the socket takes. 0, or -errno when the
@@ -683,8 +690,11 @@ void umxd_trace_free(struct umxd *umxd)
 {
 	if (!umxd->trace)
 		return;
-	while (umxd->trace->tracers)
-		tracer_free(umxd->trace->tracers);
+	for (struct tracer *t; (t = umxd->trace->tracers);) {
+		umxd->trace->tracers = t->next;
+		tracer_destroy(t);
+	}
+	umxd->trace->ntracers = 0;
 	if (umxd->trace->flags) {
 		munmap(umxd->trace->flags, FLAGS_BYTES);
 		close(umxd->trace->flags_fd);
