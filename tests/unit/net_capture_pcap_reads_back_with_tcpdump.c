@@ -88,7 +88,9 @@ static pid_t capture_start(const char *out, char *const *args)
 		argv[i] = NULL;
 		dup2(o, 1);
 		dup2(err[1], 2);
-		execv(getenv("UMX"), argv);
+		const char *umx = getenv("UMX");
+		if (umx)
+			execv(umx, argv);
 		_exit(127);
 	}
 	close(err[1]);
