@@ -62,10 +62,11 @@ void bench_target(const char *row, double ratio, double target)
 /* The drainer stops when its end of this pipe sees the parent's closed. */
 static int trace_stop_fd = -1;
 
-pid_t bench_trace_start(umx_conn *ts)
+pid_t bench_trace_start(umx_conn *ts, uint32_t mask)
 {
 	static struct umx_trace_reader rd;
-	struct umx_trace_filter f = {.mask = UMX_TRACE_ALL};
+	/* By default what `umx trace` asks for (frames are capture's). */
+	struct umx_trace_filter f = {.mask = mask ? mask : UMX_TRACE_ALL & ~UMX_TRACE_FRAMES};
 	int stop[2];
 	pid_t pid;
 

@@ -20,10 +20,11 @@ void bench_target(const char *row, double ratio, double target);
 /* Seconds each measurement runs (BENCH_SECONDS, default 1.0). */
 double bench_seconds(void);
 
-/* `umx trace` on: a tracer of every category on @ts, drained by a forked
+/* `umx trace` on: a tracer of @mask (UMX_TRACE_*; 0: its default
+ * categories, all but frames, which are `umx net capture`'s), drained by a forked
  * child as fast as it can read (what tracing costs umxd and the domains,
  * not what a slow terminal costs). Returns the child's pid, or -1. */
-pid_t bench_trace_start(umx_conn *ts);
+pid_t bench_trace_start(umx_conn *ts, uint32_t mask);
 /* End it; prints how many records it read and how many umxd dropped. */
 void bench_trace_stop(pid_t pid);
 

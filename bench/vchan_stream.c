@@ -384,8 +384,8 @@ int main(void)
 			ok &= xv > 0;
 		}
 	}
-	/* What `umx trace` costs: the ping-pong not traced and traced (every
-	 * category, drained as fast as it comes), same run. */
+	/* What `umx trace` costs: the ping-pong not traced and traced (its
+	 * default categories, drained as fast as it comes), same run. */
 	if (!getenv("BENCH_ROWS") || !*getenv("BENCH_ROWS") ||
 	    strstr("traced", getenv("BENCH_ROWS"))) {
 		struct job j = {PINGPONG, 64, bench_seconds()};
@@ -397,7 +397,7 @@ int main(void)
 		for (int k = 0; k < 3 && tr >= 0; k++) {
 			double r = pair_run(ts, &j, NULL);
 			off = r > off ? r : off;
-			tr = bench_trace_start(ts);
+			tr = bench_trace_start(ts, 0);
 			r = pair_run(ts, &j, NULL);
 			bench_trace_stop(tr);
 			on = r > on ? r : on;

@@ -75,8 +75,10 @@ int cmd_trace(int argc, char **argv)
 			f.domains[f.ndomains++] = d;
 		}
 	}
+	/* Frames are `umx net capture`'s: reporting each costs the switch a
+	 * round trip to umxd, not something to switch on by default. */
 	if (!f.mask)
-		f.mask = UMX_TRACE_ALL;
+		f.mask = UMX_TRACE_ALL & ~UMX_TRACE_FRAMES;
 	r = umx_trace_open(ts, &f, &rd.fd);
 	if (r < 0) {
 		fprintf(stderr, "umx trace: %s%s\n", strerror(-r),
