@@ -185,7 +185,7 @@ int cmd_net_capture(int argc, char **argv)
 	        vif ? "vif " : "every frame", vif ? target : "", back, file ? " to " : "",
 	        file ? tool_show(file) : "");
 	while (!cap_stop && (r = umx_trace_next(&rd, 200, &rec)) != 0) {
-		const uint8_t *frame = (const uint8_t *)(rec + 1);
+		const uint8_t *frame;
 
 		if (r == -ETIMEDOUT)
 			continue;
@@ -199,6 +199,7 @@ int cmd_net_capture(int argc, char **argv)
 		}
 		if (rec->type != UMX_TR_FRAME || rec->domid != back)
 			continue;
+		frame = (const uint8_t *)(rec + 1);
 		if (vif ? rec->peer != front || rec->a != handle : rec->b != UMX_TRACE_FRAME_IN)
 			continue;
 		if (dump && (rec->c & (UMX_TRACE_FRAME_DROPPED | UMX_TRACE_FRAME_REJECTED))) {
