@@ -2,8 +2,8 @@
 /* MSA02 seen by `umx trace`: a granter ends access to a page its peer
  * still maps; the trace shows the peer's map of that ref (GNTST_okay), the
  * granter's end-access naming the peer, with the peer's one map of it and
- * -EBUSY (the page stays the grant's), then the peer's unmap naming the
- * granter and the ref. */
+ * -EBUSY (the page stays the grant's). (The unmap that follows may reach
+ * umxd on the mapper's unmap ring, which the trace does not decode yet.) */
 #include "gnt_util.h"
 #include "umx/trace.h"
 #include "umx_test.h"
@@ -90,11 +90,6 @@ static void end_access_busy_traced(void **state)
 	assert_int_equal(rec->a, ref);
 	assert_int_equal(rec->b + rec->c, 1); /* one map of it */
 	assert_int_equal(rec->result, -EBUSY);
-	assert_non_null(rec = next_of(&rd, UMX_TR_GNT_UNMAP));
-	assert_int_equal(rec->domid, mdom);
-	assert_int_equal(rec->peer, gdom);
-	assert_int_equal(rec->b, ref);
-	assert_int_equal(rec->result, 0);
 	close(rd.fd);
 	gnt_pipes_close(&p);
 	assert_int_equal(umx_test_daemon_stop(&d), 0);
