@@ -72,6 +72,7 @@
 #include "umx/conn.h"
 #include "umx/domain.h"
 #include "umx/internal/ctl.h"
+#include "umx/internal/msg.h"
 #include "umx/evtchn.h"
 #include "umx/grant.h"
 #include "umx/xs.h"
@@ -1118,6 +1119,62 @@ static int fd_behind(const void *addr, off_t *off, bool want_rw)
 	return found;
 }
 
+/* The region descriptor behind one of our grants, fetched as a hostile
+ * domain can when libumx holds none (it keeps a region as a mapping and
+ * closes the descriptor, 7b74c53): a raw MAP of the ref; umxd attaches the
+ * region unless it believes we kept it, which a FORGET of the region undoes.
+ * The page's offset in the region to *@off; the mappings stay ours. */
+static int raw_map_once(umx_conn *c, uint32_t granter, uint32_t ref, bool ro,
+                        struct umx_ctl_gnt_map_res *res, int *fd)
+{
+	struct {
+		struct umx_ctl_gnt_map_req req;
+		struct umx_ctl_gnt_map_op op;
+	} rq = {{granter, 1}, {ref, ro ? UMX_GNT_MAP_READONLY : 0, 0, 0}};
+	/* The reply: the result, then the ops' results (as gnt_util's raw map
+	 * reads it). */
+	uint8_t rp[4 + sizeof(struct umx_ctl_gnt_map_res)];
+	int fds[UMX_MSG_MAX_FDS];
+	unsigned nfds = 0;
+	size_t rlen = 0;
+	int r = umx_conn_call(c, UMX_CTL_GNT_MAP, &rq, sizeof(rq), rp, sizeof(rp), &rlen, fds,
+	                      UMX_MSG_MAX_FDS, &nfds);
+
+	*fd = nfds == 1 ? fds[0] : -1;
+	for (unsigned k = *fd >= 0 ? 1 : 0; k < nfds; k++)
+		close(fds[k]);
+	if (r < 0 || rlen < sizeof(rp))
+		return -1;
+	memcpy(res, rp + 4, sizeof(*res));
+	if (res->status != GNTST_okay) {
+		if (*fd >= 0)
+			close(*fd);
+		return -1;
+	}
+	return 0;
+}
+
+static int raw_region_fd(uint32_t granter, uint32_t ref, bool ro, off_t *off)
+{
+	umx_conn *c = domain_conn();
+	struct umx_ctl_gnt_map_res res;
+	struct umx_ctl_gnt_forget fg = {0};
+	int fd;
+
+	if (raw_map_once(c, granter, ref, ro, &res, &fd) < 0)
+		return -1;
+	if (fd < 0) {
+		fg.region = res.region;
+		fg.ro = ro;
+		(void)umx_conn_call(c, UMX_CTL_GNT_FORGET, &fg, sizeof(fg), NULL, 0, NULL, NULL, 0,
+		                    NULL);
+		if (raw_map_once(c, granter, ref, ro, &res, &fd) < 0)
+			return -1;
+	}
+	*off = (off_t)res.offset;
+	return fd;
+}
+
 static void attack_readonly_grant(void)
 {
 	uint32_t victim = (uint32_t)param_num("victim");
@@ -1137,6 +1194,8 @@ static void attack_readonly_grant(void)
 	if (!filled(ro, UMX_PAGE_SIZE, RO_PATTERN))
 		cannot_run("our read-only grant does not hold the victim's pattern");
 	rofd = fd_behind(ro, &off, false);
+	if (rofd < 0)
+		rofd = raw_region_fd(victim, ref_ro, true, &off);
 	if (rofd < 0)
 		cannot_run("no descriptor behind our read-only mapping");
 
@@ -1185,6 +1244,8 @@ static void attack_readonly_grant(void)
 	if (umx_gnt_map_refs(g, victim, 1, &ref_rw, 0, NULL, &st, &mrw) < 0)
 		cannot_run("map our read-write grant: status %d", st);
 	rwfd = fd_behind(umx_gnt_map_addr(mrw), &rw_off, true);
+	if (rwfd < 0)
+		rwfd = raw_region_fd(victim, ref_rw, false, &rw_off);
 	if (rwfd < 0 || fstat((int)rwfd, &st_rw) < 0 || fstat((int)rofd, &st_ro) < 0)
 		cannot_run("no descriptor behind our read-write mapping");
 	note("read-only grant: inode %lu, read-write grant: inode %lu", (unsigned long)st_ro.st_ino,
