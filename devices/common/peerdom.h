@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * peerdom.h — is the peer domain still there? Private to devices/.
+ * peerdom.h — is the peer domain still there? Private to devices/ and to
+ * the attack catalogue (tools/attack), which plays their ends.
  *
  * A backend whose frontend died, or a vchan server whose named client
  * died before connecting, must notice and let go rather than hold a port

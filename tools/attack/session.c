@@ -9,6 +9,7 @@
 #include <xen/io/xs_wire.h>
 
 #include "attack.h"
+#include "../../devices/common/peerdom.h"
 #include "umx/internal/clock.h"
 
 void attack_log(const struct attack_session *s, const char *fmt, ...)
@@ -32,20 +33,9 @@ long attack_now_ms(void)
 
 int attack_domain_gone(umx_xs *xs, uint32_t domid)
 {
-	char arg[16], *reply = NULL;
-	int n = snprintf(arg, sizeof(arg), "%u", domid), r;
-
-	/* XS_IS_DOMAIN_INTRODUCED: "F" once the domain is released, on Xen's
-	 * xenstored and on umxd's store alike. */
-	r = umx_xs_request(xs, XS_IS_DOMAIN_INTRODUCED, UMX_XS_NO_TX, arg, (size_t)n + 1, &reply,
-	                   NULL);
-	if (r < 0)
-		return r;
-	if (!reply)
-		return -EPROTO;
-	r = !strcmp(reply, "F");
-	free(reply);
-	return r;
+	/* The question the device cores ask (XS_IS_DOMAIN_INTRODUCED says "F"
+	 * once the domain is released, on Xen's xenstored and umxd's alike). */
+	return peerdom_gone(xs, domid);
 }
 
 int attack_fe_state(umx_xs *xs, uint32_t dom, const char *type, unsigned devid)
